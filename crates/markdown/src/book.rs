@@ -1,0 +1,809 @@
+//! The book folder: `book.toml`, the chapter files it lists, their images and the cover.
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use quire_model::{
+    Author, Block, BlockKind, Book, Chapter, ChapterKind, ChapterOpening, Diagnostic, Division,
+    FileId, ImageAsset, ImageFormat, ImageId, Inline, Length, Metadata, Settings, Sources, Span,
+    TrimSize,
+};
+use toml::Spanned;
+
+use crate::config::{self, AuthorEntry, BookToml, DateValue};
+use crate::lines::LineIndex;
+use crate::metadata;
+use crate::parse::{self, ParsedChapter};
+use crate::paths::{self, PathProblem};
+
+/// Largest image the front end decodes, in pixels per side: a bigger one is refused rather
+/// than risk exhausting memory.
+const MAX_IMAGE_SIDE: u32 = 20_000;
+/// Memory the decoder may allocate for one image.
+const MAX_IMAGE_ALLOC: u64 = 512 * 1024 * 1024;
+
+/// The result of reading a book folder.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The book, when it has no errors.
+    pub book: Option<Book>,
+    /// Every problem found, errors and warnings, in the order of the files.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files read, for showing the diagnostics with their source lines.
+    pub sources: Sources,
+}
+
+impl Loaded {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Reads the book in `dir`: `dir/book.toml` and everything it lists.
+///
+/// Never panics and never reads outside `dir`. The returned [`Loaded`] has a book only when
+/// no error was found.
+pub fn load_book(dir: &Path) -> Loaded {
+    let mut loader = Loader {
+        display_root: dir.to_path_buf(),
+        root: PathBuf::new(),
+        sources: Sources::new(),
+        diagnostics: Vec::new(),
+        images: Vec::new(),
+        image_ids: BTreeMap::new(),
+    };
+    let book = loader.load(dir);
+    let has_errors = loader.diagnostics.iter().any(Diagnostic::is_error);
+    Loaded {
+        book: if has_errors { None } else { book },
+        diagnostics: loader.diagnostics,
+        sources: loader.sources,
+    }
+}
+
+/// Parses one chapter's Markdown text on its own (no images, no files): for tests and fuzzing.
+/// Returns the title, the blocks and the diagnostics.
+pub fn parse_chapter_text(text: &str) -> (Chapter, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let mut no_images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
+    let parsed = parse::parse_chapter(
+        text,
+        FileId(0),
+        "chapter-1",
+        &mut no_images,
+        &mut diagnostics,
+    );
+    let chapter = make_chapter(
+        parsed,
+        Division::Body,
+        "chapter-1".into(),
+        FileId(0),
+        "chapter.md",
+    );
+    (chapter, diagnostics)
+}
+
+struct Loader {
+    /// The folder as the user named it, for messages.
+    display_root: PathBuf,
+    /// The folder, canonical.
+    root: PathBuf,
+    sources: Sources,
+    diagnostics: Vec<Diagnostic>,
+    images: Vec<ImageAsset>,
+    /// Relative path -> id, so an image used twice is stored once.
+    image_ids: BTreeMap<String, ImageId>,
+}
+
+/// Why a file could not be read as text.
+enum ReadProblem {
+    Io(std::io::Error),
+    /// Invalid UTF-8 at this byte offset; the text up to it is kept for the message.
+    Utf8(usize, String),
+}
+
+impl Loader {
+    fn display(&self, relative: &str) -> String {
+        let joined = self.display_root.join(relative);
+        joined.to_string_lossy().into_owned()
+    }
+
+    fn error(&mut self, span: impl Into<Option<Span>>, message: String, hint: &str) {
+        let mut d = Diagnostic::error(span, message);
+        if !hint.is_empty() {
+            d = d.with_hint(hint);
+        }
+        self.diagnostics.push(d);
+    }
+
+    fn load(&mut self, dir: &Path) -> Option<Book> {
+        let toml_display = self.display("book.toml");
+        let toml_file = self.sources.add(toml_display.clone(), "");
+        self.root = match dir.canonicalize() {
+            Ok(root) if root.is_dir() => root,
+            _ => {
+                let shown = dir.display();
+                self.error(
+                    None,
+                    format!("book folder `{shown}` not found"),
+                    "give the folder that holds book.toml, e.g. `quire build manuscript`",
+                );
+                return None;
+            }
+        };
+        let text = match read_text(&self.root.join("book.toml")) {
+            Ok(text) => text,
+            Err(problem) => {
+                self.read_problem(toml_file, &toml_display, problem, None);
+                return None;
+            }
+        };
+        self.sources.set_text(toml_file, text.clone());
+        let lines = LineIndex::new(&text);
+        let config = config::parse_book_toml(toml_file, &text, &lines, &mut self.diagnostics)?;
+        let whole_file = lines.span(toml_file, 0..0);
+        let mut book = Book::new(self.metadata(&config, toml_file, &text, &lines));
+        book.settings = self.settings(&config, toml_file, &text, &lines);
+
+        let contents = config.contents.as_ref();
+        let contents_span =
+            contents.map_or(whole_file, |c| lines.span_in(&text, toml_file, c.span()));
+        let chapters = contents.and_then(|c| c.get_ref().chapters.as_ref());
+        match chapters {
+            None => self.error(
+                contents_span,
+                "no `chapters` in [contents]: the book has no body".into(),
+                "add `[contents]` with `chapters = [\"chapter-01.md\", ...]`",
+            ),
+            Some(list) if list.get_ref().is_empty() => self.error(
+                lines.span_in(&text, toml_file, list.span()),
+                "`chapters` is empty: the book has no body".into(),
+                "list the chapter files in reading order",
+            ),
+            _ => {}
+        }
+        let empty = Vec::new();
+        let lists: [(Division, &Vec<Spanned<String>>); 3] = [
+            (
+                Division::Front,
+                contents.map_or(&empty, |c| &c.get_ref().front),
+            ),
+            (Division::Body, chapters.map_or(&empty, |c| c.get_ref())),
+            (
+                Division::Back,
+                contents.map_or(&empty, |c| &c.get_ref().back),
+            ),
+        ];
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        for (division, files) in lists {
+            for (index, written) in files.iter().enumerate() {
+                let span = lines.span_in(&text, toml_file, written.span());
+                let id = match division {
+                    Division::Front => format!("front-{}", index + 1),
+                    Division::Body => format!("chapter-{}", index + 1),
+                    Division::Back => format!("back-{}", index + 1),
+                };
+                if let Some(chapter) =
+                    self.chapter(written.get_ref(), span, division, id, &mut seen)
+                {
+                    match division {
+                        Division::Front => book.front.push(chapter),
+                        Division::Body => book.body.push(chapter),
+                        Division::Back => book.back.push(chapter),
+                    }
+                }
+            }
+        }
+        book.metadata.cover = self.cover(&config, toml_file, &text, &lines);
+        book.images = std::mem::take(&mut self.images);
+        Some(book)
+    }
+
+    fn read_problem(&mut self, file: FileId, shown: &str, problem: ReadProblem, at: Option<Span>) {
+        match problem {
+            ReadProblem::Io(err) if err.kind() == std::io::ErrorKind::NotFound => self.error(
+                at,
+                format!("`{shown}` not found"),
+                "check the file name and that it is inside the book folder",
+            ),
+            ReadProblem::Io(err) => self.error(at, format!("cannot read `{shown}`: {err}"), ""),
+            ReadProblem::Utf8(offset, prefix) => {
+                let lines = LineIndex::new(&prefix);
+                let span = lines.span_in(&prefix, file, offset..offset);
+                self.sources.set_text(file, prefix);
+                self.error(
+                    span,
+                    format!("`{shown}` is not valid UTF-8"),
+                    "save the file as UTF-8 in your editor",
+                );
+            }
+        }
+    }
+
+    fn metadata(
+        &mut self,
+        config: &BookToml,
+        file: FileId,
+        text: &str,
+        lines: &LineIndex,
+    ) -> Metadata {
+        let span_of = |s: std::ops::Range<usize>| lines.span_in(text, file, s);
+        let whole = lines.span(file, 0..0);
+        let Some(table) = config.book.as_ref() else {
+            self.error(
+                whole,
+                "book.toml has no [book] table".into(),
+                "add [book] with at least `title` and `language`",
+            );
+            return Metadata::default();
+        };
+        let book_span = span_of(table.span());
+        let book = table.get_ref();
+        let mut meta = Metadata::default();
+        match &book.title {
+            Some(t) if !t.get_ref().trim().is_empty() => {
+                meta.title = t.get_ref().trim().to_string()
+            }
+            Some(t) => self.error(
+                span_of(t.span()),
+                "the title is empty".into(),
+                "give the book a title",
+            ),
+            None => self.error(
+                book_span,
+                "[book] has no `title`".into(),
+                "add `title = \"...\"` to [book]",
+            ),
+        }
+        meta.subtitle = book.subtitle.clone().filter(|s| !s.trim().is_empty());
+        match &book.language {
+            Some(l) if metadata::valid_language(l.get_ref()) => meta.language = l.get_ref().clone(),
+            Some(l) => self.error(
+                span_of(l.span()),
+                format!("`{}` is not a valid BCP 47 language tag", l.get_ref()),
+                "use a tag such as \"en\", \"en-US\", \"en-GB\", \"fr\" or \"de\"",
+            ),
+            None => self.error(
+                book_span,
+                "[book] has no `language`".into(),
+                "add `language = \"en\"` (a BCP 47 tag) to [book]",
+            ),
+        }
+        for entry in &book.authors {
+            let author = match entry.get_ref() {
+                AuthorEntry::Name(name) => Author {
+                    name: name.trim().to_string(),
+                    file_as: metadata::file_as(name),
+                    role: "aut".into(),
+                },
+                AuthorEntry::Full(full) => Author {
+                    name: full.name.trim().to_string(),
+                    file_as: full
+                        .file_as
+                        .clone()
+                        .unwrap_or_else(|| metadata::file_as(&full.name)),
+                    role: full.role.clone().unwrap_or_else(|| "aut".into()),
+                },
+            };
+            if author.name.is_empty() {
+                self.error(
+                    span_of(entry.span()),
+                    "an author's name is empty".into(),
+                    "",
+                );
+            } else {
+                meta.authors.push(author);
+            }
+        }
+        if meta.authors.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::warning(book_span, "the book has no author")
+                    .with_hint("stores require an author: add `authors = [\"Name\"]` to [book]"),
+            );
+        }
+        if let Some(date) = &book.date {
+            let value = match date.get_ref() {
+                DateValue::Text(s) => s.trim().to_string(),
+                DateValue::Year(y) => format!("{y:04}"),
+                DateValue::Date(d) => d.to_string(),
+            };
+            if metadata::valid_date(&value) {
+                meta.date = Some(value);
+            } else {
+                self.error(
+                    span_of(date.span()),
+                    format!("`{value}` is not an ISO 8601 date"),
+                    "write the year, year-month or full date: \"1813\", \"1813-01\", \"1813-01-28\"",
+                );
+            }
+        }
+        for (isbn, slot) in [(&book.isbn.ebook, 0), (&book.isbn.print, 1)] {
+            let Some(isbn) = isbn else { continue };
+            if metadata::valid_isbn(isbn.get_ref()) {
+                let value = Some(isbn.get_ref().trim().to_string());
+                if slot == 0 {
+                    meta.isbn.ebook = value;
+                } else {
+                    meta.isbn.print = value;
+                }
+            } else {
+                self.error(
+                    span_of(isbn.span()),
+                    format!("`{}` is not a valid ISBN", isbn.get_ref()),
+                    "check the digits: the last one is a checksum",
+                );
+            }
+        }
+        let author_names: Vec<String> = meta.authors.iter().map(|a| a.name.clone()).collect();
+        meta.identifier = match &book.identifier {
+            Some(id) if !id.get_ref().trim().is_empty() => id.get_ref().trim().to_string(),
+            _ => metadata::derived_identifier(&meta.title, &author_names, &meta.language),
+        };
+        meta.publisher = book.publisher.clone().filter(|s| !s.trim().is_empty());
+        meta.rights = book.rights.clone().filter(|s| !s.trim().is_empty());
+        meta.description = book
+            .description
+            .as_ref()
+            .map(|d| d.trim().to_string())
+            .filter(|s| !s.is_empty());
+        meta.subjects = book
+            .subjects
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        meta
+    }
+
+    fn settings(
+        &mut self,
+        config: &BookToml,
+        file: FileId,
+        text: &str,
+        lines: &LineIndex,
+    ) -> Settings {
+        let mut settings = Settings::default();
+        let p = &config.print;
+        let print = &mut settings.print;
+        let mut problems = Vec::new();
+        let mut length = |value: &Option<Spanned<String>>, what: &str| -> Option<Length> {
+            let v = value.as_ref()?;
+            match parse_length(v.get_ref()) {
+                Some(l) if l.0 > 0.0 => Some(l),
+                _ => {
+                    problems.push(
+                        Diagnostic::error(
+                            lines.span_in(text, file, v.span()),
+                            format!("`{}` is not a length for `{what}`", v.get_ref()),
+                        )
+                        .with_hint("write a number and a unit: \"11.5pt\", \"4in\", \"102mm\""),
+                    );
+                    None
+                }
+            }
+        };
+        if let Some(size) = length(&p.font_size, "font-size") {
+            print.font_size = size;
+        }
+        if let Some(leading) = length(&p.leading, "leading") {
+            print.leading = leading;
+        }
+        print.text_width = length(&p.text_width, "text-width");
+        print.text_height = length(&p.text_height, "text-height");
+        if let Some(trim) = &p.trim {
+            match parse_trim(trim.get_ref()) {
+                Some(t) => print.trim = t,
+                None => problems.push(
+                    Diagnostic::error(
+                        lines.span_in(text, file, trim.span()),
+                        format!("`{}` is not a trim size", trim.get_ref()),
+                    )
+                    .with_hint("use a preset (\"5x8in\", \"5.25x8in\", \"5.5x8.5in\", \"6x9in\", \"A5\", \"Royal\") or \"WIDTHxHEIGHTunit\""),
+                ),
+            }
+        }
+        if let Some(font) = &p.font {
+            print.font = font.clone();
+        }
+        print.bleed = p.bleed;
+        print.ragged_right = p.ragged_right;
+        print.hyphenation_exceptions = p.hyphenation_exceptions.clone();
+        if let Some(open) = &p.chapters_open {
+            match open.get_ref().as_str() {
+                "right" | "recto" => print.chapters_open = ChapterOpening::Right,
+                "any" => print.chapters_open = ChapterOpening::Any,
+                other => problems.push(
+                    Diagnostic::error(
+                        lines.span_in(text, file, open.span()),
+                        format!("`{other}` is not a chapter opening"),
+                    )
+                    .with_hint("use \"any\" or \"right\""),
+                ),
+            }
+        }
+        if let Some(paper) = &p.paper {
+            match paper.get_ref().as_str() {
+                "white" | "cream" => print.paper = paper.get_ref().clone(),
+                other => problems.push(
+                    Diagnostic::error(
+                        lines.span_in(text, file, paper.span()),
+                        format!("`{other}` is not a paper"),
+                    )
+                    .with_hint("use \"white\" or \"cream\""),
+                ),
+            }
+        }
+        settings.epub.embed_fonts = config.epub.embed_fonts;
+        self.diagnostics.extend(problems);
+        settings
+    }
+
+    fn chapter(
+        &mut self,
+        written: &str,
+        at: Span,
+        division: Division,
+        id: String,
+        seen: &mut BTreeMap<String, Span>,
+    ) -> Option<Chapter> {
+        let resolved = match paths::resolve(&self.root, Path::new(""), written) {
+            Ok(p) => p,
+            Err(problem) => {
+                self.path_problem(problem, written, at, "chapter");
+                return None;
+            }
+        };
+        if seen.insert(resolved.relative.clone(), at).is_some() {
+            self.error(
+                at,
+                format!("`{written}` is listed twice in [contents]"),
+                "list each file once",
+            );
+            return None;
+        }
+        let shown = self.display(&resolved.relative);
+        let file = self.sources.add(shown.clone(), "");
+        let text = match read_text(&resolved.canonical) {
+            Ok(t) => t,
+            Err(problem) => {
+                self.read_problem(file, &shown, problem, Some(at));
+                return None;
+            }
+        };
+        let base_dir = Path::new(&resolved.relative)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut diags = Vec::new();
+        let parsed = {
+            let mut resolver = |path: &str, span: Span, d: &mut Vec<Diagnostic>| {
+                self.image(&base_dir, path, span, d)
+            };
+            parse::parse_chapter(&text, file, &id, &mut resolver, &mut diags)
+        };
+        self.diagnostics.extend(diags);
+        self.sources.set_text(file, text);
+        let chapter = make_chapter(parsed, division, id, file, &resolved.relative);
+        if chapter.blocks.is_empty() {
+            let span = chapter.span;
+            self.diagnostics.push(
+                Diagnostic::warning(span, format!("`{shown}` is empty"))
+                    .with_hint("write the chapter, or take it out of [contents]"),
+            );
+        }
+        Some(chapter)
+    }
+
+    fn path_problem(&mut self, problem: PathProblem, written: &str, at: Span, what: &str) {
+        let (message, hint) = match problem {
+            PathProblem::OutsideBook => (
+                format!("{what} path `{written}` leaves the book folder"),
+                "a book may only use files inside its own folder",
+            ),
+            PathProblem::Remote => (
+                format!("{what} `{written}` is not a file of the book"),
+                "download it into the book folder and give its relative path",
+            ),
+            PathProblem::Missing => (
+                format!("{what} `{written}` not found"),
+                "check the path: it is relative to the file that names it",
+            ),
+            PathProblem::Empty => (format!("empty {what} path"), "give a file name"),
+        };
+        self.error(at, message, hint);
+    }
+
+    fn image(
+        &mut self,
+        base: &Path,
+        written: &str,
+        at: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<ImageId> {
+        let resolved = match paths::resolve(&self.root, base, written) {
+            Ok(p) => p,
+            Err(problem) => {
+                let before = self.diagnostics.len();
+                self.path_problem(problem, written, at, "image");
+                diags.extend(self.diagnostics.drain(before..));
+                return None;
+            }
+        };
+        if let Some(id) = self.image_ids.get(&resolved.relative) {
+            return Some(*id);
+        }
+        match load_image(&resolved.canonical, &resolved.relative) {
+            Ok(asset) => {
+                let id = ImageId(self.images.len());
+                self.images.push(asset);
+                self.image_ids.insert(resolved.relative, id);
+                Some(id)
+            }
+            Err(reason) => {
+                diags.push(
+                    Diagnostic::error(at, format!("image `{written}` cannot be used: {reason}"))
+                        .with_hint("use a PNG, JPEG, GIF or WebP file"),
+                );
+                None
+            }
+        }
+    }
+
+    fn cover(
+        &mut self,
+        config: &BookToml,
+        file: FileId,
+        text: &str,
+        lines: &LineIndex,
+    ) -> Option<ImageId> {
+        let written = config
+            .book
+            .as_ref()
+            .and_then(|b| b.get_ref().cover.as_ref());
+        if let Some(cover) = written {
+            let span = lines.span_in(text, file, cover.span());
+            let mut diags = Vec::new();
+            let id = self.image(Path::new(""), cover.get_ref(), span, &mut diags);
+            self.diagnostics.extend(diags);
+            return id;
+        }
+        // No `cover` key: a `cover/` folder in the book with one front image.
+        let folder = self.root.join("cover");
+        let mut candidates: Vec<String> = std::fs::read_dir(&folder)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .filter(|name| {
+                let lower = name.to_ascii_lowercase();
+                [".jpg", ".jpeg", ".png"]
+                    .iter()
+                    .any(|ext| lower.ends_with(ext))
+            })
+            .collect();
+        candidates.sort();
+        let chosen = candidates
+            .iter()
+            .find(|n| n.to_ascii_lowercase().starts_with("front"))
+            .or_else(|| candidates.first())?
+            .clone();
+        let span = lines.span(file, 0..0);
+        let mut diags = Vec::new();
+        let id = self.image(Path::new("cover"), &chosen, span, &mut diags);
+        self.diagnostics.extend(diags);
+        id
+    }
+}
+
+/// Builds the model chapter from a parsed file: title, kind, ids.
+fn make_chapter(
+    parsed: ParsedChapter,
+    division: Division,
+    id: String,
+    file: FileId,
+    relative: &str,
+) -> Chapter {
+    let (title, span) = match parsed.title {
+        Some((title, span)) => (Some(title), span),
+        None => (
+            None,
+            parsed.blocks.first().map_or(
+                Span {
+                    file,
+                    line: 1,
+                    column: 1,
+                    ..Span::default()
+                },
+                |b| b.span,
+            ),
+        ),
+    };
+    let title_text = title
+        .as_ref()
+        .map(|t| collapse_spaces(&Inline::plain_text(t)))
+        .filter(|t| !t.is_empty());
+    let kind = chapter_kind(division, title_text.as_deref(), relative, &parsed.blocks);
+    Chapter {
+        division,
+        kind,
+        id,
+        title,
+        title_text,
+        span,
+        file,
+        blocks: parsed.blocks,
+        footnotes: parsed.footnotes,
+    }
+}
+
+fn collapse_spaces(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Guesses what a chapter is from its title and file name.
+fn chapter_kind(
+    division: Division,
+    title: Option<&str>,
+    file: &str,
+    blocks: &[Block],
+) -> ChapterKind {
+    let title = title.unwrap_or("").to_lowercase();
+    let file = file.rsplit('/').next().unwrap_or(file).to_lowercase();
+    let has = |word: &str| title.contains(word) || file.contains(word);
+    let table: &[(&str, ChapterKind)] = &[
+        ("dedication", ChapterKind::Dedication),
+        ("epigraph", ChapterKind::Epigraph),
+        ("frontispiece", ChapterKind::Frontispiece),
+        ("foreword", ChapterKind::Foreword),
+        ("preface", ChapterKind::Preface),
+        ("introduction", ChapterKind::Introduction),
+        ("intro", ChapterKind::Introduction),
+        ("prologue", ChapterKind::Prologue),
+        ("epilogue", ChapterKind::Epilogue),
+        ("afterword", ChapterKind::Afterword),
+        ("acknowledg", ChapterKind::Acknowledgments),
+        ("appendix", ChapterKind::Appendix),
+        ("bibliography", ChapterKind::Bibliography),
+        ("glossary", ChapterKind::Glossary),
+    ];
+    if title.starts_with("chapter") {
+        return ChapterKind::Chapter;
+    }
+    for (word, kind) in table {
+        if has(word) {
+            // In the body only the kinds that belong there.
+            let fits_body = matches!(
+                kind,
+                ChapterKind::Introduction | ChapterKind::Prologue | ChapterKind::Epilogue
+            );
+            if division != Division::Body || fits_body {
+                return *kind;
+            }
+        }
+    }
+    if division == Division::Body {
+        return ChapterKind::Chapter;
+    }
+    let only_figures = !blocks.is_empty()
+        && blocks
+            .iter()
+            .all(|b| matches!(b.kind, BlockKind::Figure(_)));
+    if only_figures {
+        ChapterKind::Frontispiece
+    } else {
+        ChapterKind::Other
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, ReadProblem> {
+    let bytes = std::fs::read(path).map_err(ReadProblem::Io)?;
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..3);
+            }
+            Ok(text)
+        }
+        Err(err) => {
+            let valid = err.utf8_error().valid_up_to();
+            let bytes = err.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]).into_owned();
+            Err(ReadProblem::Utf8(valid, prefix))
+        }
+    }
+}
+
+fn load_image(path: &Path, relative: &str) -> Result<ImageAsset, String> {
+    let data = std::fs::read(path).map_err(|e| e.to_string())?;
+    let mut reader = image::ImageReader::new(Cursor::new(&data))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let format = match reader.format() {
+        Some(image::ImageFormat::Png) => ImageFormat::Png,
+        Some(image::ImageFormat::Jpeg) => ImageFormat::Jpeg,
+        Some(image::ImageFormat::Gif) => ImageFormat::Gif,
+        Some(image::ImageFormat::WebP) => ImageFormat::WebP,
+        Some(other) => return Err(format!("{other:?} images are not supported")),
+        None => return Err("not an image file".into()),
+    };
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_SIDE);
+    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    limits.max_alloc = Some(MAX_IMAGE_ALLOC);
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|e| e.to_string())?;
+    Ok(ImageAsset {
+        path: relative.to_string(),
+        data,
+        format,
+        width: decoded.width(),
+        height: decoded.height(),
+    })
+}
+
+/// "11.5pt", "4in", "102mm", "1.2cm", "8pc" -> points.
+pub(crate) fn parse_length(text: &str) -> Option<Length> {
+    let text = text.trim();
+    let split = text.find(|c: char| c.is_ascii_alphabetic())?;
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.trim().parse().ok()?;
+    if !value.is_finite() {
+        return None;
+    }
+    let points = match unit.trim() {
+        "pt" => value,
+        "in" => value * 72.0,
+        "mm" => value * 72.0 / 25.4,
+        "cm" => value * 72.0 / 2.54,
+        "pc" => value * 12.0,
+        _ => return None,
+    };
+    Some(Length(points))
+}
+
+/// A trim preset or `WIDTHxHEIGHTunit`.
+pub(crate) fn parse_trim(text: &str) -> Option<TrimSize> {
+    let lower = text.trim().to_ascii_lowercase().replace(' ', "");
+    let preset = match lower.as_str() {
+        "a5" => Some((Length::mm(148.0), Length::mm(210.0))),
+        "royal" => Some((Length::mm(156.0), Length::mm(234.0))),
+        "demy" => Some((Length::mm(138.0), Length::mm(216.0))),
+        _ => None,
+    };
+    if let Some((width, height)) = preset {
+        return Some(TrimSize { width, height });
+    }
+    let (w, h) = lower.split_once('x')?;
+    let unit_start = h.find(|c: char| c.is_ascii_alphabetic())?;
+    let unit = &h[unit_start..];
+    let w_len = if w.contains(|c: char| c.is_ascii_alphabetic()) {
+        parse_length(w)?
+    } else {
+        parse_length(&format!("{w}{unit}"))?
+    };
+    let h_len = parse_length(h)?;
+    (w_len.0 > 0.0 && h_len.0 > 0.0 && w_len.0 < 3000.0 && h_len.0 < 3000.0).then_some(TrimSize {
+        width: w_len,
+        height: h_len,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_and_trims() {
+        assert_eq!(parse_length("11.5pt"), Some(Length(11.5)));
+        assert_eq!(parse_length("4in"), Some(Length(288.0)));
+        assert!(parse_length("4").is_none());
+        assert!(parse_length("4furlongs").is_none());
+        let t = parse_trim("5.5x8.5in").expect("trim");
+        assert_eq!((t.width.0, t.height.0), (396.0, 612.0));
+        let a5 = parse_trim("A5").expect("a5");
+        assert!((a5.width.0 - 419.53).abs() < 0.01);
+        assert!(parse_trim("big").is_none());
+    }
+}

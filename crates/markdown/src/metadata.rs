@@ -1,0 +1,157 @@
+//! Checks of the `[book]` values: language tags, dates, ISBNs, and the derived identifier.
+
+/// Is this a well-formed BCP 47 language tag?
+pub(crate) fn valid_language(tag: &str) -> bool {
+    oxilangtag::LanguageTag::parse(tag).is_ok() && !tag.is_empty()
+}
+
+/// Is this `YYYY`, `YYYY-MM` or `YYYY-MM-DD` with a real month and day?
+pub(crate) fn valid_date(date: &str) -> bool {
+    let parts: Vec<&str> = date.split('-').collect();
+    let num = |s: &str, len: usize| {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    match parts.as_slice() {
+        [y] => num(y, 4).is_some(),
+        [y, m] => num(y, 4).is_some() && num(m, 2).is_some_and(|m| (1..=12).contains(&m)),
+        [y, m, d] => {
+            let (Some(y), Some(m), Some(d)) = (num(y, 4), num(m, 2), num(d, 2)) else {
+                return false;
+            };
+            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+            let days = match m {
+                1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+                4 | 6 | 9 | 11 => 30,
+                2 if leap => 29,
+                2 => 28,
+                _ => return false,
+            };
+            (1..=days).contains(&d)
+        }
+        _ => false,
+    }
+}
+
+/// Is this a valid ISBN-10 or ISBN-13 (hyphens and spaces allowed), checksum included?
+pub(crate) fn valid_isbn(isbn: &str) -> bool {
+    let chars: Vec<char> = isbn.chars().filter(|c| *c != '-' && *c != ' ').collect();
+    match chars.len() {
+        13 => {
+            let Some(digits) = chars
+                .iter()
+                .map(|c| c.to_digit(10))
+                .collect::<Option<Vec<u32>>>()
+            else {
+                return false;
+            };
+            let sum: u32 = digits
+                .iter()
+                .enumerate()
+                .map(|(i, d)| if i % 2 == 0 { *d } else { d * 3 })
+                .sum();
+            sum % 10 == 0
+        }
+        10 => {
+            let mut sum = 0;
+            for (i, c) in chars.iter().enumerate() {
+                let v = match (i, c) {
+                    (9, 'X' | 'x') => 10,
+                    _ => match c.to_digit(10) {
+                        Some(d) => d,
+                        None => return false,
+                    },
+                };
+                sum += v * (10 - i as u32);
+            }
+            sum % 11 == 0
+        }
+        _ => false,
+    }
+}
+
+/// A stable `urn:uuid:` for a book without an identifier: a UUID v5 of its title, authors and
+/// language, so rebuilding gives the same identifier and different books different ones.
+pub(crate) fn derived_identifier(title: &str, authors: &[String], language: &str) -> String {
+    let name = format!(
+        "quire-book\u{1f}{title}\u{1f}{}\u{1f}{language}",
+        authors.join("\u{1e}")
+    );
+    let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes());
+    format!("urn:uuid:{uuid}")
+}
+
+/// "Jane Austen" -> "Austen, Jane"; a single word stays as is.
+pub(crate) fn file_as(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [first @ .., last] => format!("{}, {}", last, first.join(" ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags() {
+        for ok in [
+            "en",
+            "en-US",
+            "en-GB",
+            "fr",
+            "de-1996",
+            "zh-Hant-TW",
+            "es-419",
+        ] {
+            assert!(valid_language(ok), "{ok}");
+        }
+        for bad in ["", "english", "en_US", "e", "en--US", "123"] {
+            assert!(!valid_language(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        for ok in ["1813", "1813-01", "1813-01-28", "2024-02-29"] {
+            assert!(valid_date(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "13",
+            "1813-13",
+            "1813-02-30",
+            "2023-02-29",
+            "January 1813",
+            "1813-1-2",
+        ] {
+            assert!(!valid_date(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn isbns() {
+        assert!(valid_isbn("978-0-306-40615-7"));
+        assert!(valid_isbn("0-306-40615-2"));
+        assert!(!valid_isbn("978-0-306-40615-8"));
+        assert!(!valid_isbn("12345"));
+    }
+
+    #[test]
+    fn identifiers_are_stable_and_distinct() {
+        let a = derived_identifier("T", &["A".into()], "en");
+        assert_eq!(a, derived_identifier("T", &["A".into()], "en"));
+        assert_ne!(a, derived_identifier("T2", &["A".into()], "en"));
+        assert!(a.starts_with("urn:uuid:"));
+    }
+
+    #[test]
+    fn sort_names() {
+        assert_eq!(file_as("Jane Austen"), "Austen, Jane");
+        assert_eq!(file_as("Sun Tzu"), "Tzu, Sun");
+        assert_eq!(file_as("Plato"), "Plato");
+    }
+}

@@ -1,0 +1,698 @@
+//! One chapter file: Markdown events (pulldown-cmark) into model blocks, inlines and footnotes.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use quire_model::{
+    Alignment, Block, BlockKind, Diagnostic, Figure, FileId, Footnote, FootnoteId, ImageId, Inline,
+    InlineKind, List, ListItem, Span, Table, TableCell, VerseLine,
+};
+
+use crate::lines::LineIndex;
+
+/// Resolves an image path written in a chapter to an image of the book, reporting problems.
+pub(crate) type ImageResolver<'a> =
+    dyn FnMut(&str, Span, &mut Vec<Diagnostic>) -> Option<ImageId> + 'a;
+
+/// What one chapter file holds.
+#[derive(Debug, Default)]
+pub(crate) struct ParsedChapter {
+    /// The first `#` heading and where it is.
+    pub(crate) title: Option<(Vec<Inline>, Span)>,
+    /// Everything else, in order.
+    pub(crate) blocks: Vec<Block>,
+    /// Footnotes in order of first reference.
+    pub(crate) footnotes: Vec<Footnote>,
+}
+
+/// The Markdown dialect of the manuscript format.
+pub(crate) fn markdown_options() -> Options {
+    Options::ENABLE_FOOTNOTES | Options::ENABLE_TABLES | Options::ENABLE_SMART_PUNCTUATION
+}
+
+/// Parses one chapter file. `chapter_id` prefixes anchors so they are unique in the book.
+pub(crate) fn parse_chapter(
+    text: &str,
+    file: FileId,
+    chapter_id: &str,
+    images: &mut ImageResolver<'_>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> ParsedChapter {
+    let lines = LineIndex::new(text);
+    let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(text, markdown_options())
+        .into_offset_iter()
+        .collect();
+    let mut parser = ChapterParser {
+        text,
+        file,
+        lines,
+        events,
+        pos: 0,
+        chapter_id,
+        images,
+        diagnostics,
+        title: None,
+        note_order: BTreeMap::new(),
+        note_refs: Vec::new(),
+        note_defs: BTreeMap::new(),
+        heading_ids: Vec::new(),
+        pending_figures: Vec::new(),
+        warned_html: false,
+    };
+    let blocks = parser.blocks_until(None);
+    let footnotes = parser.finish_footnotes();
+    ParsedChapter {
+        title: parser.title.take(),
+        blocks,
+        footnotes,
+    }
+}
+
+struct ChapterParser<'t, 'r> {
+    text: &'t str,
+    file: FileId,
+    lines: LineIndex,
+    events: Vec<(Event<'t>, Range<usize>)>,
+    pos: usize,
+    chapter_id: &'r str,
+    images: &'r mut ImageResolver<'r>,
+    diagnostics: &'r mut Vec<Diagnostic>,
+    title: Option<(Vec<Inline>, Span)>,
+    /// Footnote label -> index, in order of first reference.
+    note_order: BTreeMap<String, usize>,
+    /// Labels by index, and the span of their first reference.
+    note_refs: Vec<(String, Span)>,
+    /// Label -> (content, span of the definition).
+    note_defs: BTreeMap<String, (Vec<Block>, Span)>,
+    heading_ids: Vec<String>,
+    pending_figures: Vec<Block>,
+    warned_html: bool,
+}
+
+impl<'t> ChapterParser<'t, '_> {
+    fn span(&self, range: Range<usize>) -> Span {
+        self.lines.span_in(self.text, self.file, range)
+    }
+
+    fn next(&mut self) -> Option<(Event<'t>, Range<usize>)> {
+        let item = self.events.get(self.pos).cloned();
+        if item.is_some() {
+            self.pos += 1;
+        }
+        item
+    }
+
+    fn blocks_until(&mut self, end: Option<TagEnd>) -> Vec<Block> {
+        let mut out = Vec::new();
+        while let Some((event, range)) = self.next() {
+            match event {
+                Event::End(e) if Some(e) == end => break,
+                Event::End(_) => {}
+                Event::Start(tag) => self.block(tag, range, &mut out),
+                Event::Rule => out.push(Block {
+                    kind: BlockKind::SceneBreak,
+                    span: self.span(range),
+                }),
+                Event::Html(html) => self.html_block(&html, range, &mut out),
+                Event::Text(_)
+                | Event::Code(_)
+                | Event::SoftBreak
+                | Event::HardBreak
+                | Event::InlineHtml(_)
+                | Event::FootnoteReference(_)
+                | Event::InlineMath(_)
+                | Event::DisplayMath(_)
+                | Event::TaskListMarker(_) => {
+                    // Loose inlines: the text of a tight list item.
+                    self.pos -= 1;
+                    let start = range.start;
+                    let content = self.inlines_until(None);
+                    let end_offset = self
+                        .events
+                        .get(self.pos.saturating_sub(1))
+                        .map_or(start, |(_, r)| r.end);
+                    self.push_paragraph(content, start..end_offset, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    fn block(&mut self, tag: Tag<'t>, range: Range<usize>, out: &mut Vec<Block>) {
+        let span = self.span(range.clone());
+        let end = tag.to_end();
+        match tag {
+            Tag::Paragraph => {
+                let content = self.inlines_until(Some(end));
+                self.push_paragraph(content, range, out);
+            }
+            Tag::Heading { level, .. } => {
+                let content = self.inlines_until(Some(end));
+                if level == HeadingLevel::H1 && self.title.is_none() {
+                    self.title = Some((content, span));
+                } else {
+                    let level = (level as u8).max(2);
+                    let id = self.heading_id(&Inline::plain_text(&content));
+                    out.push(Block {
+                        kind: BlockKind::Heading { level, id, content },
+                        span,
+                    });
+                }
+            }
+            Tag::BlockQuote(_) => {
+                let inner = self.blocks_until(Some(end));
+                out.push(Block {
+                    kind: verse_or_quote(inner),
+                    span,
+                });
+            }
+            Tag::CodeBlock(kind) => {
+                let language = match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split_whitespace()
+                        .next()
+                        .map(str::to_string)
+                        .filter(|s| !s.is_empty()),
+                    CodeBlockKind::Indented => None,
+                };
+                let mut text = String::new();
+                while let Some((event, _)) = self.next() {
+                    match event {
+                        Event::End(TagEnd::CodeBlock) => break,
+                        Event::Text(t) => text.push_str(&t),
+                        _ => {}
+                    }
+                }
+                if text.ends_with('\n') {
+                    text.pop();
+                }
+                out.push(Block {
+                    kind: BlockKind::CodeBlock { language, text },
+                    span,
+                });
+            }
+            Tag::HtmlBlock => {
+                let mut html = String::new();
+                while let Some((event, _)) = self.next() {
+                    match event {
+                        Event::End(TagEnd::HtmlBlock) => break,
+                        Event::Html(t) | Event::Text(t) => html.push_str(&t),
+                        _ => {}
+                    }
+                }
+                self.html_block(&html, range, out);
+            }
+            Tag::List(start) => {
+                let mut items = Vec::new();
+                while let Some((event, item_range)) = self.next() {
+                    match event {
+                        Event::Start(Tag::Item) => {
+                            let blocks = self.blocks_until(Some(TagEnd::Item));
+                            items.push(ListItem {
+                                blocks,
+                                span: self.span(item_range),
+                            });
+                        }
+                        Event::End(TagEnd::List(_)) => break,
+                        _ => {}
+                    }
+                }
+                out.push(Block {
+                    kind: BlockKind::List(List { start, items }),
+                    span,
+                });
+            }
+            Tag::FootnoteDefinition(label) => {
+                let blocks = self.blocks_until(Some(end));
+                let label = label.to_string();
+                if self.note_defs.contains_key(&label) {
+                    self.diagnostics.push(
+                        Diagnostic::error(span, format!("footnote `[^{label}]` is defined twice"))
+                            .with_hint("give each note its own label"),
+                    );
+                } else {
+                    self.note_defs.insert(label, (blocks, span));
+                }
+            }
+            Tag::Table(alignments) => {
+                let alignments = alignments
+                    .iter()
+                    .map(|a| match a {
+                        pulldown_cmark::Alignment::None => Alignment::None,
+                        pulldown_cmark::Alignment::Left => Alignment::Left,
+                        pulldown_cmark::Alignment::Center => Alignment::Center,
+                        pulldown_cmark::Alignment::Right => Alignment::Right,
+                    })
+                    .collect();
+                let mut head = Vec::new();
+                let mut rows = Vec::new();
+                while let Some((event, _)) = self.next() {
+                    match event {
+                        Event::Start(Tag::TableHead) => head = self.table_cells(TagEnd::TableHead),
+                        Event::Start(Tag::TableRow) => {
+                            rows.push(self.table_cells(TagEnd::TableRow))
+                        }
+                        Event::End(TagEnd::Table) => break,
+                        _ => {}
+                    }
+                }
+                out.push(Block {
+                    kind: BlockKind::Table(Table {
+                        alignments,
+                        head,
+                        rows,
+                    }),
+                    span,
+                });
+            }
+            // Inline tags at block level do not occur; anything else is skipped with its content.
+            other => {
+                let end = other.to_end();
+                let inner = self.blocks_until(Some(end));
+                out.extend(inner);
+            }
+        }
+    }
+
+    fn table_cells(&mut self, end: TagEnd) -> Vec<TableCell> {
+        let mut cells = Vec::new();
+        while let Some((event, range)) = self.next() {
+            match event {
+                Event::Start(Tag::TableCell) => {
+                    let content = self.inlines_until(Some(TagEnd::TableCell));
+                    cells.push(TableCell {
+                        content,
+                        span: self.span(range),
+                    });
+                }
+                Event::End(e) if e == end => break,
+                _ => {}
+            }
+        }
+        cells
+    }
+
+    fn push_paragraph(&mut self, content: Vec<Inline>, range: Range<usize>, out: &mut Vec<Block>) {
+        let span = self.span(range.clone());
+        self.check_undefined_notes(&content, range);
+        let figures = std::mem::take(&mut self.pending_figures);
+        let is_blank = content.iter().all(|i| match &i.kind {
+            InlineKind::Text(t) => t.trim().is_empty(),
+            InlineKind::LineBreak => true,
+            _ => false,
+        });
+        if !is_blank {
+            out.push(Block {
+                kind: BlockKind::Paragraph(content),
+                span,
+            });
+        }
+        out.extend(figures);
+    }
+
+    /// Inlines up to the given end tag, or (for `None`) up to the first block-level event.
+    fn inlines_until(&mut self, end: Option<TagEnd>) -> Vec<Inline> {
+        let mut out: Vec<Inline> = Vec::new();
+        while let Some((event, range)) = self.next() {
+            let span = self.span(range.clone());
+            match event {
+                Event::End(e) if Some(e) == end => break,
+                Event::Text(t) => push_text(&mut out, &t, span),
+                Event::Code(t) => out.push(Inline {
+                    kind: InlineKind::Code(t.to_string()),
+                    span,
+                }),
+                Event::SoftBreak => push_text(&mut out, " ", span),
+                Event::HardBreak => out.push(Inline {
+                    kind: InlineKind::LineBreak,
+                    span,
+                }),
+                Event::InlineMath(t) | Event::DisplayMath(t) => push_text(&mut out, &t, span),
+                Event::TaskListMarker(done) => {
+                    push_text(&mut out, if done { "☒ " } else { "☐ " }, span)
+                }
+                Event::FootnoteReference(label) => {
+                    let id = self.note_ref(&label, span);
+                    out.push(Inline {
+                        kind: InlineKind::FootnoteRef(id),
+                        span,
+                    });
+                }
+                Event::InlineHtml(html) | Event::Html(html) => {
+                    self.inline_html(&html, span, &mut out)
+                }
+                Event::Start(tag) => {
+                    let end = tag.to_end();
+                    match tag {
+                        Tag::Emphasis => {
+                            let c = self.inlines_until(Some(end));
+                            out.push(Inline {
+                                kind: InlineKind::Emphasis(c),
+                                span,
+                            });
+                        }
+                        Tag::Strong => {
+                            let c = self.inlines_until(Some(end));
+                            out.push(Inline {
+                                kind: InlineKind::Strong(c),
+                                span,
+                            });
+                        }
+                        Tag::Link { dest_url, .. } => {
+                            let content = self.inlines_until(Some(end));
+                            match self.checked_url(&dest_url, span) {
+                                Some(url) => out.push(Inline {
+                                    kind: InlineKind::Link { url, content },
+                                    span,
+                                }),
+                                None => out.extend(content),
+                            }
+                        }
+                        Tag::Image {
+                            dest_url, title, ..
+                        } => {
+                            let alt_inlines = self.inlines_until(Some(end));
+                            let alt = Inline::plain_text(&alt_inlines).trim().to_string();
+                            self.figure(&dest_url, &title, alt, span);
+                        }
+                        Tag::Strikethrough | Tag::Superscript | Tag::Subscript => {
+                            let c = self.inlines_until(Some(end));
+                            out.extend(c);
+                        }
+                        // A block starts: the loose inlines of a tight list item end here.
+                        _ => {
+                            self.pos -= 1;
+                            break;
+                        }
+                    }
+                }
+                Event::End(_) | Event::Rule => {
+                    // The end of an enclosing block (for loose inlines) or a stray end.
+                    if end.is_none() {
+                        self.pos -= 1;
+                    }
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    fn figure(&mut self, path: &str, title: &str, alt: String, span: Span) {
+        if alt.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::warning(span, format!("image `{path}` has no alt text")).with_hint(
+                    "describe the picture for readers who cannot see it: ![a description](path)",
+                ),
+            );
+        }
+        let Some(image) = (self.images)(path, span, self.diagnostics) else {
+            return;
+        };
+        let caption = if title.trim().is_empty() {
+            None
+        } else {
+            // Captions come from the link title, which is plain text: apply the same smart
+            // punctuation as the body by parsing it as a one-line paragraph.
+            Some(inline_markdown(title, span))
+        };
+        self.pending_figures.push(Block {
+            kind: BlockKind::Figure(Figure {
+                image,
+                alt,
+                caption,
+            }),
+            span,
+        });
+    }
+
+    fn checked_url(&mut self, url: &str, span: Span) -> Option<String> {
+        let lower = url.trim().to_ascii_lowercase();
+        let allowed = ["http://", "https://", "mailto:", "#"]
+            .iter()
+            .any(|p| lower.starts_with(p));
+        if allowed {
+            Some(url.trim().to_string())
+        } else {
+            self.diagnostics.push(
+                Diagnostic::warning(span, format!("link to `{url}` is not kept")).with_hint(
+                    "links may point to http:, https: or mailto: addresses; the link text stays",
+                ),
+            );
+            None
+        }
+    }
+
+    fn heading_id(&mut self, text: &str) -> String {
+        let base = format!("{}-{}", self.chapter_id, quire_model::slugify(text));
+        let mut id = base.clone();
+        let mut n = 2;
+        while self.heading_ids.contains(&id) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        self.heading_ids.push(id.clone());
+        id
+    }
+
+    fn note_ref(&mut self, label: &str, span: Span) -> FootnoteId {
+        if let Some(&index) = self.note_order.get(label) {
+            return FootnoteId(index);
+        }
+        let index = self.note_refs.len();
+        self.note_order.insert(label.to_string(), index);
+        self.note_refs.push((label.to_string(), span));
+        FootnoteId(index)
+    }
+
+    /// GFM leaves `[^label]` without a definition as literal text: find and report it.
+    fn check_undefined_notes(&mut self, content: &[Inline], range: Range<usize>) {
+        let plain = Inline::plain_text(content);
+        let mut rest = plain.as_str();
+        while let Some(at) = rest.find("[^") {
+            let after = &rest[at + 2..];
+            let Some(close) = after.find(']') else { break };
+            let label = &after[..close];
+            rest = &after[close..];
+            if label.is_empty() || label.contains(char::is_whitespace) {
+                continue;
+            }
+            let needle = format!("[^{label}]");
+            let source = self.text.get(range.clone()).unwrap_or("");
+            let offset = source
+                .find(&needle)
+                .map_or(range.start, |o| range.start + o);
+            let span = self.span(offset..offset + needle.len());
+            self.diagnostics.push(
+                Diagnostic::error(
+                    span,
+                    format!("footnote reference `{needle}` has no definition"),
+                )
+                .with_hint(format!(
+                    "add a line `{needle}: the note's text` to this file"
+                )),
+            );
+        }
+    }
+
+    fn html_block(&mut self, html: &str, range: Range<usize>, out: &mut Vec<Block>) {
+        let trimmed = html.trim();
+        let span = self.span(range);
+        if is_pagebreak(trimmed) {
+            out.push(Block {
+                kind: BlockKind::PageBreak,
+                span,
+            });
+            return;
+        }
+        if trimmed.starts_with("<!--") && trimmed.ends_with("-->") {
+            return; // a comment for the author's eyes only
+        }
+        self.warn_html(span);
+        let mut content = Vec::new();
+        push_text(&mut content, trimmed, span);
+        out.push(Block {
+            kind: BlockKind::Paragraph(content),
+            span,
+        });
+    }
+
+    fn inline_html(&mut self, html: &str, span: Span, out: &mut Vec<Inline>) {
+        let lower = html.trim().to_ascii_lowercase();
+        if lower.starts_with("<!--") {
+            return;
+        }
+        if matches!(lower.as_str(), "<br>" | "<br/>" | "<br />") {
+            out.push(Inline {
+                kind: InlineKind::LineBreak,
+                span,
+            });
+            return;
+        }
+        self.warn_html(span);
+        push_text(out, html, span);
+    }
+
+    fn warn_html(&mut self, span: Span) {
+        if self.warned_html {
+            return;
+        }
+        self.warned_html = true;
+        self.diagnostics.push(
+            Diagnostic::warning(span, "raw HTML is not interpreted: it is printed as text")
+                .with_hint("use Markdown instead (*emphasis*, > quotes ...); only <br> and comments are understood"),
+        );
+    }
+
+    fn finish_footnotes(&mut self) -> Vec<Footnote> {
+        let mut notes = Vec::with_capacity(self.note_refs.len());
+        let refs = std::mem::take(&mut self.note_refs);
+        for (index, (label, ref_span)) in refs.into_iter().enumerate() {
+            let (blocks, span) = match self.note_defs.remove(&label) {
+                Some(def) => def,
+                None => {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            ref_span,
+                            format!("footnote reference `[^{label}]` has no definition"),
+                        )
+                        .with_hint(format!(
+                            "add a line `[^{label}]: the note's text` to this file"
+                        )),
+                    );
+                    (Vec::new(), ref_span)
+                }
+            };
+            notes.push(Footnote {
+                id: format!("{}-note-{}", self.chapter_id, index + 1),
+                number: index + 1,
+                label,
+                blocks,
+                span,
+            });
+        }
+        for (label, (_, span)) in std::mem::take(&mut self.note_defs) {
+            self.diagnostics.push(
+                Diagnostic::error(span, format!("footnote `[^{label}]` is never referenced"))
+                    .with_hint(format!(
+                        "refer to it with `[^{label}]` in the text, or delete it"
+                    )),
+            );
+        }
+        notes
+    }
+}
+
+fn is_pagebreak(html: &str) -> bool {
+    html.strip_prefix("<!--")
+        .and_then(|s| s.strip_suffix("-->"))
+        .is_some_and(|inner| inner.trim().eq_ignore_ascii_case("pagebreak"))
+}
+
+/// Appends text, merging with a preceding text inline.
+fn push_text(out: &mut Vec<Inline>, text: &str, span: Span) {
+    if let Some(Inline {
+        kind: InlineKind::Text(prev),
+        span: prev_span,
+    }) = out.last_mut()
+    {
+        prev.push_str(text);
+        prev_span.end = prev_span.end.max(span.end);
+        return;
+    }
+    out.push(Inline {
+        kind: InlineKind::Text(text.to_string()),
+        span,
+    });
+}
+
+/// Parses a short piece of Markdown (a caption) as inlines, all at one span.
+fn inline_markdown(text: &str, span: Span) -> Vec<Inline> {
+    let mut out = Vec::new();
+    let mut stack: Vec<Vec<Inline>> = Vec::new();
+    for event in Parser::new_ext(text, markdown_options()) {
+        match event {
+            Event::Start(Tag::Emphasis | Tag::Strong) => stack.push(std::mem::take(&mut out)),
+            Event::End(end @ (TagEnd::Emphasis | TagEnd::Strong)) => {
+                let inner = std::mem::replace(&mut out, stack.pop().unwrap_or_default());
+                let kind = if end == TagEnd::Emphasis {
+                    InlineKind::Emphasis(inner)
+                } else {
+                    InlineKind::Strong(inner)
+                };
+                out.push(Inline { kind, span });
+            }
+            Event::Text(t) | Event::Code(t) => push_text(&mut out, &t, span),
+            Event::SoftBreak | Event::HardBreak => push_text(&mut out, " ", span),
+            _ => {}
+        }
+    }
+    while let Some(mut outer) = stack.pop() {
+        outer.append(&mut out);
+        out = outer;
+    }
+    out
+}
+
+/// A block quote whose every paragraph breaks its lines by hand is verse.
+fn verse_or_quote(blocks: Vec<Block>) -> BlockKind {
+    let is_verse = !blocks.is_empty()
+        && blocks.iter().all(|b| match &b.kind {
+            BlockKind::Paragraph(content) => content
+                .iter()
+                .any(|i| matches!(i.kind, InlineKind::LineBreak)),
+            _ => false,
+        });
+    if !is_verse {
+        return BlockKind::BlockQuote(blocks);
+    }
+    let stanzas = blocks
+        .into_iter()
+        .filter_map(|b| match b.kind {
+            BlockKind::Paragraph(content) => Some(verse_lines(content)),
+            _ => None,
+        })
+        .collect();
+    BlockKind::Verse(stanzas)
+}
+
+fn verse_lines(content: Vec<Inline>) -> Vec<VerseLine> {
+    let mut lines = Vec::new();
+    let mut current: Vec<Inline> = Vec::new();
+    for inline in content {
+        if matches!(inline.kind, InlineKind::LineBreak) {
+            lines.push(finish_verse_line(std::mem::take(&mut current)));
+        } else {
+            current.push(inline);
+        }
+    }
+    if !current.is_empty() {
+        lines.push(finish_verse_line(current));
+    }
+    lines
+}
+
+fn finish_verse_line(mut content: Vec<Inline>) -> VerseLine {
+    let mut indent = 0u16;
+    if let Some(Inline {
+        kind: InlineKind::Text(text),
+        ..
+    }) = content.first_mut()
+    {
+        let trimmed = text.trim_start_matches([' ', '\u{a0}', '\u{2007}', '\u{2003}', '\u{2002}']);
+        indent =
+            u16::try_from(text[..text.len() - trimmed.len()].chars().count()).unwrap_or(u16::MAX);
+        *text = trimmed.to_string();
+    }
+    if let Some(Inline {
+        kind: InlineKind::Text(text),
+        ..
+    }) = content.last_mut()
+    {
+        let trimmed = text.trim_end().len();
+        text.truncate(trimmed);
+    }
+    content.retain(|i| !matches!(&i.kind, InlineKind::Text(t) if t.is_empty()));
+    VerseLine { indent, content }
+}

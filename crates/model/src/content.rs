@@ -1,0 +1,343 @@
+//! Chapters, blocks, inlines, footnotes and images.
+
+use crate::span::{FileId, Span};
+
+/// Which part of the book a chapter belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Division {
+    /// Front matter: roman folios in print, `frontmatter` in the EPUB.
+    Front,
+    /// The body.
+    #[default]
+    Body,
+    /// Back matter.
+    Back,
+}
+
+/// What a chapter file is, as far as the book's structure goes (EPUB `epub:type`, print
+/// conventions such as a dedication set without a heading).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ChapterKind {
+    /// An ordinary chapter.
+    #[default]
+    Chapter,
+    /// A dedication.
+    Dedication,
+    /// An epigraph.
+    Epigraph,
+    /// A foreword (by someone other than the author).
+    Foreword,
+    /// A preface.
+    Preface,
+    /// An introduction.
+    Introduction,
+    /// A prologue.
+    Prologue,
+    /// An epilogue.
+    Epilogue,
+    /// An afterword.
+    Afterword,
+    /// Acknowledgments.
+    Acknowledgments,
+    /// An appendix.
+    Appendix,
+    /// A bibliography.
+    Bibliography,
+    /// A glossary.
+    Glossary,
+    /// A page holding only a picture (frontispiece).
+    Frontispiece,
+    /// Any other front or back matter.
+    Other,
+}
+
+impl ChapterKind {
+    /// The EPUB structural semantics term (`epub:type`) for this kind.
+    pub fn epub_type(self) -> &'static str {
+        match self {
+            ChapterKind::Chapter => "chapter",
+            ChapterKind::Dedication => "dedication",
+            ChapterKind::Epigraph => "epigraph",
+            ChapterKind::Foreword => "foreword",
+            ChapterKind::Preface => "preface",
+            ChapterKind::Introduction => "introduction",
+            ChapterKind::Prologue => "prologue",
+            ChapterKind::Epilogue => "epilogue",
+            ChapterKind::Afterword => "afterword",
+            ChapterKind::Acknowledgments => "acknowledgments",
+            ChapterKind::Appendix => "appendix",
+            ChapterKind::Bibliography => "bibliography",
+            ChapterKind::Glossary => "glossary",
+            ChapterKind::Frontispiece => "frontispiece",
+            ChapterKind::Other => "chapter",
+        }
+    }
+}
+
+/// One chapter file: a title (optional for a dedication), blocks and footnotes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Chapter {
+    /// Front, body or back matter.
+    pub division: Division,
+    /// What kind of chapter this is.
+    pub kind: ChapterKind,
+    /// A stable id, unique in the book, usable as a file name or anchor (`chapter-3`).
+    pub id: String,
+    /// The title from the file's first `#` heading, if any.
+    pub title: Option<Vec<Inline>>,
+    /// The title as plain text (no footnote markers), for tables of contents and running heads.
+    pub title_text: Option<String>,
+    /// Where the title heading is (or the start of the file).
+    pub span: Span,
+    /// The file the chapter came from.
+    pub file: FileId,
+    /// The content after the title.
+    pub blocks: Vec<Block>,
+    /// The footnotes referenced in this chapter, in order of first reference.
+    pub footnotes: Vec<Footnote>,
+}
+
+/// A block with its source position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    /// What the block is.
+    pub kind: BlockKind,
+    /// Where it came from.
+    pub span: Span,
+}
+
+/// The kinds of block.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BlockKind {
+    /// A paragraph of running text.
+    Paragraph(Vec<Inline>),
+    /// A section heading inside a chapter (level 2 to 6; the chapter title is not a block).
+    Heading {
+        /// 2 for `##`, 3 for `###` ...
+        level: u8,
+        /// Anchor id, unique in the book.
+        id: String,
+        /// The heading text.
+        content: Vec<Inline>,
+    },
+    /// A block quote (letters, extracts).
+    BlockQuote(Vec<Block>),
+    /// Verse: lines kept as written, grouped into stanzas.
+    Verse(Vec<Vec<VerseLine>>),
+    /// A bullet or numbered list.
+    List(List),
+    /// A scene break (thematic break).
+    SceneBreak,
+    /// An image with alt text and caption.
+    Figure(Figure),
+    /// A table.
+    Table(Table),
+    /// Preformatted code or text.
+    CodeBlock {
+        /// The info string's first word, if any.
+        language: Option<String>,
+        /// The text, lines separated by `\n`.
+        text: String,
+    },
+    /// A forced page break in print (ignored in reflowable formats).
+    PageBreak,
+}
+
+/// One line of verse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerseLine {
+    /// Indentation as written, in spaces (no-break spaces count one each).
+    pub indent: u16,
+    /// The line's text.
+    pub content: Vec<Inline>,
+}
+
+/// A bullet or numbered list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct List {
+    /// The first number of a numbered list; `None` for bullets.
+    pub start: Option<u64>,
+    /// Items in order.
+    pub items: Vec<ListItem>,
+}
+
+/// One list item: blocks (usually a single paragraph).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListItem {
+    /// The item's content.
+    pub blocks: Vec<Block>,
+    /// Where the item starts.
+    pub span: Span,
+}
+
+/// An image set as a figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// The image.
+    pub image: ImageId,
+    /// Alternative text for readers who cannot see it (may be empty: a warning).
+    pub alt: String,
+    /// The caption, from the image's title, if any.
+    pub caption: Option<Vec<Inline>>,
+}
+
+/// Column alignment of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Alignment {
+    /// Not given.
+    #[default]
+    None,
+    /// Left.
+    Left,
+    /// Centred.
+    Center,
+    /// Right.
+    Right,
+}
+
+/// A table: a header row and body rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// One per column.
+    pub alignments: Vec<Alignment>,
+    /// The header cells.
+    pub head: Vec<TableCell>,
+    /// Body rows.
+    pub rows: Vec<Vec<TableCell>>,
+}
+
+/// One table cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableCell {
+    /// The cell's text.
+    pub content: Vec<Inline>,
+    /// Where it came from.
+    pub span: Span,
+}
+
+/// An inline with its source position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inline {
+    /// What the inline is.
+    pub kind: InlineKind,
+    /// Where it came from.
+    pub span: Span,
+}
+
+/// The kinds of inline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InlineKind {
+    /// Text, with smart punctuation already applied.
+    Text(String),
+    /// Emphasis (italic).
+    Emphasis(Vec<Inline>),
+    /// Strong emphasis (bold).
+    Strong(Vec<Inline>),
+    /// Inline code.
+    Code(String),
+    /// A link to an external address (`https:`, `mailto:`) or an anchor in the book.
+    Link {
+        /// The target, checked to be a safe scheme.
+        url: String,
+        /// The link text.
+        content: Vec<Inline>,
+    },
+    /// A reference to a footnote of the same chapter.
+    FootnoteRef(FootnoteId),
+    /// A forced line break.
+    LineBreak,
+}
+
+impl Inline {
+    /// Plain text of a run of inlines (footnote references left out, line breaks as spaces).
+    pub fn plain_text(inlines: &[Inline]) -> String {
+        let mut out = String::new();
+        push_plain(inlines, &mut out);
+        out
+    }
+}
+
+fn push_plain(inlines: &[Inline], out: &mut String) {
+    for inline in inlines {
+        match &inline.kind {
+            InlineKind::Text(t) | InlineKind::Code(t) => out.push_str(t),
+            InlineKind::Emphasis(c) | InlineKind::Strong(c) => push_plain(c, out),
+            InlineKind::Link { content, .. } => push_plain(content, out),
+            InlineKind::LineBreak => out.push(' '),
+            InlineKind::FootnoteRef(_) => {}
+        }
+    }
+}
+
+/// Index of a footnote in its chapter's `footnotes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FootnoteId(pub usize);
+
+/// A footnote: its label in the source, its number in the chapter and its content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Footnote {
+    /// The label as written (`[^12]` has label `12`).
+    pub label: String,
+    /// 1-based number in the chapter, in order of first reference.
+    pub number: usize,
+    /// Anchor id, unique in the book (`fn-chapter-3-2`).
+    pub id: String,
+    /// The note's content.
+    pub blocks: Vec<Block>,
+    /// Where the definition is.
+    pub span: Span,
+}
+
+/// Index of an image in [`crate::Book::images`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ImageId(pub usize);
+
+/// The encoding of an image file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImageFormat {
+    /// PNG.
+    Png,
+    /// JPEG.
+    Jpeg,
+    /// GIF.
+    Gif,
+    /// WebP.
+    WebP,
+}
+
+impl ImageFormat {
+    /// The media type.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "image/png",
+            ImageFormat::Jpeg => "image/jpeg",
+            ImageFormat::Gif => "image/gif",
+            ImageFormat::WebP => "image/webp",
+        }
+    }
+
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "png",
+            ImageFormat::Jpeg => "jpg",
+            ImageFormat::Gif => "gif",
+            ImageFormat::WebP => "webp",
+        }
+    }
+}
+
+/// An image file of the book, read and checked by the front end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageAsset {
+    /// Path relative to the book folder, with `/` separators (`images/map.png`).
+    pub path: String,
+    /// The file's bytes as read.
+    pub data: Vec<u8>,
+    /// The encoding.
+    pub format: ImageFormat,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}

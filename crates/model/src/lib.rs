@@ -1,0 +1,127 @@
+//! The book model: the one vocabulary every stage of Quire speaks.
+//!
+//! ```text
+//! Markdown + book.toml --> [markdown] --> Book (this crate) --> [epub]    --> .epub
+//!                                                  |
+//!                                                  +--> [typeset] --> pages --> [pdf]
+//! ```
+//!
+//! Everything here is plain owned data with no I/O: the front end (`quire-markdown`) builds a
+//! [`Book`] once, fully resolved (smart punctuation applied, footnotes linked, images loaded),
+//! and the backends only read it. Every block and inline carries a [`Span`] that names the file,
+//! line and column it came from, so later stages can report problems where the author can fix
+//! them.
+//!
+//! ```
+//! use quire_model::{Book, Metadata};
+//! let book = Book::new(Metadata::new("A Title", "en"));
+//! assert_eq!(book.metadata.title, "A Title");
+//! assert!(book.chapters().next().is_none());
+//! ```
+
+mod content;
+mod diagnostic;
+mod metadata;
+mod settings;
+mod span;
+
+pub use content::{
+    Alignment, Block, BlockKind, Chapter, ChapterKind, Division, Figure, Footnote, FootnoteId,
+    ImageAsset, ImageFormat, ImageId, Inline, InlineKind, List, ListItem, Table, TableCell,
+    VerseLine,
+};
+pub use diagnostic::{Diagnostic, Severity};
+pub use metadata::{Author, Isbn, Metadata};
+pub use settings::{ChapterOpening, EpubSettings, Length, PrintSettings, Settings, TrimSize};
+pub use span::{FileId, SourceFile, Sources, Span};
+
+/// A whole book: metadata, the chapters of its three divisions, and the images they use.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Book {
+    /// Title, authors, identifiers and the rest of the bibliographic data.
+    pub metadata: Metadata,
+    /// Front matter (dedication, preface ...), in reading order.
+    pub front: Vec<Chapter>,
+    /// The body: the chapters proper, in reading order.
+    pub body: Vec<Chapter>,
+    /// Back matter (afterword, bibliography ...), in reading order.
+    pub back: Vec<Chapter>,
+    /// Every image the book uses (cover included), loaded and checked; referenced by [`ImageId`].
+    pub images: Vec<ImageAsset>,
+    /// The pipeline's own settings from `book.toml` (`[print]`, `[epub]`).
+    pub settings: Settings,
+}
+
+impl Book {
+    /// An empty book with the given metadata.
+    pub fn new(metadata: Metadata) -> Self {
+        Book {
+            metadata,
+            ..Book::default()
+        }
+    }
+
+    /// All chapters in reading order: front matter, body, back matter.
+    pub fn chapters(&self) -> impl Iterator<Item = &Chapter> {
+        self.front.iter().chain(&self.body).chain(&self.back)
+    }
+
+    /// The image with this id.
+    pub fn image(&self, id: ImageId) -> Option<&ImageAsset> {
+        self.images.get(id.0)
+    }
+
+    /// The cover image, when the book has one.
+    pub fn cover(&self) -> Option<&ImageAsset> {
+        self.metadata.cover.and_then(|id| self.image(id))
+    }
+
+    /// A file-name-safe slug of the title, used to name outputs (`the-creative-cortex`).
+    pub fn slug(&self) -> String {
+        slugify(&self.metadata.title)
+    }
+}
+
+/// Lowercase ASCII words joined by hyphens: `"Alice’s Adventures"` -> `"alices-adventures"`.
+///
+/// Letters outside ASCII are kept when alphanumeric (so a French or Chinese title still gives a
+/// name); apostrophes vanish; everything else separates words. Never empty: `"book"` is the
+/// fallback.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut pending_dash = false;
+    for c in text.chars() {
+        if matches!(c, '\'' | '’' | '‘' | 'ʼ') {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            if pending_dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            pending_dash = false;
+            slug.extend(c.to_lowercase());
+        } else {
+            pending_dash = true;
+        }
+    }
+    if slug.is_empty() {
+        slug.push_str("book");
+    }
+    slug
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_file_name_safe() {
+        assert_eq!(slugify("The Creative Cortex"), "the-creative-cortex");
+        assert_eq!(
+            slugify("Alice’s Adventures in Wonderland"),
+            "alices-adventures-in-wonderland"
+        );
+        assert_eq!(slugify("  --  "), "book");
+        assert_eq!(slugify("L'Étranger: roman"), "létranger-roman");
+    }
+}

@@ -1,0 +1,86 @@
+//! Bibliographic data of a book.
+
+use crate::content::ImageId;
+
+/// One creator of the book.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Author {
+    /// The name as printed: "Jane Austen".
+    pub name: String,
+    /// The name as sorted: "Austen, Jane".
+    pub file_as: String,
+    /// MARC relator code: `aut` (author), `trl` (translator), `edt` (editor), `ill` ...
+    pub role: String,
+}
+
+/// ISBNs of the editions, as written (digits and hyphens).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Isbn {
+    /// The ebook edition's ISBN.
+    pub ebook: Option<String>,
+    /// The print edition's ISBN.
+    pub print: Option<String>,
+}
+
+/// Everything a store, a library catalogue or a title page needs to know about the book.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Metadata {
+    /// The title.
+    pub title: String,
+    /// The subtitle, if any.
+    pub subtitle: Option<String>,
+    /// Creators in order; may be empty (a warning, since stores require one).
+    pub authors: Vec<Author>,
+    /// BCP 47 language tag, validated (`en-US`).
+    pub language: String,
+    /// A unique identifier: as given in book.toml, or a UUID URN derived from the metadata.
+    pub identifier: String,
+    /// ISBNs of the editions.
+    pub isbn: Isbn,
+    /// The publisher.
+    pub publisher: Option<String>,
+    /// Publication date, ISO 8601: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// Rights statement.
+    pub rights: Option<String>,
+    /// Store description and back-cover text, as paragraphs of plain text.
+    pub description: Option<String>,
+    /// Subjects or genres.
+    pub subjects: Vec<String>,
+    /// The cover image.
+    pub cover: Option<ImageId>,
+}
+
+impl Metadata {
+    /// Metadata with a title and language and nothing else.
+    pub fn new(title: impl Into<String>, language: impl Into<String>) -> Self {
+        Metadata {
+            title: title.into(),
+            language: language.into(),
+            ..Metadata::default()
+        }
+    }
+
+    /// Title and subtitle joined as "Title: Subtitle".
+    pub fn full_title(&self) -> String {
+        match &self.subtitle {
+            Some(sub) => format!("{}: {}", self.title, sub),
+            None => self.title.clone(),
+        }
+    }
+
+    /// Author names joined for display: "A", "A and B", "A, B and C".
+    pub fn author_line(&self) -> String {
+        let names: Vec<&str> = self
+            .authors
+            .iter()
+            .filter(|a| a.role == "aut")
+            .map(|a| a.name.as_str())
+            .collect();
+        match names.as_slice() {
+            [] => String::new(),
+            [one] => (*one).to_string(),
+            [init @ .., last] => format!("{} and {}", init.join(", "), last),
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The pipeline's own settings from `book.toml`: `[print]` and `[epub]`.
+
+/// A length in PostScript points (1/72 in).
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
+pub struct Length(pub f64);
+
+impl Length {
+    /// From inches.
+    pub fn inches(v: f64) -> Self {
+        Length(v * 72.0)
+    }
+
+    /// From millimetres.
+    pub fn mm(v: f64) -> Self {
+        Length(v * 72.0 / 25.4)
+    }
+
+    /// The value in points.
+    pub fn pt(self) -> f64 {
+        self.0
+    }
+}
+
+/// The trimmed page size of the printed book.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TrimSize {
+    /// Width.
+    pub width: Length,
+    /// Height.
+    pub height: Length,
+}
+
+/// Where chapters open in print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChapterOpening {
+    /// On the next page, left or right.
+    #[default]
+    Any,
+    /// Always on a right-hand (odd) page.
+    Right,
+}
+
+/// `[print]`: the print interior's page and type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintSettings {
+    /// Trim size (default 5.5 x 8.5 in).
+    pub trim: TrimSize,
+    /// The type family (default "EB Garamond").
+    pub font: String,
+    /// Body type size (default 11.5 pt).
+    pub font_size: Length,
+    /// Baseline to baseline (default 14.5 pt).
+    pub leading: Length,
+    /// Fixed text block width, instead of deriving it from the margins.
+    pub text_width: Option<Length>,
+    /// Fixed text block height, instead of deriving it from the margins.
+    pub text_height: Option<Length>,
+    /// Add 0.125 in bleed around the page.
+    pub bleed: bool,
+    /// Where chapters open.
+    pub chapters_open: ChapterOpening,
+    /// Extra hyphenation exceptions, written with hyphens at the allowed breaks (`ta-ble`).
+    pub hyphenation_exceptions: Vec<String>,
+    /// Ragged-right setting instead of justified text.
+    pub ragged_right: bool,
+    /// Paper colour for spine width: `white` or `cream`.
+    pub paper: String,
+}
+
+impl Default for PrintSettings {
+    fn default() -> Self {
+        PrintSettings {
+            trim: TrimSize {
+                width: Length::inches(5.5),
+                height: Length::inches(8.5),
+            },
+            font: "EB Garamond".to_string(),
+            font_size: Length(11.5),
+            leading: Length(14.5),
+            text_width: None,
+            text_height: None,
+            bleed: false,
+            chapters_open: ChapterOpening::Any,
+            hyphenation_exceptions: Vec::new(),
+            ragged_right: false,
+            paper: "white".to_string(),
+        }
+    }
+}
+
+/// `[epub]`: the ebook's options.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EpubSettings {
+    /// Embed the book's fonts from `fonts/` (off by default: readers choose their own).
+    pub embed_fonts: bool,
+}
+
+/// The pipeline's settings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Settings {
+    /// `[print]`.
+    pub print: PrintSettings,
+    /// `[epub]`.
+    pub epub: EpubSettings,
+}

@@ -1,0 +1,62 @@
+//! `quire build`: read the book, then write each requested output atomically.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::cli::Format;
+use crate::report;
+
+/// Builds the requested formats of the book in `book_dir` into `out_dir`.
+pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], _report: bool) -> ExitCode {
+    let loaded = quire_markdown::load_book(book_dir);
+    let (errors, _) = report::print_all(&loaded.diagnostics, &loaded.sources);
+    let Some(book) = loaded.book.filter(|_| errors == 0) else {
+        eprintln!("build: {errors} error(s): nothing written");
+        return ExitCode::from(super::EXIT_BOOK_ERRORS);
+    };
+    if let Err(err) = std::fs::create_dir_all(out_dir) {
+        eprintln!(
+            "error: cannot create output folder `{}`: {err}",
+            out_dir.display()
+        );
+        return ExitCode::from(super::EXIT_IO);
+    }
+    let slug = book.slug();
+    let mut failed = false;
+    for format in dedup(formats) {
+        let produced: Result<Option<(String, Vec<u8>)>, String> = match format {
+            Format::Epub | Format::Pdf | Format::Cover => Ok(None),
+        };
+        match produced {
+            Ok(Some((extension, bytes))) => {
+                let path = out_dir.join(format!("{slug}.{extension}"));
+                match crate::output::write_atomically(&path, &bytes) {
+                    Ok(()) => eprintln!("build: wrote {} ({} bytes)", path.display(), bytes.len()),
+                    Err(err) => {
+                        eprintln!("error: cannot write `{}`: {err}", path.display());
+                        return ExitCode::from(super::EXIT_IO);
+                    }
+                }
+            }
+            Ok(None) => eprintln!("build: {format:?} output is not implemented yet: skipped"),
+            Err(message) => {
+                eprintln!("error: {message}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return ExitCode::from(super::EXIT_BOOK_ERRORS);
+    }
+    ExitCode::SUCCESS
+}
+
+fn dedup(formats: &[Format]) -> Vec<Format> {
+    let mut out: Vec<Format> = Vec::new();
+    for f in formats {
+        if !out.contains(f) {
+            out.push(*f);
+        }
+    }
+    out
+}

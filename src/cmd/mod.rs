@@ -1,0 +1,28 @@
+//! One module a subcommand; `run` dispatches and turns results into exit codes.
+
+mod build;
+mod check;
+mod init;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+/// Exit code: the book has errors.
+pub(crate) const EXIT_BOOK_ERRORS: u8 = 1;
+/// Exit code: usage or I/O problem.
+pub(crate) const EXIT_IO: u8 = 2;
+
+/// Runs a parsed command line.
+pub(crate) fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Build {
+            book,
+            out,
+            format,
+            report,
+        } => build::run(&book, &out, &format, report),
+        Command::Check { book } => check::run(&book),
+        Command::Init { dir } => init::run(&dir),
+    }
+}

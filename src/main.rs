@@ -1,0 +1,13 @@
+//! `quire`: builds a book folder into an EPUB and a print PDF. See `quire --help`.
+
+mod cli;
+mod cmd;
+mod output;
+mod report;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::parse();
+    cmd::run(cli)
+}
