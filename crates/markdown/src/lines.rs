@@ -79,7 +79,7 @@ mod tests {
         let s = idx.span_in(text, FileId(0), 4..5);
         assert_eq!((s.line, s.column), (2, 2));
         // after the two-byte é
-        let s = idx.span_in(text, FileId(0), 9..10);
+        let s = idx.span_in(text, FileId(0), 8..9);
         assert_eq!((s.line, s.column), (3, 1));
         let s = idx.span_in(text, FileId(0), 7..8);
         assert_eq!((s.line, s.column), (2, 4));

@@ -2,7 +2,9 @@
 
 /// Is this a well-formed BCP 47 language tag?
 pub(crate) fn valid_language(tag: &str) -> bool {
-    oxilangtag::LanguageTag::parse(tag).is_ok() && !tag.is_empty()
+    // Syntax by RFC 5646; the primary language must be an ISO 639 code (2 or 3 letters): the
+    // 5-8 letter form is reserved for registrations that do not exist, and catches "English".
+    oxilangtag::LanguageTag::parse(tag).is_ok_and(|t| (2..=3).contains(&t.primary_language().len()))
 }
 
 /// Is this `YYYY`, `YYYY-MM` or `YYYY-MM-DD` with a real month and day?
@@ -20,7 +22,7 @@ pub(crate) fn valid_date(date: &str) -> bool {
             let (Some(y), Some(m), Some(d)) = (num(y, 4), num(m, 2), num(d, 2)) else {
                 return false;
             };
-            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+            let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
             let days = match m {
                 1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
                 4 | 6 | 9 | 11 => 30,
@@ -51,7 +53,7 @@ pub(crate) fn valid_isbn(isbn: &str) -> bool {
                 .enumerate()
                 .map(|(i, d)| if i % 2 == 0 { *d } else { d * 3 })
                 .sum();
-            sum % 10 == 0
+            sum.is_multiple_of(10)
         }
         10 => {
             let mut sum = 0;
@@ -65,7 +67,7 @@ pub(crate) fn valid_isbn(isbn: &str) -> bool {
                 };
                 sum += v * (10 - i as u32);
             }
-            sum % 11 == 0
+            sum.is_multiple_of(11)
         }
         _ => false,
     }
@@ -109,7 +111,7 @@ mod tests {
         ] {
             assert!(valid_language(ok), "{ok}");
         }
-        for bad in ["", "english", "en_US", "e", "en--US", "123"] {
+        for bad in ["", "english", "English", "en_US", "e", "en--US", "123"] {
             assert!(!valid_language(bad), "{bad}");
         }
     }

@@ -226,13 +226,20 @@ impl<'t> ChapterParser<'t, '_> {
             Tag::FootnoteDefinition(label) => {
                 let blocks = self.blocks_until(Some(end));
                 let label = label.to_string();
-                if self.note_defs.contains_key(&label) {
-                    self.diagnostics.push(
-                        Diagnostic::error(span, format!("footnote `[^{label}]` is defined twice"))
+                match self.note_defs.entry(label) {
+                    std::collections::btree_map::Entry::Occupied(entry) => {
+                        let label = entry.key();
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                span,
+                                format!("footnote `[^{label}]` is defined twice"),
+                            )
                             .with_hint("give each note its own label"),
-                    );
-                } else {
-                    self.note_defs.insert(label, (blocks, span));
+                        );
+                    }
+                    std::collections::btree_map::Entry::Vacant(entry) => {
+                        entry.insert((blocks, span));
+                    }
                 }
             }
             Tag::Table(alignments) => {

@@ -1,0 +1,84 @@
+//! Property tests: the front end never panics, whatever the manuscript holds.
+//!
+//! These are the fuzz targets kept from the foundation work; run them longer with
+//! `PROPTEST_CASES=100000 cargo test -p quire-markdown --test fuzz --release`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use proptest::prelude::*;
+
+/// Markdown-ish text: random mixes of the constructs the parser handles.
+fn markdownish() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "# ",
+        "## ",
+        "> ",
+        "- ",
+        "1. ",
+        "***",
+        "\n",
+        "\n\n",
+        "[^1]",
+        "[^1]: ",
+        "[^x]",
+        "*",
+        "**",
+        "`",
+        "```\n",
+        "|",
+        "| a | b |\n|---|---|\n",
+        "![",
+        "](",
+        ")",
+        "\"",
+        "--",
+        "---",
+        "...",
+        "<!-- pagebreak -->",
+        "<script>",
+        "<br>",
+        "\\\n",
+        "\u{a0}\u{a0}",
+        "é",
+        "—",
+        "[",
+        "]",
+        "word ",
+        "text",
+        "    ",
+        "\t",
+        "<",
+        "&amp;",
+    ]);
+    prop::collection::vec(pieces, 0..60).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn chapters_never_panic(text in markdownish()) {
+        let (chapter, diagnostics) = quire_markdown::parse_chapter_text(&text);
+        for d in &diagnostics {
+            if let Some(span) = d.span {
+                prop_assert!(span.start as usize <= text.len());
+                prop_assert!(span.line >= 1 && span.column >= 1);
+            }
+        }
+        let _ = chapter;
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(text in any::<String>()) {
+        let _ = quire_markdown::parse_chapter_text(&text);
+    }
+
+    #[test]
+    fn arbitrary_book_toml_never_panics(toml in "[\\[\\]a-z=\" \\n.0-9-]{0,120}") {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("book.toml"), &toml).expect("write");
+        std::fs::write(dir.path().join("a.md"), "# A\n\nText.\n").expect("write");
+        let loaded = quire_markdown::load_book(dir.path());
+        prop_assert!(loaded.book.is_none() || !loaded.has_errors());
+    }
+}

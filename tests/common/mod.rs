@@ -1,0 +1,67 @@
+//! Shared helpers of the end-to-end tests: the binary, fixture copies, validators.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `quire` binary built for this test run.
+pub(crate) fn quire() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_quire"))
+}
+
+/// Runs `quire` with `args` in `cwd`; returns the output with stderr as a string.
+pub(crate) fn run_in(cwd: &Path, args: &[&str]) -> (Output, String) {
+    let output = quire()
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .expect("quire runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output, stderr)
+}
+
+/// The repository root.
+pub(crate) fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/corpus` beside the repository, when present.
+pub(crate) fn corpus_books() -> Option<Vec<PathBuf>> {
+    let dir = repo().join("../shared/corpus");
+    let mut books: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("book.toml").is_file())
+        .collect();
+    books.sort();
+    Some(books)
+}
+
+/// Copies a folder tree (files and folders only).
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// True when validators are required (CI): a missing one fails instead of skipping.
+pub(crate) fn validators_required() -> bool {
+    std::env::var("QUIRE_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1")
+}
+
+/// Reports a missing validator: SKIP loudly, or panic under `QUIRE_REQUIRE_VALIDATORS=1`.
+pub(crate) fn missing_validator(name: &str) {
+    if validators_required() {
+        panic!("{name} is required (QUIRE_REQUIRE_VALIDATORS=1) but not installed");
+    }
+    eprintln!("\n*** SKIP: {name} is not installed; this check did not run ***\n");
+}
