@@ -7,7 +7,7 @@ use crate::cli::Format;
 use crate::report;
 
 /// Builds the requested formats of the book in `book_dir` into `out_dir`.
-pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], _report: bool) -> ExitCode {
+pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], report: bool) -> ExitCode {
     let loaded = quire_markdown::load_book(book_dir);
     let (errors, _) = report::print_all(&loaded.diagnostics, &loaded.sources);
     let Some(book) = loaded.book.filter(|_| errors == 0) else {
@@ -25,7 +25,10 @@ pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], _report: 
     let mut failed = false;
     for format in dedup(formats) {
         let produced: Result<Option<(String, Vec<u8>)>, String> = match format {
-            Format::Epub | Format::Pdf | Format::Cover => Ok(None),
+            Format::Pdf => {
+                pdf(&book, book_dir, report).map(|bytes| Some(("pdf".to_string(), bytes)))
+            }
+            Format::Epub | Format::Cover => Ok(None),
         };
         match produced {
             Ok(Some((extension, bytes))) => {
@@ -49,6 +52,30 @@ pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], _report: 
         return ExitCode::from(super::EXIT_BOOK_ERRORS);
     }
     ExitCode::SUCCESS
+}
+
+/// `SOURCE_DATE_EPOCH` when set and valid: the reproducible-builds convention.
+pub(crate) fn source_date_epoch() -> Option<i64> {
+    std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()
+}
+
+/// Typesets the print interior and writes it as PDF bytes.
+fn pdf(book: &quire_model::Book, book_dir: &Path, report: bool) -> Result<Vec<u8>, String> {
+    let family = crate::fonts::family(book_dir, &book.settings.print.font)?;
+    let typeset = quire_typeset::typeset_book(book, &family);
+    let r = &typeset.report;
+    eprintln!(
+        "build: typeset {} pages ({} paragraphs; {} needed hyphenation, {} emergency stretch; {} widows/orphans mended, {} pages left short; gutter {} in)",
+        r.pages, r.paragraphs, r.second_pass, r.emergency, r.mended, r.short_pages, r.gutter_in
+    );
+    if report && !typeset.diagnostics.is_empty() {
+        let loaded = quire_markdown::load_book(book_dir);
+        crate::report::print_all(&typeset.diagnostics, &loaded.sources);
+    }
+    let options = quire_pdf::PdfOptions {
+        timestamp: source_date_epoch().map(quire_pdf::Timestamp::from_unix),
+    };
+    quire_pdf::write_pdf(&typeset.document, &options).map_err(|e| e.to_string())
 }
 
 fn dedup(formats: &[Format]) -> Vec<Format> {

@@ -1,0 +1,275 @@
+//! Fonts: which glyphs are used, subsetting, and the Type 0 / CID font objects with ToUnicode.
+
+use std::collections::BTreeMap;
+
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str};
+use quire_typeset::frame::{Document, TextRun};
+use skrifa::instance::{LocationRef, Size};
+use skrifa::raw::TableProvider;
+use skrifa::{FontRef, GlyphId, MetadataProvider, Tag};
+use subsetter::GlyphRemapper;
+
+use crate::{PdfError, Refs};
+
+/// The resource name of font `index` in page resources.
+pub(crate) fn name(index: usize) -> String {
+    format!("F{index}")
+}
+
+/// Glyphs used per font, in order of first use, with the text each stands for.
+pub(crate) struct FontUsage {
+    fonts: Vec<Option<FontGlyphs>>,
+}
+
+struct FontGlyphs {
+    remapper: GlyphRemapper,
+    /// Original glyph id -> the text it stands for (first seen wins).
+    text: BTreeMap<u16, String>,
+}
+
+impl FontUsage {
+    pub(crate) fn new(count: usize) -> Self {
+        FontUsage {
+            fonts: (0..count).map(|_| None).collect(),
+        }
+    }
+
+    /// Notes the glyphs of a run.
+    pub(crate) fn record(&mut self, run: &TextRun) {
+        let Some(slot) = self.fonts.get_mut(run.font.0) else {
+            return;
+        };
+        let glyphs = slot.get_or_insert_with(|| {
+            let mut remapper = GlyphRemapper::new();
+            remapper.remap(0); // .notdef stays glyph 0
+            FontGlyphs {
+                remapper,
+                text: BTreeMap::new(),
+            }
+        });
+        for glyph in &run.glyphs {
+            glyphs.remapper.remap(glyph.id);
+            if !glyph.text.is_empty() {
+                glyphs
+                    .text
+                    .entry(glyph.id)
+                    .or_insert_with(|| glyph.text.clone());
+            }
+        }
+    }
+
+    /// The CID (the glyph's id in the subset) of a glyph.
+    pub(crate) fn cid(&self, font: usize, glyph: u16) -> u16 {
+        self.fonts
+            .get(font)
+            .and_then(|f| f.as_ref())
+            .and_then(|f| f.remapper.get(glyph))
+            .unwrap_or(0)
+    }
+}
+
+/// A font written to the PDF.
+pub(crate) struct EmbeddedFont {
+    pub(crate) type0: Ref,
+    /// Original glyph id -> advance in 1/1000 em, as written in the W array.
+    widths: BTreeMap<u16, f32>,
+}
+
+impl EmbeddedFont {
+    /// The advance the PDF viewer will use for a glyph, in 1/1000 em.
+    pub(crate) fn width_of(&self, glyph: u16) -> f32 {
+        self.widths.get(&glyph).copied().unwrap_or(0.0)
+    }
+}
+
+/// Subsets and writes every used font; `None` for fonts no run uses.
+pub(crate) fn embed(
+    pdf: &mut Pdf,
+    refs: &mut Refs,
+    doc: &Document,
+    usage: &FontUsage,
+) -> Result<Vec<Option<EmbeddedFont>>, PdfError> {
+    let mut out = Vec::with_capacity(doc.fonts.len());
+    for (index, font) in doc.fonts.iter().enumerate() {
+        let Some(Some(glyphs)) = usage.fonts.get(index) else {
+            out.push(None);
+            continue;
+        };
+        let err = |reason: String| PdfError::Font {
+            name: font.postscript_name.clone(),
+            reason,
+        };
+        let font_ref =
+            FontRef::from_index(&font.data, font.index).map_err(|e| err(e.to_string()))?;
+        let upem = f32::from(
+            font_ref
+                .head()
+                .map_err(|e| err(e.to_string()))?
+                .units_per_em()
+                .max(1),
+        );
+        let metrics = font_ref.metrics(Size::unscaled(), LocationRef::default());
+        let glyph_metrics = font_ref.glyph_metrics(Size::unscaled(), LocationRef::default());
+        let to_1000 = |v: f32| v * 1000.0 / upem;
+
+        let subset = subsetter::subset(&font.data, font.index, &glyphs.remapper)
+            .map_err(|e| err(format!("{e:?}")))?;
+        let subset_ref = FontRef::new(&subset).map_err(|e| err(e.to_string()))?;
+        let cff = subset_ref
+            .table_data(Tag::new(b"CFF "))
+            .map(|d| d.as_bytes().to_vec());
+
+        // Widths in subset (CID) order.
+        let mut widths = BTreeMap::new();
+        let mut by_cid: Vec<(u16, f32)> = Vec::new();
+        for old in glyphs.remapper.remapped_gids() {
+            let advance = glyph_metrics
+                .advance_width(GlyphId::new(u32::from(old)))
+                .unwrap_or(0.0);
+            let w = to_1000(advance);
+            widths.insert(old, w);
+            if let Some(cid) = glyphs.remapper.get(old) {
+                by_cid.push((cid, w));
+            }
+        }
+        by_cid.sort_by_key(|(cid, _)| *cid);
+
+        let type0 = refs.next();
+        let cid_ref = refs.next();
+        let descriptor_ref = refs.next();
+        let cmap_ref = refs.next();
+        let file_ref = refs.next();
+        let base_name = format!(
+            "{}+{}",
+            subset_tag(&glyphs.remapper),
+            sanitize(&font.postscript_name, index)
+        );
+        let system_info = SystemInfo {
+            registry: Str(b"Adobe"),
+            ordering: Str(b"Identity"),
+            supplement: 0,
+        };
+
+        pdf.type0_font(type0)
+            .base_font(Name(base_name.as_bytes()))
+            .encoding_predefined(Name(b"Identity-H"))
+            .descendant_font(cid_ref)
+            .to_unicode(cmap_ref);
+
+        let mut cid = pdf.cid_font(cid_ref);
+        cid.subtype(if cff.is_some() {
+            CidFontType::Type0
+        } else {
+            CidFontType::Type2
+        });
+        cid.base_font(Name(base_name.as_bytes()));
+        cid.system_info(system_info);
+        cid.font_descriptor(descriptor_ref);
+        cid.default_width(0.0);
+        if cff.is_none() {
+            cid.cid_to_gid_map_predefined(Name(b"Identity"));
+        }
+        {
+            let mut w = cid.widths();
+            for (cid_value, width) in &by_cid {
+                w.consecutive(*cid_value, [*width]);
+            }
+        }
+        cid.finish();
+
+        let bbox = metrics
+            .bounds
+            .map_or(Rect::new(0.0, -250.0, 1000.0, 900.0), |b| {
+                Rect::new(
+                    to_1000(b.x_min),
+                    to_1000(b.y_min),
+                    to_1000(b.x_max),
+                    to_1000(b.y_max),
+                )
+            });
+        let mut flags = FontFlags::NON_SYMBOLIC;
+        flags.insert(FontFlags::SERIF);
+        if font.italic || metrics.italic_angle != 0.0 {
+            flags.insert(FontFlags::ITALIC);
+        }
+        let mut descriptor = pdf.font_descriptor(descriptor_ref);
+        descriptor
+            .name(Name(base_name.as_bytes()))
+            .flags(flags)
+            .bbox(bbox)
+            .italic_angle(metrics.italic_angle)
+            .ascent(to_1000(metrics.ascent))
+            .descent(to_1000(metrics.descent))
+            .cap_height(to_1000(metrics.cap_height.unwrap_or(metrics.ascent * 0.7)))
+            .stem_v(80.0);
+        if cff.is_some() {
+            descriptor.font_file3(file_ref);
+        } else {
+            descriptor.font_file2(file_ref);
+        }
+        descriptor.finish();
+
+        let mut cmap = UnicodeCmap::new(
+            Name(b"Quire-UCS"),
+            SystemInfo {
+                registry: Str(b"Adobe"),
+                ordering: Str(b"UCS"),
+                supplement: 0,
+            },
+        );
+        for (old, text) in &glyphs.text {
+            if let Some(new) = glyphs.remapper.get(*old) {
+                cmap.pair_with_multiple(new, text.chars());
+            }
+        }
+        let cmap_data = cmap.finish();
+        pdf.cmap(cmap_ref, cmap_data.as_slice());
+
+        let data = cff.unwrap_or(subset);
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&data, 6);
+        let mut stream = pdf.stream(file_ref, &compressed);
+        stream.filter(Filter::FlateDecode);
+        if descriptor_is_cff(&data) {
+            stream.pair(Name(b"Subtype"), Name(b"CIDFontType0C"));
+        }
+        stream.finish();
+
+        out.push(Some(EmbeddedFont { type0, widths }));
+    }
+    Ok(out)
+}
+
+/// A bare CFF table starts with major version 1; an OpenType file with `OTTO` or 0x00010000.
+fn descriptor_is_cff(data: &[u8]) -> bool {
+    data.first() == Some(&1)
+}
+
+/// Six capital letters derived from the glyph set, as PDF subset names require.
+fn subset_tag(remapper: &GlyphRemapper) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for gid in remapper.remapped_gids() {
+        for b in gid.to_be_bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    (0..6)
+        .map(|i| {
+            let letter = ((hash >> (i * 8)) % 26) as u8;
+            char::from(b'A' + letter)
+        })
+        .collect()
+}
+
+fn sanitize(name: &str, index: usize) -> String {
+    let clean: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    if clean.is_empty() {
+        format!("QuireFont{index}")
+    } else {
+        clean
+    }
+}

@@ -1,0 +1,55 @@
+//! Images: decoded, flattened onto white, converted to grayscale for a black-and-white
+//! interior, and written as Flate-compressed image XObjects.
+
+use std::io::Cursor;
+
+use pdf_writer::{Filter, Finish, Name, Pdf, Ref};
+use quire_typeset::frame::Document;
+
+use crate::{PdfError, Refs};
+
+/// The resource name of image `index`.
+pub(crate) fn name(index: usize) -> String {
+    format!("Im{index}")
+}
+
+/// Writes every image of the document; returns their object references by index.
+pub(crate) fn embed(pdf: &mut Pdf, refs: &mut Refs, doc: &Document) -> Result<Vec<Ref>, PdfError> {
+    let mut out = Vec::with_capacity(doc.images.len());
+    for (index, image) in doc.images.iter().enumerate() {
+        let err = |reason: String| PdfError::Image { index, reason };
+        let mut reader = image::ImageReader::new(Cursor::new(&image.data))
+            .with_guessed_format()
+            .map_err(|e| err(e.to_string()))?;
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(20_000);
+        limits.max_image_height = Some(20_000);
+        limits.max_alloc = Some(512 * 1024 * 1024);
+        reader.limits(limits);
+        let decoded = reader.decode().map_err(|e| err(e.to_string()))?;
+        let rgba = decoded.to_rgba8();
+        let (width, height) = rgba.dimensions();
+        let mut gray = Vec::with_capacity((width * height) as usize);
+        for pixel in rgba.pixels() {
+            let [r, g, b, a] = pixel.0;
+            let luma =
+                (0.2126 * f32::from(r) + 0.7152 * f32::from(g) + 0.0722 * f32::from(b)) / 255.0;
+            let alpha = f32::from(a) / 255.0;
+            let over_white = luma * alpha + (1.0 - alpha);
+            gray.push((over_white * 255.0).round().clamp(0.0, 255.0) as u8);
+        }
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&gray, 6);
+        let id = refs.next();
+        let mut xobject = pdf.image_xobject(id, &compressed);
+        xobject.filter(Filter::FlateDecode);
+        xobject.width(width as i32);
+        xobject.height(height as i32);
+        xobject.color_space().device_gray();
+        xobject.bits_per_component(8);
+        xobject.interpolate(true);
+        xobject.finish();
+        let _ = Name(b"");
+        out.push(id);
+    }
+    Ok(out)
+}

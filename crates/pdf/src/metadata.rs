@@ -1,0 +1,167 @@
+//! Document information, XMP metadata and the file identifier.
+
+use pdf_writer::{Date, Finish, Pdf, Ref, TextStr};
+use quire_typeset::frame::Document;
+use xmp_writer::{DateTime, LangId, XmpWriter};
+
+use crate::{PdfOptions, Refs};
+
+/// A UTC date and time, given by the caller (from `SOURCE_DATE_EPOCH`), never read from a clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp {
+    /// Year.
+    pub year: u16,
+    /// Month, 1-12.
+    pub month: u8,
+    /// Day, 1-31.
+    pub day: u8,
+    /// Hour, 0-23.
+    pub hour: u8,
+    /// Minute.
+    pub minute: u8,
+    /// Second.
+    pub second: u8,
+}
+
+impl Timestamp {
+    /// From seconds since 1970-01-01 UTC (the `SOURCE_DATE_EPOCH` convention).
+    pub fn from_unix(seconds: i64) -> Timestamp {
+        let days = seconds.div_euclid(86_400);
+        let secs = seconds.rem_euclid(86_400);
+        // Civil from days (Howard Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = if m <= 2 { y + 1 } else { y };
+        Timestamp {
+            year: y.clamp(0, 9999) as u16,
+            month: m as u8,
+            day: d as u8,
+            hour: (secs / 3600) as u8,
+            minute: (secs % 3600 / 60) as u8,
+            second: (secs % 60) as u8,
+        }
+    }
+}
+
+/// Writes the Info dictionary and the XMP stream; returns their references.
+pub(crate) fn write(
+    pdf: &mut Pdf,
+    refs: &mut Refs,
+    doc: &Document,
+    options: &PdfOptions,
+) -> (Ref, Ref) {
+    let info_ref = refs.next();
+    let xmp_ref = refs.next();
+    let info = &doc.info;
+    let producer = concat!("Quire ", env!("CARGO_PKG_VERSION"));
+    {
+        let mut dict = pdf.document_info(info_ref);
+        dict.title(TextStr(&info.title));
+        if !info.author.is_empty() {
+            dict.author(TextStr(&info.author));
+        }
+        if let Some(subject) = &info.subject {
+            dict.subject(TextStr(subject));
+        }
+        if !info.keywords.is_empty() {
+            dict.keywords(TextStr(&info.keywords.join(", ")));
+        }
+        dict.creator(TextStr("Quire"));
+        dict.producer(TextStr(producer));
+        if let Some(t) = options.timestamp {
+            let date = Date::new(t.year)
+                .month(t.month)
+                .day(t.day)
+                .hour(t.hour)
+                .minute(t.minute)
+                .second(t.second)
+                .utc_offset_hour(0)
+                .utc_offset_minute(0);
+            dict.creation_date(date);
+            dict.modified_date(date);
+        }
+        dict.finish();
+    }
+    let mut xmp = XmpWriter::new();
+    xmp.title([(None, info.title.as_str())]);
+    if !info.author.is_empty() {
+        xmp.creator([info.author.as_str()]);
+    }
+    if !info.language.is_empty() {
+        xmp.language([LangId(&info.language)]);
+    }
+    if let Some(subject) = &info.subject {
+        xmp.description([(None, subject.as_str())]);
+    }
+    if !info.keywords.is_empty() {
+        xmp.pdf_keywords(&info.keywords.join(", "));
+    }
+    if !info.identifier.is_empty() {
+        xmp.identifier(info.identifier.as_str());
+    }
+    xmp.producer(producer);
+    xmp.creator_tool("Quire");
+    xmp.format("application/pdf");
+    if let Some(t) = options.timestamp {
+        let date = DateTime {
+            year: t.year,
+            month: Some(t.month),
+            day: Some(t.day),
+            hour: Some(t.hour),
+            minute: Some(t.minute),
+            second: Some(t.second),
+            timezone: Some(xmp_writer::Timezone::Utc),
+        };
+        xmp.create_date(date);
+        xmp.modify_date(date);
+        xmp.metadata_date(date);
+    }
+    let xml = xmp.finish(None);
+    pdf.metadata(xmp_ref, xml.as_bytes());
+    (info_ref, xmp_ref)
+}
+
+/// A stable file identifier: FNV-1a hashes of the title and every page's content.
+pub(crate) fn file_id(doc: &Document, contents: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>) {
+    let mut a: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut b: u64 = 0x8422_2325_cbf2_9ce4;
+    let mut feed = |bytes: &[u8]| {
+        for &byte in bytes {
+            a ^= u64::from(byte);
+            a = a.wrapping_mul(0x0100_0000_01b3);
+            b ^= u64::from(byte.rotate_left(3));
+            b = b.wrapping_mul(0x0000_0100_0000_01b3 ^ 0x5bd1_e995);
+        }
+    };
+    feed(doc.info.title.as_bytes());
+    feed(doc.info.identifier.as_bytes());
+    for content in contents {
+        feed(content);
+    }
+    let mut id = a.to_be_bytes().to_vec();
+    id.extend(b.to_be_bytes());
+    (id.clone(), id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_epoch_to_civil() {
+        let t = Timestamp::from_unix(1_700_000_000);
+        assert_eq!(
+            (t.year, t.month, t.day, t.hour, t.minute, t.second),
+            (2023, 11, 14, 22, 13, 20)
+        );
+        let t = Timestamp::from_unix(0);
+        assert_eq!((t.year, t.month, t.day), (1970, 1, 1));
+    }
+}

@@ -1,0 +1,269 @@
+//! The typesetter's output: pages of positioned glyph runs, rules, images and link areas.
+//!
+//! Plain data with no PDF in it: the PDF backend only draws what is here. Coordinates are in
+//! points from the top-left corner of the trimmed page, y growing downwards; a text run's
+//! origin is the left end of its baseline.
+
+use crate::units::Pt;
+
+/// A point on a page: from the trimmed page's top-left corner, y downwards.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Point {
+    /// Distance from the left edge of the trimmed page.
+    pub x: Pt,
+    /// Distance from the top edge of the trimmed page.
+    pub y: Pt,
+}
+
+/// A rectangle on a page (top-left corner and size).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Rect {
+    /// Top-left corner.
+    pub origin: Point,
+    /// Width.
+    pub width: Pt,
+    /// Height.
+    pub height: Pt,
+}
+
+/// Index of a font in [`Document::fonts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FontId(pub usize);
+
+/// Index of an image in [`Document::images`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ImageRef(pub usize);
+
+/// A font the document uses: its OpenType bytes, to embed (subset) in the output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentFont {
+    /// The OpenType file.
+    pub data: Vec<u8>,
+    /// Index in a collection (0 for a plain font file).
+    pub index: u32,
+    /// PostScript name, for the PDF font name.
+    pub postscript_name: String,
+    /// Units per em of the font's glyph space.
+    pub units_per_em: u16,
+    /// Ascender, descender and cap height in font units (for the font descriptor).
+    pub ascender: i16,
+    /// Descender in font units (negative below the baseline).
+    pub descender: i16,
+    /// Cap height in font units.
+    pub cap_height: i16,
+    /// True for an italic face.
+    pub italic: bool,
+}
+
+/// An image the document places: the encoded file as the book has it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentImage {
+    /// The encoded bytes (PNG, JPEG ...).
+    pub data: Vec<u8>,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+}
+
+/// One glyph of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Glyph {
+    /// Glyph id in the font.
+    pub id: u16,
+    /// Horizontal position of the glyph's origin relative to the run's origin (justification
+    /// and kerning included).
+    pub x: Pt,
+    /// Vertical offset from the baseline (upwards positive, as in fonts).
+    pub y_offset: Pt,
+    /// The glyph's advance as the font gives it at this size and scale.
+    pub advance: Pt,
+    /// The text this glyph stands for: one or more characters ("ffi" for a ligature), or empty
+    /// for a glyph that continues the previous one's text.
+    pub text: String,
+}
+
+/// A run of glyphs in one font and size on one baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextRun {
+    /// Left end of the baseline.
+    pub origin: Point,
+    /// The font.
+    pub font: FontId,
+    /// Size in points.
+    pub size: Pt,
+    /// Horizontal glyph scaling in percent (100 = none); font expansion uses 98 to 102.
+    pub horizontal_scale: f64,
+    /// The glyphs.
+    pub glyphs: Vec<Glyph>,
+}
+
+/// A filled rectangle (a rule), in black.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rule {
+    /// Where.
+    pub rect: Rect,
+}
+
+/// An image scaled into a rectangle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlacedImage {
+    /// Which image.
+    pub image: ImageRef,
+    /// Where and how big.
+    pub rect: Rect,
+}
+
+/// Where a link goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkTarget {
+    /// A place in the document: page index and the y of the target's top.
+    Page {
+        /// Zero-based page index.
+        page: usize,
+        /// Distance from the top of the page.
+        y: Pt,
+    },
+    /// An external address.
+    Uri(String),
+}
+
+/// A clickable area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkArea {
+    /// The area.
+    pub rect: Rect,
+    /// The target.
+    pub target: LinkTarget,
+}
+
+/// Something drawn on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// Text.
+    Text(TextRun),
+    /// A rule.
+    Rule(Rule),
+    /// An image.
+    Image(PlacedImage),
+    /// A link area (drawn as nothing, clickable).
+    Link(LinkArea),
+}
+
+/// How a page number is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NumberStyle {
+    /// i, ii, iii (front matter).
+    LowerRoman,
+    /// 1, 2, 3 (from the first page of the body).
+    #[default]
+    Arabic,
+}
+
+/// A page's number, printed or not (blank pages and chapter openers are numbered too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PageNumber {
+    /// Roman or arabic.
+    pub style: NumberStyle,
+    /// The number.
+    pub value: u32,
+}
+
+impl PageNumber {
+    /// The number as printed: "iv", "12".
+    pub fn text(self) -> String {
+        match self.style {
+            NumberStyle::Arabic => self.value.to_string(),
+            NumberStyle::LowerRoman => roman(self.value),
+        }
+    }
+}
+
+/// Lowercase roman numerals (0 gives an empty string).
+pub fn roman(mut n: u32) -> String {
+    const TABLE: [(u32, &str); 13] = [
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ];
+    let mut out = String::new();
+    for (value, letters) in TABLE {
+        while n >= value {
+            out.push_str(letters);
+            n -= value;
+        }
+    }
+    out
+}
+
+/// One page.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Page {
+    /// What is drawn, in drawing order.
+    pub items: Vec<Item>,
+    /// The page's number (also its PDF page label).
+    pub number: PageNumber,
+    /// True for a right-hand page (odd page numbers in a book).
+    pub recto: bool,
+}
+
+/// A bookmark in the document outline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutlineEntry {
+    /// The title shown.
+    pub title: String,
+    /// Zero-based page index.
+    pub page: usize,
+    /// Distance of the target from the top of the page.
+    pub y: Pt,
+    /// Nested entries (sections).
+    pub children: Vec<OutlineEntry>,
+}
+
+/// Bibliographic data for the document information and XMP metadata.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DocumentInfo {
+    /// The title (with subtitle).
+    pub title: String,
+    /// The authors, joined for display.
+    pub author: String,
+    /// BCP 47 language tag.
+    pub language: String,
+    /// The description, as the subject.
+    pub subject: Option<String>,
+    /// Subjects as keywords.
+    pub keywords: Vec<String>,
+    /// The book's identifier.
+    pub identifier: String,
+}
+
+/// A whole typeset document.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Document {
+    /// Trimmed page width.
+    pub width: Pt,
+    /// Trimmed page height.
+    pub height: Pt,
+    /// Bleed added at the top, bottom and outside edge of every page (zero for none).
+    pub bleed: Pt,
+    /// The pages in order.
+    pub pages: Vec<Page>,
+    /// Fonts referenced by [`FontId`].
+    pub fonts: Vec<DocumentFont>,
+    /// Images referenced by [`ImageRef`].
+    pub images: Vec<DocumentImage>,
+    /// Bookmarks.
+    pub outline: Vec<OutlineEntry>,
+    /// Metadata.
+    pub info: DocumentInfo,
+}

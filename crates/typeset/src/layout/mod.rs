@@ -1,0 +1,391 @@
+//! The book typesetter: the model and the `[print]` settings in, a [`Document`] of pages out.
+//!
+//! Stages, one module each: [`geometry`] (page and text block, gutter by page count),
+//! `flow` (blocks to vertical material: paragraphs shaped and broken once, headings, quotes,
+//! verse, lists, tables, figures, footnotes), `paginate` (pages on a baseline grid, widows and
+//! orphans mended by re-breaking a paragraph one line longer or shorter, footnotes at the foot
+//! of the page), and `structure` (half title, title and copyright pages, contents, running
+//! heads, folios, outline).
+
+mod flow;
+pub mod geometry;
+mod paginate;
+mod structure;
+
+use std::collections::BTreeMap;
+
+use quire_model::{Book, Diagnostic, ImageId, Span};
+
+use crate::font::{FontFamily, FontVariant};
+use crate::frame::{
+    Document, DocumentFont, DocumentImage, DocumentInfo, FontId, Glyph, ImageRef, Item, Point,
+    TextRun as FrameRun,
+};
+use crate::hyphenate::HyphenationOptions;
+use crate::paragraph::{LaidLine, ParagraphOptions, RunStyle, TextRun, Typesetter};
+use crate::units::Pt;
+
+pub use geometry::Geometry;
+
+/// What the typesetter did, for the `--report` and the closing notes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LayoutReport {
+    /// Paragraphs set.
+    pub paragraphs: usize,
+    /// Paragraphs that needed the hyphenation pass.
+    pub second_pass: usize,
+    /// Paragraphs that needed emergency stretch.
+    pub emergency: usize,
+    /// Widows or orphans mended by re-breaking a paragraph.
+    pub mended: usize,
+    /// Pages left a line (or more) short because nothing else worked.
+    pub short_pages: usize,
+    /// Pages in the interior.
+    pub pages: usize,
+    /// The gutter used, in inches.
+    pub gutter_in: f64,
+    /// How many layouts of the whole book were needed until page count and gutter agreed.
+    pub iterations: usize,
+}
+
+/// The typeset book: pages, problems and statistics.
+#[derive(Debug, Clone)]
+pub struct TypesetBook {
+    /// The pages, ready for the PDF backend.
+    pub document: Document,
+    /// Problems at their place in the manuscript: forced breaks, missing glyphs, paragraphs
+    /// that needed emergency stretch.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Statistics.
+    pub report: LayoutReport,
+}
+
+/// Typesets the book's print interior with the given font family.
+///
+/// Repeats the layout until the page count and the gutter it implies agree (the gutter
+/// changes the measure, which changes the page count).
+pub fn typeset_book(book: &Book, family: &FontFamily) -> TypesetBook {
+    let settings = &book.settings.print;
+    let mut pages_guess = 0usize;
+    let mut result = None;
+    let mut iterations = 0;
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        iterations += 1;
+        let geometry = Geometry::new(settings, pages_guess);
+        let gutter = geometry.gutter_in;
+        let mut laid = typeset_once(book, family, geometry);
+        let pages = laid.document.pages.len();
+        laid.report.iterations = iterations;
+        let agreed = geometry::gutter_for_pages(pages) == gutter;
+        result = Some(laid);
+        if agreed || seen.contains(&gutter) {
+            break;
+        }
+        seen.push(gutter);
+        pages_guess = pages;
+    }
+    // The loop always runs at least once.
+    result.unwrap_or_else(|| typeset_once(book, family, Geometry::new(settings, 0)))
+}
+
+fn typeset_once(book: &Book, family: &FontFamily, geometry: Geometry) -> TypesetBook {
+    let settings = &book.settings.print;
+    let hyphenation = HyphenationOptions {
+        exceptions: settings.hyphenation_exceptions.clone(),
+        ..HyphenationOptions::default()
+    };
+    let typesetter = Typesetter::new(family.clone(), &book.metadata.language, hyphenation);
+    let mut ctx = Ctx::new(book, family, typesetter, geometry);
+    let pages = structure::build(&mut ctx);
+    let report = LayoutReport {
+        pages: pages.pages.len(),
+        gutter_in: ctx.geometry.gutter_in,
+        ..ctx.report.clone()
+    };
+    let document = Document {
+        width: ctx.geometry.width,
+        height: ctx.geometry.height,
+        bleed: ctx.geometry.bleed,
+        pages: pages.pages,
+        fonts: ctx.document_fonts(),
+        images: std::mem::take(&mut ctx.images),
+        outline: pages.outline,
+        info: document_info(book),
+    };
+    TypesetBook {
+        document,
+        diagnostics: std::mem::take(&mut ctx.diagnostics),
+        report,
+    }
+}
+
+fn document_info(book: &Book) -> DocumentInfo {
+    let m = &book.metadata;
+    DocumentInfo {
+        title: m.full_title(),
+        author: m.author_line(),
+        language: m.language.clone(),
+        subject: m.description.clone(),
+        keywords: m.subjects.clone(),
+        identifier: m.isbn.print.clone().map_or_else(
+            || m.identifier.clone(),
+            |i| format!("urn:isbn:{}", i.replace('-', "")),
+        ),
+    }
+}
+
+/// Horizontal placement of lines set ragged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Align {
+    Left,
+    Center,
+    Right,
+}
+
+/// A line (or unbreakable band) ready to place: items relative to the text block's left
+/// edge and the band's top; the band is `height` tall.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LineBox {
+    pub(crate) items: Vec<Item>,
+    pub(crate) height: Pt,
+    pub(crate) notes: Vec<NoteKey>,
+    pub(crate) hyphenated: bool,
+}
+
+/// A footnote: chapter index and note index in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct NoteKey {
+    pub(crate) chapter: usize,
+    pub(crate) note: usize,
+}
+
+/// Styled text for the paragraph engine, with the places of footnote markers.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StyledText {
+    pub(crate) runs: Vec<(String, RunStyle)>,
+    pub(crate) len: usize,
+    /// Byte ranges of footnote markers (raised) and their notes.
+    pub(crate) markers: Vec<(std::ops::Range<usize>, NoteKey)>,
+}
+
+impl StyledText {
+    pub(crate) fn push(&mut self, text: &str, style: RunStyle) {
+        if text.is_empty() {
+            return;
+        }
+        self.len += text.len();
+        if let Some((last, last_style)) = self.runs.last_mut()
+            && *last_style == style
+        {
+            last.push_str(text);
+            return;
+        }
+        self.runs.push((text.to_string(), style));
+    }
+
+    pub(crate) fn is_blank(&self) -> bool {
+        self.runs.iter().all(|(t, _)| t.trim().is_empty())
+    }
+
+    pub(crate) fn plain(&self) -> String {
+        self.runs.iter().map(|(t, _)| t.as_str()).collect()
+    }
+}
+
+pub(crate) struct Ctx<'a> {
+    pub(crate) book: &'a Book,
+    pub(crate) family: &'a FontFamily,
+    pub(crate) ts: Typesetter,
+    pub(crate) geometry: Geometry,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) report: LayoutReport,
+    pub(crate) images: Vec<DocumentImage>,
+    image_refs: BTreeMap<ImageId, ImageRef>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(book: &'a Book, family: &'a FontFamily, ts: Typesetter, geometry: Geometry) -> Self {
+        Ctx {
+            book,
+            family,
+            ts,
+            geometry,
+            diagnostics: Vec::new(),
+            report: LayoutReport::default(),
+            images: Vec::new(),
+            image_refs: BTreeMap::new(),
+        }
+    }
+
+    /// The font id of a face variant (after fallback): regular 0, italic 1, bold 2, bold
+    /// italic 3.
+    pub(crate) fn font_id(&self, variant: FontVariant) -> FontId {
+        FontId(match self.family.resolve(variant) {
+            FontVariant::Regular => 0,
+            FontVariant::Italic => 1,
+            FontVariant::Bold => 2,
+            FontVariant::BoldItalic => 3,
+        })
+    }
+
+    fn document_fonts(&self) -> Vec<DocumentFont> {
+        [
+            FontVariant::Regular,
+            FontVariant::Italic,
+            FontVariant::Bold,
+            FontVariant::BoldItalic,
+        ]
+        .iter()
+        .map(|v| {
+            let face = self.family.face(*v);
+            let m = face.metrics();
+            DocumentFont {
+                data: face.bytes().to_vec(),
+                index: 0,
+                postscript_name: face.postscript_name().to_string(),
+                units_per_em: m.units_per_em,
+                ascender: m.ascender as i16,
+                descender: m.descender as i16,
+                cap_height: m.cap_height as i16,
+                italic: matches!(
+                    self.family.resolve(*v),
+                    FontVariant::Italic | FontVariant::BoldItalic
+                ),
+            }
+        })
+        .collect()
+    }
+
+    /// The document image for a book image (added on first use).
+    pub(crate) fn image_ref(&mut self, id: ImageId) -> Option<(ImageRef, u32, u32)> {
+        let asset = self.book.image(id)?;
+        let (w, h) = (asset.width, asset.height);
+        if let Some(r) = self.image_refs.get(&id) {
+            return Some((*r, w, h));
+        }
+        let r = ImageRef(self.images.len());
+        self.images.push(DocumentImage {
+            data: asset.data.clone(),
+            width: w,
+            height: h,
+        });
+        self.image_refs.insert(id, r);
+        Some((r, w, h))
+    }
+
+    /// Body paragraph options at a measure.
+    pub(crate) fn body_options(&self, measure: Pt) -> ParagraphOptions {
+        let mut o = ParagraphOptions::book(measure, self.geometry.size);
+        o.ragged_right = self.book.settings.print.ragged_right;
+        // Font expansion (pdfTeX/InDesign glyph scaling, +-2 %): spacing closer to natural
+        // with fewer hyphens; the PDF applies it with the `Tz` operator.
+        if !o.ragged_right {
+            o.breaking.max_expansion = 0.02;
+        }
+        o
+    }
+
+    /// Shapes and breaks styled text; returns the laid lines and the layout statistics.
+    pub(crate) fn set(
+        &mut self,
+        text: &StyledText,
+        options: &ParagraphOptions,
+        span: Span,
+    ) -> crate::paragraph::ParagraphLayout {
+        let runs: Vec<TextRun<'_>> = text
+            .runs
+            .iter()
+            .map(|(t, s)| TextRun { text: t, style: *s })
+            .collect();
+        self.ts.typeset(&runs, options, span)
+    }
+
+    /// Sets short ragged text (headings, titles, running heads) in lines aligned as asked,
+    /// each `leading` tall.
+    pub(crate) fn set_ragged(
+        &mut self,
+        text: &StyledText,
+        measure: Pt,
+        align: Align,
+        leading: Pt,
+        hyphenate: bool,
+    ) -> Vec<LineBox> {
+        let mut options = ParagraphOptions::book(measure, self.geometry.size);
+        options.indent = Pt::ZERO;
+        options.ragged_right = true;
+        options.hyphenate = hyphenate;
+        let layout = self.set(text, &options, Span::default());
+        layout
+            .lines
+            .iter()
+            .map(|line| {
+                let shift = match align {
+                    Align::Left => Pt::ZERO,
+                    Align::Center => (measure - line.width) * 0.5,
+                    Align::Right => measure - line.width,
+                };
+                self.line_box(line, shift, leading, &text.markers)
+            })
+            .collect()
+    }
+
+    /// A laid line as a band `height` tall with its baseline at the bottom.
+    pub(crate) fn line_box(
+        &self,
+        line: &LaidLine,
+        x: Pt,
+        height: Pt,
+        markers: &[(std::ops::Range<usize>, NoteKey)],
+    ) -> LineBox {
+        let mut items = Vec::with_capacity(line.runs.len());
+        let mut notes = Vec::new();
+        for run in &line.runs {
+            let raised = markers.iter().find(|(r, _)| {
+                r.start <= run.source.start
+                    && run.source.end <= r.end
+                    && run.source.start < run.source.end
+            });
+            let rise = if raised.is_some() {
+                run.size * 0.55
+            } else {
+                Pt::ZERO
+            };
+            for (range, key) in markers {
+                if range.start >= run.source.start
+                    && range.start < run.source.end.max(run.source.start + 1)
+                    && !notes.contains(key)
+                {
+                    notes.push(*key);
+                }
+            }
+            let glyphs = run
+                .glyphs
+                .iter()
+                .map(|g| Glyph {
+                    id: g.id,
+                    x: g.x,
+                    y_offset: g.y,
+                    advance: g.advance,
+                    text: run.text.get(g.text.clone()).unwrap_or("").to_string(),
+                })
+                .collect();
+            items.push(Item::Text(FrameRun {
+                origin: Point {
+                    x: x + run.x,
+                    y: height - rise,
+                },
+                font: self.font_id(run.variant),
+                size: run.size,
+                horizontal_scale: run.horizontal_scale * 100.0,
+                glyphs,
+            }));
+        }
+        LineBox {
+            items,
+            height,
+            notes,
+            hyphenated: line.hyphenated,
+        }
+    }
+}

@@ -1,0 +1,453 @@
+//! Pages from a chapter's vertical material, on a baseline grid.
+//!
+//! Every page is filled to the full number of lines. Where the break would leave a widow or
+//! an orphan, split a heading from what follows, strand a scene break, or (softer) end a page
+//! on a hyphen, a paragraph that starts on the page is re-broken one line shorter or longer
+//! (Knuth-Plass looseness -1/+1), choosing the one whose demerits grow least, as a typesetter
+//! does by hand; only when no such change works is the page left short. Footnotes go at the
+//! foot of the page that references them and continue on the next page when they must.
+
+use super::flow::{ChapterFlow, Element, lay_out};
+use super::{Ctx, LineBox, NoteKey};
+use crate::frame::{Item, Point, Rect, Rule};
+use crate::units::Pt;
+
+/// One line of the flattened material.
+#[derive(Debug, Clone)]
+struct VLine {
+    element: usize,
+    line: usize,
+    height: Pt,
+    space_before: Pt,
+    /// A page break here would leave a widow, orphan, lone heading or stranded break.
+    forbid_before: bool,
+    /// A page break here would end the page on a hyphen.
+    soft_before: bool,
+    float: bool,
+    page_break_before: bool,
+    notes: Vec<NoteKey>,
+}
+
+/// A page's body: items with y measured from the top of the page and x from the text
+/// block's left edge.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PageBody {
+    pub(crate) items: Vec<Item>,
+    /// Section headings on the page: title, level, y.
+    pub(crate) anchors: Vec<(String, u8, Pt)>,
+}
+
+fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
+    let mut out: Vec<VLine> = Vec::new();
+    let mut space = Pt::ZERO;
+    let mut page_break = false;
+    // How many following lines must stay with what came before (heading, scene break).
+    let mut keep_next = 0usize;
+    for (e, element) in flow.elements.iter().enumerate() {
+        let (lines, unbreakable, keep_with_next, keep_with_previous, is_para, float): (
+            &[LineBox],
+            bool,
+            bool,
+            bool,
+            bool,
+            bool,
+        ) = match element {
+            Element::Space(s) => {
+                space = space + *s;
+                continue;
+            }
+            Element::PageBreak => {
+                page_break = true;
+                continue;
+            }
+            Element::Para(p) => (p.lines(), false, false, false, true, false),
+            Element::Fixed(f) => (
+                &f.lines,
+                f.unbreakable,
+                f.keep_with_next,
+                f.keep_with_previous,
+                false,
+                false,
+            ),
+            Element::Float(band) => (std::slice::from_ref(band), true, false, false, false, true),
+        };
+        let n = lines.len();
+        for (i, line) in lines.iter().enumerate() {
+            let mut forbid = false;
+            if i == 0 && keep_with_previous {
+                forbid = true;
+            }
+            if i > 0 && unbreakable {
+                forbid = true;
+            }
+            if is_para && n >= 2 && (i == 1 || i + 1 == n) {
+                forbid = true;
+            }
+            if keep_next > 0 && !float {
+                forbid = true;
+                keep_next -= 1;
+            }
+            let soft = i > 0 && lines.get(i - 1).is_some_and(|l| l.hyphenated);
+            out.push(VLine {
+                element: e,
+                line: i,
+                height: line.height,
+                space_before: if i == 0 { space } else { Pt::ZERO },
+                forbid_before: forbid && !(i == 0 && page_break),
+                soft_before: soft,
+                float,
+                page_break_before: i == 0 && page_break,
+                notes: line.notes.clone(),
+            });
+        }
+        if n > 0 {
+            space = Pt::ZERO;
+            page_break = false;
+        }
+        if keep_with_next {
+            keep_next = 2;
+        }
+    }
+    out
+}
+
+struct Fill {
+    /// Indices of the lines on the page, in order (floats deferred from before first).
+    lines: Vec<usize>,
+    /// Where the next page starts.
+    end: usize,
+    /// Floats that did not fit, for the next page.
+    deferred: Vec<usize>,
+    /// Note lines placed here, and those carried over.
+    note_lines: Vec<LineBox>,
+    carried: Vec<LineBox>,
+}
+
+struct Paginator<'f> {
+    flow: &'f mut ChapterFlow,
+    note_leading: Pt,
+    separator: Pt,
+}
+
+impl Paginator<'_> {
+    fn note_height(&self, lines: &[LineBox]) -> Pt {
+        lines.iter().map(|l| l.height).fold(Pt::ZERO, |a, b| a + b)
+    }
+
+    fn fill(
+        &self,
+        flat: &[VLine],
+        start: usize,
+        pending: &[usize],
+        carried: &[LineBox],
+        capacity: Pt,
+    ) -> Fill {
+        let mut used = Pt::ZERO;
+        let mut lines = Vec::new();
+        let mut deferred = Vec::new();
+        let mut note_lines: Vec<LineBox> = carried.to_vec();
+        let mut notes_h = if note_lines.is_empty() {
+            Pt::ZERO
+        } else {
+            self.note_height(&note_lines) + self.separator
+        };
+        let mut carried_out: Vec<LineBox> = Vec::new();
+        // Floats deferred from the previous page come first.
+        for &f in pending {
+            if let Some(line) = flat.get(f)
+                && (lines.is_empty() || used + line.height + notes_h <= capacity)
+            {
+                used = used + line.height;
+                lines.push(f);
+            } else {
+                deferred.push(f);
+            }
+        }
+        let mut i = start;
+        let mut placed_text = false;
+        while i < flat.len() {
+            let line = &flat[i];
+            if line.page_break_before && (placed_text || i > start) {
+                break;
+            }
+            let space = if lines.is_empty() {
+                Pt::ZERO
+            } else {
+                line.space_before
+            };
+            if line.float {
+                if used + space + line.height + notes_h <= capacity {
+                    used = used + space + line.height;
+                    lines.push(i);
+                } else {
+                    deferred.push(i);
+                }
+                i += 1;
+                continue;
+            }
+            let mut new_notes: Vec<LineBox> = Vec::new();
+            for key in &line.notes {
+                if let Some(block) = self.flow.notes.get(key.note) {
+                    new_notes.extend(block.lines.iter().cloned());
+                }
+            }
+            let new_h = self.note_height(&new_notes);
+            let sep = if notes_h == Pt::ZERO && !new_notes.is_empty() {
+                self.separator
+            } else {
+                Pt::ZERO
+            };
+            let need = used + space + line.height + notes_h + new_h + sep;
+            if need <= capacity + Pt(0.01) {
+                used = used + space + line.height;
+                notes_h = notes_h + new_h + sep;
+                note_lines.extend(new_notes);
+                lines.push(i);
+                placed_text = true;
+                i += 1;
+                continue;
+            }
+            // The notes do not fit whole: place what fits (at least two lines) and carry on.
+            if !new_notes.is_empty() {
+                let room = capacity - (used + space + line.height + notes_h + sep);
+                let fit = (room.0 / self.note_leading.0).floor().max(0.0) as usize;
+                if fit >= 2 || (fit >= 1 && new_notes.len() <= 1) {
+                    used = used + space + line.height;
+                    let rest = new_notes.split_off(fit.min(new_notes.len()));
+                    note_lines.extend(new_notes);
+                    carried_out = rest;
+                    lines.push(i);
+                    i += 1;
+                    break;
+                }
+            }
+            // Nothing placed yet: place the line anyway rather than loop forever.
+            if !placed_text && lines.is_empty() {
+                used = used + space + line.height;
+                note_lines.extend(new_notes);
+                lines.push(i);
+                i += 1;
+            }
+            break;
+        }
+        Fill {
+            lines,
+            end: i,
+            deferred,
+            note_lines,
+            carried: carried_out,
+        }
+    }
+}
+
+/// The pages of one chapter. `first_capacity` is the room below the chapter's sink on its
+/// opening page.
+pub(crate) fn paginate(
+    ctx: &mut Ctx<'_>,
+    flow: &mut ChapterFlow,
+    first_capacity: Pt,
+) -> Vec<(PageBody, Vec<LineBox>)> {
+    let full = ctx.geometry.body_capacity();
+    let (_, note_leading) = super::flow::note_size(ctx);
+    let separator = ctx.geometry.leading * 0.75;
+    let mut pages: Vec<(Fill, Pt)> = Vec::new();
+    let mut flat = flatten(flow);
+    let mut pos = 0;
+    let mut pending: Vec<usize> = Vec::new();
+    let mut carried: Vec<LineBox> = Vec::new();
+    let mut guard = 0;
+    while pos < flat.len() || !pending.is_empty() || !carried.is_empty() {
+        guard += 1;
+        if guard > 100_000 {
+            break;
+        }
+        let capacity = if pages.is_empty() {
+            first_capacity
+        } else {
+            full
+        };
+        let paginator = Paginator {
+            flow,
+            note_leading,
+            separator,
+        };
+        let mut fill = paginator.fill(&flat, pos, &pending, &carried, capacity);
+        let bad = |flat: &[VLine], end: usize| -> (bool, bool) {
+            match flat.get(end) {
+                Some(l) if !l.page_break_before => (l.forbid_before, l.soft_before),
+                _ => (false, false),
+            }
+        };
+        let (forbidden, soft) = bad(&flat, fill.end);
+        if (forbidden || soft) && fill.end < flat.len() {
+            // Try re-breaking one paragraph that starts on this page.
+            let mut candidates: Vec<(f64, usize, i32)> = Vec::new();
+            let mut seen = Vec::new();
+            for &l in fill.lines.iter().chain(std::iter::once(&fill.end)) {
+                let Some(v) = flat.get(l) else { continue };
+                if v.line != 0 || seen.contains(&v.element) {
+                    continue;
+                }
+                seen.push(v.element);
+                if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
+                    let base = p.demerits(0).unwrap_or(0.0);
+                    for looseness in [-1, 1] {
+                        if lay_out(ctx, p, looseness)
+                            && let Some(d) = p.demerits(looseness)
+                        {
+                            candidates.push((d - base, v.element, looseness));
+                        }
+                    }
+                }
+            }
+            candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut mended = false;
+            for (_, element, looseness) in candidates.into_iter().take(12) {
+                if let Some(Element::Para(p)) = flow.elements.get_mut(element) {
+                    p.current = looseness;
+                }
+                let trial_flat = flatten(flow);
+                let paginator = Paginator {
+                    flow,
+                    note_leading,
+                    separator,
+                };
+                let trial = paginator.fill(&trial_flat, pos, &pending, &carried, capacity);
+                let (f2, s2) = bad(&trial_flat, trial.end);
+                let ok = !f2 && (!s2 || !soft || forbidden) && trial.end > pos;
+                if ok {
+                    flat = trial_flat;
+                    fill = trial;
+                    mended = true;
+                    if forbidden {
+                        ctx.report.mended += 1;
+                    }
+                    break;
+                }
+                if let Some(Element::Para(p)) = flow.elements.get_mut(element) {
+                    p.current = 0;
+                }
+            }
+            if !mended && forbidden {
+                // Leave the page short: break at the last allowed place.
+                let allowed_end = (pos + 1..fill.end)
+                    .rev()
+                    .find(|&e| !flat.get(e).is_some_and(|l| l.forbid_before));
+                if let Some(end) = allowed_end {
+                    let paginator = Paginator {
+                        flow,
+                        note_leading,
+                        separator,
+                    };
+                    let mut shorter = paginator.fill(&flat, pos, &pending, &carried, capacity);
+                    // Cut the fill at `end`.
+                    shorter.lines.retain(|&l| {
+                        l < end || flat.get(l).is_some_and(|v| v.float && l < fill.end)
+                    });
+                    shorter.end = end;
+                    // Notes of lines no longer on the page are recomputed below.
+                    shorter.note_lines = carried.clone();
+                    shorter.carried = Vec::new();
+                    for &l in &shorter.lines {
+                        if let Some(v) = flat.get(l) {
+                            for key in &v.notes {
+                                if let Some(block) = flow.notes.get(key.note) {
+                                    shorter.note_lines.extend(block.lines.iter().cloned());
+                                }
+                            }
+                        }
+                    }
+                    fill = shorter;
+                    ctx.report.short_pages += 1;
+                }
+            }
+        }
+        pos = fill.end.max(
+            if fill.lines.is_empty() && fill.deferred.is_empty() && fill.note_lines.is_empty() {
+                pos + 1
+            } else {
+                pos
+            },
+        );
+        pending = fill.deferred.clone();
+        carried = fill.carried.clone();
+        pages.push((fill, capacity));
+    }
+
+    // Draw.
+    let geometry = &ctx.geometry;
+    let leading = geometry.leading;
+    let last_baseline = geometry.last_baseline();
+    let mut out = Vec::with_capacity(pages.len());
+    for (index, (fill, capacity)) in pages.into_iter().enumerate() {
+        let mut body = PageBody::default();
+        let sink = full - capacity;
+        let mut top = geometry.first_baseline() - leading + sink;
+        let mut first = true;
+        for &l in &fill.lines {
+            let Some(v) = flat.get(l) else { continue };
+            if !first {
+                top = top + v.space_before;
+            }
+            first = false;
+            let line = match flow.elements.get(v.element) {
+                Some(Element::Para(p)) => p.lines().get(v.line),
+                Some(Element::Fixed(f)) => {
+                    if v.line == 0
+                        && let Some((title, level)) = &f.anchor
+                    {
+                        body.anchors.push((title.clone(), *level, top));
+                    }
+                    f.lines.get(v.line)
+                }
+                Some(Element::Float(band)) => Some(band),
+                _ => None,
+            };
+            if let Some(line) = line {
+                for item in &line.items {
+                    body.items.push(offset(item, top));
+                }
+                top = top + line.height;
+            }
+        }
+        let _ = index;
+        // Footnotes: the last note line's baseline on the last baseline of the block.
+        let note_h: Pt = fill
+            .note_lines
+            .iter()
+            .map(|l| l.height)
+            .fold(Pt::ZERO, |a, b| a + b);
+        if !fill.note_lines.is_empty() {
+            let mut y = last_baseline - note_h;
+            body.items.push(Item::Rule(Rule {
+                rect: Rect {
+                    origin: Point {
+                        x: Pt::ZERO,
+                        y: y - separator * 0.45,
+                    },
+                    width: geometry.text_width * 0.3,
+                    height: Pt(0.4),
+                },
+            }));
+            for line in &fill.note_lines {
+                for item in &line.items {
+                    body.items.push(offset(item, y));
+                }
+                y = y + line.height;
+            }
+        }
+        out.push((body, fill.note_lines));
+    }
+    out
+}
+
+fn offset(item: &Item, dy: Pt) -> Item {
+    let mut item = item.clone();
+    match &mut item {
+        Item::Text(run) => run.origin.y = run.origin.y + dy,
+        Item::Rule(rule) => rule.rect.origin.y = rule.rect.origin.y + dy,
+        Item::Image(image) => image.rect.origin.y = image.rect.origin.y + dy,
+        Item::Link(link) => link.rect.origin.y = link.rect.origin.y + dy,
+    }
+    item
+}

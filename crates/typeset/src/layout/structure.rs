@@ -1,0 +1,766 @@
+//! The book's structure: half title, title and copyright pages, contents, the chapters with
+//! their openers, running heads and folios, blank pages, page numbers and the outline.
+
+use quire_model::{ChapterKind, ChapterOpening, Division};
+
+use super::flow::{self, ChapterFlow, Element, FlowBuilder, style_of};
+use super::paginate::{self, PageBody};
+use super::{Align, Ctx, LineBox, StyledText};
+use crate::font::FontVariant;
+use crate::frame::{
+    Item, LinkArea, LinkTarget, NumberStyle, OutlineEntry, Page, PageNumber, Point, Rect,
+};
+use crate::units::Pt;
+
+pub(crate) struct Built {
+    pub(crate) pages: Vec<Page>,
+    pub(crate) outline: Vec<OutlineEntry>,
+}
+
+/// What kind of page, for running heads and folios.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PageKind {
+    /// No running head, no folio (half title, title, copyright, blank, chapter opener).
+    Plain,
+    /// Running heads and folio.
+    Text,
+}
+
+struct PageDraft {
+    body: PageBody,
+    kind: PageKind,
+    /// Chapter title for the recto running head.
+    head: Option<String>,
+    /// Left edge x of the items is the text block's left edge (true) or the page edge.
+    block_relative: bool,
+}
+
+struct ChapterPages {
+    pages: Vec<PageDraft>,
+    title: String,
+    division: Division,
+    sections: Vec<(String, u8, usize, Pt)>,
+}
+
+fn blank() -> PageDraft {
+    PageDraft {
+        body: PageBody::default(),
+        kind: PageKind::Plain,
+        head: None,
+        block_relative: true,
+    }
+}
+
+fn kind_name(kind: ChapterKind) -> &'static str {
+    match kind {
+        ChapterKind::Dedication => "Dedication",
+        ChapterKind::Epigraph => "Epigraph",
+        ChapterKind::Frontispiece => "Frontispiece",
+        ChapterKind::Foreword => "Foreword",
+        ChapterKind::Preface => "Preface",
+        ChapterKind::Introduction => "Introduction",
+        ChapterKind::Prologue => "Prologue",
+        ChapterKind::Epilogue => "Epilogue",
+        ChapterKind::Afterword => "Afterword",
+        ChapterKind::Acknowledgments => "Acknowledgments",
+        ChapterKind::Appendix => "Appendix",
+        ChapterKind::Bibliography => "Bibliography",
+        ChapterKind::Glossary => "Glossary",
+        ChapterKind::Chapter | ChapterKind::Other => "Chapter",
+    }
+}
+
+/// Lays out one chapter: opener with sink and title, then its pages.
+fn chapter_pages(ctx: &mut Ctx<'_>, index: usize) -> ChapterPages {
+    let book = ctx.book;
+    let Some(chapter) = book.chapters().nth(index) else {
+        return ChapterPages {
+            pages: Vec::new(),
+            title: String::new(),
+            division: Division::Body,
+            sections: Vec::new(),
+        };
+    };
+    let g = ctx.geometry.clone();
+    let leading = g.leading;
+    let lines = g.lines_per_page;
+    let untitled = chapter.title.is_none();
+    // The sink: a third of the page for chapters, a quarter for untitled front matter.
+    let sink_lines = if untitled {
+        lines / 4
+    } else {
+        (lines / 3).max(4)
+    };
+    let mut title_items: Vec<Item> = Vec::new();
+    let mut title_notes = Vec::new();
+    if let Some(title) = &chapter.title {
+        let size = g.size;
+        let big = size * 1.6;
+        // "Chapter I: Laying Plans" -> a label line in small caps and the title below.
+        let mut text = StyledText::default();
+        flow::styled(title, big, FontVariant::Regular, index, &mut text);
+        let plain = text.plain();
+        let (label, rest) = match plain.split_once(": ") {
+            Some((label, rest)) if label.split_whitespace().count() <= 3 => {
+                (Some(label.to_string()), Some(rest.len()))
+            }
+            _ => (None, None),
+        };
+        let mut y = g.first_baseline() - leading + leading * 3.0;
+        if let (Some(label), Some(_)) = (&label, rest) {
+            let mut t = StyledText::default();
+            t.push(
+                &label.to_lowercase(),
+                super::flow::style_of(FontVariant::Regular, size, true),
+            );
+            for line in ctx.set_ragged(&t, g.text_width, Align::Center, leading, false) {
+                for item in &line.items {
+                    title_items.push(shift_y(item, y));
+                }
+                y = y + leading;
+            }
+            y = y + leading * 0.5;
+            // The title proper: drop the label from the styled text.
+            let cut = label.len() + 2;
+            let mut rest_text = StyledText::default();
+            let mut consumed = 0;
+            for (run, st) in &text.runs {
+                let run_start = consumed;
+                consumed += run.len();
+                if consumed <= cut {
+                    continue;
+                }
+                let from = cut.saturating_sub(run_start);
+                rest_text.push(&run[from..], *st);
+            }
+            rest_text.markers = text
+                .markers
+                .iter()
+                .map(|(r, k)| (r.start.saturating_sub(cut)..r.end.saturating_sub(cut), *k))
+                .collect();
+            text = rest_text;
+        }
+        let title_leading = big * 1.25;
+        for line in ctx.set_ragged(&text, g.text_width, Align::Center, title_leading, false) {
+            for item in &line.items {
+                title_items.push(shift_y(item, y + title_leading - leading));
+            }
+            title_notes.extend(line.notes.iter().copied());
+            y = y + title_leading;
+        }
+    }
+    let dedication = chapter.kind == ChapterKind::Dedication;
+    let mut chapter_flow = if dedication {
+        dedication_flow(ctx, index)
+    } else {
+        flow::chapter_flow(
+            ctx,
+            chapter,
+            index,
+            !untitled && chapter.division != Division::Front
+                || chapter.kind == ChapterKind::Preface
+                || chapter.kind == ChapterKind::Foreword
+                || chapter.kind == ChapterKind::Introduction,
+        )
+    };
+    // Notes referenced in the title go with the first line of text.
+    if !title_notes.is_empty() {
+        for element in &mut chapter_flow.elements {
+            let first = match element {
+                Element::Para(p) => p.layouts[1].as_mut().and_then(|l| l.lines.first_mut()),
+                Element::Fixed(f) => f.lines.first_mut(),
+                _ => None,
+            };
+            if let Some(line) = first {
+                line.notes.splice(0..0, title_notes.iter().copied());
+                break;
+            }
+        }
+    }
+    let first_capacity = leading * lines.saturating_sub(sink_lines).max(1) as f64;
+    let bodies = paginate::paginate(ctx, &mut chapter_flow, first_capacity);
+    let title_text = chapter
+        .title_text
+        .clone()
+        .unwrap_or_else(|| kind_name(chapter.kind).to_string());
+    let mut pages = Vec::new();
+    let mut sections = Vec::new();
+    for (i, (mut body, _)) in bodies.into_iter().enumerate() {
+        if i == 0 {
+            let mut items = title_items.clone();
+            items.append(&mut body.items);
+            body.items = items;
+        }
+        for (title, level, y) in &body.anchors {
+            sections.push((title.clone(), *level, i, *y));
+        }
+        pages.push(PageDraft {
+            body,
+            kind: if i == 0 {
+                PageKind::Plain
+            } else {
+                PageKind::Text
+            },
+            head: Some(title_text.clone()),
+            block_relative: true,
+        });
+    }
+    if pages.is_empty() {
+        let mut page = blank();
+        page.body.items = title_items;
+        pages.push(page);
+    }
+    ChapterPages {
+        pages,
+        title: title_text,
+        division: chapter.division,
+        sections,
+    }
+}
+
+/// A dedication: every paragraph centred, in italic.
+fn dedication_flow(ctx: &mut Ctx<'_>, index: usize) -> ChapterFlow {
+    let Some(chapter) = ctx.book.chapters().nth(index) else {
+        return ChapterFlow {
+            elements: Vec::new(),
+            notes: Vec::new(),
+        };
+    };
+    let measure = ctx.geometry.text_width;
+    let leading = ctx.geometry.leading;
+    let size = ctx.geometry.size;
+    let mut elements = Vec::new();
+    for block in &chapter.blocks {
+        let content = match &block.kind {
+            quire_model::BlockKind::Paragraph(c) => c.clone(),
+            _ => continue,
+        };
+        let mut text = StyledText::default();
+        flow::styled(&content, size, FontVariant::Italic, index, &mut text);
+        let lines = ctx.set_ragged(&text, measure * 0.8, Align::Center, leading, false);
+        let lines = flow::shift(lines, measure * 0.1);
+        if !elements.is_empty() {
+            elements.push(Element::Space(leading));
+        }
+        elements.push(Element::Fixed(flow::Fixed {
+            lines,
+            keep_with_next: false,
+            keep_with_previous: false,
+            unbreakable: false,
+            anchor: None,
+        }));
+    }
+    if elements.is_empty() {
+        let mut builder = FlowBuilder::new(ctx, index, false);
+        builder.blocks(&chapter.blocks, Pt::ZERO, measure);
+        elements = builder.finish();
+    }
+    ChapterFlow {
+        elements,
+        notes: Vec::new(),
+    }
+}
+
+fn shift_y(item: &Item, dy: Pt) -> Item {
+    let mut item = item.clone();
+    match &mut item {
+        Item::Text(run) => run.origin.y = run.origin.y + dy,
+        Item::Rule(rule) => rule.rect.origin.y = rule.rect.origin.y + dy,
+        Item::Image(image) => image.rect.origin.y = image.rect.origin.y + dy,
+        Item::Link(link) => link.rect.origin.y = link.rect.origin.y + dy,
+    }
+    item
+}
+
+/// Centred lines of text at a baseline `y` (page coordinates, block-relative x).
+fn centered(
+    ctx: &mut Ctx<'_>,
+    text: &str,
+    size: Pt,
+    variant: FontVariant,
+    small_caps: bool,
+    y: Pt,
+) -> (Vec<Item>, Pt) {
+    let mut t = StyledText::default();
+    t.push(text, style_of(variant, size, small_caps));
+    let leading = size * 1.3;
+    let mut items = Vec::new();
+    let mut y = y;
+    for line in ctx.set_ragged(&t, ctx.geometry.text_width, Align::Center, leading, false) {
+        for item in &line.items {
+            items.push(shift_y(item, y - leading));
+        }
+        y = y + leading;
+    }
+    (items, y)
+}
+
+fn half_title(ctx: &mut Ctx<'_>) -> PageDraft {
+    let g = ctx.geometry.clone();
+    let title = ctx.book.metadata.title.clone();
+    let (items, _) = centered(
+        ctx,
+        &title,
+        g.size * 1.4,
+        FontVariant::Regular,
+        false,
+        g.top + g.text_height * 0.3,
+    );
+    PageDraft {
+        body: PageBody {
+            items,
+            anchors: Vec::new(),
+        },
+        kind: PageKind::Plain,
+        head: None,
+        block_relative: true,
+    }
+}
+
+fn title_page(ctx: &mut Ctx<'_>) -> PageDraft {
+    let g = ctx.geometry.clone();
+    let meta = ctx.book.metadata.clone();
+    let mut items = Vec::new();
+    let (mut it, mut y) = centered(
+        ctx,
+        &meta.title,
+        g.size * 2.4,
+        FontVariant::Regular,
+        false,
+        g.top + g.text_height * 0.22,
+    );
+    items.append(&mut it);
+    if let Some(sub) = &meta.subtitle {
+        let (mut it, y2) = centered(
+            ctx,
+            sub,
+            g.size * 1.25,
+            FontVariant::Italic,
+            false,
+            y + g.leading * 0.8,
+        );
+        items.append(&mut it);
+        y = y2;
+    }
+    let authors = meta.author_line();
+    if !authors.is_empty() {
+        let (mut it, _) = centered(
+            ctx,
+            &authors.to_lowercase(),
+            g.size * 1.2,
+            FontVariant::Regular,
+            true,
+            y + g.leading * 3.0,
+        );
+        items.append(&mut it);
+    }
+    if let Some(publisher) = &meta.publisher {
+        let (mut it, _) = centered(
+            ctx,
+            &publisher.to_lowercase(),
+            g.size * 0.9,
+            FontVariant::Regular,
+            true,
+            g.last_baseline(),
+        );
+        items.append(&mut it);
+    }
+    PageDraft {
+        body: PageBody {
+            items,
+            anchors: Vec::new(),
+        },
+        kind: PageKind::Plain,
+        head: None,
+        block_relative: true,
+    }
+}
+
+fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
+    let g = ctx.geometry.clone();
+    let meta = ctx.book.metadata.clone();
+    let size = g.size * 0.8;
+    let leading = g.leading * 0.8;
+    let mut paragraphs: Vec<String> = Vec::new();
+    let mut first = meta.full_title();
+    let authors = meta.author_line();
+    if !authors.is_empty() {
+        first.push_str(&format!("\nby {authors}"));
+    }
+    paragraphs.push(first);
+    if let Some(rights) = &meta.rights {
+        paragraphs.push(rights.clone());
+    } else if let Some(date) = &meta.date {
+        let year = date.split('-').next().unwrap_or(date);
+        let holder = if authors.is_empty() {
+            meta.title.clone()
+        } else {
+            authors.clone()
+        };
+        paragraphs.push(format!("Copyright © {year} {holder}. All rights reserved."));
+    }
+    let mut ids = Vec::new();
+    if let Some(isbn) = &meta.isbn.print {
+        ids.push(format!("ISBN {isbn} (print)"));
+    }
+    if let Some(isbn) = &meta.isbn.ebook {
+        ids.push(format!("ISBN {isbn} (ebook)"));
+    }
+    if !ids.is_empty() {
+        paragraphs.push(ids.join("\n"));
+    }
+    if let Some(publisher) = &meta.publisher {
+        let mut p = format!("Published by {publisher}");
+        if let Some(date) = &meta.date {
+            p.push_str(&format!(", {date}"));
+        }
+        paragraphs.push(p);
+    }
+    let face = ctx
+        .family
+        .face(FontVariant::Regular)
+        .postscript_name()
+        .replace('-', " ");
+    paragraphs.push(format!("Typeset in {} with Quire.", family_name(&face)));
+    let mut lines: Vec<LineBox> = Vec::new();
+    for (i, p) in paragraphs.iter().enumerate() {
+        if i > 0 {
+            lines.push(LineBox {
+                height: leading,
+                ..LineBox::default()
+            });
+        }
+        let mut t = StyledText::default();
+        t.push(p, style_of(FontVariant::Regular, size, false));
+        lines.extend(ctx.set_ragged(&t, g.text_width, Align::Left, leading, true));
+    }
+    let total: Pt = lines.iter().map(|l| l.height).fold(Pt::ZERO, |a, b| a + b);
+    let mut y = g.last_baseline() - total;
+    let mut items = Vec::new();
+    for line in &lines {
+        for item in &line.items {
+            items.push(shift_y(item, y));
+        }
+        y = y + line.height;
+    }
+    PageDraft {
+        body: PageBody {
+            items,
+            anchors: Vec::new(),
+        },
+        kind: PageKind::Plain,
+        head: None,
+        block_relative: true,
+    }
+}
+
+fn family_name(postscript: &str) -> String {
+    // "EBGaramond12 Regular" -> "EB Garamond"
+    let base = postscript.split_whitespace().next().unwrap_or(postscript);
+    let base = base.trim_end_matches(|c: char| c.is_ascii_digit());
+    let mut out = String::new();
+    let chars: Vec<char> = base.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if i > 0 && c.is_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_lowercase()) {
+            out.push(' ');
+        }
+        out.push(*c);
+    }
+    out
+}
+
+/// Contents entries: title, chapter index (into `ChapterPages`), and whether numbered roman.
+struct TocEntry {
+    title: String,
+    chapter: usize,
+}
+
+/// Lays out the contents pages; `numbers` gives each entry's folio text and target.
+fn toc_pages(
+    ctx: &mut Ctx<'_>,
+    entries: &[TocEntry],
+    numbers: &[(String, usize)],
+) -> Vec<(PageDraft, Vec<(usize, Rect)>)> {
+    let g = ctx.geometry.clone();
+    let leading = g.leading;
+    let size = g.size;
+    let mut rows: Vec<(Vec<LineBox>, usize)> = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let number = numbers.get(i).map_or("000".to_string(), |n| n.0.clone());
+        let mut t = StyledText::default();
+        t.push(&entry.title, style_of(FontVariant::Regular, size, false));
+        let num_w = size * 2.5;
+        let mut lines = ctx.set_ragged(&t, g.text_width - num_w - size, Align::Left, leading, true);
+        for (k, line) in lines.iter_mut().enumerate() {
+            if k > 0 {
+                *line = flow::shift(vec![std::mem::take(line)], size)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+            }
+        }
+        let mut n = StyledText::default();
+        n.push(&number, style_of(FontVariant::Regular, size, false));
+        let num_lines = ctx.set_ragged(&n, g.text_width, Align::Right, leading, false);
+        if let (Some(last), Some(num)) = (lines.last_mut(), num_lines.into_iter().next()) {
+            last.items.extend(num.items);
+        }
+        rows.push((lines, entry.chapter));
+    }
+    // Title "Contents" with a small sink, then the rows.
+    let capacity_lines = g.lines_per_page;
+    let first_skip = 5usize;
+    let mut pages: Vec<(PageDraft, Vec<(usize, Rect)>)> = Vec::new();
+    let mut current = PageDraft {
+        body: PageBody::default(),
+        kind: PageKind::Plain,
+        head: Some("Contents".into()),
+        block_relative: true,
+    };
+    let (title_items, _) = centered(
+        ctx,
+        "Contents",
+        size * 1.6,
+        FontVariant::Regular,
+        false,
+        g.first_baseline() + leading * 2.0,
+    );
+    current.body.items.extend(title_items);
+    let mut line_no = first_skip;
+    let mut links = Vec::new();
+    for (lines, chapter) in rows {
+        if line_no + lines.len() > capacity_lines {
+            pages.push((current, std::mem::take(&mut links)));
+            current = PageDraft {
+                body: PageBody::default(),
+                kind: PageKind::Text,
+                head: Some("Contents".into()),
+                block_relative: true,
+            };
+            line_no = 0;
+        }
+        let top = g.first_baseline() - leading + leading * line_no as f64;
+        links.push((
+            chapter,
+            Rect {
+                origin: Point {
+                    x: Pt::ZERO,
+                    y: top + leading * 0.2,
+                },
+                width: g.text_width,
+                height: leading * lines.len() as f64,
+            },
+        ));
+        for (k, line) in lines.iter().enumerate() {
+            for item in &line.items {
+                current
+                    .body
+                    .items
+                    .push(shift_y(item, top + leading * k as f64));
+            }
+        }
+        line_no += lines.len();
+    }
+    pages.push((current, links));
+    pages
+}
+
+/// The running head and folio of a text page.
+fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<Item> {
+    let g = ctx.geometry.clone();
+    let size = g.size * 0.85;
+    let y = g.first_baseline() - g.leading * 2.0;
+    let mut items = Vec::new();
+    let mut t = StyledText::default();
+    t.push(
+        &text.to_lowercase(),
+        style_of(FontVariant::Regular, size, true),
+    );
+    let lines = ctx.set_ragged(
+        &t,
+        g.text_width - size * 6.0,
+        Align::Center,
+        g.leading,
+        false,
+    );
+    if let Some(line) = lines.into_iter().next() {
+        for item in flow::shift(vec![line], size * 3.0)
+            .into_iter()
+            .flat_map(|l| l.items)
+        {
+            items.push(shift_y(&item, y - g.leading));
+        }
+    }
+    let mut f = StyledText::default();
+    f.push(folio, style_of(FontVariant::Regular, g.size * 0.9, false));
+    let align = if recto { Align::Right } else { Align::Left };
+    if let Some(line) = ctx
+        .set_ragged(&f, g.text_width, align, g.leading, false)
+        .into_iter()
+        .next()
+    {
+        for item in &line.items {
+            items.push(shift_y(item, y - g.leading));
+        }
+    }
+    items
+}
+
+pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
+    let book = ctx.book;
+    let opening_right = book.settings.print.chapters_open == ChapterOpening::Right;
+    let chapter_count = book.chapters().count();
+    let mut chapters: Vec<ChapterPages> =
+        (0..chapter_count).map(|i| chapter_pages(ctx, i)).collect();
+
+    // Contents entries: every titled chapter after the contents, in order.
+    let entries: Vec<TocEntry> = chapters
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| {
+            book.chapters().nth(*i).is_some_and(|ch| ch.title.is_some()) && !c.title.is_empty()
+        })
+        .map(|(i, c)| TocEntry {
+            title: c.title.clone(),
+            chapter: i,
+        })
+        .collect();
+
+    // Front: half title, blank, title, copyright; contents; front chapters.
+    let mut sequence: Vec<(PageDraft, Option<usize>)> = Vec::new();
+    sequence.push((half_title(ctx), None));
+    sequence.push((blank(), None));
+    sequence.push((title_page(ctx), None));
+    sequence.push((copyright_page(ctx), None));
+    let placeholder = toc_pages(ctx, &entries, &[]);
+    let toc_start = sequence.len();
+    let toc_len = placeholder.len();
+    for _ in 0..toc_len {
+        sequence.push((blank(), None));
+    }
+    let mut chapter_start: Vec<usize> = vec![0; chapter_count];
+    let mut body_start = 0;
+    for (ci, chapter) in chapters.iter_mut().enumerate() {
+        if chapter.division != Division::Front && body_start == 0 {
+            // The body opens on a recto.
+            if sequence.len() % 2 == 1 {
+                sequence.push((blank(), None));
+            }
+            body_start = sequence.len();
+        } else if opening_right && sequence.len() % 2 == 1 {
+            sequence.push((blank(), None));
+        }
+        chapter_start[ci] = sequence.len();
+        for page in chapter.pages.drain(..) {
+            sequence.push((page, Some(ci)));
+        }
+    }
+    if body_start == 0 {
+        body_start = sequence.len();
+    }
+    // Page numbers.
+    let number_of = |index: usize| -> PageNumber {
+        if index < body_start {
+            PageNumber {
+                style: NumberStyle::LowerRoman,
+                value: index as u32 + 1,
+            }
+        } else {
+            PageNumber {
+                style: NumberStyle::Arabic,
+                value: (index - body_start) as u32 + 1,
+            }
+        }
+    };
+    // The real contents, now that page numbers are known.
+    let numbers: Vec<(String, usize)> = entries
+        .iter()
+        .map(|e| {
+            let page = chapter_start.get(e.chapter).copied().unwrap_or(0);
+            (number_of(page).text(), page)
+        })
+        .collect();
+    let toc = toc_pages(ctx, &entries, &numbers);
+    for (k, (mut draft, links)) in toc.into_iter().enumerate() {
+        for (chapter, rect) in links {
+            let page = chapter_start.get(chapter).copied().unwrap_or(0);
+            draft.body.items.push(Item::Link(LinkArea {
+                rect,
+                target: LinkTarget::Page { page, y: Pt::ZERO },
+            }));
+        }
+        if let Some(slot) = sequence.get_mut(toc_start + k) {
+            slot.0 = draft;
+        }
+    }
+    if sequence.len() % 2 == 1 {
+        sequence.push((blank(), None));
+    }
+
+    let book_title = book.metadata.title.clone();
+    let g = ctx.geometry.clone();
+    let mut pages = Vec::with_capacity(sequence.len());
+    for (index, (draft, _chapter)) in sequence.into_iter().enumerate() {
+        let recto = index % 2 == 0;
+        let number = number_of(index);
+        let left = g.block_left(recto);
+        let mut items: Vec<Item> = Vec::with_capacity(draft.body.items.len() + 8);
+        if draft.kind == PageKind::Text && !draft.body.items.is_empty() {
+            let head = if recto {
+                draft.head.clone().unwrap_or_else(|| book_title.clone())
+            } else {
+                book_title.clone()
+            };
+            items.extend(running_head(ctx, recto, &head, &number.text()));
+        }
+        items.extend(draft.body.items);
+        if draft.block_relative {
+            for item in &mut items {
+                shift_x(item, left);
+            }
+        }
+        pages.push(Page {
+            items,
+            number,
+            recto,
+        });
+    }
+
+    // Outline: contents, then every chapter with its sections.
+    let mut outline = vec![OutlineEntry {
+        title: "Contents".into(),
+        page: toc_start,
+        y: Pt::ZERO,
+        children: Vec::new(),
+    }];
+    for (ci, chapter) in chapters.iter().enumerate() {
+        let start = chapter_start.get(ci).copied().unwrap_or(0);
+        let children = chapter
+            .sections
+            .iter()
+            .map(|(title, _, page, y)| OutlineEntry {
+                title: title.clone(),
+                page: start + page,
+                y: *y,
+                children: Vec::new(),
+            })
+            .collect();
+        outline.push(OutlineEntry {
+            title: chapter.title.clone(),
+            page: start,
+            y: Pt::ZERO,
+            children,
+        });
+    }
+    let _ = Rect::default();
+    Built { pages, outline }
+}
+
+fn shift_x(item: &mut Item, dx: Pt) {
+    match item {
+        Item::Text(run) => run.origin.x = run.origin.x + dx,
+        Item::Rule(rule) => rule.rect.origin.x = rule.rect.origin.x + dx,
+        Item::Image(image) => image.rect.origin.x = image.rect.origin.x + dx,
+        Item::Link(link) => link.rect.origin.x = link.rect.origin.x + dx,
+    }
+}

@@ -1,0 +1,1183 @@
+//! A paragraph of styled runs to lines of positioned glyph runs.
+//!
+//! Stages, as in Typst and parley: *prepare* (split into words at UAX #14 break
+//! opportunities, shape each word once through the cache, find hyphenation points, build
+//! boxes, glue and penalties) then *layout* (Knuth-Plass, then glyph runs with x positions).
+//! A [`PreparedParagraph`] can be laid out again with other parameters (looseness for
+//! pagination) without shaping again.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use quire_model::{Diagnostic, Span};
+use unicode_linebreak::{BreakOpportunity, linebreaks};
+
+use crate::font::{FontFamily, FontVariant};
+use crate::hyphenate::{HyphenationOptions, Hyphenator};
+use crate::linebreak::{BreakParams, INFINITE_PENALTY, Item, LineWidths, Pass, break_lines};
+use crate::shape::{ShapeFeatures, ShapeStyle, ShapedText, Shaper};
+use crate::units::Pt;
+
+/// How a run of text is set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunStyle {
+    /// Face wanted.
+    pub variant: FontVariant,
+    /// Lowercase as small capitals.
+    pub small_caps: bool,
+    /// Font size.
+    pub size: Pt,
+}
+
+impl RunStyle {
+    /// Regular text at `size`.
+    pub fn regular(size: Pt) -> RunStyle {
+        RunStyle {
+            variant: FontVariant::Regular,
+            small_caps: false,
+            size,
+        }
+    }
+
+    fn shape_style(self) -> ShapeStyle {
+        ShapeStyle {
+            variant: self.variant,
+            small_caps: self.small_caps,
+        }
+    }
+}
+
+/// A piece of a paragraph's text in one style. Whitespace separates words; `\n` and
+/// U+2028 force a line break; U+00A0 is a space that does not break.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TextRun<'a> {
+    /// The text.
+    pub text: &'a str,
+    /// Its style.
+    pub style: RunStyle,
+}
+
+/// How to set a paragraph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParagraphOptions {
+    /// Width of the lines (the text block's width).
+    pub measure: Pt,
+    /// Indent of the first line.
+    pub indent: Pt,
+    /// Set ragged right instead of justified.
+    pub ragged_right: bool,
+    /// Hyphenate words automatically.
+    pub hyphenate: bool,
+    /// Width of a space after a sentence, as a multiple of the normal space (1.0 is French
+    /// spacing, as book typography has it; TeX's default is about 1.3 plus more stretch).
+    pub sentence_space: f64,
+    /// Cost of a break at an automatic hyphen (`\hyphenpenalty`).
+    pub hyphen_penalty: f64,
+    /// Cost of a break after a hyphen in the text (`\exhyphenpenalty`).
+    pub ex_hyphen_penalty: f64,
+    /// Cost of a break after a dash (em or en dash) in the text.
+    pub dash_penalty: f64,
+    /// Cost of a forced break inside a word too wide for any line.
+    pub forced_break_penalty: f64,
+    /// Parameters of the Knuth-Plass breaker.
+    pub breaking: BreakParams,
+}
+
+impl ParagraphOptions {
+    /// Book defaults for a measure and a body size: TeX's tolerances, at most 2
+    /// consecutive hyphens, emergency stretch of 1.5 em, runt demerits for a last line of
+    /// one word narrower than 4 em.
+    pub fn book(measure: Pt, size: Pt) -> ParagraphOptions {
+        ParagraphOptions {
+            measure,
+            indent: size,
+            ragged_right: false,
+            hyphenate: true,
+            sentence_space: 1.0,
+            hyphen_penalty: 50.0,
+            ex_hyphen_penalty: 50.0,
+            dash_penalty: 50.0,
+            forced_break_penalty: 5_000.0,
+            breaking: BreakParams {
+                emergency_stretch: size * 1.5,
+                runt_demerits: 5_000.0,
+                runt_width: size * 4.0,
+                ..BreakParams::default()
+            },
+        }
+    }
+}
+
+/// One glyph placed on a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PositionedGlyph {
+    /// Glyph id in the run's face.
+    pub id: u16,
+    /// Horizontal position of the glyph origin from the run's start (offsets included).
+    pub x: Pt,
+    /// Vertical offset from the baseline, positive up.
+    pub y: Pt,
+    /// Advance, after expansion.
+    pub advance: Pt,
+    /// Byte range in the run's text the glyph stands for (empty for a further glyph of
+    /// the same cluster).
+    pub text: Range<usize>,
+}
+
+/// Glyphs of one face and size, set from `x` on the line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GlyphRun {
+    /// The face actually used (after fallback).
+    pub variant: FontVariant,
+    /// Whether small caps were asked for.
+    pub small_caps: bool,
+    /// Font size.
+    pub size: Pt,
+    /// Start of the run from the line's left edge.
+    pub x: Pt,
+    /// Horizontal glyph scaling (1.0 = none; the PDF `Tz` operator is 100 times this).
+    pub horizontal_scale: f64,
+    /// The text the glyphs stand for, including an added hyphen.
+    pub text: String,
+    /// The run ends with a hyphen added by line breaking (not in the source text).
+    pub added_hyphen: bool,
+    /// Byte range of the run's text in the paragraph's text (without an added hyphen).
+    pub source: Range<usize>,
+    /// The glyphs.
+    pub glyphs: Vec<PositionedGlyph>,
+    /// Total advance.
+    pub width: Pt,
+}
+
+/// One line of a laid-out paragraph.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaidLine {
+    /// The glyph runs, left to right.
+    pub runs: Vec<GlyphRun>,
+    /// Width the line was set to.
+    pub target: Pt,
+    /// Width the content actually takes.
+    pub width: Pt,
+    /// Glue adjustment ratio (see [`crate::linebreak::Line::ratio`]).
+    pub ratio: f64,
+    /// Glyph scaling used, as a fraction (0.01 = 101 %).
+    pub expansion: f64,
+    /// Badness, 0 to 10,000.
+    pub badness: f64,
+    /// The line ends with a hyphen (added, or a hyphen of the text).
+    pub hyphenated: bool,
+    /// The line is wider than the measure (only when a single glyph is).
+    pub overfull: bool,
+}
+
+/// Statistics of one layout.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayoutStats {
+    /// The breaker pass that found the lines.
+    pub pass: Pass,
+    /// Lines more or fewer than the best breaking (non-zero only with looseness).
+    pub looseness: i32,
+    /// Total demerits.
+    pub demerits: f64,
+}
+
+/// A paragraph set in lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParagraphLayout {
+    /// The lines.
+    pub lines: Vec<LaidLine>,
+    /// Problems found (missing glyphs, forced breaks), at the paragraph's span.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How the breaking went.
+    pub stats: LayoutStats,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BreakKind {
+    /// Automatic hyphenation: adds a hyphen.
+    Hyphen,
+    /// After a hyphen or dash of the text.
+    Explicit,
+    /// Forced inside a word too wide for a line.
+    Forced,
+}
+
+#[derive(Debug, Clone)]
+struct Segment {
+    style: RunStyle,
+    /// Byte range in the paragraph text.
+    range: Range<usize>,
+    shaped: Arc<ShapedText>,
+    scale: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Content {
+    /// Indent, glue, and end-of-paragraph items.
+    None,
+    /// Part of a segment: segment index, byte range within it.
+    Piece {
+        segment: usize,
+        start: usize,
+        end: usize,
+    },
+    /// A break inside a word (or between two of its segments).
+    Break { kind: BreakKind },
+}
+
+/// A paragraph shaped and turned into items, ready to be broken into lines any number of
+/// times.
+#[derive(Debug, Clone)]
+pub struct PreparedParagraph {
+    text: String,
+    segments: Vec<Segment>,
+    items: Vec<Item>,
+    contents: Vec<Content>,
+    options: ParagraphOptions,
+    span: Span,
+    diagnostics: Vec<Diagnostic>,
+    min_size: Pt,
+}
+
+impl PreparedParagraph {
+    /// The boxes, glue and penalties.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// The paragraph's text (the runs joined).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The options it was prepared with.
+    pub fn options(&self) -> &ParagraphOptions {
+        &self.options
+    }
+}
+
+/// Shapes, hyphenates and breaks paragraphs; keeps the word caches across paragraphs.
+#[derive(Debug)]
+pub struct Typesetter {
+    shaper: Shaper,
+    hyphenator: Hyphenator,
+}
+
+const ABBREVIATIONS: [&str; 8] = ["Mr", "Mrs", "Messrs", "Dr", "St", "Mme", "Mlle", "Esq"];
+
+fn is_sentence_end(word: &str) -> bool {
+    let trimmed = word.trim_end_matches(['’', '”', '\'', '"', ')', ']', '»']);
+    let Some(stripped) = trimmed.strip_suffix(['.', '!', '?']) else {
+        return false;
+    };
+    let core = stripped.trim_start_matches(['‘', '“', '\'', '"', '(', '[', '«']);
+    let single_initial = core.chars().count() == 1 && core.chars().all(char::is_uppercase);
+    !(single_initial || ABBREVIATIONS.contains(&core))
+}
+
+fn is_dash(c: char) -> bool {
+    matches!(c, '\u{2012}'..='\u{2015}' | '\u{2E3A}' | '\u{2E3B}')
+}
+
+impl Typesetter {
+    /// A typesetter for a family, a BCP 47 language tag (for hyphenation and shaping) and
+    /// the hyphenation rules.
+    pub fn new(family: FontFamily, language: &str, hyphenation: HyphenationOptions) -> Self {
+        let features = ShapeFeatures {
+            language: Some(language.to_owned()),
+            ..ShapeFeatures::default()
+        };
+        Typesetter {
+            shaper: Shaper::new(family, features),
+            hyphenator: Hyphenator::new(language, hyphenation),
+        }
+    }
+
+    /// The shaper (and its cache statistics).
+    pub fn shaper(&self) -> &Shaper {
+        &self.shaper
+    }
+
+    /// The hyphenator.
+    pub fn hyphenator(&self) -> &Hyphenator {
+        &self.hyphenator
+    }
+
+    /// Shapes and breaks a paragraph: [`Typesetter::prepare`] then
+    /// [`Typesetter::layout`]. `span` is where the paragraph came from; diagnostics carry it.
+    pub fn typeset(
+        &mut self,
+        runs: &[TextRun<'_>],
+        options: &ParagraphOptions,
+        span: Span,
+    ) -> ParagraphLayout {
+        let prepared = self.prepare(runs, options, span);
+        self.layout(&prepared, &options.breaking)
+    }
+
+    fn width(&self, shaped: &ShapedText, size: Pt) -> Pt {
+        let face = self.shaper.family().face(shaped.variant);
+        Pt(f64::from(shaped.width) * face.scale(size.0))
+    }
+
+    /// Splits the runs into words, shapes them and builds the line breaker's items.
+    pub fn prepare(
+        &mut self,
+        runs: &[TextRun<'_>],
+        options: &ParagraphOptions,
+        span: Span,
+    ) -> PreparedParagraph {
+        let mut text = String::new();
+        let mut run_bounds: Vec<(Range<usize>, RunStyle)> = Vec::new();
+        for run in runs {
+            let start = text.len();
+            text.push_str(run.text);
+            let size = if run.style.size.0.is_finite() && run.style.size.0 > 0.0 {
+                run.style.size
+            } else {
+                Pt(10.0)
+            };
+            run_bounds.push((start..text.len(), RunStyle { size, ..run.style }));
+        }
+        let style_at = |i: usize| -> (RunStyle, usize) {
+            run_bounds
+                .iter()
+                .find(|(r, _)| r.contains(&i))
+                .map(|(r, s)| (*s, r.end))
+                .unwrap_or((RunStyle::regular(Pt(10.0)), text.len()))
+        };
+        let min_size = run_bounds
+            .iter()
+            .map(|(_, s)| s.size)
+            .fold(None, |m: Option<Pt>, s| Some(m.map_or(s, |m| m.min(s))))
+            .unwrap_or(Pt(10.0));
+
+        // Break opportunities inside words (after hyphens and dashes).
+        let allowed: Vec<usize> = linebreaks(&text)
+            .filter(|(_, o)| *o == BreakOpportunity::Allowed)
+            .map(|(i, _)| i)
+            .collect();
+
+        // Words: maximal runs of non-space characters.
+        #[derive(Debug)]
+        enum Token {
+            Word(Range<usize>),
+            Space { at: usize, breakable: bool },
+            HardBreak,
+        }
+        let mut tokens = Vec::new();
+        let mut word_start: Option<usize> = None;
+        for (i, c) in text.char_indices() {
+            let space = c.is_whitespace();
+            if space {
+                if let Some(s) = word_start.take() {
+                    tokens.push(Token::Word(s..i));
+                }
+                if c == '\n' || c == '\u{2028}' {
+                    tokens.push(Token::HardBreak);
+                } else {
+                    let breakable = !matches!(c, '\u{A0}' | '\u{202F}' | '\u{2007}');
+                    match tokens.last_mut() {
+                        Some(Token::Space { breakable: b, .. }) => *b = *b && breakable,
+                        _ => tokens.push(Token::Space { at: i, breakable }),
+                    }
+                }
+            } else {
+                word_start.get_or_insert(i);
+            }
+        }
+        if let Some(s) = word_start.take() {
+            tokens.push(Token::Word(s..text.len()));
+        }
+        // No space at the start or end, none around hard breaks.
+        let mut cleaned: Vec<Token> = Vec::with_capacity(tokens.len());
+        for t in tokens {
+            match t {
+                Token::Space { .. } if !matches!(cleaned.last(), Some(Token::Word(_))) => {}
+                Token::HardBreak => {
+                    if matches!(cleaned.last(), Some(Token::Space { .. })) {
+                        cleaned.pop();
+                    }
+                    cleaned.push(Token::HardBreak);
+                }
+                t => cleaned.push(t),
+            }
+        }
+        while matches!(cleaned.last(), Some(Token::Space { .. } | Token::HardBreak)) {
+            cleaned.pop();
+        }
+        let last_word = cleaned.iter().rposition(|t| matches!(t, Token::Word(_)));
+
+        let mut prepared = PreparedParagraph {
+            text: String::new(),
+            segments: Vec::new(),
+            items: Vec::new(),
+            contents: Vec::new(),
+            options: options.clone(),
+            span,
+            diagnostics: Vec::new(),
+            min_size,
+        };
+        let mut missing: Vec<char> = Vec::new();
+        if options.indent.0 > 0.0 && options.indent.is_finite() && last_word.is_some() {
+            prepared.items.push(Item::Box {
+                width: options.indent,
+            });
+            prepared.contents.push(Content::None);
+        }
+        let measure = if options.measure.0.is_finite() {
+            options.measure
+        } else {
+            Pt::ZERO
+        };
+        let mut previous_word = 0..0;
+        let mut first_word = true;
+        for (t_index, token) in cleaned.iter().enumerate() {
+            match token {
+                Token::Space { at, breakable } => {
+                    let (style, _) = style_at(*at);
+                    let space = self.shaper.shape(" ", style.shape_style());
+                    let mut width = self.width(&space, style.size);
+                    if width.0 <= 0.0 {
+                        width = style.size / 4.0;
+                    }
+                    let factor = if options.sentence_space.is_finite()
+                        && options.sentence_space > 0.0
+                        && is_sentence_end(&text[previous_word.clone()])
+                    {
+                        options.sentence_space
+                    } else {
+                        1.0
+                    };
+                    if !breakable {
+                        prepared.items.push(Item::penalty(INFINITE_PENALTY));
+                        prepared.contents.push(Content::None);
+                    }
+                    let (stretch, shrink) = if options.ragged_right {
+                        (Pt::ZERO, Pt::ZERO)
+                    } else {
+                        (width / 2.0 * factor, width / 3.0)
+                    };
+                    prepared.items.push(Item::Glue {
+                        width: width * factor,
+                        stretch,
+                        shrink,
+                        fill: false,
+                    });
+                    prepared.contents.push(Content::None);
+                }
+                Token::HardBreak => {
+                    prepared.items.extend(Item::paragraph_end());
+                    prepared
+                        .contents
+                        .extend([Content::None, Content::None, Content::None]);
+                }
+                Token::Word(range) => {
+                    let hyphenate = options.hyphenate && Some(t_index) != last_word;
+                    let available = if first_word {
+                        measure - options.indent.max(Pt::ZERO)
+                    } else {
+                        measure
+                    };
+                    first_word = false;
+                    self.push_word(
+                        &text,
+                        range.clone(),
+                        &style_at,
+                        &allowed,
+                        hyphenate,
+                        available,
+                        options,
+                        &mut prepared,
+                        &mut missing,
+                    );
+                    previous_word = range.clone();
+                }
+            }
+        }
+        if last_word.is_some() {
+            prepared.items.extend(Item::paragraph_end());
+            prepared
+                .contents
+                .extend([Content::None, Content::None, Content::None]);
+            if options.ragged_right {
+                prepared.options.breaking.line_end_stretch = min_size * 3.0;
+            }
+        }
+        for c in missing {
+            prepared.diagnostics.push(
+                Diagnostic::warning(
+                    span,
+                    format!("the font has no glyph for {c:?} (U+{:04X})", u32::from(c)),
+                )
+                .with_hint("use a font that has it, or replace the character in the text"),
+            );
+        }
+        prepared.text = text;
+        prepared
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_word(
+        &mut self,
+        text: &str,
+        range: Range<usize>,
+        style_at: &dyn Fn(usize) -> (RunStyle, usize),
+        allowed: &[usize],
+        hyphenate: bool,
+        available: Pt,
+        options: &ParagraphOptions,
+        prepared: &mut PreparedParagraph,
+        missing: &mut Vec<char>,
+    ) {
+        let word = &text[range.clone()];
+        // Breaks inside the word, as paragraph byte offsets.
+        let mut breaks: Vec<(usize, BreakKind)> = Vec::new();
+        for &i in allowed {
+            if i <= range.start || i >= range.end {
+                continue;
+            }
+            let after = text[i..].chars().next().unwrap_or(' ');
+            if is_dash(after) {
+                continue;
+            }
+            breaks.push((i, BreakKind::Explicit));
+        }
+        if hyphenate {
+            for p in self.hyphenator.points(word) {
+                breaks.push((range.start + p, BreakKind::Hyphen));
+            }
+        }
+        breaks.sort_by_key(|b| b.0);
+        breaks.dedup_by_key(|b| b.0);
+
+        // Segments: the word split at style changes.
+        let first_segment = prepared.segments.len();
+        let mut at = range.start;
+        while at < range.end {
+            let (style, run_end) = style_at(at);
+            let end = run_end.min(range.end).max(at + 1);
+            let end = (at + 1..=end)
+                .rev()
+                .find(|e| text.is_char_boundary(*e))
+                .unwrap_or(range.end);
+            let shaped = self.shaper.shape(&text[at..end], style.shape_style());
+            for c in &shaped.missing {
+                if !missing.contains(c) {
+                    missing.push(*c);
+                }
+            }
+            let face = self.shaper.family().face(shaped.variant);
+            prepared.segments.push(Segment {
+                style,
+                range: at..end,
+                scale: face.scale(style.size.0),
+                shaped,
+            });
+            at = end;
+        }
+        let segments = first_segment..prepared.segments.len();
+
+        // A piece no line can hold gets a forced break at every glyph cluster.
+        let mut chunk = Pt::ZERO;
+        let mut too_wide = false;
+        for s in segments.clone() {
+            let seg = &prepared.segments[s];
+            let mut last = 0;
+            for &(b, _) in breaks.iter().filter(|(b, _)| seg.range.contains(b)) {
+                let off = b - seg.range.start;
+                chunk += Pt(f64::from(
+                    seg.shaped.width_before(off) - seg.shaped.width_before(last),
+                ) * seg.scale);
+                too_wide |= chunk > available;
+                chunk = Pt::ZERO;
+                last = off;
+            }
+            chunk += Pt(f64::from(seg.shaped.width - seg.shaped.width_before(last)) * seg.scale);
+            too_wide |= chunk > available;
+        }
+        if too_wide {
+            for s in segments.clone() {
+                let seg = &prepared.segments[s];
+                for g in &seg.shaped.glyphs {
+                    let b = seg.range.start + g.cluster as usize;
+                    if b > range.start && !breaks.iter().any(|(x, _)| *x == b) {
+                        breaks.push((b, BreakKind::Forced));
+                    }
+                }
+            }
+            breaks.sort_by_key(|b| b.0);
+            breaks.dedup_by_key(|b| b.0);
+        }
+
+        for s in segments {
+            let seg = prepared.segments[s].clone();
+            let seg_text = &text[seg.range.clone()];
+            let mut last = 0;
+            let seg_breaks: Vec<(usize, BreakKind)> = breaks
+                .iter()
+                .filter(|(b, _)| *b >= seg.range.start && *b < seg.range.end)
+                .map(|(b, k)| (b - seg.range.start, *k))
+                .collect();
+            for (off, kind) in seg_breaks {
+                let before = seg.shaped.width_before(off);
+                if off > last {
+                    let w = before - seg.shaped.width_before(last);
+                    prepared.items.push(Item::Box {
+                        width: Pt(f64::from(w) * seg.scale),
+                    });
+                    prepared.contents.push(Content::Piece {
+                        segment: s,
+                        start: last,
+                        end: off,
+                    });
+                }
+                let (width, post_width) = match kind {
+                    BreakKind::Forced => (Pt::ZERO, Pt::ZERO),
+                    BreakKind::Hyphen | BreakKind::Explicit => {
+                        let mut pre_text = seg_text[..off].to_owned();
+                        if kind == BreakKind::Hyphen {
+                            pre_text.push('-');
+                        }
+                        let pre = self.shaper.shape(&pre_text, seg.style.shape_style());
+                        let post = self.shaper.shape(&seg_text[off..], seg.style.shape_style());
+                        (
+                            Pt(f64::from(pre.width - before) * seg.scale),
+                            Pt(f64::from(post.width - (seg.shaped.width - before)) * seg.scale),
+                        )
+                    }
+                };
+                let (penalty, flagged, hyphenation) = match kind {
+                    BreakKind::Hyphen => (options.hyphen_penalty, true, true),
+                    BreakKind::Explicit => {
+                        let prev = text[..seg.range.start + off]
+                            .chars()
+                            .next_back()
+                            .unwrap_or(' ');
+                        if is_dash(prev) {
+                            (options.dash_penalty, false, false)
+                        } else if matches!(prev, '-' | '\u{2010}') {
+                            (options.ex_hyphen_penalty, true, false)
+                        } else {
+                            (options.ex_hyphen_penalty, false, false)
+                        }
+                    }
+                    BreakKind::Forced => (options.forced_break_penalty, false, false),
+                };
+                prepared.items.push(Item::Penalty {
+                    width,
+                    post_width,
+                    penalty,
+                    flagged,
+                    hyphenation,
+                });
+                prepared.contents.push(Content::Break { kind });
+                last = off;
+            }
+            let end = seg.range.len();
+            if end > last {
+                let w = seg.shaped.width - seg.shaped.width_before(last);
+                prepared.items.push(Item::Box {
+                    width: Pt(f64::from(w) * seg.scale),
+                });
+                prepared.contents.push(Content::Piece {
+                    segment: s,
+                    start: last,
+                    end,
+                });
+            }
+        }
+    }
+
+    /// Breaks a prepared paragraph into lines with `params` (use the prepared options'
+    /// `breaking` for the defaults, or change `looseness` for pagination).
+    pub fn layout(
+        &mut self,
+        prepared: &PreparedParagraph,
+        params: &BreakParams,
+    ) -> ParagraphLayout {
+        if prepared.items.is_empty() {
+            return ParagraphLayout {
+                lines: Vec::new(),
+                diagnostics: prepared.diagnostics.clone(),
+                stats: LayoutStats {
+                    pass: Pass::First,
+                    looseness: 0,
+                    demerits: 0.0,
+                },
+            };
+        }
+        let mut params = params.clone();
+        if prepared.options.ragged_right && params.line_end_stretch.0 <= 0.0 {
+            params.line_end_stretch = prepared.min_size * 3.0;
+        }
+        let measure = if prepared.options.measure.is_finite() {
+            prepared.options.measure
+        } else {
+            Pt::ZERO
+        };
+        let breaking = break_lines(&prepared.items, &LineWidths::uniform(measure), &params);
+        let mut diagnostics = prepared.diagnostics.clone();
+        let mut lines = Vec::with_capacity(breaking.lines.len());
+        let mut forced_used = false;
+        for line in &breaking.lines {
+            let mut runs: Vec<GlyphRun> = Vec::new();
+            let mut x = Pt::ZERO;
+            let scale = 1.0 + line.expansion;
+            let mut pending: Option<(usize, usize, usize)> = None; // segment, start, end
+            let flush = |this: &mut Self,
+                         runs: &mut Vec<GlyphRun>,
+                         x: &mut Pt,
+                         piece: (usize, usize, usize),
+                         hyphen: bool| {
+                let (s, start, end) = piece;
+                let seg = &prepared.segments[s];
+                let run = this.piece_run(prepared, seg, start, end, hyphen, *x, scale);
+                *x += run.width;
+                runs.push(run);
+            };
+            let end_index = line.items.end.min(prepared.items.len());
+            for i in line.items.start.min(end_index)..end_index {
+                match (prepared.items[i], prepared.contents[i]) {
+                    (Item::Box { width }, Content::None) => {
+                        if let Some(p) = pending.take() {
+                            flush(self, &mut runs, &mut x, p, false);
+                        }
+                        x += width;
+                    }
+                    (
+                        _,
+                        Content::Piece {
+                            segment,
+                            start,
+                            end,
+                        },
+                    ) => {
+                        pending = match pending {
+                            Some((s, a, _)) if s == segment => Some((s, a, end)),
+                            Some(p) => {
+                                flush(self, &mut runs, &mut x, p, false);
+                                Some((segment, start, end))
+                            }
+                            None => Some((segment, start, end)),
+                        };
+                    }
+                    (
+                        Item::Glue {
+                            width,
+                            stretch,
+                            shrink,
+                            fill,
+                        },
+                        _,
+                    ) => {
+                        if let Some(p) = pending.take() {
+                            flush(self, &mut runs, &mut x, p, false);
+                        }
+                        if !fill {
+                            let adjust = if line.ratio >= 0.0 {
+                                stretch * line.ratio
+                            } else {
+                                shrink * line.ratio
+                            };
+                            x += width + adjust;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            // The break itself.
+            if let Some(Content::Break { kind, .. }) = prepared.contents.get(line.break_at).copied()
+            {
+                forced_used |= kind == BreakKind::Forced;
+                let hyphen = kind == BreakKind::Hyphen;
+                if let Some(p) = pending.take() {
+                    flush(self, &mut runs, &mut x, p, hyphen);
+                } else if hyphen {
+                    // A hyphen at a segment boundary: after the previous segment.
+                    if let Some(prev) = runs.last_mut() {
+                        prev.added_hyphen = true;
+                    }
+                }
+            } else if let Some(p) = pending.take() {
+                flush(self, &mut runs, &mut x, p, false);
+            }
+            // Ragged right: glue stays natural (ratio applies only to the line end).
+            lines.push(LaidLine {
+                runs,
+                target: line.target,
+                width: x,
+                ratio: line.ratio,
+                expansion: line.expansion,
+                badness: line.badness,
+                hyphenated: line.hyphenated,
+                overfull: line.overfull,
+            });
+        }
+        if forced_used {
+            diagnostics.push(
+                Diagnostic::warning(
+                    prepared.span,
+                    "a word too wide for the line was broken without a hyphen",
+                )
+                .with_hint("add a space or a soft hyphen (U+00AD) where it may break, or widen the text block"),
+            );
+        }
+        if lines.iter().any(|l| l.overfull) {
+            diagnostics.push(
+                Diagnostic::warning(prepared.span, "a line is wider than the text block")
+                    .with_hint("the text block is narrower than a single character; widen it"),
+            );
+        }
+        ParagraphLayout {
+            lines,
+            diagnostics,
+            stats: LayoutStats {
+                pass: breaking.pass,
+                looseness: breaking.looseness,
+                demerits: breaking.demerits,
+            },
+        }
+    }
+
+    /// Glyphs for bytes `start..end` of a segment, with a hyphen added if asked.
+    #[allow(clippy::too_many_arguments)]
+    fn piece_run(
+        &mut self,
+        prepared: &PreparedParagraph,
+        seg: &Segment,
+        start: usize,
+        end: usize,
+        hyphen: bool,
+        x: Pt,
+        scale: f64,
+    ) -> GlyphRun {
+        let seg_text = &prepared.text[seg.range.clone()];
+        let end = end.min(seg_text.len());
+        let start = start.min(end);
+        let whole = start == 0 && end == seg_text.len();
+        let sliceable =
+            seg.shaped.safe_split(start).is_some() && seg.shaped.safe_split(end).is_some();
+        let (shaped, offset): (Arc<ShapedText>, usize) = if hyphen {
+            let mut t = seg_text[start..end].to_owned();
+            t.push('-');
+            (self.shaper.shape(&t, seg.style.shape_style()), 0)
+        } else if whole || sliceable || !seg_text.is_char_boundary(start) {
+            (seg.shaped.clone(), start)
+        } else {
+            (
+                self.shaper
+                    .shape(&seg_text[start..end], seg.style.shape_style()),
+                0,
+            )
+        };
+        let mut glyphs = Vec::new();
+        let mut pen = Pt::ZERO;
+        let unit = seg.scale;
+        let slice_whole = Arc::ptr_eq(&shaped, &seg.shaped);
+        for (i, g) in shaped.glyphs.iter().enumerate() {
+            let cluster = g.cluster as usize;
+            if slice_whole && (cluster < start || cluster >= end) {
+                continue;
+            }
+            let range = shaped.glyph_text(i);
+            let advance = Pt(f64::from(g.advance) * unit * scale);
+            glyphs.push(PositionedGlyph {
+                id: g.id,
+                x: pen + Pt(f64::from(g.x_offset) * unit * scale),
+                y: Pt(f64::from(g.y_offset) * unit),
+                advance,
+                text: range.start.saturating_sub(offset)..range.end.saturating_sub(offset),
+            });
+            pen += advance;
+        }
+        let mut text = seg_text[start..end].to_owned();
+        if hyphen {
+            text.push('-');
+        }
+        GlyphRun {
+            variant: shaped.variant,
+            small_caps: seg.style.small_caps,
+            size: seg.style.size,
+            x,
+            horizontal_scale: scale,
+            text,
+            added_hyphen: hyphen,
+            source: seg.range.start + start..seg.range.start + end,
+            glyphs,
+            width: pen,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::font::test_family;
+    use proptest::prelude::*;
+
+    fn typesetter(lang: &str) -> Typesetter {
+        Typesetter::new(test_family(), lang, HyphenationOptions::default())
+    }
+
+    fn regular(text: &str) -> Vec<TextRun<'_>> {
+        vec![TextRun {
+            text,
+            style: RunStyle::regular(Pt(11.5)),
+        }]
+    }
+
+    fn line_texts(layout: &ParagraphLayout) -> Vec<String> {
+        layout
+            .lines
+            .iter()
+            .map(|l| {
+                l.runs
+                    .iter()
+                    .map(|r| r.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    const OPENING: &str = "It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. However little known the feelings or views of such a man may be on his first entering a neighbourhood, this truth is so well fixed in the minds of the surrounding families, that he is considered as the rightful property of some one or other of their daughters.";
+
+    #[test]
+    fn justified_lines_fill_the_measure() {
+        let mut ts = typesetter("en-GB");
+        let options = ParagraphOptions::book(Pt::inches(4.0), Pt(11.5));
+        let layout = ts.typeset(&regular(OPENING), &options, Span::default());
+        assert!(layout.lines.len() >= 5, "{:?}", line_texts(&layout));
+        assert!(layout.diagnostics.is_empty(), "{:?}", layout.diagnostics);
+        let last = layout.lines.len() - 1;
+        for (i, line) in layout.lines.iter().enumerate() {
+            assert!(!line.overfull);
+            if i < last {
+                assert!(
+                    (line.width.0 - 288.0).abs() < 0.01,
+                    "line {i}: {:?}",
+                    line.width
+                );
+            } else {
+                assert!(line.width.0 < 288.0);
+            }
+        }
+        // The first line starts after the indent.
+        assert!((layout.lines[0].runs[0].x.0 - 11.5).abs() < 1e-9);
+        // All words are there, in order.
+        let joined: String = line_texts(&layout).join(" ");
+        let normalised = joined.replace("- ", "");
+        assert_eq!(normalised, OPENING);
+    }
+
+    #[test]
+    fn hyphenated_line_ends_with_a_hyphen_glyph() {
+        let mut ts = typesetter("en-US");
+        let mut options = ParagraphOptions::book(Pt(120.0), Pt(11.5));
+        options.breaking.pretolerance = -1.0;
+        let layout = ts.typeset(&regular(OPENING), &options, Span::default());
+        let hyphen_glyph = ts
+            .shaper()
+            .family()
+            .face(FontVariant::Regular)
+            .glyph_id('-')
+            .expect("hyphen");
+        let hyphenated: Vec<&LaidLine> = layout.lines.iter().filter(|l| l.hyphenated).collect();
+        assert!(!hyphenated.is_empty(), "{:?}", line_texts(&layout));
+        for line in hyphenated {
+            let run = line.runs.last().expect("runs");
+            assert!(run.added_hyphen && run.text.ends_with('-'));
+            let last = run.glyphs.last().expect("glyphs");
+            assert_eq!(last.id, hyphen_glyph);
+            assert_eq!(&run.text[last.text.clone()], "-");
+            assert!((line.width.0 - 120.0).abs() < 0.01, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn styles_missing_glyphs_and_spans() {
+        let mut ts = typesetter("en");
+        let span = Span {
+            start: 10,
+            end: 20,
+            line: 3,
+            column: 1,
+            ..Span::default()
+        };
+        let runs = vec![
+            TextRun {
+                text: "You ",
+                style: RunStyle {
+                    variant: FontVariant::Italic,
+                    ..RunStyle::regular(Pt(11.5))
+                },
+            },
+            TextRun {
+                text: "want Darcy",
+                style: RunStyle::regular(Pt(11.5)),
+            },
+            TextRun {
+                // EB Garamond 12 Bold (Debian 0.016) has 128 glyphs: no curly quotes.
+                text: "'s \u{E000} bold",
+                style: RunStyle {
+                    variant: FontVariant::BoldItalic,
+                    small_caps: true,
+                    ..RunStyle::regular(Pt(11.5))
+                },
+            },
+        ];
+        let layout = ts.typeset(&runs, &ParagraphOptions::book(Pt(300.0), Pt(11.5)), span);
+        let runs = &layout.lines[0].runs;
+        assert_eq!(runs[0].variant, FontVariant::Italic);
+        assert_eq!(runs[0].text, "You");
+        assert_eq!(runs[2].text, "Darcy");
+        assert_eq!(runs[3].text, "'s");
+        assert_eq!(runs[3].variant, FontVariant::Bold);
+        assert!(runs[3].small_caps);
+        // "Darcy" and "’s" touch.
+        assert!((runs[2].x + runs[2].width - runs[3].x).0.abs() < 1e-9);
+        assert_eq!(layout.diagnostics.len(), 1, "{:?}", layout.diagnostics);
+        assert_eq!(layout.diagnostics[0].span, Some(span));
+        assert!(layout.diagnostics[0].message.contains("U+E000"));
+    }
+
+    #[test]
+    fn word_too_wide_is_broken_by_force_and_reported() {
+        let mut ts = typesetter("en");
+        let text = "see 1234567890123456789012345678901234567890123456789012345678901234567890 now";
+        let options = ParagraphOptions::book(Pt(100.0), Pt(11.5));
+        let layout = ts.typeset(&regular(text), &options, Span::default());
+        for line in &layout.lines {
+            assert!(!line.overfull);
+            assert!(line.width.0 <= 100.0 + 1e-6, "{line:?}");
+        }
+        assert!(
+            layout
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("broken")),
+            "{:?}",
+            layout.diagnostics
+        );
+        let joined: String = layout
+            .lines
+            .iter()
+            .flat_map(|l| l.runs.iter().map(|r| r.text.as_str()))
+            .collect();
+        assert_eq!(joined, text.replace(' ', ""));
+    }
+
+    #[test]
+    fn explicit_hyphens_dashes_hard_breaks_and_nbsp() {
+        let mut ts = typesetter("en");
+        let options = ParagraphOptions::book(Pt(60.0), Pt(11.5));
+        let layout = ts.typeset(
+            &regular("a well-known man—Mr.\u{A0}Bingley\nnext"),
+            &options,
+            Span::default(),
+        );
+        let texts = line_texts(&layout);
+        assert!(texts.iter().any(|t| t.ends_with("Bingley")), "{texts:?}");
+        assert_eq!(texts.last().map(String::as_str), Some("next"));
+        // The no-break space keeps "Mr." with "Bingley".
+        assert!(!texts.iter().any(|t| t.ends_with("Mr.")), "{texts:?}");
+        // No line starts with a dash.
+        assert!(!texts.iter().any(|t| t.starts_with('—')), "{texts:?}");
+    }
+
+    #[test]
+    fn looseness_and_ragged_right() {
+        let mut ts = typesetter("en-GB");
+        let options = ParagraphOptions::book(Pt::inches(4.0), Pt(11.5));
+        let prepared = ts.prepare(&regular(OPENING), &options, Span::default());
+        let base = ts.layout(&prepared, &options.breaking);
+        let looser = ts.layout(
+            &prepared,
+            &BreakParams {
+                looseness: 1,
+                ..options.breaking.clone()
+            },
+        );
+        assert_eq!(looser.lines.len(), base.lines.len() + 1);
+        let mut ragged = options.clone();
+        ragged.ragged_right = true;
+        let layout = ts.typeset(&regular(OPENING), &ragged, Span::default());
+        for l in &layout.lines {
+            assert!(l.width.0 <= 288.0 + 1e-6);
+        }
+        assert!(layout.lines.iter().any(|l| l.width.0 < 287.0));
+    }
+
+    #[test]
+    fn sentence_spacing_is_a_parameter() {
+        let mut ts = typesetter("en");
+        let mut options = ParagraphOptions::book(Pt(1000.0), Pt(10.0));
+        options.indent = Pt::ZERO;
+        let text = "One. Two Mr. Three";
+        let french = ts.typeset(&regular(text), &options, Span::default());
+        options.sentence_space = 1.5;
+        let english = ts.typeset(&regular(text), &options, Span::default());
+        let gap = |l: &ParagraphLayout, i: usize| {
+            let runs = &l.lines[0].runs;
+            runs[i + 1].x - (runs[i].x + runs[i].width)
+        };
+        assert!(gap(&english, 0).0 > gap(&french, 0).0 * 1.4);
+        assert!((gap(&english, 2).0 - gap(&french, 2).0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn deterministic_and_empty() {
+        let options = ParagraphOptions::book(Pt::inches(4.0), Pt(11.5));
+        let a = typesetter("en").typeset(&regular(OPENING), &options, Span::default());
+        let b = typesetter("en").typeset(&regular(OPENING), &options, Span::default());
+        assert_eq!(a, b);
+        let mut ts = typesetter("en");
+        assert!(
+            ts.typeset(&regular(""), &options, Span::default())
+                .lines
+                .is_empty()
+        );
+        assert!(
+            ts.typeset(&regular("   \n "), &options, Span::default())
+                .lines
+                .is_empty()
+        );
+        assert!(ts.typeset(&[], &options, Span::default()).lines.is_empty());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn never_panics(
+            texts in proptest::collection::vec(".{0,40}", 1..4),
+            measure in -10.0f64..400.0,
+            size in -1.0f64..30.0,
+            indent in -5.0f64..50.0,
+            looseness in -2i32..3,
+            ragged in any::<bool>(),
+        ) {
+            let mut ts = typesetter("en-GB");
+            let runs: Vec<TextRun<'_>> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| TextRun {
+                    text: t,
+                    style: RunStyle {
+                        variant: [FontVariant::Regular, FontVariant::Italic, FontVariant::BoldItalic][i % 3],
+                        small_caps: i % 2 == 1,
+                        size: Pt(size),
+                    },
+                })
+                .collect();
+            let mut options = ParagraphOptions::book(Pt(measure), Pt(size.abs()));
+            options.indent = Pt(indent);
+            options.ragged_right = ragged;
+            options.breaking.looseness = looseness;
+            let layout = ts.typeset(&runs, &options, Span::default());
+            for line in &layout.lines {
+                prop_assert!(line.width.0.is_finite());
+            }
+        }
+    }
+}

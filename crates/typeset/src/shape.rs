@@ -1,0 +1,421 @@
+//! Shaping: text of one style to positioned glyphs with harfrust (kerning, standard
+//! ligatures, old-style figures, small capitals), cached per (style, text).
+//!
+//! Prose repeats its words, so the [`Shaper`] keeps every shaped word: a novel of 120,000
+//! words has about 7,000 distinct ones, and each is shaped once per style. Results are in
+//! font units so one cache serves every size; multiply by [`FontFace::scale`] for points.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use harfrust::{Buffer, Direction, Feature, ShapeOptions, ShapePlan, ShaperFont, Tag};
+
+use crate::font::{FontFace, FontFamily, FontVariant};
+
+/// What the shaper needs to know about a piece of text besides its characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct ShapeStyle {
+    /// The face asked for (the family may fall back, see [`FontFamily::resolve`]).
+    pub variant: FontVariant,
+    /// Lowercase letters as small capitals (`smcp`), where the face has them.
+    pub small_caps: bool,
+}
+
+/// Features applied to all text; the defaults suit book prose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShapeFeatures {
+    /// Pair kerning (`kern`).
+    pub kerning: bool,
+    /// Standard ligatures (`liga`: fi, fl, ff, ffi, ffl).
+    pub ligatures: bool,
+    /// Old-style figures (`onum`) where the face has them.
+    pub old_style_figures: bool,
+    /// BCP 47 language tag passed to the shaper for language-specific forms (`locl`).
+    pub language: Option<String>,
+}
+
+impl Default for ShapeFeatures {
+    fn default() -> Self {
+        ShapeFeatures {
+            kerning: true,
+            ligatures: true,
+            old_style_figures: true,
+            language: None,
+        }
+    }
+}
+
+/// One glyph of shaped text, in font units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShapedGlyph {
+    /// Glyph id in the face (0 is `.notdef`: the font lacks the character).
+    pub id: u16,
+    /// Horizontal advance.
+    pub advance: i32,
+    /// Horizontal offset from the pen position.
+    pub x_offset: i32,
+    /// Vertical offset from the baseline (positive up).
+    pub y_offset: i32,
+    /// Byte offset in the shaped text of the first character this glyph's cluster stands for.
+    pub cluster: u32,
+    /// True when the text may be cut just before this glyph without reshaping either side.
+    pub safe_to_break: bool,
+}
+
+/// Shaped text: glyphs in visual (left-to-right) order and their total advance.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ShapedText {
+    /// The text that was shaped.
+    pub text: String,
+    /// The face variant actually used (after fallback).
+    pub variant: FontVariant,
+    /// The glyphs.
+    pub glyphs: Vec<ShapedGlyph>,
+    /// Sum of the advances, in font units.
+    pub width: i32,
+    /// Characters the face does not have (shaped to glyph 0), in text order, no repeats.
+    pub missing: Vec<char>,
+}
+
+impl ShapedText {
+    /// The byte range of the text that glyph `index` stands for: its whole cluster for the
+    /// first glyph of a cluster (a ligature "ffi" stands for "ffi"), empty for further glyphs
+    /// of the same cluster (a decomposed character's second glyph).
+    pub fn glyph_text(&self, index: usize) -> Range<usize> {
+        let Some(glyph) = self.glyphs.get(index) else {
+            return 0..0;
+        };
+        let start = glyph.cluster as usize;
+        if index > 0 && self.glyphs[index - 1].cluster == glyph.cluster {
+            return start..start;
+        }
+        let end = self.glyphs[index + 1..]
+            .iter()
+            .map(|g| g.cluster as usize)
+            .find(|c| *c > start)
+            .unwrap_or(self.text.len());
+        start..end.max(start)
+    }
+
+    /// The glyph index at which the text can be cut at byte `offset` without reshaping, if
+    /// the glyph run can be cut there exactly.
+    pub fn safe_split(&self, offset: usize) -> Option<usize> {
+        if offset == 0 {
+            return Some(0);
+        }
+        if offset >= self.text.len() {
+            return Some(self.glyphs.len());
+        }
+        self.glyphs
+            .iter()
+            .position(|g| g.cluster as usize == offset && g.safe_to_break)
+    }
+
+    /// Sum of the advances of the glyphs whose clusters start before byte `offset`.
+    pub fn width_before(&self, offset: usize) -> i32 {
+        self.glyphs
+            .iter()
+            .filter(|g| (g.cluster as usize) < offset)
+            .map(|g| g.advance)
+            .sum()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct PlanKey {
+    variant: FontVariant,
+    small_caps: bool,
+    script: Option<harfrust::Script>,
+}
+
+/// Shapes text with the faces of one family and remembers every result.
+pub struct Shaper {
+    family: FontFamily,
+    features: ShapeFeatures,
+    language: Option<harfrust::Language>,
+    plans: HashMap<PlanKey, ShapePlan>,
+    cache: HashMap<ShapeStyle, HashMap<Box<str>, Arc<ShapedText>>>,
+    buffer: Option<Buffer>,
+    shaped: usize,
+    lookups: usize,
+}
+
+impl std::fmt::Debug for Shaper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shaper")
+            .field("features", &self.features)
+            .field("cached", &self.cache_len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Shaper {
+    /// A shaper for a family with the given features.
+    pub fn new(family: FontFamily, features: ShapeFeatures) -> Shaper {
+        let language = features
+            .language
+            .as_deref()
+            .and_then(|l| l.parse::<harfrust::Language>().ok());
+        Shaper {
+            family,
+            features,
+            language,
+            plans: HashMap::new(),
+            cache: HashMap::new(),
+            buffer: None,
+            shaped: 0,
+            lookups: 0,
+        }
+    }
+
+    /// The family the shaper uses.
+    pub fn family(&self) -> &FontFamily {
+        &self.family
+    }
+
+    /// The face that text of `style` is set in.
+    pub fn face(&self, style: ShapeStyle) -> &FontFace {
+        self.family.face(style.variant)
+    }
+
+    /// Number of distinct (style, text) pairs shaped so far.
+    pub fn cache_len(&self) -> usize {
+        self.cache.values().map(HashMap::len).sum()
+    }
+
+    /// How many calls to [`Shaper::shape`] were made and how many actually shaped.
+    pub fn stats(&self) -> (usize, usize) {
+        (self.lookups, self.shaped)
+    }
+
+    /// Shapes `text` in `style`, or returns the earlier result for the same pair.
+    pub fn shape(&mut self, text: &str, style: ShapeStyle) -> Arc<ShapedText> {
+        self.lookups += 1;
+        if let Some(hit) = self.cache.get(&style).and_then(|m| m.get(text)) {
+            return hit.clone();
+        }
+        let shaped = Arc::new(self.shape_uncached(text, style));
+        self.cache
+            .entry(style)
+            .or_default()
+            .insert(Box::from(text), shaped.clone());
+        shaped
+    }
+
+    fn user_features(&self, face: &FontFace, style: ShapeStyle) -> Vec<Feature> {
+        let has = face.features();
+        let mut features = Vec::new();
+        if !self.features.kerning {
+            features.push(Feature::new(Tag::new(b"kern"), 0, ..));
+        }
+        if !self.features.ligatures {
+            features.push(Feature::new(Tag::new(b"liga"), 0, ..));
+        }
+        if self.features.old_style_figures && has.onum {
+            features.push(Feature::new(Tag::new(b"onum"), 1, ..));
+        }
+        if style.small_caps && has.smcp {
+            features.push(Feature::new(Tag::new(b"smcp"), 1, ..));
+        }
+        features
+    }
+
+    /// Shapes without looking in or filling the cache.
+    pub fn shape_uncached(&mut self, text: &str, style: ShapeStyle) -> ShapedText {
+        self.shaped += 1;
+        let variant = self.family.resolve(style.variant);
+        let face = self.family.face(variant).clone();
+        let mut buffer = self.buffer.take().unwrap_or_default();
+        buffer.clear();
+        buffer.push_str(text);
+        buffer.guess_segment_properties();
+        // Bidirectional text is out of scope here: everything is set left to right.
+        buffer.set_direction(Direction::LeftToRight);
+        buffer.set_language(self.language.clone());
+        let key = PlanKey {
+            variant,
+            small_caps: style.small_caps,
+            script: buffer.script(),
+        };
+        let features = self.user_features(&face, style);
+        let plan = self.plans.entry(key).or_insert_with(|| {
+            ShapePlan::new(
+                face.font(),
+                Direction::LeftToRight,
+                key.script,
+                self.language.as_ref(),
+                &features,
+            )
+        });
+        let shaper_font = ShaperFont::new(face.font());
+        let options = ShapeOptions::new().plan(Some(plan)).features(&features);
+        let mut out = ShapedText {
+            text: text.to_owned(),
+            variant,
+            ..ShapedText::default()
+        };
+        if harfrust::shape(&shaper_font, &mut buffer, options).is_ok() {
+            let infos = buffer.glyph_infos();
+            let positions = buffer.glyph_positions();
+            out.glyphs.reserve(infos.len());
+            for (info, pos) in infos.iter().zip(positions) {
+                let id = u16::try_from(info.glyph_id).unwrap_or(0);
+                out.glyphs.push(ShapedGlyph {
+                    id,
+                    advance: pos.x_advance,
+                    x_offset: pos.x_offset,
+                    y_offset: pos.y_offset,
+                    cluster: info.cluster,
+                    safe_to_break: !info.unsafe_to_break(),
+                });
+            }
+        }
+        for (i, g) in out.glyphs.iter().enumerate() {
+            if g.id == 0 {
+                let range = out.glyph_text(i);
+                for c in text.get(range).unwrap_or("").chars() {
+                    if !out.missing.contains(&c) {
+                        out.missing.push(c);
+                    }
+                }
+            }
+        }
+        out.width = out.glyphs.iter().map(|g| g.advance).sum();
+        self.buffer = Some(buffer);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::font::test_family;
+
+    fn shaper() -> Shaper {
+        Shaper::new(test_family(), ShapeFeatures::default())
+    }
+
+    #[test]
+    fn ligatures_change_glyphs_and_text_stays_mapped() {
+        let mut s = shaper();
+        let t = s.shape("office", ShapeStyle::default());
+        let plain = Shaper::new(
+            test_family(),
+            ShapeFeatures {
+                ligatures: false,
+                ..ShapeFeatures::default()
+            },
+        )
+        .shape("office", ShapeStyle::default());
+        // EB Garamond 12 forms f-ligatures contextually (f._f f._i i.dotless), one glyph a
+        // character; other fonts use one glyph for "ffi". Either way the glyphs differ
+        // from the unligated ones and their texts put the word back together.
+        assert_ne!(t.glyphs, plain.glyphs);
+        let joined: String = (0..t.glyphs.len())
+            .map(|i| &t.text[t.glyph_text(i)])
+            .collect();
+        assert_eq!(joined, "office");
+        assert!(t.missing.is_empty());
+    }
+
+    #[test]
+    fn one_glyph_for_three_characters_stands_for_all_three() {
+        let glyph = |cluster| ShapedGlyph {
+            id: 1,
+            advance: 100,
+            x_offset: 0,
+            y_offset: 0,
+            cluster,
+            safe_to_break: true,
+        };
+        let t = ShapedText {
+            text: "office".into(),
+            glyphs: vec![glyph(0), glyph(1), glyph(4), glyph(5)],
+            ..ShapedText::default()
+        };
+        assert_eq!(&t.text[t.glyph_text(1)], "ffi");
+        assert_eq!(&t.text[t.glyph_text(3)], "e");
+        let decomposed = ShapedText {
+            text: "é".into(),
+            glyphs: vec![glyph(0), glyph(0)],
+            ..ShapedText::default()
+        };
+        assert_eq!(decomposed.glyph_text(0), 0..2);
+        assert_eq!(decomposed.glyph_text(1), 0..0);
+    }
+
+    #[test]
+    fn kerning_changes_width() {
+        let mut kerned = shaper();
+        let mut plain = Shaper::new(
+            test_family(),
+            ShapeFeatures {
+                kerning: false,
+                ..ShapeFeatures::default()
+            },
+        );
+        let a = kerned.shape("AV To", ShapeStyle::default()).width;
+        let b = plain.shape("AV To", ShapeStyle::default()).width;
+        assert!(a < b, "kerned {a} plain {b}");
+    }
+
+    #[test]
+    fn old_style_figures_and_small_caps_use_other_glyphs() {
+        let mut s = shaper();
+        let face = s.family().face(FontVariant::Regular).clone();
+        let one = face.glyph_id('1').expect("1 is mapped");
+        let figures = s.shape("1813", ShapeStyle::default());
+        // EB Garamond's default figures are already old-style; `onum` must not turn them
+        // into lining ones.
+        assert_eq!(figures.glyphs[0].id, one);
+        let lower = s.shape("darcy", ShapeStyle::default());
+        let sc = s.shape(
+            "darcy",
+            ShapeStyle {
+                small_caps: true,
+                ..ShapeStyle::default()
+            },
+        );
+        assert_ne!(lower.glyphs[0].id, sc.glyphs[0].id);
+    }
+
+    #[test]
+    fn cache_shapes_each_word_once_per_style() {
+        let mut s = shaper();
+        for _ in 0..3 {
+            s.shape("truth", ShapeStyle::default());
+            s.shape(
+                "truth",
+                ShapeStyle {
+                    variant: FontVariant::Italic,
+                    small_caps: false,
+                },
+            );
+        }
+        assert_eq!(s.stats(), (6, 2));
+        assert_eq!(s.cache_len(), 2);
+    }
+
+    #[test]
+    fn missing_glyphs_are_reported_and_deterministic() {
+        let mut s = shaper();
+        let t = s.shape("a\u{E000}b\u{E000}", ShapeStyle::default());
+        assert_eq!(t.missing, vec!['\u{E000}']);
+        let again = shaper().shape_uncached("a\u{E000}b\u{E000}", ShapeStyle::default());
+        assert_eq!(*t, again);
+        assert!(s.shape("", ShapeStyle::default()).glyphs.is_empty());
+    }
+
+    #[test]
+    fn split_points() {
+        let mut s = shaper();
+        let t = s.shape("table", ShapeStyle::default());
+        assert_eq!(t.safe_split(0), Some(0));
+        assert_eq!(t.safe_split(5), Some(t.glyphs.len()));
+        let o = s.shape("office", ShapeStyle::default());
+        // Inside the ffi ligature there is no glyph boundary.
+        assert_eq!(o.safe_split(2), None);
+        assert_eq!(o.width_before(1), o.glyphs[0].advance);
+    }
+}

@@ -1,0 +1,68 @@
+//! The book fonts: EB Garamond ships inside the binary; a book may bring its own family in
+//! its `fonts/` folder.
+
+use std::path::Path;
+
+use quire_typeset::FontFamily;
+
+const EB_GARAMOND_REGULAR: &[u8] = include_bytes!("../fonts/EBGaramond12-Regular.otf");
+const EB_GARAMOND_ITALIC: &[u8] = include_bytes!("../fonts/EBGaramond12-Italic.otf");
+const EB_GARAMOND_BOLD: &[u8] = include_bytes!("../fonts/EBGaramond12-Bold.otf");
+
+/// The family named in `[print] font`: EB Garamond (built in), or font files in the book's
+/// `fonts/` folder whose names contain the family name without spaces
+/// (`Libertinus Serif` -> `LibertinusSerif-Regular.otf`, `...-Italic.otf`, `...-Bold.otf`).
+pub(crate) fn family(book_dir: &Path, name: &str) -> Result<FontFamily, String> {
+    let key = name.replace(' ', "").to_lowercase();
+    let folder = book_dir.join("fonts");
+    let mut files: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(&folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let file = e.file_name().to_string_lossy().to_lowercase();
+            let is_font = file.ends_with(".otf") || file.ends_with(".ttf");
+            (is_font && file.replace([' ', '_', '-'], "").contains(&key)).then(|| (file, e.path()))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        if key == "ebgaramond" || key == "ebgaramond12" {
+            return FontFamily::from_bytes(
+                EB_GARAMOND_REGULAR.to_vec(),
+                Some(EB_GARAMOND_ITALIC.to_vec()),
+                Some(EB_GARAMOND_BOLD.to_vec()),
+                None,
+            )
+            .map_err(|e| e.to_string());
+        }
+        return Err(format!(
+            "font family `{name}` not found: put its files in `{}` (names containing `{}`), or use \"EB Garamond\"",
+            folder.display(),
+            name.replace(' ', "")
+        ));
+    }
+    let pick = |want: &[&str], avoid: &[&str]| -> Option<Vec<u8>> {
+        files
+            .iter()
+            .find(|(f, _)| {
+                want.iter().all(|w| f.contains(w)) && !avoid.iter().any(|a| f.contains(a))
+            })
+            .and_then(|(_, p)| std::fs::read(p).ok())
+    };
+    let regular = pick(&["regular"], &["italic", "bold"])
+        .or_else(|| pick(&[], &["italic", "bold"]))
+        .ok_or_else(|| {
+            format!(
+                "font family `{name}`: no regular face in `{}`",
+                folder.display()
+            )
+        })?;
+    FontFamily::from_bytes(
+        regular,
+        pick(&["italic"], &["bold"]),
+        pick(&["bold"], &["italic"]),
+        pick(&["bold", "italic"], &[]),
+    )
+    .map_err(|e| e.to_string())
+}
