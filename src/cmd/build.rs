@@ -61,8 +61,10 @@ pub(crate) fn source_date_epoch() -> Option<i64> {
 
 /// Typesets the print interior and writes it as PDF bytes.
 fn pdf(book: &quire_model::Book, book_dir: &Path, report: bool) -> Result<Vec<u8>, String> {
+    let started = std::time::Instant::now();
     let family = crate::fonts::family(book_dir, &book.settings.print.font)?;
     let typeset = quire_typeset::typeset_book(book, &family);
+    let typeset_time = started.elapsed();
     let r = &typeset.report;
     eprintln!(
         "build: typeset {} pages ({} paragraphs; {} needed hyphenation, {} emergency stretch; {} widows/orphans mended, {} pages left short; gutter {} in)",
@@ -75,7 +77,15 @@ fn pdf(book: &quire_model::Book, book_dir: &Path, report: bool) -> Result<Vec<u8
     let options = quire_pdf::PdfOptions {
         timestamp: source_date_epoch().map(quire_pdf::Timestamp::from_unix),
     };
-    quire_pdf::write_pdf(&typeset.document, &options).map_err(|e| e.to_string())
+    let bytes = quire_pdf::write_pdf(&typeset.document, &options).map_err(|e| e.to_string());
+    if std::env::var_os("QUIRE_TIMING").is_some() {
+        eprintln!(
+            "timing: typeset {:?}, pdf {:?}",
+            typeset_time,
+            started.elapsed() - typeset_time
+        );
+    }
+    bytes
 }
 
 fn dedup(formats: &[Format]) -> Vec<Format> {

@@ -50,11 +50,9 @@ impl FontUsage {
         });
         for glyph in &run.glyphs {
             glyphs.remapper.remap(glyph.id);
-            if !glyph.text.is_empty() {
-                glyphs
-                    .text
-                    .entry(glyph.id)
-                    .or_insert_with(|| glyph.text.clone());
+            let text = run.glyph_text(glyph);
+            if !text.is_empty() && !glyphs.text.contains_key(&glyph.id) {
+                glyphs.text.insert(glyph.id, text.to_string());
             }
         }
     }

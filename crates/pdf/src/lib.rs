@@ -158,7 +158,7 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
         }
         resources.finish();
         p.finish();
-        let data = miniz_oxide::deflate::compress_to_vec_zlib(&contents[index], 6);
+        let data = miniz_oxide::deflate::compress_to_vec_zlib(&contents[index], 2);
         pdf.stream(content_ref, &data).filter(Filter::FlateDecode);
     }
 

@@ -78,9 +78,9 @@ pub struct Glyph {
     pub y_offset: Pt,
     /// The glyph's advance as the font gives it at this size and scale.
     pub advance: Pt,
-    /// The text this glyph stands for: one or more characters ("ffi" for a ligature), or empty
-    /// for a glyph that continues the previous one's text.
-    pub text: String,
+    /// Byte range in the run's `text` this glyph stands for: one or more characters ("ffi"
+    /// for a ligature), or empty for a glyph that continues the previous one's text.
+    pub text: std::ops::Range<u32>,
 }
 
 /// A run of glyphs in one font and size on one baseline.
@@ -94,8 +94,19 @@ pub struct TextRun {
     pub size: Pt,
     /// Horizontal glyph scaling in percent (100 = none); font expansion uses 98 to 102.
     pub horizontal_scale: f64,
+    /// The text the glyphs stand for (each glyph names its part of it).
+    pub text: String,
     /// The glyphs.
     pub glyphs: Vec<Glyph>,
+}
+
+impl TextRun {
+    /// The text a glyph of this run stands for.
+    pub fn glyph_text(&self, glyph: &Glyph) -> &str {
+        self.text
+            .get(glyph.text.start as usize..glyph.text.end as usize)
+            .unwrap_or("")
+    }
 }
 
 /// A filled rectangle (a rule), in black.

@@ -318,7 +318,12 @@ pub fn break_lines(items: &[Item], widths: &LineWidths, params: &BreakParams) ->
     if params.emergency_stretch.0 > 0.0 {
         passes.push(Pass::Emergency);
     }
-    passes.push(Pass::Final);
+    // Looseness asks for another breaking *within tolerance*; the final pass (any badness,
+    // and with looseness no merging of nodes by line count: cubic time) is only for the
+    // best breaking.
+    if params.looseness == 0 {
+        passes.push(Pass::Final);
+    }
     let mut fallback = None;
     for pass in passes {
         if let Some(breaking) = breaker.run(pass) {

@@ -46,6 +46,17 @@ pub struct LayoutReport {
     pub gutter_in: f64,
     /// How many layouts of the whole book were needed until page count and gutter agreed.
     pub iterations: usize,
+    /// The page geometry used.
+    pub geometry: Option<Geometry>,
+}
+
+fn same_page(a: &Option<Geometry>, b: &Geometry) -> bool {
+    a.as_ref().is_some_and(|a| {
+        Geometry {
+            gutter_in: b.gutter_in,
+            ..a.clone()
+        } == *b
+    })
 }
 
 /// The typeset book: pages, problems and statistics.
@@ -74,6 +85,15 @@ pub fn typeset_book(book: &Book, family: &FontFamily) -> TypesetBook {
         iterations += 1;
         let geometry = Geometry::new(settings, pages_guess);
         let gutter = geometry.gutter_in;
+        // A gutter that changes nothing on the page (a fixed text block centred wider than
+        // the gutter) needs no second layout.
+        if let Some(previous) = result
+            .as_mut()
+            .filter(|r: &&mut TypesetBook| same_page(&r.report.geometry, &geometry))
+        {
+            previous.report.gutter_in = gutter;
+            break;
+        }
         let mut laid = typeset_once(book, family, geometry);
         let pages = laid.document.pages.len();
         laid.report.iterations = iterations;
@@ -101,6 +121,7 @@ fn typeset_once(book: &Book, family: &FontFamily, geometry: Geometry) -> Typeset
     let report = LayoutReport {
         pages: pages.pages.len(),
         gutter_in: ctx.geometry.gutter_in,
+        geometry: Some(ctx.geometry.clone()),
         ..ctx.report.clone()
     };
     let document = Document {
@@ -367,7 +388,8 @@ impl<'a> Ctx<'a> {
                     x: g.x,
                     y_offset: g.y,
                     advance: g.advance,
-                    text: run.text.get(g.text.clone()).unwrap_or("").to_string(),
+                    text: u32::try_from(g.text.start).unwrap_or(0)
+                        ..u32::try_from(g.text.end).unwrap_or(0),
                 })
                 .collect();
             items.push(Item::Text(FrameRun {
@@ -378,6 +400,7 @@ impl<'a> Ctx<'a> {
                 font: self.font_id(run.variant),
                 size: run.size,
                 horizontal_scale: run.horizontal_scale * 100.0,
+                text: run.text.clone(),
                 glyphs,
             }));
         }

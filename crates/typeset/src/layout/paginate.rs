@@ -108,6 +108,12 @@ fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
             keep_next = 2;
         }
     }
+    // A chapter's last page holds at least two lines.
+    if let Some(last) = out.last_mut()
+        && !last.float
+    {
+        last.forbid_before = true;
+    }
     out
 }
 
@@ -145,13 +151,25 @@ impl Paginator<'_> {
         let mut used = Pt::ZERO;
         let mut lines = Vec::new();
         let mut deferred = Vec::new();
-        let mut note_lines: Vec<LineBox> = carried.to_vec();
+        // Notes continued from the previous page come first, as many as leave room for a
+        // few lines of text; a note longer than that continues again.
+        let mut note_lines: Vec<LineBox> = Vec::new();
+        let mut carried_out: Vec<LineBox> = Vec::new();
+        let room_for_carried = capacity * 0.6;
+        let mut acc = self.separator;
+        for (k, line) in carried.iter().enumerate() {
+            if acc + line.height > room_for_carried && k > 0 {
+                carried_out.extend(carried[k..].iter().cloned());
+                break;
+            }
+            acc = acc + line.height;
+            note_lines.push(line.clone());
+        }
         let mut notes_h = if note_lines.is_empty() {
             Pt::ZERO
         } else {
             self.note_height(&note_lines) + self.separator
         };
-        let mut carried_out: Vec<LineBox> = Vec::new();
         // Floats deferred from the previous page come first.
         for &f in pending {
             if let Some(line) = flat.get(f)
@@ -208,11 +226,10 @@ impl Paginator<'_> {
                 continue;
             }
             // The notes do not fit whole: place what fits (at least two lines) and carry on.
-            if !new_notes.is_empty() {
+            if !new_notes.is_empty() && carried_out.is_empty() {
                 let room = capacity - (used + space + line.height + notes_h + sep);
                 let fit = (room.0 / self.note_leading.0).floor().max(0.0) as usize;
                 if fit >= 2 || (fit >= 1 && new_notes.len() <= 1) {
-                    used = used + space + line.height;
                     let rest = new_notes.split_off(fit.min(new_notes.len()));
                     note_lines.extend(new_notes);
                     carried_out = rest;
@@ -221,10 +238,14 @@ impl Paginator<'_> {
                     break;
                 }
             }
-            // Nothing placed yet: place the line anyway rather than loop forever.
+            // Nothing placed yet: place the line anyway rather than loop forever, with as
+            // much of its notes as fits.
             if !placed_text && lines.is_empty() {
-                used = used + space + line.height;
+                let room = capacity - (used + space + line.height + notes_h + sep);
+                let fit = (room.0 / self.note_leading.0).floor().max(0.0) as usize;
+                let rest = new_notes.split_off(fit.min(new_notes.len()));
                 note_lines.extend(new_notes);
+                carried_out.extend(rest);
                 lines.push(i);
                 i += 1;
             }

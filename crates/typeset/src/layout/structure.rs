@@ -85,8 +85,16 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize) -> ChapterPages {
     let leading = g.leading;
     let lines = g.lines_per_page;
     let untitled = chapter.title.is_none();
-    // The sink: a third of the page for chapters, a quarter for untitled front matter.
-    let sink_lines = if untitled {
+    let picture_only = !chapter.blocks.is_empty()
+        && chapter
+            .blocks
+            .iter()
+            .all(|b| matches!(b.kind, quire_model::BlockKind::Figure(_)));
+    // The sink: a third of the page for chapters, a quarter for untitled front matter, none
+    // for a page that is only a picture (a frontispiece).
+    let sink_lines = if picture_only {
+        0
+    } else if untitled {
         lines / 4
     } else {
         (lines / 3).max(4)
@@ -196,7 +204,8 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize) -> ChapterPages {
         }
         pages.push(PageDraft {
             body,
-            kind: if i == 0 {
+            // Untitled pieces (dedication, epigraph, frontispiece) carry no running heads.
+            kind: if i == 0 || untitled {
                 PageKind::Plain
             } else {
                 PageKind::Text
