@@ -66,3 +66,55 @@ pub(crate) fn family(book_dir: &Path, name: &str) -> Result<FontFamily, String> 
     )
     .map_err(|e| e.to_string())
 }
+
+/// The family's font files for embedding in the EPUB (`[epub] embed-fonts = true`).
+pub(crate) fn epub_fonts(
+    book_dir: &Path,
+    name: &str,
+) -> Result<Vec<quire_epub::EmbeddedFont>, String> {
+    let key = name.replace(' ', "").to_lowercase();
+    if key == "ebgaramond" || key == "ebgaramond12" {
+        let face = |file: &str, data: &[u8], italic: bool, bold: bool| quire_epub::EmbeddedFont {
+            file_name: file.to_string(),
+            data: data.to_vec(),
+            family: "EB Garamond".to_string(),
+            italic,
+            bold,
+        };
+        return Ok(vec![
+            face(
+                "EBGaramond12-Regular.otf",
+                EB_GARAMOND_REGULAR,
+                false,
+                false,
+            ),
+            face("EBGaramond12-Italic.otf", EB_GARAMOND_ITALIC, true, false),
+            face("EBGaramond12-Bold.otf", EB_GARAMOND_BOLD, false, true),
+        ]);
+    }
+    let folder = book_dir.join("fonts");
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(&folder)
+        .map_err(|e| format!("cannot read `{}`: {e}", folder.display()))?
+        .flatten()
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let lower = file.to_lowercase();
+        if !(lower.ends_with(".otf") || lower.ends_with(".ttf"))
+            || !lower.replace([' ', '_', '-'], "").contains(&key)
+        {
+            continue;
+        }
+        let data = std::fs::read(entry.path()).map_err(|e| format!("cannot read `{file}`: {e}"))?;
+        out.push(quire_epub::EmbeddedFont {
+            family: name.to_string(),
+            italic: lower.contains("italic"),
+            bold: lower.contains("bold"),
+            file_name: file,
+            data,
+        });
+    }
+    Ok(out)
+}

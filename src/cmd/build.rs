@@ -23,12 +23,26 @@ pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], report: b
     }
     let slug = book.slug();
     let mut failed = false;
-    for format in dedup(formats) {
+    // The cover's spine needs the interior's page count: the cover comes last.
+    let mut interior_pages: Option<usize> = None;
+    let formats = dedup(formats);
+    let mut ordered: Vec<Format> = formats
+        .iter()
+        .copied()
+        .filter(|f| *f != Format::Cover)
+        .collect();
+    if formats.contains(&Format::Cover) {
+        ordered.push(Format::Cover);
+    }
+    for format in ordered {
         let produced: Result<Option<(String, Vec<u8>)>, String> = match format {
-            Format::Pdf => {
-                pdf(&book, book_dir, report).map(|bytes| Some(("pdf".to_string(), bytes)))
-            }
-            Format::Epub | Format::Cover => Ok(None),
+            Format::Pdf => pdf(&book, book_dir, report).map(|(bytes, pages)| {
+                interior_pages = Some(pages);
+                Some(("pdf".to_string(), bytes))
+            }),
+            Format::Epub => epub(&book, book_dir).map(|bytes| Some(("epub".to_string(), bytes))),
+            Format::Cover => cover(&book, book_dir, interior_pages, report)
+                .map(|bytes| Some(("cover.pdf".to_string(), bytes))),
         };
         match produced {
             Ok(Some((extension, bytes))) => {
@@ -59,8 +73,60 @@ pub(crate) fn source_date_epoch() -> Option<i64> {
     std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()
 }
 
-/// Typesets the print interior and writes it as PDF bytes.
-fn pdf(book: &quire_model::Book, book_dir: &Path, report: bool) -> Result<Vec<u8>, String> {
+/// Writes the EPUB; its warnings (no cover ...) are printed.
+fn epub(book: &quire_model::Book, book_dir: &Path) -> Result<Vec<u8>, String> {
+    let fonts = if book.settings.epub.embed_fonts {
+        crate::fonts::epub_fonts(book_dir, &book.settings.print.font)?
+    } else {
+        Vec::new()
+    };
+    let options = quire_epub::EpubOptions {
+        modified: quire_epub::modified_timestamp(
+            source_date_epoch(),
+            book.metadata.date.as_deref(),
+        ),
+        fonts,
+    };
+    let output = quire_epub::write_epub(book, &options).map_err(|e| e.to_string())?;
+    let loaded = quire_markdown::load_book(book_dir);
+    crate::report::print_all(&output.diagnostics, &loaded.sources);
+    Ok(output.bytes)
+}
+
+/// Typesets the cover wrap; the spine follows the interior's page count (typeset now when
+/// the interior was not built in this run).
+fn cover(
+    book: &quire_model::Book,
+    book_dir: &Path,
+    pages: Option<usize>,
+    report: bool,
+) -> Result<Vec<u8>, String> {
+    let family = crate::fonts::family(book_dir, &book.settings.print.font)?;
+    let pages = match pages {
+        Some(p) => p,
+        None => pdf(book, book_dir, report)?.1,
+    };
+    let size = quire_typeset::cover_size(book, pages);
+    eprintln!(
+        "build: cover wrap {:.3} x {:.3} in with a {:.3} in spine for {pages} pages ({} paper), plus 0.125 in bleed",
+        size.width.0 / 72.0,
+        size.height.0 / 72.0,
+        size.spine.0 / 72.0,
+        book.settings.print.paper
+    );
+    let document = quire_typeset::typeset_cover(book, &family, pages);
+    let options = quire_pdf::PdfOptions {
+        timestamp: source_date_epoch().map(quire_pdf::Timestamp::from_unix),
+    };
+    quire_pdf::write_pdf(&document, &options).map_err(|e| e.to_string())
+}
+
+/// Typesets the print interior and writes it as PDF bytes; also returns the page count.
+fn pdf(
+    book: &quire_model::Book,
+    book_dir: &Path,
+    report: bool,
+) -> Result<(Vec<u8>, usize), String> {
     let started = std::time::Instant::now();
     let family = crate::fonts::family(book_dir, &book.settings.print.font)?;
     let typeset = quire_typeset::typeset_book(book, &family);
@@ -77,7 +143,10 @@ fn pdf(book: &quire_model::Book, book_dir: &Path, report: bool) -> Result<Vec<u8
     let options = quire_pdf::PdfOptions {
         timestamp: source_date_epoch().map(quire_pdf::Timestamp::from_unix),
     };
-    let bytes = quire_pdf::write_pdf(&typeset.document, &options).map_err(|e| e.to_string());
+    let pages = typeset.document.pages.len();
+    let bytes = quire_pdf::write_pdf(&typeset.document, &options)
+        .map(|b| (b, pages))
+        .map_err(|e| e.to_string());
     if std::env::var_os("QUIRE_TIMING").is_some() {
         eprintln!(
             "timing: typeset {:?}, pdf {:?}",

@@ -29,22 +29,35 @@ pub(crate) fn embed(pdf: &mut Pdf, refs: &mut Refs, doc: &Document) -> Result<Ve
         let decoded = reader.decode().map_err(|e| err(e.to_string()))?;
         let rgba = decoded.to_rgba8();
         let (width, height) = rgba.dimensions();
-        let mut gray = Vec::with_capacity((width * height) as usize);
+        let channels = if doc.color_images { 3 } else { 1 };
+        let mut samples = Vec::with_capacity((width * height) as usize * channels);
         for pixel in rgba.pixels() {
             let [r, g, b, a] = pixel.0;
-            let luma =
-                (0.2126 * f32::from(r) + 0.7152 * f32::from(g) + 0.0722 * f32::from(b)) / 255.0;
             let alpha = f32::from(a) / 255.0;
-            let over_white = luma * alpha + (1.0 - alpha);
-            gray.push((over_white * 255.0).round().clamp(0.0, 255.0) as u8);
+            // Flattened onto white paper.
+            let flat = |v: f32| {
+                ((v / 255.0 * alpha + (1.0 - alpha)) * 255.0)
+                    .round()
+                    .clamp(0.0, 255.0) as u8
+            };
+            if doc.color_images {
+                samples.extend([flat(f32::from(r)), flat(f32::from(g)), flat(f32::from(b))]);
+            } else {
+                let luma = 0.2126 * f32::from(r) + 0.7152 * f32::from(g) + 0.0722 * f32::from(b);
+                samples.push(flat(luma));
+            }
         }
-        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&gray, 6);
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&samples, 3);
         let id = refs.next();
         let mut xobject = pdf.image_xobject(id, &compressed);
         xobject.filter(Filter::FlateDecode);
         xobject.width(width as i32);
         xobject.height(height as i32);
-        xobject.color_space().device_gray();
+        if doc.color_images {
+            xobject.color_space().device_rgb();
+        } else {
+            xobject.color_space().device_gray();
+        }
         xobject.bits_per_component(8);
         xobject.interpolate(true);
         xobject.finish();

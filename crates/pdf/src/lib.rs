@@ -84,18 +84,29 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
 
     let bleed = doc.bleed.0 as f32;
     let (w, h) = (doc.width.0 as f32, doc.height.0 as f32);
-    let media = Rect::new(0.0, 0.0, w + bleed, h + 2.0 * bleed);
+    // An interior bleeds at the top, bottom and outside edge; a cover wrap on all sides.
+    let media_w = if doc.full_bleed {
+        w + 2.0 * bleed
+    } else {
+        w + bleed
+    };
+    let media = Rect::new(0.0, 0.0, media_w, h + 2.0 * bleed);
+    let shift_of = |recto: bool| if doc.full_bleed || !recto { bleed } else { 0.0 };
     let mut annotations_all: Vec<(usize, Ref, Rect, LinkTarget)> = Vec::new();
     let mut contents = Vec::with_capacity(doc.pages.len());
     for (index, page) in doc.pages.iter().enumerate() {
         // The bleed is on the outside edge: right on rectos, left on versos.
-        let x_shift = if page.recto { 0.0 } else { bleed };
+        let x_shift = shift_of(page.recto);
         let to_pdf = |x: f64, y: f64| (x as f32 + x_shift, h + bleed - y as f32);
         let mut content = Content::new();
         content.set_fill_gray(0.0);
+        // Horizontal scaling is text state: it persists until changed, across text objects.
+        let mut scaling = 100.0f32;
         for item in &page.items {
             match item {
-                Item::Text(run) => draw_text(&mut content, run, &embedded, &usage, &to_pdf),
+                Item::Text(run) => {
+                    draw_text(&mut content, run, &embedded, &usage, &to_pdf, &mut scaling)
+                }
                 Item::Rule(rule) => {
                     let (x, y) = to_pdf(
                         rule.rect.origin.x.0,
@@ -125,7 +136,7 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
 
     for (index, page) in doc.pages.iter().enumerate() {
         let content_ref = refs.next();
-        let x_shift = if page.recto { 0.0 } else { bleed };
+        let x_shift = shift_of(page.recto);
         let trim = Rect::new(x_shift, bleed, x_shift + w, bleed + h);
         let mut p = pdf.page(page_refs[index]);
         p.parent(tree_ref);
@@ -246,6 +257,7 @@ fn draw_text(
     embedded: &[Option<fonts::EmbeddedFont>],
     usage: &fonts::FontUsage,
     to_pdf: &dyn Fn(f64, f64) -> (f32, f32),
+    scaling: &mut f32,
 ) {
     let Some(Some(font)) = embedded.get(run.font.0) else {
         return;
@@ -258,10 +270,15 @@ fn draw_text(
     let (x, y) = to_pdf(run.origin.x.0, run.origin.y.0);
     content.begin_text();
     content.set_font(Name(fonts::name(run.font.0).as_bytes()), size);
-    if (scale - 100.0).abs() > f32::EPSILON {
+    if (scale - *scaling).abs() > f32::EPSILON {
         content.set_horizontal_scaling(scale);
+        *scaling = scale;
     }
-    content.set_text_matrix([1.0, 0.0, 0.0, 1.0, x, y]);
+    if run.rotated {
+        content.set_text_matrix([0.0, -1.0, 1.0, 0.0, x, y]);
+    } else {
+        content.set_text_matrix([1.0, 0.0, 0.0, 1.0, x, y]);
+    }
     let factor = size * scale / 100.0 / 1000.0;
     let mut pen = 0.0f32;
     let mut current_rise = 0.0f32;

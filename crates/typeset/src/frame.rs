@@ -94,6 +94,8 @@ pub struct TextRun {
     pub size: Pt,
     /// Horizontal glyph scaling in percent (100 = none); font expansion uses 98 to 102.
     pub horizontal_scale: f64,
+    /// Turned 90 degrees clockwise about the origin, reading top to bottom (a spine).
+    pub rotated: bool,
     /// The text the glyphs stand for (each glyph names its part of it).
     pub text: String,
     /// The glyphs.
@@ -267,6 +269,11 @@ pub struct Document {
     pub height: Pt,
     /// Bleed added at the top, bottom and outside edge of every page (zero for none).
     pub bleed: Pt,
+    /// Bleed on all four sides (a cover wrap) instead of top, bottom and outside.
+    pub full_bleed: bool,
+    /// Images keep their colour (a cover) instead of being converted to grayscale for a
+    /// black-and-white interior.
+    pub color_images: bool,
     /// The pages in order.
     pub pages: Vec<Page>,
     /// Fonts referenced by [`FontId`].

@@ -7,6 +7,7 @@
 //! of the page), and `structure` (half title, title and copyright pages, contents, running
 //! heads, folios, outline).
 
+pub mod cover;
 mod flow;
 pub mod geometry;
 mod paginate;
@@ -128,6 +129,8 @@ fn typeset_once(book: &Book, family: &FontFamily, geometry: Geometry) -> Typeset
         width: ctx.geometry.width,
         height: ctx.geometry.height,
         bleed: ctx.geometry.bleed,
+        full_bleed: false,
+        color_images: false,
         pages: pages.pages,
         fonts: ctx.document_fonts(),
         images: std::mem::take(&mut ctx.images),
@@ -351,7 +354,28 @@ impl<'a> Ctx<'a> {
             .collect()
     }
 
+    /// Appends the face's space glyph at the end of a run (where a word gap starts).
+    fn push_space(&self, frame: &mut FrameRun, variant: FontVariant, scale: f64) {
+        let face = self.family.face(variant);
+        if let Some(space) = face.glyph_id(' ') {
+            let start = u32::try_from(frame.text.len()).unwrap_or(u32::MAX);
+            frame.text.push(' ');
+            let pen = frame.glyphs.last().map_or(Pt::ZERO, |g| g.x + g.advance);
+            frame.glyphs.push(Glyph {
+                id: space,
+                x: pen,
+                y_offset: Pt::ZERO,
+                advance: Pt(face.advance(space) * face.scale(frame.size.0) * scale),
+                text: start..start.saturating_add(1),
+            });
+        }
+    }
+
     /// A laid line as a band `height` tall with its baseline at the bottom.
+    ///
+    /// The paragraph engine gives one glyph run per word; here words of one style are joined
+    /// into one run with a real space glyph between them, so text extraction, search and
+    /// screen readers see the spaces, and the PDF needs one text object per style change.
     pub(crate) fn line_box(
         &self,
         line: &LaidLine,
@@ -359,19 +383,16 @@ impl<'a> Ctx<'a> {
         height: Pt,
         markers: &[(std::ops::Range<usize>, NoteKey)],
     ) -> LineBox {
-        let mut items = Vec::with_capacity(line.runs.len());
+        let mut items: Vec<Item> = Vec::with_capacity(line.runs.len().min(8));
         let mut notes = Vec::new();
+        // The run being built, with the source end and rise of its last word.
+        let mut current: Option<(FrameRun, usize, Pt, FontVariant)> = None;
         for run in &line.runs {
-            let raised = markers.iter().find(|(r, _)| {
+            let is_marker = markers.iter().any(|(r, _)| {
                 r.start <= run.source.start
                     && run.source.end <= r.end
                     && run.source.start < run.source.end
             });
-            let rise = if raised.is_some() {
-                run.size * 0.55
-            } else {
-                Pt::ZERO
-            };
             for (range, key) in markers {
                 if range.start >= run.source.start
                     && range.start < run.source.end.max(run.source.start + 1)
@@ -380,29 +401,67 @@ impl<'a> Ctx<'a> {
                     notes.push(*key);
                 }
             }
-            let glyphs = run
-                .glyphs
-                .iter()
-                .map(|g| Glyph {
+            let rise = if is_marker { run.size * 0.55 } else { Pt::ZERO };
+            let font = self.font_id(run.variant);
+            let scale = run.horizontal_scale * 100.0;
+            let joinable = current.as_ref().is_some_and(|(c, _, c_rise, _)| {
+                c.font == font
+                    && c.size == run.size
+                    && c.horizontal_scale == scale
+                    && *c_rise == rise
+            });
+            if !joinable {
+                // A word space before a change of style opens the new run, from where the
+                // previous word ended (text extraction then sees it inside one text object).
+                let mut space_at = None;
+                if let Some((done, last_end, ..)) = current.take() {
+                    if run.source.start > last_end {
+                        space_at = done.glyphs.last().map(|g| done.origin.x + g.x + g.advance);
+                    }
+                    items.push(Item::Text(done));
+                }
+                let origin_x = space_at.unwrap_or(x + run.x);
+                let mut frame = FrameRun {
+                    origin: Point {
+                        x: origin_x,
+                        y: height - rise,
+                    },
+                    font,
+                    size: run.size,
+                    horizontal_scale: scale,
+                    rotated: false,
+                    text: String::with_capacity(64),
+                    glyphs: Vec::with_capacity(64),
+                };
+                if space_at.is_some() {
+                    self.push_space(&mut frame, run.variant, run.horizontal_scale);
+                }
+                current = Some((frame, run.source.start, rise, run.variant));
+            }
+            let Some((frame, last_end, _, variant)) = current.as_mut() else {
+                continue;
+            };
+            let base_x = x + run.x - frame.origin.x;
+            if !frame.glyphs.is_empty() && run.source.start > *last_end {
+                // A word space: a real space glyph where the gap starts.
+                self.push_space(frame, *variant, run.horizontal_scale);
+            }
+            let offset = frame.text.len() as u32;
+            frame.text.push_str(&run.text);
+            for g in &run.glyphs {
+                frame.glyphs.push(Glyph {
                     id: g.id,
-                    x: g.x,
+                    x: base_x + g.x,
                     y_offset: g.y,
                     advance: g.advance,
-                    text: u32::try_from(g.text.start).unwrap_or(0)
-                        ..u32::try_from(g.text.end).unwrap_or(0),
-                })
-                .collect();
-            items.push(Item::Text(FrameRun {
-                origin: Point {
-                    x: x + run.x,
-                    y: height - rise,
-                },
-                font: self.font_id(run.variant),
-                size: run.size,
-                horizontal_scale: run.horizontal_scale * 100.0,
-                text: run.text.clone(),
-                glyphs,
-            }));
+                    text: offset + u32::try_from(g.text.start).unwrap_or(0)
+                        ..offset + u32::try_from(g.text.end).unwrap_or(0),
+                });
+            }
+            *last_end = run.source.end;
+        }
+        if let Some((done, ..)) = current.take() {
+            items.push(Item::Text(done));
         }
         LineBox {
             items,

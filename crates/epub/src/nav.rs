@@ -1,0 +1,145 @@
+//! Navigation: the EPUB 3 navigation document (table of contents and landmarks) and, for
+//! older readers, the NCX.
+
+use crate::escape::{push_attr, push_escaped};
+use crate::plan::{COVER_FILE, ChapterPlan, Plan, TITLE_FILE};
+use crate::xhtml::DocContext;
+
+/// One entry of the table of contents.
+struct Entry {
+    label: String,
+    /// Relative to the package folder (`text/chapter-1.xhtml#id`).
+    href: String,
+    children: Vec<Entry>,
+}
+
+/// The entries: each chapter, with its top-level sections of the highest level below it.
+fn entries(plan: &Plan<'_>, title: &str) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = plan.chapters.iter().map(chapter_entry).collect();
+    if entries.is_empty() {
+        entries.push(Entry {
+            label: title.to_string(),
+            href: format!("text/{TITLE_FILE}"),
+            children: Vec::new(),
+        });
+    }
+    entries
+}
+
+fn chapter_entry(cp: &ChapterPlan<'_>) -> Entry {
+    let top = cp.sections.iter().map(|s| s.0).min();
+    let children = cp
+        .sections
+        .iter()
+        .filter(|s| Some(s.0) == top)
+        .map(|(_, id, label)| Entry {
+            label: label.clone(),
+            href: format!("text/{}#{id}", cp.file),
+            children: Vec::new(),
+        })
+        .collect();
+    Entry {
+        label: cp.label.clone(),
+        href: format!("text/{}", cp.file),
+        children,
+    }
+}
+
+fn push_list(out: &mut String, entries: &[Entry]) {
+    out.push_str("<ol>\n");
+    for e in entries {
+        out.push_str("<li><a");
+        push_attr(out, "href", &e.href);
+        out.push('>');
+        push_escaped(out, &e.label);
+        out.push_str("</a>");
+        if !e.children.is_empty() {
+            out.push('\n');
+            push_list(out, &e.children);
+        }
+        out.push_str("</li>\n");
+    }
+    out.push_str("</ol>\n");
+}
+
+/// The navigation document `nav.xhtml` (in the package folder).
+pub(crate) fn nav_document(
+    ctx: &DocContext<'_>,
+    plan: &Plan<'_>,
+    title: &str,
+    has_cover: bool,
+) -> String {
+    let mut body = String::new();
+    body.push_str(
+        "<nav id=\"toc\" epub:type=\"toc\" role=\"doc-toc\" aria-labelledby=\"toc-title\">\n<h1 id=\"toc-title\">",
+    );
+    ctx.label(&mut body, "Contents");
+    body.push_str("</h1>\n");
+    push_list(&mut body, &entries(plan, title));
+    body.push_str("</nav>\n");
+
+    body.push_str("<nav id=\"landmarks\" epub:type=\"landmarks\" hidden=\"hidden\">\n<h2>");
+    ctx.label(&mut body, "Landmarks");
+    body.push_str("</h2>\n<ol>\n");
+    let mut landmark = |kind: &str, href: &str, label: &str| {
+        body.push_str("<li><a");
+        push_attr(&mut body, "epub:type", kind);
+        push_attr(&mut body, "href", href);
+        body.push('>');
+        ctx.label(&mut body, label);
+        body.push_str("</a></li>\n");
+    };
+    if has_cover {
+        landmark("cover", &format!("text/{COVER_FILE}"), "Cover");
+    }
+    landmark("toc", "nav.xhtml#toc", "Table of Contents");
+    if let Some(start) = plan.body_start() {
+        landmark(
+            "bodymatter",
+            &format!("text/{}", start.file),
+            "Start of Content",
+        );
+    }
+    body.push_str("</ol>\n</nav>\n");
+    ctx.document(title, Some("frontmatter"), &body)
+}
+
+fn push_nav_points(out: &mut String, entries: &[Entry], order: &mut usize) {
+    for e in entries {
+        *order += 1;
+        out.push_str(&format!(
+            "<navPoint id=\"np-{order}\" playOrder=\"{order}\">\n<navLabel><text>"
+        ));
+        push_escaped(out, &e.label);
+        out.push_str("</text></navLabel>\n<content");
+        push_attr(out, "src", &e.href);
+        out.push_str("/>\n");
+        push_nav_points(out, &e.children, order);
+        out.push_str("</navPoint>\n");
+    }
+}
+
+/// The NCX `toc.ncx` for EPUB 2 readers; `uid` must equal the package's unique identifier.
+pub(crate) fn ncx(plan: &Plan<'_>, lang: &str, title: &str, uid: &str) -> String {
+    let entries = entries(plan, title);
+    let depth = if entries.iter().any(|e| !e.children.is_empty()) {
+        2
+    } else {
+        1
+    };
+    let mut out = String::new();
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str("<ncx xmlns=\"http://www.daisy.org/z3986/2005/ncx/\" version=\"2005-1\"");
+    push_attr(&mut out, "xml:lang", lang);
+    out.push_str(">\n<head>\n<meta name=\"dtb:uid\"");
+    push_attr(&mut out, "content", uid);
+    out.push_str(&format!(
+        "/>\n<meta name=\"dtb:depth\" content=\"{depth}\"/>\n<meta name=\"dtb:totalPageCount\" content=\"0\"/>\n<meta name=\"dtb:maxPageNumber\" content=\"0\"/>\n</head>\n<docTitle><text>"
+    ));
+    push_escaped(&mut out, title);
+    out.push_str("</text></docTitle>\n<navMap>\n");
+    let mut order = 0;
+    push_nav_points(&mut out, &entries, &mut order);
+    out.push_str("</navMap>\n</ncx>\n");
+    out
+}
