@@ -23,6 +23,8 @@ pub(crate) struct FontUsage {
 }
 
 struct FontGlyphs {
+    /// Glyph ids already recorded (a glyph is recorded once however often it is used).
+    seen: Vec<bool>,
     remapper: GlyphRemapper,
     /// Original glyph id -> the text it stands for (first seen wins).
     text: BTreeMap<u16, String>,
@@ -44,15 +46,23 @@ impl FontUsage {
             let mut remapper = GlyphRemapper::new();
             remapper.remap(0); // .notdef stays glyph 0
             FontGlyphs {
+                seen: vec![false; usize::from(u16::MAX) + 1],
                 remapper,
                 text: BTreeMap::new(),
             }
         });
         for glyph in &run.glyphs {
+            // `seen` means: remapped and its text known; a glyph first met without text (a
+            // further glyph of a cluster) is looked at again until one occurrence has text.
+            let seen = &mut glyphs.seen[usize::from(glyph.id)];
+            if *seen {
+                continue;
+            }
             glyphs.remapper.remap(glyph.id);
             let text = run.glyph_text(glyph);
-            if !text.is_empty() && !glyphs.text.contains_key(&glyph.id) {
+            if !text.is_empty() {
                 glyphs.text.insert(glyph.id, text.to_string());
+                *seen = true;
             }
         }
     }

@@ -322,10 +322,33 @@ pub(crate) fn paginate(
                 }
             }
             candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+            // Single changes first, cheapest first; then pairs of the cheapest changes in the
+            // same direction (two paragraphs a line longer, or shorter).
+            let mut trials: Vec<Vec<(usize, i32)>> = candidates
+                .iter()
+                .take(12)
+                .map(|(_, e, l)| vec![(*e, *l)])
+                .collect();
+            let best: Vec<&(f64, usize, i32)> = candidates.iter().take(8).collect();
+            let mut pairs: Vec<(f64, Vec<(usize, i32)>)> = Vec::new();
+            for (a, first) in best.iter().enumerate() {
+                for second in best.iter().skip(a + 1) {
+                    if first.1 != second.1 && first.2 == second.2 {
+                        pairs.push((
+                            first.0 + second.0,
+                            vec![(first.1, first.2), (second.1, second.2)],
+                        ));
+                    }
+                }
+            }
+            pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            trials.extend(pairs.into_iter().take(12).map(|(_, t)| t));
             let mut mended = false;
-            for (_, element, looseness) in candidates.into_iter().take(12) {
-                if let Some(Element::Para(p)) = flow.elements.get_mut(element) {
-                    p.current = looseness;
+            for trial_set in trials {
+                for (element, looseness) in &trial_set {
+                    if let Some(Element::Para(p)) = flow.elements.get_mut(*element) {
+                        p.current = *looseness;
+                    }
                 }
                 let trial_flat = flatten(flow);
                 let paginator = Paginator {
@@ -345,8 +368,10 @@ pub(crate) fn paginate(
                     }
                     break;
                 }
-                if let Some(Element::Para(p)) = flow.elements.get_mut(element) {
-                    p.current = 0;
+                for (element, _) in &trial_set {
+                    if let Some(Element::Para(p)) = flow.elements.get_mut(*element) {
+                        p.current = 0;
+                    }
                 }
             }
             if !mended && forbidden {
