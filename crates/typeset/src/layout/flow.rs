@@ -224,10 +224,6 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         self.elements
     }
 
-    pub(crate) fn push(&mut self, element: Element) {
-        self.elements.push(element);
-    }
-
     fn leading(&self) -> Pt {
         self.ctx.geometry.leading
     }

@@ -263,15 +263,39 @@ impl Paginator<'_> {
 
 /// The pages of one chapter. `first_capacity` is the room below the chapter's sink on its
 /// opening page.
+/// What pagination needs to go back to the start of a page.
+struct Snapshot {
+    pos: usize,
+    pending: Vec<usize>,
+    carried: Vec<LineBox>,
+    currents: Vec<i32>,
+}
+
+fn currents(flow: &ChapterFlow) -> Vec<i32> {
+    flow.elements
+        .iter()
+        .map(|e| match e {
+            Element::Para(p) => p.current,
+            _ => 0,
+        })
+        .collect()
+}
+
 pub(crate) fn paginate(
     ctx: &mut Ctx<'_>,
     flow: &mut ChapterFlow,
     first_capacity: Pt,
+    start_recto: bool,
 ) -> Vec<(PageBody, Vec<LineBox>)> {
     let full = ctx.geometry.body_capacity();
     let (_, note_leading) = super::flow::note_size(ctx);
     let separator = ctx.geometry.leading * 0.75;
-    let mut pages: Vec<(Fill, Pt)> = Vec::new();
+    // Each page with its capacity and how far its text is lowered (the opener's sink).
+    let mut pages: Vec<(Fill, Pt, Pt)> = Vec::new();
+    let mut snapshots: Vec<Snapshot> = Vec::new();
+    // A page left short makes its facing page as short: capacity cuts by page index.
+    let mut cuts: std::collections::BTreeMap<usize, Pt> = std::collections::BTreeMap::new();
+    let mut redone: Vec<usize> = Vec::new();
     let mut flat = flatten(flow);
     let mut pos = 0;
     let mut pending: Vec<usize> = Vec::new();
@@ -282,11 +306,22 @@ pub(crate) fn paginate(
         if guard > 100_000 {
             break;
         }
-        let capacity = if pages.is_empty() {
-            first_capacity
+        let index = pages.len();
+        let recto = start_recto == index.is_multiple_of(2);
+        snapshots.push(Snapshot {
+            pos,
+            pending: pending.clone(),
+            carried: carried.clone(),
+            currents: currents(flow),
+        });
+        let sink = if index == 0 {
+            full - first_capacity
         } else {
-            full
+            Pt::ZERO
         };
+        let cut = cuts.get(&index).copied().unwrap_or(Pt::ZERO);
+        let capacity = full - sink - cut;
+        let mut shortfall = Pt::ZERO;
         let paginator = Paginator {
             flow,
             note_leading,
@@ -403,8 +438,46 @@ pub(crate) fn paginate(
                             }
                         }
                     }
+                    shortfall = fill
+                        .lines
+                        .iter()
+                        .filter(|&&l| l >= end)
+                        .filter_map(|&l| flat.get(l))
+                        .filter(|v| !v.float)
+                        .map(|v| v.height + v.space_before)
+                        .fold(Pt::ZERO, |a, b| a + b);
                     fill = shorter;
                     ctx.report.short_pages += 1;
+                }
+            }
+        }
+        let last_page =
+            fill.end >= flat.len() && fill.deferred.is_empty() && fill.carried.is_empty();
+        if shortfall > Pt::ZERO && !last_page {
+            if !recto {
+                // A short verso: its recto ends as high.
+                cuts.insert(index + 1, shortfall);
+            } else if index >= 1
+                && !cuts.contains_key(&(index - 1))
+                && !redone.contains(&(index - 1))
+            {
+                // A short recto after a full verso: set the verso again, as short.
+                redone.push(index - 1);
+                cuts.insert(index - 1, shortfall);
+                if let Some(snapshot) = snapshots.get(index - 1) {
+                    pos = snapshot.pos;
+                    pending = snapshot.pending.clone();
+                    carried = snapshot.carried.clone();
+                    for (element, current) in flow.elements.iter_mut().zip(&snapshot.currents) {
+                        if let Element::Para(p) = element {
+                            p.current = *current;
+                        }
+                    }
+                    flat = flatten(flow);
+                    pages.truncate(index - 1);
+                    snapshots.truncate(index - 1);
+                    ctx.report.short_pages = ctx.report.short_pages.saturating_sub(1);
+                    continue;
                 }
             }
         }
@@ -417,7 +490,7 @@ pub(crate) fn paginate(
         );
         pending = fill.deferred.clone();
         carried = fill.carried.clone();
-        pages.push((fill, capacity));
+        pages.push((fill, capacity, sink));
     }
 
     // Draw.
@@ -425,9 +498,8 @@ pub(crate) fn paginate(
     let leading = geometry.leading;
     let last_baseline = geometry.last_baseline();
     let mut out = Vec::with_capacity(pages.len());
-    for (index, (fill, capacity)) in pages.into_iter().enumerate() {
+    for (index, (fill, _capacity, sink)) in pages.into_iter().enumerate() {
         let mut body = PageBody::default();
-        let sink = full - capacity;
         let mut top = geometry.first_baseline() - leading + sink;
         let mut first = true;
         for &l in &fill.lines {

@@ -38,7 +38,6 @@ struct PageDraft {
 struct ChapterPages {
     pages: Vec<PageDraft>,
     title: String,
-    division: Division,
     sections: Vec<(String, u8, usize, Pt)>,
 }
 
@@ -71,13 +70,12 @@ fn kind_name(kind: ChapterKind) -> &'static str {
 }
 
 /// Lays out one chapter: opener with sink and title, then its pages.
-fn chapter_pages(ctx: &mut Ctx<'_>, index: usize) -> ChapterPages {
+fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterPages {
     let book = ctx.book;
     let Some(chapter) = book.chapters().nth(index) else {
         return ChapterPages {
             pages: Vec::new(),
             title: String::new(),
-            division: Division::Body,
             sections: Vec::new(),
         };
     };
@@ -186,7 +184,7 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize) -> ChapterPages {
         }
     }
     let first_capacity = leading * lines.saturating_sub(sink_lines).max(1) as f64;
-    let bodies = paginate::paginate(ctx, &mut chapter_flow, first_capacity);
+    let bodies = paginate::paginate(ctx, &mut chapter_flow, first_capacity, start_recto);
     let title_text = chapter
         .title_text
         .clone()
@@ -222,7 +220,6 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize) -> ChapterPages {
     ChapterPages {
         pages,
         title: title_text,
-        division: chapter.division,
         sections,
     }
 }
@@ -619,20 +616,17 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
     let book = ctx.book;
     let opening_right = book.settings.print.chapters_open == ChapterOpening::Right;
     let chapter_count = book.chapters().count();
-    let mut chapters: Vec<ChapterPages> =
-        (0..chapter_count).map(|i| chapter_pages(ctx, i)).collect();
 
-    // Contents entries: every titled chapter after the contents, in order.
-    let entries: Vec<TocEntry> = chapters
-        .iter()
+    // Contents entries: every titled chapter, in order.
+    let entries: Vec<TocEntry> = book
+        .chapters()
         .enumerate()
-        .filter(|(i, c)| {
-            book.chapters().nth(*i).is_some_and(|ch| ch.title.is_some()) && !c.title.is_empty()
-        })
-        .map(|(i, c)| TocEntry {
-            title: c.title.clone(),
+        .filter(|(_, ch)| ch.title.is_some())
+        .map(|(i, ch)| TocEntry {
+            title: ch.title_text.clone().unwrap_or_default(),
             chapter: i,
         })
+        .filter(|e| !e.title.is_empty())
         .collect();
 
     // Front: half title, blank, title, copyright; contents; front chapters.
@@ -647,10 +641,17 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
     for _ in 0..toc_len {
         sequence.push((blank(), None));
     }
+    // Chapters in order, each knowing on which side it opens (facing pages are kept the
+    // same depth).
+    let mut chapters: Vec<ChapterPages> = Vec::with_capacity(chapter_count);
     let mut chapter_start: Vec<usize> = vec![0; chapter_count];
     let mut body_start = 0;
-    for (ci, chapter) in chapters.iter_mut().enumerate() {
-        if chapter.division != Division::Front && body_start == 0 {
+    for ci in 0..chapter_count {
+        let division = book
+            .chapters()
+            .nth(ci)
+            .map_or(Division::Body, |c| c.division);
+        if division != Division::Front && body_start == 0 {
             // The body opens on a recto.
             if sequence.len() % 2 == 1 {
                 sequence.push((blank(), None));
@@ -659,10 +660,13 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
         } else if opening_right && sequence.len() % 2 == 1 {
             sequence.push((blank(), None));
         }
+        let start_recto = sequence.len() % 2 == 0;
+        let mut chapter = chapter_pages(ctx, ci, start_recto);
         chapter_start[ci] = sequence.len();
         for page in chapter.pages.drain(..) {
             sequence.push((page, Some(ci)));
         }
+        chapters.push(chapter);
     }
     if body_start == 0 {
         body_start = sequence.len();
