@@ -158,7 +158,8 @@ impl Paginator<'_> {
         let room_for_carried = capacity * 0.6;
         let mut acc = self.separator;
         for (k, line) in carried.iter().enumerate() {
-            if acc + line.height > room_for_carried && k > 0 {
+            // (A last single line is taken along rather than carried alone.)
+            if acc + line.height > room_for_carried && k > 0 && carried.len() - k >= 2 {
                 carried_out.extend(carried[k..].iter().cloned());
                 break;
             }
@@ -229,6 +230,12 @@ impl Paginator<'_> {
             if !new_notes.is_empty() && carried_out.is_empty() {
                 let room = capacity - (used + space + line.height + notes_h + sep);
                 let fit = (room.0 / self.note_leading.0).floor().max(0.0) as usize;
+                // Neither part of a split note shorter than two lines.
+                let fit = if new_notes.len() > fit && new_notes.len() - fit < 2 {
+                    fit.saturating_sub(1)
+                } else {
+                    fit
+                };
                 if fit >= 2 || (fit >= 1 && new_notes.len() <= 1) {
                     let rest = new_notes.split_off(fit.min(new_notes.len()));
                     note_lines.extend(new_notes);
@@ -411,9 +418,17 @@ pub(crate) fn paginate(
             }
             if !mended && forbidden {
                 // Leave the page short: break at the last allowed place.
-                let allowed_end = (pos + 1..fill.end)
+                // A page that already holds a figure or continued notes may end before its
+                // first line of text.
+                let has_other = fill
+                    .lines
+                    .iter()
+                    .any(|&l| flat.get(l).is_some_and(|v| v.float))
+                    || !carried.is_empty();
+                let lowest = if has_other { pos } else { pos + 1 };
+                let allowed_end = (lowest..fill.end)
                     .rev()
-                    .find(|&e| !flat.get(e).is_some_and(|l| l.forbid_before));
+                    .find(|&e| e == pos || !flat.get(e).is_some_and(|l| l.forbid_before));
                 if let Some(end) = allowed_end {
                     let paginator = Paginator {
                         flow,
