@@ -13,7 +13,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use quire_model::{Book, Length};
 
 fn book_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/jane-austen_pride-and-prejudice");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/jane-austen_pride-and-prejudice");
     dir.join("book.toml").is_file().then_some(dir)
 }
 
@@ -71,7 +72,9 @@ fn outputs(c: &mut Criterion) {
     group.bench_function("epub", |b| {
         b.iter(|| {
             let book = quire_markdown::load_book(&dir).book.unwrap();
-            quire_epub::write_epub(&book, &quire_epub::EpubOptions::default()).unwrap().bytes
+            quire_epub::write_epub(&book, &quire_epub::EpubOptions::default())
+                .unwrap()
+                .bytes
         })
     });
     group.bench_function("print", |b| b.iter(|| print(&book, &family)));
@@ -80,7 +83,9 @@ fn outputs(c: &mut Criterion) {
         b.iter(|| {
             let mut book = quire_markdown::load_book(&dir).book.unwrap();
             anchor_settings(&mut book);
-            let epub = quire_epub::write_epub(&book, &quire_epub::EpubOptions::default()).unwrap().bytes;
+            let epub = quire_epub::write_epub(&book, &quire_epub::EpubOptions::default())
+                .unwrap()
+                .bytes;
             (epub, print(&book, &family))
         })
     });

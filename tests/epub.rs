@@ -27,7 +27,14 @@ fn epubcheck_jar() -> Option<PathBuf> {
 fn build_epub(book: &Path, out: &Path) -> PathBuf {
     let (output, stderr) = common::run_in(
         &common::repo(),
-        &["build", &book.to_string_lossy(), "--out", &out.to_string_lossy(), "--format", "epub"],
+        &[
+            "build",
+            &book.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+            "--format",
+            "epub",
+        ],
     );
     assert!(output.status.success(), "{}: {stderr}", book.display());
     std::fs::read_dir(out)
@@ -40,15 +47,27 @@ fn build_epub(book: &Path, out: &Path) -> PathBuf {
 
 /// Every EPUBCheck message of any severity but INFO/USAGE.
 fn epubcheck(jar: &Path, epub: &Path) -> Vec<String> {
-    let out = Command::new("java").arg("-jar").arg(jar).arg(epub).output().expect("java runs");
-    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("java")
+        .arg("-jar")
+        .arg(jar)
+        .arg(epub)
+        .output()
+        .expect("java runs");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(text.contains("Messages:"), "EPUBCheck did not run:\n{text}");
     let messages: Vec<String> = text
         .lines()
         .filter(|l| l.starts_with("FATAL") || l.starts_with("ERROR") || l.starts_with("WARNING"))
         .map(str::to_string)
         .collect();
-    assert!(out.status.success() || !messages.is_empty(), "EPUBCheck failed:\n{text}");
+    assert!(
+        out.status.success() || !messages.is_empty(),
+        "EPUBCheck failed:\n{text}"
+    );
     messages
 }
 
@@ -56,7 +75,9 @@ fn books() -> Vec<PathBuf> {
     let mut books = vec![common::repo().join("manuscript")];
     match common::corpus_books() {
         Some(corpus) => books.extend(corpus),
-        None => eprintln!("\n*** SKIP: ../shared/corpus is absent: only the manuscript is checked ***\n"),
+        None => eprintln!(
+            "\n*** SKIP: ../shared/corpus is absent: only the manuscript is checked ***\n"
+        ),
     }
     books
 }
@@ -115,7 +136,10 @@ fn raw_html_never_reaches_the_epub() {
         let lower = text.to_lowercase();
         // The manuscript's markup may show as text (escaped), never as markup.
         if name.ends_with("chapter-1.xhtml") {
-            assert!(lower.contains("&lt;script&gt;"), "{name}: the text is kept, escaped");
+            assert!(
+                lower.contains("&lt;script&gt;"),
+                "{name}: the text is kept, escaped"
+            );
         }
         for tag in tags(&lower) {
             assert!(!tag.starts_with("<script"), "{name}: {tag}");
@@ -136,7 +160,9 @@ fn tags(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find('<') {
-        let Some(len) = rest[start..].find('>') else { break };
+        let Some(len) = rest[start..].find('>') else {
+            break;
+        };
         out.push(&rest[start..start + len + 1]);
         rest = &rest[start + len + 1..];
     }

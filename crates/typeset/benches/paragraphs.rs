@@ -1,6 +1,10 @@
 //! Shapes and breaks every paragraph of Pride and Prejudice (EB Garamond 11.5 pt, 4.0 in
 //! measure, en-GB hyphenation), as the print pipeline will. Skips with a notice when the
 //! corpus is absent.
+//!
+//! `QUIRE_BENCH_REPORT_ONLY=1` prints the reports (quality figures, and the pipeline's
+//! prepare / layout / looseness times) without the criterion runs;
+//! `QUIRE_BENCH_STAGE=cold|prepare|layout|looseness` repeats one stage, for a profiler.
 
 // A benchmark may stop at a missing font; criterion's macros generate undocumented items.
 #![allow(missing_docs, clippy::expect_used)]
@@ -190,6 +194,108 @@ fn report(family: &FontFamily, paras: &[Vec<(String, bool)>], options: &Paragrap
     println!("  shaper: {lookups} look-ups, {shaped} shaped");
 }
 
+/// What the print pipeline does with a book's paragraphs: prepare each once with cold caches,
+/// lay each out at looseness 0, then again at -1 and +1 (pagination asks for about half of
+/// them; this asks for all). Median of five rounds, each with a new typesetter.
+fn pipeline(family: &FontFamily, paras: &[Vec<(String, bool)>], options: &ParagraphOptions) {
+    let mut rounds = Vec::new();
+    for _ in 0..5 {
+        let mut ts = Typesetter::new(family.clone(), "en-GB", HyphenationOptions::default());
+        let t = std::time::Instant::now();
+        let prepared: Vec<_> = paras
+            .iter()
+            .map(|p| ts.prepare(&runs(p), options, Span::default()))
+            .collect();
+        let t_prepare = t.elapsed();
+        let t = std::time::Instant::now();
+        let mut lines = 0;
+        for p in &prepared {
+            lines += ts.layout(p, &options.breaking).lines.len();
+        }
+        let t_layout = t.elapsed();
+        let t = std::time::Instant::now();
+        for p in &prepared {
+            for looseness in [-1, 1] {
+                let params = quire_typeset::BreakParams {
+                    looseness,
+                    ..options.breaking.clone()
+                };
+                lines += ts.layout(p, &params).lines.len();
+            }
+        }
+        let t_loose = t.elapsed();
+        rounds.push((
+            (t_prepare + t_layout + t_loose).as_secs_f64() * 1000.0,
+            t_prepare.as_secs_f64() * 1000.0,
+            t_layout.as_secs_f64() * 1000.0,
+            t_loose.as_secs_f64() * 1000.0,
+            lines,
+        ));
+    }
+    rounds.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (total, prepare, layout, loose, lines) = rounds[rounds.len() / 2];
+    println!(
+        "pipeline (median of 5, cold caches): {total:.1} ms = prepare {prepare:.1} + layout {layout:.1} + looseness -1/+1 {loose:.1} ({lines} lines)"
+    );
+}
+
+/// One stage, 20 times over (for `perf record`): `cold` (prepare with new caches),
+/// `prepare` (warm caches), `layout` (looseness 0) or `looseness` (-1 and +1).
+fn stage_loop(
+    family: &FontFamily,
+    paras: &[Vec<(String, bool)>],
+    options: &ParagraphOptions,
+    stage: &str,
+) {
+    let mut ts = Typesetter::new(family.clone(), "en-GB", HyphenationOptions::default());
+    let prepared: Vec<_> = paras
+        .iter()
+        .map(|p| ts.prepare(&runs(p), options, Span::default()))
+        .collect();
+    let rounds = 20;
+    let t = std::time::Instant::now();
+    for _ in 0..rounds {
+        match stage {
+            "cold" => {
+                let mut ts =
+                    Typesetter::new(family.clone(), "en-GB", HyphenationOptions::default());
+                for p in paras {
+                    std::hint::black_box(ts.prepare(&runs(p), options, Span::default()));
+                }
+            }
+            "prepare" => {
+                for p in paras {
+                    std::hint::black_box(ts.prepare(&runs(p), options, Span::default()));
+                }
+            }
+            "layout" => {
+                for p in &prepared {
+                    std::hint::black_box(ts.layout(p, &options.breaking));
+                }
+            }
+            "looseness" => {
+                for p in &prepared {
+                    for looseness in [-1, 1] {
+                        let params = quire_typeset::BreakParams {
+                            looseness,
+                            ..options.breaking.clone()
+                        };
+                        std::hint::black_box(ts.layout(p, &params));
+                    }
+                }
+            }
+            other => {
+                println!("unknown stage {other:?}: cold, prepare, layout or looseness");
+                return;
+            }
+        }
+    }
+    println!(
+        "{stage}: {:.1} ms a round",
+        t.elapsed().as_secs_f64() * 1000.0 / f64::from(rounds)
+    );
+}
+
 fn bench(c: &mut Criterion) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS);
     if !dir.is_dir() {
@@ -199,10 +305,17 @@ fn bench(c: &mut Criterion) {
     let family = family();
     let paras = paragraphs(&dir);
     let options = ParagraphOptions::book(Pt::inches(4.0), SIZE);
+    if let Some(stage) = std::env::var_os("QUIRE_BENCH_STAGE") {
+        let mut expanded = options.clone();
+        expanded.breaking.max_expansion = 0.02;
+        stage_loop(&family, &paras, &expanded, &stage.to_string_lossy());
+        return;
+    }
     report(&family, &paras, &options);
     let mut expanded = options.clone();
     expanded.breaking.max_expansion = 0.02;
     report(&family, &paras, &expanded);
+    pipeline(&family, &paras, &expanded);
 
     if std::env::var_os("QUIRE_BENCH_REPORT_ONLY").is_some() {
         return;

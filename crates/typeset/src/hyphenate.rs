@@ -6,9 +6,9 @@
 //! hyphen (the line breaker may break at that hyphen), none in words with digits, in URLs
 //! or e-mail addresses, and capitalised words only if the book allows it.
 
-use std::collections::HashMap;
-
 use hyphenation::{Hyphenator as _, Language, Load, Standard};
+
+use crate::shape::FxHashMap;
 
 /// Rules for hyphenating words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,8 +83,11 @@ pub fn language_for_tag(tag: &str) -> Option<Language> {
 pub struct Hyphenator {
     dictionary: Option<Standard>,
     options: HyphenationOptions,
-    exceptions: HashMap<String, Vec<usize>>,
-    cache: HashMap<Box<str>, Vec<usize>>,
+    exceptions: FxHashMap<String, Vec<usize>>,
+    /// Answers per word as given (with its punctuation).
+    cache: FxHashMap<Box<str>, Vec<usize>>,
+    /// Pattern breaks per run of letters (`Bingley` serves `Bingley,` and `“Bingley`).
+    runs: FxHashMap<Box<str>, Vec<usize>>,
 }
 
 impl Hyphenator {
@@ -97,7 +100,7 @@ impl Hyphenator {
                 dict.minima = (options.left_min.max(1), options.right_min.max(1));
                 dict
             });
-        let mut exceptions = HashMap::new();
+        let mut exceptions = FxHashMap::default();
         for entry in &options.exceptions {
             let word: String = entry.chars().filter(|c| *c != '-').collect();
             let mut points = Vec::new();
@@ -119,7 +122,8 @@ impl Hyphenator {
             dictionary,
             options,
             exceptions,
-            cache: HashMap::new(),
+            cache: FxHashMap::default(),
+            runs: FxHashMap::default(),
         }
     }
 
@@ -145,14 +149,24 @@ impl Hyphenator {
         points
     }
 
-    fn compute(&self, word: &str) -> Vec<usize> {
-        if let Some(points) = self.exceptions.get(&word.to_lowercase()) {
+    /// [`Hyphenator::points`] without keeping the word's answer (only its runs of letters
+    /// are remembered): for a caller that keeps the answer itself.
+    pub(crate) fn points_uncached(&mut self, word: &str) -> Vec<usize> {
+        self.compute(word)
+    }
+
+    fn compute(&mut self, word: &str) -> Vec<usize> {
+        if !self.exceptions.is_empty()
+            && let Some(points) = self.exceptions.get(&word.to_lowercase())
+        {
             return points.clone();
         }
         if word.contains(['-', '\u{2010}', '\u{2011}', '/', '@', '\\', '_', '=', '&'])
             || word.chars().any(|c| c.is_numeric())
             || word.contains("://")
-            || word.to_ascii_lowercase().starts_with("www.")
+            || word
+                .get(..4)
+                .is_some_and(|w| w.eq_ignore_ascii_case("www."))
         {
             return Vec::new();
         }
@@ -180,12 +194,26 @@ impl Hyphenator {
         points
     }
 
-    fn letters(&self, word: &str, start: usize, end: usize, points: &mut Vec<usize>) {
+    fn letters(&mut self, word: &str, start: usize, end: usize, points: &mut Vec<usize>) {
         let Some(run) = word.get(start..end) else {
             return;
         };
-        if let Some(known) = self.exceptions.get(&run.to_lowercase()) {
+        if let Some(known) = self.runs.get(run) {
             points.extend(known.iter().map(|p| p + start));
+            return;
+        }
+        let mut found = Vec::new();
+        self.run_points(run, &mut found);
+        points.extend(found.iter().map(|p| p + start));
+        self.runs.insert(Box::from(run), found);
+    }
+
+    /// Breaks in a run of letters, as byte offsets in it.
+    fn run_points(&self, run: &str, points: &mut Vec<usize>) {
+        if !self.exceptions.is_empty()
+            && let Some(known) = self.exceptions.get(&run.to_lowercase())
+        {
+            points.extend(known.iter().copied());
             return;
         }
         let capitalised = run.chars().next().is_some_and(char::is_uppercase);
@@ -203,7 +231,7 @@ impl Hyphenator {
         for b in dict.hyphenate(run).breaks {
             let chars_before = run.get(..b).map_or(0, |s| s.chars().count());
             if chars_before >= left && n - chars_before >= right && run.is_char_boundary(b) {
-                points.push(start + b);
+                points.push(b);
             }
         }
     }

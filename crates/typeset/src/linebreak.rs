@@ -16,6 +16,12 @@
 //! line of one short word), right-hand stretch for ragged setting, and font expansion
 //! (glyph scaling by up to `max_expansion` per line, the PDF `Tz` operator) counted as
 //! stretch and shrink of the boxes, as pdfTeX does.
+//!
+//! Cost: a pass rates each break against the active nodes by rate and badness only (one
+//! division, shared by the nodes made at the same break); the glue ratio and expansion are
+//! worked out for the chosen lines alone. With a looseness every line count is kept apart,
+//! so one run of a pass serves every looseness: the typesetter keeps the last paragraph's
+//! runs for the next looseness it asks for.
 
 use std::ops::Range;
 
@@ -243,7 +249,7 @@ struct Sums {
     glues: u32,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Node {
     /// Break item (`usize::MAX` for the paragraph start).
     at: usize,
@@ -253,23 +259,85 @@ struct Node {
     fitness: u8,
     hyphens: usize,
     flagged: bool,
+    /// The line ending here was set overfull by the final pass's rescue.
+    rescued: bool,
     post_width: f64,
     demerits: f64,
     prev: Option<usize>,
-    line: Option<Line>,
 }
 
+impl Node {
+    const START: Node = Node {
+        at: usize::MAX,
+        start: 0,
+        lines: 0,
+        fitness: 2,
+        hyphens: 0,
+        flagged: false,
+        rescued: false,
+        post_width: 0.0,
+        demerits: 0.0,
+        prev: None,
+    };
+}
+
+#[derive(Debug, Clone, Copy)]
 struct Candidate {
     from: usize,
     demerits: f64,
-    line: Line,
     fitness: u8,
+    rescued: bool,
+}
+
+/// How a line from a node to a break rates: what the breaker decides by. The glue ratio
+/// and expansion are only worked out (by [`Breaker::measure`]) for the lines chosen.
+#[derive(Debug, Clone, Copy)]
+struct Rating {
+    /// First item of the line.
+    start: usize,
+    natural: f64,
+    badness: f64,
+    /// The adjustment ratio used for rating (with emergency stretch).
+    rate: f64,
+}
+
+/// The nodes of one pass, kept so that the breaking for another looseness can be read off
+/// them without running the pass again.
+#[derive(Debug, Clone)]
+struct PassResult {
+    pass: Pass,
+    background: f64,
+    nodes: Vec<Node>,
+    /// Active nodes at the paragraph's end, in creation order.
+    finals: Vec<usize>,
+}
+
+/// The passes run for one paragraph with a non-zero looseness, kept for the next call with
+/// another non-zero looseness (pagination asks for -1 and then +1): with a looseness every
+/// line count is kept apart, so one run serves every looseness.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LoosenessMemo {
+    /// The caller's name for the items, the parameters without the looseness, the widths.
+    key: Option<(u64, BreakParams, LineWidths)>,
+    /// Each pass run so far and its result (`None`: no feasible breaking).
+    passes: Vec<(Pass, Option<PassResult>)>,
 }
 
 /// Breaks `items` into lines of `widths` with `params`. Never panics; returns no lines for
 /// no items. Items should end with [`Item::paragraph_end`]; a final forced break is assumed
 /// otherwise.
 pub fn break_lines(items: &[Item], widths: &LineWidths, params: &BreakParams) -> Breaking {
+    break_lines_memo(items, widths, params, None)
+}
+
+/// [`break_lines`], reusing the passes of an earlier call with the same `id` (standing for
+/// the same items), widths and parameters but another non-zero looseness.
+pub(crate) fn break_lines_memo(
+    items: &[Item],
+    widths: &LineWidths,
+    params: &BreakParams,
+    memo: Option<(u64, &mut LoosenessMemo)>,
+) -> Breaking {
     let mut owned;
     let items = if matches!(items.last(), Some(Item::Penalty { penalty, .. }) if *penalty <= -INFINITE_PENALTY)
     {
@@ -324,9 +392,41 @@ pub fn break_lines(items: &[Item], widths: &LineWidths, params: &BreakParams) ->
     if params.looseness == 0 {
         passes.push(Pass::Final);
     }
+    // Only runs with a looseness are worth keeping: they serve every other looseness.
+    let mut memo = memo.filter(|_| params.looseness != 0).map(|(id, memo)| {
+        let key = (
+            id,
+            BreakParams {
+                looseness: 0,
+                ..params.clone()
+            },
+            widths.clone(),
+        );
+        if memo.key.as_ref() != Some(&key) {
+            memo.key = Some(key);
+            memo.passes.clear();
+        }
+        memo
+    });
     let mut fallback = None;
     for pass in passes {
-        if let Some(breaking) = breaker.run(pass) {
+        let breaking = match memo.as_deref_mut() {
+            Some(memo) => {
+                let index = match memo.passes.iter().position(|(p, _)| *p == pass) {
+                    Some(index) => index,
+                    None => {
+                        memo.passes.push((pass, breaker.run(pass)));
+                        memo.passes.len() - 1
+                    }
+                };
+                memo.passes[index]
+                    .1
+                    .as_ref()
+                    .and_then(|result| breaker.select(result))
+            }
+            None => breaker.run(pass).and_then(|result| breaker.select(&result)),
+        };
+        if let Some(breaking) = breaking {
             if breaking.looseness == params.looseness || pass == Pass::Final {
                 return breaking;
             }
@@ -397,7 +497,17 @@ impl Breaker<'_> {
         i
     }
 
-    fn run(&self, pass: Pass) -> Option<Breaking> {
+    /// The width a break at `b` adds at the line end, and whether it is flagged.
+    fn break_width(&self, b: usize) -> (f64, bool) {
+        match self.items.get(b) {
+            Some(Item::Penalty { width, flagged, .. }) => (width.0, *flagged),
+            _ => (0.0, false),
+        }
+    }
+
+    /// Runs one pass: every feasible break as nodes, and the active nodes at the end.
+    /// `None` when no breaking is feasible in this pass.
+    fn run(&self, pass: Pass) -> Option<PassResult> {
         let params = self.params;
         let tolerance = match pass {
             Pass::First => params.pretolerance,
@@ -410,60 +520,71 @@ impl Breaker<'_> {
             0.0
         };
         let distinct_lines = params.looseness != 0 || self.widths.0.len() > 1;
-        let mut nodes = vec![Node {
-            at: usize::MAX,
-            start: 0,
-            lines: 0,
-            fitness: 2,
-            hyphens: 0,
-            flagged: false,
-            post_width: 0.0,
-            demerits: 0.0,
-            prev: None,
-            line: None,
-        }];
+        let mut nodes = vec![Node::START];
         let mut active: Vec<usize> = vec![0];
         let last = self.items.len().saturating_sub(1);
+        // Buffers reused from break to break.
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut keep: Vec<usize> = Vec::new();
+        let mut best: Vec<(usize, u8, usize, Candidate)> = Vec::new();
         for b in 0..self.items.len() {
             let Some(penalty) = self.breakpoint(b, pass) else {
                 continue;
             };
             let forced = penalty <= -INFINITE_PENALTY;
-            let (pen_width, flagged) = match self.items[b] {
-                Item::Penalty { width, flagged, .. } => (width.0, flagged),
-                _ => (0.0, false),
-            };
-            let mut candidates: Vec<Candidate> = Vec::new();
-            let mut rescue: Option<(usize, Line)> = None;
-            let mut keep = Vec::with_capacity(active.len());
+            let (pen_width, flagged) = self.break_width(b);
+            candidates.clear();
+            keep.clear();
+            let mut rescue: Option<usize> = None;
+            // Nodes made at the same break (adjacent in `active`) start their lines alike
+            // and differ only in fitness, hyphens and demerits: they rate alike.
+            let mut last_rating: Option<(usize, u64, u64, Rating)> = None;
             for &a in &active {
                 let node = &nodes[a];
                 if node.start > b {
                     keep.push(a);
                     continue;
                 }
-                let line = self.measure(node, b, pen_width, flagged, background);
-                let r_rate = line.1;
+                let target = self.widths.get(node.lines).0;
+                let fit = match last_rating {
+                    Some((start, post, t, rating))
+                        if start == node.start
+                            && post == node.post_width.to_bits()
+                            && t == target.to_bits() =>
+                    {
+                        rating
+                    }
+                    _ => {
+                        let rating = self.rate(node, b, pen_width, background);
+                        last_rating = Some((
+                            node.start,
+                            node.post_width.to_bits(),
+                            target.to_bits(),
+                            rating,
+                        ));
+                        rating
+                    }
+                };
+                let r_rate = fit.rate;
                 let deactivate = r_rate < -1.0 || forced;
                 if !deactivate {
                     keep.push(a);
                 }
-                let line = line.0;
                 if r_rate < -1.0 {
                     // As TeX's final pass: if nothing else remains, the latest node breaks
                     // here overfull, so only the piece that cannot fit sticks out.
                     if pass == Pass::Final
-                        && rescue.as_ref().is_none_or(|(r, _)| {
-                            let r = &nodes[*r];
+                        && rescue.is_none_or(|r| {
+                            let r = &nodes[r];
                             (r.at.wrapping_add(1), -r.demerits)
                                 < (node.at.wrapping_add(1), -node.demerits)
                         })
                     {
-                        rescue = Some((a, line));
+                        rescue = Some(a);
                     }
                     continue;
                 }
-                if line.badness > tolerance {
+                if fit.badness > tolerance {
                     continue;
                 }
                 if flagged
@@ -472,8 +593,8 @@ impl Breaker<'_> {
                 {
                     continue;
                 }
-                let fit = fitness(r_rate);
-                let mut d = (params.line_penalty + line.badness).powi(2);
+                let fitness_class = fitness(r_rate);
+                let mut d = (params.line_penalty + fit.badness).powi(2);
                 if penalty >= 0.0 {
                     d += penalty * penalty;
                 } else if !forced {
@@ -485,41 +606,38 @@ impl Breaker<'_> {
                 if b == last && node.flagged {
                     d += params.final_hyphen_demerits;
                 }
-                if node.lines > 0 && fit.abs_diff(node.fitness) > 1 {
+                if node.lines > 0 && fitness_class.abs_diff(node.fitness) > 1 {
                     d += params.adj_demerits;
                 }
                 if b == last && node.lines > 0 && params.runt_demerits > 0.0 {
-                    let glues = self.sums[b].glues - self.sums[line.items.start.min(b)].glues;
-                    let natural = line.natural.0;
-                    if glues == 0 && natural < params.runt_width.0 {
+                    let glues = self.sums[b].glues - self.sums[fit.start.min(b)].glues;
+                    if glues == 0 && fit.natural < params.runt_width.0 {
                         d += params.runt_demerits;
                     }
                 }
                 candidates.push(Candidate {
                     from: a,
                     demerits: node.demerits + d,
-                    line,
-                    fitness: fit,
+                    fitness: fitness_class,
+                    rescued: false,
                 });
             }
-            active = keep;
+            std::mem::swap(&mut active, &mut keep);
             if candidates.is_empty()
                 && active.is_empty()
-                && let Some((a, mut line)) = rescue
+                && let Some(a) = rescue
             {
-                line.overfull = true;
-                line.badness = INFINITE_BADNESS;
                 candidates.push(Candidate {
                     from: a,
                     demerits: nodes[a].demerits + INFINITE_BADNESS * INFINITE_BADNESS,
-                    line,
                     fitness: 3,
+                    rescued: true,
                 });
             }
             // Best candidate per (line class, fitness, hyphen run); ties go to the earlier
             // candidate, so results do not depend on anything but the input.
-            let mut best: Vec<(usize, u8, usize, Candidate)> = Vec::new();
-            for c in candidates {
+            best.clear();
+            for &c in &candidates {
                 let from = &nodes[c.from];
                 let lines = from.lines + 1;
                 let class = if distinct_lines { lines } else { 0 };
@@ -533,26 +651,28 @@ impl Breaker<'_> {
                     None => best.push((class, c.fitness, hyphens, c)),
                 }
             }
-            let post_width = match self.items[b] {
-                Item::Penalty { post_width, .. } => post_width.0,
-                _ => 0.0,
-            };
-            let start = self.line_start(b);
-            for (_, fit, hyphens, c) in best {
-                let lines = nodes[c.from].lines + 1;
-                nodes.push(Node {
-                    at: b,
-                    start,
-                    lines,
-                    fitness: fit,
-                    hyphens,
-                    flagged,
-                    post_width,
-                    demerits: c.demerits,
-                    prev: Some(c.from),
-                    line: Some(c.line),
-                });
-                active.push(nodes.len() - 1);
+            if !best.is_empty() {
+                let post_width = match self.items[b] {
+                    Item::Penalty { post_width, .. } => post_width.0,
+                    _ => 0.0,
+                };
+                let start = self.line_start(b);
+                for &(_, fit, hyphens, c) in &best {
+                    let lines = nodes[c.from].lines + 1;
+                    nodes.push(Node {
+                        at: b,
+                        start,
+                        lines,
+                        fitness: fit,
+                        hyphens,
+                        flagged,
+                        rescued: c.rescued,
+                        post_width,
+                        demerits: c.demerits,
+                        prev: Some(c.from),
+                    });
+                    active.push(nodes.len() - 1);
+                }
             }
             if active.is_empty() {
                 return None;
@@ -563,6 +683,22 @@ impl Breaker<'_> {
             .copied()
             .filter(|&n| nodes[n].at == last)
             .collect();
+        if finals.is_empty() {
+            return None;
+        }
+        Some(PassResult {
+            pass,
+            background,
+            nodes,
+            finals,
+        })
+    }
+
+    /// The breaking of a pass's result closest to the asked-for looseness.
+    fn select(&self, result: &PassResult) -> Option<Breaking> {
+        let params = self.params;
+        let nodes = &result.nodes;
+        let finals = &result.finals;
         let best = finals
             .iter()
             .copied()
@@ -583,18 +719,24 @@ impl Breaker<'_> {
                 })
                 .unwrap_or(best)
         };
-        let mut lines = Vec::new();
-        let mut cursor = Some(chosen);
-        while let Some(n) = cursor {
-            if let Some(line) = &nodes[n].line {
-                lines.push(line.clone());
+        let mut lines = Vec::with_capacity(nodes[chosen].lines);
+        let mut cursor = chosen;
+        while let Some(prev) = nodes[cursor].prev {
+            let node = &nodes[cursor];
+            let (pen_width, flagged) = self.break_width(node.at);
+            let (mut line, _) =
+                self.measure(&nodes[prev], node.at, pen_width, flagged, result.background);
+            if node.rescued {
+                line.overfull = true;
+                line.badness = INFINITE_BADNESS;
             }
-            cursor = nodes[n].prev;
+            lines.push(line);
+            cursor = prev;
         }
         lines.reverse();
         Some(Breaking {
             lines,
-            pass,
+            pass: result.pass,
             demerits: nodes[chosen].demerits,
             looseness: i32::try_from(nodes[chosen].lines as i64 - best_lines).unwrap_or(0),
         })
@@ -656,11 +798,6 @@ impl Breaker<'_> {
         } else {
             (0.0, 0.0, 0.0)
         };
-        let badness = if rate < -1.0 {
-            INFINITE_BADNESS + 1.0
-        } else {
-            (100.0 * rate.abs().powi(3)).min(INFINITE_BADNESS)
-        };
         let line = Line {
             items: s..b,
             break_at: b,
@@ -668,11 +805,66 @@ impl Breaker<'_> {
             natural: Pt(natural),
             ratio,
             expansion,
-            badness,
+            badness: badness(rate),
             hyphenated: flagged,
             overfull: rate < -1.0,
         };
         (line, rate)
+    }
+
+    /// How the line from node `a` to break `b` rates: the same rate and badness as
+    /// [`Breaker::measure`] (the same arithmetic), without the glue ratio and expansion.
+    #[inline]
+    fn rate(&self, a: &Node, b: usize, pen_width: f64, background: f64) -> Rating {
+        let params = self.params;
+        let s = a.start.min(b);
+        let (from, to) = (&self.sums[s], &self.sums[b]);
+        let natural = to.width - from.width + pen_width + a.post_width;
+        let target = self.widths.get(a.lines).0;
+        let shortfall = target - natural;
+        let rate = if shortfall > 0.0 {
+            if to.fill > from.fill {
+                0.0
+            } else {
+                let boxes = to.boxes - from.boxes + pen_width + a.post_width;
+                let expand = params.max_expansion.max(0.0) * boxes.max(0.0);
+                let stretch = to.stretch - from.stretch + params.line_end_stretch.0;
+                let total = stretch + expand;
+                if total + background > 0.0 {
+                    shortfall / (total + background)
+                } else {
+                    INFINITE_BADNESS
+                }
+            }
+        } else if shortfall < 0.0 {
+            let boxes = to.boxes - from.boxes + pen_width + a.post_width;
+            let expand = params.max_expansion.max(0.0) * boxes.max(0.0);
+            let total = to.shrink - from.shrink + expand;
+            if total > 0.0 {
+                shortfall / total
+            } else {
+                -INFINITE_BADNESS
+            }
+        } else {
+            0.0
+        };
+        Rating {
+            start: s,
+            natural,
+            badness: badness(rate),
+            rate,
+        }
+    }
+}
+
+/// Badness of a line set at adjustment ratio `rate`, as TeX: 100 r^3, at most
+/// [`INFINITE_BADNESS`], more for an overfull line.
+#[inline]
+fn badness(rate: f64) -> f64 {
+    if rate < -1.0 {
+        INFINITE_BADNESS + 1.0
+    } else {
+        (100.0 * rate.abs().powi(3)).min(INFINITE_BADNESS)
     }
 }
 
@@ -749,18 +941,7 @@ mod tests {
                 .map(|(_, p)| *p)
                 .collect();
             chosen.push(last);
-            let mut node = Node {
-                at: usize::MAX,
-                start: 0,
-                lines: 0,
-                fitness: 2,
-                hyphens: 0,
-                flagged: false,
-                post_width: 0.0,
-                demerits: 0.0,
-                prev: None,
-                line: None,
-            };
+            let mut node = Node::START;
             let mut total = 0.0;
             let mut ok = true;
             for &b in &chosen {

@@ -5,17 +5,26 @@
 //! boxes, glue and penalties) then *layout* (Knuth-Plass, then glyph runs with x positions).
 //! A [`PreparedParagraph`] can be laid out again with other parameters (looseness for
 //! pagination) without shaping again.
+//!
+//! Prose repeats its words, so the [`Typesetter`] keeps each word set in one style as the
+//! parts of its items in font units (pieces between breaks, the width corrections of each
+//! hyphenation point): a word seen before costs one hash look-up and a few pushes, and
+//! gives exactly the items it gave the first time. Asking again with looseness +1 after -1
+//! reuses the breaker's passes (see [`crate::linebreak`]).
 
 use std::ops::Range;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use quire_model::{Diagnostic, Span};
 use unicode_linebreak::{BreakOpportunity, linebreaks};
 
 use crate::font::{FontFamily, FontVariant};
 use crate::hyphenate::{HyphenationOptions, Hyphenator};
-use crate::linebreak::{BreakParams, INFINITE_PENALTY, Item, LineWidths, Pass, break_lines};
-use crate::shape::{ShapeFeatures, ShapeStyle, ShapedText, Shaper};
+use crate::linebreak::{
+    BreakParams, INFINITE_PENALTY, Item, LineWidths, LoosenessMemo, Pass, break_lines_memo,
+};
+use crate::shape::{FxHashMap, ShapeFeatures, ShapeStyle, ShapedText, Shaper};
 use crate::units::Pt;
 
 /// How a run of text is set.
@@ -229,6 +238,9 @@ enum Content {
 /// times.
 #[derive(Debug, Clone)]
 pub struct PreparedParagraph {
+    /// Unique in the process (shared by clones, which hold the same items): names the
+    /// items for the typesetter's looseness memo.
+    id: u64,
     text: String,
     segments: Vec<Segment>,
     items: Vec<Item>,
@@ -261,6 +273,251 @@ impl PreparedParagraph {
 pub struct Typesetter {
     shaper: Shaper,
     hyphenator: Hyphenator,
+    words: WordCache,
+    /// The shaped space of each style used so far.
+    spaces: Vec<(ShapeStyle, Arc<ShapedText>)>,
+    /// The last paragraph's passes with a looseness, for its next looseness.
+    memo: LoosenessMemo,
+    /// Off only in tests, to compare with the words set without the cache.
+    use_word_cache: bool,
+}
+
+static NEXT_PREPARED_ID: AtomicU64 = AtomicU64::new(0);
+
+/// How a break inside a word is priced (see [`ParagraphOptions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BreakClass {
+    /// Automatic hyphen: `hyphen_penalty`, flagged.
+    Hyphen,
+    /// After a dash of the text: `dash_penalty`.
+    Dash,
+    /// After a hyphen of the text: `ex_hyphen_penalty`, flagged.
+    TextHyphen,
+    /// After anything else the line-breaking rules allow: `ex_hyphen_penalty`.
+    Other,
+    /// Forced inside a word too wide for a line: `forced_break_penalty`.
+    Forced,
+}
+
+impl BreakClass {
+    fn of(kind: BreakKind, before: char) -> BreakClass {
+        match kind {
+            BreakKind::Hyphen => BreakClass::Hyphen,
+            BreakKind::Explicit if is_dash(before) => BreakClass::Dash,
+            BreakKind::Explicit if matches!(before, '-' | '\u{2010}') => BreakClass::TextHyphen,
+            BreakKind::Explicit => BreakClass::Other,
+            BreakKind::Forced => BreakClass::Forced,
+        }
+    }
+
+    /// The penalty, and whether the break is flagged and an automatic hyphenation.
+    fn penalty(self, options: &ParagraphOptions) -> (f64, bool, bool) {
+        match self {
+            BreakClass::Hyphen => (options.hyphen_penalty, true, true),
+            BreakClass::Dash => (options.dash_penalty, false, false),
+            BreakClass::TextHyphen => (options.ex_hyphen_penalty, true, false),
+            BreakClass::Other => (options.ex_hyphen_penalty, false, false),
+            BreakClass::Forced => (options.forced_break_penalty, false, false),
+        }
+    }
+}
+
+/// Part of a word in one style, in font units (so one entry serves every size).
+#[derive(Debug, Clone, Copy)]
+enum WordPart {
+    /// Text between two breaks: byte range in the word, width.
+    Piece {
+        start: usize,
+        end: usize,
+        width: i32,
+    },
+    /// A break, with the width it adds before (a hyphen, and the prefix shaped on its own)
+    /// and after (the suffix shaped on its own).
+    Break {
+        kind: BreakKind,
+        class: BreakClass,
+        pre: i32,
+        post: i32,
+    },
+}
+
+/// A word (all in one style) turned into the parts of its items: what [`Typesetter::prepare`]
+/// needs to set it again, so that a repeated word costs one look-up.
+#[derive(Debug)]
+struct CachedWord {
+    /// Where its parts are in [`WordCache::parts`].
+    parts: Range<usize>,
+    shaped: Arc<ShapedText>,
+    /// `shaped.variant`, here to spare a look at `shaped` (another cache line).
+    variant: FontVariant,
+    /// `shaped.missing` is not empty.
+    missing: bool,
+    /// The widest stretch between two breaks, in font units: a word wider than a line
+    /// takes the uncached way (forced breaks).
+    widest: i32,
+    sentence_end: bool,
+}
+
+/// Every word prepared so far, per (style, hyphenated or not).
+#[derive(Debug, Default)]
+struct WordCache {
+    maps: Vec<(ShapeStyle, bool, FxHashMap<Box<str>, CachedWord>)>,
+    /// The parts of every word, one after the other (one allocation for all).
+    parts: Vec<WordPart>,
+}
+
+impl WordCache {
+    /// The index in `maps` of the words in `style`, hyphenated or not.
+    fn index(&mut self, style: ShapeStyle, hyphenate: bool) -> usize {
+        match self
+            .maps
+            .iter()
+            .position(|(s, h, _)| *s == style && *h == hyphenate)
+        {
+            Some(index) => index,
+            None => {
+                self.maps.push((style, hyphenate, FxHashMap::default()));
+                self.maps.len() - 1
+            }
+        }
+    }
+}
+
+/// How much wider (in font units) the two sides of `text` cut at byte `off` are when
+/// shaped on their own than as part of `shaped` (`text` shaped whole): the first side with
+/// a hyphen added if `hyphen`. Where the shaper marks the cut safe to break, both sides are
+/// exactly the whole's glyphs (HarfBuzz's guarantee), so only a side with a hyphen added
+/// needs shaping; elsewhere (inside a ligature, at a kerned pair) both sides are shaped.
+fn split_corrections(
+    shaper: &mut Shaper,
+    text: &str,
+    shaped: &ShapedText,
+    off: usize,
+    hyphen: bool,
+    style: ShapeStyle,
+) -> (i32, i32) {
+    let before = shaped.width_before(off);
+    let safe = shaped.safe_split(off).is_some();
+    let pre = if hyphen {
+        let mut pre_text = String::with_capacity(off + 1);
+        pre_text.push_str(&text[..off]);
+        pre_text.push('-');
+        shaper.shape(&pre_text, style).width - before
+    } else if safe {
+        0
+    } else {
+        shaper.shape(&text[..off], style).width - before
+    };
+    let post = if safe {
+        0
+    } else {
+        shaper.shape(&text[off..], style).width - (shaped.width - before)
+    };
+    (pre, post)
+}
+
+/// Pushes the items of a cached word set in `style` at `range` of the paragraph's text;
+/// see [`Typesetter::push_cached_word`].
+#[allow(clippy::too_many_arguments)]
+fn push_word_items(
+    entry: &CachedWord,
+    parts: &[WordPart],
+    family: &FontFamily,
+    style: RunStyle,
+    range: Range<usize>,
+    available: Pt,
+    options: &ParagraphOptions,
+    prepared: &mut PreparedParagraph,
+    missing: &mut Vec<char>,
+) -> Option<bool> {
+    let scale = family.face(entry.variant).scale(style.size.0);
+    if Pt(f64::from(entry.widest) * scale) > available {
+        return None;
+    }
+    if entry.missing {
+        for c in &entry.shaped.missing {
+            if !missing.contains(c) {
+                missing.push(*c);
+            }
+        }
+    }
+    let segment = prepared.segments.len();
+    prepared.segments.push(Segment {
+        style,
+        range,
+        scale,
+        shaped: entry.shaped.clone(),
+    });
+    for part in parts {
+        match *part {
+            WordPart::Piece { start, end, width } => {
+                prepared.items.push(Item::Box {
+                    width: Pt(f64::from(width) * scale),
+                });
+                prepared.contents.push(Content::Piece {
+                    segment,
+                    start,
+                    end,
+                });
+            }
+            WordPart::Break {
+                kind,
+                class,
+                pre,
+                post,
+            } => {
+                let (penalty, flagged, hyphenation) = class.penalty(options);
+                prepared.items.push(Item::Penalty {
+                    width: Pt(f64::from(pre) * scale),
+                    post_width: Pt(f64::from(post) * scale),
+                    penalty,
+                    flagged,
+                    hyphenation,
+                });
+                prepared.contents.push(Content::Break { kind });
+            }
+        }
+    }
+    Some(entry.sentence_end)
+}
+
+/// Byte offsets of the paragraph's break opportunities that UAX #14 allows (not mandatory
+/// ones), computed once a paragraph needs them.
+fn allowed_breaks<'a>(allowed: &'a mut Option<Vec<usize>>, text: &str) -> &'a [usize] {
+    allowed.get_or_insert_with(|| {
+        linebreaks(text)
+            .filter(|(_, o)| *o == BreakOpportunity::Allowed)
+            .map(|(i, _)| i)
+            .collect()
+    })
+}
+
+/// Breaks inside the word at `range` of `text`: offsets in the paragraph, sorted, no
+/// repeats.
+fn word_breaks(
+    hyphenator: &mut Hyphenator,
+    text: &str,
+    range: &Range<usize>,
+    allowed: &[usize],
+    hyphenate: bool,
+) -> Vec<(usize, BreakKind)> {
+    let mut breaks: Vec<(usize, BreakKind)> = Vec::new();
+    let first = allowed.partition_point(|&i| i <= range.start);
+    for &i in allowed[first..].iter().take_while(|&&i| i < range.end) {
+        let after = text[i..].chars().next().unwrap_or(' ');
+        if is_dash(after) {
+            continue;
+        }
+        breaks.push((i, BreakKind::Explicit));
+    }
+    if hyphenate {
+        for p in hyphenator.points_uncached(&text[range.clone()]) {
+            breaks.push((range.start + p, BreakKind::Hyphen));
+        }
+    }
+    breaks.sort_by_key(|b| b.0);
+    breaks.dedup_by_key(|b| b.0);
+    breaks
 }
 
 const ABBREVIATIONS: [&str; 8] = ["Mr", "Mrs", "Messrs", "Dr", "St", "Mme", "Mlle", "Esq"];
@@ -290,6 +547,10 @@ impl Typesetter {
         Typesetter {
             shaper: Shaper::new(family, features),
             hyphenator: Hyphenator::new(language, hyphenation),
+            words: WordCache::default(),
+            spaces: Vec::new(),
+            memo: LoosenessMemo::default(),
+            use_word_cache: true,
         }
     }
 
@@ -352,11 +613,9 @@ impl Typesetter {
             .fold(None, |m: Option<Pt>, s| Some(m.map_or(s, |m| m.min(s))))
             .unwrap_or(Pt(10.0));
 
-        // Break opportunities inside words (after hyphens and dashes).
-        let allowed: Vec<usize> = linebreaks(&text)
-            .filter(|(_, o)| *o == BreakOpportunity::Allowed)
-            .map(|(i, _)| i)
-            .collect();
+        // Break opportunities inside words (after hyphens and dashes), found when a word
+        // is not in the cache.
+        let mut allowed: Option<Vec<usize>> = None;
 
         // Words: maximal runs of non-space characters.
         #[derive(Debug)]
@@ -409,6 +668,7 @@ impl Typesetter {
         let last_word = cleaned.iter().rposition(|t| matches!(t, Token::Word(_)));
 
         let mut prepared = PreparedParagraph {
+            id: NEXT_PREPARED_ID.fetch_add(1, Ordering::Relaxed),
             text: String::new(),
             segments: Vec::new(),
             items: Vec::new(),
@@ -430,20 +690,20 @@ impl Typesetter {
         } else {
             Pt::ZERO
         };
-        let mut previous_word = 0..0;
+        let mut previous_sentence_end = false;
         let mut first_word = true;
         for (t_index, token) in cleaned.iter().enumerate() {
             match token {
                 Token::Space { at, breakable } => {
                     let (style, _) = style_at(*at);
-                    let space = self.shaper.shape(" ", style.shape_style());
+                    let space = self.space(style.shape_style());
                     let mut width = self.width(&space, style.size);
                     if width.0 <= 0.0 {
                         width = style.size / 4.0;
                     }
                     let factor = if options.sentence_space.is_finite()
                         && options.sentence_space > 0.0
-                        && is_sentence_end(&text[previous_word.clone()])
+                        && previous_sentence_end
                     {
                         options.sentence_space
                     } else {
@@ -480,18 +740,40 @@ impl Typesetter {
                         measure
                     };
                     first_word = false;
-                    self.push_word(
-                        &text,
-                        range.clone(),
-                        &style_at,
-                        &allowed,
-                        hyphenate,
-                        available,
-                        options,
-                        &mut prepared,
-                        &mut missing,
-                    );
-                    previous_word = range.clone();
+                    let (style, run_end) = style_at(range.start);
+                    // A word in one style goes through the word cache.
+                    let cached = if run_end >= range.end && self.use_word_cache {
+                        self.push_cached_word(
+                            &text,
+                            range.clone(),
+                            style,
+                            &mut allowed,
+                            hyphenate,
+                            available,
+                            options,
+                            &mut prepared,
+                            &mut missing,
+                        )
+                    } else {
+                        None
+                    };
+                    if let Some(sentence_end) = cached {
+                        previous_sentence_end = sentence_end;
+                    } else {
+                        let allowed = allowed_breaks(&mut allowed, &text);
+                        self.push_word(
+                            &text,
+                            range.clone(),
+                            &style_at,
+                            allowed,
+                            hyphenate,
+                            available,
+                            options,
+                            &mut prepared,
+                            &mut missing,
+                        );
+                        previous_sentence_end = is_sentence_end(&text[range.clone()]);
+                    }
                 }
             }
         }
@@ -517,6 +799,124 @@ impl Typesetter {
         prepared
     }
 
+    /// The shaped space of a style.
+    fn space(&mut self, style: ShapeStyle) -> Arc<ShapedText> {
+        if let Some((_, space)) = self.spaces.iter().find(|(s, _)| *s == style) {
+            return space.clone();
+        }
+        let space = self.shaper.shape(" ", style);
+        self.spaces.push((style, space.clone()));
+        space
+    }
+
+    /// Sets a word all in one style from the word cache (filling it on a miss), as
+    /// [`Typesetter::push_word`] would. `None` when the word is wider than `available`
+    /// between two breaks and needs forced breaks: then nothing was pushed. Otherwise
+    /// whether the word ends a sentence.
+    #[allow(clippy::too_many_arguments)]
+    fn push_cached_word(
+        &mut self,
+        text: &str,
+        range: Range<usize>,
+        style: RunStyle,
+        allowed: &mut Option<Vec<usize>>,
+        hyphenate: bool,
+        available: Pt,
+        options: &ParagraphOptions,
+        prepared: &mut PreparedParagraph,
+        missing: &mut Vec<char>,
+    ) -> Option<bool> {
+        let word = &text[range.clone()];
+        let shape_style = style.shape_style();
+        let index = self.words.index(shape_style, hyphenate);
+        if let Some(entry) = self.words.maps[index].2.get(word) {
+            let parts = &self.words.parts[entry.parts.clone()];
+            let family = self.shaper.family();
+            return push_word_items(
+                entry, parts, family, style, range, available, options, prepared, missing,
+            );
+        }
+        let allowed = allowed_breaks(allowed, text);
+        let entry = self.cached_word(text, &range, shape_style, allowed, hyphenate);
+        let parts = &self.words.parts[entry.parts.clone()];
+        let family = self.shaper.family();
+        let pushed = push_word_items(
+            &entry, parts, family, style, range, available, options, prepared, missing,
+        );
+        self.words.maps[index].2.insert(Box::from(word), entry);
+        pushed
+    }
+
+    /// Shapes and hyphenates a word all in one style into its cache entry: the same
+    /// widths, in font units, that [`Typesetter::push_word`] computes for one segment.
+    fn cached_word(
+        &mut self,
+        text: &str,
+        range: &Range<usize>,
+        style: ShapeStyle,
+        allowed: &[usize],
+        hyphenate: bool,
+    ) -> CachedWord {
+        let word = &text[range.clone()];
+        let breaks = word_breaks(&mut self.hyphenator, text, range, allowed, hyphenate);
+        // The word cache keeps the result: the shaper's cache need not keep it too.
+        let shaped = Arc::new(self.shaper.shape_uncached(word, style));
+        let first_part = self.words.parts.len();
+        let parts = &mut self.words.parts;
+        // Every chunk is measured (the last one always), so the start value never stays.
+        let mut widest = i32::MIN;
+        let mut last = 0;
+        for (b, kind) in breaks {
+            let off = b - range.start;
+            if off >= word.len() {
+                continue;
+            }
+            let before = shaped.width_before(off);
+            let width = before - shaped.width_before(last);
+            widest = widest.max(width);
+            if off > last {
+                parts.push(WordPart::Piece {
+                    start: last,
+                    end: off,
+                    width,
+                });
+            }
+            let (pre, post) = split_corrections(
+                &mut self.shaper,
+                word,
+                &shaped,
+                off,
+                kind == BreakKind::Hyphen,
+                style,
+            );
+            let before_char = text[..b].chars().next_back().unwrap_or(' ');
+            parts.push(WordPart::Break {
+                kind,
+                class: BreakClass::of(kind, before_char),
+                pre,
+                post,
+            });
+            last = off;
+        }
+        let width = shaped.width - shaped.width_before(last);
+        widest = widest.max(width);
+        if word.len() > last {
+            parts.push(WordPart::Piece {
+                start: last,
+                end: word.len(),
+                width,
+            });
+        }
+        CachedWord {
+            parts: first_part..parts.len(),
+            variant: shaped.variant,
+            missing: !shaped.missing.is_empty(),
+            shaped,
+            widest,
+            sentence_end: is_sentence_end(word),
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn push_word(
         &mut self,
@@ -530,26 +930,8 @@ impl Typesetter {
         prepared: &mut PreparedParagraph,
         missing: &mut Vec<char>,
     ) {
-        let word = &text[range.clone()];
         // Breaks inside the word, as paragraph byte offsets.
-        let mut breaks: Vec<(usize, BreakKind)> = Vec::new();
-        for &i in allowed {
-            if i <= range.start || i >= range.end {
-                continue;
-            }
-            let after = text[i..].chars().next().unwrap_or(' ');
-            if is_dash(after) {
-                continue;
-            }
-            breaks.push((i, BreakKind::Explicit));
-        }
-        if hyphenate {
-            for p in self.hyphenator.points(word) {
-                breaks.push((range.start + p, BreakKind::Hyphen));
-            }
-        }
-        breaks.sort_by_key(|b| b.0);
-        breaks.dedup_by_key(|b| b.0);
+        let mut breaks = word_breaks(&mut self.hyphenator, text, &range, allowed, hyphenate);
 
         // Segments: the word split at style changes.
         let first_segment = prepared.segments.len();
@@ -635,15 +1017,17 @@ impl Typesetter {
                 let (width, post_width) = match kind {
                     BreakKind::Forced => (Pt::ZERO, Pt::ZERO),
                     BreakKind::Hyphen | BreakKind::Explicit => {
-                        let mut pre_text = seg_text[..off].to_owned();
-                        if kind == BreakKind::Hyphen {
-                            pre_text.push('-');
-                        }
-                        let pre = self.shaper.shape(&pre_text, seg.style.shape_style());
-                        let post = self.shaper.shape(&seg_text[off..], seg.style.shape_style());
+                        let (pre, post) = split_corrections(
+                            &mut self.shaper,
+                            seg_text,
+                            &seg.shaped,
+                            off,
+                            kind == BreakKind::Hyphen,
+                            seg.style.shape_style(),
+                        );
                         (
-                            Pt(f64::from(pre.width - before) * seg.scale),
-                            Pt(f64::from(post.width - (seg.shaped.width - before)) * seg.scale),
+                            Pt(f64::from(pre) * seg.scale),
+                            Pt(f64::from(post) * seg.scale),
                         )
                     }
                 };
@@ -716,12 +1100,22 @@ impl Typesetter {
         } else {
             Pt::ZERO
         };
-        let breaking = break_lines(&prepared.items, &LineWidths::uniform(measure), &params);
+        let breaking = break_lines_memo(
+            &prepared.items,
+            &LineWidths::uniform(measure),
+            &params,
+            Some((prepared.id, &mut self.memo)),
+        );
         let mut diagnostics = prepared.diagnostics.clone();
         let mut lines = Vec::with_capacity(breaking.lines.len());
         let mut forced_used = false;
         for line in &breaking.lines {
-            let mut runs: Vec<GlyphRun> = Vec::new();
+            let end_index = line.items.end.min(prepared.items.len());
+            let pieces = prepared.contents[line.items.start.min(end_index)..end_index]
+                .iter()
+                .filter(|c| matches!(c, Content::Piece { .. }))
+                .count();
+            let mut runs: Vec<GlyphRun> = Vec::with_capacity(pieces + 1);
             let mut x = Pt::ZERO;
             let scale = 1.0 + line.expansion;
             let mut pending: Option<(usize, usize, usize)> = None; // segment, start, end
@@ -856,25 +1250,30 @@ impl Typesetter {
         let end = end.min(seg_text.len());
         let start = start.min(end);
         let whole = start == 0 && end == seg_text.len();
-        let sliceable =
-            seg.shaped.safe_split(start).is_some() && seg.shaped.safe_split(end).is_some();
-        let (shaped, offset): (Arc<ShapedText>, usize) = if hyphen {
-            let mut t = seg_text[start..end].to_owned();
+        // The piece shaped on its own, or `None` to take its glyphs from the segment's.
+        let reshaped: Option<Arc<ShapedText>> = if hyphen {
+            let mut t = String::with_capacity(end - start + 1);
+            t.push_str(&seg_text[start..end]);
             t.push('-');
-            (self.shaper.shape(&t, seg.style.shape_style()), 0)
-        } else if whole || sliceable || !seg_text.is_char_boundary(start) {
-            (seg.shaped.clone(), start)
+            Some(self.shaper.shape(&t, seg.style.shape_style()))
+        } else if whole || !seg_text.is_char_boundary(start) || {
+            seg.shaped.safe_split(start).is_some() && seg.shaped.safe_split(end).is_some()
+        } {
+            None
         } else {
-            (
+            Some(
                 self.shaper
                     .shape(&seg_text[start..end], seg.style.shape_style()),
-                0,
             )
         };
-        let mut glyphs = Vec::new();
+        let slice_whole = reshaped.is_none();
+        let (shaped, offset): (&ShapedText, usize) = match &reshaped {
+            Some(shaped) => (shaped, 0),
+            None => (&seg.shaped, start),
+        };
+        let mut glyphs = Vec::with_capacity(shaped.glyphs.len());
         let mut pen = Pt::ZERO;
         let unit = seg.scale;
-        let slice_whole = Arc::ptr_eq(&shaped, &seg.shaped);
         for (i, g) in shaped.glyphs.iter().enumerate() {
             let cluster = g.cluster as usize;
             if slice_whole && (cluster < start || cluster >= end) {
@@ -891,7 +1290,8 @@ impl Typesetter {
             });
             pen += advance;
         }
-        let mut text = seg_text[start..end].to_owned();
+        let mut text = String::with_capacity(end - start + usize::from(hyphen));
+        text.push_str(&seg_text[start..end]);
         if hyphen {
             text.push('-');
         }
@@ -1089,7 +1489,10 @@ mod tests {
     #[test]
     fn looseness_and_ragged_right() {
         let mut ts = typesetter("en-GB");
-        let options = ParagraphOptions::book(Pt::inches(4.0), Pt(11.5));
+        // As the book typesetter sets body text: with font expansion, which is what makes a
+        // looser breaking feasible within tolerance for a short paragraph.
+        let mut options = ParagraphOptions::book(Pt::inches(4.0), Pt(11.5));
+        options.breaking.max_expansion = 0.02;
         let prepared = ts.prepare(&regular(OPENING), &options, Span::default());
         let base = ts.layout(&prepared, &options.breaking);
         let looser = ts.layout(
@@ -1107,6 +1510,78 @@ mod tests {
             assert!(l.width.0 <= 288.0 + 1e-6);
         }
         assert!(layout.lines.iter().any(|l| l.width.0 < 287.0));
+    }
+
+    #[test]
+    fn word_cache_gives_the_items_of_the_uncached_way() {
+        let texts = [
+            OPENING,
+            "a well-known man—Mr.\u{A0}Bingley\nnext, and the well-known office of Netherfield.",
+            "see 1234567890123456789012345678901234567890123456789012345678901234567890 now",
+        ];
+        let mut options = ParagraphOptions::book(Pt(100.0), Pt(11.5));
+        options.breaking.max_expansion = 0.02;
+        let mut cached = typesetter("en-GB");
+        let mut plain = typesetter("en-GB");
+        plain.use_word_cache = false;
+        for text in texts {
+            let runs = vec![
+                TextRun {
+                    text: "Her ",
+                    style: RunStyle {
+                        variant: FontVariant::Italic,
+                        ..RunStyle::regular(Pt(11.5))
+                    },
+                },
+                TextRun {
+                    text,
+                    style: RunStyle::regular(Pt(11.5)),
+                },
+            ];
+            let expected = plain.prepare(&runs, &options, Span::default());
+            // Twice: filling the cache, then from it.
+            for _ in 0..2 {
+                let got = cached.prepare(&runs, &options, Span::default());
+                assert_eq!(got.items(), expected.items(), "{text}");
+                assert_eq!(
+                    cached.layout(&got, &options.breaking),
+                    plain.layout(&expected, &options.breaking)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn looseness_memo_gives_what_breaking_afresh_gives() {
+        let mut ts = typesetter("en-GB");
+        let mut options = ParagraphOptions::book(Pt::inches(4.0), Pt(11.5));
+        options.breaking.max_expansion = 0.02;
+        let text = [OPENING, OPENING].join(" ");
+        let prepared = ts.prepare(&regular(&text), &options, Span::default());
+        let other = ts.prepare(&regular(OPENING), &options, Span::default());
+        let widths = LineWidths::uniform(options.measure);
+        for (p, looseness) in [
+            (&prepared, -1),
+            (&prepared, 1),
+            (&prepared, -1),
+            (&other, 1),
+            (&prepared, 2),
+            (&prepared, 0),
+        ] {
+            let params = BreakParams {
+                looseness,
+                ..options.breaking.clone()
+            };
+            let laid = ts.layout(p, &params);
+            let fresh = crate::linebreak::break_lines(p.items(), &widths, &params);
+            assert_eq!(laid.lines.len(), fresh.lines.len());
+            assert_eq!(laid.stats.pass, fresh.pass);
+            assert_eq!(laid.stats.looseness, fresh.looseness);
+            assert_eq!(laid.stats.demerits, fresh.demerits);
+            for (l, f) in laid.lines.iter().zip(&fresh.lines) {
+                assert_eq!((l.ratio, l.expansion), (f.ratio, f.expansion));
+            }
+        }
     }
 
     #[test]

@@ -4,14 +4,81 @@
 //! Prose repeats its words, so the [`Shaper`] keeps every shaped word: a novel of 120,000
 //! words has about 7,000 distinct ones, and each is shaped once per style. Results are in
 //! font units so one cache serves every size; multiply by [`FontFace::scale`] for points.
+//! The caches hash with `FxHasher` (rustc's): fast, and the same in every run.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
 use harfrust::{Buffer, Direction, Feature, ShapeOptions, ShapePlan, ShaperFont, Tag};
 
 use crate::font::{FontFace, FontFamily, FontVariant};
+
+/// A fast, deterministic hasher for the typesetter's caches (the multiply-rotate hash of
+/// rustc's `FxHasher`): the keys are words from the book, not attacker-chosen, so the
+/// default SipHash's flood resistance buys nothing, and a fixed hash keeps every run alike.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+const FX_SEED: u64 = 0xf135_7aea_2e62_a9c5;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            // The length keeps "a" and "a\0" apart.
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // The multiply leaves the low bits weak; the table picks buckets with them.
+        self.hash.rotate_left(26)
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// What the shaper needs to know about a piece of text besides its characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
@@ -122,6 +189,9 @@ impl ShapedText {
     }
 }
 
+/// Shaped texts of one style by their text.
+type ShapedTexts = FxHashMap<Box<str>, Arc<ShapedText>>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct PlanKey {
     variant: FontVariant,
@@ -134,8 +204,9 @@ pub struct Shaper {
     family: FontFamily,
     features: ShapeFeatures,
     language: Option<harfrust::Language>,
-    plans: HashMap<PlanKey, ShapePlan>,
-    cache: HashMap<ShapeStyle, HashMap<Box<str>, Arc<ShapedText>>>,
+    plans: FxHashMap<PlanKey, ShapePlan>,
+    /// One map per style (a book uses a handful), searched in order.
+    cache: Vec<(ShapeStyle, ShapedTexts)>,
     buffer: Option<Buffer>,
     shaped: usize,
     lookups: usize,
@@ -161,8 +232,8 @@ impl Shaper {
             family,
             features,
             language,
-            plans: HashMap::new(),
-            cache: HashMap::new(),
+            plans: FxHashMap::default(),
+            cache: Vec::new(),
             buffer: None,
             shaped: 0,
             lookups: 0,
@@ -181,7 +252,7 @@ impl Shaper {
 
     /// Number of distinct (style, text) pairs shaped so far.
     pub fn cache_len(&self) -> usize {
-        self.cache.values().map(HashMap::len).sum()
+        self.cache.iter().map(|(_, words)| words.len()).sum()
     }
 
     /// How many calls to [`Shaper::shape`] were made and how many actually shaped.
@@ -192,27 +263,31 @@ impl Shaper {
     /// Shapes `text` in `style`, or returns the earlier result for the same pair.
     pub fn shape(&mut self, text: &str, style: ShapeStyle) -> Arc<ShapedText> {
         self.lookups += 1;
-        if let Some(hit) = self.cache.get(&style).and_then(|m| m.get(text)) {
+        let index = match self.cache.iter().position(|(s, _)| *s == style) {
+            Some(index) => index,
+            None => {
+                self.cache.push((style, FxHashMap::default()));
+                self.cache.len() - 1
+            }
+        };
+        if let Some(hit) = self.cache[index].1.get(text) {
             return hit.clone();
         }
         let shaped = Arc::new(self.shape_uncached(text, style));
-        self.cache
-            .entry(style)
-            .or_default()
-            .insert(Box::from(text), shaped.clone());
+        self.cache[index].1.insert(Box::from(text), shaped.clone());
         shaped
     }
 
-    fn user_features(&self, face: &FontFace, style: ShapeStyle) -> Vec<Feature> {
+    fn user_features(wanted: &ShapeFeatures, face: &FontFace, style: ShapeStyle) -> Vec<Feature> {
         let has = face.features();
         let mut features = Vec::new();
-        if !self.features.kerning {
+        if !wanted.kerning {
             features.push(Feature::new(Tag::new(b"kern"), 0, ..));
         }
-        if !self.features.ligatures {
+        if !wanted.ligatures {
             features.push(Feature::new(Tag::new(b"liga"), 0, ..));
         }
-        if self.features.old_style_figures && has.onum {
+        if wanted.old_style_figures && has.onum {
             features.push(Feature::new(Tag::new(b"onum"), 1, ..));
         }
         if style.small_caps && has.smcp {
@@ -225,7 +300,8 @@ impl Shaper {
     pub fn shape_uncached(&mut self, text: &str, style: ShapeStyle) -> ShapedText {
         self.shaped += 1;
         let variant = self.family.resolve(style.variant);
-        let face = self.family.face(variant).clone();
+        // Fields apart, so that the face is borrowed while the plans are filled.
+        let face = self.family.face(variant);
         let mut buffer = self.buffer.take().unwrap_or_default();
         buffer.clear();
         buffer.push_str(text);
@@ -238,7 +314,7 @@ impl Shaper {
             small_caps: style.small_caps,
             script: buffer.script(),
         };
-        let features = self.user_features(&face, style);
+        let features = Shaper::user_features(&self.features, face, style);
         let plan = self.plans.entry(key).or_insert_with(|| {
             ShapePlan::new(
                 face.font(),
