@@ -51,6 +51,9 @@ pub enum PdfError {
     },
 }
 
+/// A page's compressed content stream and its link areas.
+type DrawnPage = (Vec<u8>, Vec<(Rect, LinkTarget)>);
+
 /// Allocates object numbers in order.
 pub(crate) struct Refs(i32);
 
@@ -94,7 +97,7 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
     let shift_of = |recto: bool| if doc.full_bleed || !recto { bleed } else { 0.0 };
     // Content streams, built and compressed on every core; order is kept, so the bytes do
     // not depend on the number of threads.
-    let draw = |page: &quire_typeset::frame::Page| -> (Vec<u8>, Vec<(Rect, LinkTarget)>) {
+    let draw = |page: &quire_typeset::frame::Page| -> DrawnPage {
         // The bleed is on the outside edge: right on rectos, left on versos.
         let x_shift = shift_of(page.recto);
         let to_pdf = |x: f64, y: f64| (x as f32 + x_shift, h + bleed - y as f32);
@@ -135,7 +138,7 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
         let raw = content.finish().into_vec();
         (miniz_oxide::deflate::compress_to_vec_zlib(&raw, 1), links)
     };
-    let drawn: Vec<(Vec<u8>, Vec<(Rect, LinkTarget)>)> = parallel_map(&doc.pages, &draw);
+    let drawn: Vec<DrawnPage> = parallel_map(&doc.pages, &draw);
     let mut annotations_all: Vec<(usize, Ref, Rect, LinkTarget)> = Vec::new();
     let mut contents = Vec::with_capacity(drawn.len());
     for (index, (data, links)) in drawn.into_iter().enumerate() {

@@ -61,12 +61,12 @@ fn place(lines: Vec<LineBox>, x: Pt, mut y: Pt, out: &mut Vec<Item>) -> Pt {
     for line in lines {
         for mut item in line.items {
             if let Item::Text(run) = &mut item {
-                run.origin.x = run.origin.x + x;
-                run.origin.y = run.origin.y + y;
+                run.origin.x += x;
+                run.origin.y += y;
             }
             out.push(item);
         }
-        y = y + line.height;
+        y += line.height;
     }
     y
 }

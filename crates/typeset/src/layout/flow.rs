@@ -49,7 +49,7 @@ pub(crate) struct Fixed {
 
 /// Vertical material of a chapter.
 pub(crate) enum Element {
-    Para(Para),
+    Para(Box<Para>),
     Fixed(Fixed),
     /// Space that vanishes at the top of a page.
     Space(Pt),
@@ -396,7 +396,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             span,
         };
         lay_out(self.ctx, &mut para, 0);
-        self.elements.push(Element::Para(para));
+        self.elements.push(Element::Para(Box::new(para)));
     }
 
     fn verse(&mut self, stanzas: &[Vec<VerseLine>], x: Pt, measure: Pt) {
@@ -460,7 +460,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             let mut extra: Vec<Item> = marker_lines.into_iter().flat_map(|l| l.items).collect();
             for item in &mut extra {
                 if let Item::Text(run) = item {
-                    run.origin.x = run.origin.x + x;
+                    run.origin.x += x;
                 }
             }
             let mut first = true;
@@ -490,7 +490,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                             .into_iter()
                             .map(|mut it| {
                                 if let Item::Text(run) = &mut it {
-                                    run.origin.x = run.origin.x - (x + indent);
+                                    run.origin.x -= x + indent;
                                 }
                                 it
                             })
@@ -557,12 +557,12 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         for line in caption_lines {
             for mut item in line.items {
                 if let Item::Text(run) = &mut item {
-                    run.origin.x = run.origin.x + x;
-                    run.origin.y = run.origin.y + y;
+                    run.origin.x += x;
+                    run.origin.y += y;
                 }
                 items.push(item);
             }
-            y = y + leading;
+            y += leading;
         }
         self.elements.push(Element::Float(LineBox {
             items,
@@ -637,8 +637,8 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 for (i, line) in lines.into_iter().enumerate() {
                     for mut item in line.items {
                         if let Item::Text(run) = &mut item {
-                            run.origin.x = run.origin.x + cx;
-                            run.origin.y = run.origin.y + row_leading * i as f64;
+                            run.origin.x += cx;
+                            run.origin.y += row_leading * i as f64;
                         }
                         items.push(item);
                     }
@@ -682,10 +682,10 @@ pub(crate) fn shift(mut lines: Vec<LineBox>, dx: Pt) -> Vec<LineBox> {
     for line in &mut lines {
         for item in &mut line.items {
             match item {
-                Item::Text(run) => run.origin.x = run.origin.x + dx,
-                Item::Rule(rule) => rule.rect.origin.x = rule.rect.origin.x + dx,
-                Item::Image(image) => image.rect.origin.x = image.rect.origin.x + dx,
-                Item::Link(link) => link.rect.origin.x = link.rect.origin.x + dx,
+                Item::Text(run) => run.origin.x += dx,
+                Item::Rule(rule) => rule.rect.origin.x += dx,
+                Item::Image(image) => image.rect.origin.x += dx,
+                Item::Link(link) => link.rect.origin.x += dx,
             }
         }
     }

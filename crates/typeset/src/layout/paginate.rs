@@ -53,7 +53,7 @@ fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
             bool,
         ) = match element {
             Element::Space(s) => {
-                space = space + *s;
+                space += *s;
                 continue;
             }
             Element::PageBreak => {
@@ -163,7 +163,7 @@ impl Paginator<'_> {
                 carried_out.extend(carried[k..].iter().cloned());
                 break;
             }
-            acc = acc + line.height;
+            acc += line.height;
             note_lines.push(line.clone());
         }
         let mut notes_h = if note_lines.is_empty() {
@@ -176,7 +176,7 @@ impl Paginator<'_> {
             if let Some(line) = flat.get(f)
                 && (lines.is_empty() || used + line.height + notes_h <= capacity)
             {
-                used = used + line.height;
+                used += line.height;
                 lines.push(f);
             } else {
                 deferred.push(f);
@@ -520,7 +520,7 @@ pub(crate) fn paginate(
         for &l in &fill.lines {
             let Some(v) = flat.get(l) else { continue };
             if !first {
-                top = top + v.space_before;
+                top += v.space_before;
             }
             first = false;
             let line = match flow.elements.get(v.element) {
@@ -540,7 +540,7 @@ pub(crate) fn paginate(
                 for item in &line.items {
                     body.items.push(offset(item, top));
                 }
-                top = top + line.height;
+                top += line.height;
             }
         }
         let _ = index;
@@ -566,7 +566,7 @@ pub(crate) fn paginate(
                 for item in &line.items {
                     body.items.push(offset(item, y));
                 }
-                y = y + line.height;
+                y += line.height;
             }
         }
         out.push((body, fill.note_lines));
@@ -577,10 +577,10 @@ pub(crate) fn paginate(
 fn offset(item: &Item, dy: Pt) -> Item {
     let mut item = item.clone();
     match &mut item {
-        Item::Text(run) => run.origin.y = run.origin.y + dy,
-        Item::Rule(rule) => rule.rect.origin.y = rule.rect.origin.y + dy,
-        Item::Image(image) => image.rect.origin.y = image.rect.origin.y + dy,
-        Item::Link(link) => link.rect.origin.y = link.rect.origin.y + dy,
+        Item::Text(run) => run.origin.y += dy,
+        Item::Rule(rule) => rule.rect.origin.y += dy,
+        Item::Image(image) => image.rect.origin.y += dy,
+        Item::Link(link) => link.rect.origin.y += dy,
     }
     item
 }

@@ -123,9 +123,9 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
                 for item in &line.items {
                     title_items.push(shift_y(item, y));
                 }
-                y = y + leading;
+                y += leading;
             }
-            y = y + leading * 0.5;
+            y += leading * 0.5;
             // The title proper: drop the label from the styled text.
             let cut = label.len() + 2;
             let mut rest_text = StyledText::default();
@@ -152,7 +152,7 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
                 title_items.push(shift_y(item, y + title_leading - leading));
             }
             title_notes.extend(line.notes.iter().copied());
-            y = y + title_leading;
+            y += title_leading;
         }
     }
     let dedication = chapter.kind == ChapterKind::Dedication;
@@ -270,10 +270,10 @@ fn dedication_flow(ctx: &mut Ctx<'_>, index: usize) -> ChapterFlow {
 fn shift_y(item: &Item, dy: Pt) -> Item {
     let mut item = item.clone();
     match &mut item {
-        Item::Text(run) => run.origin.y = run.origin.y + dy,
-        Item::Rule(rule) => rule.rect.origin.y = rule.rect.origin.y + dy,
-        Item::Image(image) => image.rect.origin.y = image.rect.origin.y + dy,
-        Item::Link(link) => link.rect.origin.y = link.rect.origin.y + dy,
+        Item::Text(run) => run.origin.y += dy,
+        Item::Rule(rule) => rule.rect.origin.y += dy,
+        Item::Image(image) => image.rect.origin.y += dy,
+        Item::Link(link) => link.rect.origin.y += dy,
     }
     item
 }
@@ -296,7 +296,7 @@ fn centered(
         for item in &line.items {
             items.push(shift_y(item, y - leading));
         }
-        y = y + leading;
+        y += leading;
     }
     (items, y)
 }
@@ -447,7 +447,7 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
         for item in &line.items {
             items.push(shift_y(item, y));
         }
-        y = y + line.height;
+        y += line.height;
     }
     PageDraft {
         body: PageBody {
@@ -630,11 +630,12 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
         .collect();
 
     // Front: half title, blank, title, copyright; contents; front chapters.
-    let mut sequence: Vec<(PageDraft, Option<usize>)> = Vec::new();
-    sequence.push((half_title(ctx), None));
-    sequence.push((blank(), None));
-    sequence.push((title_page(ctx), None));
-    sequence.push((copyright_page(ctx), None));
+    let mut sequence: Vec<(PageDraft, Option<usize>)> = vec![
+        (half_title(ctx), None),
+        (blank(), None),
+        (title_page(ctx), None),
+        (copyright_page(ctx), None),
+    ];
     let placeholder = toc_pages(ctx, &entries, &[]);
     let toc_start = sequence.len();
     let toc_len = placeholder.len();
@@ -646,6 +647,7 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
     let mut chapters: Vec<ChapterPages> = Vec::with_capacity(chapter_count);
     let mut chapter_start: Vec<usize> = vec![0; chapter_count];
     let mut body_start = 0;
+    #[allow(clippy::needless_range_loop)] // `ci` also names the chapter for `chapter_pages`
     for ci in 0..chapter_count {
         let division = book
             .chapters()
@@ -660,7 +662,7 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
         } else if opening_right && sequence.len() % 2 == 1 {
             sequence.push((blank(), None));
         }
-        let start_recto = sequence.len() % 2 == 0;
+        let start_recto = sequence.len().is_multiple_of(2);
         let mut chapter = chapter_pages(ctx, ci, start_recto);
         chapter_start[ci] = sequence.len();
         for page in chapter.pages.drain(..) {
@@ -771,9 +773,9 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
 
 fn shift_x(item: &mut Item, dx: Pt) {
     match item {
-        Item::Text(run) => run.origin.x = run.origin.x + dx,
-        Item::Rule(rule) => rule.rect.origin.x = rule.rect.origin.x + dx,
-        Item::Image(image) => image.rect.origin.x = image.rect.origin.x + dx,
-        Item::Link(link) => link.rect.origin.x = link.rect.origin.x + dx,
+        Item::Text(run) => run.origin.x += dx,
+        Item::Rule(rule) => rule.rect.origin.x += dx,
+        Item::Image(image) => image.rect.origin.x += dx,
+        Item::Link(link) => link.rect.origin.x += dx,
     }
 }
