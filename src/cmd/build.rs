@@ -10,7 +10,7 @@ use crate::report;
 pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], report: bool) -> ExitCode {
     let loaded = quire_markdown::load_book(book_dir);
     let (errors, _) = report::print_all(&loaded.diagnostics, &loaded.sources);
-    let Some(book) = loaded.book.filter(|_| errors == 0) else {
+    let Some(book) = loaded.book.as_ref().filter(|_| errors == 0) else {
         eprintln!("build: {errors} error(s): nothing written");
         return ExitCode::from(super::EXIT_BOOK_ERRORS);
     };
@@ -36,12 +36,14 @@ pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], report: b
     }
     for format in ordered {
         let produced: Result<Option<(String, Vec<u8>)>, String> = match format {
-            Format::Pdf => pdf(&book, book_dir, report).map(|(bytes, pages)| {
+            Format::Pdf => pdf(book, book_dir, &loaded.sources, report).map(|(bytes, pages)| {
                 interior_pages = Some(pages);
                 Some(("pdf".to_string(), bytes))
             }),
-            Format::Epub => epub(&book, book_dir).map(|bytes| Some(("epub".to_string(), bytes))),
-            Format::Cover => cover(&book, book_dir, interior_pages, report)
+            Format::Epub => {
+                epub(book, book_dir, &loaded.sources).map(|bytes| Some(("epub".to_string(), bytes)))
+            }
+            Format::Cover => cover(book, book_dir, &loaded.sources, interior_pages, report)
                 .map(|bytes| Some(("cover.pdf".to_string(), bytes))),
         };
         match produced {
@@ -74,7 +76,11 @@ pub(crate) fn source_date_epoch() -> Option<i64> {
 }
 
 /// Writes the EPUB; its warnings (no cover ...) are printed.
-fn epub(book: &quire_model::Book, book_dir: &Path) -> Result<Vec<u8>, String> {
+fn epub(
+    book: &quire_model::Book,
+    book_dir: &Path,
+    sources: &quire_model::Sources,
+) -> Result<Vec<u8>, String> {
     let fonts = if book.settings.epub.embed_fonts {
         crate::fonts::epub_fonts(book_dir, &book.settings.print.font)?
     } else {
@@ -88,8 +94,7 @@ fn epub(book: &quire_model::Book, book_dir: &Path) -> Result<Vec<u8>, String> {
         fonts,
     };
     let output = quire_epub::write_epub(book, &options).map_err(|e| e.to_string())?;
-    let loaded = quire_markdown::load_book(book_dir);
-    crate::report::print_all(&output.diagnostics, &loaded.sources);
+    crate::report::print_all(&output.diagnostics, sources);
     Ok(output.bytes)
 }
 
@@ -98,13 +103,14 @@ fn epub(book: &quire_model::Book, book_dir: &Path) -> Result<Vec<u8>, String> {
 fn cover(
     book: &quire_model::Book,
     book_dir: &Path,
+    sources: &quire_model::Sources,
     pages: Option<usize>,
     report: bool,
 ) -> Result<Vec<u8>, String> {
     let family = crate::fonts::family(book_dir, &book.settings.print.font)?;
     let pages = match pages {
         Some(p) => p,
-        None => pdf(book, book_dir, report)?.1,
+        None => pdf(book, book_dir, sources, report)?.1,
     };
     let size = quire_typeset::cover_size(book, pages);
     eprintln!(
@@ -125,6 +131,7 @@ fn cover(
 fn pdf(
     book: &quire_model::Book,
     book_dir: &Path,
+    sources: &quire_model::Sources,
     report: bool,
 ) -> Result<(Vec<u8>, usize), String> {
     let started = std::time::Instant::now();
@@ -137,8 +144,7 @@ fn pdf(
         r.pages, r.paragraphs, r.second_pass, r.emergency, r.mended, r.short_pages, r.gutter_in
     );
     if report && !typeset.diagnostics.is_empty() {
-        let loaded = quire_markdown::load_book(book_dir);
-        crate::report::print_all(&typeset.diagnostics, &loaded.sources);
+        crate::report::print_all(&typeset.diagnostics, sources);
     }
     let options = quire_pdf::PdfOptions {
         timestamp: source_date_epoch().map(quire_pdf::Timestamp::from_unix),
