@@ -8,6 +8,17 @@ use quire_typeset::FontFamily;
 const EB_GARAMOND_REGULAR: &[u8] = include_bytes!("../fonts/EBGaramond12-Regular.otf");
 const EB_GARAMOND_ITALIC: &[u8] = include_bytes!("../fonts/EBGaramond12-Italic.otf");
 const EB_GARAMOND_BOLD: &[u8] = include_bytes!("../fonts/EBGaramond12-Bold.otf");
+/// Droid Sans Fallback Full (Apache 2.0): the fallback for characters the book's family
+/// lacks, CJK above all.
+const FALLBACK: &[u8] = include_bytes!("../fonts/DroidSansFallbackFull.ttf");
+
+/// Adds the built-in fallback face to a family.
+fn with_fallback(family: FontFamily) -> Result<FontFamily, String> {
+    let face =
+        quire_typeset::FontFace::from_bytes(FALLBACK.to_vec(), quire_typeset::FontVariant::Regular)
+            .map_err(|e| e.to_string())?;
+    Ok(family.with_fallback(face))
+}
 
 /// The family named in `[print] font`: EB Garamond (built in), or font files in the book's
 /// `fonts/` folder whose names contain the family name without spaces
@@ -28,13 +39,14 @@ pub(crate) fn family(book_dir: &Path, name: &str) -> Result<FontFamily, String> 
     files.sort();
     if files.is_empty() {
         if key == "ebgaramond" || key == "ebgaramond12" {
-            return FontFamily::from_bytes(
+            let family = FontFamily::from_bytes(
                 EB_GARAMOND_REGULAR.to_vec(),
                 Some(EB_GARAMOND_ITALIC.to_vec()),
                 Some(EB_GARAMOND_BOLD.to_vec()),
                 None,
             )
-            .map_err(|e| e.to_string());
+            .map_err(|e| e.to_string())?;
+            return with_fallback(family);
         }
         return Err(format!(
             "font family `{name}` not found: put its files in `{}` (names containing `{}`), or use \"EB Garamond\"",
@@ -58,13 +70,14 @@ pub(crate) fn family(book_dir: &Path, name: &str) -> Result<FontFamily, String> 
                 folder.display()
             )
         })?;
-    FontFamily::from_bytes(
+    let family = FontFamily::from_bytes(
         regular,
         pick(&["italic"], &["bold"]),
         pick(&["bold"], &["italic"]),
         pick(&["bold", "italic"], &[]),
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    with_fallback(family)
 }
 
 /// The family's font files for embedding in the EPUB (`[epub] embed-fonts = true`).

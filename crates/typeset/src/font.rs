@@ -6,6 +6,7 @@
 //! (harfrust 0.15 and skrifa 0.49 share read-fonts 0.46, so `harfrust::Font` *is*
 //! `skrifa::Font`).
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use skrifa::raw::{FontRef, TableProvider};
@@ -233,12 +234,60 @@ impl FontFace {
 /// The faces of one family. A face the family lacks falls back: bold italic to bold, then to
 /// italic; italic and bold to regular. EB Garamond 12 has no bold italic, so bold italic
 /// text is set in bold.
+///
+/// A character the face of a variant lacks falls back per character (see
+/// [`FontFamily::face_for_cluster`]): to the regular face (an incomplete bold or italic
+/// cut), then to the fallback faces in order (a CJK font for the Chinese of a translation).
+///
+/// The faces are numbered, for glyph runs to say which face their glyph ids belong to:
+/// 0 regular, 1 italic, 2 bold, 3 bold italic (each index is there even when the family
+/// lacks the face: it stands for the face the variant resolves to), then the fallback faces
+/// from [`FontFamily::FIRST_FALLBACK`] on, in the order they were added.
 #[derive(Debug, Clone)]
 pub struct FontFamily {
     regular: FontFace,
     italic: Option<FontFace>,
     bold: Option<FontFace>,
     bold_italic: Option<FontFace>,
+    fallbacks: Vec<FontFace>,
+}
+
+/// Characters that never choose a face of their own: they take the face of the character
+/// they follow. Combining marks (UAX #14 class CM, which also holds the variation selectors)
+/// and the zero-width joiner.
+fn follows_base(c: char) -> bool {
+    use unicode_linebreak::{BreakClass, break_property};
+    !c.is_ascii()
+        && matches!(
+            break_property(u32::from(c)),
+            BreakClass::CombiningMark | BreakClass::ZeroWidthJoiner
+        )
+}
+
+/// Whitespace and the default-ignorable characters (soft hyphen, joiners, variation
+/// selectors, bidi controls...): the shaper hides them or the paragraph sets them as
+/// space, so a face lacking them is no reason to change faces.
+fn never_falls_back(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{AD}'
+                | '\u{34F}'
+                | '\u{61C}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
 }
 
 impl FontFamily {
@@ -249,6 +298,7 @@ impl FontFamily {
             italic: None,
             bold: None,
             bold_italic: None,
+            fallbacks: Vec::new(),
         }
     }
 
@@ -267,6 +317,7 @@ impl FontFamily {
             italic: load(italic, FontVariant::Italic)?,
             bold: load(bold, FontVariant::Bold)?,
             bold_italic: load(bold_italic, FontVariant::BoldItalic)?,
+            fallbacks: Vec::new(),
         })
     }
 
@@ -311,6 +362,128 @@ impl FontFamily {
         };
         face.unwrap_or(&self.regular)
     }
+
+    /// The index of the first fallback face (see [`FontFamily::face_by_index`]).
+    pub const FIRST_FALLBACK: usize = 4;
+
+    /// Adds a fallback face, tried (after the faces of the family) for characters the
+    /// family lacks; fallback faces are tried in the order they were added.
+    pub fn with_fallback(mut self, face: FontFace) -> FontFamily {
+        self.fallbacks.push(face);
+        self
+    }
+
+    /// The fallback faces, in order.
+    pub fn fallbacks(&self) -> &[FontFace] {
+        &self.fallbacks
+    }
+
+    /// How many face indices there are: 4 (the variants) plus the fallback faces.
+    pub fn face_count(&self) -> usize {
+        FontFamily::FIRST_FALLBACK + self.fallbacks.len()
+    }
+
+    /// The face with index `index`: 0 regular, 1 italic, 2 bold, 3 bold italic (as the
+    /// family resolves them, see [`FontFamily::face`]), 4 and on the fallback faces.
+    pub fn face_by_index(&self, index: usize) -> Option<&FontFace> {
+        let variant = match index {
+            0 => FontVariant::Regular,
+            1 => FontVariant::Italic,
+            2 => FontVariant::Bold,
+            3 => FontVariant::BoldItalic,
+            _ => return self.fallbacks.get(index - FontFamily::FIRST_FALLBACK),
+        };
+        Some(self.face(variant))
+    }
+
+    /// The index (0 to 3) of the face `wanted` resolves to (see [`FontFamily::resolve`]).
+    pub fn face_index(&self, wanted: FontVariant) -> usize {
+        match self.resolve(wanted) {
+            FontVariant::Regular => 0,
+            FontVariant::Italic => 1,
+            FontVariant::Bold => 2,
+            FontVariant::BoldItalic => 3,
+        }
+    }
+
+    /// Whether the face of `wanted` has every character of `text` that matters (see
+    /// [`FontFamily::face_runs`]): then the text is set in that face alone.
+    pub fn covers(&self, text: &str, wanted: FontVariant) -> bool {
+        let face = self.face(wanted);
+        text.chars()
+            .all(|c| never_falls_back(c) || face.glyph_id(c).is_some())
+    }
+
+    /// The face index for a cluster (a character and the marks and joiners that follow it)
+    /// in text of variant `wanted`: the variant's face if it has the cluster, else the
+    /// regular face, else the first fallback face that has it. A face that has the base
+    /// character but not all its marks is taken when no face has them all; when no face
+    /// has the base either, the variant's face (which sets `.notdef`: a missing glyph).
+    pub fn face_for_cluster(&self, cluster: &str, wanted: FontVariant) -> usize {
+        let primary = self.face_index(wanted);
+        let has_all = |face: &FontFace| {
+            cluster
+                .chars()
+                .all(|c| never_falls_back(c) || face.glyph_id(c).is_some())
+        };
+        let candidates = || {
+            let regular = (primary != 0).then_some((0, &self.regular));
+            std::iter::once((primary, self.face(wanted)))
+                .chain(regular)
+                .chain(
+                    self.fallbacks
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| (FontFamily::FIRST_FALLBACK + i, f)),
+                )
+        };
+        if let Some((index, _)) = candidates().find(|(_, f)| has_all(f)) {
+            return index;
+        }
+        let base = cluster.chars().next().unwrap_or(' ');
+        candidates()
+            .find(|(_, f)| never_falls_back(base) || f.glyph_id(base).is_some())
+            .map_or(primary, |(index, _)| index)
+    }
+
+    /// Splits `text` of variant `wanted` into runs of one face: byte ranges and face
+    /// indices, in order, covering the text. One run in the variant's face when it has
+    /// every character (checked first, the common case). Whitespace and default-ignorable
+    /// characters never change the face; combining marks and the zero-width joiner stay
+    /// with the face of the character before them.
+    pub fn face_runs(&self, text: &str, wanted: FontVariant) -> Vec<(Range<usize>, usize)> {
+        let primary = self.face_index(wanted);
+        if text.is_empty() || self.covers(text, wanted) {
+            return vec![(0..text.len(), primary)];
+        }
+        let mut runs: Vec<(Range<usize>, usize)> = Vec::new();
+        let mut chars = text.char_indices().peekable();
+        while let Some((start, c)) = chars.next() {
+            // The cluster: the character, its marks, and what a joiner joins to it.
+            let mut end = start + c.len_utf8();
+            let mut joined = c == '\u{200D}';
+            while let Some(&(i, next)) = chars.peek() {
+                if follows_base(next) || joined {
+                    joined = next == '\u{200D}';
+                    end = i + next.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let cluster = &text[start..end];
+            let face = if cluster.chars().all(never_falls_back) {
+                runs.last().map_or(primary, |r| r.1)
+            } else {
+                self.face_for_cluster(cluster, wanted)
+            };
+            match runs.last_mut() {
+                Some(last) if last.1 == face => last.0.end = end,
+                _ => runs.push((start..end, face)),
+            }
+        }
+        runs
+    }
 }
 
 /// The faces of the EB Garamond 12 family shipped in `fonts/`, for tests and benchmarks.
@@ -325,6 +498,19 @@ pub(crate) fn test_family() -> FontFamily {
         None,
     )
     .expect("EB Garamond loads")
+}
+
+/// [`test_family`] with Droid Sans Fallback (from `fonts/`) as its fallback face (index 4),
+/// for the CJK of translations.
+#[cfg(test)]
+pub(crate) fn test_family_with_fallback() -> FontFamily {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fonts/DroidSansFallbackFull.ttf"
+    );
+    let droid = std::fs::read(path).expect("font file");
+    test_family()
+        .with_fallback(FontFace::from_bytes(droid, FontVariant::Regular).expect("Droid loads"))
 }
 
 #[cfg(test)]
@@ -365,6 +551,64 @@ mod tests {
         assert_eq!(
             only_regular.resolve(FontVariant::BoldItalic),
             FontVariant::Regular
+        );
+    }
+
+    #[test]
+    fn faces_are_numbered_variants_then_fallbacks() {
+        let family = test_family_with_fallback();
+        assert_eq!(family.face_count(), 5);
+        let name = |i: usize| {
+            family
+                .face_by_index(i)
+                .map(|f| f.postscript_name().to_owned())
+        };
+        let bold = family.face(FontVariant::Bold).postscript_name().to_owned();
+        assert_eq!(name(2), Some(bold.clone()));
+        // No bold italic: index 3 stands for the face bold italic resolves to.
+        assert_eq!(name(3), Some(bold));
+        assert_eq!(family.face_index(FontVariant::BoldItalic), 2);
+        assert_eq!(family.face_index(FontVariant::Italic), 1);
+        assert!(
+            name(4).is_some_and(|n| n.contains("Droid")),
+            "{:?}",
+            name(4)
+        );
+        assert_eq!(name(5), None);
+        // Droid Sans Fallback has 256 units per em (EB Garamond 1000): advances are scaled
+        // per face.
+        assert_eq!(
+            family.face_by_index(4).map(|f| f.metrics().units_per_em),
+            Some(256)
+        );
+        assert_eq!(test_family().face_count(), 4);
+    }
+
+    #[test]
+    fn face_runs_split_only_where_a_face_lacks_a_character() {
+        let family = test_family_with_fallback();
+        let bold = FontVariant::Bold;
+        // Covered text is one run, whatever its spaces and soft hyphens.
+        assert_eq!(family.face_runs("in\u{AD}deed so", bold), [(0..11, 2)]);
+        assert_eq!(family.face_runs("", bold), [(0..0, 2)]);
+        // Curly quotes in bold come from the regular face; CJK from the fallback.
+        let text = "\u{201C}Ab\u{201D}孫子";
+        assert_eq!(
+            family.face_runs(text, bold),
+            [(0..3, 0), (3..5, 2), (5..8, 0), (8..14, 4)]
+        );
+        assert_eq!(
+            family.face_runs(text, FontVariant::Regular),
+            [(0..8, 0), (8..14, 4)]
+        );
+        // A combining mark stays with its base, a joiner with what it joins.
+        assert_eq!(family.face_runs("e\u{301}x", bold), [(0..3, 0), (3..4, 2)]);
+        assert_eq!(family.face_runs("孫\u{FE00}", bold), [(0..6, 4)]);
+        // A character no face has stays in the variant's face (a missing glyph).
+        assert_eq!(family.face_runs("a\u{E000}", bold), [(0..4, 2)]);
+        assert_eq!(
+            test_family().face_runs("孫", FontVariant::Italic),
+            [(0..3, 1)]
         );
     }
 

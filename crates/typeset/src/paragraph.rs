@@ -11,6 +11,13 @@
 //! hyphenation point): a word seen before costs one hash look-up and a few pushes, and
 //! gives exactly the items it gave the first time. Asking again with looseness +1 after -1
 //! reuses the breaker's passes (see [`crate::linebreak`]).
+//!
+//! Font fallback is per character: a word whose style's face lacks some of its characters
+//! (curly quotes in an incomplete bold, Chinese in a Latin face) is split into segments of
+//! one face each ([`FontFamily::face_runs`]); [`GlyphRun::face`] names the face. Text in a
+//! fallback face is not hyphenated. Where UAX #14 allows a break next to an ideograph the
+//! word gets zero-width glue with a little stretch, so CJK breaks and justifies between
+//! characters without word spaces.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -136,8 +143,13 @@ pub struct PositionedGlyph {
 /// Glyphs of one face and size, set from `x` on the line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GlyphRun {
-    /// The face actually used (after fallback).
+    /// The variant of the style asked for, after the family's fallback (see
+    /// [`FontFamily::resolve`]); the same for characters set in another face.
     pub variant: FontVariant,
+    /// The index of the face the glyph ids belong to (see [`FontFamily::face_by_index`]):
+    /// 0 to 3 the family's faces, 4 and on its fallback faces. Usually the face of
+    /// `variant`; the regular or a fallback face for characters that face lacks.
+    pub face: usize,
     /// Whether small caps were asked for.
     pub small_caps: bool,
     /// Font size.
@@ -209,6 +221,9 @@ enum BreakKind {
     Explicit,
     /// Forced inside a word too wide for a line.
     Forced,
+    /// Between ideographs (or next to one), where UAX #14 allows it: zero-width glue with a
+    /// little stretch, so that CJK text justifies and breaks anywhere.
+    Ideographic,
 }
 
 #[derive(Debug, Clone)]
@@ -216,6 +231,8 @@ struct Segment {
     style: RunStyle,
     /// Byte range in the paragraph text.
     range: Range<usize>,
+    /// Index of the face `shaped` was shaped with (see [`FontFamily::face_by_index`]).
+    face: usize,
     shaped: Arc<ShapedText>,
     scale: f64,
 }
@@ -305,7 +322,7 @@ impl BreakClass {
             BreakKind::Hyphen => BreakClass::Hyphen,
             BreakKind::Explicit if is_dash(before) => BreakClass::Dash,
             BreakKind::Explicit if matches!(before, '-' | '\u{2010}') => BreakClass::TextHyphen,
-            BreakKind::Explicit => BreakClass::Other,
+            BreakKind::Explicit | BreakKind::Ideographic => BreakClass::Other,
             BreakKind::Forced => BreakClass::Forced,
         }
     }
@@ -339,6 +356,10 @@ enum WordPart {
         pre: i32,
         post: i32,
     },
+    /// A break between ideographs: zero-width glue (its stretch depends on the size).
+    Glue,
+    /// The parts that follow belong to the word's next segment (another face).
+    Segment,
 }
 
 /// A word (all in one style) turned into the parts of its items: what [`Typesetter::prepare`]
@@ -347,14 +368,18 @@ enum WordPart {
 struct CachedWord {
     /// Where its parts are in [`WordCache::parts`].
     parts: Range<usize>,
+    /// The first segment of the word (the whole word when one face has all of it).
     shaped: Arc<ShapedText>,
-    /// `shaped.variant`, here to spare a look at `shaped` (another cache line).
-    variant: FontVariant,
-    /// `shaped.missing` is not empty.
+    /// `shaped.face`, here to spare a look at `shaped` (another cache line).
+    face: usize,
+    /// The further segments, in order, each in the face of its `face` (a word with
+    /// characters its style's face lacks); empty for almost every word.
+    more: Box<[Arc<ShapedText>]>,
+    /// Some segment's `missing` is not empty.
     missing: bool,
-    /// The widest stretch between two breaks, in font units: a word wider than a line
-    /// takes the uncached way (forced breaks).
-    widest: i32,
+    /// The widest stretch between two breaks, in the font units of the first segment's
+    /// face: a word wider than a line takes the uncached way (forced breaks).
+    widest: f64,
     sentence_end: bool,
 }
 
@@ -395,6 +420,7 @@ fn split_corrections(
     off: usize,
     hyphen: bool,
     style: ShapeStyle,
+    face: usize,
 ) -> (i32, i32) {
     let before = shaped.width_before(off);
     let safe = shaped.safe_split(off).is_some();
@@ -402,16 +428,16 @@ fn split_corrections(
         let mut pre_text = String::with_capacity(off + 1);
         pre_text.push_str(&text[..off]);
         pre_text.push('-');
-        shaper.shape(&pre_text, style).width - before
+        shaper.shape_in(&pre_text, style, face).width - before
     } else if safe {
         0
     } else {
-        shaper.shape(&text[..off], style).width - before
+        shaper.shape_in(&text[..off], style, face).width - before
     };
     let post = if safe {
         0
     } else {
-        shaper.shape(&text[off..], style).width - (shaped.width - before)
+        shaper.shape_in(&text[off..], style, face).width - (shaped.width - before)
     };
     (pre, post)
 }
@@ -430,24 +456,31 @@ fn push_word_items(
     prepared: &mut PreparedParagraph,
     missing: &mut Vec<char>,
 ) -> Option<bool> {
-    let scale = family.face(entry.variant).scale(style.size.0);
-    if Pt(f64::from(entry.widest) * scale) > available {
+    let mut scale = face_scale(family, entry.face, style.size);
+    if Pt(entry.widest * scale) > available {
         return None;
     }
     if entry.missing {
-        for c in &entry.shaped.missing {
-            if !missing.contains(c) {
-                missing.push(*c);
+        for shaped in std::iter::once(&entry.shaped).chain(entry.more.iter()) {
+            for c in &shaped.missing {
+                if !missing.contains(c) {
+                    missing.push(*c);
+                }
             }
         }
     }
-    let segment = prepared.segments.len();
+    let mut segment = prepared.segments.len();
+    let mut more = entry.more.iter();
+    let mut at = range.start;
+    let end = (at + entry.shaped.text.len()).min(range.end);
     prepared.segments.push(Segment {
         style,
-        range,
+        range: at..end,
+        face: entry.face,
         scale,
         shaped: entry.shaped.clone(),
     });
+    at = end;
     for part in parts {
         match *part {
             WordPart::Piece { start, end, width } => {
@@ -476,9 +509,74 @@ fn push_word_items(
                 });
                 prepared.contents.push(Content::Break { kind });
             }
+            WordPart::Glue => {
+                prepared.items.push(ideographic_glue(style.size, options));
+                prepared.contents.push(Content::None);
+            }
+            WordPart::Segment => {
+                let Some(shaped) = more.next() else {
+                    continue;
+                };
+                let end = (at + shaped.text.len()).min(range.end);
+                scale = face_scale(family, shaped.face, style.size);
+                segment = prepared.segments.len();
+                prepared.segments.push(Segment {
+                    style,
+                    range: at..end,
+                    face: shaped.face,
+                    scale,
+                    shaped: shaped.clone(),
+                });
+                at = end;
+            }
         }
     }
     Some(entry.sentence_end)
+}
+
+/// Points per font unit of face `face` at `size`.
+fn face_scale(family: &FontFamily, face: usize, size: Pt) -> f64 {
+    family
+        .face_by_index(face)
+        .unwrap_or_else(|| family.face(FontVariant::Regular))
+        .scale(size.0)
+}
+
+/// Stretch of the glue between two ideographs, in ems: CJK has no word spaces, so a
+/// justified line of it spreads its characters apart a little (as xeCJK's `CJKglue`).
+const IDEOGRAPHIC_STRETCH: f64 = 0.1;
+
+/// The glue of a break between ideographs: no natural width, a little stretch (none when
+/// set ragged right, as word spaces), no shrink.
+fn ideographic_glue(size: Pt, options: &ParagraphOptions) -> Item {
+    let stretch = if options.ragged_right {
+        Pt::ZERO
+    } else {
+        size * IDEOGRAPHIC_STRETCH
+    };
+    Item::Glue {
+        width: Pt::ZERO,
+        stretch,
+        shrink: Pt::ZERO,
+        fill: false,
+    }
+}
+
+/// Whether `c` is of a CJK line-breaking class (ideographs, kana, hangul): a break next to
+/// one is a break between characters, not after a hyphen or dash.
+fn is_ideographic(c: char) -> bool {
+    use unicode_linebreak::{BreakClass as Lb, break_property};
+    !c.is_ascii()
+        && matches!(
+            break_property(u32::from(c)),
+            Lb::Ideographic
+                | Lb::ConditionalJapaneseStarter
+                | Lb::HangulLvSyllable
+                | Lb::HangulLvtSyllable
+                | Lb::HangulLJamo
+                | Lb::HangulVJamo
+                | Lb::HangulTJamo
+        )
 }
 
 /// Byte offsets of the paragraph's break opportunities that UAX #14 allows (not mandatory
@@ -493,13 +591,16 @@ fn allowed_breaks<'a>(allowed: &'a mut Option<Vec<usize>>, text: &str) -> &'a [u
 }
 
 /// Breaks inside the word at `range` of `text`: offsets in the paragraph, sorted, no
-/// repeats.
+/// repeats. Hyphenation points are kept only strictly inside the `hyphenatable` ranges of
+/// the paragraph (the parts in their style's own face: text in a fallback face is not
+/// hyphenated).
 fn word_breaks(
     hyphenator: &mut Hyphenator,
     text: &str,
     range: &Range<usize>,
     allowed: &[usize],
     hyphenate: bool,
+    hyphenatable: &[Range<usize>],
 ) -> Vec<(usize, BreakKind)> {
     let mut breaks: Vec<(usize, BreakKind)> = Vec::new();
     let first = allowed.partition_point(|&i| i <= range.start);
@@ -508,11 +609,20 @@ fn word_breaks(
         if is_dash(after) {
             continue;
         }
-        breaks.push((i, BreakKind::Explicit));
+        let before = text[..i].chars().next_back().unwrap_or(' ');
+        let kind = if is_ideographic(before) || is_ideographic(after) {
+            BreakKind::Ideographic
+        } else {
+            BreakKind::Explicit
+        };
+        breaks.push((i, kind));
     }
-    if hyphenate {
+    if hyphenate && !hyphenatable.is_empty() {
         for p in hyphenator.points_uncached(&text[range.clone()]) {
-            breaks.push((range.start + p, BreakKind::Hyphen));
+            let at = range.start + p;
+            if hyphenatable.iter().any(|r| r.start < at && at < r.end) {
+                breaks.push((at, BreakKind::Hyphen));
+            }
         }
     }
     breaks.sort_by_key(|b| b.0);
@@ -577,8 +687,7 @@ impl Typesetter {
     }
 
     fn width(&self, shaped: &ShapedText, size: Pt) -> Pt {
-        let face = self.shaper.family().face(shaped.variant);
-        Pt(f64::from(shaped.width) * face.scale(size.0))
+        Pt(f64::from(shaped.width) * face_scale(self.shaper.family(), shaped.face, size))
     }
 
     /// Splits the runs into words, shapes them and builds the line breaker's items.
@@ -848,7 +957,8 @@ impl Typesetter {
     }
 
     /// Shapes and hyphenates a word all in one style into its cache entry: the same
-    /// widths, in font units, that [`Typesetter::push_word`] computes for one segment.
+    /// widths, in font units, that [`Typesetter::push_word`] computes for its segments
+    /// (one, unless the style's face lacks some of the word's characters).
     fn cached_word(
         &mut self,
         text: &str,
@@ -858,59 +968,113 @@ impl Typesetter {
         hyphenate: bool,
     ) -> CachedWord {
         let word = &text[range.clone()];
-        let breaks = word_breaks(&mut self.hyphenator, text, range, allowed, hyphenate);
-        // The word cache keeps the result: the shaper's cache need not keep it too.
-        let shaped = Arc::new(self.shaper.shape_uncached(word, style));
+        let family = self.shaper.family();
+        let primary = family.face_index(style.variant);
+        let runs = family.face_runs(word, style.variant);
+        let upem = |face: usize| {
+            family
+                .face_by_index(face)
+                .map_or(1.0, |f| f64::from(f.metrics().units_per_em))
+        };
+        // Widths of later segments in the first segment's font units (exactly 1 for one
+        // face).
+        let first_upem = upem(runs.first().map_or(primary, |r| r.1));
+        let ratios: Vec<f64> = runs.iter().map(|r| first_upem / upem(r.1)).collect();
+        let hyphenatable: Vec<Range<usize>> = runs
+            .iter()
+            .filter(|(_, face)| *face == primary)
+            .map(|(r, _)| range.start + r.start..range.start + r.end)
+            .collect();
+        let breaks = word_breaks(
+            &mut self.hyphenator,
+            text,
+            range,
+            allowed,
+            hyphenate,
+            &hyphenatable,
+        );
         let first_part = self.words.parts.len();
-        let parts = &mut self.words.parts;
+        let mut segments: Vec<Arc<ShapedText>> = Vec::with_capacity(runs.len());
         // Every chunk is measured (the last one always), so the start value never stays.
-        let mut widest = i32::MIN;
-        let mut last = 0;
-        for (b, kind) in breaks {
-            let off = b - range.start;
-            if off >= word.len() {
-                continue;
+        let mut widest = f64::MIN;
+        // The width since the last break, across segments.
+        let mut chunk = 0.0;
+        for (s, ((run, face), ratio)) in runs.into_iter().zip(ratios).enumerate() {
+            let seg_text = &word[run.clone()];
+            // The word cache keeps the result: the shaper's cache need not keep it too.
+            let shaped = Arc::new(self.shaper.shape_uncached_in(seg_text, style, face));
+            if s > 0 {
+                self.words.parts.push(WordPart::Segment);
             }
-            let before = shaped.width_before(off);
-            let width = before - shaped.width_before(last);
-            widest = widest.max(width);
-            if off > last {
-                parts.push(WordPart::Piece {
+            let mut last = 0;
+            let seg_start = range.start + run.start;
+            let seg_end = range.start + run.end;
+            for &(b, kind) in breaks
+                .iter()
+                .filter(|(b, _)| (seg_start..seg_end).contains(b))
+            {
+                let off = b - seg_start;
+                let before = shaped.width_before(off);
+                let width = before - shaped.width_before(last);
+                chunk += f64::from(width) * ratio;
+                widest = widest.max(chunk);
+                chunk = 0.0;
+                if off > last {
+                    self.words.parts.push(WordPart::Piece {
+                        start: last,
+                        end: off,
+                        width,
+                    });
+                }
+                last = off;
+                if kind == BreakKind::Ideographic && shaped.safe_split(off).is_some() {
+                    self.words.parts.push(WordPart::Glue);
+                    continue;
+                }
+                let kind = if kind == BreakKind::Ideographic {
+                    BreakKind::Explicit
+                } else {
+                    kind
+                };
+                let (pre, post) = split_corrections(
+                    &mut self.shaper,
+                    seg_text,
+                    &shaped,
+                    off,
+                    kind == BreakKind::Hyphen,
+                    style,
+                    face,
+                );
+                let before_char = text[..b].chars().next_back().unwrap_or(' ');
+                self.words.parts.push(WordPart::Break {
+                    kind,
+                    class: BreakClass::of(kind, before_char),
+                    pre,
+                    post,
+                });
+            }
+            let width = shaped.width - shaped.width_before(last);
+            chunk += f64::from(width) * ratio;
+            if seg_text.len() > last {
+                self.words.parts.push(WordPart::Piece {
                     start: last,
-                    end: off,
+                    end: seg_text.len(),
                     width,
                 });
             }
-            let (pre, post) = split_corrections(
-                &mut self.shaper,
-                word,
-                &shaped,
-                off,
-                kind == BreakKind::Hyphen,
-                style,
-            );
-            let before_char = text[..b].chars().next_back().unwrap_or(' ');
-            parts.push(WordPart::Break {
-                kind,
-                class: BreakClass::of(kind, before_char),
-                pre,
-                post,
-            });
-            last = off;
+            segments.push(shaped);
         }
-        let width = shaped.width - shaped.width_before(last);
-        widest = widest.max(width);
-        if word.len() > last {
-            parts.push(WordPart::Piece {
-                start: last,
-                end: word.len(),
-                width,
-            });
-        }
+        widest = widest.max(chunk);
+        let missing = segments.iter().any(|s| !s.missing.is_empty());
+        let mut segments = segments.into_iter();
+        let shaped = segments
+            .next()
+            .unwrap_or_else(|| Arc::new(ShapedText::default()));
         CachedWord {
-            parts: first_part..parts.len(),
-            variant: shaped.variant,
-            missing: !shaped.missing.is_empty(),
+            parts: first_part..self.words.parts.len(),
+            face: shaped.face,
+            more: segments.collect(),
+            missing,
             shaped,
             widest,
             sentence_end: is_sentence_end(word),
@@ -930,11 +1094,11 @@ impl Typesetter {
         prepared: &mut PreparedParagraph,
         missing: &mut Vec<char>,
     ) {
-        // Breaks inside the word, as paragraph byte offsets.
-        let mut breaks = word_breaks(&mut self.hyphenator, text, &range, allowed, hyphenate);
-
-        // Segments: the word split at style changes.
+        // Segments: the word split at style changes, then where the style's face lacks
+        // characters (fallback faces). Hyphenation stays within the text in its style's
+        // own face.
         let first_segment = prepared.segments.len();
+        let mut hyphenatable: Vec<Range<usize>> = Vec::new();
         let mut at = range.start;
         while at < range.end {
             let (style, run_end) = style_at(at);
@@ -943,22 +1107,45 @@ impl Typesetter {
                 .rev()
                 .find(|e| text.is_char_boundary(*e))
                 .unwrap_or(range.end);
-            let shaped = self.shaper.shape(&text[at..end], style.shape_style());
-            for c in &shaped.missing {
-                if !missing.contains(c) {
-                    missing.push(*c);
+            let family = self.shaper.family();
+            let primary = family.face_index(style.variant);
+            for (run, face) in family.face_runs(&text[at..end], style.variant) {
+                let seg_range = at + run.start..at + run.end;
+                let shaped =
+                    self.shaper
+                        .shape_in(&text[seg_range.clone()], style.shape_style(), face);
+                for c in &shaped.missing {
+                    if !missing.contains(c) {
+                        missing.push(*c);
+                    }
                 }
+                if face == primary {
+                    match hyphenatable.last_mut() {
+                        Some(h) if h.end == seg_range.start => h.end = seg_range.end,
+                        _ => hyphenatable.push(seg_range.clone()),
+                    }
+                }
+                prepared.segments.push(Segment {
+                    style,
+                    range: seg_range,
+                    face,
+                    scale: face_scale(self.shaper.family(), face, style.size),
+                    shaped,
+                });
             }
-            let face = self.shaper.family().face(shaped.variant);
-            prepared.segments.push(Segment {
-                style,
-                range: at..end,
-                scale: face.scale(style.size.0),
-                shaped,
-            });
             at = end;
         }
         let segments = first_segment..prepared.segments.len();
+
+        // Breaks inside the word, as paragraph byte offsets.
+        let mut breaks = word_breaks(
+            &mut self.hyphenator,
+            text,
+            &range,
+            allowed,
+            hyphenate,
+            &hyphenatable,
+        );
 
         // A piece no line can hold gets a forced break at every glyph cluster.
         let mut chunk = Pt::ZERO;
@@ -1014,9 +1201,23 @@ impl Typesetter {
                         end: off,
                     });
                 }
+                // Between ideographs: glue, where the glyphs can be cut without shaping
+                // again (else a penalty with width corrections, as after a hyphen).
+                let kind = match kind {
+                    BreakKind::Ideographic if seg.shaped.safe_split(off).is_some() => {
+                        prepared
+                            .items
+                            .push(ideographic_glue(seg.style.size, options));
+                        prepared.contents.push(Content::None);
+                        last = off;
+                        continue;
+                    }
+                    BreakKind::Ideographic => BreakKind::Explicit,
+                    kind => kind,
+                };
                 let (width, post_width) = match kind {
                     BreakKind::Forced => (Pt::ZERO, Pt::ZERO),
-                    BreakKind::Hyphen | BreakKind::Explicit => {
+                    BreakKind::Hyphen | BreakKind::Explicit | BreakKind::Ideographic => {
                         let (pre, post) = split_corrections(
                             &mut self.shaper,
                             seg_text,
@@ -1024,6 +1225,7 @@ impl Typesetter {
                             off,
                             kind == BreakKind::Hyphen,
                             seg.style.shape_style(),
+                            seg.face,
                         );
                         (
                             Pt(f64::from(pre) * seg.scale),
@@ -1033,7 +1235,7 @@ impl Typesetter {
                 };
                 let (penalty, flagged, hyphenation) = match kind {
                     BreakKind::Hyphen => (options.hyphen_penalty, true, true),
-                    BreakKind::Explicit => {
+                    BreakKind::Explicit | BreakKind::Ideographic => {
                         let prev = text[..seg.range.start + off]
                             .chars()
                             .next_back()
@@ -1255,7 +1457,7 @@ impl Typesetter {
             let mut t = String::with_capacity(end - start + 1);
             t.push_str(&seg_text[start..end]);
             t.push('-');
-            Some(self.shaper.shape(&t, seg.style.shape_style()))
+            Some(self.shaper.shape_in(&t, seg.style.shape_style(), seg.face))
         } else if whole || !seg_text.is_char_boundary(start) || {
             seg.shaped.safe_split(start).is_some() && seg.shaped.safe_split(end).is_some()
         } {
@@ -1263,7 +1465,7 @@ impl Typesetter {
         } else {
             Some(
                 self.shaper
-                    .shape(&seg_text[start..end], seg.style.shape_style()),
+                    .shape_in(&seg_text[start..end], seg.style.shape_style(), seg.face),
             )
         };
         let slice_whole = reshaped.is_none();
@@ -1297,6 +1499,7 @@ impl Typesetter {
         }
         GlyphRun {
             variant: shaped.variant,
+            face: seg.face,
             small_caps: seg.style.small_caps,
             size: seg.style.size,
             x,
@@ -1313,7 +1516,7 @@ impl Typesetter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::font::test_family;
+    use crate::font::{test_family, test_family_with_fallback};
     use proptest::prelude::*;
 
     fn typesetter(lang: &str) -> Typesetter {
@@ -1619,6 +1822,192 @@ mod tests {
                 .is_empty()
         );
         assert!(ts.typeset(&[], &options, Span::default()).lines.is_empty());
+    }
+
+    fn no_glyph_diagnostics(layout: &ParagraphLayout) -> Vec<&Diagnostic> {
+        layout
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("no glyph"))
+            .collect()
+    }
+
+    #[test]
+    fn bold_falls_back_to_regular_for_quotes_and_dashes() {
+        // EB Garamond 12 Bold has 128 glyphs: no curly quotes, no dashes.
+        let mut ts = typesetter("en");
+        let bold = RunStyle {
+            variant: FontVariant::Bold,
+            ..RunStyle::regular(Pt(11.5))
+        };
+        let runs = [TextRun {
+            text: "\u{201C}Bold\u{2014}quoted\u{201D}",
+            style: bold,
+        }];
+        let layout = ts.typeset(
+            &runs,
+            &ParagraphOptions::book(Pt(300.0), Pt(11.5)),
+            Span::default(),
+        );
+        assert!(layout.diagnostics.is_empty(), "{:?}", layout.diagnostics);
+        let family = test_family();
+        let regular = family.face(FontVariant::Regular);
+        let bold_face = family.face(FontVariant::Bold);
+        let runs = &layout.lines[0].runs;
+        let texts: Vec<(&str, usize)> = runs.iter().map(|r| (r.text.as_str(), r.face)).collect();
+        assert_eq!(
+            texts,
+            [
+                ("\u{201C}", 0),
+                ("Bold", 2),
+                ("\u{2014}", 0),
+                ("quoted", 2),
+                ("\u{201D}", 0)
+            ]
+        );
+        for run in runs {
+            // The style asked for stays bold; only the glyphs come from another face.
+            assert_eq!(run.variant, FontVariant::Bold);
+            let face = if run.face == 0 { regular } else { bold_face };
+            for (g, c) in run.glyphs.iter().zip(run.text.chars()) {
+                assert_eq!(Some(g.id), face.glyph_id(c), "{c:?}");
+            }
+        }
+        // The pieces touch: no word space where the text has none.
+        for pair in runs.windows(2) {
+            assert!((pair[0].x + pair[0].width - pair[1].x).0.abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn cjk_is_set_in_the_fallback_face() {
+        let mut ts = Typesetter::new(
+            test_family_with_fallback(),
+            "en",
+            HyphenationOptions::default(),
+        );
+        let options = ParagraphOptions::book(Pt(300.0), Pt(11.5));
+        let layout = ts.typeset(&regular("孫子兵法 and 計"), &options, Span::default());
+        assert!(layout.diagnostics.is_empty(), "{:?}", layout.diagnostics);
+        assert_eq!(layout.lines.len(), 1);
+        let runs = &layout.lines[0].runs;
+        let droid = ts.shaper().family().face_by_index(4).expect("fallback");
+        let mut cjk = 0;
+        for run in runs {
+            let is_cjk = run.text.chars().all(is_ideographic);
+            assert_eq!(run.face, if is_cjk { 4 } else { 0 }, "{run:?}");
+            assert_eq!(run.variant, FontVariant::Regular);
+            if is_cjk {
+                for (g, c) in run.glyphs.iter().zip(run.text.chars()) {
+                    cjk += 1;
+                    assert_eq!(Some(g.id), droid.glyph_id(c), "{c:?}");
+                    // Droid's ideographs are one em wide (256 units per em, Garamond has 1000).
+                    assert!((g.advance.0 - 11.5).abs() < 0.2, "{g:?}");
+                }
+            }
+        }
+        assert_eq!(cjk, 5);
+        let joined: String = runs.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(joined, "孫子兵法and計");
+        // The ideographs of one word touch (the line is not justified: it is the last).
+        let first_word: Vec<&GlyphRun> = runs.iter().filter(|r| r.source.end <= 12).collect();
+        for pair in first_word.windows(2) {
+            assert!((pair[0].x + pair[0].width - pair[1].x).0.abs() < 1e-9);
+        }
+        // Without the fallback face: one diagnostic a character.
+        let mut plain = typesetter("en");
+        let layout = plain.typeset(&regular("孫子兵法 and 計"), &options, Span::default());
+        assert_eq!(no_glyph_diagnostics(&layout).len(), 5);
+    }
+
+    const CJK_40: &str =
+        "武用兵不能必克與書所言遠甚吳起與武一體之人皆著書言兵世稱之曰孫吳然而起之言兵也輕";
+
+    #[test]
+    fn a_run_of_ideographs_breaks_between_characters() {
+        assert_eq!(CJK_40.chars().count(), 40);
+        for ragged_right in [false, true] {
+            let mut ts = Typesetter::new(
+                test_family_with_fallback(),
+                "en",
+                HyphenationOptions::default(),
+            );
+            let mut options = ParagraphOptions::book(Pt(100.0), Pt(11.5));
+            options.ragged_right = ragged_right;
+            let prepared = ts.prepare(&regular(CJK_40), &options, Span::default());
+            // A break of zero width between every two ideographs, no word space.
+            let glue = prepared
+                .items()
+                .iter()
+                .filter(|i| matches!(i, Item::Glue { width, fill: false, .. } if width.0 == 0.0))
+                .count();
+            assert_eq!(glue, 39);
+            let layout = ts.layout(&prepared, &options.breaking);
+            assert!(layout.diagnostics.is_empty(), "{:?}", layout.diagnostics);
+            assert!(layout.lines.len() >= 4, "{}", layout.lines.len());
+            let last = layout.lines.len() - 1;
+            for (i, line) in layout.lines.iter().enumerate() {
+                assert!(!line.overfull);
+                assert!(line.width.0 <= 100.0 + 1e-6, "{line:?}");
+                if i < last && !ragged_right {
+                    assert!((line.width.0 - 100.0).abs() < 0.01, "{line:?}");
+                }
+                assert!(line.runs.iter().all(|r| r.face == 4 && !r.added_hyphen));
+            }
+            let joined: String = layout
+                .lines
+                .iter()
+                .flat_map(|l| l.runs.iter().map(|r| r.text.as_str()))
+                .collect();
+            assert_eq!(joined, CJK_40);
+        }
+    }
+
+    #[test]
+    fn fallback_is_deterministic_and_cached_as_uncached() {
+        let texts = [
+            "The 性理彙要, ch. 17, contains \u{201C}戰必克.\u{201D} and 孫子兵法 and 計",
+            CJK_40,
+            "Caf\u{E9} na\u{EF}ve \u{201C}Bold\u{2014}quoted\u{201D} e\u{301}t\u{E9} 韓信 Han Hsin",
+        ];
+        let mut options = ParagraphOptions::book(Pt(100.0), Pt(11.5));
+        options.breaking.max_expansion = 0.02;
+        let new = || {
+            Typesetter::new(
+                test_family_with_fallback(),
+                "en-GB",
+                HyphenationOptions::default(),
+            )
+        };
+        let mut cached = new();
+        let mut plain = new();
+        plain.use_word_cache = false;
+        for text in texts {
+            for variant in [FontVariant::Regular, FontVariant::Bold, FontVariant::Italic] {
+                let runs = [TextRun {
+                    text,
+                    style: RunStyle {
+                        variant,
+                        ..RunStyle::regular(Pt(11.5))
+                    },
+                }];
+                let expected = plain.prepare(&runs, &options, Span::default());
+                let expected = plain.layout(&expected, &options.breaking);
+                assert!(
+                    no_glyph_diagnostics(&expected).is_empty(),
+                    "{text} {variant:?}: {:?}",
+                    expected.diagnostics
+                );
+                // Twice: filling the cache, then from it; and a fresh typesetter.
+                for _ in 0..2 {
+                    let got = cached.prepare(&runs, &options, Span::default());
+                    let again = plain.prepare(&runs, &options, Span::default());
+                    assert_eq!(got.items(), again.items(), "{text}");
+                    assert_eq!(cached.layout(&got, &options.breaking), expected);
+                }
+                assert_eq!(new().typeset(&runs, &options, Span::default()), expected);
+            }
+        }
     }
 
     proptest! {

@@ -5,6 +5,10 @@
 //! words has about 7,000 distinct ones, and each is shaped once per style. Results are in
 //! font units so one cache serves every size; multiply by [`FontFace::scale`] for points.
 //! The caches hash with `FxHasher` (rustc's): fast, and the same in every run.
+//!
+//! One shaping call uses one face. Text the style's face lacks characters for is split
+//! first ([`FontFamily::face_runs`]) and each run shaped with its face ([`Shaper::shape_in`]);
+//! [`ShapedText::face`] says which face the glyph ids belong to.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -135,8 +139,12 @@ pub struct ShapedGlyph {
 pub struct ShapedText {
     /// The text that was shaped.
     pub text: String,
-    /// The face variant actually used (after fallback).
+    /// The face variant of the style, after the family's fallback (see
+    /// [`FontFamily::resolve`]); the same for text set in a fallback face.
     pub variant: FontVariant,
+    /// The index of the face the glyphs belong to (see [`FontFamily::face_by_index`]):
+    /// the variant's face, or the regular or a fallback face for characters it lacks.
+    pub face: usize,
     /// The glyphs.
     pub glyphs: Vec<ShapedGlyph>,
     /// Sum of the advances, in font units.
@@ -189,12 +197,12 @@ impl ShapedText {
     }
 }
 
-/// Shaped texts of one style by their text.
+/// Shaped texts of one style and face by their text.
 type ShapedTexts = FxHashMap<Box<str>, Arc<ShapedText>>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct PlanKey {
-    variant: FontVariant,
+    face: usize,
     small_caps: bool,
     script: Option<harfrust::Script>,
 }
@@ -205,8 +213,8 @@ pub struct Shaper {
     features: ShapeFeatures,
     language: Option<harfrust::Language>,
     plans: FxHashMap<PlanKey, ShapePlan>,
-    /// One map per style (a book uses a handful), searched in order.
-    cache: Vec<(ShapeStyle, ShapedTexts)>,
+    /// One map per style and face index (a book uses a handful), searched in order.
+    cache: Vec<(ShapeStyle, usize, ShapedTexts)>,
     buffer: Option<Buffer>,
     shaped: usize,
     lookups: usize,
@@ -252,7 +260,7 @@ impl Shaper {
 
     /// Number of distinct (style, text) pairs shaped so far.
     pub fn cache_len(&self) -> usize {
-        self.cache.iter().map(|(_, words)| words.len()).sum()
+        self.cache.iter().map(|(_, _, words)| words.len()).sum()
     }
 
     /// How many calls to [`Shaper::shape`] were made and how many actually shaped.
@@ -260,22 +268,46 @@ impl Shaper {
         (self.lookups, self.shaped)
     }
 
-    /// Shapes `text` in `style`, or returns the earlier result for the same pair.
+    /// Shapes `text` in `style` with the style's face alone (no per-character fallback:
+    /// see [`FontFamily::face_runs`] and [`Shaper::shape_in`]), or returns the earlier
+    /// result for the same pair.
     pub fn shape(&mut self, text: &str, style: ShapeStyle) -> Arc<ShapedText> {
+        let face = self.family.face_index(style.variant);
+        self.shape_in(text, style, face)
+    }
+
+    /// Shapes `text` in `style` with the face of index `face` (see
+    /// [`FontFamily::face_by_index`]; an index the family does not have means the style's
+    /// face), or returns the earlier result for the same text, style and face.
+    pub fn shape_in(&mut self, text: &str, style: ShapeStyle, face: usize) -> Arc<ShapedText> {
         self.lookups += 1;
-        let index = match self.cache.iter().position(|(s, _)| *s == style) {
+        let face = self.checked_face(style, face);
+        let index = match self
+            .cache
+            .iter()
+            .position(|(s, f, _)| *s == style && *f == face)
+        {
             Some(index) => index,
             None => {
-                self.cache.push((style, FxHashMap::default()));
+                self.cache.push((style, face, FxHashMap::default()));
                 self.cache.len() - 1
             }
         };
-        if let Some(hit) = self.cache[index].1.get(text) {
+        if let Some(hit) = self.cache[index].2.get(text) {
             return hit.clone();
         }
-        let shaped = Arc::new(self.shape_uncached(text, style));
-        self.cache[index].1.insert(Box::from(text), shaped.clone());
+        let shaped = Arc::new(self.shape_uncached_in(text, style, face));
+        self.cache[index].2.insert(Box::from(text), shaped.clone());
         shaped
+    }
+
+    /// `face` if the family has it, else the style's face.
+    fn checked_face(&self, style: ShapeStyle, face: usize) -> usize {
+        if face < self.family.face_count() {
+            face
+        } else {
+            self.family.face_index(style.variant)
+        }
     }
 
     fn user_features(wanted: &ShapeFeatures, face: &FontFace, style: ShapeStyle) -> Vec<Feature> {
@@ -296,12 +328,23 @@ impl Shaper {
         features
     }
 
-    /// Shapes without looking in or filling the cache.
+    /// Shapes with the style's face without looking in or filling the cache.
     pub fn shape_uncached(&mut self, text: &str, style: ShapeStyle) -> ShapedText {
+        let face = self.family.face_index(style.variant);
+        self.shape_uncached_in(text, style, face)
+    }
+
+    /// Shapes with the face of index `face` (as [`Shaper::shape_in`]) without looking in or
+    /// filling the cache.
+    pub fn shape_uncached_in(&mut self, text: &str, style: ShapeStyle, face: usize) -> ShapedText {
         self.shaped += 1;
         let variant = self.family.resolve(style.variant);
+        let face_index = self.checked_face(style, face);
         // Fields apart, so that the face is borrowed while the plans are filled.
-        let face = self.family.face(variant);
+        let face = self
+            .family
+            .face_by_index(face_index)
+            .unwrap_or_else(|| self.family.face(variant));
         let mut buffer = self.buffer.take().unwrap_or_default();
         buffer.clear();
         buffer.push_str(text);
@@ -310,7 +353,7 @@ impl Shaper {
         buffer.set_direction(Direction::LeftToRight);
         buffer.set_language(self.language.clone());
         let key = PlanKey {
-            variant,
+            face: face_index,
             small_caps: style.small_caps,
             script: buffer.script(),
         };
@@ -329,6 +372,7 @@ impl Shaper {
         let mut out = ShapedText {
             text: text.to_owned(),
             variant,
+            face: face_index,
             ..ShapedText::default()
         };
         if harfrust::shape(&shaper_font, &mut buffer, options).is_ok() {
@@ -481,6 +525,23 @@ mod tests {
         let again = shaper().shape_uncached("a\u{E000}b\u{E000}", ShapeStyle::default());
         assert_eq!(*t, again);
         assert!(s.shape("", ShapeStyle::default()).glyphs.is_empty());
+    }
+
+    #[test]
+    fn shapes_in_a_fallback_face() {
+        let family = crate::font::test_family_with_fallback();
+        let droid_glyph = family.face_by_index(4).and_then(|f| f.glyph_id('孫'));
+        let mut s = Shaper::new(family, ShapeFeatures::default());
+        let style = ShapeStyle::default();
+        let t = s.shape_in("孫子", style, 4);
+        assert_eq!((t.face, t.variant), (4, FontVariant::Regular));
+        assert!(t.missing.is_empty());
+        assert_eq!(Some(t.glyphs[0].id), droid_glyph);
+        // The plain call keeps to the style's face; an unknown index means that face too.
+        let plain = s.shape("孫子", style);
+        assert_eq!((plain.face, plain.missing.len()), (0, 2));
+        assert_eq!(s.shape_in("孫子", style, 9), plain);
+        assert_eq!(s.stats(), (3, 2));
     }
 
     #[test]

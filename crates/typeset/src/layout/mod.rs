@@ -242,43 +242,34 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The font id of a face variant (after fallback): regular 0, italic 1, bold 2, bold
-    /// italic 3.
-    pub(crate) fn font_id(&self, variant: FontVariant) -> FontId {
-        FontId(match self.family.resolve(variant) {
-            FontVariant::Regular => 0,
-            FontVariant::Italic => 1,
-            FontVariant::Bold => 2,
-            FontVariant::BoldItalic => 3,
-        })
-    }
-
+    /// The document fonts: one per face of the family, in the family's face numbering
+    /// (regular, italic, bold, bold italic, then fallback faces), so a glyph run's `face` is
+    /// its font id.
     fn document_fonts(&self) -> Vec<DocumentFont> {
-        [
-            FontVariant::Regular,
-            FontVariant::Italic,
-            FontVariant::Bold,
-            FontVariant::BoldItalic,
-        ]
-        .iter()
-        .map(|v| {
-            let face = self.family.face(*v);
-            let m = face.metrics();
-            DocumentFont {
-                data: face.bytes().to_vec(),
-                index: 0,
-                postscript_name: face.postscript_name().to_string(),
-                units_per_em: m.units_per_em,
-                ascender: m.ascender as i16,
-                descender: m.descender as i16,
-                cap_height: m.cap_height as i16,
-                italic: matches!(
-                    self.family.resolve(*v),
-                    FontVariant::Italic | FontVariant::BoldItalic
-                ),
-            }
-        })
-        .collect()
+        (0..self.family.face_count())
+            .filter_map(|index| {
+                let face = self.family.face_by_index(index)?;
+                let m = face.metrics();
+                let italic = match index {
+                    1 => self.family.resolve(FontVariant::Italic) == FontVariant::Italic,
+                    3 => matches!(
+                        self.family.resolve(FontVariant::BoldItalic),
+                        FontVariant::Italic | FontVariant::BoldItalic
+                    ),
+                    _ => false,
+                };
+                Some(DocumentFont {
+                    data: face.bytes().to_vec(),
+                    index: 0,
+                    postscript_name: face.postscript_name().to_string(),
+                    units_per_em: m.units_per_em,
+                    ascender: m.ascender as i16,
+                    descender: m.descender as i16,
+                    cap_height: m.cap_height as i16,
+                    italic,
+                })
+            })
+            .collect()
     }
 
     /// The document image for a book image (added on first use).
@@ -355,8 +346,10 @@ impl<'a> Ctx<'a> {
     }
 
     /// Appends the face's space glyph at the end of a run (where a word gap starts).
-    fn push_space(&self, frame: &mut FrameRun, variant: FontVariant, scale: f64) {
-        let face = self.family.face(variant);
+    fn push_space(&self, frame: &mut FrameRun, face: usize, scale: f64) {
+        let Some(face) = self.family.face_by_index(face) else {
+            return;
+        };
         if let Some(space) = face.glyph_id(' ') {
             let start = u32::try_from(frame.text.len()).unwrap_or(u32::MAX);
             frame.text.push(' ');
@@ -386,7 +379,7 @@ impl<'a> Ctx<'a> {
         let mut items: Vec<Item> = Vec::with_capacity(line.runs.len().min(8));
         let mut notes = Vec::new();
         // The run being built, with the source end and rise of its last word.
-        let mut current: Option<(FrameRun, usize, Pt, FontVariant)> = None;
+        let mut current: Option<(FrameRun, usize, Pt, usize)> = None;
         for run in &line.runs {
             let is_marker = markers.iter().any(|(r, _)| {
                 r.start <= run.source.start
@@ -402,7 +395,7 @@ impl<'a> Ctx<'a> {
                 }
             }
             let rise = if is_marker { run.size * 0.55 } else { Pt::ZERO };
-            let font = self.font_id(run.variant);
+            let font = FontId(run.face);
             let scale = run.horizontal_scale * 100.0;
             let joinable = current.as_ref().is_some_and(|(c, _, c_rise, _)| {
                 c.font == font
@@ -434,17 +427,17 @@ impl<'a> Ctx<'a> {
                     glyphs: Vec::with_capacity(64),
                 };
                 if space_at.is_some() {
-                    self.push_space(&mut frame, run.variant, run.horizontal_scale);
+                    self.push_space(&mut frame, run.face, run.horizontal_scale);
                 }
-                current = Some((frame, run.source.start, rise, run.variant));
+                current = Some((frame, run.source.start, rise, run.face));
             }
-            let Some((frame, last_end, _, variant)) = current.as_mut() else {
+            let Some((frame, last_end, _, face)) = current.as_mut() else {
                 continue;
             };
             let base_x = x + run.x - frame.origin.x;
             if !frame.glyphs.is_empty() && run.source.start > *last_end {
                 // A word space: a real space glyph where the gap starts.
-                self.push_space(frame, *variant, run.horizontal_scale);
+                self.push_space(frame, *face, run.horizontal_scale);
             }
             let offset = frame.text.len() as u32;
             frame.text.push_str(&run.text);
