@@ -60,13 +60,23 @@ fn build_pdf_report(book: &Path, out: &Path) -> (PathBuf, Vec<char>) {
     (pdf, missing)
 }
 
+fn is_ideograph(c: char) -> bool {
+    matches!(u32::from(c), 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
+}
+
 /// Lowercase words; hyphens and apostrophes join (so "gentleman-like" is one word however a
 /// line broke it), every other non-letter separates.
 fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut word = String::new();
     for c in text.chars() {
-        if c.is_alphabetic() {
+        if is_ideograph(c) {
+            // Chinese has no spaces between words: compare it character by character.
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            out.push(c.to_string());
+        } else if c.is_alphabetic() {
             word.extend(c.to_lowercase());
         } else if matches!(c, '-' | '\u{2010}' | '\u{2011}' | '\'' | '’' | '\u{ad}') {
             continue;
@@ -121,31 +131,88 @@ fn manuscript_words(book: &Path) -> Vec<String> {
     words(&text)
 }
 
-/// The PDF's text below the running heads, with hyphens at line ends rejoined.
+/// The running text of the PDF: words from `pdftotext -bbox-layout` in reading order,
+/// without running heads and folios (above the text block) and without smaller type
+/// (footnotes, their markers, captions, tables), with words hyphenated at a line end (or a
+/// page end) rejoined.
 fn pdf_words(pdf: &Path) -> Vec<String> {
     let out = Command::new("pdftotext")
-        .args([
-            "-enc", "UTF-8", "-y", "50", "-H", "2000", "-x", "0", "-W", "2000",
-        ])
+        .args(["-enc", "UTF-8", "-bbox-layout"])
         .arg(pdf)
         .arg("-")
         .output()
         .expect("pdftotext runs");
     assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    // Rejoin a word hyphenated at a line end, across a page end too (blank lines, form feed).
-    let mut joined = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '-' && chars.peek() == Some(&'\n') {
-            while chars.peek().is_some_and(|n| n.is_whitespace()) {
-                chars.next();
+    let xml = String::from_utf8_lossy(&out.stdout).into_owned();
+    let attr = |tag: &str, name: &str| -> f64 {
+        tag.split(&format!("{name}=\"")[..])
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    // Lines of (word, height).
+    let mut lines: Vec<Vec<(String, f64)>> = Vec::new();
+    for line in xml.split("<line").skip(1) {
+        let mut words = Vec::new();
+        for word in line.split("<word").skip(1) {
+            let Some((tag, rest)) = word.split_once('>') else {
+                continue;
+            };
+            let text = rest.split("</word>").next().unwrap_or("");
+            let text = text
+                .replace("&amp;", "&")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'");
+            if attr(tag, "yMin") < 50.0 {
+                continue; // running head and folio
             }
+            words.push((text, attr(tag, "yMax") - attr(tag, "yMin")));
+        }
+        if !words.is_empty() {
+            lines.push(words);
+        }
+    }
+    let mut heights: Vec<f64> = lines.iter().flatten().map(|(_, h)| *h).collect();
+    heights.sort_by(f64::total_cmp);
+    // Body type is the bulk of the words, though footnotes may outnumber it (The Art of
+    // War): the 80th percentile of word heights is body type in every book here.
+    let body = heights.get(heights.len() * 4 / 5).copied().unwrap_or(0.0);
+    let mut text = String::new();
+    for line in &lines {
+        // A line in smaller type (a footnote, a caption, a table) is left out whole; its
+        // size is judged on its Latin words, since fallback glyphs (CJK) have other boxes.
+        let mut latin: Vec<f64> = line
+            .iter()
+            .filter(|(w, _)| w.chars().any(|c| c.is_ascii_alphabetic()))
+            .map(|(_, h)| *h)
+            .collect();
+        if latin.is_empty() {
+            latin = line.iter().map(|(_, h)| *h).collect();
+        }
+        latin.sort_by(f64::total_cmp);
+        if latin.get(latin.len() / 2).is_none_or(|h| *h < body * 0.92) {
             continue;
         }
-        joined.push(c);
+        // Footnote markers inside a body line are smaller too.
+        let kept: Vec<&str> = line
+            .iter()
+            .filter(|(_, h)| *h >= body * 0.8)
+            .map(|(w, _)| w.as_str())
+            .collect();
+        let joined = kept.join(" ");
+        match joined.strip_suffix('-') {
+            // A hyphen at the end of a line: the word goes on at the next line.
+            Some(stem) if stem.ends_with(char::is_alphabetic) => text.push_str(stem),
+            _ => {
+                text.push_str(&joined);
+                text.push('\n');
+            }
+        }
     }
-    words(&joined)
+    words(&text)
 }
 
 fn check_pdf(book: &Path) {
@@ -237,17 +304,40 @@ fn check_pdf(book: &Path) {
     let got = pdf_words(&pdf);
     let mut at = 0;
     let mut missing = Vec::new();
-    for word in &want {
-        // Page furniture, titles and notes come between the words: look a little ahead.
-        let window = &got[at..got.len().min(at + 400)];
-        match window.iter().position(|g| g == word) {
+    let mut first_miss = String::new();
+    for (k, word) in want.iter().enumerate() {
+        // Titles, page furniture and footnotes (some run over pages, and word by word in
+        // Chinese) come between the words: look a little ahead for the word, then further
+        // for the word and the next one together (so a common word cannot jump ahead).
+        let near = &got[at..got.len().min(at + 60)];
+        let far = &got[at..got.len().min(at + 8000)];
+        let next = want.get(k + 1);
+        let found = near.iter().position(|g| g == word).or_else(|| {
+            far.windows(2)
+                .position(|pair| &pair[0] == word && next.is_none_or(|n| &pair[1] == n))
+        });
+        match found {
             Some(offset) => at += offset + 1,
-            None => missing.push(word.clone()),
+            None => {
+                if missing.is_empty() {
+                    first_miss = format!(
+                        "manuscript: {:?}\npdf: {:?}",
+                        &want[k.saturating_sub(8)..(k + 8).min(want.len())],
+                        &got[at.saturating_sub(8)..(at + 8).min(got.len())]
+                    );
+                }
+                missing.push(word.clone());
+            }
         }
     }
+    eprintln!(
+        "{name}: {pages} pages; {} of {} manuscript words found in order in the PDF text; missing: {missing:?}",
+        want.len() - missing.len(),
+        want.len()
+    );
     assert!(
         missing.len() <= 3,
-        "{name}: {} of {} manuscript words not found in order in the PDF text, e.g. {:?}",
+        "{name}: {} of {} manuscript words not found in order in the PDF text, e.g. {:?}\nfirst: {first_miss}",
         missing.len(),
         want.len(),
         &missing[..missing.len().min(10)]
