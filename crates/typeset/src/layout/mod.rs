@@ -51,6 +51,33 @@ pub struct LayoutReport {
     pub geometry: Option<Geometry>,
 }
 
+/// Same text block (measure, depth, lines, type), wherever it sits across the page.
+fn same_block(a: &Option<Geometry>, b: &Geometry) -> bool {
+    a.as_ref().is_some_and(|a| {
+        Geometry {
+            gutter_in: b.gutter_in,
+            inner: b.inner,
+            outer: b.outer,
+            ..a.clone()
+        } == *b
+    })
+}
+
+/// Moves every page's content from the old block position to the new one.
+fn shift_pages(document: &mut Document, old: &Geometry, new: &Geometry) {
+    for page in &mut document.pages {
+        let dx = new.block_left(page.recto) - old.block_left(page.recto);
+        for item in &mut page.items {
+            match item {
+                Item::Text(run) => run.origin.x += dx,
+                Item::Rule(rule) => rule.rect.origin.x += dx,
+                Item::Image(image) => image.rect.origin.x += dx,
+                Item::Link(link) => link.rect.origin.x += dx,
+            }
+        }
+    }
+}
+
 fn same_page(a: &Option<Geometry>, b: &Geometry) -> bool {
     a.as_ref().is_some_and(|a| {
         Geometry {
@@ -93,6 +120,19 @@ pub fn typeset_book(book: &Book, family: &FontFamily) -> TypesetBook {
             .filter(|r: &&mut TypesetBook| same_page(&r.report.geometry, &geometry))
         {
             previous.report.gutter_in = gutter;
+            break;
+        }
+        // A gutter that only moves the text block sideways (same measure and depth) needs no
+        // new layout either: the pages are shifted.
+        if let Some(previous) = result
+            .as_mut()
+            .filter(|r: &&mut TypesetBook| same_block(&r.report.geometry, &geometry))
+        {
+            if let Some(old) = previous.report.geometry.clone() {
+                shift_pages(&mut previous.document, &old, &geometry);
+            }
+            previous.report.gutter_in = gutter;
+            previous.report.geometry = Some(geometry);
             break;
         }
         let mut laid = typeset_once(book, family, geometry);
