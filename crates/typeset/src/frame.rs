@@ -219,6 +219,27 @@ pub fn roman(mut n: u32) -> String {
     out
 }
 
+impl Item {
+    /// Moves the item by `dx` right and `dy` down.
+    pub fn translate(&mut self, dx: Pt, dy: Pt) {
+        let origin = match self {
+            Item::Text(run) => &mut run.origin,
+            Item::Rule(rule) => &mut rule.rect.origin,
+            Item::Image(image) => &mut image.rect.origin,
+            Item::Link(link) => &mut link.rect.origin,
+        };
+        origin.x += dx;
+        origin.y += dy;
+    }
+
+    /// A copy moved by `dx` right and `dy` down.
+    pub fn translated(&self, dx: Pt, dy: Pt) -> Item {
+        let mut item = self.clone();
+        item.translate(dx, dy);
+        item
+    }
+}
+
 /// One page.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Page {

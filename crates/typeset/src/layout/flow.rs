@@ -681,12 +681,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
 pub(crate) fn shift(mut lines: Vec<LineBox>, dx: Pt) -> Vec<LineBox> {
     for line in &mut lines {
         for item in &mut line.items {
-            match item {
-                Item::Text(run) => run.origin.x += dx,
-                Item::Rule(rule) => rule.rect.origin.x += dx,
-                Item::Image(image) => image.rect.origin.x += dx,
-                Item::Link(link) => link.rect.origin.x += dx,
-            }
+            item.translate(dx, Pt::ZERO);
         }
     }
     lines

@@ -68,12 +68,7 @@ fn shift_pages(document: &mut Document, old: &Geometry, new: &Geometry) {
     for page in &mut document.pages {
         let dx = new.block_left(page.recto) - old.block_left(page.recto);
         for item in &mut page.items {
-            match item {
-                Item::Text(run) => run.origin.x += dx,
-                Item::Rule(rule) => rule.rect.origin.x += dx,
-                Item::Image(image) => image.rect.origin.x += dx,
-                Item::Link(link) => link.rect.origin.x += dx,
-            }
+            item.translate(dx, Pt::ZERO);
         }
     }
 }

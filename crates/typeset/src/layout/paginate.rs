@@ -538,7 +538,7 @@ pub(crate) fn paginate(
             };
             if let Some(line) = line {
                 for item in &line.items {
-                    body.items.push(offset(item, top));
+                    body.items.push(item.translated(Pt::ZERO, top));
                 }
                 top += line.height;
             }
@@ -564,7 +564,7 @@ pub(crate) fn paginate(
             }));
             for line in &fill.note_lines {
                 for item in &line.items {
-                    body.items.push(offset(item, y));
+                    body.items.push(item.translated(Pt::ZERO, y));
                 }
                 y += line.height;
             }
@@ -572,15 +572,4 @@ pub(crate) fn paginate(
         out.push((body, fill.note_lines));
     }
     out
-}
-
-fn offset(item: &Item, dy: Pt) -> Item {
-    let mut item = item.clone();
-    match &mut item {
-        Item::Text(run) => run.origin.y += dy,
-        Item::Rule(rule) => rule.rect.origin.y += dy,
-        Item::Image(image) => image.rect.origin.y += dy,
-        Item::Link(link) => link.rect.origin.y += dy,
-    }
-    item
 }

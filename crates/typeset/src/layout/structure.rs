@@ -121,7 +121,7 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
             );
             for line in ctx.set_ragged(&t, g.text_width, Align::Center, leading, false) {
                 for item in &line.items {
-                    title_items.push(shift_y(item, y));
+                    title_items.push(item.translated(Pt::ZERO, y));
                 }
                 y += leading;
             }
@@ -149,7 +149,7 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
         let title_leading = big * 1.25;
         for line in ctx.set_ragged(&text, g.text_width, Align::Center, title_leading, false) {
             for item in &line.items {
-                title_items.push(shift_y(item, y + title_leading - leading));
+                title_items.push(item.translated(Pt::ZERO, y + title_leading - leading));
             }
             title_notes.extend(line.notes.iter().copied());
             y += title_leading;
@@ -267,17 +267,6 @@ fn dedication_flow(ctx: &mut Ctx<'_>, index: usize) -> ChapterFlow {
     }
 }
 
-fn shift_y(item: &Item, dy: Pt) -> Item {
-    let mut item = item.clone();
-    match &mut item {
-        Item::Text(run) => run.origin.y += dy,
-        Item::Rule(rule) => rule.rect.origin.y += dy,
-        Item::Image(image) => image.rect.origin.y += dy,
-        Item::Link(link) => link.rect.origin.y += dy,
-    }
-    item
-}
-
 /// Centred lines of text at a baseline `y` (page coordinates, block-relative x).
 fn centered(
     ctx: &mut Ctx<'_>,
@@ -294,7 +283,7 @@ fn centered(
     let mut y = y;
     for line in ctx.set_ragged(&t, ctx.geometry.text_width, Align::Center, leading, false) {
         for item in &line.items {
-            items.push(shift_y(item, y - leading));
+            items.push(item.translated(Pt::ZERO, y - leading));
         }
         y += leading;
     }
@@ -445,7 +434,7 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
     let mut items = Vec::new();
     for line in &lines {
         for item in &line.items {
-            items.push(shift_y(item, y));
+            items.push(item.translated(Pt::ZERO, y));
         }
         y += line.height;
     }
@@ -562,7 +551,7 @@ fn toc_pages(
                 current
                     .body
                     .items
-                    .push(shift_y(item, top + leading * k as f64));
+                    .push(item.translated(Pt::ZERO, top + leading * k as f64));
             }
         }
         line_no += lines.len();
@@ -594,7 +583,7 @@ fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<
             .into_iter()
             .flat_map(|l| l.items)
         {
-            items.push(shift_y(&item, y - g.leading));
+            items.push(item.translated(Pt::ZERO, y - g.leading));
         }
     }
     let mut f = StyledText::default();
@@ -606,7 +595,7 @@ fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<
         .next()
     {
         for item in &line.items {
-            items.push(shift_y(item, y - g.leading));
+            items.push(item.translated(Pt::ZERO, y - g.leading));
         }
     }
     items
@@ -731,7 +720,7 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
         items.extend(draft.body.items);
         if draft.block_relative {
             for item in &mut items {
-                shift_x(item, left);
+                item.translate(left, Pt::ZERO);
             }
         }
         pages.push(Page {
@@ -769,13 +758,4 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
     }
     let _ = Rect::default();
     Built { pages, outline }
-}
-
-fn shift_x(item: &mut Item, dx: Pt) {
-    match item {
-        Item::Text(run) => run.origin.x += dx,
-        Item::Rule(rule) => rule.rect.origin.x += dx,
-        Item::Image(image) => image.rect.origin.x += dx,
-        Item::Link(link) => link.rect.origin.x += dx,
-    }
 }
