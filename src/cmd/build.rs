@@ -1,10 +1,22 @@
-//! `quire build`: read the book, then write each requested output atomically.
+//! `quire build`: read the book, typeset it once when an output needs pages, then write each
+//! requested output atomically.
 
 use std::path::Path;
 use std::process::ExitCode;
 
+use quire_model::{Book, Sources};
+use quire_typeset::TypesetBook;
+
 use crate::cli::Format;
 use crate::report;
+
+/// What every output of one build shares.
+struct Build<'a> {
+    book: &'a Book,
+    dir: &'a Path,
+    sources: &'a Sources,
+    report: bool,
+}
 
 /// Builds the requested formats of the book in `book_dir` into `out_dir`.
 pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], report: bool) -> ExitCode {
@@ -21,33 +33,44 @@ pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], report: b
         );
         return ExitCode::from(super::EXIT_IO);
     }
+    let build = Build {
+        book,
+        dir: book_dir,
+        sources: &loaded.sources,
+        report,
+    };
+    let formats = dedup(formats);
+    // Pages are needed by the PDF, by the cover (its spine) and by the EPUB of a book with a
+    // print edition (its page-break markers); they are typeset once.
+    let needs_pages = formats.contains(&Format::Pdf)
+        || formats.contains(&Format::Cover)
+        || (formats.contains(&Format::Epub) && book.metadata.isbn.print.is_some());
+    let typeset = if needs_pages {
+        match build.typeset() {
+            Ok(t) => Some(t),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(super::EXIT_BOOK_ERRORS);
+            }
+        }
+    } else {
+        None
+    };
     let slug = book.slug();
     let mut failed = false;
-    // The cover's spine needs the interior's page count: the cover comes last.
-    let mut interior_pages: Option<usize> = None;
-    let formats = dedup(formats);
-    let mut ordered: Vec<Format> = formats
-        .iter()
-        .copied()
-        .filter(|f| *f != Format::Cover)
-        .collect();
-    if formats.contains(&Format::Cover) {
-        ordered.push(Format::Cover);
-    }
-    for format in ordered {
-        let produced: Result<Option<(String, Vec<u8>)>, String> = match format {
-            Format::Pdf => pdf(book, book_dir, &loaded.sources, report).map(|(bytes, pages)| {
-                interior_pages = Some(pages);
-                Some(("pdf".to_string(), bytes))
-            }),
-            Format::Epub => {
-                epub(book, book_dir, &loaded.sources).map(|bytes| Some(("epub".to_string(), bytes)))
-            }
-            Format::Cover => cover(book, book_dir, &loaded.sources, interior_pages, report)
-                .map(|bytes| Some(("cover.pdf".to_string(), bytes))),
+    for format in formats {
+        let produced: Result<(String, Vec<u8>), String> = match (format, &typeset) {
+            (Format::Epub, _) => build
+                .epub(typeset.as_ref())
+                .map(|bytes| ("epub".to_string(), bytes)),
+            (Format::Pdf, Some(pages)) => build.pdf(pages).map(|bytes| ("pdf".to_string(), bytes)),
+            (Format::Cover, Some(pages)) => build
+                .cover(pages.document.pages.len())
+                .map(|bytes| ("cover.pdf".to_string(), bytes)),
+            (Format::Pdf | Format::Cover, None) => Err("the book was not typeset".to_string()),
         };
         match produced {
-            Ok(Some((extension, bytes))) => {
+            Ok((extension, bytes)) => {
                 let path = out_dir.join(format!("{slug}.{extension}"));
                 match crate::output::write_atomically(&path, &bytes) {
                     Ok(()) => eprintln!("build: wrote {} ({} bytes)", path.display(), bytes.len()),
@@ -57,7 +80,6 @@ pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], report: b
                     }
                 }
             }
-            Ok(None) => eprintln!("build: {format:?} output is not implemented yet: skipped"),
             Err(message) => {
                 eprintln!("error: {message}");
                 failed = true;
@@ -75,92 +97,111 @@ pub(crate) fn source_date_epoch() -> Option<i64> {
     std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()
 }
 
-/// Writes the EPUB; its warnings (no cover ...) are printed.
-fn epub(
-    book: &quire_model::Book,
-    book_dir: &Path,
-    sources: &quire_model::Sources,
-) -> Result<Vec<u8>, String> {
-    let fonts = if book.settings.epub.embed_fonts {
-        crate::fonts::epub_fonts(book_dir, &book.settings.print.font)?
-    } else {
-        Vec::new()
-    };
-    let options = quire_epub::EpubOptions {
-        modified: quire_epub::modified_timestamp(
-            source_date_epoch(),
-            book.metadata.date.as_deref(),
-        ),
-        fonts,
-    };
-    let output = quire_epub::write_epub(book, &options).map_err(|e| e.to_string())?;
-    crate::report::print_all(&output.diagnostics, sources);
-    Ok(output.bytes)
-}
-
-/// Typesets the cover wrap; the spine follows the interior's page count (typeset now when
-/// the interior was not built in this run).
-fn cover(
-    book: &quire_model::Book,
-    book_dir: &Path,
-    sources: &quire_model::Sources,
-    pages: Option<usize>,
-    report: bool,
-) -> Result<Vec<u8>, String> {
-    let family = crate::fonts::family(book_dir, &book.settings.print.font)?;
-    let pages = match pages {
-        Some(p) => p,
-        None => pdf(book, book_dir, sources, report)?.1,
-    };
-    let size = quire_typeset::cover_size(book, pages);
-    eprintln!(
-        "build: cover wrap {:.3} x {:.3} in with a {:.3} in spine for {pages} pages ({} paper), plus 0.125 in bleed",
-        size.width.0 / 72.0,
-        size.height.0 / 72.0,
-        size.spine.0 / 72.0,
-        book.settings.print.paper
-    );
-    let document = quire_typeset::typeset_cover(book, &family, pages);
-    let options = quire_pdf::PdfOptions {
+fn pdf_options() -> quire_pdf::PdfOptions {
+    quire_pdf::PdfOptions {
         timestamp: source_date_epoch().map(quire_pdf::Timestamp::from_unix),
-    };
-    quire_pdf::write_pdf(&document, &options).map_err(|e| e.to_string())
-}
-
-/// Typesets the print interior and writes it as PDF bytes; also returns the page count.
-fn pdf(
-    book: &quire_model::Book,
-    book_dir: &Path,
-    sources: &quire_model::Sources,
-    report: bool,
-) -> Result<(Vec<u8>, usize), String> {
-    let started = std::time::Instant::now();
-    let family = crate::fonts::family(book_dir, &book.settings.print.font)?;
-    let typeset = quire_typeset::typeset_book(book, &family);
-    let typeset_time = started.elapsed();
-    let r = &typeset.report;
-    eprintln!(
-        "build: typeset {} pages ({} paragraphs; {} needed hyphenation, {} emergency stretch; {} widows/orphans mended, {} pages left short; gutter {} in)",
-        r.pages, r.paragraphs, r.second_pass, r.emergency, r.mended, r.short_pages, r.gutter_in
-    );
-    if report && !typeset.diagnostics.is_empty() {
-        crate::report::print_all(&typeset.diagnostics, sources);
     }
-    let options = quire_pdf::PdfOptions {
-        timestamp: source_date_epoch().map(quire_pdf::Timestamp::from_unix),
-    };
-    let pages = typeset.document.pages.len();
-    let bytes = quire_pdf::write_pdf(&typeset.document, &options)
-        .map(|b| (b, pages))
-        .map_err(|e| e.to_string());
-    if std::env::var_os("QUIRE_TIMING").is_some() {
+}
+
+impl Build<'_> {
+    fn family(&self) -> Result<quire_typeset::FontFamily, String> {
+        crate::fonts::family(self.dir, &self.book.settings.print.font)
+    }
+
+    /// Typesets the print interior and reports how it went (with `--report`, every
+    /// paragraph that needed emergency stretch, every forced break and missing glyph).
+    fn typeset(&self) -> Result<TypesetBook, String> {
+        let started = std::time::Instant::now();
+        let typeset = quire_typeset::typeset_book(self.book, &self.family()?);
+        let r = &typeset.report;
         eprintln!(
-            "timing: typeset {:?}, pdf {:?}",
-            typeset_time,
-            started.elapsed() - typeset_time
+            "build: typeset {} pages ({} paragraphs; {} needed hyphenation, {} emergency stretch; {} widows/orphans mended, {} pages left short; gutter {} in)",
+            r.pages, r.paragraphs, r.second_pass, r.emergency, r.mended, r.short_pages, r.gutter_in
         );
+        if self.report && !typeset.diagnostics.is_empty() {
+            crate::report::print_all(&typeset.diagnostics, self.sources);
+        }
+        if std::env::var_os("QUIRE_TIMING").is_some() {
+            eprintln!("timing: typeset {:?}", started.elapsed());
+        }
+        Ok(typeset)
     }
-    bytes
+
+    /// The EPUB; with pages of a print edition (a print ISBN), page-break markers and a page
+    /// list. Its warnings (no cover ...) are printed.
+    fn epub(&self, typeset: Option<&TypesetBook>) -> Result<Vec<u8>, String> {
+        let book = self.book;
+        let fonts = if book.settings.epub.embed_fonts {
+            crate::fonts::epub_fonts(self.dir, &book.settings.print.font)?
+        } else {
+            Vec::new()
+        };
+        let page_list = match (&book.metadata.isbn.print, typeset) {
+            (Some(isbn), Some(typeset)) => Some(page_list(isbn, typeset)),
+            _ => None,
+        };
+        let options = quire_epub::EpubOptions {
+            modified: quire_epub::modified_timestamp(
+                source_date_epoch(),
+                book.metadata.date.as_deref(),
+            ),
+            fonts,
+            page_list,
+        };
+        let output = quire_epub::write_epub(book, &options).map_err(|e| e.to_string())?;
+        crate::report::print_all(&output.diagnostics, self.sources);
+        Ok(output.bytes)
+    }
+
+    /// The interior as PDF bytes.
+    fn pdf(&self, typeset: &TypesetBook) -> Result<Vec<u8>, String> {
+        let started = std::time::Instant::now();
+        let bytes =
+            quire_pdf::write_pdf(&typeset.document, &pdf_options()).map_err(|e| e.to_string());
+        if std::env::var_os("QUIRE_TIMING").is_some() {
+            eprintln!("timing: pdf {:?}", started.elapsed());
+        }
+        bytes
+    }
+
+    /// The cover wrap; the spine follows the interior's page count.
+    fn cover(&self, pages: usize) -> Result<Vec<u8>, String> {
+        let book = self.book;
+        let size = quire_typeset::cover_size(book, pages);
+        eprintln!(
+            "build: cover wrap {:.3} x {:.3} in with a {:.3} in spine for {pages} pages ({} paper), plus 0.125 in bleed",
+            size.width.0 / 72.0,
+            size.height.0 / 72.0,
+            size.spine.0 / 72.0,
+            book.settings.print.paper
+        );
+        let document = quire_typeset::typeset_cover(book, &self.family()?, pages);
+        quire_pdf::write_pdf(&document, &pdf_options()).map_err(|e| e.to_string())
+    }
+}
+
+/// The print edition's page starts, for the EPUB.
+fn page_list(isbn: &str, typeset: &TypesetBook) -> quire_epub::PageList {
+    let digits: String = isbn.chars().filter(char::is_ascii_alphanumeric).collect();
+    let pages = typeset
+        .document
+        .pages
+        .iter()
+        .zip(&typeset.page_anchors)
+        .filter_map(|(page, anchor)| {
+            let anchor = anchor.as_ref()?;
+            Some(quire_epub::PageMark {
+                label: page.number.text(),
+                chapter: anchor.chapter,
+                block_start: anchor.block_start,
+                char_offset: anchor.char_offset,
+            })
+        })
+        .collect();
+    quire_epub::PageList {
+        source: format!("urn:isbn:{digits}"),
+        pages,
+    }
 }
 
 fn dedup(formats: &[Format]) -> Vec<Format> {

@@ -20,6 +20,7 @@
 //! let options = EpubOptions {
 //!     modified: quire_epub::modified_timestamp(Some(1_767_225_600), None),
 //!     fonts: Vec::new(),
+//!     page_list: None,
 //! };
 //! let output = write_epub(&book, &options).unwrap();
 //! assert!(output.bytes.starts_with(b"PK\x03\x04"));
@@ -61,16 +62,42 @@ pub struct EpubOptions {
     pub modified: String,
     /// Fonts to embed; only used when `book.settings.epub.embed_fonts` is on.
     pub fonts: Vec<EmbeddedFont>,
+    /// The print edition's page numbers, for page-break markers and a page list.
+    pub page_list: Option<PageList>,
 }
 
 impl Default for EpubOptions {
-    /// No fonts, modified `2000-01-01T00:00:00Z`.
+    /// No fonts, no page list, modified `2000-01-01T00:00:00Z`.
     fn default() -> Self {
         EpubOptions {
             modified: modified_timestamp(None, None),
             fonts: Vec::new(),
+            page_list: None,
         }
     }
+}
+
+/// Where the pages of a print edition begin, so readers can follow a print citation.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PageList {
+    /// The print edition (`urn:isbn:...`), written as `dc:source`.
+    pub source: String,
+    /// Pages in order.
+    pub pages: Vec<PageMark>,
+}
+
+/// Where one printed page begins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageMark {
+    /// The page number as printed ("vii", "12").
+    pub label: String,
+    /// Index of the chapter in reading order (`Book::chapters()`).
+    pub chapter: usize,
+    /// The paragraph (by the byte its span starts at) the page begins in; `None` for the
+    /// chapter's start.
+    pub block_start: Option<u32>,
+    /// Characters of the paragraph's plain text before the page begins.
+    pub char_offset: usize,
 }
 
 /// A font file to embed, as read from the book's `fonts/` folder.
@@ -464,11 +491,24 @@ pub fn write_epub(book: &Book, options: &EpubOptions) -> Result<EpubOutput, Epub
         "nav",
         "nav.xhtml".into(),
         Some("nav"),
-        nav::nav_document(&nav_ctx, &plan, &title, cover_href.is_some()),
+        nav::nav_document(
+            &nav_ctx,
+            &plan,
+            &title,
+            cover_href.is_some(),
+            options.page_list.as_ref(),
+        ),
     );
-    for cp in &plan.chapters {
-        let xhtml =
-            ChapterWriter::new(&plan, cp, &mut ids, &srcs, &mut diagnostics).write(&text_ctx);
+    for (index, cp) in plan.chapters.iter().enumerate() {
+        let marks: Vec<&PageMark> = options
+            .page_list
+            .iter()
+            .flat_map(|l| &l.pages)
+            .filter(|m| m.chapter == index)
+            .collect();
+        let xhtml = ChapterWriter::new(&plan, cp, &mut ids, &srcs, &mut diagnostics)
+            .with_page_marks(&marks)
+            .write(&text_ctx);
         doc(&cp.item_id, format!("text/{}", cp.file), None, xhtml);
     }
 
@@ -506,7 +546,12 @@ pub fn write_epub(book: &Book, options: &EpubOptions) -> Result<EpubOutput, Epub
         tail.push(entry);
     }
 
-    let a11y = accessibility(book, cover_href.is_some(), lang_ok, title_ok);
+    let mut a11y = accessibility(book, cover_href.is_some(), lang_ok, title_ok);
+    a11y.page_source = options
+        .page_list
+        .as_ref()
+        .filter(|l| !l.pages.is_empty())
+        .map(|l| l.source.clone());
     let opf = package::package_document(
         book,
         &PackageInput {

@@ -68,6 +68,7 @@ pub(crate) fn nav_document(
     plan: &Plan<'_>,
     title: &str,
     has_cover: bool,
+    page_list: Option<&crate::PageList>,
 ) -> String {
     let mut body = String::new();
     body.push_str(
@@ -101,6 +102,26 @@ pub(crate) fn nav_document(
         );
     }
     body.push_str("</ol>\n</nav>\n");
+    if let Some(list) = page_list.filter(|l| !l.pages.is_empty()) {
+        body.push_str("<nav id=\"page-list\" epub:type=\"page-list\" hidden=\"hidden\">\n<h2>");
+        ctx.label(&mut body, "Pages");
+        body.push_str("</h2>\n<ol>\n");
+        for mark in &list.pages {
+            let Some(cp) = plan.chapters.get(mark.chapter) else {
+                continue;
+            };
+            body.push_str("<li><a");
+            push_attr(
+                &mut body,
+                "href",
+                &format!("text/{}#{}", cp.file, crate::xhtml::page_id(&mark.label)),
+            );
+            body.push('>');
+            push_escaped(&mut body, &mark.label);
+            body.push_str("</a></li>\n");
+        }
+        body.push_str("</ol>\n</nav>\n");
+    }
     ctx.document(title, Some("frontmatter"), &body)
 }
 

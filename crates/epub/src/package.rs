@@ -36,6 +36,8 @@ pub(crate) struct Accessibility {
     pub(crate) tables_without_head: usize,
     /// True when language and title are real (not fallbacks).
     pub(crate) metadata_complete: bool,
+    /// The print edition whose page numbers are marked, if any.
+    pub(crate) page_source: Option<String>,
 }
 
 impl Accessibility {
@@ -69,7 +71,11 @@ impl Accessibility {
                 plural(self.tables, "data table", "data tables")
             ));
         }
-        s.push_str(" It has no page numbers from a print edition.");
+        if self.page_source.is_some() {
+            s.push_str(" Page numbers of the print edition are marked in the text and listed for navigation.");
+        } else {
+            s.push_str(" It has no page numbers from a print edition.");
+        }
         if self.conforms() {
             s.push_str(" It meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA as far as automated checks can tell.");
         }
@@ -204,6 +210,10 @@ pub(crate) fn package_document(
     if let Some(r) = m.rights.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         element(&mut out, "dc:rights", None, r);
     }
+    if let Some(source) = &input.a11y.page_source {
+        // The print edition the page-break markers come from.
+        element(&mut out, "dc:source", None, source);
+    }
     if let Some(d) = m
         .description
         .as_deref()
@@ -260,6 +270,11 @@ pub(crate) fn package_document(
             None,
             "alternativeText",
         );
+    }
+    if a.page_source.is_some() {
+        for feature in ["pageBreakMarkers", "pageNavigation"] {
+            meta(&mut out, "schema:accessibilityFeature", None, None, feature);
+        }
     }
     meta(&mut out, "schema:accessibilityHazard", None, None, "none");
     out.push_str("<meta property=\"schema:accessibilitySummary\"");

@@ -123,6 +123,28 @@ pub(crate) struct ChapterWriter<'a, 'b> {
     lead_done: bool,
     /// Footnote references met inside a link, written after it closes.
     deferred_refs: Vec<(usize, Span)>,
+    /// Print page starts in this chapter: (paragraph span start or `None` for the chapter
+    /// start, characters before the page, label); removed as they are written.
+    page_marks: Vec<(Option<u32>, usize, String)>,
+    /// Page starts inside the paragraph being written: (characters before, label).
+    pending_marks: Vec<(usize, String)>,
+    /// Characters of the current paragraph's plain text written so far.
+    plain_pos: usize,
+}
+
+/// The id of the page-break marker of a printed page.
+pub(crate) fn page_id(label: &str) -> String {
+    format!("page-{}", crate::escape::safe_name(label, "x"))
+}
+
+/// A page-break marker (EPUB `pagebreak`, ARIA `doc-pagebreak`).
+fn push_page_mark(out: &mut String, label: &str) {
+    out.push_str("<span");
+    push_attr(out, "id", &page_id(label));
+    push_attr(out, "epub:type", "pagebreak");
+    push_attr(out, "role", "doc-pagebreak");
+    push_attr(out, "aria-label", label);
+    out.push_str("></span>");
 }
 
 impl<'a, 'b> ChapterWriter<'a, 'b> {
@@ -146,7 +168,56 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
             first_ref: vec![None; cp.chapter.footnotes.len()],
             lead_done: !has_lead(cp.chapter.kind),
             deferred_refs: Vec::new(),
+            page_marks: Vec::new(),
+            pending_marks: Vec::new(),
+            plain_pos: 0,
         }
+    }
+
+    /// Print page starts to mark in this chapter.
+    pub(crate) fn with_page_marks(mut self, marks: &[&crate::PageMark]) -> Self {
+        self.page_marks = marks
+            .iter()
+            .map(|m| (m.block_start, m.char_offset, m.label.clone()))
+            .collect();
+        self
+    }
+
+    /// Writes (and forgets) the marks of pages that start at the chapter's start, or
+    /// (`rest`) every mark not written yet.
+    fn flush_marks(&mut self, rest: bool) {
+        let marks = std::mem::take(&mut self.page_marks);
+        for (block, offset, label) in marks {
+            if rest || (block.is_none() && offset == 0) {
+                push_page_mark(&mut self.out, &label);
+            } else {
+                self.page_marks.push((block, offset, label));
+            }
+        }
+    }
+
+    /// Text, with the page marks that fall inside it.
+    fn text_with_marks(&mut self, text: &str) {
+        if self.pending_marks.is_empty() {
+            push_escaped(&mut self.out, text);
+            self.plain_pos += text.chars().count();
+            return;
+        }
+        let mut from = 0;
+        for (i, _) in text.char_indices() {
+            while self
+                .pending_marks
+                .first()
+                .is_some_and(|(at, _)| *at <= self.plain_pos)
+            {
+                let (_, label) = self.pending_marks.remove(0);
+                push_escaped(&mut self.out, &text[from..i]);
+                from = i;
+                push_page_mark(&mut self.out, &label);
+            }
+            self.plain_pos += 1;
+        }
+        push_escaped(&mut self.out, &text[from..]);
     }
 
     /// The chapter as a complete XHTML document.
@@ -170,6 +241,7 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
             push_attr(&mut self.out, "aria-label", &self.cp.label);
         }
         self.out.push_str(">\n");
+        self.flush_marks(false);
         if let Some(title) = title {
             self.out.push_str("<h1");
             push_attr(&mut self.out, "id", &self.cp.title_id);
@@ -178,6 +250,8 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
             self.out.push_str("</h1>\n");
         }
         self.blocks(&chapter.blocks, true);
+        // Marks whose paragraph was not met (none expected) still exist for the page list.
+        self.flush_marks(true);
         self.footnotes();
         self.out.push_str("</section>\n");
         let body = std::mem::take(&mut self.out);
@@ -258,10 +332,30 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                     } else {
                         "<p>"
                     });
+                    // Print pages that begin in this paragraph.
+                    let start = Some(block.span.start);
+                    let mut here: Vec<(usize, String)> = Vec::new();
+                    self.page_marks.retain(|(b, offset, label)| {
+                        let mine = *b == start;
+                        if mine {
+                            here.push((*offset, label.clone()));
+                        }
+                        !mine
+                    });
+                    here.sort();
                     if lead {
+                        // (The small-caps lead is not split: its marks go first.)
+                        for (_, label) in &here {
+                            push_page_mark(&mut self.out, label);
+                        }
                         self.lead_paragraph(inlines);
                     } else {
+                        self.pending_marks = here;
+                        self.plain_pos = 0;
                         self.inlines(inlines);
+                        for (_, label) in std::mem::take(&mut self.pending_marks) {
+                            push_page_mark(&mut self.out, &label);
+                        }
                     }
                     self.out.push_str("</p>\n");
                     after_break = false;
@@ -508,7 +602,7 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
     fn inlines_in(&mut self, inlines: &[Inline], in_link: bool) {
         for inline in inlines {
             match &inline.kind {
-                InlineKind::Text(text) => push_escaped(&mut self.out, text),
+                InlineKind::Text(text) => self.text_with_marks(text),
                 InlineKind::Emphasis(children) => {
                     self.out.push_str("<em>");
                     self.inlines_in(children, in_link);
@@ -521,10 +615,13 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                 }
                 InlineKind::Code(text) => {
                     self.out.push_str("<code>");
-                    push_escaped(&mut self.out, text);
+                    self.text_with_marks(text);
                     self.out.push_str("</code>");
                 }
-                InlineKind::LineBreak => self.out.push_str("<br/>"),
+                InlineKind::LineBreak => {
+                    self.out.push_str("<br/>");
+                    self.plain_pos += 1;
+                }
                 InlineKind::FootnoteRef(id) => {
                     if in_link {
                         self.deferred_refs.push((id.0, inline.span));

@@ -23,6 +23,7 @@ fn check(dir: &Path, name: &str) -> Duration {
     let options = EpubOptions {
         modified: quire_epub::modified_timestamp(None, book.metadata.date.as_deref()),
         fonts: Vec::new(),
+        page_list: None,
     };
     let out = write_epub(&book, &options).unwrap();
     let elapsed = start.elapsed();

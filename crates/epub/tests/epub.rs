@@ -320,6 +320,7 @@ fn options() -> EpubOptions {
     EpubOptions {
         modified: quire_epub::modified_timestamp(Some(1_767_225_600), None),
         fonts: Vec::new(),
+        page_list: None,
     }
 }
 
@@ -615,6 +616,7 @@ fn hostile_model_values_do_not_break_the_book() {
         &EpubOptions {
             modified: "whenever".into(),
             fonts: Vec::new(),
+            page_list: None,
         },
     )
     .unwrap();

@@ -569,6 +569,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             height: band,
             notes: Vec::new(),
             hyphenated: false,
+            source_start: 0,
         }));
     }
 
@@ -662,6 +663,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 height,
                 notes: Vec::new(),
                 hyphenated: false,
+                source_start: 0,
             });
         }
         self.elements.push(Element::Space(leading * 0.5));

@@ -82,11 +82,27 @@ fn same_page(a: &Option<Geometry>, b: &Geometry) -> bool {
     })
 }
 
+/// Where a printed page starts in the manuscript, for page-break markers in the EPUB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageAnchor {
+    /// Index of the chapter in reading order (`Book::chapters()`).
+    pub chapter: usize,
+    /// The page starts inside (or at) the paragraph whose span starts at this byte of the
+    /// chapter's file; `None` when the page opens the chapter.
+    pub block_start: Option<u32>,
+    /// Characters of the paragraph's plain text (`Inline::plain_text`, footnote references
+    /// left out, a line break counting one) before the page's first character.
+    pub char_offset: usize,
+}
+
 /// The typeset book: pages, problems and statistics.
 #[derive(Debug, Clone)]
 pub struct TypesetBook {
     /// The pages, ready for the PDF backend.
     pub document: Document,
+    /// For each page, where it starts in the manuscript (`None` for generated pages: title,
+    /// contents, blank pages).
+    pub page_anchors: Vec<Option<PageAnchor>>,
     /// Problems at their place in the manuscript: forced breaks, missing glyphs, paragraphs
     /// that needed emergency stretch.
     pub diagnostics: Vec<Diagnostic>,
@@ -174,6 +190,7 @@ fn typeset_once(book: &Book, family: &FontFamily, geometry: Geometry) -> Typeset
     };
     TypesetBook {
         document,
+        page_anchors: pages.anchors,
         diagnostics: std::mem::take(&mut ctx.diagnostics),
         report,
     }
@@ -210,6 +227,8 @@ pub(crate) struct LineBox {
     pub(crate) height: Pt,
     pub(crate) notes: Vec<NoteKey>,
     pub(crate) hyphenated: bool,
+    /// Byte offset in the paragraph's text where the line starts.
+    pub(crate) source_start: usize,
 }
 
 /// A footnote: chapter index and note index in it.
@@ -496,6 +515,7 @@ impl<'a> Ctx<'a> {
             height,
             notes,
             hyphenated: line.hyphenated,
+            source_start: line.runs.first().map_or(0, |r| r.source.start),
         }
     }
 }

@@ -35,6 +35,9 @@ pub(crate) struct PageBody {
     pub(crate) items: Vec<Item>,
     /// Section headings on the page: title, level, y.
     pub(crate) anchors: Vec<(String, u8, Pt)>,
+    /// The first paragraph line on the page: the paragraph's span and the characters of its
+    /// plain text before the line.
+    pub(crate) start: Option<(quire_model::Span, usize)>,
 }
 
 fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
@@ -524,7 +527,15 @@ pub(crate) fn paginate(
             }
             first = false;
             let line = match flow.elements.get(v.element) {
-                Some(Element::Para(p)) => p.lines().get(v.line),
+                Some(Element::Para(p)) => {
+                    let line = p.lines().get(v.line);
+                    if body.start.is_none()
+                        && let Some(line) = line
+                    {
+                        body.start = Some((p.span, plain_offset(p, line.source_start)));
+                    }
+                    line
+                }
                 Some(Element::Fixed(f)) => {
                     if v.line == 0
                         && let Some((title, level)) = &f.anchor
@@ -572,4 +583,20 @@ pub(crate) fn paginate(
         out.push((body, fill.note_lines));
     }
     out
+}
+
+/// Characters of a paragraph's plain text before byte `at` of its styled text: footnote
+/// markers (which the model's plain text leaves out) are not counted.
+fn plain_offset(para: &super::flow::Para, at: usize) -> usize {
+    let text = para.prepared.text();
+    let mut count = 0;
+    for (i, _) in text.char_indices() {
+        if i >= at {
+            break;
+        }
+        if !para.markers.iter().any(|(r, _)| r.contains(&i)) {
+            count += 1;
+        }
+    }
+    count
 }

@@ -15,6 +15,7 @@ use crate::units::Pt;
 pub(crate) struct Built {
     pub(crate) pages: Vec<Page>,
     pub(crate) outline: Vec<OutlineEntry>,
+    pub(crate) anchors: Vec<Option<super::PageAnchor>>,
 }
 
 /// What kind of page, for running heads and folios.
@@ -304,7 +305,7 @@ fn half_title(ctx: &mut Ctx<'_>) -> PageDraft {
     PageDraft {
         body: PageBody {
             items,
-            anchors: Vec::new(),
+            ..PageBody::default()
         },
         kind: PageKind::Plain,
         head: None,
@@ -363,7 +364,7 @@ fn title_page(ctx: &mut Ctx<'_>) -> PageDraft {
     PageDraft {
         body: PageBody {
             items,
-            anchors: Vec::new(),
+            ..PageBody::default()
         },
         kind: PageKind::Plain,
         head: None,
@@ -441,7 +442,7 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
     PageDraft {
         body: PageBody {
             items,
-            anchors: Vec::new(),
+            ..PageBody::default()
         },
         kind: PageKind::Plain,
         head: None,
@@ -704,7 +705,23 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
     let book_title = book.metadata.title.clone();
     let g = ctx.geometry.clone();
     let mut pages = Vec::with_capacity(sequence.len());
-    for (index, (draft, _chapter)) in sequence.into_iter().enumerate() {
+    let mut anchors = Vec::with_capacity(sequence.len());
+    for (index, (draft, chapter)) in sequence.into_iter().enumerate() {
+        anchors.push(chapter.and_then(|ci| {
+            if chapter_start.get(ci) == Some(&index) {
+                Some(super::PageAnchor {
+                    chapter: ci,
+                    block_start: None,
+                    char_offset: 0,
+                })
+            } else {
+                draft.body.start.map(|(span, offset)| super::PageAnchor {
+                    chapter: ci,
+                    block_start: Some(span.start),
+                    char_offset: offset,
+                })
+            }
+        }));
         let recto = index % 2 == 0;
         let number = number_of(index);
         let left = g.block_left(recto);
@@ -757,5 +774,9 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
         });
     }
     let _ = Rect::default();
-    Built { pages, outline }
+    Built {
+        pages,
+        outline,
+        anchors,
+    }
 }
