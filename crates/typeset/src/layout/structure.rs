@@ -627,18 +627,46 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
         (copyright_page(ctx), None),
     ];
     let placeholder = toc_pages(ctx, &entries, &[]);
-    let toc_start = sequence.len();
     let toc_len = placeholder.len();
-    for _ in 0..toc_len {
-        sequence.push((blank(), None));
-    }
-    // Chapters in order, each knowing on which side it opens (facing pages are kept the
-    // same depth).
-    let mut chapters: Vec<ChapterPages> = Vec::with_capacity(chapter_count);
+    // Book order: a dedication, epigraph or frontispiece comes before the contents; the
+    // other front matter (preface, introduction ...) after it.
+    let before_contents = |ci: usize| {
+        book.chapters().nth(ci).is_some_and(|c| {
+            c.division == Division::Front
+                && matches!(
+                    c.kind,
+                    ChapterKind::Dedication | ChapterKind::Epigraph | ChapterKind::Frontispiece
+                )
+        })
+    };
+    let steps: Vec<Option<usize>> = (0..chapter_count)
+        .filter(|ci| before_contents(*ci))
+        .map(Some)
+        .chain(std::iter::once(None))
+        .chain(
+            (0..chapter_count)
+                .filter(|ci| !before_contents(*ci))
+                .map(Some),
+        )
+        .collect();
+    // Chapters in that order, each knowing on which side it opens (facing pages are kept
+    // the same depth).
+    let mut slots: Vec<Option<ChapterPages>> = (0..chapter_count).map(|_| None).collect();
     let mut chapter_start: Vec<usize> = vec![0; chapter_count];
     let mut body_start = 0;
-    #[allow(clippy::needless_range_loop)] // `ci` also names the chapter for `chapter_pages`
-    for ci in 0..chapter_count {
+    let mut toc_start = sequence.len();
+    for step in steps {
+        let Some(ci) = step else {
+            // The contents open on a recto.
+            if sequence.len() % 2 == 1 {
+                sequence.push((blank(), None));
+            }
+            toc_start = sequence.len();
+            for _ in 0..toc_len {
+                sequence.push((blank(), None));
+            }
+            continue;
+        };
         let division = book
             .chapters()
             .nth(ci)
@@ -649,17 +677,22 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
                 sequence.push((blank(), None));
             }
             body_start = sequence.len();
-        } else if opening_right && sequence.len() % 2 == 1 {
+        } else if (opening_right || before_contents(ci)) && sequence.len() % 2 == 1 {
             sequence.push((blank(), None));
         }
         let start_recto = sequence.len().is_multiple_of(2);
         let mut chapter = chapter_pages(ctx, ci, start_recto);
-        chapter_start[ci] = sequence.len();
+        if let Some(start) = chapter_start.get_mut(ci) {
+            *start = sequence.len();
+        }
         for page in chapter.pages.drain(..) {
             sequence.push((page, Some(ci)));
         }
-        chapters.push(chapter);
+        if let Some(slot) = slots.get_mut(ci) {
+            *slot = Some(chapter);
+        }
     }
+    let chapters: Vec<ChapterPages> = slots.into_iter().flatten().collect();
     if body_start == 0 {
         body_start = sequence.len();
     }
@@ -747,7 +780,7 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
         });
     }
 
-    // Outline: contents, then every chapter with its sections.
+    // Outline: the contents and every chapter with its sections.
     let mut outline = vec![OutlineEntry {
         title: "Contents".into(),
         page: toc_start,
@@ -773,7 +806,8 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
             children,
         });
     }
-    let _ = Rect::default();
+    // In page order (a dedication comes before the contents).
+    outline.sort_by_key(|entry| entry.page);
     Built {
         pages,
         outline,
