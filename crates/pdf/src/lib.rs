@@ -194,7 +194,9 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
         annot.border(0.0, 0.0, 0.0, None);
         match target {
             LinkTarget::Page { page, y } => {
-                let page_ref = page_refs.get(*page).copied().unwrap_or(page_refs[0]);
+                let Some(page_ref) = page_refs.get(*page).or(page_refs.first()).copied() else {
+                    continue;
+                };
                 let top = h + bleed - y.0 as f32;
                 annot
                     .action()
@@ -397,11 +399,55 @@ fn write_outline_level(
             item.last(*last);
             item.count(-(entry.children.len() as i32));
         }
-        let page_ref = page_refs.get(entry.page).copied().unwrap_or(page_refs[0]);
+        let Some(page_ref) = page_refs.get(entry.page).or(page_refs.first()).copied() else {
+            continue;
+        };
         item.dest()
             .page(page_ref)
             .xyz(0.0, top - entry.y.0 as f32, None);
         total += 1;
     }
     (ids[0], ids[ids.len() - 1], total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quire_typeset::frame::{LinkArea, OutlineEntry, Page, Point, Rect as FrameRect};
+    use quire_typeset::units::Pt;
+
+    #[test]
+    fn odd_documents_do_not_panic() {
+        let empty = Document::default();
+        let bytes = write_pdf(&empty, &PdfOptions::default()).unwrap();
+        assert!(bytes.starts_with(b"%PDF-1.6"));
+        // Links and bookmarks pointing past the last page fall back to the first.
+        let doc = Document {
+            width: Pt(300.0),
+            height: Pt(400.0),
+            pages: vec![Page {
+                items: vec![Item::Link(LinkArea {
+                    rect: FrameRect {
+                        origin: Point::default(),
+                        width: Pt(10.0),
+                        height: Pt(10.0),
+                    },
+                    target: LinkTarget::Page {
+                        page: 99,
+                        y: Pt(0.0),
+                    },
+                })],
+                ..Page::default()
+            }],
+            outline: vec![OutlineEntry {
+                title: "Far".into(),
+                page: 42,
+                y: Pt(0.0),
+                children: Vec::new(),
+            }],
+            ..Document::default()
+        };
+        let bytes = write_pdf(&doc, &PdfOptions::default()).unwrap();
+        assert_eq!(bytes, write_pdf(&doc, &PdfOptions::default()).unwrap());
+    }
 }
