@@ -142,6 +142,9 @@ pub struct BreakParams {
     pub line_end_stretch: Pt,
     /// Largest glyph scaling a line may use, as a fraction (0.02 = 98-102 %); 0 = off.
     pub max_expansion: f64,
+    /// A line (1-based) that may not end in a hyphen: the last line of a page, when the
+    /// paragraph goes on over the page. Sought within tolerance only, like looseness.
+    pub no_hyphen_at_line: Option<usize>,
 }
 
 impl Default for BreakParams {
@@ -160,6 +163,7 @@ impl Default for BreakParams {
             runt_width: Pt::ZERO,
             line_end_stretch: Pt::ZERO,
             max_expansion: 0.0,
+            no_hyphen_at_line: None,
         }
     }
 }
@@ -389,7 +393,7 @@ pub(crate) fn break_lines_memo(
     // Looseness asks for another breaking *within tolerance*; the final pass (any badness,
     // and with looseness no merging of nodes by line count: cubic time) is only for the
     // best breaking.
-    if params.looseness == 0 {
+    if params.looseness == 0 && params.no_hyphen_at_line.is_none() {
         passes.push(Pass::Final);
     }
     // Only runs with a looseness are worth keeping: they serve every other looseness.
@@ -519,7 +523,8 @@ impl Breaker<'_> {
         } else {
             0.0
         };
-        let distinct_lines = params.looseness != 0 || self.widths.0.len() > 1;
+        let distinct_lines =
+            params.looseness != 0 || params.no_hyphen_at_line.is_some() || self.widths.0.len() > 1;
         let mut nodes = vec![Node::START];
         let mut active: Vec<usize> = vec![0];
         let last = self.items.len().saturating_sub(1);
@@ -591,6 +596,9 @@ impl Breaker<'_> {
                     && params.max_consecutive_hyphens > 0
                     && node.hyphens >= params.max_consecutive_hyphens
                 {
+                    continue;
+                }
+                if flagged && params.no_hyphen_at_line == Some(node.lines + 1) {
                     continue;
                 }
                 let fitness_class = fitness(r_rate);

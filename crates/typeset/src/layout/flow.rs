@@ -23,6 +23,9 @@ pub(crate) struct Para {
     pub(crate) current: i32,
     /// Items drawn on the first line before the text (a list marker).
     pub(crate) first_line_extra: Vec<Item>,
+    /// A layout whose line at a page end does not end in a hyphen; used instead of the
+    /// looseness layouts when set.
+    pub(crate) no_hyphen: Option<Laid>,
     pub(crate) span: Span,
 }
 
@@ -61,6 +64,9 @@ pub(crate) enum Element {
 
 impl Para {
     pub(crate) fn lines(&self) -> &[LineBox] {
+        if let Some(laid) = &self.no_hyphen {
+            return &laid.lines;
+        }
         let index = (self.current + 1) as usize;
         self.layouts
             .get(index)
@@ -393,6 +399,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             layouts: [None, None, None],
             current: 0,
             first_line_extra,
+            no_hyphen: None,
             span,
         };
         lay_out(self.ctx, &mut para, 0);
@@ -719,17 +726,7 @@ pub(crate) fn lay_out(ctx: &mut Ctx<'_>, para: &mut Para, looseness: i32) -> boo
             }
             ctx.diagnostics.extend(layout.diagnostics.iter().cloned());
         }
-        let leading = ctx.geometry.leading;
-        let mut lines: Vec<LineBox> = layout
-            .lines
-            .iter()
-            .map(|l| ctx.line_box(l, para.x, leading, &para.markers))
-            .collect();
-        if let Some(first) = lines.first_mut() {
-            first
-                .items
-                .splice(0..0, para.first_line_extra.iter().cloned());
-        }
+        let lines = line_boxes(ctx, para, &layout);
         let achieved = looseness == 0 || layout.stats.looseness == looseness;
         para.layouts[index] = Some(Laid {
             lines,
@@ -738,6 +735,42 @@ pub(crate) fn lay_out(ctx: &mut Ctx<'_>, para: &mut Para, looseness: i32) -> boo
         });
     }
     para.layouts[index].as_ref().is_some_and(|l| l.achieved)
+}
+
+fn line_boxes(
+    ctx: &Ctx<'_>,
+    para: &Para,
+    layout: &crate::paragraph::ParagraphLayout,
+) -> Vec<LineBox> {
+    let leading = ctx.geometry.leading;
+    let mut lines: Vec<LineBox> = layout
+        .lines
+        .iter()
+        .map(|l| ctx.line_box(l, para.x, leading, &para.markers))
+        .collect();
+    if let Some(first) = lines.first_mut() {
+        first
+            .items
+            .splice(0..0, para.first_line_extra.iter().cloned());
+    }
+    lines
+}
+
+/// The paragraph broken (at its current looseness) so that line `line` (0-based) does not
+/// end in a hyphen, if that is possible within tolerance.
+pub(crate) fn without_hyphen_at(ctx: &mut Ctx<'_>, para: &Para, line: usize) -> Option<Laid> {
+    let mut params = para.prepared.options().breaking.clone();
+    params.looseness = para.current;
+    params.no_hyphen_at_line = Some(line + 1);
+    let layout = ctx.ts.layout(&para.prepared, &params);
+    let ok = !layout.lines.is_empty()
+        && layout.stats.looseness == para.current
+        && !layout.lines.get(line).is_some_and(|l| l.hyphenated);
+    ok.then(|| Laid {
+        lines: line_boxes(ctx, para, &layout),
+        demerits: layout.stats.demerits,
+        achieved: true,
+    })
 }
 
 /// Builds the flow of a chapter's body (not its title) and its footnotes.

@@ -469,6 +469,39 @@ pub(crate) fn paginate(
                 }
             }
         }
+        if bad(&flat, fill.end).1 && fill.end < flat.len() {
+            // A page ending in a hyphen: break the paragraph again so that its line at
+            // the page end keeps its word whole (only a paragraph starting on the page,
+            // so earlier pages stay as they are).
+            let last = fill.end.checked_sub(1).and_then(|l| flat.get(l)).cloned();
+            let starts_here = last.as_ref().is_some_and(|v| {
+                flat.iter()
+                    .position(|w| w.element == v.element)
+                    .is_some_and(|first| first >= pos)
+            });
+            if let Some(v) = last.filter(|_| starts_here)
+                && let Some(Element::Para(p)) = flow.elements.get(v.element)
+                && let Some(laid) = super::flow::without_hyphen_at(ctx, p, v.line)
+            {
+                if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
+                    p.no_hyphen = Some(laid);
+                }
+                let trial_flat = flatten(flow);
+                let paginator = Paginator {
+                    flow,
+                    note_leading,
+                    separator,
+                };
+                let trial = paginator.fill(&trial_flat, pos, &pending, &carried, capacity);
+                let (f2, s2) = bad(&trial_flat, trial.end);
+                if !f2 && !s2 && trial.end > pos {
+                    flat = trial_flat;
+                    fill = trial;
+                } else if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
+                    p.no_hyphen = None;
+                }
+            }
+        }
         let last_page =
             fill.end >= flat.len() && fill.deferred.is_empty() && fill.carried.is_empty();
         if shortfall > Pt::ZERO && !last_page {
@@ -489,6 +522,7 @@ pub(crate) fn paginate(
                     for (element, current) in flow.elements.iter_mut().zip(&snapshot.currents) {
                         if let Element::Para(p) = element {
                             p.current = *current;
+                            p.no_hyphen = None;
                         }
                     }
                     flat = flatten(flow);
