@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use quire_model::{Block, BlockKind, Book, Chapter, ChapterKind, Division, ImageId, Inline};
+use quire_model::{Block, BlockKind, Book, Chapter, Division, ImageId, Inline};
 
 use crate::escape::{Ids, safe_name};
 
@@ -75,26 +75,6 @@ const RESERVED_IDS: &[&str] = &[
     "titlepage",
     "copyright",
 ];
-
-/// A label for a chapter without a title.
-pub(crate) fn kind_label(kind: ChapterKind) -> &'static str {
-    match kind {
-        ChapterKind::Chapter | ChapterKind::Other => "Chapter",
-        ChapterKind::Dedication => "Dedication",
-        ChapterKind::Epigraph => "Epigraph",
-        ChapterKind::Foreword => "Foreword",
-        ChapterKind::Preface => "Preface",
-        ChapterKind::Introduction => "Introduction",
-        ChapterKind::Prologue => "Prologue",
-        ChapterKind::Epilogue => "Epilogue",
-        ChapterKind::Afterword => "Afterword",
-        ChapterKind::Acknowledgments => "Acknowledgments",
-        ChapterKind::Appendix => "Appendix",
-        ChapterKind::Bibliography => "Bibliography",
-        ChapterKind::Glossary => "Glossary",
-        ChapterKind::Frontispiece => "Frontispiece",
-    }
-}
 
 /// Calls `f` on every block in rendering order: the chapter's blocks depth first, then the
 /// footnotes' blocks; the flag is true for the chapter's own top-level blocks.
@@ -224,7 +204,7 @@ pub(crate) fn plan<'a>(book: &'a Book, ids: &mut Ids) -> Plan<'a> {
             .or_else(|| chapter.title.as_ref().map(|t| Inline::plain_text(t)))
             .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
             .filter(|t| !t.is_empty());
-        let label = title_text.unwrap_or_else(|| kind_label(chapter.kind).to_string());
+        let label = title_text.unwrap_or_else(|| chapter.kind.label().to_string());
 
         chapters.push(ChapterPlan {
             chapter,

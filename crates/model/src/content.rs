@@ -52,6 +52,27 @@ pub enum ChapterKind {
 }
 
 impl ChapterKind {
+    /// An English label for a chapter of this kind that has no title ("Dedication"), for
+    /// tables of contents, running heads and navigation.
+    pub fn label(self) -> &'static str {
+        match self {
+            ChapterKind::Chapter | ChapterKind::Other => "Chapter",
+            ChapterKind::Dedication => "Dedication",
+            ChapterKind::Epigraph => "Epigraph",
+            ChapterKind::Foreword => "Foreword",
+            ChapterKind::Preface => "Preface",
+            ChapterKind::Introduction => "Introduction",
+            ChapterKind::Prologue => "Prologue",
+            ChapterKind::Epilogue => "Epilogue",
+            ChapterKind::Afterword => "Afterword",
+            ChapterKind::Acknowledgments => "Acknowledgments",
+            ChapterKind::Appendix => "Appendix",
+            ChapterKind::Bibliography => "Bibliography",
+            ChapterKind::Glossary => "Glossary",
+            ChapterKind::Frontispiece => "Frontispiece",
+        }
+    }
+
     /// The EPUB structural semantics term (`epub:type`) for this kind.
     pub fn epub_type(self) -> &'static str {
         match self {

@@ -51,25 +51,6 @@ fn blank() -> PageDraft {
     }
 }
 
-fn kind_name(kind: ChapterKind) -> &'static str {
-    match kind {
-        ChapterKind::Dedication => "Dedication",
-        ChapterKind::Epigraph => "Epigraph",
-        ChapterKind::Frontispiece => "Frontispiece",
-        ChapterKind::Foreword => "Foreword",
-        ChapterKind::Preface => "Preface",
-        ChapterKind::Introduction => "Introduction",
-        ChapterKind::Prologue => "Prologue",
-        ChapterKind::Epilogue => "Epilogue",
-        ChapterKind::Afterword => "Afterword",
-        ChapterKind::Acknowledgments => "Acknowledgments",
-        ChapterKind::Appendix => "Appendix",
-        ChapterKind::Bibliography => "Bibliography",
-        ChapterKind::Glossary => "Glossary",
-        ChapterKind::Chapter | ChapterKind::Other => "Chapter",
-    }
-}
-
 /// Lays out one chapter: opener with sink and title, then its pages.
 fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterPages {
     let book = ctx.book;
@@ -189,7 +170,7 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
     let title_text = chapter
         .title_text
         .clone()
-        .unwrap_or_else(|| kind_name(chapter.kind).to_string());
+        .unwrap_or_else(|| chapter.kind.label().to_string());
     let mut pages = Vec::new();
     let mut sections = Vec::new();
     for (i, (mut body, _)) in bodies.into_iter().enumerate() {
