@@ -120,6 +120,11 @@ impl Build<'_> {
         );
         if self.report && !typeset.diagnostics.is_empty() {
             crate::report::print_all(&typeset.diagnostics, self.sources);
+        } else if !typeset.diagnostics.is_empty() {
+            eprintln!(
+                "build: {} typesetting note(s) (loose paragraphs, forced breaks, missing glyphs): see `quire build --report`",
+                typeset.diagnostics.len()
+            );
         }
         if std::env::var_os("QUIRE_TIMING").is_some() {
             eprintln!("timing: typeset {:?}", started.elapsed());

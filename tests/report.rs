@@ -1,0 +1,44 @@
+//! `quire build --report`: typesetting problems at their place in the manuscript.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+#[test]
+fn the_report_names_forced_breaks_and_missing_glyphs_where_they_are() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    std::fs::create_dir_all(&book).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"T\"\nlanguage = \"en\"\nauthors = [\"A\"]\n[contents]\nchapters = [\"a.md\"]\n[print]\ntrim = \"3x5in\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("a.md"),
+        "# One\n\nA short line.\n\nThe number 12345678901234567890123456789012345678901234567890 is long, and 孫𥘲 too.\n",
+    )
+    .unwrap();
+    let (output, stderr) = common::run_in(
+        work.path(),
+        &["build", "book", "--format", "pdf", "--report"],
+    );
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning: book/a.md:5:1: a word too wide for the line was broken without a hyphen"
+        ),
+        "{stderr}"
+    );
+    // 孫 comes from the fallback font; the Extension-B character is in no font.
+    assert!(
+        stderr.contains("book/a.md:5:1: the font has no glyph for '𥘲' (U+25632)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("'孫'"), "{stderr}");
+    // Without --report, a one-line pointer to it.
+    let (output, stderr) = common::run_in(work.path(), &["build", "book", "--format", "pdf"]);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("2 typesetting note(s)"), "{stderr}");
+    assert!(!stderr.contains("a word too wide"), "{stderr}");
+}
