@@ -20,6 +20,7 @@
 //! ```
 
 mod content;
+mod date;
 mod diagnostic;
 mod metadata;
 mod settings;
@@ -30,6 +31,7 @@ pub use content::{
     ImageAsset, ImageFormat, ImageId, Inline, InlineKind, List, ListItem, Table, TableCell,
     VerseLine,
 };
+pub use date::civil_from_unix;
 pub use diagnostic::{Diagnostic, Severity};
 pub use metadata::{Author, Isbn, Metadata};
 pub use settings::{ChapterOpening, EpubSettings, Length, PrintSettings, Settings, TrimSize};

@@ -26,26 +26,15 @@ pub struct Timestamp {
 impl Timestamp {
     /// From seconds since 1970-01-01 UTC (the `SOURCE_DATE_EPOCH` convention).
     pub fn from_unix(seconds: i64) -> Timestamp {
-        let days = seconds.div_euclid(86_400);
-        let secs = seconds.rem_euclid(86_400);
-        // Civil from days (Howard Hinnant's algorithm).
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let y = yoe + era * 400;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = if m <= 2 { y + 1 } else { y };
+        let (y, m, d, hh, mm, ss) = quire_model::civil_from_unix(seconds);
+        // All but the year are in range by construction.
         Timestamp {
             year: y.clamp(0, 9999) as u16,
             month: m as u8,
             day: d as u8,
-            hour: (secs / 3600) as u8,
-            minute: (secs % 3600 / 60) as u8,
-            second: (secs % 60) as u8,
+            hour: hh as u8,
+            minute: mm as u8,
+            second: ss as u8,
         }
     }
 }
