@@ -42,6 +42,19 @@ struct ChapterPages {
     sections: Vec<(String, u8, usize, Pt)>,
 }
 
+/// A generated page without running head or folio (half title, title, copyright).
+fn plain_page(items: Vec<Item>) -> PageDraft {
+    PageDraft {
+        body: PageBody {
+            items,
+            ..PageBody::default()
+        },
+        kind: PageKind::Plain,
+        head: None,
+        block_relative: true,
+    }
+}
+
 fn blank() -> PageDraft {
     PageDraft {
         body: PageBody::default(),
@@ -283,15 +296,7 @@ fn half_title(ctx: &mut Ctx<'_>) -> PageDraft {
         false,
         g.top + g.text_height * 0.3,
     );
-    PageDraft {
-        body: PageBody {
-            items,
-            ..PageBody::default()
-        },
-        kind: PageKind::Plain,
-        head: None,
-        block_relative: true,
-    }
+    plain_page(items)
 }
 
 fn title_page(ctx: &mut Ctx<'_>) -> PageDraft {
@@ -342,15 +347,7 @@ fn title_page(ctx: &mut Ctx<'_>) -> PageDraft {
         );
         items.append(&mut it);
     }
-    PageDraft {
-        body: PageBody {
-            items,
-            ..PageBody::default()
-        },
-        kind: PageKind::Plain,
-        head: None,
-        block_relative: true,
-    }
+    plain_page(items)
 }
 
 fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
@@ -420,15 +417,7 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
         }
         y += line.height;
     }
-    PageDraft {
-        body: PageBody {
-            items,
-            ..PageBody::default()
-        },
-        kind: PageKind::Plain,
-        head: None,
-        block_relative: true,
-    }
+    plain_page(items)
 }
 
 fn family_name(postscript: &str) -> String {
