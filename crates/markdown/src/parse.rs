@@ -59,6 +59,7 @@ pub(crate) fn parse_chapter(
         heading_ids: Vec::new(),
         pending_figures: Vec::new(),
         warned_html: false,
+        text_ranges: Vec::new(),
     };
     let blocks = parser.blocks_until(None);
     let footnotes = parser.finish_footnotes();
@@ -88,6 +89,9 @@ struct ChapterParser<'t, 'r> {
     heading_ids: Vec<String>,
     pending_figures: Vec<Block>,
     warned_html: bool,
+    /// Source ranges of the text events read since the last footnote check: an undefined
+    /// `[^label]` is literal text, and only text (not code, not escaped brackets) can hold one.
+    text_ranges: Vec<Range<usize>>,
 }
 
 impl<'t> ChapterParser<'t, '_> {
@@ -144,11 +148,14 @@ impl<'t> ChapterParser<'t, '_> {
         let end = tag.to_end();
         match tag {
             Tag::Paragraph => {
+                self.text_ranges.clear();
                 let content = self.inlines_until(Some(end));
                 self.push_paragraph(content, range, out);
             }
             Tag::Heading { level, .. } => {
+                self.text_ranges.clear();
                 let content = self.inlines_until(Some(end));
+                self.check_undefined_notes();
                 if level == HeadingLevel::H1 && self.title.is_none() {
                     self.title = Some((content, span));
                 } else {
@@ -287,7 +294,9 @@ impl<'t> ChapterParser<'t, '_> {
         while let Some((event, range)) = self.next() {
             match event {
                 Event::Start(Tag::TableCell) => {
+                    self.text_ranges.clear();
                     let content = self.inlines_until(Some(TagEnd::TableCell));
+                    self.check_undefined_notes();
                     cells.push(TableCell {
                         content,
                         span: self.span(range),
@@ -302,7 +311,7 @@ impl<'t> ChapterParser<'t, '_> {
 
     fn push_paragraph(&mut self, content: Vec<Inline>, range: Range<usize>, out: &mut Vec<Block>) {
         let span = self.span(range.clone());
-        self.check_undefined_notes(&content, range);
+        self.check_undefined_notes();
         let figures = std::mem::take(&mut self.pending_figures);
         let is_blank = content.iter().all(|i| match &i.kind {
             InlineKind::Text(t) => t.trim().is_empty(),
@@ -325,7 +334,10 @@ impl<'t> ChapterParser<'t, '_> {
             let span = self.span(range.clone());
             match event {
                 Event::End(e) if Some(e) == end => break,
-                Event::Text(t) => push_text(&mut out, &t, span),
+                Event::Text(t) => {
+                    self.text_ranges.push(range.clone());
+                    push_text(&mut out, &t, span)
+                }
                 Event::Code(t) => out.push(Inline {
                     kind: InlineKind::Code(t.to_string()),
                     span,
@@ -473,33 +485,44 @@ impl<'t> ChapterParser<'t, '_> {
         FootnoteId(index)
     }
 
-    /// GFM leaves `[^label]` without a definition as literal text: find and report it.
-    fn check_undefined_notes(&mut self, content: &[Inline], range: Range<usize>) {
-        let plain = Inline::plain_text(content);
-        let mut rest = plain.as_str();
-        while let Some(at) = rest.find("[^") {
-            let after = &rest[at + 2..];
-            let Some(close) = after.find(']') else { break };
-            let label = &after[..close];
-            rest = &after[close..];
-            if label.is_empty() || label.contains(char::is_whitespace) {
-                continue;
+    /// GFM leaves `[^label]` without a definition as literal text: find and report each one
+    /// at the column of its `[^`. Only text the parser read as text counts: inline code, and
+    /// brackets escaped with a backslash (`\[\^a-z\]`, as a book about regular expressions
+    /// writes), are not references.
+    fn check_undefined_notes(&mut self) {
+        let ranges = std::mem::take(&mut self.text_ranges);
+        let bytes = self.text.as_bytes();
+        for range in &ranges {
+            for p in range.clone() {
+                if bytes.get(p) != Some(&b'[') || bytes.get(p + 1) != Some(&b'^') {
+                    continue;
+                }
+                // An odd number of backslashes before the bracket escapes it.
+                let backslashes = bytes[..p].iter().rev().take_while(|&&b| b == b'\\').count();
+                if backslashes % 2 == 1 {
+                    continue;
+                }
+                let after = &self.text[p + 2..];
+                let Some(close) = after.find(']') else { continue };
+                let label = &after[..close];
+                if label.is_empty()
+                    || label.contains(char::is_whitespace)
+                    || label.contains(['[', '\\'])
+                {
+                    continue;
+                }
+                let needle = format!("[^{label}]");
+                let span = self.span(p..p + needle.len());
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        span,
+                        format!("footnote reference `{needle}` has no definition"),
+                    )
+                    .with_hint(format!(
+                        "add a line `{needle}: the note's text` to this file, or write `\\[^` for a literal bracket"
+                    )),
+                );
             }
-            let needle = format!("[^{label}]");
-            let source = self.text.get(range.clone()).unwrap_or("");
-            let offset = source
-                .find(&needle)
-                .map_or(range.start, |o| range.start + o);
-            let span = self.span(offset..offset + needle.len());
-            self.diagnostics.push(
-                Diagnostic::error(
-                    span,
-                    format!("footnote reference `{needle}` has no definition"),
-                )
-                .with_hint(format!(
-                    "add a line `{needle}: the note's text` to this file"
-                )),
-            );
         }
     }
 
@@ -702,4 +725,34 @@ fn finish_verse_line(mut content: Vec<Inline>) -> VerseLine {
     }
     content.retain(|i| !matches!(&i.kind, InlineKind::Text(t) if t.is_empty()));
     VerseLine { indent, content }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<Diagnostic> {
+        let mut diagnostics = Vec::new();
+        let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
+        parse_chapter(text, FileId(0), "c", &mut images, &mut diagnostics);
+        diagnostics
+    }
+
+    #[test]
+    fn escaped_brackets_and_code_are_not_footnote_references() {
+        let text = "# T\n\nA class \\[\\^a-z\\] and `[^a-z]` in code.\n\n## Also `[^x]` here\n\n| a |\n|---|\n| `[^y]` \\[^z] |\n";
+        assert!(errors(text).is_empty(), "{:?}", errors(text));
+    }
+
+    #[test]
+    fn an_undefined_reference_is_reported_at_its_bracket() {
+        let text = "# T\n\nSome *words* and more [^missing] here.\n\n## Head [^gone]\n";
+        let found = errors(text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        let first = found[0].span.expect("span");
+        assert_eq!((first.line, first.column), (3, 23));
+        assert!(found[0].message.contains("[^missing]"));
+        let second = found[1].span.expect("span");
+        assert_eq!((second.line, second.column), (5, 9));
+    }
 }
