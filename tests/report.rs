@@ -16,7 +16,7 @@ fn the_report_names_forced_breaks_and_missing_glyphs_where_they_are() {
     .unwrap();
     std::fs::write(
         book.join("a.md"),
-        "# One\n\nA short line.\n\nThe number 12345678901234567890123456789012345678901234567890 is long, and 孫𥘲 too.\n",
+        "# One\n\nA short line.\n\nThe number 12345678901234567890123456789012345678901234567890 is long, and 孫𥘲 too.\n\n```\nlet x = \"\u{1F600}\";\n```\n",
     )
     .unwrap();
     let (output, stderr) = common::run_in(
@@ -30,15 +30,23 @@ fn the_report_names_forced_breaks_and_missing_glyphs_where_they_are() {
         ),
         "{stderr}"
     );
-    // 孫 comes from the fallback font; the Extension-B character is in no font.
+    // 孫 comes from the fallback font; the Extension-B character is in no font: reported
+    // at its own line and column, with its name.
     assert!(
-        stderr.contains("book/a.md:5:1: the font has no glyph for '𥘲' (U+25632)"),
+        stderr.contains(
+            "book/a.md:5:77: no font has a glyph for '𥘲' (U+25632 CJK UNIFIED IDEOGRAPH-25632)"
+        ),
+        "{stderr}"
+    );
+    // In a code block too.
+    assert!(
+        stderr.contains("book/a.md:8:10: no font has a glyph for '😀' (U+1F600 GRINNING FACE)"),
         "{stderr}"
     );
     assert!(!stderr.contains("'孫'"), "{stderr}");
     // Without --report, a one-line pointer to it.
     let (output, stderr) = common::run_in(work.path(), &["build", "book", "--format", "pdf"]);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("2 typesetting note(s)"), "{stderr}");
+    assert!(stderr.contains("3 typesetting note(s)"), "{stderr}");
     assert!(!stderr.contains("a word too wide"), "{stderr}");
 }

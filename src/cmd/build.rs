@@ -112,12 +112,30 @@ impl Build<'_> {
     /// paragraph that needed emergency stretch, every forced break and missing glyph).
     fn typeset(&self) -> Result<TypesetBook, String> {
         let started = std::time::Instant::now();
-        let typeset = quire_typeset::typeset_book(self.book, &self.family()?);
+        let typeset = quire_typeset::typeset_book_with_sources(
+            self.book,
+            &self.family()?,
+            Some(self.sources),
+        );
         let r = &typeset.report;
         eprintln!(
             "build: typeset {} pages ({} paragraphs; {} needed hyphenation, {} emergency stretch; {} widows/orphans mended, {} pages left short; gutter {} in)",
             r.pages, r.paragraphs, r.second_pass, r.emergency, r.mended, r.short_pages, r.gutter_in
         );
+        let errors: Vec<quire_model::Diagnostic> = typeset
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        if !errors.is_empty() {
+            // A broken promise of the typesetter (text lost or repeated): nothing is written.
+            crate::report::print_all(&errors, self.sources);
+            return Err(format!(
+                "the typesetter could not set {} place(s) of the book faithfully: nothing written",
+                errors.len()
+            ));
+        }
         if self.report && !typeset.diagnostics.is_empty() {
             crate::report::print_all(&typeset.diagnostics, self.sources);
         } else if !typeset.diagnostics.is_empty() {

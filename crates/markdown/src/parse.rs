@@ -503,7 +503,9 @@ impl<'t> ChapterParser<'t, '_> {
                     continue;
                 }
                 let after = &self.text[p + 2..];
-                let Some(close) = after.find(']') else { continue };
+                let Some(close) = after.find(']') else {
+                    continue;
+                };
                 let label = &after[..close];
                 if label.is_empty()
                     || label.contains(char::is_whitespace)

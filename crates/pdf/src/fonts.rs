@@ -67,6 +67,15 @@ impl FontUsage {
         }
     }
 
+    /// The text the font's ToUnicode map gives a glyph (the first text it was seen with).
+    pub(crate) fn text_of(&self, font: usize, glyph: u16) -> Option<&str> {
+        self.fonts
+            .get(font)
+            .and_then(|f| f.as_ref())
+            .and_then(|f| f.text.get(&glyph))
+            .map(String::as_str)
+    }
+
     /// The CID (the glyph's id in the subset) of a glyph.
     pub(crate) fn cid(&self, font: usize, glyph: u16) -> u16 {
         self.fonts

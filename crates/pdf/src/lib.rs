@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use pdf_writer::types::{ActionType, AnnotationType, NumberingStyle};
 use pdf_writer::writers::PageLabel;
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
-use quire_typeset::frame::{Document, Item, LinkTarget, NumberStyle, OutlineEntry, TextRun};
+use quire_typeset::frame::{self, Document, Item, LinkTarget, NumberStyle, OutlineEntry, TextRun};
 
 pub use metadata::Timestamp;
 
@@ -318,33 +318,91 @@ fn draw_text(
     }
     let factor = size * scale / 100.0 / 1000.0;
     let mut pen = 0.0f32;
-    {
-        let mut shown = content.show_positioned();
-        let mut items = shown.items();
-        // Glyphs between two adjustments go out as one string.
-        let mut pending: Vec<u8> = Vec::with_capacity(run.glyphs.len() * 2);
-        for glyph in &run.glyphs {
-            let target = glyph.x.0 as f32;
-            let delta = target - pen;
-            // Positions to a thousandth of an em at most (a hundredth of a point at 11 pt).
-            let adjust = (-delta / factor * 10.0).round() / 10.0;
-            if adjust != 0.0 {
-                if !pending.is_empty() {
-                    items.show(Str(&pending));
-                    pending.clear();
-                }
-                items.adjust(adjust);
-                pen -= adjust * factor;
-            }
-            let cid = usage.cid(run.font.0, glyph.id);
-            pending.extend_from_slice(&cid.to_be_bytes());
-            pen += font.width_of(glyph.id) * factor;
+    // Glyphs go out in strings of one TJ each; a glyph whose text is not what the font's
+    // ToUnicode map says (the .notdef box of a character no font has, or a glyph shared by
+    // two characters) goes out alone inside a marked-content span with its `ActualText`, so
+    // that copying and searching give the real character.
+    let mut start = 0;
+    while start < run.glyphs.len() {
+        let special = |g: &frame::Glyph| {
+            let text = run.glyph_text(g);
+            !text.is_empty() && usage.text_of(run.font.0, g.id) != Some(text)
+        };
+        let alone = special(&run.glyphs[start]);
+        let end = if alone {
+            // The glyph and the glyphs continuing its cluster.
+            start
+                + 1
+                + run.glyphs[start + 1..]
+                    .iter()
+                    .take_while(|g| run.glyph_text(g).is_empty())
+                    .count()
+        } else {
+            start
+                + run.glyphs[start..]
+                    .iter()
+                    .take_while(|g| !special(g))
+                    .count()
+        };
+        if alone {
+            let text = run.glyph_text(&run.glyphs[start]).to_string();
+            content
+                .begin_marked_content_with_properties(Name(b"Span"))
+                .properties()
+                .actual_text(TextStr(&text));
         }
-        if !pending.is_empty() {
-            items.show(Str(&pending));
+        show_glyphs(
+            content,
+            &run.glyphs[start..end],
+            run.font.0,
+            font,
+            usage,
+            factor,
+            &mut pen,
+        );
+        if alone {
+            content.end_marked_content();
         }
+        start = end;
     }
     content.end_text();
+}
+
+/// Shows glyphs with one `TJ`, each at its place: `pen` is where the text position is, in
+/// points from the run's origin, before and after.
+fn show_glyphs(
+    content: &mut Content,
+    glyphs: &[frame::Glyph],
+    font_index: usize,
+    font: &fonts::EmbeddedFont,
+    usage: &fonts::FontUsage,
+    factor: f32,
+    pen: &mut f32,
+) {
+    let mut shown = content.show_positioned();
+    let mut items = shown.items();
+    // Glyphs between two adjustments go out as one string.
+    let mut pending: Vec<u8> = Vec::with_capacity(glyphs.len() * 2);
+    for glyph in glyphs {
+        let target = glyph.x.0 as f32;
+        let delta = target - *pen;
+        // Positions to a thousandth of an em at most (a hundredth of a point at 11 pt).
+        let adjust = (-delta / factor * 10.0).round() / 10.0;
+        if adjust != 0.0 {
+            if !pending.is_empty() {
+                items.show(Str(&pending));
+                pending.clear();
+            }
+            items.adjust(adjust);
+            *pen -= adjust * factor;
+        }
+        let cid = usage.cid(font_index, glyph.id);
+        pending.extend_from_slice(&cid.to_be_bytes());
+        *pen += font.width_of(glyph.id) * factor;
+    }
+    if !pending.is_empty() {
+        items.show(Str(&pending));
+    }
 }
 
 fn write_outline(

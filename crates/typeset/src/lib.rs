@@ -47,7 +47,7 @@ pub mod units;
 pub use font::{FaceMetrics, FontError, FontFace, FontFamily, FontVariant};
 pub use hyphenate::{HyphenationOptions, Hyphenator};
 pub use layout::cover::{CoverSize, cover_size, spine_width, typeset_cover};
-pub use layout::{LayoutReport, PageAnchor, TypesetBook, typeset_book};
+pub use layout::{LayoutReport, PageAnchor, TypesetBook, typeset_book, typeset_book_with_sources};
 pub use linebreak::{BreakParams, Breaking, Item, Line, LineWidths, Pass, break_lines};
 pub use paragraph::{
     GlyphRun, LaidLine, ParagraphLayout, ParagraphOptions, PositionedGlyph, PreparedParagraph,

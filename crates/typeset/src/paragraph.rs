@@ -34,6 +34,9 @@ use crate::linebreak::{
 use crate::shape::{FxHashMap, ShapeFeatures, ShapeStyle, ShapedText, Shaper};
 use crate::units::Pt;
 
+/// How the paragraph engine's diagnostic of a character no face has begins.
+pub const MISSING_GLYPH: &str = "the font has no glyph for";
+
 /// How a run of text is set.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RunStyle {
@@ -209,6 +212,8 @@ pub struct ParagraphLayout {
     pub lines: Vec<LaidLine>,
     /// Problems found (missing glyphs, forced breaks), at the paragraph's span.
     pub diagnostics: Vec<Diagnostic>,
+    /// Characters no face of the family has, in order of first use.
+    pub missing: Vec<char>,
     /// How the breaking went.
     pub stats: LayoutStats,
 }
@@ -265,6 +270,8 @@ pub struct PreparedParagraph {
     options: ParagraphOptions,
     span: Span,
     diagnostics: Vec<Diagnostic>,
+    /// Characters no face of the family has, in order of first use.
+    missing: Vec<char>,
     min_size: Pt,
 }
 
@@ -282,6 +289,13 @@ impl PreparedParagraph {
     /// The options it was prepared with.
     pub fn options(&self) -> &ParagraphOptions {
         &self.options
+    }
+
+    /// Characters no face of the family has, in order of first use (each is also reported
+    /// as a diagnostic at the paragraph's span, whose message starts with
+    /// [`MISSING_GLYPH`]).
+    pub fn missing(&self) -> &[char] {
+        &self.missing
     }
 }
 
@@ -785,6 +799,7 @@ impl Typesetter {
             options: options.clone(),
             span,
             diagnostics: Vec::new(),
+            missing: Vec::new(),
             min_size,
         };
         let mut missing: Vec<char> = Vec::new();
@@ -895,11 +910,12 @@ impl Typesetter {
                 prepared.options.breaking.line_end_stretch = min_size * 3.0;
             }
         }
+        prepared.missing = missing.clone();
         for c in missing {
             prepared.diagnostics.push(
                 Diagnostic::warning(
                     span,
-                    format!("the font has no glyph for {c:?} (U+{:04X})", u32::from(c)),
+                    format!("{MISSING_GLYPH} {c:?} (U+{:04X})", u32::from(c)),
                 )
                 .with_hint("use a font that has it, or replace the character in the text"),
             );
@@ -1286,6 +1302,7 @@ impl Typesetter {
             return ParagraphLayout {
                 lines: Vec::new(),
                 diagnostics: prepared.diagnostics.clone(),
+                missing: prepared.missing.clone(),
                 stats: LayoutStats {
                     pass: Pass::First,
                     looseness: 0,
@@ -1419,6 +1436,26 @@ impl Typesetter {
                 .with_hint("add a space or a soft hyphen (U+00AD) where it may break, or widen the text block"),
             );
         }
+        // The ledger of the line breaker: the lines hold every character of the text.
+        let wanted = prepared.text.chars().filter(|c| !c.is_whitespace()).count();
+        let set: usize = lines
+            .iter()
+            .flat_map(|l| &l.runs)
+            .map(|r| {
+                r.text.chars().filter(|c| !c.is_whitespace()).count() - usize::from(r.added_hyphen)
+            })
+            .sum();
+        if set != wanted {
+            diagnostics.push(
+                Diagnostic::error(
+                    prepared.span,
+                    format!(
+                        "line breaking lost text: {set} of the paragraph's {wanted} characters were set"
+                    ),
+                )
+                .with_hint("this is a bug in Quire's typesetter, not in the book: please report it with this file"),
+            );
+        }
         if lines.iter().any(|l| l.overfull) {
             diagnostics.push(
                 Diagnostic::warning(prepared.span, "a line is wider than the text block")
@@ -1428,6 +1465,7 @@ impl Typesetter {
         ParagraphLayout {
             lines,
             diagnostics,
+            missing: prepared.missing.clone(),
             stats: LayoutStats {
                 pass: breaking.pass,
                 looseness: breaking.looseness,

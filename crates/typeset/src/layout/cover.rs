@@ -80,7 +80,7 @@ pub fn typeset_cover(book: &Book, family: &FontFamily, pages: usize) -> Document
         &book.metadata.language,
         HyphenationOptions::default(),
     );
-    let mut ctx = Ctx::new(book, family, typesetter, geometry);
+    let mut ctx = Ctx::new(book, None, family, typesetter, geometry);
     let meta = &book.metadata;
     let margin = Pt::inches(0.5);
     let panel = size.panel_width;

@@ -1,6 +1,11 @@
 //! Blocks to vertical material: every paragraph shaped and broken once (and again with
 //! looseness +1/-1 when pagination asks), headings, quotes, verse, lists, tables, figures,
-//! scene breaks, and the footnotes of a chapter.
+//! scene breaks, and the footnotes of a chapter (set by the same builder at the note size).
+//!
+//! Every vertical space in the body is a whole number of lines, so that every line sits on
+//! the page's baseline grid and facing pages end on the same baseline. Each element keeps
+//! the span of the model block it came from, and the builder records every model block it
+//! set, for the ledger ([`super::ledger`]).
 
 use quire_model::{
     Alignment, Block, BlockKind, Chapter, Figure, Inline, InlineKind, List, Span, Table, VerseLine,
@@ -16,7 +21,11 @@ use crate::units::Pt;
 pub(crate) struct Para {
     pub(crate) prepared: PreparedParagraph,
     pub(crate) x: Pt,
+    /// Height of each line.
+    pub(crate) leading: Pt,
     pub(crate) markers: Vec<(std::ops::Range<usize>, NoteKey)>,
+    /// Where its text came from (see [`StyledText::origins`]).
+    pub(crate) origins: Vec<(usize, Span)>,
     /// Laid out with looseness -1, 0, +1 (index 0, 1, 2), computed when first asked for.
     pub(crate) layouts: [Option<Laid>; 3],
     /// The looseness in use.
@@ -37,29 +46,88 @@ pub(crate) struct Laid {
     pub(crate) achieved: bool,
 }
 
-/// Lines that stay as they are.
+/// Lines that stay as they are (headings, verse, code, table rows, scene breaks).
 pub(crate) struct Fixed {
     pub(crate) lines: Vec<LineBox>,
-    /// No page break between this and the next element's first two lines (a heading).
-    pub(crate) keep_with_next: bool,
-    /// No page break between the previous element and this one (scene break).
+    /// For each line, whether a page may end just before it (the first entry is ignored:
+    /// the break before the element is governed by the keeps around it).
+    pub(crate) breakable: Vec<bool>,
+    /// How many lines after this element must stay on its page (2 after a heading).
+    pub(crate) keep_with_next: usize,
+    /// No page break between the previous element and this one (a scene break).
     pub(crate) keep_with_previous: bool,
-    /// No page break inside.
-    pub(crate) unbreakable: bool,
     /// Outline entry for a section heading: title and level.
     pub(crate) anchor: Option<(String, u8)>,
+    /// The model block.
+    pub(crate) span: Span,
+}
+
+impl Fixed {
+    /// Lines that no page break may split.
+    fn whole(lines: Vec<LineBox>, span: Span) -> Fixed {
+        let breakable = vec![false; lines.len()];
+        Fixed {
+            lines,
+            breakable,
+            keep_with_next: 0,
+            keep_with_previous: false,
+            anchor: None,
+            span,
+        }
+    }
+
+    /// Lines a page may break between anywhere.
+    fn breakable(lines: Vec<LineBox>, span: Span) -> Fixed {
+        let breakable = vec![true; lines.len()];
+        Fixed::with_breaks(lines, breakable, span)
+    }
+
+    /// Lines a page may break before where `breakable` says.
+    fn with_breaks(lines: Vec<LineBox>, breakable: Vec<bool>, span: Span) -> Fixed {
+        Fixed {
+            breakable,
+            ..Fixed::whole(lines, span)
+        }
+    }
+}
+
+/// A figure (picture and caption): goes to the top of a later page when it does not fit.
+pub(crate) struct Float {
+    pub(crate) band: LineBox,
+    pub(crate) span: Span,
 }
 
 /// Vertical material of a chapter.
 pub(crate) enum Element {
     Para(Box<Para>),
     Fixed(Fixed),
-    /// Space that vanishes at the top of a page.
+    /// Space that vanishes at the top of a page (a whole number of lines in the body).
     Space(Pt),
-    /// A figure: goes to the top of the next page when it does not fit.
-    Float(LineBox),
+    Float(Float),
     /// A forced page break.
     PageBreak,
+}
+
+impl Element {
+    /// The model block the element came from (none for spaces and page breaks).
+    pub(crate) fn span(&self) -> Option<Span> {
+        match self {
+            Element::Para(p) => Some(p.span),
+            Element::Fixed(f) => Some(f.span),
+            Element::Float(f) => Some(f.span),
+            Element::Space(_) | Element::PageBreak => None,
+        }
+    }
+
+    /// The lines of the element as currently laid out.
+    pub(crate) fn lines(&self) -> &[LineBox] {
+        match self {
+            Element::Para(p) => p.lines(),
+            Element::Fixed(f) => &f.lines,
+            Element::Float(f) => std::slice::from_ref(&f.band),
+            Element::Space(_) | Element::PageBreak => &[],
+        }
+    }
 }
 
 impl Para {
@@ -83,14 +151,22 @@ impl Para {
     }
 }
 
-/// Footnotes of a chapter, set at the note size.
+/// A footnote set at the note size: its lines, and the notes its own text refers to.
 pub(crate) struct NoteBlock {
     pub(crate) lines: Vec<LineBox>,
+    /// Notes referenced inside this note (placed right after it).
+    pub(crate) refs: Vec<usize>,
+    pub(crate) span: Span,
 }
 
+/// A chapter's body as vertical material, and its notes.
 pub(crate) struct ChapterFlow {
     pub(crate) elements: Vec<Element>,
     pub(crate) notes: Vec<NoteBlock>,
+    /// Notes referenced in the chapter title: they go on the chapter's first page.
+    pub(crate) title_notes: Vec<NoteKey>,
+    /// Every model block (body and notes) the builder set, for the ledger.
+    pub(crate) set_blocks: Vec<Span>,
 }
 
 /// Sizes derived from the body size.
@@ -100,7 +176,7 @@ pub(crate) fn note_size(ctx: &Ctx<'_>) -> (Pt, Pt) {
     (size, leading)
 }
 
-/// Styled text of inlines; `small_caps_words` sets the first words in small capitals.
+/// Styled text of inlines.
 pub(crate) fn styled(
     inlines: &[Inline],
     size: Pt,
@@ -110,8 +186,10 @@ pub(crate) fn styled(
 ) {
     for inline in inlines {
         match &inline.kind {
-            InlineKind::Text(t) => out.push(t, style(base, size)),
-            InlineKind::Code(t) => out.push(t, style(base, size)),
+            InlineKind::Text(t) | InlineKind::Code(t) => {
+                out.origins.push((out.len, inline.span));
+                out.push(t, style(base, size));
+            }
             InlineKind::Emphasis(inner) => {
                 let v = match base {
                     FontVariant::Italic => FontVariant::Regular,
@@ -205,33 +283,90 @@ fn small_caps_opening(text: &mut StyledText) {
     text.runs = runs;
 }
 
+/// What a builder sets: the body of a chapter, a footnote, or a dedication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FlowKind {
+    /// Body text: justified paragraphs, spaces of whole lines between blocks.
+    Body,
+    /// A footnote: smaller type, no spaces between blocks.
+    Note,
+    /// A dedication: paragraphs centred in italic.
+    Dedication,
+}
+
 pub(crate) struct FlowBuilder<'c, 'a> {
     pub(crate) ctx: &'c mut Ctx<'a>,
     pub(crate) chapter_index: usize,
     elements: Vec<Element>,
+    kind: FlowKind,
+    /// Type size and line height of this flow.
+    size: Pt,
+    leading: Pt,
     /// The next paragraph is not indented (after a heading, a break, at the start).
     no_indent: bool,
     /// The next paragraph opens the chapter (small caps).
     opening: bool,
+    /// Text set before the first paragraph's own (a note's number).
+    prefix: Option<StyledText>,
+    /// How deep in quotes and lists: spaces only around the outermost.
+    depth: usize,
+    /// Every model block set, by span.
+    set_blocks: Vec<Span>,
 }
 
 impl<'c, 'a> FlowBuilder<'c, 'a> {
     pub(crate) fn new(ctx: &'c mut Ctx<'a>, chapter_index: usize, opening: bool) -> Self {
+        let (size, leading) = (ctx.geometry.size, ctx.geometry.leading);
         FlowBuilder {
             ctx,
             chapter_index,
             elements: Vec::new(),
+            kind: FlowKind::Body,
+            size,
+            leading,
             no_indent: true,
             opening,
+            prefix: None,
+            depth: 0,
+            set_blocks: Vec::new(),
         }
     }
 
-    pub(crate) fn finish(self) -> Vec<Element> {
-        self.elements
+    /// A builder for a footnote: note size, the number before the first paragraph.
+    fn for_note(ctx: &'c mut Ctx<'a>, chapter_index: usize, number: usize) -> Self {
+        let (size, leading) = note_size(ctx);
+        let mut prefix = StyledText::default();
+        prefix.push(
+            &format!("{number}.\u{a0}"),
+            style(FontVariant::Regular, size),
+        );
+        FlowBuilder {
+            kind: FlowKind::Note,
+            size,
+            leading,
+            prefix: Some(prefix),
+            ..FlowBuilder::new(ctx, chapter_index, false)
+        }
     }
 
-    fn leading(&self) -> Pt {
-        self.ctx.geometry.leading
+    /// A builder for a dedication.
+    pub(crate) fn for_dedication(ctx: &'c mut Ctx<'a>, chapter_index: usize) -> Self {
+        FlowBuilder {
+            kind: FlowKind::Dedication,
+            ..FlowBuilder::new(ctx, chapter_index, false)
+        }
+    }
+
+    /// The elements and the model blocks set.
+    pub(crate) fn finish(self) -> (Vec<Element>, Vec<Span>) {
+        (self.elements, self.set_blocks)
+    }
+
+    /// Vertical space of `lines` lines (none inside a note, none nested).
+    fn space(&mut self, lines: f64) {
+        if self.kind != FlowKind::Note && self.depth == 0 {
+            self.elements.push(Element::Space(self.leading * lines));
+        }
     }
 
     /// Adds the blocks at a left offset and measure.
@@ -242,110 +377,111 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
     }
 
     fn block(&mut self, block: &Block, x: Pt, measure: Pt) {
-        let leading = self.leading();
+        self.set_blocks.push(block.span);
+        let leading = self.leading;
         match &block.kind {
             BlockKind::Paragraph(content) => {
-                let indent = !self.no_indent;
+                let indent = !self.no_indent || self.kind == FlowKind::Note;
                 self.paragraph(content, block.span, x, measure, indent);
             }
             BlockKind::Heading { level, content, .. } => {
-                let size = self.ctx.geometry.size;
                 let mut text = StyledText::default();
                 let variant = if *level <= 2 {
                     FontVariant::Italic
                 } else {
                     FontVariant::Regular
                 };
-                styled(content, size, variant, self.chapter_index, &mut text);
+                styled(content, self.size, variant, self.chapter_index, &mut text);
                 let title = text.plain();
                 let lines = self
                     .ctx
                     .set_ragged(&text, measure, Align::Left, leading, false);
                 let lines = shift(lines, x);
-                self.elements.push(Element::Space(leading));
-                self.elements.push(Element::Fixed(Fixed {
-                    lines,
-                    keep_with_next: true,
-                    keep_with_previous: false,
-                    unbreakable: true,
-                    anchor: Some((title, *level)),
-                }));
+                self.space(1.0);
+                let mut fixed = Fixed::whole(lines, block.span);
+                fixed.keep_with_next = 2;
+                fixed.anchor = (self.kind == FlowKind::Body).then_some((title, *level));
+                self.elements.push(Element::Fixed(fixed));
                 self.no_indent = true;
             }
             BlockKind::BlockQuote(inner) => {
-                let indent = self.ctx.geometry.size * 1.5;
-                self.elements.push(Element::Space(leading * 0.5));
+                let indent = self.size * 1.5;
+                self.space(1.0);
                 self.no_indent = true;
+                self.depth += 1;
                 self.blocks(inner, x + indent, measure - indent * 2.0);
-                self.elements.push(Element::Space(leading * 0.5));
+                self.depth -= 1;
+                self.space(1.0);
                 self.no_indent = true;
             }
-            BlockKind::Verse(stanzas) => self.verse(stanzas, x, measure),
+            BlockKind::Verse(stanzas) => self.verse(stanzas, block.span, x, measure),
             BlockKind::List(list) => self.list(list, x, measure),
             BlockKind::SceneBreak => {
-                let size = self.ctx.geometry.size;
                 let mut text = StyledText::default();
                 text.push(
                     "*\u{a0}\u{a0}\u{a0}*\u{a0}\u{a0}\u{a0}*",
-                    style(FontVariant::Regular, size),
+                    style(FontVariant::Regular, self.size),
                 );
                 let lines = shift(
                     self.ctx
                         .set_ragged(&text, measure, Align::Center, leading, false),
                     x,
                 );
-                self.elements.push(Element::Fixed(Fixed {
-                    lines,
-                    keep_with_next: true,
-                    keep_with_previous: true,
-                    unbreakable: true,
-                    anchor: None,
-                }));
+                let mut fixed = Fixed::whole(lines, block.span);
+                fixed.keep_with_next = 1;
+                fixed.keep_with_previous = true;
+                self.elements.push(Element::Fixed(fixed));
                 self.no_indent = true;
             }
-            BlockKind::Figure(figure) => self.figure(figure, x, measure),
-            BlockKind::Table(table) => self.table(table, x, measure),
-            BlockKind::CodeBlock { text, .. } => {
-                let size = self.ctx.geometry.size * 0.85;
-                let mut lines = Vec::new();
-                for line in text.lines() {
-                    let mut t = StyledText::default();
-                    t.push(
-                        &line.replace(' ', "\u{a0}"),
-                        style(FontVariant::Regular, size),
-                    );
-                    if t.is_blank() {
-                        lines.push(LineBox {
-                            height: leading,
-                            ..LineBox::default()
-                        });
-                        continue;
-                    }
-                    lines.extend(shift(
-                        self.ctx
-                            .set_ragged(&t, measure - size * 2.0, Align::Left, leading, false),
-                        x + size * 2.0,
-                    ));
-                }
-                self.elements.push(Element::Space(leading * 0.5));
-                self.elements.push(Element::Fixed(Fixed {
-                    lines,
-                    keep_with_next: false,
-                    keep_with_previous: false,
-                    unbreakable: false,
-                    anchor: None,
-                }));
-                self.elements.push(Element::Space(leading * 0.5));
-                self.no_indent = true;
-            }
+            BlockKind::Figure(figure) => self.figure(figure, block.span, x, measure),
+            BlockKind::Table(table) => self.table(table, block.span, x, measure),
+            BlockKind::CodeBlock { text, .. } => self.code(text, block.span, x, measure),
             BlockKind::PageBreak => {
-                self.elements.push(Element::PageBreak);
+                if self.kind == FlowKind::Body {
+                    self.elements.push(Element::PageBreak);
+                }
                 self.no_indent = true;
             }
         }
     }
 
-    /// A justified paragraph.
+    fn code(&mut self, text: &str, span: Span, x: Pt, measure: Pt) {
+        let leading = self.leading;
+        let size = self.size * 0.85;
+        let inset = if self.kind == FlowKind::Note {
+            Pt::ZERO
+        } else {
+            size * 2.0
+        };
+        let mut lines = Vec::new();
+        for line in text.lines() {
+            let mut t = StyledText::default();
+            t.origins.push((0, span));
+            t.push(
+                &line.replace(' ', "\u{a0}"),
+                style(FontVariant::Regular, size),
+            );
+            if t.is_blank() {
+                lines.push(LineBox {
+                    height: leading,
+                    ..LineBox::default()
+                });
+                continue;
+            }
+            lines.extend(shift(
+                self.ctx
+                    .set_ragged(&t, measure - inset, Align::Left, leading, false),
+                x + inset,
+            ));
+        }
+        self.space(1.0);
+        self.elements
+            .push(Element::Fixed(Fixed::breakable(lines, span)));
+        self.space(1.0);
+        self.no_indent = true;
+    }
+
+    /// A paragraph: justified in the body and in notes, centred in a dedication.
     pub(crate) fn paragraph(
         &mut self,
         content: &[Inline],
@@ -354,28 +490,51 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         measure: Pt,
         indent: bool,
     ) {
-        let size = self.ctx.geometry.size;
-        let mut text = StyledText::default();
-        styled(
-            content,
-            size,
-            FontVariant::Regular,
-            self.chapter_index,
-            &mut text,
-        );
+        let size = self.size;
+        let base = if self.kind == FlowKind::Dedication {
+            FontVariant::Italic
+        } else {
+            FontVariant::Regular
+        };
+        let mut text = self.prefix.take().unwrap_or_default();
+        styled(content, size, base, self.chapter_index, &mut text);
         if text.is_blank() {
+            return;
+        }
+        if self.kind == FlowKind::Dedication {
+            if self.elements.iter().any(|e| e.span().is_some()) {
+                self.elements.push(Element::Space(self.leading));
+            }
+            let lines =
+                self.ctx
+                    .set_ragged(&text, measure * 0.8, Align::Center, self.leading, false);
+            let lines = shift(lines, x + measure * 0.1);
+            self.elements
+                .push(Element::Fixed(Fixed::breakable(lines, span)));
             return;
         }
         if self.opening {
             small_caps_opening(&mut text);
             self.opening = false;
         }
-        let mut options = self.ctx.body_options(measure);
+        let mut options = self.options(measure);
         if !indent {
             options.indent = Pt::ZERO;
         }
         self.push_para(&text, options, span, x, Vec::new());
         self.no_indent = false;
+    }
+
+    /// Paragraph options of this flow at a measure.
+    fn options(&self, measure: Pt) -> ParagraphOptions {
+        if self.kind == FlowKind::Note {
+            let mut options = ParagraphOptions::book(measure, self.size);
+            options.ragged_right = self.ctx.book.settings.print.ragged_right;
+            options.indent = self.size;
+            options
+        } else {
+            self.ctx.body_options(measure)
+        }
     }
 
     pub(crate) fn push_para(
@@ -395,7 +554,9 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         let mut para = Para {
             prepared,
             x,
+            leading: self.leading,
             markers: text.markers.clone(),
+            origins: text.origins.clone(),
             layouts: [None, None, None],
             current: 0,
             first_line_extra,
@@ -406,57 +567,65 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         self.elements.push(Element::Para(Box::new(para)));
     }
 
-    fn verse(&mut self, stanzas: &[Vec<VerseLine>], x: Pt, measure: Pt) {
-        let leading = self.leading();
-        let size = self.ctx.geometry.size;
-        let em = size;
+    fn verse(&mut self, stanzas: &[Vec<VerseLine>], span: Span, x: Pt, measure: Pt) {
+        let leading = self.leading;
+        let em = self.size;
         let left = x + em * 2.0;
         let width = measure - em * 2.0;
-        self.elements.push(Element::Space(leading * 0.5));
+        self.space(1.0);
         for (s, stanza) in stanzas.iter().enumerate() {
             if s > 0 {
                 self.elements.push(Element::Space(leading));
             }
-            let count = stanza.len();
-            for (i, line) in stanza.iter().enumerate() {
+            let mut lines: Vec<LineBox> = Vec::new();
+            // Whether a page may break before each line: not inside a wrapped verse line.
+            let mut starts: Vec<bool> = Vec::new();
+            for line in stanza {
                 let mut text = StyledText::default();
                 styled(
                     &line.content,
-                    size,
+                    self.size,
                     FontVariant::Regular,
                     self.chapter_index,
                     &mut text,
                 );
+                if text.is_blank() {
+                    continue;
+                }
                 let indent = em * 0.5 * f64::from(line.indent.min(40));
-                let lines = self.ctx.set_ragged(
+                let set = self.ctx.set_ragged(
                     &text,
                     (width - indent).max(em * 4.0),
                     Align::Left,
                     leading,
                     false,
                 );
-                // Keep the first two and last two lines of a stanza together.
-                self.elements.push(Element::Fixed(Fixed {
-                    lines: shift(lines, left + indent),
-                    keep_with_next: i == 0 || i + 2 == count,
-                    keep_with_previous: false,
-                    unbreakable: true,
-                    anchor: None,
-                }));
+                for (k, l) in shift(set, left + indent).into_iter().enumerate() {
+                    starts.push(k == 0);
+                    lines.push(l);
+                }
             }
+            // Keep the first two and the last two lines of a stanza together.
+            let n = lines.len();
+            let breakable = (0..n)
+                .map(|k| k >= 2 && k + 2 <= n && starts.get(k).copied().unwrap_or(false))
+                .collect();
+            self.elements
+                .push(Element::Fixed(Fixed::with_breaks(lines, breakable, span)));
         }
-        self.elements.push(Element::Space(leading * 0.5));
+        self.space(1.0);
         self.no_indent = true;
     }
 
     fn list(&mut self, list: &List, x: Pt, measure: Pt) {
-        let size = self.ctx.geometry.size;
+        let size = self.size;
         let indent = size * 1.8;
-        let leading = self.leading();
-        self.elements.push(Element::Space(leading * 0.5));
+        let leading = self.leading;
+        self.space(1.0);
+        self.depth += 1;
         for (i, item) in list.items.iter().enumerate() {
             let marker = match list.start {
-                Some(start) => format!("{}.", start + i as u64),
+                Some(start) => format!("{}.", start.saturating_add(i as u64)),
                 None => "•".to_string(),
             };
             let mut m = StyledText::default();
@@ -466,15 +635,14 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                     .set_ragged(&m, indent - size * 0.4, Align::Right, leading, false);
             let mut extra: Vec<Item> = marker_lines.into_iter().flat_map(|l| l.items).collect();
             for item in &mut extra {
-                if let Item::Text(run) = item {
-                    run.origin.x += x;
-                }
+                item.translate(x, Pt::ZERO);
             }
-            let mut first = true;
+            let before = self.elements.len();
             for block in &item.blocks {
                 match &block.kind {
-                    BlockKind::Paragraph(content) => {
-                        let mut text = StyledText::default();
+                    BlockKind::Paragraph(content) if !extra.is_empty() => {
+                        self.set_blocks.push(block.span);
+                        let mut text = self.prefix.take().unwrap_or_default();
                         styled(
                             content,
                             size,
@@ -485,40 +653,47 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                         if text.is_blank() {
                             continue;
                         }
-                        let mut options = self.ctx.body_options(measure - indent);
+                        let mut options = self.options(measure - indent);
                         options.indent = Pt::ZERO;
-                        let extra_items = if first {
-                            std::mem::take(&mut extra)
-                        } else {
-                            Vec::new()
-                        };
-                        // The marker is placed relative to the block, not the item's text.
-                        let extra_items = extra_items
+                        // The marker is placed relative to the paragraph, not its text.
+                        let marker = std::mem::take(&mut extra)
                             .into_iter()
-                            .map(|mut it| {
-                                if let Item::Text(run) = &mut it {
-                                    run.origin.x -= x + indent;
-                                }
-                                it
-                            })
+                            .map(|it| it.translated(-(x + indent), Pt::ZERO))
                             .collect();
-                        self.push_para(&text, options, block.span, x + indent, extra_items);
-                        first = false;
+                        self.push_para(&text, options, block.span, x + indent, marker);
+                        self.no_indent = true;
                     }
                     _ => self.block(block, x + indent, measure - indent),
                 }
             }
+            // An item whose first block is not a paragraph gets its marker on a line of
+            // its own.
+            if !extra.is_empty() {
+                let marker_line = LineBox {
+                    items: std::mem::take(&mut extra),
+                    height: leading,
+                    ..LineBox::default()
+                };
+                let mut fixed = Fixed::whole(vec![marker_line], item.span);
+                fixed.keep_with_next = 1;
+                self.elements.insert(before, Element::Fixed(fixed));
+            }
         }
-        self.elements.push(Element::Space(leading * 0.5));
+        self.depth -= 1;
+        self.space(1.0);
         self.no_indent = true;
     }
 
-    fn figure(&mut self, figure: &Figure, x: Pt, measure: Pt) {
-        let leading = self.leading();
+    fn figure(&mut self, figure: &Figure, span: Span, x: Pt, measure: Pt) {
+        let leading = self.leading;
         let Some((image, px_w, px_h)) = self.ctx.image_ref(figure.image) else {
+            self.ctx.diagnostics.push(quire_model::Diagnostic::error(
+                span,
+                "the typesetter lost this picture: the book has no such image",
+            ));
             return;
         };
-        let size = self.ctx.geometry.size;
+        let size = self.size;
         let caption_lines = match &figure.caption {
             Some(caption) => {
                 let mut text = StyledText::default();
@@ -535,13 +710,15 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             None => Vec::new(),
         };
         let caption_height = leading * caption_lines.len() as f64;
-        let max_h = self.ctx.geometry.body_capacity() - caption_height - leading * 2.0;
+        // The band (picture, caption, a line of space) never exceeds a page's text block.
+        let max_h =
+            (self.ctx.geometry.body_capacity() - caption_height - leading * 2.0).max(leading);
         // Images come at 150-300 dpi; never enlarge past 150 dpi.
         let natural_w = Pt(f64::from(px_w) * 72.0 / 150.0);
         let mut w = natural_w.min(measure);
         let mut h = Pt(w.0 * f64::from(px_h) / f64::from(px_w.max(1)));
         if h > max_h {
-            h = max_h.max(leading);
+            h = max_h;
             w = Pt(h.0 * f64::from(px_w) / f64::from(px_h.max(1)));
         }
         // Snap the whole band to the baseline grid.
@@ -562,28 +739,25 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         })];
         let mut y = top + h + leading * 0.5;
         for line in caption_lines {
-            for mut item in line.items {
-                if let Item::Text(run) = &mut item {
-                    run.origin.x += x;
-                    run.origin.y += y;
-                }
-                items.push(item);
+            for item in line.items {
+                items.push(item.translated(x, y));
             }
             y += leading;
         }
-        self.elements.push(Element::Float(LineBox {
-            items,
-            height: band,
-            notes: Vec::new(),
-            hyphenated: false,
-            source_start: 0,
+        self.elements.push(Element::Float(Float {
+            band: LineBox {
+                items,
+                height: band,
+                ..LineBox::default()
+            },
+            span,
         }));
     }
 
-    fn table(&mut self, table: &Table, x: Pt, measure: Pt) {
-        let leading = self.leading();
-        let size = self.ctx.geometry.size * 0.85;
-        let row_leading = leading * 0.85;
+    fn table(&mut self, table: &Table, span: Span, x: Pt, measure: Pt) {
+        // Rows on the grid: every line of a cell is a whole line.
+        let leading = self.leading;
+        let size = self.size * 0.85;
         let columns = table
             .head
             .len()
@@ -609,6 +783,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         let scale = usable.0 / widths.iter().map(|w| w.0).sum::<f64>().max(1.0);
         let widths: Vec<Pt> = widths.iter().map(|w| *w * scale.min(1.0)).collect();
         let mut rows: Vec<LineBox> = Vec::new();
+        let mut breakable = Vec::new();
         let rule_h = Pt(0.4);
         for (r, row) in std::iter::once(&table.head).chain(&table.rows).enumerate() {
             if row.is_empty() {
@@ -623,6 +798,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             let mut max_lines = 1;
             let mut cx = x;
             for (c, cell) in row.iter().enumerate() {
+                self.set_blocks.push(cell.span);
                 let w = widths.get(c).copied().unwrap_or(size * 3.0);
                 let mut text = StyledText::default();
                 styled(&cell.content, size, variant, self.chapter_index, &mut text);
@@ -634,54 +810,48 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 let lines = if text.is_blank() {
                     Vec::new()
                 } else {
-                    self.ctx.set_ragged(&text, w, align, row_leading, true)
+                    self.ctx.set_ragged(&text, w, align, leading, true)
                 };
                 max_lines = max_lines.max(lines.len());
                 cells.push((cx, lines));
                 cx = cx + w + gap;
             }
             let mut items = Vec::new();
+            let mut notes = Vec::new();
             for (cx, lines) in cells {
                 for (i, line) in lines.into_iter().enumerate() {
-                    for mut item in line.items {
-                        if let Item::Text(run) = &mut item {
-                            run.origin.x += cx;
-                            run.origin.y += row_leading * i as f64;
-                        }
-                        items.push(item);
+                    notes.extend(line.notes.iter().copied());
+                    for item in line.items {
+                        items.push(item.translated(cx, leading * i as f64));
                     }
                 }
             }
-            let height = row_leading * max_lines as f64 + Pt(3.0);
+            let height = leading * max_lines as f64;
             if r == 0 {
                 items.push(Item::Rule(Rule {
                     rect: Rect {
                         origin: Point {
                             x,
-                            y: height - Pt(1.5),
+                            y: height - leading + size * 0.45,
                         },
                         width: measure,
                         height: rule_h,
                     },
                 }));
             }
+            // Not between the head and the first row.
+            breakable.push(r >= 2);
             rows.push(LineBox {
                 items,
                 height,
-                notes: Vec::new(),
-                hyphenated: false,
-                source_start: 0,
+                notes,
+                ..LineBox::default()
             });
         }
-        self.elements.push(Element::Space(leading * 0.5));
-        self.elements.push(Element::Fixed(Fixed {
-            lines: rows,
-            keep_with_next: false,
-            keep_with_previous: false,
-            unbreakable: false,
-            anchor: None,
-        }));
-        self.elements.push(Element::Space(leading * 0.5));
+        self.space(1.0);
+        self.elements
+            .push(Element::Fixed(Fixed::with_breaks(rows, breakable, span)));
+        self.space(1.0);
         self.no_indent = true;
     }
 }
@@ -717,14 +887,17 @@ pub(crate) fn lay_out(ctx: &mut Ctx<'_>, para: &mut Para, looseness: i32) -> boo
                     } else {
                         "needed emergency stretch: some lines are loose"
                     };
-                    ctx.diagnostics.push(
+                    ctx.push_once(
                         quire_model::Diagnostic::warning(para.span, format!("paragraph {how}"))
                             .with_hint("rewording a line, or an allowed hyphenation in `[print] hyphenation-exceptions`, tightens it"),
                     );
                 }
                 crate::linebreak::Pass::First => {}
             }
-            ctx.diagnostics.extend(layout.diagnostics.iter().cloned());
+            let plain = para.prepared.text().to_string();
+            let origins = std::mem::take(&mut para.origins);
+            ctx.report(&layout, &plain, &origins);
+            para.origins = origins;
         }
         let lines = line_boxes(ctx, para, &layout);
         let achieved = looseness == 0 || layout.stats.looseness == looseness;
@@ -742,11 +915,10 @@ fn line_boxes(
     para: &Para,
     layout: &crate::paragraph::ParagraphLayout,
 ) -> Vec<LineBox> {
-    let leading = ctx.geometry.leading;
     let mut lines: Vec<LineBox> = layout
         .lines
         .iter()
-        .map(|l| ctx.line_box(l, para.x, leading, &para.markers))
+        .map(|l| ctx.line_box(l, para.x, para.leading, &para.markers))
         .collect();
     if let Some(first) = lines.first_mut() {
         first
@@ -764,7 +936,7 @@ pub(crate) fn without_hyphen_at(ctx: &mut Ctx<'_>, para: &Para, line: usize) -> 
     params.no_hyphen_at_line = Some(line + 1);
     let layout = ctx.ts.layout(&para.prepared, &params);
     let ok = !layout.lines.is_empty()
-        && layout.stats.looseness == para.current
+        && layout.lines.len() == para.lines().len()
         && !layout.lines.get(line).is_some_and(|l| l.hyphenated);
     ok.then(|| Laid {
         lines: line_boxes(ctx, para, &layout),
@@ -779,92 +951,57 @@ pub(crate) fn chapter_flow(
     chapter: &Chapter,
     index: usize,
     opening: bool,
+    dedication: bool,
 ) -> ChapterFlow {
     let measure = ctx.geometry.text_width;
-    let mut builder = FlowBuilder::new(ctx, index, opening);
+    let mut builder = if dedication {
+        FlowBuilder::for_dedication(ctx, index)
+    } else {
+        FlowBuilder::new(ctx, index, opening)
+    };
     builder.blocks(&chapter.blocks, Pt::ZERO, measure);
-    let elements = builder.finish();
-    let notes = chapter
-        .footnotes
-        .iter()
-        .map(|note| note_block(ctx, note, index, measure))
-        .collect();
-    ChapterFlow { elements, notes }
-}
-
-fn note_block(
-    ctx: &mut Ctx<'_>,
-    note: &quire_model::Footnote,
-    chapter: usize,
-    measure: Pt,
-) -> NoteBlock {
-    let (size, leading) = note_size(ctx);
-    let mut lines = Vec::new();
-    let mut first = true;
-    let push_para = |ctx: &mut Ctx<'_>, content: &[Inline], span: Span, x: Pt, first: &mut bool| {
-        let mut text = StyledText::default();
-        if *first {
-            text.push(
-                &format!("{}.\u{a0}", note.number),
-                style(FontVariant::Regular, size),
+    let (elements, mut set_blocks) = builder.finish();
+    let mut notes = Vec::with_capacity(chapter.footnotes.len());
+    for note in &chapter.footnotes {
+        let mut builder = FlowBuilder::for_note(ctx, index, note.number);
+        builder.blocks(&note.blocks, Pt::ZERO, measure);
+        let empty = builder.prefix.take();
+        let (elements, blocks) = builder.finish();
+        set_blocks.extend(blocks);
+        let mut lines: Vec<LineBox> = Vec::new();
+        let mut refs: Vec<usize> = Vec::new();
+        for element in &elements {
+            for line in element.lines() {
+                for key in &line.notes {
+                    if !refs.contains(&key.note) {
+                        refs.push(key.note);
+                    }
+                }
+                lines.push(line.clone());
+            }
+        }
+        // A note with no text of its own still prints its number.
+        if let Some(number) = empty {
+            let (_, leading) = note_size(ctx);
+            lines.splice(
+                0..0,
+                ctx.set_ragged(&number, measure, Align::Left, leading, false),
             );
         }
-        styled(content, size, FontVariant::Regular, chapter, &mut text);
-        text.markers.clear();
-        let mut options = ParagraphOptions::book(measure - x, size);
-        options.indent = if *first { size } else { Pt::ZERO };
-        options.ragged_right = ctx.book.settings.print.ragged_right;
-        let layout = ctx.set(&text, &options, span);
-        ctx.diagnostics.extend(layout.diagnostics.iter().cloned());
-        *first = false;
-        layout
-            .lines
-            .iter()
-            .map(|l| ctx.line_box(l, x, leading, &[]))
-            .collect::<Vec<_>>()
-    };
-    for block in &note.blocks {
-        match &block.kind {
-            BlockKind::Paragraph(content) => {
-                lines.extend(push_para(ctx, content, block.span, Pt::ZERO, &mut first))
-            }
-            BlockKind::BlockQuote(inner) => {
-                for b in inner {
-                    if let BlockKind::Paragraph(content) = &b.kind {
-                        lines.extend(push_para(ctx, content, b.span, size * 1.5, &mut first));
-                    }
-                }
-            }
-            BlockKind::List(list) => {
-                for item in &list.items {
-                    for b in &item.blocks {
-                        if let BlockKind::Paragraph(content) = &b.kind {
-                            lines.extend(push_para(ctx, content, b.span, size * 1.5, &mut first));
-                        }
-                    }
-                }
-            }
-            BlockKind::Verse(stanzas) => {
-                for line in stanzas.iter().flatten() {
-                    lines.extend(push_para(
-                        ctx,
-                        &line.content,
-                        block.span,
-                        size * 1.5,
-                        &mut first,
-                    ));
-                }
-            }
-            _ => {}
+        // The lines do not carry their own references: the note places them.
+        for line in &mut lines {
+            line.notes.clear();
         }
+        notes.push(NoteBlock {
+            lines,
+            refs,
+            span: note.span,
+        });
     }
-    if lines.is_empty() {
-        let mut text = StyledText::default();
-        text.push(
-            &format!("{}.", note.number),
-            style(FontVariant::Regular, size),
-        );
-        lines = ctx.set_ragged(&text, measure, Align::Left, leading, false);
+    ChapterFlow {
+        elements,
+        notes,
+        title_notes: Vec::new(),
+        set_blocks,
     }
-    NoteBlock { lines }
 }

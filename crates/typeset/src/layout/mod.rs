@@ -10,12 +10,13 @@
 pub mod cover;
 mod flow;
 pub mod geometry;
+pub(crate) mod ledger;
 mod paginate;
 mod structure;
 
 use std::collections::BTreeMap;
 
-use quire_model::{Book, Diagnostic, ImageId, Span};
+use quire_model::{Book, Diagnostic, ImageId, Sources, Span};
 
 use crate::font::{FontFamily, FontVariant};
 use crate::frame::{
@@ -115,6 +116,16 @@ pub struct TypesetBook {
 /// Repeats the layout until the page count and the gutter it implies agree (the gutter
 /// changes the measure, which changes the page count).
 pub fn typeset_book(book: &Book, family: &FontFamily) -> TypesetBook {
+    typeset_book_with_sources(book, family, None)
+}
+
+/// [`typeset_book`] with the manuscript's text at hand, so that a diagnostic about a
+/// character (a missing glyph) points at its exact line and column.
+pub fn typeset_book_with_sources(
+    book: &Book,
+    family: &FontFamily,
+    sources: Option<&Sources>,
+) -> TypesetBook {
     let settings = &book.settings.print;
     let mut pages_guess = 0usize;
     let mut result = None;
@@ -146,7 +157,7 @@ pub fn typeset_book(book: &Book, family: &FontFamily) -> TypesetBook {
             previous.report.geometry = Some(geometry);
             break;
         }
-        let mut laid = typeset_once(book, family, geometry);
+        let mut laid = typeset_once(book, sources, family, geometry);
         let pages = laid.document.pages.len();
         laid.report.iterations = iterations;
         let agreed = geometry::gutter_for_pages(pages) == gutter;
@@ -158,17 +169,22 @@ pub fn typeset_book(book: &Book, family: &FontFamily) -> TypesetBook {
         pages_guess = pages;
     }
     // The loop always runs at least once.
-    result.unwrap_or_else(|| typeset_once(book, family, Geometry::new(settings, 0)))
+    result.unwrap_or_else(|| typeset_once(book, sources, family, Geometry::new(settings, 0)))
 }
 
-fn typeset_once(book: &Book, family: &FontFamily, geometry: Geometry) -> TypesetBook {
+fn typeset_once(
+    book: &Book,
+    sources: Option<&Sources>,
+    family: &FontFamily,
+    geometry: Geometry,
+) -> TypesetBook {
     let settings = &book.settings.print;
     let hyphenation = HyphenationOptions {
         exceptions: settings.hyphenation_exceptions.clone(),
         ..HyphenationOptions::default()
     };
     let typesetter = Typesetter::new(family.clone(), &book.metadata.language, hyphenation);
-    let mut ctx = Ctx::new(book, family, typesetter, geometry);
+    let mut ctx = Ctx::new(book, sources, family, typesetter, geometry);
     let pages = structure::build(&mut ctx);
     let report = LayoutReport {
         pages: pages.pages.len(),
@@ -245,6 +261,9 @@ pub(crate) struct StyledText {
     pub(crate) len: usize,
     /// Byte ranges of footnote markers (raised) and their notes.
     pub(crate) markers: Vec<(std::ops::Range<usize>, NoteKey)>,
+    /// Where the text came from: the byte offset where each manuscript inline starts, and
+    /// its span (empty for text Quire makes up, such as running heads).
+    pub(crate) origins: Vec<(usize, Span)>,
 }
 
 impl StyledText {
@@ -273,6 +292,10 @@ impl StyledText {
 
 pub(crate) struct Ctx<'a> {
     pub(crate) book: &'a Book,
+    /// The manuscript's text, to point a diagnostic at the exact character.
+    sources: Option<&'a Sources>,
+    /// Diagnostics already given (a running head repeats its title's problems).
+    reported: std::collections::BTreeSet<(u32, u32, String)>,
     pub(crate) family: &'a FontFamily,
     pub(crate) ts: Typesetter,
     pub(crate) geometry: Geometry,
@@ -283,9 +306,17 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(book: &'a Book, family: &'a FontFamily, ts: Typesetter, geometry: Geometry) -> Self {
+    fn new(
+        book: &'a Book,
+        sources: Option<&'a Sources>,
+        family: &'a FontFamily,
+        ts: Typesetter,
+        geometry: Geometry,
+    ) -> Self {
         Ctx {
             book,
+            sources,
+            reported: std::collections::BTreeSet::new(),
             family,
             ts,
             geometry,
@@ -384,7 +415,11 @@ impl<'a> Ctx<'a> {
         options.indent = Pt::ZERO;
         options.ragged_right = true;
         options.hyphenate = hyphenate;
-        let layout = self.set(text, &options, Span::default());
+        let span = text.origins.first().map_or(Span::default(), |o| o.1);
+        let layout = self.set(text, &options, span);
+        if !text.origins.is_empty() {
+            self.report(&layout, &text.plain(), &text.origins);
+        }
         layout
             .lines
             .iter()
@@ -397,6 +432,49 @@ impl<'a> Ctx<'a> {
                 self.line_box(line, shift, leading, &text.markers)
             })
             .collect()
+    }
+
+    /// Takes a paragraph's diagnostics once each, with every missing glyph pointed at its
+    /// character in the manuscript and named.
+    pub(crate) fn report(
+        &mut self,
+        layout: &crate::paragraph::ParagraphLayout,
+        plain: &str,
+        origins: &[(usize, Span)],
+    ) {
+        for d in &layout.diagnostics {
+            if !d.message.starts_with(crate::paragraph::MISSING_GLYPH) {
+                self.push_once(d.clone());
+            }
+        }
+        for &c in &layout.missing {
+            let offset = plain.find(c).unwrap_or(0);
+            let span = origins
+                .iter()
+                .rev()
+                .find(|(start, _)| *start <= offset)
+                .or(origins.first())
+                .map_or(Span::default(), |o| o.1);
+            let span = locate(self.sources, span, c);
+            let name = unicode_names2::name(c)
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "an unnamed character".to_string());
+            self.push_once(
+                Diagnostic::warning(
+                    span,
+                    format!("no font has a glyph for {c:?} (U+{:04X} {name}): it prints as an empty box", u32::from(c)),
+                )
+                .with_hint("put a font that has it in the book's `fonts/` folder, or replace the character in the text"),
+            );
+        }
+    }
+
+    /// Adds a diagnostic unless the same one was given already.
+    pub(crate) fn push_once(&mut self, d: Diagnostic) {
+        let key = d.span.map_or((u32::MAX, 0), |s| (s.file.0, s.start));
+        if self.reported.insert((key.0, key.1, d.message.clone())) {
+            self.diagnostics.push(d);
+        }
     }
 
     /// Appends the face's space glyph at the end of a run (where a word gap starts).
@@ -517,5 +595,40 @@ impl<'a> Ctx<'a> {
             hyphenated: line.hyphenated,
             source_start: line.runs.first().map_or(0, |r| r.source.start),
         }
+    }
+}
+
+/// The span of the first `c` inside `span` of the manuscript, with its line and column;
+/// `span` itself when the text is not at hand or the character is not in it (smart
+/// punctuation makes characters the source does not have).
+fn locate(sources: Option<&Sources>, span: Span, c: char) -> Span {
+    let Some(text) = sources
+        .and_then(|s| s.get(span.file))
+        .map(|f| f.text.as_str())
+    else {
+        return span;
+    };
+    let Some(slice) = text.get(span.start as usize..span.end as usize) else {
+        return span;
+    };
+    let Some(offset) = slice.find(c) else {
+        return span;
+    };
+    let (mut line, mut column) = (span.line, span.column);
+    for ch in slice[..offset].chars() {
+        if ch == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    let start = span.start + offset as u32;
+    Span {
+        file: span.file,
+        start,
+        end: start + c.len_utf8() as u32,
+        line,
+        column,
     }
 }

@@ -1,16 +1,37 @@
 //! Pages from a chapter's vertical material, on a baseline grid.
 //!
 //! Every page is filled to the full number of lines. Where the break would leave a widow or
-//! an orphan, split a heading from what follows, strand a scene break, or (softer) end a page
-//! on a hyphen, a paragraph that starts on the page is re-broken one line shorter or longer
-//! (Knuth-Plass looseness -1/+1), choosing the one whose demerits grow least, as a typesetter
-//! does by hand; only when no such change works is the page left short. Footnotes go at the
-//! foot of the page that references them and continue on the next page when they must.
+//! an orphan, split a heading from what follows, break inside a stanza, strand a scene
+//! break, or (softer) end a page on a hyphen, a paragraph that starts on the page is
+//! re-broken one line shorter or longer (Knuth-Plass looseness -1/+1), choosing the one
+//! whose demerits grow least, as a typesetter does by hand; only when no such change works
+//! is the page left short, by a few lines at most, and its facing page with it so that the
+//! spread ends on one baseline. Footnotes go at the foot of the page that references them
+//! and continue on the next page when they must. A figure that does not fit goes to the top
+//! of the next page while the text flows on.
+//!
+//! Pages record what they hold by element and line (not by position in a flattened list),
+//! and the ledger ([`super::ledger`]) checks the result: everything placed once, in order.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::flow::{ChapterFlow, Element, lay_out};
-use super::{Ctx, LineBox, NoteKey};
+use super::{Ctx, LineBox};
 use crate::frame::{Item, Point, Rect, Rule};
 use crate::units::Pt;
+
+/// How bad a page break before a line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Cost {
+    /// A good place.
+    Allowed,
+    /// Leaves a widow or an orphan, strands a scene break, or leaves one line on a
+    /// chapter's last page: avoided, accepted before a page left more than a few lines short.
+    Weak,
+    /// Splits a heading from its text, a stanza's first or last two lines, a wrapped verse
+    /// line, a table's head from its first row.
+    Strong,
+}
 
 /// One line of the flattened material.
 #[derive(Debug, Clone)]
@@ -19,13 +40,29 @@ struct VLine {
     line: usize,
     height: Pt,
     space_before: Pt,
-    /// A page break here would leave a widow, orphan, lone heading or stranded break.
-    forbid_before: bool,
-    /// A page break here would end the page on a hyphen.
-    soft_before: bool,
+    /// What a page break just before this line costs.
+    cost: Cost,
+    /// The previous line ends in a hyphen (a break here ends a page on one).
+    after_hyphen: bool,
     float: bool,
     page_break_before: bool,
-    notes: Vec<NoteKey>,
+    /// Notes referenced on this line (indices in the chapter's notes).
+    notes: Vec<usize>,
+}
+
+/// A line of a footnote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NoteLine {
+    pub(crate) note: usize,
+    pub(crate) line: usize,
+}
+
+/// A line placed on a page: the element and its line, and the space above it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Placed {
+    pub(crate) element: usize,
+    pub(crate) line: usize,
+    pub(crate) space: Pt,
 }
 
 /// A page's body: items with y measured from the top of the page and x from the text
@@ -38,23 +75,31 @@ pub(crate) struct PageBody {
     /// The first paragraph line on the page: the paragraph's span and the characters of its
     /// plain text before the line.
     pub(crate) start: Option<(quire_model::Span, usize)>,
+    /// Where each piece of the manuscript starts in `items`: item index and the span of
+    /// the block it came from (for the ledger's checks of the finished page).
+    pub(crate) sources: Vec<(usize, quire_model::Span)>,
+}
+
+/// What one page of a chapter holds, for drawing and for the ledger.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PagePlan {
+    /// Body lines and figures, top to bottom.
+    pub(crate) placed: Vec<Placed>,
+    /// Footnote lines at the foot, in order.
+    pub(crate) notes: Vec<NoteLine>,
+    /// How far the text is lowered (the chapter opener's sink).
+    pub(crate) sink: Pt,
 }
 
 fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
     let mut out: Vec<VLine> = Vec::new();
     let mut space = Pt::ZERO;
     let mut page_break = false;
-    // How many following lines must stay with what came before (heading, scene break).
+    // How many following lines must stay with what came before, and how firmly.
     let mut keep_next = 0usize;
+    let mut keep_cost = Cost::Allowed;
     for (e, element) in flow.elements.iter().enumerate() {
-        let (lines, unbreakable, keep_with_next, keep_with_previous, is_para, float): (
-            &[LineBox],
-            bool,
-            bool,
-            bool,
-            bool,
-            bool,
-        ) = match element {
+        match element {
             Element::Space(s) => {
                 space += *s;
                 continue;
@@ -63,199 +108,292 @@ fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
                 page_break = true;
                 continue;
             }
-            Element::Para(p) => (p.lines(), false, false, false, true, false),
-            Element::Fixed(f) => (
-                &f.lines,
-                f.unbreakable,
-                f.keep_with_next,
-                f.keep_with_previous,
-                false,
-                false,
-            ),
-            Element::Float(band) => (std::slice::from_ref(band), true, false, false, false, true),
-        };
+            _ => {}
+        }
+        let lines = element.lines();
         let n = lines.len();
+        let float = matches!(element, Element::Float(_));
         for (i, line) in lines.iter().enumerate() {
-            let mut forbid = false;
-            if i == 0 && keep_with_previous {
-                forbid = true;
-            }
-            if i > 0 && unbreakable {
-                forbid = true;
-            }
-            if is_para && n >= 2 && (i == 1 || i + 1 == n) {
-                forbid = true;
+            let mut cost = Cost::Allowed;
+            match element {
+                Element::Para(_) if n >= 2 && (i == 1 || i + 1 == n) => cost = Cost::Weak,
+                Element::Fixed(f) => {
+                    if i > 0 && !f.breakable.get(i).copied().unwrap_or(false) {
+                        cost = Cost::Strong;
+                    }
+                    if i == 0 && f.keep_with_previous {
+                        cost = Cost::Weak;
+                    }
+                }
+                _ => {}
             }
             if keep_next > 0 && !float {
-                forbid = true;
+                cost = cost.max(keep_cost);
                 keep_next -= 1;
             }
-            let soft = i > 0 && lines.get(i - 1).is_some_and(|l| l.hyphenated);
             out.push(VLine {
                 element: e,
                 line: i,
                 height: line.height,
                 space_before: if i == 0 { space } else { Pt::ZERO },
-                forbid_before: forbid && !(i == 0 && page_break),
-                soft_before: soft,
+                cost: if i == 0 && page_break {
+                    Cost::Allowed
+                } else {
+                    cost
+                },
+                after_hyphen: i > 0 && lines.get(i - 1).is_some_and(|l| l.hyphenated),
                 float,
                 page_break_before: i == 0 && page_break,
-                notes: line.notes.clone(),
+                notes: line.notes.iter().map(|k| k.note).collect(),
             });
         }
         if n > 0 {
             space = Pt::ZERO;
             page_break = false;
         }
-        if keep_with_next {
-            keep_next = 2;
+        if let Element::Fixed(f) = element
+            && f.keep_with_next > 0
+        {
+            keep_next = f.keep_with_next;
+            keep_cost = if f.keep_with_previous {
+                Cost::Weak
+            } else {
+                Cost::Strong
+            };
         }
+    }
+    // Notes referenced in the chapter title go with the first line of text.
+    if let Some(first) = out.iter_mut().find(|v| !v.float) {
+        let mut notes: Vec<usize> = flow.title_notes.iter().map(|k| k.note).collect();
+        notes.append(&mut first.notes);
+        first.notes = notes;
     }
     // A chapter's last page holds at least two lines.
     if let Some(last) = out.last_mut()
         && !last.float
+        && last.line > 0
     {
-        last.forbid_before = true;
+        last.cost = last.cost.max(Cost::Weak);
     }
     out
 }
 
+/// Where pagination stands at the top of a page.
+#[derive(Debug, Clone, Default)]
+struct State {
+    /// The next line of the flow to place.
+    pos: usize,
+    /// Figures met but not yet placed, in order.
+    pending: Vec<usize>,
+    /// Note lines continued from the previous page.
+    carried: Vec<NoteLine>,
+    /// Notes already placed (or carried), which later references do not place again.
+    placed_notes: BTreeSet<usize>,
+}
+
+/// One page filled from a state.
+#[derive(Debug, Clone)]
 struct Fill {
-    /// Indices of the lines on the page, in order (floats deferred from before first).
+    /// Lines on the page, in order (figures deferred from earlier pages first).
     lines: Vec<usize>,
     /// Where the next page starts.
     end: usize,
-    /// Floats that did not fit, for the next page.
+    /// Figures for a later page.
     deferred: Vec<usize>,
-    /// Note lines placed here, and those carried over.
-    note_lines: Vec<LineBox>,
-    carried: Vec<LineBox>,
+    /// Note lines placed here, and those carried to the next page.
+    notes: Vec<NoteLine>,
+    carried: Vec<NoteLine>,
+    placed_notes: BTreeSet<usize>,
+    /// Height of the body material.
+    used: Pt,
 }
 
 struct Paginator<'f> {
-    flow: &'f mut ChapterFlow,
-    note_leading: Pt,
+    flow: &'f ChapterFlow,
+    leading: Pt,
     separator: Pt,
+    full: Pt,
 }
 
+const EPSILON: Pt = Pt(0.01);
+
 impl Paginator<'_> {
-    fn note_height(&self, lines: &[LineBox]) -> Pt {
-        lines.iter().map(|l| l.height).fold(Pt::ZERO, |a, b| a + b)
+    fn note_line_height(&self, line: NoteLine) -> Pt {
+        self.flow
+            .notes
+            .get(line.note)
+            .and_then(|n| n.lines.get(line.line))
+            .map_or(Pt::ZERO, |l| l.height)
     }
 
-    fn fill(
-        &self,
-        flat: &[VLine],
-        start: usize,
-        pending: &[usize],
-        carried: &[LineBox],
-        capacity: Pt,
-    ) -> Fill {
-        let mut used = Pt::ZERO;
-        let mut lines = Vec::new();
-        let mut deferred = Vec::new();
-        // Notes continued from the previous page come first, as many as leave room for a
-        // few lines of text; a note longer than that continues again.
-        let mut note_lines: Vec<LineBox> = Vec::new();
-        let mut carried_out: Vec<LineBox> = Vec::new();
-        let room_for_carried = capacity * 0.6;
-        let mut acc = self.separator;
-        for (k, line) in carried.iter().enumerate() {
-            // (A last single line is taken along rather than carried alone.)
-            if acc + line.height > room_for_carried && k > 0 && carried.len() - k >= 2 {
-                carried_out.extend(carried[k..].iter().cloned());
-                break;
+    /// The notes a line brings (with the notes they refer to), in order, that are not
+    /// placed yet, and their lines.
+    fn new_notes(&self, refs: &[usize], placed: &BTreeSet<usize>) -> (Vec<usize>, Vec<NoteLine>) {
+        let mut notes: Vec<usize> = Vec::new();
+        let mut stack: Vec<usize> = refs.iter().rev().copied().collect();
+        while let Some(n) = stack.pop() {
+            if placed.contains(&n) || notes.contains(&n) || n >= self.flow.notes.len() {
+                continue;
             }
-            acc += line.height;
-            note_lines.push(line.clone());
+            notes.push(n);
+            if let Some(block) = self.flow.notes.get(n) {
+                stack.extend(block.refs.iter().rev());
+            }
         }
-        let mut notes_h = if note_lines.is_empty() {
-            Pt::ZERO
+        let lines = notes
+            .iter()
+            .flat_map(|&note| {
+                let count = self.flow.notes.get(note).map_or(0, |b| b.lines.len());
+                (0..count).map(move |line| NoteLine { note, line })
+            })
+            .collect();
+        (notes, lines)
+    }
+
+    /// Fills a page of `capacity` from `state`, stopping before line `stop_at` if given.
+    fn fill(&self, flat: &[VLine], state: &State, capacity: Pt, stop_at: Option<usize>) -> Fill {
+        let mut used = Pt::ZERO;
+        let mut lines: Vec<usize> = Vec::new();
+        let mut deferred: Vec<usize> = Vec::new();
+        let mut notes: Vec<NoteLine> = Vec::new();
+        let mut carried: Vec<NoteLine> = Vec::new();
+        let mut placed_notes = state.placed_notes.clone();
+        let more_text = state.pos < flat.len() || !state.pending.is_empty();
+        // Notes continued from the previous page come first, leaving room for two lines
+        // of text when there is text to come; never a single line carried on.
+        let room = if more_text {
+            capacity - self.leading * 2.0
         } else {
-            self.note_height(&note_lines) + self.separator
+            capacity
         };
-        // Floats deferred from the previous page come first.
-        for &f in pending {
-            if let Some(line) = flat.get(f)
-                && (lines.is_empty() || used + line.height + notes_h <= capacity)
-            {
-                used += line.height;
+        let mut notes_h = Pt::ZERO;
+        if !state.carried.is_empty() {
+            let mut acc = self.separator;
+            let mut take = 0;
+            for &line in &state.carried {
+                let h = self.note_line_height(line);
+                if take > 0 && acc + h > room + EPSILON {
+                    break;
+                }
+                acc += h;
+                take += 1;
+            }
+            if state.carried.len() - take == 1 && take >= 3 {
+                take -= 1;
+            }
+            notes.extend_from_slice(&state.carried[..take]);
+            carried.extend_from_slice(&state.carried[take..]);
+            notes_h = self.separator
+                + notes
+                    .iter()
+                    .map(|&l| self.note_line_height(l))
+                    .fold(Pt::ZERO, |a, b| a + b);
+        }
+        // Figures waiting from earlier pages, in order; once one waits, the later ones do.
+        let mut waiting = false;
+        for &f in &state.pending {
+            let Some(v) = flat.get(f) else { continue };
+            let empty = lines.is_empty() && notes.is_empty();
+            let fits = used + v.height + notes_h <= capacity + EPSILON;
+            if !waiting && (fits || (empty && capacity + EPSILON >= self.full)) {
+                used += v.height;
                 lines.push(f);
             } else {
+                waiting = true;
                 deferred.push(f);
             }
         }
-        let mut i = start;
-        let mut placed_text = false;
+        let mut i = state.pos;
         while i < flat.len() {
-            let line = &flat[i];
-            if line.page_break_before && (placed_text || i > start) {
+            if stop_at == Some(i) {
+                break;
+            }
+            let v = &flat[i];
+            if v.page_break_before && i > state.pos {
                 break;
             }
             let space = if lines.is_empty() {
                 Pt::ZERO
             } else {
-                line.space_before
+                v.space_before
             };
-            if line.float {
-                if used + space + line.height + notes_h <= capacity {
-                    used = used + space + line.height;
+            if v.float {
+                if !waiting && used + space + v.height + notes_h <= capacity + EPSILON {
+                    used += space + v.height;
                     lines.push(i);
                 } else {
+                    waiting = true;
                     deferred.push(i);
                 }
                 i += 1;
                 continue;
             }
-            let mut new_notes: Vec<LineBox> = Vec::new();
-            for key in &line.notes {
-                if let Some(block) = self.flow.notes.get(key.note) {
-                    new_notes.extend(block.lines.iter().cloned());
-                }
-            }
-            let new_h = self.note_height(&new_notes);
-            let sep = if notes_h == Pt::ZERO && !new_notes.is_empty() {
+            let (new, new_lines) = self.new_notes(&v.notes, &placed_notes);
+            let new_h = new_lines
+                .iter()
+                .map(|&l| self.note_line_height(l))
+                .fold(Pt::ZERO, |a, b| a + b);
+            let sep = if notes_h == Pt::ZERO && !new_lines.is_empty() {
                 self.separator
             } else {
                 Pt::ZERO
             };
-            let need = used + space + line.height + notes_h + new_h + sep;
-            if need <= capacity + Pt(0.01) {
-                used = used + space + line.height;
-                notes_h = notes_h + new_h + sep;
-                note_lines.extend(new_notes);
+            let body = used + space + v.height;
+            // Notes continued from the last page still wait: new ones queue behind them.
+            if !carried.is_empty() && !new_lines.is_empty() {
+                if body + notes_h <= capacity + EPSILON {
+                    used = body;
+                    lines.push(i);
+                    carried.extend(new_lines);
+                    placed_notes.extend(new);
+                    i += 1;
+                    continue;
+                }
+                break;
+            }
+            if body + notes_h + sep + new_h <= capacity + EPSILON {
+                used = body;
+                notes_h += sep + new_h;
+                notes.extend(new_lines);
+                placed_notes.extend(new);
                 lines.push(i);
-                placed_text = true;
                 i += 1;
                 continue;
             }
-            // The notes do not fit whole: place what fits (at least two lines) and carry on.
-            if !new_notes.is_empty() && carried_out.is_empty() {
-                let room = capacity - (used + space + line.height + notes_h + sep);
-                let fit = (room.0 / self.note_leading.0).floor().max(0.0) as usize;
-                // Neither part of a split note shorter than two lines.
-                let fit = if new_notes.len() > fit && new_notes.len() - fit < 2 {
-                    fit.saturating_sub(1)
-                } else {
-                    fit
-                };
-                if fit >= 2 || (fit >= 1 && new_notes.len() <= 1) {
-                    let rest = new_notes.split_off(fit.min(new_notes.len()));
-                    note_lines.extend(new_notes);
-                    carried_out = rest;
+            let empty = lines.is_empty() && notes.is_empty();
+            // The notes do not fit whole: split them, at least two lines on each side.
+            if !new_lines.is_empty() {
+                let room = capacity - (body + notes_h + sep);
+                let mut fit = 0;
+                let mut acc = Pt::ZERO;
+                for &l in &new_lines {
+                    let h = self.note_line_height(l);
+                    if acc + h > room + EPSILON {
+                        break;
+                    }
+                    acc += h;
+                    fit += 1;
+                }
+                if new_lines.len() - fit == 1 {
+                    fit = fit.saturating_sub(1);
+                }
+                if (fit >= 2 || empty) && body <= capacity + EPSILON {
+                    let mut new_lines = new_lines;
+                    let rest = new_lines.split_off(fit.min(new_lines.len()));
+                    used = body;
+                    notes.extend(new_lines);
+                    carried = rest;
+                    placed_notes.extend(new);
                     lines.push(i);
                     i += 1;
                     break;
                 }
             }
-            // Nothing placed yet: place the line anyway rather than loop forever, with as
-            // much of its notes as fits.
-            if !placed_text && lines.is_empty() {
-                let room = capacity - (used + space + line.height + notes_h + sep);
-                let fit = (room.0 / self.note_leading.0).floor().max(0.0) as usize;
-                let rest = new_notes.split_off(fit.min(new_notes.len()));
-                note_lines.extend(new_notes);
-                carried_out.extend(rest);
+            // An empty page takes the line whatever happens, so that pagination goes on.
+            if empty {
+                used = body;
+                carried = new_lines;
+                placed_notes.extend(new);
                 lines.push(i);
                 i += 1;
             }
@@ -265,22 +403,23 @@ impl Paginator<'_> {
             lines,
             end: i,
             deferred,
-            note_lines,
-            carried: carried_out,
+            notes,
+            carried,
+            placed_notes,
+            used,
         }
     }
 }
 
-/// The pages of one chapter. `first_capacity` is the room below the chapter's sink on its
-/// opening page.
-/// What pagination needs to go back to the start of a page.
-struct Snapshot {
-    pos: usize,
-    pending: Vec<usize>,
-    carried: Vec<LineBox>,
-    currents: Vec<i32>,
+/// What a page break at `end` costs, and whether the page would end on a hyphen.
+fn cost_at(flat: &[VLine], end: usize) -> (Cost, bool) {
+    match flat.get(end) {
+        Some(l) if !l.page_break_before => (l.cost, l.after_hyphen),
+        _ => (Cost::Allowed, false),
+    }
 }
 
+/// The looseness of every paragraph, to go back to.
 fn currents(flow: &ChapterFlow) -> Vec<i32> {
     flow.elements
         .iter()
@@ -291,38 +430,156 @@ fn currents(flow: &ChapterFlow) -> Vec<i32> {
         .collect()
 }
 
+/// What pagination needs to go back to the start of a page.
+struct Snapshot {
+    state: State,
+    currents: Vec<i32>,
+    no_hyphen: Vec<bool>,
+}
+
+/// The flow flattened again (after a paragraph was re-broken) and the page filled anew.
+fn refill(
+    flow: &ChapterFlow,
+    (leading, separator, full): (Pt, Pt, Pt),
+    state: &State,
+    capacity: Pt,
+) -> (Vec<VLine>, Fill) {
+    let flat = flatten(flow);
+    let paginator = Paginator {
+        flow,
+        leading,
+        separator,
+        full,
+    };
+    let fill = paginator.fill(&flat, state, capacity, None);
+    (flat, fill)
+}
+
+/// Most lines a page may be left short to keep a widow, an orphan or a split heading off
+/// it; beyond that the break is taken as it is.
+const MAX_SHORT_LINES: f64 = 5.0;
+
+/// Tries re-breaking paragraphs that start on the page (looseness -1 or +1, singly, then
+/// in pairs) until the page ends at a good place. Returns the new flat list and fill.
+fn mend(
+    ctx: &mut Ctx<'_>,
+    flow: &mut ChapterFlow,
+    paginator_parts: (Pt, Pt, Pt),
+    state: &State,
+    capacity: Pt,
+    fill: &Fill,
+    flat: &[VLine],
+) -> Option<(Vec<VLine>, Fill)> {
+    let (cost, soft) = cost_at(flat, fill.end);
+    let mut candidates: Vec<(f64, usize, i32)> = Vec::new();
+    let mut seen = Vec::new();
+    for &l in fill.lines.iter().chain(std::iter::once(&fill.end)) {
+        let Some(v) = flat.get(l) else { continue };
+        if v.line != 0 || seen.contains(&v.element) {
+            continue;
+        }
+        seen.push(v.element);
+        if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
+            let base = p.demerits(0).unwrap_or(0.0);
+            for looseness in [-1, 1] {
+                if lay_out(ctx, p, looseness)
+                    && let Some(d) = p.demerits(looseness)
+                {
+                    candidates.push((d - base, v.element, looseness));
+                }
+            }
+        }
+    }
+    candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Single changes first, cheapest first; then pairs of the cheapest changes in the same
+    // direction (two paragraphs a line longer, or shorter).
+    let mut trials: Vec<Vec<(usize, i32)>> = candidates
+        .iter()
+        .take(12)
+        .map(|(_, e, l)| vec![(*e, *l)])
+        .collect();
+    let best: Vec<&(f64, usize, i32)> = candidates.iter().take(8).collect();
+    let mut pairs: Vec<(f64, Vec<(usize, i32)>)> = Vec::new();
+    for (a, first) in best.iter().enumerate() {
+        for second in best.iter().skip(a + 1) {
+            if first.1 != second.1 && first.2 == second.2 {
+                pairs.push((
+                    first.0 + second.0,
+                    vec![(first.1, first.2), (second.1, second.2)],
+                ));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    trials.extend(pairs.into_iter().take(12).map(|(_, t)| t));
+    for trial_set in trials {
+        let before: Vec<(usize, i32)> = trial_set
+            .iter()
+            .filter_map(|(e, _)| match flow.elements.get(*e) {
+                Some(Element::Para(p)) => Some((*e, p.current)),
+                _ => None,
+            })
+            .collect();
+        for (element, looseness) in &trial_set {
+            if let Some(Element::Para(p)) = flow.elements.get_mut(*element) {
+                p.current = *looseness;
+            }
+        }
+        let (trial_flat, trial) = refill(flow, paginator_parts, state, capacity);
+        let (c2, s2) = cost_at(&trial_flat, trial.end);
+        let ok = c2 == Cost::Allowed
+            && (!s2 || !soft || cost > Cost::Allowed)
+            && trial.end > state.pos
+            && trial.used + EPSILON >= fill.used;
+        if ok {
+            return Some((trial_flat, trial));
+        }
+        for (element, current) in before {
+            if let Some(Element::Para(p)) = flow.elements.get_mut(element) {
+                p.current = current;
+            }
+        }
+    }
+    None
+}
+
+/// The pages of one chapter. `first_capacity` is the room below the chapter's sink on its
+/// opening page.
 pub(crate) fn paginate(
     ctx: &mut Ctx<'_>,
     flow: &mut ChapterFlow,
     first_capacity: Pt,
     start_recto: bool,
-) -> Vec<(PageBody, Vec<LineBox>)> {
+) -> Vec<PagePlan> {
     let full = ctx.geometry.body_capacity();
-    let (_, note_leading) = super::flow::note_size(ctx);
+    let leading = ctx.geometry.leading;
     let separator = ctx.geometry.leading * 0.75;
-    // Each page with its capacity and how far its text is lowered (the opener's sink).
-    let mut pages: Vec<(Fill, Pt, Pt)> = Vec::new();
+    let parts = (leading, separator, full);
+    let mut plans: Vec<PagePlan> = Vec::new();
     let mut snapshots: Vec<Snapshot> = Vec::new();
     // A page left short makes its facing page as short: capacity cuts by page index.
-    let mut cuts: std::collections::BTreeMap<usize, Pt> = std::collections::BTreeMap::new();
+    let mut cuts: BTreeMap<usize, Pt> = BTreeMap::new();
     let mut redone: Vec<usize> = Vec::new();
     let mut flat = flatten(flow);
-    let mut pos = 0;
-    let mut pending: Vec<usize> = Vec::new();
-    let mut carried: Vec<LineBox> = Vec::new();
-    let mut guard = 0;
-    while pos < flat.len() || !pending.is_empty() || !carried.is_empty() {
+    let mut state = State::default();
+    let mut guard = 0usize;
+    let limit = 4 * (flat.len() + flow.notes.iter().map(|n| n.lines.len()).sum::<usize>()) + 64;
+    while state.pos < flat.len() || !state.pending.is_empty() || !state.carried.is_empty() {
         guard += 1;
-        if guard > 100_000 {
+        if guard > limit {
+            // The ledger reports whatever was not placed.
             break;
         }
-        let index = pages.len();
+        let index = plans.len();
         let recto = start_recto == index.is_multiple_of(2);
         snapshots.push(Snapshot {
-            pos,
-            pending: pending.clone(),
-            carried: carried.clone(),
+            state: state.clone(),
             currents: currents(flow),
+            no_hyphen: flow
+                .elements
+                .iter()
+                .map(|e| matches!(e, Element::Para(p) if p.no_hyphen.is_some()))
+                .collect(),
         });
         let sink = if index == 0 {
             full - first_capacity
@@ -330,146 +587,71 @@ pub(crate) fn paginate(
             Pt::ZERO
         };
         let cut = cuts.get(&index).copied().unwrap_or(Pt::ZERO);
-        let capacity = full - sink - cut;
+        let capacity = (full - sink - cut).max(leading);
         let mut shortfall = Pt::ZERO;
         let paginator = Paginator {
             flow,
-            note_leading,
+            leading,
             separator,
+            full,
         };
-        let mut fill = paginator.fill(&flat, pos, &pending, &carried, capacity);
-        let bad = |flat: &[VLine], end: usize| -> (bool, bool) {
-            match flat.get(end) {
-                Some(l) if !l.page_break_before => (l.forbid_before, l.soft_before),
-                _ => (false, false),
-            }
-        };
-        let (forbidden, soft) = bad(&flat, fill.end);
-        if (forbidden || soft) && fill.end < flat.len() {
-            // Try re-breaking one paragraph that starts on this page.
-            let mut candidates: Vec<(f64, usize, i32)> = Vec::new();
-            let mut seen = Vec::new();
-            for &l in fill.lines.iter().chain(std::iter::once(&fill.end)) {
-                let Some(v) = flat.get(l) else { continue };
-                if v.line != 0 || seen.contains(&v.element) {
-                    continue;
+        let mut fill = paginator.fill(&flat, &state, capacity, None);
+        let (cost, soft) = cost_at(&flat, fill.end);
+        if (cost > Cost::Allowed || soft) && fill.end < flat.len() {
+            if let Some((new_flat, new_fill)) =
+                mend(ctx, flow, parts, &state, capacity, &fill, &flat)
+            {
+                flat = new_flat;
+                fill = new_fill;
+                if cost > Cost::Allowed {
+                    ctx.report.mended += 1;
                 }
-                seen.push(v.element);
-                if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
-                    let base = p.demerits(0).unwrap_or(0.0);
-                    for looseness in [-1, 1] {
-                        if lay_out(ctx, p, looseness)
-                            && let Some(d) = p.demerits(looseness)
-                        {
-                            candidates.push((d - base, v.element, looseness));
-                        }
-                    }
-                }
-            }
-            candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
-            // Single changes first, cheapest first; then pairs of the cheapest changes in the
-            // same direction (two paragraphs a line longer, or shorter).
-            let mut trials: Vec<Vec<(usize, i32)>> = candidates
-                .iter()
-                .take(12)
-                .map(|(_, e, l)| vec![(*e, *l)])
-                .collect();
-            let best: Vec<&(f64, usize, i32)> = candidates.iter().take(8).collect();
-            let mut pairs: Vec<(f64, Vec<(usize, i32)>)> = Vec::new();
-            for (a, first) in best.iter().enumerate() {
-                for second in best.iter().skip(a + 1) {
-                    if first.1 != second.1 && first.2 == second.2 {
-                        pairs.push((
-                            first.0 + second.0,
-                            vec![(first.1, first.2), (second.1, second.2)],
-                        ));
-                    }
-                }
-            }
-            pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-            trials.extend(pairs.into_iter().take(12).map(|(_, t)| t));
-            let mut mended = false;
-            for trial_set in trials {
-                for (element, looseness) in &trial_set {
-                    if let Some(Element::Para(p)) = flow.elements.get_mut(*element) {
-                        p.current = *looseness;
-                    }
-                }
-                let trial_flat = flatten(flow);
+            } else if cost > Cost::Allowed {
+                // Leave the page short: end at the last good place, unless that leaves
+                // too much of the page empty.
                 let paginator = Paginator {
                     flow,
-                    note_leading,
+                    leading,
                     separator,
+                    full,
                 };
-                let trial = paginator.fill(&trial_flat, pos, &pending, &carried, capacity);
-                let (f2, s2) = bad(&trial_flat, trial.end);
-                let ok = !f2 && (!s2 || !soft || forbidden) && trial.end > pos;
-                if ok {
-                    flat = trial_flat;
-                    fill = trial;
-                    mended = true;
-                    if forbidden {
-                        ctx.report.mended += 1;
-                    }
-                    break;
-                }
-                for (element, _) in &trial_set {
-                    if let Some(Element::Para(p)) = flow.elements.get_mut(*element) {
-                        p.current = 0;
-                    }
-                }
-            }
-            if !mended && forbidden {
-                // Leave the page short: break at the last allowed place.
-                // A page that already holds a figure or continued notes may end before its
-                // first line of text.
                 let has_other = fill
                     .lines
                     .iter()
                     .any(|&l| flat.get(l).is_some_and(|v| v.float))
-                    || !carried.is_empty();
-                let lowest = if has_other { pos } else { pos + 1 };
-                let allowed_end = (lowest..fill.end)
-                    .rev()
-                    .find(|&e| e == pos || !flat.get(e).is_some_and(|l| l.forbid_before));
-                if let Some(end) = allowed_end {
-                    let paginator = Paginator {
-                        flow,
-                        note_leading,
-                        separator,
-                    };
-                    let mut shorter = paginator.fill(&flat, pos, &pending, &carried, capacity);
-                    // Cut the fill at `end`.
-                    shorter.lines.retain(|&l| {
-                        l < end || flat.get(l).is_some_and(|v| v.float && l < fill.end)
-                    });
-                    shorter.end = end;
-                    // Notes of lines no longer on the page are recomputed below.
-                    shorter.note_lines = carried.clone();
-                    shorter.carried = Vec::new();
-                    for &l in &shorter.lines {
-                        if let Some(v) = flat.get(l) {
-                            for key in &v.notes {
-                                if let Some(block) = flow.notes.get(key.note) {
-                                    shorter.note_lines.extend(block.lines.iter().cloned());
-                                }
-                            }
-                        }
-                    }
-                    shortfall = fill
-                        .lines
-                        .iter()
-                        .filter(|&&l| l >= end)
-                        .filter_map(|&l| flat.get(l))
-                        .filter(|v| !v.float)
-                        .map(|v| v.height + v.space_before)
-                        .fold(Pt::ZERO, |a, b| a + b);
-                    fill = shorter;
+                    || !state.carried.is_empty();
+                let lowest = if has_other { state.pos } else { state.pos + 1 };
+                let find = |max: Cost| {
+                    (lowest..fill.end)
+                        .rev()
+                        .find(|&e| e == state.pos || flat.get(e).is_some_and(|l| l.cost <= max))
+                };
+                let max_short = leading * MAX_SHORT_LINES + EPSILON;
+                let shorter = |end: Option<usize>| {
+                    end.map(|e| paginator.fill(&flat, &state, capacity, Some(e)))
+                        .filter(|f| f.end > state.pos || !f.lines.is_empty() || !f.notes.is_empty())
+                };
+                let allowed = shorter(find(Cost::Allowed));
+                let weak = if cost == Cost::Strong {
+                    shorter(find(Cost::Weak))
+                } else {
+                    None
+                };
+                let within = |f: &Fill| fill.used - f.used <= max_short;
+                let choice = match (allowed, weak) {
+                    (Some(a), _) if within(&a) => Some(a),
+                    (a, Some(w)) if within(&w) => Some(w).or(a),
+                    (Some(a), _) if cost == Cost::Strong => Some(a),
+                    _ => None,
+                };
+                if let Some(short) = choice {
+                    shortfall = fill.used - short.used;
+                    fill = short;
                     ctx.report.short_pages += 1;
                 }
             }
         }
-        if bad(&flat, fill.end).1 && fill.end < flat.len() {
+        if cost_at(&flat, fill.end).1 && fill.end < flat.len() {
             // A page ending in a hyphen: break the paragraph again so that its line at
             // the page end keeps its word whole (only a paragraph starting on the page,
             // so earlier pages stay as they are).
@@ -477,24 +659,19 @@ pub(crate) fn paginate(
             let starts_here = last.as_ref().is_some_and(|v| {
                 flat.iter()
                     .position(|w| w.element == v.element)
-                    .is_some_and(|first| first >= pos)
+                    .is_some_and(|first| first >= state.pos)
             });
             if let Some(v) = last.filter(|_| starts_here)
                 && let Some(Element::Para(p)) = flow.elements.get(v.element)
+                && p.no_hyphen.is_none()
                 && let Some(laid) = super::flow::without_hyphen_at(ctx, p, v.line)
             {
                 if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
                     p.no_hyphen = Some(laid);
                 }
-                let trial_flat = flatten(flow);
-                let paginator = Paginator {
-                    flow,
-                    note_leading,
-                    separator,
-                };
-                let trial = paginator.fill(&trial_flat, pos, &pending, &carried, capacity);
-                let (f2, s2) = bad(&trial_flat, trial.end);
-                if !f2 && !s2 && trial.end > pos {
+                let (trial_flat, trial) = refill(flow, parts, &state, capacity);
+                let (c2, s2) = cost_at(&trial_flat, trial.end);
+                if c2 == Cost::Allowed && !s2 && trial.end > state.pos {
                     flat = trial_flat;
                     fill = trial;
                 } else if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
@@ -505,10 +682,12 @@ pub(crate) fn paginate(
         let last_page =
             fill.end >= flat.len() && fill.deferred.is_empty() && fill.carried.is_empty();
         if shortfall > Pt::ZERO && !last_page {
+            // Whole lines (every body height is).
+            let shortfall = leading * (shortfall.0 / leading.0).round().max(1.0);
             if !recto {
                 // A short verso: its recto ends as high.
                 cuts.insert(index + 1, shortfall);
-            } else if index >= 1
+            } else if index >= 2
                 && !cuts.contains_key(&(index - 1))
                 && !redone.contains(&(index - 1))
             {
@@ -516,86 +695,112 @@ pub(crate) fn paginate(
                 redone.push(index - 1);
                 cuts.insert(index - 1, shortfall);
                 if let Some(snapshot) = snapshots.get(index - 1) {
-                    pos = snapshot.pos;
-                    pending = snapshot.pending.clone();
-                    carried = snapshot.carried.clone();
-                    for (element, current) in flow.elements.iter_mut().zip(&snapshot.currents) {
+                    state = snapshot.state.clone();
+                    for ((element, current), had) in flow
+                        .elements
+                        .iter_mut()
+                        .zip(&snapshot.currents)
+                        .zip(&snapshot.no_hyphen)
+                    {
                         if let Element::Para(p) = element {
                             p.current = *current;
-                            p.no_hyphen = None;
+                            if !had {
+                                p.no_hyphen = None;
+                            }
                         }
                     }
                     flat = flatten(flow);
-                    pages.truncate(index - 1);
+                    plans.truncate(index - 1);
                     snapshots.truncate(index - 1);
                     ctx.report.short_pages = ctx.report.short_pages.saturating_sub(1);
                     continue;
                 }
             }
         }
-        pos = fill.end.max(
-            if fill.lines.is_empty() && fill.deferred.is_empty() && fill.note_lines.is_empty() {
-                pos + 1
-            } else {
-                pos
-            },
-        );
-        pending = fill.deferred.clone();
-        carried = fill.carried.clone();
-        pages.push((fill, capacity, sink));
+        // Commit the page: what it holds, by element and line.
+        let mut placed = Vec::with_capacity(fill.lines.len());
+        for &l in &fill.lines {
+            if let Some(v) = flat.get(l) {
+                placed.push(Placed {
+                    element: v.element,
+                    line: v.line,
+                    space: if placed.is_empty() {
+                        Pt::ZERO
+                    } else {
+                        v.space_before
+                    },
+                });
+            }
+        }
+        let progress = fill.end > state.pos || !placed.is_empty() || !fill.notes.is_empty();
+        state = State {
+            pos: if progress { fill.end } else { state.pos + 1 },
+            pending: fill.deferred.clone(),
+            carried: fill.carried.clone(),
+            placed_notes: fill.placed_notes.clone(),
+        };
+        plans.push(PagePlan {
+            placed,
+            notes: fill.notes,
+            sink,
+        });
     }
+    plans
+}
 
-    // Draw.
+/// Draws the pages of a chapter: its lines at their places, the notes at the foot.
+pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec<PageBody> {
     let geometry = &ctx.geometry;
     let leading = geometry.leading;
+    let separator = leading * 0.75;
     let last_baseline = geometry.last_baseline();
-    let mut out = Vec::with_capacity(pages.len());
-    for (index, (fill, _capacity, sink)) in pages.into_iter().enumerate() {
+    let mut out = Vec::with_capacity(plans.len());
+    for plan in plans {
         let mut body = PageBody::default();
-        let mut top = geometry.first_baseline() - leading + sink;
-        let mut first = true;
-        for &l in &fill.lines {
-            let Some(v) = flat.get(l) else { continue };
-            if !first {
-                top += v.space_before;
-            }
-            first = false;
-            let line = match flow.elements.get(v.element) {
-                Some(Element::Para(p)) => {
-                    let line = p.lines().get(v.line);
-                    if body.start.is_none()
-                        && let Some(line) = line
-                    {
-                        body.start = Some((p.span, plain_offset(p, line.source_start)));
-                    }
-                    line
+        let mut top = geometry.first_baseline() - leading + plan.sink;
+        for placed in &plan.placed {
+            top += placed.space;
+            let Some(element) = flow.elements.get(placed.element) else {
+                continue;
+            };
+            let Some(line) = element.lines().get(placed.line) else {
+                continue;
+            };
+            match element {
+                Element::Para(p) if body.start.is_none() => {
+                    body.start = Some((p.span, plain_offset(p, line.source_start)));
                 }
-                Some(Element::Fixed(f)) => {
-                    if v.line == 0
+                Element::Fixed(f) => {
+                    if placed.line == 0
                         && let Some((title, level)) = &f.anchor
                     {
                         body.anchors.push((title.clone(), *level, top));
                     }
-                    f.lines.get(v.line)
                 }
-                Some(Element::Float(band)) => Some(band),
-                _ => None,
-            };
-            if let Some(line) = line {
-                for item in &line.items {
-                    body.items.push(item.translated(Pt::ZERO, top));
-                }
-                top += line.height;
+                _ => {}
             }
+            if let Some(span) = element.span() {
+                body.sources.push((body.items.len(), span));
+            }
+            for item in &line.items {
+                body.items.push(item.translated(Pt::ZERO, top));
+            }
+            top += line.height;
         }
-        let _ = index;
         // Footnotes: the last note line's baseline on the last baseline of the block.
-        let note_h: Pt = fill
-            .note_lines
+        let lines: Vec<(&LineBox, quire_model::Span)> = plan
+            .notes
             .iter()
-            .map(|l| l.height)
-            .fold(Pt::ZERO, |a, b| a + b);
-        if !fill.note_lines.is_empty() {
+            .filter_map(|n| {
+                let block = flow.notes.get(n.note)?;
+                Some((block.lines.get(n.line)?, block.span))
+            })
+            .collect();
+        if !lines.is_empty() {
+            let note_h = lines
+                .iter()
+                .map(|(l, _)| l.height)
+                .fold(Pt::ZERO, |a, b| a + b);
             let mut y = last_baseline - note_h;
             body.items.push(Item::Rule(Rule {
                 rect: Rect {
@@ -607,14 +812,15 @@ pub(crate) fn paginate(
                     height: Pt(0.4),
                 },
             }));
-            for line in &fill.note_lines {
+            for (line, span) in lines {
+                body.sources.push((body.items.len(), span));
                 for item in &line.items {
                     body.items.push(item.translated(Pt::ZERO, y));
                 }
                 y += line.height;
             }
         }
-        out.push((body, fill.note_lines));
+        out.push(body);
     }
     out
 }

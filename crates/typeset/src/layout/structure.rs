@@ -3,7 +3,8 @@
 
 use quire_model::{ChapterKind, ChapterOpening, Division};
 
-use super::flow::{self, ChapterFlow, Element, FlowBuilder, style_of};
+use super::flow::{self, style_of};
+use super::ledger;
 use super::paginate::{self, PageBody};
 use super::{Align, Ctx, LineBox, StyledText};
 use crate::font::FontVariant;
@@ -134,6 +135,11 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
                 let from = cut.saturating_sub(run_start);
                 rest_text.push(&run[from..], *st);
             }
+            rest_text.origins = text
+                .origins
+                .iter()
+                .map(|(o, span)| (o.saturating_sub(cut), *span))
+                .collect();
             rest_text.markers = text
                 .markers
                 .iter()
@@ -151,46 +157,38 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
         }
     }
     let dedication = chapter.kind == ChapterKind::Dedication;
-    let mut chapter_flow = if dedication {
-        dedication_flow(ctx, index)
-    } else {
-        flow::chapter_flow(
-            ctx,
-            chapter,
-            index,
-            !untitled && chapter.division != Division::Front
-                || chapter.kind == ChapterKind::Preface
-                || chapter.kind == ChapterKind::Foreword
-                || chapter.kind == ChapterKind::Introduction,
-        )
-    };
-    // Notes referenced in the title go with the first line of text.
-    if !title_notes.is_empty() {
-        for element in &mut chapter_flow.elements {
-            let first = match element {
-                Element::Para(p) => p.layouts[1].as_mut().and_then(|l| l.lines.first_mut()),
-                Element::Fixed(f) => f.lines.first_mut(),
-                _ => None,
-            };
-            if let Some(line) = first {
-                line.notes.splice(0..0, title_notes.iter().copied());
-                break;
-            }
-        }
-    }
+    let mut chapter_flow = flow::chapter_flow(
+        ctx,
+        chapter,
+        index,
+        !untitled && chapter.division != Division::Front
+            || chapter.kind == ChapterKind::Preface
+            || chapter.kind == ChapterKind::Foreword
+            || chapter.kind == ChapterKind::Introduction,
+        dedication,
+    );
+    // Notes referenced in the title go on the chapter's first page.
+    chapter_flow.title_notes = title_notes;
     let first_capacity = leading * lines.saturating_sub(sink_lines).max(1) as f64;
-    let bodies = paginate::paginate(ctx, &mut chapter_flow, first_capacity, start_recto);
+    let plans = paginate::paginate(ctx, &mut chapter_flow, first_capacity, start_recto);
+    let errors = ledger::check_chapter(chapter, &chapter_flow, &plans);
+    ctx.diagnostics.extend(errors);
+    let bodies = paginate::draw(ctx, &chapter_flow, &plans);
     let title_text = chapter
         .title_text
         .clone()
         .unwrap_or_else(|| chapter.kind.label().to_string());
     let mut pages = Vec::new();
     let mut sections = Vec::new();
-    for (i, (mut body, _)) in bodies.into_iter().enumerate() {
+    for (i, mut body) in bodies.into_iter().enumerate() {
         if i == 0 {
+            let shift = title_items.len();
             let mut items = title_items.clone();
             items.append(&mut body.items);
             body.items = items;
+            for (start, _) in &mut body.sources {
+                *start += shift;
+            }
         }
         for (title, level, y) in &body.anchors {
             sections.push((title.clone(), *level, i, *y));
@@ -216,49 +214,6 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
         pages,
         title: title_text,
         sections,
-    }
-}
-
-/// A dedication: every paragraph centred, in italic.
-fn dedication_flow(ctx: &mut Ctx<'_>, index: usize) -> ChapterFlow {
-    let Some(chapter) = ctx.book.chapters().nth(index) else {
-        return ChapterFlow {
-            elements: Vec::new(),
-            notes: Vec::new(),
-        };
-    };
-    let measure = ctx.geometry.text_width;
-    let leading = ctx.geometry.leading;
-    let size = ctx.geometry.size;
-    let mut elements = Vec::new();
-    for block in &chapter.blocks {
-        let content = match &block.kind {
-            quire_model::BlockKind::Paragraph(c) => c.clone(),
-            _ => continue,
-        };
-        let mut text = StyledText::default();
-        flow::styled(&content, size, FontVariant::Italic, index, &mut text);
-        let lines = ctx.set_ragged(&text, measure * 0.8, Align::Center, leading, false);
-        let lines = flow::shift(lines, measure * 0.1);
-        if !elements.is_empty() {
-            elements.push(Element::Space(leading));
-        }
-        elements.push(Element::Fixed(flow::Fixed {
-            lines,
-            keep_with_next: false,
-            keep_with_previous: false,
-            unbreakable: false,
-            anchor: None,
-        }));
-    }
-    if elements.is_empty() {
-        let mut builder = FlowBuilder::new(ctx, index, false);
-        builder.blocks(&chapter.blocks, Pt::ZERO, measure);
-        elements = builder.finish();
-    }
-    ChapterFlow {
-        elements,
-        notes: Vec::new(),
     }
 }
 
@@ -737,17 +692,33 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
             };
             items.extend(running_head(ctx, recto, &head, &number.text()));
         }
+        let shift = items.len();
         items.extend(draft.body.items);
         if draft.block_relative {
             for item in &mut items {
                 item.translate(left, Pt::ZERO);
             }
         }
-        pages.push(Page {
+        let page = Page {
             items,
             number,
             recto,
-        });
+        };
+        let sources: Vec<(usize, quire_model::Span)> = draft
+            .body
+            .sources
+            .iter()
+            .map(|(start, span)| (start + shift, *span))
+            .collect();
+        let fallback = chapter
+            .and_then(|ci| book.chapters().nth(ci))
+            .map(|c| c.span);
+        if let Some(error) =
+            ledger::check_page_bounds(&page, index, g.width, g.height, &sources, fallback)
+        {
+            ctx.diagnostics.push(error);
+        }
+        pages.push(page);
     }
 
     // Outline: the contents and every chapter with its sections.
