@@ -33,6 +33,9 @@ struct PageDraft {
     kind: PageKind,
     /// Chapter title for the recto running head.
     head: Option<String>,
+    /// The verso's running head when it is not the book's title (a continued contents
+    /// page says "Contents" on both sides).
+    verso_head: Option<String>,
     /// Left edge x of the items is the text block's left edge (true) or the page edge.
     block_relative: bool,
 }
@@ -52,6 +55,7 @@ fn plain_page(items: Vec<Item>) -> PageDraft {
         },
         kind: PageKind::Plain,
         head: None,
+        verso_head: None,
         block_relative: true,
     }
 }
@@ -61,6 +65,7 @@ fn blank() -> PageDraft {
         body: PageBody::default(),
         kind: PageKind::Plain,
         head: None,
+        verso_head: None,
         block_relative: true,
     }
 }
@@ -202,6 +207,7 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
                 PageKind::Text
             },
             head: Some(title_text.clone()),
+            verso_head: None,
             block_relative: true,
         });
     }
@@ -361,7 +367,7 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
         }
         let mut t = StyledText::default();
         t.push(p, style_of(FontVariant::Regular, size, false));
-        lines.extend(ctx.set_ragged(&t, g.text_width, Align::Left, leading, true));
+        lines.extend(ctx.set_ragged(&t, g.text_width, Align::Left, leading, false));
     }
     let total: Pt = lines.iter().map(|l| l.height).fold(Pt::ZERO, |a, b| a + b);
     let mut y = g.last_baseline() - total;
@@ -411,7 +417,8 @@ fn toc_pages(
         let mut t = StyledText::default();
         t.push(&entry.title, style_of(FontVariant::Regular, size, false));
         let num_w = size * 2.5;
-        let mut lines = ctx.set_ragged(&t, g.text_width - num_w - size, Align::Left, leading, true);
+        let mut lines =
+            ctx.set_ragged(&t, g.text_width - num_w - size, Align::Left, leading, false);
         for (k, line) in lines.iter_mut().enumerate() {
             if k > 0 {
                 *line = flow::shift(vec![std::mem::take(line)], size)
@@ -436,6 +443,7 @@ fn toc_pages(
         body: PageBody::default(),
         kind: PageKind::Plain,
         head: Some("Contents".into()),
+        verso_head: Some("Contents".into()),
         block_relative: true,
     };
     let (title_items, _) = centered(
@@ -456,6 +464,7 @@ fn toc_pages(
                 body: PageBody::default(),
                 kind: PageKind::Text,
                 head: Some("Contents".into()),
+                verso_head: Some("Contents".into()),
                 block_relative: true,
             };
             line_no = 0;
@@ -564,7 +573,37 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
                 )
         })
     };
+    // A frontispiece faces the title page: it takes the verso after the half title.
+    let mut slots: Vec<Option<ChapterPages>> = (0..chapter_count).map(|_| None).collect();
+    let mut chapter_start: Vec<usize> = vec![0; chapter_count];
+    let frontispiece = book
+        .chapters()
+        .position(|c| c.division == Division::Front && c.kind == ChapterKind::Frontispiece);
+    let mut facing_title = None;
+    if let Some(ci) = frontispiece {
+        let mut chapter = chapter_pages(ctx, ci, false);
+        if chapter.pages.len() == 1
+            && let Some(page) = chapter.pages.pop()
+            && let Some(slot) = sequence.get_mut(1)
+        {
+            *slot = (page, Some(ci));
+            chapter_start[ci] = 1;
+            slots[ci] = Some(chapter);
+            facing_title = Some(ci);
+        }
+    }
+    // A preface, foreword or introduction opens on a recto, as the contents do.
+    let opens_recto = |ci: usize| {
+        book.chapters().nth(ci).is_some_and(|c| {
+            c.division == Division::Front
+                && matches!(
+                    c.kind,
+                    ChapterKind::Preface | ChapterKind::Foreword | ChapterKind::Introduction
+                )
+        })
+    };
     let steps: Vec<Option<usize>> = (0..chapter_count)
+        .filter(|ci| Some(*ci) != facing_title)
         .filter(|ci| before_contents(*ci))
         .map(Some)
         .chain(std::iter::once(None))
@@ -576,8 +615,6 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
         .collect();
     // Chapters in that order, each knowing on which side it opens (facing pages are kept
     // the same depth).
-    let mut slots: Vec<Option<ChapterPages>> = (0..chapter_count).map(|_| None).collect();
-    let mut chapter_start: Vec<usize> = vec![0; chapter_count];
     let mut body_start = 0;
     let mut toc_start = sequence.len();
     for step in steps {
@@ -602,7 +639,9 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
                 sequence.push((blank(), None));
             }
             body_start = sequence.len();
-        } else if (opening_right || before_contents(ci)) && sequence.len() % 2 == 1 {
+        } else if (opening_right || before_contents(ci) || opens_recto(ci))
+            && sequence.len() % 2 == 1
+        {
             sequence.push((blank(), None));
         }
         let start_recto = sequence.len().is_multiple_of(2);
@@ -688,7 +727,10 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
             let head = if recto {
                 draft.head.clone().unwrap_or_else(|| book_title.clone())
             } else {
-                book_title.clone()
+                draft
+                    .verso_head
+                    .clone()
+                    .unwrap_or_else(|| book_title.clone())
             };
             items.extend(running_head(ctx, recto, &head, &number.text()));
         }
