@@ -8,16 +8,66 @@ use quire_typeset::FontFamily;
 const EB_GARAMOND_REGULAR: &[u8] = include_bytes!("../fonts/EBGaramond12-Regular.otf");
 const EB_GARAMOND_ITALIC: &[u8] = include_bytes!("../fonts/EBGaramond12-Italic.otf");
 const EB_GARAMOND_BOLD: &[u8] = include_bytes!("../fonts/EBGaramond12-Bold.otf");
-/// Droid Sans Fallback Full (Apache 2.0): the fallback for characters the book's family
-/// lacks, CJK above all.
+/// Noto Serif CJK TC (SIL OFL 1.1), cut to the common Han characters of Chinese and
+/// Japanese, CJK punctuation and kana: the Ming/Song serif that sits beside a Latin serif.
+const CJK_SERIF: &[u8] = include_bytes!("../fonts/NotoSerifCJKtc-Regular-subset.otf");
+/// Five Extension-B characters Noto lacks, from HanaMin B, renamed (Hanazono licence).
+const CJK_EXT_B: &[u8] = include_bytes!("../fonts/HanaMinB-ExtB-subset.ttf");
+/// Droid Sans Fallback Full (Apache 2.0): the last fallback, for what the others lack.
 const FALLBACK: &[u8] = include_bytes!("../fonts/DroidSansFallbackFull.ttf");
 
-/// Adds the built-in fallback face to a family.
-fn with_fallback(family: FontFamily) -> Result<FontFamily, String> {
-    let face =
-        quire_typeset::FontFace::from_bytes(FALLBACK.to_vec(), quire_typeset::FontVariant::Regular)
-            .map_err(|e| e.to_string())?;
-    Ok(family.with_fallback(face))
+/// Adds the fallback faces to a family, in the order a character is looked up: font files
+/// of the book's `fonts/` folder that are not part of the family (a book's own CJK or
+/// symbol font), then the built-in serif CJK faces, then Droid Sans Fallback.
+fn with_fallback(
+    family: FontFamily,
+    book_dir: &Path,
+    family_files: &[std::path::PathBuf],
+) -> Result<FontFamily, String> {
+    let mut family = family;
+    for path in font_files(book_dir) {
+        if family_files.contains(&path) {
+            continue;
+        }
+        let data = std::fs::read(&path)
+            .map_err(|e| format!("cannot read font `{}`: {e}", path.display()))?;
+        let face = quire_typeset::FontFace::from_bytes(data, quire_typeset::FontVariant::Regular)
+            .map_err(|e| format!("font `{}`: {e}", path.display()))?;
+        family = family.with_fallback(face);
+    }
+    for data in [CJK_SERIF, CJK_EXT_B, FALLBACK] {
+        let face =
+            quire_typeset::FontFace::from_bytes(data.to_vec(), quire_typeset::FontVariant::Regular)
+                .map_err(|e| e.to_string())?;
+        family = family.with_fallback(face);
+    }
+    Ok(family)
+}
+
+/// The `.otf` and `.ttf` files of the book's `fonts/` folder, sorted by name; files that
+/// lead outside the book folder (symbolic links) are left out.
+fn font_files(book_dir: &Path) -> Vec<std::path::PathBuf> {
+    let folder = book_dir.join("fonts");
+    let root = std::fs::canonicalize(book_dir).ok();
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&folder)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            let inside = match (&root, std::fs::canonicalize(p)) {
+                (Some(root), Ok(real)) => real.starts_with(root) && real.is_file(),
+                _ => false,
+            };
+            (name.ends_with(".otf") || name.ends_with(".ttf")) && inside
+        })
+        .collect();
+    files.sort();
+    files
 }
 
 /// The family named in `[print] font`: EB Garamond (built in), or font files in the book's
@@ -26,17 +76,16 @@ fn with_fallback(family: FontFamily) -> Result<FontFamily, String> {
 pub(crate) fn family(book_dir: &Path, name: &str) -> Result<FontFamily, String> {
     let key = name.replace(' ', "").to_lowercase();
     let folder = book_dir.join("fonts");
-    let mut files: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(&folder)
+    let files: Vec<(String, std::path::PathBuf)> = font_files(book_dir)
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let file = e.file_name().to_string_lossy().to_lowercase();
-            let is_font = file.ends_with(".otf") || file.ends_with(".ttf");
-            (is_font && file.replace([' ', '_', '-'], "").contains(&key)).then(|| (file, e.path()))
+        .filter_map(|p| {
+            let file = p.file_name()?.to_string_lossy().to_lowercase();
+            file.replace([' ', '_', '-'], "")
+                .contains(&key)
+                .then_some((file, p))
         })
         .collect();
-    files.sort();
+    let family_files: Vec<std::path::PathBuf> = files.iter().map(|(_, p)| p.clone()).collect();
     if files.is_empty() {
         if key == "ebgaramond" || key == "ebgaramond12" {
             let family = FontFamily::from_bytes(
@@ -46,7 +95,7 @@ pub(crate) fn family(book_dir: &Path, name: &str) -> Result<FontFamily, String> 
                 None,
             )
             .map_err(|e| e.to_string())?;
-            return with_fallback(family);
+            return with_fallback(family, book_dir, &family_files);
         }
         return Err(format!(
             "font family `{name}` not found: put its files in `{}` (names containing `{}`), or use \"EB Garamond\"",
@@ -77,7 +126,7 @@ pub(crate) fn family(book_dir: &Path, name: &str) -> Result<FontFamily, String> 
         pick(&["bold", "italic"], &[]),
     )
     .map_err(|e| e.to_string())?;
-    with_fallback(family)
+    with_fallback(family, book_dir, &family_files)
 }
 
 /// The family's font files for embedding in the EPUB (`[epub] embed-fonts = true`).
