@@ -311,6 +311,11 @@ pub struct Typesetter {
     memo: LoosenessMemo,
     /// Off only in tests, to compare with the words set without the cache.
     use_word_cache: bool,
+    /// The book is written in Chinese, Japanese or Korean: CJK text breaks and justifies
+    /// between any two characters. In any other language a run of CJK characters is a word
+    /// of the text (a name, a term): set solid, broken only inside a run too long for a
+    /// line.
+    cjk_language: bool,
 }
 
 static NEXT_PREPARED_ID: AtomicU64 = AtomicU64::new(0);
@@ -604,6 +609,35 @@ fn allowed_breaks<'a>(allowed: &'a mut Option<Vec<usize>>, text: &str) -> &'a [u
     })
 }
 
+/// Whether a BCP 47 tag names a language written in CJK characters.
+fn is_cjk_language(tag: &str) -> bool {
+    let primary = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+    matches!(
+        primary.as_str(),
+        "zh" | "ja" | "ko" | "yue" | "cmn" | "wuu" | "hak" | "nan" | "lzh"
+    )
+}
+
+/// In text of another language, the shortest run of CJK characters that may break (and
+/// stretch) inside: shorter runs are names and terms, kept whole and solid on a line.
+const SHORTEST_BROKEN_CJK_RUN: usize = 7;
+
+/// The number of CJK characters in the run around byte `at` of `text` (0 when `at` is not
+/// between two of them).
+fn cjk_run_around(text: &str, at: usize) -> usize {
+    let before = text[..at]
+        .chars()
+        .rev()
+        .take_while(|&c| is_ideographic(c))
+        .count();
+    let after = text[at..].chars().take_while(|&c| is_ideographic(c)).count();
+    if before == 0 || after == 0 {
+        0
+    } else {
+        before + after
+    }
+}
+
 /// Breaks inside the word at `range` of `text`: offsets in the paragraph, sorted, no
 /// repeats. Hyphenation points are kept only strictly inside the `hyphenatable` ranges of
 /// the paragraph (the parts in their style's own face: text in a fallback face is not
@@ -615,6 +649,7 @@ fn word_breaks(
     allowed: &[usize],
     hyphenate: bool,
     hyphenatable: &[Range<usize>],
+    cjk_language: bool,
 ) -> Vec<(usize, BreakKind)> {
     let mut breaks: Vec<(usize, BreakKind)> = Vec::new();
     let first = allowed.partition_point(|&i| i <= range.start);
@@ -625,6 +660,11 @@ fn word_breaks(
         }
         let before = text[..i].chars().next_back().unwrap_or(' ');
         let kind = if is_ideographic(before) || is_ideographic(after) {
+            // Inside other text, a CJK term (a name) stays whole and solid; a run too long
+            // to be one breaks and justifies between characters, as CJK text does.
+            if !cjk_language && cjk_run_around(text, i) < SHORTEST_BROKEN_CJK_RUN {
+                continue;
+            }
             BreakKind::Ideographic
         } else {
             BreakKind::Explicit
@@ -675,6 +715,7 @@ impl Typesetter {
             spaces: Vec::new(),
             memo: LoosenessMemo::default(),
             use_word_cache: true,
+            cjk_language: is_cjk_language(language),
         }
     }
 
@@ -1008,6 +1049,7 @@ impl Typesetter {
             allowed,
             hyphenate,
             &hyphenatable,
+            self.cjk_language,
         );
         let first_part = self.words.parts.len();
         let mut segments: Vec<Arc<ShapedText>> = Vec::with_capacity(runs.len());
@@ -1161,6 +1203,7 @@ impl Typesetter {
             allowed,
             hyphenate,
             &hyphenatable,
+            self.cjk_language,
         );
 
         // A piece no line can hold gets a forced break at every glyph cluster.
@@ -1998,6 +2041,60 @@ mod tests {
                 .flat_map(|l| l.runs.iter().map(|r| r.text.as_str()))
                 .collect();
             assert_eq!(joined, CJK_40);
+        }
+    }
+
+    #[test]
+    fn a_cjk_term_in_latin_text_stays_whole_and_solid() {
+        let text = "Hu Yen, called 咎犯 Chiu Fan, and 孫武 went on to the south with 子胥";
+        for width in [60.0, 80.0, 100.0, 140.0] {
+            let mut ts = Typesetter::new(
+                test_family_with_fallback(),
+                "en",
+                HyphenationOptions::default(),
+            );
+            let options = ParagraphOptions::book(Pt(width), Pt(11.5));
+            let layout = ts.typeset(&regular(text), &options, Span::default());
+            for line in &layout.lines {
+                // The glyphs of each term touch, and no line ends or starts inside one.
+                let cjk: Vec<&GlyphRun> =
+                    line.runs.iter().filter(|r| r.text.chars().any(is_ideographic)).collect();
+                for pair in cjk.windows(2) {
+                    if pair[0].source.end == pair[1].source.start {
+                        assert!((pair[0].x + pair[0].width - pair[1].x).0.abs() < 1e-6);
+                    }
+                }
+            }
+            let ends: Vec<String> = layout
+                .lines
+                .iter()
+                .map(|l| l.runs.iter().map(|r| r.text.as_str()).collect::<String>())
+                .collect();
+            for term in ["咎犯", "孫武", "子胥"] {
+                assert!(ends.iter().any(|l| l.contains(term)), "{width}: {ends:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn cjk_punctuation_never_starts_or_ends_a_line_wrongly() {
+        let text = "「孫子」曰：兵者，國之大事，死生之地，存亡之道，不可不察也。故經之以五事，校之以計，而索其情：一曰道，二曰天，三曰地，四曰將，五曰法。";
+        for width in [50.0, 70.0, 90.0, 110.0] {
+            let mut ts = Typesetter::new(
+                test_family_with_fallback(),
+                "zh-Hant",
+                HyphenationOptions::default(),
+            );
+            let options = ParagraphOptions::book(Pt(width), Pt(11.5));
+            let layout = ts.typeset(&regular(text), &options, Span::default());
+            assert!(layout.lines.len() > 3);
+            for line in &layout.lines {
+                let t: String = line.runs.iter().map(|r| r.text.as_str()).collect();
+                let first = t.chars().next().unwrap_or(' ');
+                let last = t.chars().last().unwrap_or(' ');
+                assert!(!"、。，：；」』）".contains(first), "{width}: line starts with {t}");
+                assert!(!"「『（".contains(last), "{width}: line ends with {t}");
+            }
         }
     }
 
