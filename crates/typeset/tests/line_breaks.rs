@@ -177,3 +177,54 @@ fn first_200_paragraphs_of_pride_and_prejudice() {
         );
     }
 }
+
+/// A paragraph a little longer than a line never sets its first word alone on the first
+/// line (seen once at a 3.75 in measure without indent: one sentence after a heading).
+#[test]
+fn a_short_paragraph_never_starts_with_a_lone_word() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let input = std::fs::read_to_string(fixtures.join("pride-and-prejudice-200.txt"))
+        .expect("fixture");
+    let mut ts = Typesetter::new(family(), "en-GB", HyphenationOptions::default());
+    let mut checked = 0;
+    for measure in [3.5, 3.75, 4.0] {
+        let mut options = ParagraphOptions::book(Pt::inches(measure), Pt(11.5));
+        options.indent = Pt::ZERO;
+        options.breaking.max_expansion = 0.02;
+        for paragraph in input.split("\n\n") {
+            let words: Vec<&str> = paragraph.split_whitespace().collect();
+            for n in 8..words.len().min(24) {
+                let text = words[..n].join(" ");
+                let runs = [TextRun {
+                    text: &text,
+                    style: RunStyle::regular(Pt(11.5)),
+                }];
+                let prepared = ts.prepare(&runs, &options, quire_model::Span::default());
+                for looseness in [0, 1] {
+                    let mut params = options.breaking.clone();
+                    params.looseness = looseness;
+                    let layout = ts.layout(&prepared, &params);
+                    if looseness == 1 && layout.stats.looseness != 1 {
+                        continue;
+                    }
+                    if layout.lines.len() >= 2 {
+                        checked += 1;
+                        let first = &layout.lines[0];
+                        let words_on_first = first
+                            .runs
+                            .windows(2)
+                            .filter(|w| w[1].source.start > w[0].source.end)
+                            .count()
+                            + 1;
+                        assert!(
+                            words_on_first >= 2,
+                            "{measure} in, looseness {looseness}: {text:?} -> {}",
+                            line_ends(&layout)
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "{checked}");
+}
