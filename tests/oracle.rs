@@ -51,11 +51,13 @@ fn oracle(name: &str, book: &Path) {
     let mut reports: Vec<Report> = Vec::new();
     if oracle::pdf::reader_available() {
         let out = oracle::pdf::read(&pdf);
+        dump(name, &out);
         reports.push(oracle::check_pdf(name, &manuscript, &out));
     } else {
         common::missing_validator("PyMuPDF (python3 -m pip install pymupdf==2.0)");
     }
     let out = oracle::epub::read(&epub);
+    dump(name, &out);
     reports.push(oracle::check_epub(name, &manuscript, &out));
     let mut text = String::new();
     for r in &reports {
@@ -83,6 +85,33 @@ fn oracle(name: &str, book: &Path) {
         file.display(),
         summary.join("\n")
     );
+}
+
+/// With `QUIRE_ORACLE_DUMP=1`, writes what was read back (body words and notes by page) to
+/// `target/tmp/oracle-<book>.<kind>.txt`, for looking into a violation.
+fn dump(name: &str, out: &oracle::output::Output) {
+    if std::env::var_os("QUIRE_ORACLE_DUMP").is_none() {
+        return;
+    }
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let mut page = usize::MAX;
+    for w in &out.body {
+        if w.page != page {
+            page = w.page;
+            let _ = write!(s, "\n\n## {}\n", out.where_(page));
+        }
+        s.push_str(&w.w);
+        s.push(' ');
+    }
+    s.push_str("\n\n# NOTES\n");
+    for n in &out.notes {
+        let at = n.first().map_or(String::new(), |w| out.where_(w.page));
+        let words: Vec<&str> = n.iter().map(|w| w.w.as_str()).collect();
+        let _ = writeln!(s, "[{at}] {}", words.join(" "));
+    }
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("oracle-{name}.{}.txt", out.kind));
+    let _ = std::fs::write(file, s);
 }
 
 /// A corpus book by folder name; missing corpus is a SKIP, or a failure under

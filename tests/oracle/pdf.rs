@@ -22,6 +22,11 @@ struct Ch {
     /// Baseline.
     oy: f64,
     size: f64,
+    /// Left edge of its span and its place in the reader's output: characters of a line are
+    /// ordered by span, then as written (a glyph's box may start a hair left of the space
+    /// before it).
+    span_x0: f64,
+    seq: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -139,7 +144,7 @@ fn lines_of(mut chars: Vec<Ch>) -> Vec<Line> {
         }
     }
     for l in &mut lines {
-        l.chars.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        l.chars.sort_by(|a, b| a.span_x0.total_cmp(&b.span_x0).then(a.seq.cmp(&b.seq)));
     }
     lines
 }
@@ -212,6 +217,7 @@ pub(crate) fn read(path: &Path) -> Output {
         let mut outside = Vec::new();
         for span in p["spans"].as_array().into_iter().flatten() {
             let size = f(&span["size"]);
+            let span_x0 = rect(&span["bbox"])[0];
             for c in span["chars"].as_array().into_iter().flatten() {
                 let a = c.as_array().cloned().unwrap_or_default();
                 let s = a.first().and_then(|v| v.as_str()).unwrap_or("");
@@ -224,6 +230,8 @@ pub(crate) fn read(path: &Path) -> Output {
                     y1: a.get(4).map_or(0.0, f),
                     oy: a.get(5).map_or(0.0, f),
                     size,
+                    span_x0,
+                    seq: chars.len(),
                 };
                 if !ch.c.is_whitespace()
                     && (ch.x0 < trim[0] - 0.01
@@ -285,10 +293,25 @@ pub(crate) fn read(path: &Path) -> Output {
         });
     }
 
-    // The body size: the median size of all characters.
+    // The body size: the median size of the characters above the note separator (notes can
+    // outnumber the text: a short thin rule at most half the page wide, lowest on the page).
+    let short_rule = |p: &RawPage| -> Option<f64> {
+        let page_width = p.trim[2] - p.trim[0];
+        p.rules
+            .iter()
+            .filter(|r| r[3] - r[1] <= 1.0 && r[2] - r[0] >= 0.05 * page_width && r[2] - r[0] <= 0.5 * page_width)
+            .map(|r| r[1])
+            .reduce(f64::max)
+    };
     let mut sizes: Vec<f64> = raw
         .iter()
-        .flat_map(|p| p.lines.iter().flat_map(|l| l.chars.iter().map(|c| c.size)))
+        .flat_map(|p| {
+            let limit = short_rule(p).unwrap_or(f64::INFINITY);
+            p.lines
+                .iter()
+                .filter(move |l| l.y < limit)
+                .flat_map(|l| l.chars.iter().map(|c| c.size))
+        })
         .collect();
     sizes.sort_by(f64::total_cmp);
     let size = sizes.get(sizes.len() / 2).copied().unwrap_or(10.0);
@@ -374,6 +397,17 @@ pub(crate) fn read(path: &Path) -> Output {
             .into_iter()
             .partition(|l| separator.is_some_and(|(y, _)| l.y > y));
         info.has_notes = !notes.is_empty();
+        if std::env::var("QUIRE_ORACLE_PAGE").ok() == Some(format!("{}", index + 1)) {
+            for l in &furniture {
+                eprintln!("FURNITURE {:.2} {}", l.y, l.text());
+            }
+            for l in &body {
+                eprintln!("BODY {:.2} {:.2} {}", l.y, l.size(), l.text());
+            }
+            for l in &notes {
+                eprintln!("NOTE {:.2} {:.2} {}", l.y, l.size(), l.text());
+            }
+        }
         info.baselines = body.iter().chain(notes.iter()).map(|l| l.y).collect();
         info.baselines.sort_by(f64::total_cmp);
         info.body_baselines = body.iter().filter(|l| body_line(l)).map(|l| l.y).collect();
