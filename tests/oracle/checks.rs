@@ -156,7 +156,7 @@ fn diff(want: &[String], got: &[String]) -> String {
 /// Where each manuscript body block landed in the output.
 #[derive(Debug, Clone, Default)]
 struct Placed {
-    /// Output positions of the block's first and last reliably placed word.
+    /// Pages of the block's first and last reliably placed word.
     first: Option<usize>,
     last: Option<usize>,
 }
@@ -176,8 +176,9 @@ fn source_images(m: &Manuscript) -> BTreeMap<PathBuf, (u32, u32, Option<u64>)> {
 
 /// Runs every content check on `out` (PDF or EPUB).
 fn check_content(m: &Manuscript, out: &Output, report: &mut Report) -> Vec<Placed> {
+    let stream = out.text_stream();
     let where_ = |pos: usize| -> String {
-        out.body.get(pos).map_or_else(|| "?".into(), |w| out.where_(w.page))
+        stream.get(pos).map_or_else(|| "?".into(), |w| out.where_(w.page))
     };
     // ---- units: body blocks, then captions -------------------------------------------------
     let mut units: Vec<Unit<'_>> = m
@@ -199,7 +200,7 @@ fn check_content(m: &Manuscript, out: &Output, report: &mut Report) -> Vec<Place
             block: None,
         });
     }
-    let out_words: Vec<String> = out.body.iter().map(|w| w.w.clone()).collect();
+    let out_words: Vec<String> = stream.iter().map(|w| w.w.clone()).collect();
     // Expected counts of every gram length that occurs.
     let mut lengths: Vec<usize> = units.iter().map(|u| u.words.len().min(N)).collect();
     lengths.sort_unstable();
@@ -266,9 +267,9 @@ fn check_content(m: &Manuscript, out: &Output, report: &mut Report) -> Vec<Place
     // ---- b. doubled ---------------------------------------------------------------------------
     // A run of words that spans two blocks in the output may equal a run inside a block
     // elsewhere: count the manuscript's runs across block boundaries too.
-    let stream: Vec<String> = m.blocks.iter().flat_map(|b| b.words.iter().cloned()).collect();
+    let ms_stream: Vec<String> = m.blocks.iter().flat_map(|b| b.words.iter().cloned()).collect();
     let mut across: HashMap<&[String], usize> = HashMap::new();
-    for g in stream.windows(N) {
+    for g in ms_stream.windows(N) {
         *across.entry(g).or_default() += 1;
     }
     for c in &m.captions {
@@ -333,9 +334,9 @@ fn check_content(m: &Manuscript, out: &Output, report: &mut Report) -> Vec<Place
             if let Some(&p) = got_at(g).get(j) {
                 if first_anchor.is_none() {
                     first_anchor = Some(p);
-                    placed[b].first = Some(p);
+                    placed[b].first = Some(stream[p].page);
                 }
-                placed[b].last = Some(p + g.len() - 1);
+                placed[b].last = Some(stream[p + g.len() - 1].page);
                 let _ = gi;
             }
         }
@@ -629,7 +630,7 @@ fn check_images(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Re
         if out.kind == "PDF"
             && let Some(prev) = (0..img.before).rev().find_map(|b| placed[b].last)
         {
-            let text_page = out.body[prev].page;
+            let text_page = prev;
             let page = out.images[p].page;
             if page < text_page {
                 report.add(
@@ -649,17 +650,17 @@ fn check_images(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Re
 }
 
 /// The pages of each chapter: from the first to the last page its text or pictures are on.
-fn chapter_pages(m: &Manuscript, out: &Output, placed: &[Placed]) -> Vec<Option<(usize, usize)>> {
+fn chapter_pages(m: &Manuscript, placed: &[Placed]) -> Vec<Option<(usize, usize)>> {
     m.chapters
         .iter()
         .map(|ch| {
             let mut pages: Vec<usize> = Vec::new();
             for b in ch.blocks.clone() {
                 if let Some(p) = placed[b].first {
-                    pages.push(out.body[p].page);
+                    pages.push(p);
                 }
                 if let Some(p) = placed[b].last {
-                    pages.push(out.body[p].page);
+                    pages.push(p);
                 }
             }
             Some((*pages.iter().min()?, *pages.iter().max()?))
@@ -669,7 +670,7 @@ fn chapter_pages(m: &Manuscript, out: &Output, placed: &[Placed]) -> Vec<Option<
 
 /// Page depth and baseline grid (PDF).
 fn check_depth(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Report) {
-    let ranges = chapter_pages(m, out, placed);
+    let ranges = chapter_pages(m, placed);
     let leading = out.leading;
     let depth = out.last_baseline;
     report.note(

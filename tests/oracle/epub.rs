@@ -113,12 +113,18 @@ struct Doc<'a> {
     note_carry: String,
     /// The words of the note being read.
     note: Option<Vec<String>>,
-    /// Depth of note containers (`aside` footnote, `section.footnotes` item).
-    generated: bool,
+    /// The words of the figure caption being read.
+    caption: Option<Vec<String>>,
 }
 
 impl Doc<'_> {
     fn flush_body(&mut self) {
+        if let Some(caption) = &mut self.caption {
+            if !self.body_carry.is_empty() {
+                caption.push(std::mem::take(&mut self.body_carry));
+            }
+            return;
+        }
         if !self.body_carry.is_empty() {
             self.body_words.push(std::mem::take(&mut self.body_carry));
         }
@@ -197,7 +203,7 @@ pub(crate) fn read(path: &Path) -> Output {
             body_words: Vec::new(),
             note_carry: String::new(),
             note: None,
-            generated: false,
+            caption: None,
         };
         // Element stack: (local name, opens a note, skipped, generated section).
         let mut stack: Vec<(String, bool, bool, bool)> = Vec::new();
@@ -264,6 +270,10 @@ pub(crate) fn read(path: &Path) -> Output {
                     doc.flush_body();
                     doc.note = Some(Vec::new());
                 }
+                if name == "figcaption" && doc.note.is_none() && !empty {
+                    doc.flush_body();
+                    doc.caption = Some(Vec::new());
+                }
                 if !empty {
                     if skip {
                         skip_depth += 1;
@@ -292,6 +302,17 @@ pub(crate) fn read(path: &Path) -> Output {
                             }
                         } else {
                             doc.flush_body();
+                        }
+                    }
+                    if name == "figcaption" && doc.note.is_none() {
+                        if let Some(mut words) = doc.caption.take() {
+                            if !doc.body_carry.is_empty() {
+                                words.push(std::mem::take(&mut doc.body_carry));
+                            }
+                            let page = doc.page;
+                            doc.out
+                                .captions
+                                .push(words.into_iter().map(|w| OutWord { w, page, y: 0.0 }).collect());
                         }
                     }
                     if note && name != "section" && name != "div" && name != "ol" {
@@ -400,6 +421,8 @@ impl Doc<'_> {
     fn add(&mut self, s: &str) {
         if let Some(note) = &mut self.note {
             push_words(s, &mut self.note_carry, note);
+        } else if let Some(caption) = &mut self.caption {
+            push_words(s, &mut self.body_carry, caption);
         } else {
             push_words(s, &mut self.body_carry, &mut self.body_words);
         }

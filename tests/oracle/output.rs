@@ -55,6 +55,9 @@ pub(crate) struct Output {
     /// notes start; continuation of a note on a later page is joined to it.
     pub(crate) notes: Vec<Vec<OutWord>>,
     pub(crate) images: Vec<OutImage>,
+    /// Picture captions, each on its own (they are compared with the manuscript's image
+    /// titles, apart from the body so that a floating picture cuts no paragraph).
+    pub(crate) captions: Vec<Vec<OutWord>>,
     /// PDF only.
     pub(crate) pages: Vec<PageInfo>,
     /// Names of the pages / documents, for messages.
@@ -68,6 +71,17 @@ pub(crate) struct Output {
 }
 
 impl Output {
+    /// The body words, then each caption after a separator that matches no word.
+    pub(crate) fn text_stream(&self) -> Vec<OutWord> {
+        let mut all = self.body.clone();
+        for c in &self.captions {
+            let page = c.first().map_or(0, |w| w.page);
+            all.push(OutWord { w: "\u{0}".into(), page, y: 0.0 });
+            all.extend(c.iter().cloned());
+        }
+        all
+    }
+
     /// "p. 12" for the PDF (counted from 1), the document name for the EPUB.
     pub(crate) fn where_(&self, page: usize) -> String {
         self.page_names

@@ -412,7 +412,47 @@ pub(crate) fn read(path: &Path) -> Output {
         info.baselines.sort_by(f64::total_cmp);
         info.body_baselines = body.iter().filter(|l| body_line(l)).map(|l| l.y).collect();
         info.image_bottom = page.images.iter().map(|i| i.bbox[3]).reduce(f64::max);
-        for line in &body {
+        // Captions: the lines right under a picture, set in a size other than the body's,
+        // one leading or less apart. They are read as captions, not as body text (a picture
+        // floats: its caption would cut a paragraph in two).
+        let mut caption_of: Vec<Option<usize>> = vec![None; body.len()];
+        for (k, im) in page.images.iter().enumerate() {
+            let Some(first) = body.iter().position(|l| {
+                l.y > im.bbox[3] && l.y <= im.bbox[3] + 2.0 * leading && !body_size(l.size())
+            }) else {
+                continue;
+            };
+            let cap_size = body[first].size();
+            let mut prev = body[first].y;
+            for (i, l) in body.iter().enumerate().skip(first) {
+                if i > first && (l.y - prev > 1.1 * leading || (l.size() - cap_size).abs() > 0.3) {
+                    break;
+                }
+                caption_of[i] = Some(k);
+                prev = l.y;
+            }
+        }
+        let mut captions: Vec<(usize, Vec<String>)> = Vec::new();
+        for (i, line) in body.iter().enumerate() {
+            if let Some(k) = caption_of[i] {
+                if captions.last().is_none_or(|c| c.0 != k) {
+                    captions.push((k, Vec::new()));
+                }
+                let mut carry = String::new();
+                let words = &mut captions.last_mut().expect("caption").1;
+                push_words(&line.text(), &mut carry, words);
+                if !carry.is_empty() {
+                    words.push(carry);
+                }
+            }
+        }
+        for (_, words) in captions {
+            out.captions.push(words.into_iter().map(|w| OutWord { w, page: index, y: 0.0 }).collect());
+        }
+        for (i, line) in body.iter().enumerate() {
+            if caption_of[i].is_some() {
+                continue;
+            }
             let t = line.text();
             push_words(&t, &mut body_carry, &mut body_words);
             if !line.hyphenated() && !body_carry.is_empty() {
