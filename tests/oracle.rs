@@ -156,3 +156,166 @@ fn oracle_alice() {
         oracle("alice", &dir);
     }
 }
+
+// ---- generated books --------------------------------------------------------------------------
+
+/// Deterministic filler prose: `n` words from a small vocabulary, in sentences, so that every
+/// run of six words is (almost surely) unique.
+fn filler(seed: u64, n: usize) -> String {
+    const VOCAB: &[&str] = &[
+        "river", "lantern", "quietly", "harbour", "marble", "window", "orchard", "several",
+        "thunder", "beneath", "garden", "copper", "whistle", "morning", "distant", "paper",
+        "silver", "crowded", "kettle", "meadow", "honest", "journey", "velvet", "shadow",
+        "patient", "ribbon", "timber", "gentle", "ancient", "pocket", "curious", "window-sill",
+        "harvest", "island", "narrow", "weather", "saddle", "bright", "hollow", "basket",
+        "letter", "winter", "evening", "captain", "orange", "pebble", "station", "candle",
+        "forest", "ladder", "mirror", "needle", "clever", "feather", "autumn", "carpet",
+        "bridge", "anchor", "blanket", "cottage", "engine", "fiddle", "goblet", "helmet",
+    ];
+    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+    let mut out = String::new();
+    for i in 0..n {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let w = VOCAB[(state >> 33) as usize % VOCAB.len()];
+        if i % 11 == 0 {
+            if i > 0 {
+                out.push_str(". ");
+            }
+            let mut c = w.chars();
+            if let Some(f) = c.next() {
+                out.extend(f.to_uppercase());
+                out.push_str(c.as_str());
+            }
+        } else {
+            out.push(' ');
+            out.push_str(w);
+        }
+    }
+    out.push('.');
+    out
+}
+
+/// Paragraphs of filler, `count` of them, `words` words each.
+fn paragraphs(seed: u64, count: usize, words: usize) -> String {
+    (0..count)
+        .map(|i| filler(seed * 1000 + i as u64, words))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Writes a grey PNG of `w`×`h` pixels with a pattern that tells it apart from others.
+fn png(path: &Path, w: u32, h: u32) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let img = image::GrayImage::from_fn(w, h, |x, y| image::Luma([((x * 7 + y * 3) % 251) as u8]));
+    img.save(path).unwrap();
+}
+
+/// Writes a two-chapter book (`chapter-1.md` is `first`, the second chapter is filler) into
+/// `dir` and runs the oracle on it.
+fn generated(name: &str, first: &str, pictures: &[(&str, u32, u32)]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("book.toml"),
+        "[book]\ntitle = \"Oracle Sample\"\nauthors = [\"Quire Tests\"]\nlanguage = \"en\"\n\n\
+         [contents]\nchapters = [\"chapter-1.md\", \"chapter-2.md\"]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("chapter-1.md"), first).unwrap();
+    std::fs::write(
+        dir.join("chapter-2.md"),
+        format!("# The Second Chapter\n\n{}\n", paragraphs(900, 6, 90)),
+    )
+    .unwrap();
+    for (path, w, h) in pictures {
+        png(&dir.join(path), *w, *h);
+    }
+    oracle(name, &dir);
+}
+
+#[test]
+fn oracle_generated_heading_notes() {
+    let text = format!(
+        "# A Chapter Title[^title]\n\n{}\n\n## A Section Heading[^section]\n\n{}\n\n\
+         [^title]: {}\n\n[^section]: {}\n",
+        paragraphs(1, 4, 80),
+        paragraphs(2, 6, 80),
+        filler(3, 40),
+        filler(4, 30)
+    );
+    generated("heading-notes", &text, &[]);
+}
+
+#[test]
+fn oracle_generated_figure_between_stanzas() {
+    let text = format!(
+        "# Verse and a Figure\n\n{}\n\n\
+         > The lantern swings above the quay,\\\n>   the harbour sleeps in grey;\\\n\
+         > a kettle sings for you and me\\\n>   at closing of the day.\n>\n\
+         > ![A small grey pattern.](images/small.png \"A figure set between two stanzas\")\n>\n\
+         > The copper moon goes up the hill,\\\n>   the meadow holds its breath;\\\n\
+         > the silver river, cold and still,\\\n>   runs on as quiet as death.\n\n{}\n",
+        paragraphs(10, 3, 90),
+        paragraphs(11, 6, 90)
+    );
+    generated("figure-between-stanzas", &text, &[("images/small.png", 300, 200)]);
+}
+
+#[test]
+fn oracle_generated_long_note() {
+    let text = format!(
+        "# A Very Long Note\n\n{}[^long]\n\n{}\n\n[^long]: {}\n\n    {}\n",
+        paragraphs(20, 1, 60),
+        paragraphs(21, 8, 90),
+        filler(22, 700),
+        filler(23, 700)
+    );
+    generated("long-note", &text, &[]);
+}
+
+#[test]
+fn oracle_generated_tall_picture() {
+    let text = format!(
+        "# A Tall Picture\n\n{}\n\n![A tall grey pattern.](images/tall.png \"A picture taller than the text block\")\n\n{}\n",
+        paragraphs(30, 3, 90),
+        paragraphs(31, 6, 90)
+    );
+    generated("tall-picture", &text, &[("images/tall.png", 200, 2400)]);
+}
+
+#[test]
+fn oracle_generated_long_table() {
+    let mut table = String::from("| Row | Place | Thing |\n| --- | --- | --- |\n");
+    for i in 0..90 {
+        table.push_str(&format!("| row {i} | {} | {} |\n", filler(100 + i, 2), filler(300 + i, 3)));
+    }
+    let text = format!(
+        "# A Long Table\n\n{}\n\n{table}\n{}\n",
+        paragraphs(40, 2, 90),
+        paragraphs(41, 4, 90)
+    );
+    generated("long-table", &text, &[]);
+}
+
+#[test]
+fn oracle_generated_note_referenced_twice() {
+    let text = format!(
+        "# A Note Twice\n\n{} First reference.[^twice]\n\n{} Second reference.[^twice]\n\n{}\n\n[^twice]: {}\n",
+        paragraphs(50, 1, 80),
+        paragraphs(51, 1, 80),
+        paragraphs(52, 6, 90),
+        filler(53, 25)
+    );
+    generated("note-twice", &text, &[]);
+}
+
+#[test]
+fn oracle_generated_escaped_brackets() {
+    let text = format!(
+        "# Escapes\n\n{} The pattern \\[\\^a-z\\] matches, and so does `[^a-z]` in code.\n\n{}\n",
+        paragraphs(60, 1, 80),
+        paragraphs(61, 6, 90)
+    );
+    generated("escaped-brackets", &text, &[]);
+}

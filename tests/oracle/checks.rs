@@ -412,6 +412,8 @@ fn check_notes(m: &Manuscript, out: &Output, report: &mut Report) {
             .map_or_else(|| "?".into(), |w| out.where_(w.page))
     };
     let mut matched_out = vec![false; out_notes.len()];
+    // Printed notes already named as the nearest copy of a manuscript note.
+    let mut explained = vec![false; out_notes.len()];
     for (ni, note) in m.notes.iter().enumerate() {
         if note.words.is_empty() {
             continue;
@@ -485,6 +487,9 @@ fn check_notes(m: &Manuscript, out: &Output, report: &mut Report) {
                     gs.iter().filter(|g| pos.contains_key(*g)).count()
                 })
                 .map(|(i, n)| (i, diff(&note.words, n)));
+            if let Some((i, _)) = best {
+                explained[i] = true;
+            }
             let detail = best.map_or(String::new(), |(i, d)| format!("; printed on {}: {d}", where_note(i)));
             format!(
                 "its text is in the notes ({in_stream} of {full} runs, near {p}) but not as a note of its own{detail}"
@@ -522,7 +527,7 @@ fn check_notes(m: &Manuscript, out: &Output, report: &mut Report) {
     }
     // Notes printed that are no manuscript note.
     for (i, n) in out_notes.iter().enumerate() {
-        if !matched_out[i] && !n.is_empty() && !by_text.get(n.as_slice()).is_some_and(|v| v.len() > 1 && m.notes.iter().any(|x| x.words == *n)) {
+        if !matched_out[i] && !explained[i] && !n.is_empty() && !by_text.get(n.as_slice()).is_some_and(|v| v.len() > 1 && m.notes.iter().any(|x| x.words == *n)) {
             report.add(
                 "d. footnotes",
                 format!("{}: a printed note matches no manuscript note: {}", where_note(i), preview(n, 12)),
