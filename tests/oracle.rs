@@ -319,3 +319,40 @@ fn oracle_generated_escaped_brackets() {
     );
     generated("escaped-brackets", &text, &[]);
 }
+
+/// The checks are not vacuous: the manuscript's EPUB read back, then damaged by hand (a
+/// paragraph dropped, one doubled, one moved), is reported on all three counts.
+#[test]
+fn oracle_detects_damage() {
+    let book = common::repo().join("manuscript");
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, epub) = build(&book, tmp.path());
+    let m = Manuscript::read(&book);
+    let clean = oracle::epub::read(&epub);
+    assert_eq!(oracle::check_epub("manuscript", &m, &clean).count(), 0);
+    let long: Vec<&Vec<String>> = m.blocks.iter().map(|b| &b.words).filter(|w| w.len() > 20).collect();
+    assert!(long.len() >= 4, "the manuscript has long paragraphs");
+    let find = |out: &oracle::output::Output, words: &[String]| -> usize {
+        let body: Vec<&str> = out.body.iter().map(|w| w.w.as_str()).collect();
+        body.windows(words.len())
+            .position(|win| win.iter().zip(words).all(|(a, b)| *a == b.as_str()))
+            .expect("paragraph found")
+    };
+    let mut damaged = clean.clone();
+    // Drop the second long paragraph.
+    let at = find(&damaged, long[1]);
+    damaged.body.drain(at..at + long[1].len());
+    // Double the third.
+    let at = find(&damaged, long[2]);
+    let copy: Vec<_> = damaged.body[at..at + long[2].len()].to_vec();
+    damaged.body.splice(at..at, copy);
+    // Move the first to the end.
+    let at = find(&damaged, long[0]);
+    let moved: Vec<_> = damaged.body.drain(at..at + long[0].len()).collect();
+    damaged.body.extend(moved);
+    let report = oracle::check_epub("manuscript (damaged)", &m, &damaged);
+    eprintln!("{}", report.render(5));
+    for check in ["a. body text missing", "b. body text doubled", "c. body order"] {
+        assert!(report.violations.get(check).is_some_and(|v| !v.is_empty()), "{check} found nothing");
+    }
+}
