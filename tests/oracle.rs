@@ -1,0 +1,358 @@
+//! The content oracle on real and generated books: every word, note and picture of the
+//! manuscript exactly once, in order, on the page. See `tests/oracle/mod.rs`.
+//!
+//! The PDF is read with PyMuPDF (`pip install pymupdf==2.0`); without it the PDF checks SKIP
+//! loudly, or fail under `QUIRE_REQUIRE_VALIDATORS=1`. Every violation is printed and also
+//! written to `target/tmp/oracle-<book>.txt`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "oracle/mod.rs"]
+mod oracle;
+
+use std::path::{Path, PathBuf};
+
+use oracle::{Manuscript, Report};
+
+/// Builds `book` (EPUB and PDF) into `out`; returns (pdf, epub).
+fn build(book: &Path, out: &Path) -> (PathBuf, PathBuf) {
+    let (output, stderr) = common::run_in(
+        &common::repo(),
+        &[
+            "build",
+            &book.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+            "--format",
+            "epub,pdf",
+        ],
+    );
+    assert!(output.status.success(), "{}: {stderr}", book.display());
+    let mut pdf = None;
+    let mut epub = None;
+    for p in std::fs::read_dir(out).unwrap().flatten().map(|e| e.path()) {
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if name.ends_with(".epub") {
+            epub = Some(p);
+        } else if name.ends_with(".pdf") && !name.ends_with(".cover.pdf") {
+            pdf = Some(p);
+        }
+    }
+    (pdf.expect("a PDF was written"), epub.expect("an EPUB was written"))
+}
+
+/// Builds `book`, runs every check on both outputs, prints every violation, and fails when
+/// there is any.
+fn oracle(name: &str, book: &Path) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (pdf, epub) = build(book, tmp.path());
+    let manuscript = Manuscript::read(book);
+    let mut reports: Vec<Report> = Vec::new();
+    if oracle::pdf::reader_available() {
+        let out = oracle::pdf::read(&pdf);
+        dump(name, &out);
+        reports.push(oracle::check_pdf(name, &manuscript, &out));
+    } else {
+        common::missing_validator("PyMuPDF (python3 -m pip install pymupdf==2.0)");
+    }
+    let out = oracle::epub::read(&epub);
+    dump(name, &out);
+    reports.push(oracle::check_epub(name, &manuscript, &out));
+    let mut text = String::new();
+    for r in &reports {
+        text.push_str(&r.render(usize::MAX));
+    }
+    eprintln!("{text}");
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("oracle-{name}.txt"));
+    let _ = std::fs::write(&file, &text);
+    let total: usize = reports.iter().map(Report::count).sum();
+    let summary: Vec<String> = reports
+        .iter()
+        .map(|r| {
+            let per: Vec<String> = r
+                .violations
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", v.len()))
+                .collect();
+            format!("{} {}: {}", r.book, r.kind, per.join(", "))
+        })
+        .collect();
+    assert_eq!(
+        total,
+        0,
+        "the oracle found {total} violation(s) (all printed above, and in {}):\n{}",
+        file.display(),
+        summary.join("\n")
+    );
+}
+
+/// With `QUIRE_ORACLE_DUMP=1`, writes what was read back (body words and notes by page) to
+/// `target/tmp/oracle-<book>.<kind>.txt`, for looking into a violation.
+fn dump(name: &str, out: &oracle::output::Output) {
+    if std::env::var_os("QUIRE_ORACLE_DUMP").is_none() {
+        return;
+    }
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let mut page = usize::MAX;
+    for w in &out.body {
+        if w.page != page {
+            page = w.page;
+            let _ = write!(s, "\n\n## {}\n", out.where_(page));
+        }
+        s.push_str(&w.w);
+        s.push(' ');
+    }
+    s.push_str("\n\n# NOTES\n");
+    for n in &out.notes {
+        let at = n.first().map_or(String::new(), |w| out.where_(w.page));
+        let words: Vec<&str> = n.iter().map(|w| w.w.as_str()).collect();
+        let _ = writeln!(s, "[{at}] {}", words.join(" "));
+    }
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("oracle-{name}.{}.txt", out.kind));
+    let _ = std::fs::write(file, s);
+}
+
+/// A corpus book by folder name; missing corpus is a SKIP, or a failure under
+/// `QUIRE_REQUIRE_VALIDATORS=1`.
+fn corpus(slug: &str) -> Option<PathBuf> {
+    let dir = common::repo().join("../shared/corpus").join(slug);
+    if dir.join("book.toml").is_file() {
+        Some(dir)
+    } else {
+        assert!(
+            !common::validators_required(),
+            "corpus book {slug} is required (QUIRE_REQUIRE_VALIDATORS=1) but missing at {}",
+            dir.display()
+        );
+        eprintln!("\n*** SKIP: corpus book {slug} not found at {}; the oracle did not run on it ***\n", dir.display());
+        None
+    }
+}
+
+#[test]
+fn oracle_manuscript() {
+    oracle("manuscript", &common::repo().join("manuscript"));
+}
+
+#[test]
+fn oracle_pride_and_prejudice() {
+    if let Some(dir) = corpus("jane-austen_pride-and-prejudice") {
+        oracle("pride-and-prejudice", &dir);
+    }
+}
+
+#[test]
+fn oracle_art_of_war() {
+    if let Some(dir) = corpus("sun-tzu_the-art-of-war_lionel-giles") {
+        oracle("art-of-war", &dir);
+    }
+}
+
+#[test]
+fn oracle_alice() {
+    if let Some(dir) = corpus("lewis-carroll_alices-adventures-in-wonderland") {
+        oracle("alice", &dir);
+    }
+}
+
+// ---- generated books --------------------------------------------------------------------------
+
+/// Deterministic filler prose: `n` words from a small vocabulary, in sentences, so that every
+/// run of six words is (almost surely) unique.
+fn filler(seed: u64, n: usize) -> String {
+    const VOCAB: &[&str] = &[
+        "river", "lantern", "quietly", "harbour", "marble", "window", "orchard", "several",
+        "thunder", "beneath", "garden", "copper", "whistle", "morning", "distant", "paper",
+        "silver", "crowded", "kettle", "meadow", "honest", "journey", "velvet", "shadow",
+        "patient", "ribbon", "timber", "gentle", "ancient", "pocket", "curious", "window-sill",
+        "harvest", "island", "narrow", "weather", "saddle", "bright", "hollow", "basket",
+        "letter", "winter", "evening", "captain", "orange", "pebble", "station", "candle",
+        "forest", "ladder", "mirror", "needle", "clever", "feather", "autumn", "carpet",
+        "bridge", "anchor", "blanket", "cottage", "engine", "fiddle", "goblet", "helmet",
+    ];
+    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+    let mut out = String::new();
+    for i in 0..n {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let w = VOCAB[(state >> 33) as usize % VOCAB.len()];
+        if i % 11 == 0 {
+            if i > 0 {
+                out.push_str(". ");
+            }
+            let mut c = w.chars();
+            if let Some(f) = c.next() {
+                out.extend(f.to_uppercase());
+                out.push_str(c.as_str());
+            }
+        } else {
+            out.push(' ');
+            out.push_str(w);
+        }
+    }
+    out.push('.');
+    out
+}
+
+/// Paragraphs of filler, `count` of them, `words` words each.
+fn paragraphs(seed: u64, count: usize, words: usize) -> String {
+    (0..count)
+        .map(|i| filler(seed * 1000 + i as u64, words))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// Writes a grey PNG of `w`×`h` pixels with a pattern that tells it apart from others.
+fn png(path: &Path, w: u32, h: u32) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let img = image::GrayImage::from_fn(w, h, |x, y| image::Luma([((x * 7 + y * 3) % 251) as u8]));
+    img.save(path).unwrap();
+}
+
+/// Writes a two-chapter book (`chapter-1.md` is `first`, the second chapter is filler) into
+/// `dir` and runs the oracle on it.
+fn generated(name: &str, first: &str, pictures: &[(&str, u32, u32)]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("book.toml"),
+        "[book]\ntitle = \"Oracle Sample\"\nauthors = [\"Quire Tests\"]\nlanguage = \"en\"\n\n\
+         [contents]\nchapters = [\"chapter-1.md\", \"chapter-2.md\"]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("chapter-1.md"), first).unwrap();
+    std::fs::write(
+        dir.join("chapter-2.md"),
+        format!("# The Second Chapter\n\n{}\n", paragraphs(900, 6, 90)),
+    )
+    .unwrap();
+    for (path, w, h) in pictures {
+        png(&dir.join(path), *w, *h);
+    }
+    oracle(name, &dir);
+}
+
+#[test]
+fn oracle_generated_heading_notes() {
+    let text = format!(
+        "# A Chapter Title[^title]\n\n{}\n\n## A Section Heading[^section]\n\n{}\n\n\
+         [^title]: {}\n\n[^section]: {}\n",
+        paragraphs(1, 4, 80),
+        paragraphs(2, 6, 80),
+        filler(3, 40),
+        filler(4, 30)
+    );
+    generated("heading-notes", &text, &[]);
+}
+
+#[test]
+fn oracle_generated_figure_between_stanzas() {
+    let text = format!(
+        "# Verse and a Figure\n\n{}\n\n\
+         > The lantern swings above the quay,\\\n>   the harbour sleeps in grey;\\\n\
+         > a kettle sings for you and me\\\n>   at closing of the day.\n>\n\
+         > ![A small grey pattern.](images/small.png \"A figure set between two stanzas\")\n>\n\
+         > The copper moon goes up the hill,\\\n>   the meadow holds its breath;\\\n\
+         > the silver river, cold and still,\\\n>   runs on as quiet as death.\n\n{}\n",
+        paragraphs(10, 3, 90),
+        paragraphs(11, 6, 90)
+    );
+    generated("figure-between-stanzas", &text, &[("images/small.png", 300, 200)]);
+}
+
+#[test]
+fn oracle_generated_long_note() {
+    let text = format!(
+        "# A Very Long Note\n\n{}[^long]\n\n{}\n\n[^long]: {}\n\n    {}\n",
+        paragraphs(20, 1, 60),
+        paragraphs(21, 8, 90),
+        filler(22, 700),
+        filler(23, 700)
+    );
+    generated("long-note", &text, &[]);
+}
+
+#[test]
+fn oracle_generated_tall_picture() {
+    let text = format!(
+        "# A Tall Picture\n\n{}\n\n![A tall grey pattern.](images/tall.png \"A picture taller than the text block\")\n\n{}\n",
+        paragraphs(30, 3, 90),
+        paragraphs(31, 6, 90)
+    );
+    generated("tall-picture", &text, &[("images/tall.png", 200, 2400)]);
+}
+
+#[test]
+fn oracle_generated_long_table() {
+    let mut table = String::from("| Row | Place | Thing |\n| --- | --- | --- |\n");
+    for i in 0..90 {
+        table.push_str(&format!("| row {i} | {} | {} |\n", filler(100 + i, 2), filler(300 + i, 3)));
+    }
+    let text = format!(
+        "# A Long Table\n\n{}\n\n{table}\n{}\n",
+        paragraphs(40, 2, 90),
+        paragraphs(41, 4, 90)
+    );
+    generated("long-table", &text, &[]);
+}
+
+#[test]
+fn oracle_generated_note_referenced_twice() {
+    let text = format!(
+        "# A Note Twice\n\n{} First reference.[^twice]\n\n{} Second reference.[^twice]\n\n{}\n\n[^twice]: {}\n",
+        paragraphs(50, 1, 80),
+        paragraphs(51, 1, 80),
+        paragraphs(52, 6, 90),
+        filler(53, 25)
+    );
+    generated("note-twice", &text, &[]);
+}
+
+#[test]
+fn oracle_generated_escaped_brackets() {
+    let text = format!(
+        "# Escapes\n\n{} The pattern \\[\\^a-z\\] matches, and so does `[^a-z]` in code.\n\n{}\n",
+        paragraphs(60, 1, 80),
+        paragraphs(61, 6, 90)
+    );
+    generated("escaped-brackets", &text, &[]);
+}
+
+/// The checks are not vacuous: the manuscript's EPUB read back, then damaged by hand (a
+/// paragraph dropped, one doubled, one moved), is reported on all three counts.
+#[test]
+fn oracle_detects_damage() {
+    let book = common::repo().join("manuscript");
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, epub) = build(&book, tmp.path());
+    let m = Manuscript::read(&book);
+    let clean = oracle::epub::read(&epub);
+    assert_eq!(oracle::check_epub("manuscript", &m, &clean).count(), 0);
+    let long: Vec<&Vec<String>> = m.blocks.iter().map(|b| &b.words).filter(|w| w.len() > 20).collect();
+    assert!(long.len() >= 4, "the manuscript has long paragraphs");
+    let find = |out: &oracle::output::Output, words: &[String]| -> usize {
+        let body: Vec<&str> = out.body.iter().map(|w| w.w.as_str()).collect();
+        body.windows(words.len())
+            .position(|win| win.iter().zip(words).all(|(a, b)| *a == b.as_str()))
+            .expect("paragraph found")
+    };
+    let mut damaged = clean.clone();
+    // Drop the second long paragraph.
+    let at = find(&damaged, long[1]);
+    damaged.body.drain(at..at + long[1].len());
+    // Double the third.
+    let at = find(&damaged, long[2]);
+    let copy: Vec<_> = damaged.body[at..at + long[2].len()].to_vec();
+    damaged.body.splice(at..at, copy);
+    // Move the first to the end.
+    let at = find(&damaged, long[0]);
+    let moved: Vec<_> = damaged.body.drain(at..at + long[0].len()).collect();
+    damaged.body.extend(moved);
+    let report = oracle::check_epub("manuscript (damaged)", &m, &damaged);
+    eprintln!("{}", report.render(5));
+    for check in ["a. body text missing", "b. body text doubled", "c. body order"] {
+        assert!(report.violations.get(check).is_some_and(|v| !v.is_empty()), "{check} found nothing");
+    }
+}

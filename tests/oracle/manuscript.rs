@@ -1,0 +1,427 @@
+//! The manuscript side, read without Quire's parser: `book.toml` with the `toml` crate (only
+//! `[contents]` and the title, subtitle and authors) and every chapter file with
+//! `pulldown-cmark` (footnotes, tables, smart punctuation).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
+use super::words;
+
+/// What a body block is (for messages; every kind is compared the same way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BlockKind {
+    Heading,
+    Text,
+    Code,
+    Cell,
+    Html,
+}
+
+/// One block of body text: a heading, paragraph, list item, table cell, code block.
+#[derive(Debug, Clone)]
+pub(crate) struct Block {
+    pub(crate) words: Vec<String>,
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    pub(crate) chapter: usize,
+    pub(crate) kind: BlockKind,
+}
+
+/// One footnote definition.
+#[derive(Debug, Clone)]
+pub(crate) struct Note {
+    pub(crate) label: String,
+    pub(crate) words: Vec<String>,
+    pub(crate) file: String,
+    /// The line of the definition.
+    pub(crate) line: usize,
+    /// The line of its first reference (0 when never referenced).
+    pub(crate) ref_line: usize,
+    pub(crate) chapter: usize,
+    /// How often the text references it.
+    pub(crate) refs: usize,
+    /// True when its (first) reference is in a heading.
+    pub(crate) in_heading: bool,
+}
+
+/// One use of a picture.
+#[derive(Debug, Clone)]
+pub(crate) struct Image {
+    pub(crate) path: PathBuf,
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    pub(crate) chapter: usize,
+    /// Number of body blocks (book-wide) before it: the text that precedes it is block
+    /// `before - 1`.
+    pub(crate) before: usize,
+    /// Its caption (the image title), an index into `captions`.
+    pub(crate) caption: Option<usize>,
+}
+
+/// An image title, printed as the picture's caption.
+#[derive(Debug, Clone)]
+pub(crate) struct Caption {
+    pub(crate) words: Vec<String>,
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    pub(crate) chapter: usize,
+}
+
+/// One file of `[contents]`.
+#[derive(Debug, Clone)]
+pub(crate) struct Chapter {
+    pub(crate) file: String,
+    /// "front", "chapters" or "back".
+    pub(crate) division: &'static str,
+    pub(crate) blocks: std::ops::Range<usize>,
+    pub(crate) notes: std::ops::Range<usize>,
+    pub(crate) images: std::ops::Range<usize>,
+    /// The words of its first `#` heading, if any.
+    pub(crate) title: Option<Vec<String>>,
+}
+
+/// A whole book as the manuscript has it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Manuscript {
+    pub(crate) dir: PathBuf,
+    pub(crate) title: String,
+    pub(crate) subtitle: Option<String>,
+    pub(crate) authors: Vec<String>,
+    pub(crate) chapters: Vec<Chapter>,
+    pub(crate) blocks: Vec<Block>,
+    pub(crate) notes: Vec<Note>,
+    pub(crate) captions: Vec<Caption>,
+    pub(crate) images: Vec<Image>,
+}
+
+impl Block {
+    pub(crate) fn loc(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+}
+
+impl Note {
+    pub(crate) fn loc(&self) -> String {
+        format!("{}:{} [^{}]", self.file, self.line, self.label)
+    }
+}
+
+impl Image {
+    pub(crate) fn loc(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+}
+
+impl Caption {
+    pub(crate) fn loc(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+}
+
+/// Removes HTML comments and tags, keeping the text between them.
+fn strip_html(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.find("-->").map_or("", |i| &after[i + 3..]);
+            out.push(' ');
+        } else if rest.starts_with('<') {
+            rest = rest.find('>').map_or("", |i| &rest[i + 1..]);
+            out.push(' ');
+        } else {
+            let end = rest.find('<').unwrap_or(rest.len());
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        }
+    }
+    out.replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+}
+
+/// Per-file parse state.
+struct FileState<'m> {
+    m: &'m mut Manuscript,
+    chapter: usize,
+    file: String,
+    dir: PathBuf,
+    line_starts: Vec<usize>,
+    /// Text of the open body block and its line.
+    open: Option<(String, usize, BlockKind)>,
+    /// The footnote definition being read.
+    in_note: Option<String>,
+    notes: BTreeMap<String, (String, usize)>,
+    ref_order: Vec<(String, usize, bool)>,
+    image_depth: usize,
+    heading_depth: usize,
+    title: Option<Vec<String>>,
+    heading_text: Option<String>,
+}
+
+impl FileState<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset)
+    }
+
+    fn flush(&mut self) {
+        if let Some((text, line, kind)) = self.open.take() {
+            let w = words(&text);
+            if !w.is_empty() {
+                self.m.blocks.push(Block {
+                    words: w,
+                    file: self.file.clone(),
+                    line,
+                    chapter: self.chapter,
+                    kind,
+                });
+            }
+        }
+    }
+
+    fn text(&mut self, text: &str, offset: usize, kind: BlockKind) {
+        if self.image_depth > 0 {
+            return;
+        }
+        if let Some(h) = &mut self.heading_text {
+            h.push_str(text);
+        }
+        if let Some(label) = &self.in_note {
+            let entry = self.notes.get_mut(label).expect("note open");
+            entry.0.push_str(text);
+            return;
+        }
+        if self.open.is_none() {
+            let line = self.line_of(offset);
+            self.open = Some((String::new(), line, kind));
+        }
+        if let Some((t, _, _)) = &mut self.open {
+            t.push_str(text);
+        }
+    }
+
+    fn start_block(&mut self, offset: usize, kind: BlockKind) {
+        self.flush();
+        if self.in_note.is_none() {
+            let line = self.line_of(offset);
+            self.open = Some((String::new(), line, kind));
+        } else if let Some(label) = &self.in_note {
+            // Blocks inside a note are separated words of the one note.
+            self.notes.get_mut(label).expect("note open").0.push(' ');
+        }
+    }
+}
+
+fn string_list(table: &toml::Table, key: &str) -> Vec<String> {
+    table
+        .get(key)
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+impl Manuscript {
+    /// Reads the book folder `dir`.
+    pub(crate) fn read(dir: &Path) -> Manuscript {
+        let toml_text = std::fs::read_to_string(dir.join("book.toml")).expect("book.toml");
+        let doc: toml::Table = toml_text.parse().expect("book.toml parses");
+        let book = doc.get("book").and_then(|b| b.as_table()).cloned().unwrap_or_default();
+        let contents = doc.get("contents").and_then(|b| b.as_table()).cloned().unwrap_or_default();
+        let mut m = Manuscript {
+            dir: dir.to_path_buf(),
+            title: book.get("title").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+            subtitle: book.get("subtitle").and_then(|v| v.as_str()).map(str::to_string),
+            authors: string_list(&book, "authors"),
+            ..Manuscript::default()
+        };
+        for division in ["front", "chapters", "back"] {
+            for file in string_list(&contents, division) {
+                m.read_file(dir, &file, division);
+            }
+        }
+        m
+    }
+
+    fn read_file(&mut self, dir: &Path, file: &str, division: &'static str) {
+        let path = dir.join(file);
+        let source = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let chapter = self.chapters.len();
+        let first_block = self.blocks.len();
+        let first_image = self.images.len();
+        let first_note = self.notes.len();
+        let mut line_starts = vec![0];
+        line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
+        let mut st = FileState {
+            chapter,
+            file: file.to_string(),
+            dir: path.parent().unwrap_or(dir).to_path_buf(),
+            line_starts,
+            open: None,
+            in_note: None,
+            notes: BTreeMap::new(),
+            ref_order: Vec::new(),
+            image_depth: 0,
+            heading_depth: 0,
+            title: None,
+            heading_text: None,
+            m: self,
+        };
+        let options = Options::ENABLE_FOOTNOTES
+            | Options::ENABLE_TABLES
+            | Options::ENABLE_SMART_PUNCTUATION;
+        let mut title_pending = true;
+        for (event, range) in Parser::new_ext(&source, options).into_offset_iter() {
+            let at = range.start;
+            match event {
+                Event::Start(tag) => match tag {
+                    Tag::Paragraph | Tag::Item | Tag::BlockQuote(_) | Tag::List(_)
+                    | Tag::Table(_) | Tag::TableHead | Tag::TableRow => {
+                        st.flush();
+                        if st.in_note.is_some() {
+                            st.start_block(at, BlockKind::Text);
+                        }
+                    }
+                    Tag::Heading { level, .. } => {
+                        st.start_block(at, BlockKind::Heading);
+                        st.heading_depth += 1;
+                        if level == pulldown_cmark::HeadingLevel::H1 && title_pending && st.in_note.is_none() {
+                            st.heading_text = Some(String::new());
+                        }
+                    }
+                    Tag::CodeBlock(_) => st.start_block(at, BlockKind::Code),
+                    Tag::HtmlBlock => st.start_block(at, BlockKind::Html),
+                    Tag::TableCell => st.start_block(at, BlockKind::Cell),
+                    Tag::FootnoteDefinition(label) => {
+                        st.flush();
+                        let line = st.line_of(at);
+                        st.notes.entry(label.to_string()).or_insert((String::new(), line));
+                        st.in_note = Some(label.to_string());
+                    }
+                    Tag::Image { dest_url, title, .. } => {
+                        if st.in_note.is_none() {
+                            // The text before a picture in the same paragraph precedes it.
+                            let open_kind = st.open.as_ref().map(|o| (o.1, o.2));
+                            st.flush();
+                            let caption = if words(&title).is_empty() {
+                                None
+                            } else {
+                                st.m.captions.push(Caption {
+                                    words: words(&title),
+                                    file: st.file.clone(),
+                                    line: st.line_of(at),
+                                    chapter,
+                                });
+                                Some(st.m.captions.len() - 1)
+                            };
+                            let img_path = st.dir.join(dest_url.as_ref());
+                            st.m.images.push(Image {
+                                path: img_path,
+                                file: st.file.clone(),
+                                line: st.line_of(at),
+                                chapter,
+                                before: st.m.blocks.len(),
+                                caption,
+                            });
+                            if let Some((line, kind)) = open_kind {
+                                st.open = Some((String::new(), line, kind));
+                            }
+                        }
+                        st.image_depth += 1;
+                    }
+                    _ => {}
+                },
+                Event::End(tag) => match tag {
+                    TagEnd::Paragraph | TagEnd::Item | TagEnd::BlockQuote(_) | TagEnd::List(_)
+                    | TagEnd::Table | TagEnd::TableHead | TagEnd::TableRow | TagEnd::CodeBlock
+                    | TagEnd::HtmlBlock | TagEnd::TableCell => {
+                        st.flush();
+                        if st.in_note.is_some() {
+                            st.start_block(at, BlockKind::Text);
+                        }
+                    }
+                    TagEnd::Heading(_) => {
+                        st.flush();
+                        st.heading_depth = st.heading_depth.saturating_sub(1);
+                        if let Some(h) = st.heading_text.take() {
+                            st.title = Some(words(&h));
+                            title_pending = false;
+                        }
+                    }
+                    TagEnd::FootnoteDefinition => {
+                        st.in_note = None;
+                    }
+                    TagEnd::Image => st.image_depth = st.image_depth.saturating_sub(1),
+                    _ => {}
+                },
+                Event::Text(t) => st.text(&t, at, BlockKind::Text),
+                Event::Code(t) => st.text(&t, at, BlockKind::Text),
+                Event::InlineMath(t) | Event::DisplayMath(t) => st.text(&t, at, BlockKind::Text),
+                Event::Html(t) | Event::InlineHtml(t) => {
+                    let text = strip_html(&t);
+                    if !words(&text).is_empty() {
+                        st.text(&text, at, BlockKind::Html);
+                    } else {
+                        st.text(" ", at, BlockKind::Html);
+                    }
+                }
+                Event::SoftBreak | Event::HardBreak => st.text(" ", at, BlockKind::Text),
+                Event::FootnoteReference(label) => {
+                    let line = st.line_of(at);
+                    if st.in_note.is_none() {
+                        st.ref_order.push((label.to_string(), line, st.heading_depth > 0));
+                    }
+                    // A reference is no text, but it separates nothing either.
+                }
+                Event::Rule => st.flush(),
+                Event::TaskListMarker(_) => {}
+            }
+        }
+        st.flush();
+        // Notes in the order of their first reference; never-referenced ones last.
+        let mut order: Vec<String> = Vec::new();
+        let mut refs: BTreeMap<String, (usize, usize, bool)> = BTreeMap::new();
+        for (label, line, heading) in &st.ref_order {
+            let e = refs.entry(label.clone()).or_insert((0, *line, *heading));
+            e.0 += 1;
+            if !order.contains(label) {
+                order.push(label.clone());
+            }
+        }
+        for label in st.notes.keys() {
+            if !order.contains(label) {
+                order.push(label.clone());
+            }
+        }
+        let title = st.title.take();
+        let notes = std::mem::take(&mut st.notes);
+        drop(st);
+        for label in order {
+            let Some((text, line)) = notes.get(&label) else { continue };
+            let (count, ref_line, in_heading) = refs.get(&label).copied().unwrap_or((0, 0, false));
+            self.notes.push(Note {
+                label: label.clone(),
+                words: words(text),
+                file: file.to_string(),
+                line: *line,
+                ref_line,
+                chapter,
+                refs: count,
+                in_heading,
+            });
+        }
+        self.chapters.push(Chapter {
+            file: file.to_string(),
+            division,
+            blocks: first_block..self.blocks.len(),
+            notes: first_note..self.notes.len(),
+            images: first_image..self.images.len(),
+            title,
+        });
+    }
+
+    /// Words of the whole body, for statistics.
+    pub(crate) fn body_words(&self) -> usize {
+        self.blocks.iter().map(|b| b.words.len()).sum()
+    }
+}

@@ -1,0 +1,514 @@
+//! The PDF side: `read_pdf.py` (PyMuPDF) lists characters, pictures and thin rules per page;
+//! this module decides, by position alone, what is body text, what is a footnote (below the
+//! short note separator rule), what is furniture (running heads and folios above the text
+//! block), which characters are raised note markers, and which pages are a table of contents.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use super::output::{OutImage, OutWord, Output, PageInfo};
+use super::push_words;
+
+#[derive(Debug, Clone)]
+struct Ch {
+    c: char,
+    x0: f64,
+    y0: f64,
+    x1: f64,
+    y1: f64,
+    /// Baseline.
+    oy: f64,
+    size: f64,
+    /// Left edge of its span and its place in the reader's output: characters of a line are
+    /// ordered by span, then as written (a glyph's box may start a hair left of the space
+    /// before it).
+    span_x0: f64,
+    seq: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Line {
+    y: f64,
+    chars: Vec<Ch>,
+}
+
+impl Line {
+    fn size(&self) -> f64 {
+        self.chars.iter().map(|c| c.size).fold(0.0, f64::max)
+    }
+    fn x0(&self) -> f64 {
+        self.visible().map(|c| c.x0).fold(f64::INFINITY, f64::min)
+    }
+    fn x1(&self) -> f64 {
+        self.visible().map(|c| c.x1).fold(f64::NEG_INFINITY, f64::max)
+    }
+    fn visible(&self) -> impl Iterator<Item = &Ch> {
+        self.chars.iter().filter(|c| !c.c.is_whitespace())
+    }
+    /// The text, with a space wherever two characters are apart by more than a fifth of the
+    /// size (in case a space was not written as a character).
+    fn text(&self) -> String {
+        let mut s = String::new();
+        let mut prev: Option<&Ch> = None;
+        for ch in &self.chars {
+            if let Some(p) = prev
+                && ch.x0 - p.x1 > 0.2 * ch.size.max(p.size)
+                && !ch.c.is_whitespace()
+                && !p.c.is_whitespace()
+            {
+                s.push(' ');
+            }
+            s.push(ch.c);
+            prev = Some(ch);
+        }
+        s
+    }
+    /// True when the line ends in a hyphen: its last word goes on in the next line.
+    fn hyphenated(&self) -> bool {
+        self.visible()
+            .last()
+            .is_some_and(|c| matches!(c.c, '-' | '\u{2010}' | '\u{ad}'))
+    }
+}
+
+/// Runs the reader on `pdf` and returns its JSON.
+pub(crate) fn read_json(pdf: &Path) -> Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/read_pdf.py");
+    let out = Command::new(python())
+        .arg(&script)
+        .arg(pdf)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "read_pdf.py failed on {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("reader prints JSON")
+}
+
+/// The Python interpreter (`QUIRE_PYTHON` or `python3`).
+pub(crate) fn python() -> String {
+    std::env::var("QUIRE_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// True when PyMuPDF can be imported.
+pub(crate) fn reader_available() -> bool {
+    Command::new(python())
+        .args(["-c", "import pymupdf"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(0.0)
+}
+
+fn rect(v: &Value) -> [f64; 4] {
+    let a = v.as_array().cloned().unwrap_or_default();
+    [
+        a.first().map_or(0.0, f),
+        a.get(1).map_or(0.0, f),
+        a.get(2).map_or(0.0, f),
+        a.get(3).map_or(0.0, f),
+    ]
+}
+
+/// The most frequent value after rounding to `step`.
+fn mode(values: impl Iterator<Item = f64>, step: f64) -> Option<f64> {
+    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    for v in values {
+        *counts.entry((v / step).round() as i64).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(k, n)| (n, -k))
+        .map(|(k, _)| k as f64 * step)
+}
+
+/// Groups characters into lines by baseline.
+fn lines_of(mut chars: Vec<Ch>) -> Vec<Line> {
+    chars.sort_by(|a, b| a.oy.total_cmp(&b.oy));
+    let mut lines: Vec<Line> = Vec::new();
+    for ch in chars {
+        match lines.last_mut() {
+            Some(l) if (ch.oy - l.y).abs() <= 0.6 => l.chars.push(ch),
+            _ => lines.push(Line {
+                y: ch.oy,
+                chars: vec![ch],
+            }),
+        }
+    }
+    for l in &mut lines {
+        l.chars.sort_by(|a, b| a.span_x0.total_cmp(&b.span_x0).then(a.seq.cmp(&b.seq)));
+    }
+    lines
+}
+
+/// Drops raised note markers: characters much smaller than a line just below them, sitting
+/// within that line's x-height band and horizontally inside it.
+fn drop_markers(lines: Vec<Line>) -> Vec<Line> {
+    let sizes: Vec<f64> = lines.iter().map(Line::size).collect();
+    let extents: Vec<(f64, f64)> = lines.iter().map(|l| (l.x0(), l.x1())).collect();
+    let ys: Vec<f64> = lines.iter().map(|l| l.y).collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.into_iter().enumerate() {
+        let mut kept = Vec::new();
+        for ch in line.chars {
+            let marker = (0..ys.len()).any(|j| {
+                j != i
+                    && ch.size < 0.8 * sizes[j]
+                    && ys[j] - ch.oy > 0.3
+                    && ys[j] - ch.oy <= 0.75 * sizes[j]
+                    && ch.x0 >= extents[j].0 - sizes[j]
+                    && ch.x1 <= extents[j].1 + sizes[j]
+            });
+            if !marker {
+                kept.push(ch);
+            }
+        }
+        if !kept.is_empty() {
+            out.push(Line {
+                y: line.y,
+                chars: kept,
+            });
+        }
+    }
+    out
+}
+
+fn is_page_number(token: &str) -> bool {
+    !token.is_empty()
+        && (token.chars().all(|c| c.is_ascii_digit())
+            || token.chars().all(|c| "ivxlcdmIVXLCDM".contains(c)))
+}
+
+/// A contents entry: text, a wide gap, then a page number at the end of the line.
+fn is_contents_entry(line: &Line) -> bool {
+    let vis: Vec<&Ch> = line.visible().collect();
+    let Some(last_gap) = (1..vis.len()).rev().find(|&k| vis[k].x0 - vis[k - 1].x1 > 1.5 * vis[k].size)
+    else {
+        return false;
+    };
+    let token: String = vis[last_gap..].iter().map(|c| c.c).collect();
+    last_gap > 0 && is_page_number(&token)
+}
+
+struct RawPage {
+    trim: [f64; 4],
+    lines: Vec<Line>,
+    images: Vec<OutImage>,
+    rules: Vec<[f64; 4]>,
+    outside_trim: Vec<String>,
+}
+
+/// Reads the PDF at `path` into an [`Output`].
+pub(crate) fn read(path: &Path) -> Output {
+    let json = read_json(path);
+    let pages_json = json["pages"].as_array().cloned().unwrap_or_default();
+    let mut raw: Vec<RawPage> = Vec::new();
+    for (index, p) in pages_json.iter().enumerate() {
+        let trim = rect(&p["trim"]);
+        let mut chars = Vec::new();
+        let mut outside = Vec::new();
+        for span in p["spans"].as_array().into_iter().flatten() {
+            let size = f(&span["size"]);
+            let span_x0 = rect(&span["bbox"])[0];
+            for c in span["chars"].as_array().into_iter().flatten() {
+                let a = c.as_array().cloned().unwrap_or_default();
+                let s = a.first().and_then(|v| v.as_str()).unwrap_or("");
+                let Some(ch) = s.chars().next() else { continue };
+                let ch = Ch {
+                    c: ch,
+                    x0: a.get(1).map_or(0.0, f),
+                    y0: a.get(2).map_or(0.0, f),
+                    x1: a.get(3).map_or(0.0, f),
+                    y1: a.get(4).map_or(0.0, f),
+                    oy: a.get(5).map_or(0.0, f),
+                    size,
+                    span_x0,
+                    seq: chars.len(),
+                };
+                if !ch.c.is_whitespace()
+                    && (ch.x0 < trim[0] - 0.01
+                        || ch.x1 > trim[2] + 0.01
+                        || ch.oy - 0.1 * size < trim[1]
+                        || ch.oy > trim[3] + 0.01)
+                {
+                    outside.push(format!(
+                        "p. {}: character '{}' at x {:.1}–{:.1}, baseline {:.1} is outside the trim box {:?}",
+                        index + 1,
+                        ch.c,
+                        ch.x0,
+                        ch.x1,
+                        ch.oy,
+                        trim
+                    ));
+                }
+                chars.push(ch);
+            }
+        }
+        let mut images = Vec::new();
+        for im in p["images"].as_array().into_iter().flatten() {
+            let bbox = rect(&im["bbox"]);
+            if bbox[0] < trim[0] - 0.5
+                || bbox[1] < trim[1] - 0.5
+                || bbox[2] > trim[2] + 0.5
+                || bbox[3] > trim[3] + 0.5
+            {
+                outside.push(format!(
+                    "p. {}: picture (xref {}) at {:?} is outside the trim box {:?}",
+                    index + 1,
+                    im["xref"],
+                    bbox,
+                    trim
+                ));
+            }
+            images.push(OutImage {
+                page: index,
+                bbox,
+                w: im["w"].as_u64().unwrap_or(0) as u32,
+                h: im["h"].as_u64().unwrap_or(0) as u32,
+                name: format!("xref {}", im["xref"]),
+                fingerprint: None,
+            });
+        }
+        images.sort_by(|a, b| a.bbox[1].total_cmp(&b.bbox[1]).then(a.bbox[0].total_cmp(&b.bbox[0])));
+        let rules = p["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| rect(&r["rect"]))
+            .collect();
+        raw.push(RawPage {
+            trim,
+            lines: drop_markers(lines_of(chars)),
+            images,
+            rules,
+            outside_trim: outside,
+        });
+    }
+
+    // The body size: the median size of the characters above the note separator (notes can
+    // outnumber the text: a short thin rule at most half the page wide, lowest on the page).
+    let short_rule = |p: &RawPage| -> Option<f64> {
+        let page_width = p.trim[2] - p.trim[0];
+        p.rules
+            .iter()
+            .filter(|r| r[3] - r[1] <= 1.0 && r[2] - r[0] >= 0.05 * page_width && r[2] - r[0] <= 0.5 * page_width)
+            .map(|r| r[1])
+            .reduce(f64::max)
+    };
+    let mut sizes: Vec<f64> = raw
+        .iter()
+        .flat_map(|p| {
+            let limit = short_rule(p).unwrap_or(f64::INFINITY);
+            p.lines
+                .iter()
+                .filter(move |l| l.y < limit)
+                .flat_map(|l| l.chars.iter().map(|c| c.size))
+        })
+        .collect();
+    sizes.sort_by(f64::total_cmp);
+    let size = sizes.get(sizes.len() / 2).copied().unwrap_or(10.0);
+    let body_size = |s: f64| (s - size).abs() <= 0.06 * size;
+    let body_line = |l: &Line| body_size(l.size()) && l.visible().count() > 0;
+    // The leading: the most common distance between consecutive body-size lines.
+    let leading = mode(
+        raw.iter().flat_map(|p| {
+            let ys: Vec<f64> = p.lines.iter().filter(|l| body_line(l)).map(|l| l.y).collect();
+            ys.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>()
+        }),
+        0.05,
+    )
+    .unwrap_or(size * 1.2);
+    // The first baseline of the text block: the most common first body line of a page.
+    let first_baseline = mode(
+        raw.iter().filter_map(|p| {
+            let body: Vec<&Line> = p.lines.iter().filter(|l| body_line(l)).collect();
+            (body.len() >= 3).then(|| body[0].y)
+        }),
+        0.05,
+    )
+    .unwrap_or(0.0);
+    let furniture_limit = first_baseline - 0.5 * leading;
+    // The text width: the most common width of a body line.
+    let text_width = mode(
+        raw.iter()
+            .flat_map(|p| p.lines.iter().filter(|l| body_line(l)).map(|l| l.x1() - l.x0())),
+        1.0,
+    )
+    .unwrap_or(0.0);
+    // The last baseline: the most common lowest line of a page.
+    let last_baseline = mode(
+        raw.iter().filter_map(|p| {
+            let lines: Vec<&Line> = p.lines.iter().filter(|l| l.y > furniture_limit).collect();
+            (lines.len() >= 5).then(|| lines.last().map(|l| l.y)).flatten()
+        }),
+        0.05,
+    )
+    .unwrap_or(0.0);
+
+    let mut out = Output {
+        kind: "PDF",
+        leading,
+        first_baseline,
+        last_baseline,
+        ..Output::default()
+    };
+    let mut body_carry = String::new();
+    let mut note_carry = String::new();
+    let mut body_words: Vec<String> = Vec::new();
+    for (index, page) in raw.into_iter().enumerate() {
+        out.page_names.push(format!("p. {}", index + 1));
+        let mut info = PageInfo {
+            trim: page.trim,
+            outside_trim: page.outside_trim,
+            ..PageInfo::default()
+        };
+        let (furniture, text): (Vec<Line>, Vec<Line>) = page.lines.into_iter().partition(|l| {
+            l.y < furniture_limit
+                || (l.y > last_baseline + 0.5 * leading
+                    && l.text().split_whitespace().all(is_page_number))
+        });
+        info.furniture = furniture.iter().map(Line::text).collect::<Vec<_>>().join(" / ");
+        // A page of contents entries is generated: none of its text is compared.
+        let entries = text.iter().filter(|l| is_contents_entry(l)).count();
+        if entries >= 2 && entries * 2 >= text.len() {
+            out.generated.push(index);
+            out.pages.push(info);
+            continue;
+        }
+        // The note separator: the lowest short thin rule inside the text block.
+        let separator = page
+            .rules
+            .iter()
+            .filter(|r| {
+                let (w, h) = (r[2] - r[0], r[3] - r[1]);
+                h <= 1.0 && w >= 0.1 * text_width && w <= 0.6 * text_width && r[1] > furniture_limit
+            })
+            .map(|r| (r[1], r[0]))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let (notes, body): (Vec<Line>, Vec<Line>) = text
+            .into_iter()
+            .partition(|l| separator.is_some_and(|(y, _)| l.y > y));
+        info.has_notes = !notes.is_empty();
+        if std::env::var("QUIRE_ORACLE_PAGE").ok() == Some(format!("{}", index + 1)) {
+            for l in &furniture {
+                eprintln!("FURNITURE {:.2} {}", l.y, l.text());
+            }
+            for l in &body {
+                eprintln!("BODY {:.2} {:.2} {}", l.y, l.size(), l.text());
+            }
+            for l in &notes {
+                eprintln!("NOTE {:.2} {:.2} {}", l.y, l.size(), l.text());
+            }
+        }
+        info.baselines = body.iter().chain(notes.iter()).map(|l| l.y).collect();
+        info.baselines.sort_by(f64::total_cmp);
+        info.body_baselines = body.iter().filter(|l| body_line(l)).map(|l| l.y).collect();
+        info.image_bottom = page.images.iter().map(|i| i.bbox[3]).reduce(f64::max);
+        // Captions: the lines right under a picture, set in a size other than the body's,
+        // one leading or less apart. They are read as captions, not as body text (a picture
+        // floats: its caption would cut a paragraph in two).
+        let mut caption_of: Vec<Option<usize>> = vec![None; body.len()];
+        for (k, im) in page.images.iter().enumerate() {
+            let Some(first) = body.iter().position(|l| {
+                l.y > im.bbox[3] && l.y <= im.bbox[3] + 2.0 * leading && !body_size(l.size())
+            }) else {
+                continue;
+            };
+            let cap_size = body[first].size();
+            let mut prev = body[first].y;
+            for (i, l) in body.iter().enumerate().skip(first) {
+                if i > first && (l.y - prev > 1.1 * leading || (l.size() - cap_size).abs() > 0.3) {
+                    break;
+                }
+                caption_of[i] = Some(k);
+                prev = l.y;
+            }
+        }
+        let mut captions: Vec<(usize, Vec<String>)> = Vec::new();
+        for (i, line) in body.iter().enumerate() {
+            if let Some(k) = caption_of[i] {
+                if captions.last().is_none_or(|c| c.0 != k) {
+                    captions.push((k, Vec::new()));
+                }
+                let mut carry = String::new();
+                let words = &mut captions.last_mut().expect("caption").1;
+                push_words(&line.text(), &mut carry, words);
+                if !carry.is_empty() {
+                    words.push(carry);
+                }
+            }
+        }
+        for (_, words) in captions {
+            out.captions.push(words.into_iter().map(|w| OutWord { w, page: index, y: 0.0 }).collect());
+        }
+        for (i, line) in body.iter().enumerate() {
+            if caption_of[i].is_some() {
+                continue;
+            }
+            let t = line.text();
+            push_words(&t, &mut body_carry, &mut body_words);
+            if !line.hyphenated() && !body_carry.is_empty() {
+                body_words.push(std::mem::take(&mut body_carry));
+            }
+            let y = line.y;
+            for w in body_words.drain(..) {
+                out.body.push(OutWord { w, page: index, y });
+            }
+        }
+        // Notes: a note starts on a line indented from the note area's left edge that begins
+        // with its number and a full stop; the number is Quire's, not the manuscript's.
+        let note_left = separator.map_or(0.0, |(_, x)| x);
+        for line in &notes {
+            let t = line.text();
+            let trimmed = t.trim_start();
+            let number_end = trimmed
+                .find(|c: char| !c.is_ascii_digit())
+                .filter(|&k| k > 0 && trimmed[k..].starts_with('.'));
+            let starts = number_end.is_some() && line.x0() > note_left + 1.0;
+            let rest = if let (true, Some(k)) = (starts, number_end) {
+                if !note_carry.is_empty() {
+                    let w = std::mem::take(&mut note_carry);
+                    if let Some(n) = out.notes.last_mut() {
+                        n.push(OutWord { w, page: index, y: line.y });
+                    }
+                }
+                out.notes.push(Vec::new());
+                &trimmed[k + 1..]
+            } else {
+                trimmed
+            };
+            if out.notes.is_empty() {
+                out.notes.push(Vec::new());
+            }
+            let mut words = Vec::new();
+            push_words(rest, &mut note_carry, &mut words);
+            if !line.hyphenated() && !note_carry.is_empty() {
+                words.push(std::mem::take(&mut note_carry));
+            }
+            let y = line.y;
+            if let Some(n) = out.notes.last_mut() {
+                n.extend(words.into_iter().map(|w| OutWord { w, page: index, y }));
+            }
+        }
+        out.images.extend(page.images);
+        out.pages.push(info);
+    }
+    if !body_carry.is_empty() {
+        let page = out.pages.len().saturating_sub(1);
+        out.body.push(OutWord { w: body_carry, page, y: 0.0 });
+    }
+    if !note_carry.is_empty()
+        && let Some(n) = out.notes.last_mut()
+    {
+        n.push(OutWord { w: note_carry, page: 0, y: 0.0 });
+    }
+    out
+}
