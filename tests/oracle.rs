@@ -39,7 +39,10 @@ fn build(book: &Path, out: &Path) -> (PathBuf, PathBuf) {
             pdf = Some(p);
         }
     }
-    (pdf.expect("a PDF was written"), epub.expect("an EPUB was written"))
+    (
+        pdf.expect("a PDF was written"),
+        epub.expect("an EPUB was written"),
+    )
 }
 
 /// Builds `book`, runs every check on both outputs, prints every violation, and fails when
@@ -110,7 +113,8 @@ fn dump(name: &str, out: &oracle::output::Output) {
         let words: Vec<&str> = n.iter().map(|w| w.w.as_str()).collect();
         let _ = writeln!(s, "[{at}] {}", words.join(" "));
     }
-    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("oracle-{name}.{}.txt", out.kind));
+    let file =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("oracle-{name}.{}.txt", out.kind));
     let _ = std::fs::write(file, s);
 }
 
@@ -126,7 +130,10 @@ fn corpus(slug: &str) -> Option<PathBuf> {
             "corpus book {slug} is required (QUIRE_REQUIRE_VALIDATORS=1) but missing at {}",
             dir.display()
         );
-        eprintln!("\n*** SKIP: corpus book {slug} not found at {}; the oracle did not run on it ***\n", dir.display());
+        eprintln!(
+            "\n*** SKIP: corpus book {slug} not found at {}; the oracle did not run on it ***\n",
+            dir.display()
+        );
         None
     }
 }
@@ -163,19 +170,79 @@ fn oracle_alice() {
 /// run of six words is (almost surely) unique.
 fn filler(seed: u64, n: usize) -> String {
     const VOCAB: &[&str] = &[
-        "river", "lantern", "quietly", "harbour", "marble", "window", "orchard", "several",
-        "thunder", "beneath", "garden", "copper", "whistle", "morning", "distant", "paper",
-        "silver", "crowded", "kettle", "meadow", "honest", "journey", "velvet", "shadow",
-        "patient", "ribbon", "timber", "gentle", "ancient", "pocket", "curious", "window-sill",
-        "harvest", "island", "narrow", "weather", "saddle", "bright", "hollow", "basket",
-        "letter", "winter", "evening", "captain", "orange", "pebble", "station", "candle",
-        "forest", "ladder", "mirror", "needle", "clever", "feather", "autumn", "carpet",
-        "bridge", "anchor", "blanket", "cottage", "engine", "fiddle", "goblet", "helmet",
+        "river",
+        "lantern",
+        "quietly",
+        "harbour",
+        "marble",
+        "window",
+        "orchard",
+        "several",
+        "thunder",
+        "beneath",
+        "garden",
+        "copper",
+        "whistle",
+        "morning",
+        "distant",
+        "paper",
+        "silver",
+        "crowded",
+        "kettle",
+        "meadow",
+        "honest",
+        "journey",
+        "velvet",
+        "shadow",
+        "patient",
+        "ribbon",
+        "timber",
+        "gentle",
+        "ancient",
+        "pocket",
+        "curious",
+        "window-sill",
+        "harvest",
+        "island",
+        "narrow",
+        "weather",
+        "saddle",
+        "bright",
+        "hollow",
+        "basket",
+        "letter",
+        "winter",
+        "evening",
+        "captain",
+        "orange",
+        "pebble",
+        "station",
+        "candle",
+        "forest",
+        "ladder",
+        "mirror",
+        "needle",
+        "clever",
+        "feather",
+        "autumn",
+        "carpet",
+        "bridge",
+        "anchor",
+        "blanket",
+        "cottage",
+        "engine",
+        "fiddle",
+        "goblet",
+        "helmet",
     ];
-    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+    let mut state = seed
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
     let mut out = String::new();
     for i in 0..n {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         let w = VOCAB[(state >> 33) as usize % VOCAB.len()];
         if i % 11 == 0 {
             if i > 0 {
@@ -259,7 +326,11 @@ fn oracle_generated_figure_between_stanzas() {
         paragraphs(10, 3, 90),
         paragraphs(11, 6, 90)
     );
-    generated("figure-between-stanzas", &text, &[("images/small.png", 300, 200)]);
+    generated(
+        "figure-between-stanzas",
+        &text,
+        &[("images/small.png", 300, 200)],
+    );
 }
 
 #[test]
@@ -288,7 +359,11 @@ fn oracle_generated_tall_picture() {
 fn oracle_generated_long_table() {
     let mut table = String::from("| Row | Place | Thing |\n| --- | --- | --- |\n");
     for i in 0..90 {
-        table.push_str(&format!("| row {i} | {} | {} |\n", filler(100 + i, 2), filler(300 + i, 3)));
+        table.push_str(&format!(
+            "| row {i} | {} | {} |\n",
+            filler(100 + i, 2),
+            filler(300 + i, 3)
+        ));
     }
     let text = format!(
         "# A Long Table\n\n{}\n\n{table}\n{}\n",
@@ -330,7 +405,12 @@ fn oracle_detects_damage() {
     let m = Manuscript::read(&book);
     let clean = oracle::epub::read(&epub);
     assert_eq!(oracle::check_epub("manuscript", &m, &clean).count(), 0);
-    let long: Vec<&Vec<String>> = m.blocks.iter().map(|b| &b.words).filter(|w| w.len() > 20).collect();
+    let long: Vec<&Vec<String>> = m
+        .blocks
+        .iter()
+        .map(|b| &b.words)
+        .filter(|w| w.len() > 20)
+        .collect();
     assert!(long.len() >= 4, "the manuscript has long paragraphs");
     let find = |out: &oracle::output::Output, words: &[String]| -> usize {
         let body: Vec<&str> = out.body.iter().map(|w| w.w.as_str()).collect();
@@ -352,7 +432,14 @@ fn oracle_detects_damage() {
     damaged.body.extend(moved);
     let report = oracle::check_epub("manuscript (damaged)", &m, &damaged);
     eprintln!("{}", report.render(5));
-    for check in ["a. body text missing", "b. body text doubled", "c. body order"] {
-        assert!(report.violations.get(check).is_some_and(|v| !v.is_empty()), "{check} found nothing");
+    for check in [
+        "a. body text missing",
+        "b. body text doubled",
+        "c. body order",
+    ] {
+        assert!(
+            report.violations.get(check).is_some_and(|v| !v.is_empty()),
+            "{check} found nothing"
+        );
     }
 }

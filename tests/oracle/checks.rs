@@ -46,7 +46,13 @@ impl Report {
     /// Every violation and piece of information, grouped by check.
     pub(crate) fn render(&self, limit: usize) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "== {} ({}): {} violation(s)", self.book, self.kind, self.count());
+        let _ = writeln!(
+            s,
+            "== {} ({}): {} violation(s)",
+            self.book,
+            self.kind,
+            self.count()
+        );
         for check in CHECKS {
             let v = self.violations.get(check).map_or(&[][..], Vec::as_slice);
             let _ = writeln!(s, "  {check}: {}", v.len());
@@ -178,7 +184,9 @@ fn source_images(m: &Manuscript) -> BTreeMap<PathBuf, (u32, u32, Option<u64>)> {
 fn check_content(m: &Manuscript, out: &Output, report: &mut Report) -> Vec<Placed> {
     let stream = out.text_stream();
     let where_ = |pos: usize| -> String {
-        stream.get(pos).map_or_else(|| "?".into(), |w| out.where_(w.page))
+        stream
+            .get(pos)
+            .map_or_else(|| "?".into(), |w| out.where_(w.page))
     };
     // ---- units: body blocks, then captions -------------------------------------------------
     let mut units: Vec<Unit<'_>> = m
@@ -219,10 +227,24 @@ fn check_content(m: &Manuscript, out: &Output, report: &mut Report) -> Vec<Place
         expected.insert(k, e);
         found.insert(k, positions(&out_words, k));
     }
-    let exp = |g: &[String]| expected.get(&g.len()).and_then(|e| e.get(g)).copied().unwrap_or(0);
-    let got = |g: &[String]| found.get(&g.len()).and_then(|e| e.get(g)).map_or(0, Vec::len);
+    let exp = |g: &[String]| {
+        expected
+            .get(&g.len())
+            .and_then(|e| e.get(g))
+            .copied()
+            .unwrap_or(0)
+    };
+    let got = |g: &[String]| {
+        found
+            .get(&g.len())
+            .and_then(|e| e.get(g))
+            .map_or(0, Vec::len)
+    };
     let got_at = |g: &[String]| -> &[usize] {
-        found.get(&g.len()).and_then(|e| e.get(g)).map_or(&[][..], Vec::as_slice)
+        found
+            .get(&g.len())
+            .and_then(|e| e.get(g))
+            .map_or(&[][..], Vec::as_slice)
     };
 
     // ---- a. missing ---------------------------------------------------------------------------
@@ -267,7 +289,11 @@ fn check_content(m: &Manuscript, out: &Output, report: &mut Report) -> Vec<Place
     // ---- b. doubled ---------------------------------------------------------------------------
     // A run of words that spans two blocks in the output may equal a run inside a block
     // elsewhere: count the manuscript's runs across block boundaries too.
-    let ms_stream: Vec<String> = m.blocks.iter().flat_map(|b| b.words.iter().cloned()).collect();
+    let ms_stream: Vec<String> = m
+        .blocks
+        .iter()
+        .flat_map(|b| b.words.iter().cloned())
+        .collect();
     let mut across: HashMap<&[String], usize> = HashMap::new();
     for g in ms_stream.windows(N) {
         *across.entry(g).or_default() += 1;
@@ -349,8 +375,15 @@ fn check_content(m: &Manuscript, out: &Output, report: &mut Report) -> Vec<Place
         if keep[k] {
             continue;
         }
-        let before = anchors[..k].iter().rev().zip(keep[..k].iter().rev()).find(|(_, kept)| **kept);
-        let after = anchors[k + 1..].iter().zip(keep[k + 1..].iter()).find(|(_, kept)| **kept);
+        let before = anchors[..k]
+            .iter()
+            .rev()
+            .zip(keep[..k].iter().rev())
+            .find(|(_, kept)| **kept);
+        let after = anchors[k + 1..]
+            .iter()
+            .zip(keep[k + 1..].iter())
+            .find(|(_, kept)| **kept);
         let ctx = |x: Option<(&(usize, usize), &bool)>| {
             x.map_or_else(
                 || "-".into(),
@@ -490,7 +523,9 @@ fn check_notes(m: &Manuscript, out: &Output, report: &mut Report) {
             if let Some((i, _)) = best {
                 explained[i] = true;
             }
-            let detail = best.map_or(String::new(), |(i, d)| format!("; printed on {}: {d}", where_note(i)));
+            let detail = best.map_or(String::new(), |(i, d)| {
+                format!("; printed on {}: {d}", where_note(i))
+            });
             format!(
                 "its text is in the notes ({in_stream} of {full} runs, near {p}) but not as a note of its own{detail}"
             )
@@ -505,7 +540,11 @@ fn check_notes(m: &Manuscript, out: &Output, report: &mut Report) {
                 "{} (referenced at line {}{}) {}: {what}",
                 note.loc(),
                 note.ref_line,
-                if note.in_heading { ", in a heading" } else { "" },
+                if note.in_heading {
+                    ", in a heading"
+                } else {
+                    ""
+                },
                 preview(&note.words, 10)
             ),
         );
@@ -527,10 +566,20 @@ fn check_notes(m: &Manuscript, out: &Output, report: &mut Report) {
     }
     // Notes printed that are no manuscript note.
     for (i, n) in out_notes.iter().enumerate() {
-        if !matched_out[i] && !explained[i] && !n.is_empty() && !by_text.get(n.as_slice()).is_some_and(|v| v.len() > 1 && m.notes.iter().any(|x| x.words == *n)) {
+        if !matched_out[i]
+            && !explained[i]
+            && !n.is_empty()
+            && !by_text
+                .get(n.as_slice())
+                .is_some_and(|v| v.len() > 1 && m.notes.iter().any(|x| x.words == *n))
+        {
             report.add(
                 "d. footnotes",
-                format!("{}: a printed note matches no manuscript note: {}", where_note(i), preview(n, 12)),
+                format!(
+                    "{}: a printed note matches no manuscript note: {}",
+                    where_note(i),
+                    preview(n, 12)
+                ),
             );
         }
     }
@@ -558,7 +607,8 @@ fn check_images(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Re
             .collect()
     };
     let short = |p: &PathBuf| -> String {
-        p.strip_prefix(&m.dir).map_or_else(|_| p.display().to_string(), |r| r.display().to_string())
+        p.strip_prefix(&m.dir)
+            .map_or_else(|_| p.display().to_string(), |r| r.display().to_string())
     };
     // Expected uses per picture, in manuscript order.
     let mut uses: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
@@ -596,7 +646,10 @@ fn check_images(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Re
     for (path, want) in &uses {
         let have = placements.get(path).map_or(&[][..], Vec::as_slice);
         if have.len() != want.len() {
-            let pages: Vec<String> = have.iter().map(|&k| out.where_(out.images[k].page)).collect();
+            let pages: Vec<String> = have
+                .iter()
+                .map(|&k| out.where_(out.images[k].page))
+                .collect();
             report.add(
                 "e. pictures",
                 format!(
@@ -632,7 +685,14 @@ fn check_images(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Re
             );
         }
         // Floats only move forward: never before the page of the text that precedes it.
+        // A front-matter file that holds nothing but pictures is a frontispiece, which a
+        // book places facing its title page.
+        let frontispiece = m
+            .chapters
+            .get(img.chapter)
+            .is_some_and(|c| c.division == "front" && c.blocks.is_empty() && c.title.is_none());
         if out.kind == "PDF"
+            && !frontispiece
             && let Some(prev) = (0..img.before).rev().find_map(|b| placed[b].last)
         {
             let text_page = prev;
@@ -645,7 +705,11 @@ fn check_images(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Re
                         short(&img.path),
                         img.loc(),
                         out.where_(page),
-                        m.blocks[(0..img.before).rev().find(|&b| placed[b].last.is_some()).unwrap_or(0)].loc(),
+                        m.blocks[(0..img.before)
+                            .rev()
+                            .find(|&b| placed[b].last.is_some())
+                            .unwrap_or(0)]
+                        .loc(),
                         out.where_(text_page)
                     ),
                 );
@@ -680,7 +744,7 @@ fn check_depth(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Rep
     let depth = out.last_baseline;
     report.note(
         "text block found",
-        vec![format!(
+        [format!(
             "first baseline {:.2} pt, last baseline {:.2} pt, leading {:.2} pt",
             out.first_baseline, depth, leading
         )]
@@ -706,7 +770,9 @@ fn check_depth(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Rep
         }
     };
     for p in 0..out.pages.len() {
-        let Some((c, last)) = chapter_of[p] else { continue };
+        let Some((c, last)) = chapter_of[p] else {
+            continue;
+        };
         if last {
             continue;
         }
@@ -730,11 +796,13 @@ fn check_depth(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Rep
             _ => {}
         }
         // Facing pages: a verso (odd index: even page number) and the recto after it.
-        if p % 2 == 1 && p + 1 < out.pages.len() && chapter_of[p + 1] == Some((c, false)) {
-            if let (Some(a), Some(b)) = (lowest(p), lowest(p + 1))
-                && (a - b).abs() > 0.5
-            {
-                report.add(
+        if p % 2 == 1
+            && p + 1 < out.pages.len()
+            && chapter_of[p + 1] == Some((c, false))
+            && let (Some(a), Some(b)) = (lowest(p), lowest(p + 1))
+            && (a - b).abs() > 0.5
+        {
+            report.add(
                     "g. page depth",
                     format!(
                         "{} and {} face each other inside {file} but end at {:.1} pt and {:.1} pt ({:.1} pt apart)",
@@ -745,7 +813,6 @@ fn check_depth(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Rep
                         (a - b).abs()
                     ),
                 );
-            }
         }
     }
     // h. The baseline grid (information only).
@@ -766,7 +833,12 @@ fn check_depth(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Rep
             if !off.is_empty() {
                 report.note(
                     "h. body lines off the baseline grid",
-                    format!("{}: {} line(s) at {}", out.where_(p), off.len(), off.join(", ")),
+                    format!(
+                        "{}: {} line(s) at {}",
+                        out.where_(p),
+                        off.len(),
+                        off.join(", ")
+                    ),
                 );
             }
         }

@@ -27,17 +27,52 @@ const GENERATED: &[&str] = &[
 
 /// Elements whose start and end separate words.
 const BLOCKS: &[&str] = &[
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "td", "th",
-    "tr", "table", "thead", "tbody", "pre", "figure", "figcaption", "section", "aside", "br",
-    "hr", "dt", "dd", "dl", "caption", "header", "footer", "nav", "body", "img", "article",
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "blockquote",
+    "td",
+    "th",
+    "tr",
+    "table",
+    "thead",
+    "tbody",
+    "pre",
+    "figure",
+    "figcaption",
+    "section",
+    "aside",
+    "br",
+    "hr",
+    "dt",
+    "dd",
+    "dl",
+    "caption",
+    "header",
+    "footer",
+    "nav",
+    "body",
+    "img",
+    "article",
 ];
 
 fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes().flatten().find(|a| a.key.into_inner() == name).map(|a| {
-        quick_xml::escape::unescape(&a.value)
-            .map(|v| v.into_owned())
-            .unwrap_or_else(|_| a.value.to_string())
-    })
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.into_inner() == name)
+        .map(|a| {
+            quick_xml::escape::unescape(&a.value)
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|_| a.value.to_string())
+        })
 }
 
 fn has_token(value: &Option<String>, token: &str) -> bool {
@@ -74,7 +109,7 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && i + 2 < bytes.len() + 0
+            && i + 2 < bytes.len()
             && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
         {
             out.push(v);
@@ -148,8 +183,8 @@ pub(crate) fn read(path: &Path) -> Output {
         entry.read_to_end(&mut buf).ok()?;
         Some(buf)
     };
-    let container = String::from_utf8(read("META-INF/container.xml").expect("container.xml"))
-        .expect("utf-8");
+    let container =
+        String::from_utf8(read("META-INF/container.xml").expect("container.xml")).expect("utf-8");
     let mut opf_path = String::new();
     let mut reader = Reader::from_str(&container);
     loop {
@@ -188,13 +223,17 @@ pub(crate) fn read(path: &Path) -> Output {
     };
     let mut image_cache: BTreeMap<String, Option<(u32, u32, u64)>> = BTreeMap::new();
     for (index, idref) in spine.iter().enumerate() {
-        let Some((doc_path, props)) = manifest.get(idref).cloned() else { continue };
+        let Some((doc_path, props)) = manifest.get(idref).cloned() else {
+            continue;
+        };
         out.page_names.push(doc_path.clone());
         if props.split_whitespace().any(|p| p == "nav") {
             out.generated.push(index);
             continue;
         }
-        let Some(bytes) = read(&doc_path) else { continue };
+        let Some(bytes) = read(&doc_path) else {
+            continue;
+        };
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let mut doc = Doc {
             out: &mut out,
@@ -226,8 +265,8 @@ pub(crate) fn read(path: &Path) -> Output {
                 let etype = attr(&e, "epub:type");
                 let role = attr(&e, "role");
                 let class = attr(&e, "class");
-                let is_generated = GENERATED.iter().any(|g| has_token(&etype, g))
-                    || has_token(&role, "doc-toc");
+                let is_generated =
+                    GENERATED.iter().any(|g| has_token(&etype, g)) || has_token(&role, "doc-toc");
                 let in_notes_section = stack.iter().any(|s| s.0 == "section" && s.1);
                 let note_container = (name == "section" || name == "div" || name == "ol")
                     && (has_token(&class, "footnotes")
@@ -252,19 +291,21 @@ pub(crate) fn read(path: &Path) -> Output {
                     || has_token(&etype, "pagebreak")
                     || has_token(&role, "doc-pagebreak");
                 if BLOCKS.contains(&name.as_str()) {
-                    if doc.note.is_some() {
+                    if let Some(note) = &mut doc.note {
                         if !doc.note_carry.is_empty() {
-                            let w = std::mem::take(&mut doc.note_carry);
-                            doc.note.as_mut().expect("note").push(w);
+                            note.push(std::mem::take(&mut doc.note_carry));
                         }
                     } else {
                         doc.flush_body();
                     }
                 }
-                if name == "img" && skip_depth == 0 && gen_depth == 0 && !is_generated {
-                    if let Some(src) = attr(&e, "src") {
-                        images.push(join(&doc_path, &src));
-                    }
+                if name == "img"
+                    && skip_depth == 0
+                    && gen_depth == 0
+                    && !is_generated
+                    && let Some(src) = attr(&e, "src")
+                {
+                    images.push(join(&doc_path, &src));
                 }
                 if note && doc.note.is_none() {
                     doc.flush_body();
@@ -287,7 +328,9 @@ pub(crate) fn read(path: &Path) -> Output {
             }
             match event {
                 Event::End(_) => {
-                    let Some((name, note, skip, generated)) = stack.pop() else { continue };
+                    let Some((name, note, skip, generated)) = stack.pop() else {
+                        continue;
+                    };
                     if skip {
                         skip_depth -= 1;
                     }
@@ -295,40 +338,46 @@ pub(crate) fn read(path: &Path) -> Output {
                         gen_depth -= 1;
                     }
                     if BLOCKS.contains(&name.as_str()) {
-                        if doc.note.is_some() {
+                        if let Some(note) = &mut doc.note {
                             if !doc.note_carry.is_empty() {
-                                let w = std::mem::take(&mut doc.note_carry);
-                                doc.note.as_mut().expect("note").push(w);
+                                note.push(std::mem::take(&mut doc.note_carry));
                             }
                         } else {
                             doc.flush_body();
                         }
                     }
-                    if name == "figcaption" && doc.note.is_none() {
-                        if let Some(mut words) = doc.caption.take() {
-                            if !doc.body_carry.is_empty() {
-                                words.push(std::mem::take(&mut doc.body_carry));
-                            }
-                            let page = doc.page;
-                            doc.out
-                                .captions
-                                .push(words.into_iter().map(|w| OutWord { w, page, y: 0.0 }).collect());
+                    if name == "figcaption"
+                        && doc.note.is_none()
+                        && let Some(mut words) = doc.caption.take()
+                    {
+                        if !doc.body_carry.is_empty() {
+                            words.push(std::mem::take(&mut doc.body_carry));
                         }
+                        let page = doc.page;
+                        doc.out.captions.push(
+                            words
+                                .into_iter()
+                                .map(|w| OutWord { w, page, y: 0.0 })
+                                .collect(),
+                        );
                     }
-                    if note && name != "section" && name != "div" && name != "ol" {
-                        if let Some(words) = doc.note.take() {
-                            let mut words = words;
-                            if !doc.note_carry.is_empty() {
-                                words.push(std::mem::take(&mut doc.note_carry));
-                            }
-                            let page = doc.page;
-                            doc.out.notes.push(
-                                words
-                                    .into_iter()
-                                    .map(|w| OutWord { w, page, y: 0.0 })
-                                    .collect(),
-                            );
+                    if note
+                        && name != "section"
+                        && name != "div"
+                        && name != "ol"
+                        && let Some(words) = doc.note.take()
+                    {
+                        let mut words = words;
+                        if !doc.note_carry.is_empty() {
+                            words.push(std::mem::take(&mut doc.note_carry));
                         }
+                        let page = doc.page;
+                        doc.out.notes.push(
+                            words
+                                .into_iter()
+                                .map(|w| OutWord { w, page, y: 0.0 })
+                                .collect(),
+                        );
                     }
                 }
                 Event::Text(t) => {

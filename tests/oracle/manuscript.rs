@@ -137,7 +137,10 @@ fn strip_html(html: &str) -> String {
             rest = &rest[end..];
         }
     }
-    out.replace("&nbsp;", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    out.replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
 }
 
 /// Per-file parse state.
@@ -216,7 +219,11 @@ fn string_list(table: &toml::Table, key: &str) -> Vec<String> {
     table
         .get(key)
         .and_then(|v| v.as_array())
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -225,12 +232,27 @@ impl Manuscript {
     pub(crate) fn read(dir: &Path) -> Manuscript {
         let toml_text = std::fs::read_to_string(dir.join("book.toml")).expect("book.toml");
         let doc: toml::Table = toml_text.parse().expect("book.toml parses");
-        let book = doc.get("book").and_then(|b| b.as_table()).cloned().unwrap_or_default();
-        let contents = doc.get("contents").and_then(|b| b.as_table()).cloned().unwrap_or_default();
+        let book = doc
+            .get("book")
+            .and_then(|b| b.as_table())
+            .cloned()
+            .unwrap_or_default();
+        let contents = doc
+            .get("contents")
+            .and_then(|b| b.as_table())
+            .cloned()
+            .unwrap_or_default();
         let mut m = Manuscript {
             dir: dir.to_path_buf(),
-            title: book.get("title").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
-            subtitle: book.get("subtitle").and_then(|v| v.as_str()).map(str::to_string),
+            title: book
+                .get("title")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string(),
+            subtitle: book
+                .get("subtitle")
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
             authors: string_list(&book, "authors"),
             ..Manuscript::default()
         };
@@ -244,8 +266,8 @@ impl Manuscript {
 
     fn read_file(&mut self, dir: &Path, file: &str, division: &'static str) {
         let path = dir.join(file);
-        let source = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let source =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let chapter = self.chapters.len();
         let first_block = self.blocks.len();
         let first_image = self.images.len();
@@ -267,16 +289,20 @@ impl Manuscript {
             heading_text: None,
             m: self,
         };
-        let options = Options::ENABLE_FOOTNOTES
-            | Options::ENABLE_TABLES
-            | Options::ENABLE_SMART_PUNCTUATION;
+        let options =
+            Options::ENABLE_FOOTNOTES | Options::ENABLE_TABLES | Options::ENABLE_SMART_PUNCTUATION;
         let mut title_pending = true;
         for (event, range) in Parser::new_ext(&source, options).into_offset_iter() {
             let at = range.start;
             match event {
                 Event::Start(tag) => match tag {
-                    Tag::Paragraph | Tag::Item | Tag::BlockQuote(_) | Tag::List(_)
-                    | Tag::Table(_) | Tag::TableHead | Tag::TableRow => {
+                    Tag::Paragraph
+                    | Tag::Item
+                    | Tag::BlockQuote(_)
+                    | Tag::List(_)
+                    | Tag::Table(_)
+                    | Tag::TableHead
+                    | Tag::TableRow => {
                         st.flush();
                         if st.in_note.is_some() {
                             st.start_block(at, BlockKind::Text);
@@ -285,7 +311,10 @@ impl Manuscript {
                     Tag::Heading { level, .. } => {
                         st.start_block(at, BlockKind::Heading);
                         st.heading_depth += 1;
-                        if level == pulldown_cmark::HeadingLevel::H1 && title_pending && st.in_note.is_none() {
+                        if level == pulldown_cmark::HeadingLevel::H1
+                            && title_pending
+                            && st.in_note.is_none()
+                        {
                             st.heading_text = Some(String::new());
                         }
                     }
@@ -295,10 +324,14 @@ impl Manuscript {
                     Tag::FootnoteDefinition(label) => {
                         st.flush();
                         let line = st.line_of(at);
-                        st.notes.entry(label.to_string()).or_insert((String::new(), line));
+                        st.notes
+                            .entry(label.to_string())
+                            .or_insert((String::new(), line));
                         st.in_note = Some(label.to_string());
                     }
-                    Tag::Image { dest_url, title, .. } => {
+                    Tag::Image {
+                        dest_url, title, ..
+                    } => {
                         if st.in_note.is_none() {
                             // The text before a picture in the same paragraph precedes it.
                             let open_kind = st.open.as_ref().map(|o| (o.1, o.2));
@@ -332,9 +365,16 @@ impl Manuscript {
                     _ => {}
                 },
                 Event::End(tag) => match tag {
-                    TagEnd::Paragraph | TagEnd::Item | TagEnd::BlockQuote(_) | TagEnd::List(_)
-                    | TagEnd::Table | TagEnd::TableHead | TagEnd::TableRow | TagEnd::CodeBlock
-                    | TagEnd::HtmlBlock | TagEnd::TableCell => {
+                    TagEnd::Paragraph
+                    | TagEnd::Item
+                    | TagEnd::BlockQuote(_)
+                    | TagEnd::List(_)
+                    | TagEnd::Table
+                    | TagEnd::TableHead
+                    | TagEnd::TableRow
+                    | TagEnd::CodeBlock
+                    | TagEnd::HtmlBlock
+                    | TagEnd::TableCell => {
                         st.flush();
                         if st.in_note.is_some() {
                             st.start_block(at, BlockKind::Text);
@@ -369,7 +409,8 @@ impl Manuscript {
                 Event::FootnoteReference(label) => {
                     let line = st.line_of(at);
                     if st.in_note.is_none() {
-                        st.ref_order.push((label.to_string(), line, st.heading_depth > 0));
+                        st.ref_order
+                            .push((label.to_string(), line, st.heading_depth > 0));
                     }
                     // A reference is no text, but it separates nothing either.
                 }
@@ -397,7 +438,9 @@ impl Manuscript {
         let notes = std::mem::take(&mut st.notes);
         drop(st);
         for label in order {
-            let Some((text, line)) = notes.get(&label) else { continue };
+            let Some((text, line)) = notes.get(&label) else {
+                continue;
+            };
             let (count, ref_line, in_heading) = refs.get(&label).copied().unwrap_or((0, 0, false));
             self.notes.push(Note {
                 label: label.clone(),

@@ -7,11 +7,11 @@
 //! counted from 1 as a PDF viewer shows them) instead of stopping at the first.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub(crate) mod checks;
+pub(crate) mod epub;
 pub(crate) mod manuscript;
 pub(crate) mod output;
 pub(crate) mod pdf;
-pub(crate) mod epub;
-pub(crate) mod checks;
 
 pub(crate) use checks::{Report, check_epub, check_pdf};
 pub(crate) use manuscript::Manuscript;
@@ -28,8 +28,16 @@ pub(crate) fn is_ideograph(c: char) -> bool {
 pub(crate) fn is_joiner(c: char) -> bool {
     matches!(
         c,
-        '-' | '\u{2010}' | '\u{2011}' | '\'' | '\u{2019}' | '\u{2018}' | '\u{02bc}' | '\u{ad}'
-            | '\u{200b}' | '\u{2060}' | '\u{feff}'
+        '-' | '\u{2010}'
+            | '\u{2011}'
+            | '\''
+            | '\u{2019}'
+            | '\u{2018}'
+            | '\u{02bc}'
+            | '\u{ad}'
+            | '\u{200b}'
+            | '\u{2060}'
+            | '\u{feff}'
     )
 }
 
@@ -90,8 +98,17 @@ mod tests {
 
     #[test]
     fn normalisation() {
-        assert_eq!(words("Gentle-man’s “Rabbit-Hole”—fine"), ["gentlemans", "rabbithole", "fine"]);
-        assert_eq!(words("孫子兵法 Sun Tzǔ"), ["孫", "子", "兵", "法", "sun", "tzǔ"]);
-        assert_eq!(words("ﬁne e\u{301}te\u{301}"), ["fine", "e\u{301}te\u{301}"]);
+        assert_eq!(
+            words("Gentle-man’s “Rabbit-Hole”—fine"),
+            ["gentlemans", "rabbithole", "fine"]
+        );
+        assert_eq!(
+            words("孫子兵法 Sun Tzǔ"),
+            ["孫", "子", "兵", "法", "sun", "tzǔ"]
+        );
+        assert_eq!(
+            words("ﬁne e\u{301}te\u{301}"),
+            ["fine", "e\u{301}te\u{301}"]
+        );
     }
 }

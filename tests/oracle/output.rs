@@ -76,7 +76,11 @@ impl Output {
         let mut all = self.body.clone();
         for c in &self.captions {
             let page = c.first().map_or(0, |w| w.page);
-            all.push(OutWord { w: "\u{0}".into(), page, y: 0.0 });
+            all.push(OutWord {
+                w: "\u{0}".into(),
+                page,
+                y: 0.0,
+            });
             all.extend(c.iter().cloned());
         }
         all

@@ -43,7 +43,9 @@ impl Line {
         self.visible().map(|c| c.x0).fold(f64::INFINITY, f64::min)
     }
     fn x1(&self) -> f64 {
-        self.visible().map(|c| c.x1).fold(f64::NEG_INFINITY, f64::max)
+        self.visible()
+            .map(|c| c.x1)
+            .fold(f64::NEG_INFINITY, f64::max)
     }
     fn visible(&self) -> impl Iterator<Item = &Ch> {
         self.chars.iter().filter(|c| !c.c.is_whitespace())
@@ -144,7 +146,8 @@ fn lines_of(mut chars: Vec<Ch>) -> Vec<Line> {
         }
     }
     for l in &mut lines {
-        l.chars.sort_by(|a, b| a.span_x0.total_cmp(&b.span_x0).then(a.seq.cmp(&b.seq)));
+        l.chars
+            .sort_by(|a, b| a.span_x0.total_cmp(&b.span_x0).then(a.seq.cmp(&b.seq)));
     }
     lines
 }
@@ -190,7 +193,9 @@ fn is_page_number(token: &str) -> bool {
 /// A contents entry: text, a wide gap, then a page number at the end of the line.
 fn is_contents_entry(line: &Line) -> bool {
     let vis: Vec<&Ch> = line.visible().collect();
-    let Some(last_gap) = (1..vis.len()).rev().find(|&k| vis[k].x0 - vis[k - 1].x1 > 1.5 * vis[k].size)
+    let Some(last_gap) = (1..vis.len())
+        .rev()
+        .find(|&k| vis[k].x0 - vis[k - 1].x1 > 1.5 * vis[k].size)
     else {
         return false;
     };
@@ -277,7 +282,11 @@ pub(crate) fn read(path: &Path) -> Output {
                 fingerprint: None,
             });
         }
-        images.sort_by(|a, b| a.bbox[1].total_cmp(&b.bbox[1]).then(a.bbox[0].total_cmp(&b.bbox[0])));
+        images.sort_by(|a, b| {
+            a.bbox[1]
+                .total_cmp(&b.bbox[1])
+                .then(a.bbox[0].total_cmp(&b.bbox[0]))
+        });
         let rules = p["rules"]
             .as_array()
             .into_iter()
@@ -299,7 +308,11 @@ pub(crate) fn read(path: &Path) -> Output {
         let page_width = p.trim[2] - p.trim[0];
         p.rules
             .iter()
-            .filter(|r| r[3] - r[1] <= 1.0 && r[2] - r[0] >= 0.05 * page_width && r[2] - r[0] <= 0.5 * page_width)
+            .filter(|r| {
+                r[3] - r[1] <= 1.0
+                    && r[2] - r[0] >= 0.05 * page_width
+                    && r[2] - r[0] <= 0.5 * page_width
+            })
             .map(|r| r[1])
             .reduce(f64::max)
     };
@@ -320,7 +333,12 @@ pub(crate) fn read(path: &Path) -> Output {
     // The leading: the most common distance between consecutive body-size lines.
     let leading = mode(
         raw.iter().flat_map(|p| {
-            let ys: Vec<f64> = p.lines.iter().filter(|l| body_line(l)).map(|l| l.y).collect();
+            let ys: Vec<f64> = p
+                .lines
+                .iter()
+                .filter(|l| body_line(l))
+                .map(|l| l.y)
+                .collect();
             ys.windows(2).map(|w| w[1] - w[0]).collect::<Vec<_>>()
         }),
         0.05,
@@ -338,8 +356,12 @@ pub(crate) fn read(path: &Path) -> Output {
     let furniture_limit = first_baseline - 0.5 * leading;
     // The text width: the most common width of a body line.
     let text_width = mode(
-        raw.iter()
-            .flat_map(|p| p.lines.iter().filter(|l| body_line(l)).map(|l| l.x1() - l.x0())),
+        raw.iter().flat_map(|p| {
+            p.lines
+                .iter()
+                .filter(|l| body_line(l))
+                .map(|l| l.x1() - l.x0())
+        }),
         1.0,
     )
     .unwrap_or(0.0);
@@ -347,7 +369,9 @@ pub(crate) fn read(path: &Path) -> Output {
     let last_baseline = mode(
         raw.iter().filter_map(|p| {
             let lines: Vec<&Line> = p.lines.iter().filter(|l| l.y > furniture_limit).collect();
-            (lines.len() >= 5).then(|| lines.last().map(|l| l.y)).flatten()
+            (lines.len() >= 5)
+                .then(|| lines.last().map(|l| l.y))
+                .flatten()
         }),
         0.05,
     )
@@ -375,7 +399,11 @@ pub(crate) fn read(path: &Path) -> Output {
                 || (l.y > last_baseline + 0.5 * leading
                     && l.text().split_whitespace().all(is_page_number))
         });
-        info.furniture = furniture.iter().map(Line::text).collect::<Vec<_>>().join(" / ");
+        info.furniture = furniture
+            .iter()
+            .map(Line::text)
+            .collect::<Vec<_>>()
+            .join(" / ");
         // A page of contents entries is generated: none of its text is compared.
         let entries = text.iter().filter(|l| is_contents_entry(l)).count();
         if entries >= 2 && entries * 2 >= text.len() {
@@ -447,7 +475,16 @@ pub(crate) fn read(path: &Path) -> Output {
             }
         }
         for (_, words) in captions {
-            out.captions.push(words.into_iter().map(|w| OutWord { w, page: index, y: 0.0 }).collect());
+            out.captions.push(
+                words
+                    .into_iter()
+                    .map(|w| OutWord {
+                        w,
+                        page: index,
+                        y: 0.0,
+                    })
+                    .collect(),
+            );
         }
         for (i, line) in body.iter().enumerate() {
             if caption_of[i].is_some() {
@@ -477,7 +514,11 @@ pub(crate) fn read(path: &Path) -> Output {
                 if !note_carry.is_empty() {
                     let w = std::mem::take(&mut note_carry);
                     if let Some(n) = out.notes.last_mut() {
-                        n.push(OutWord { w, page: index, y: line.y });
+                        n.push(OutWord {
+                            w,
+                            page: index,
+                            y: line.y,
+                        });
                     }
                 }
                 out.notes.push(Vec::new());
@@ -503,12 +544,20 @@ pub(crate) fn read(path: &Path) -> Output {
     }
     if !body_carry.is_empty() {
         let page = out.pages.len().saturating_sub(1);
-        out.body.push(OutWord { w: body_carry, page, y: 0.0 });
+        out.body.push(OutWord {
+            w: body_carry,
+            page,
+            y: 0.0,
+        });
     }
     if !note_carry.is_empty()
         && let Some(n) = out.notes.last_mut()
     {
-        n.push(OutWord { w: note_carry, page: 0, y: 0.0 });
+        n.push(OutWord {
+            w: note_carry,
+            page: 0,
+            y: 0.0,
+        });
     }
     out
 }

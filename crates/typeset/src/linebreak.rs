@@ -297,6 +297,10 @@ struct Candidate {
 /// and expansion are only worked out (by [`Breaker::measure`]) for the lines chosen.
 #[derive(Debug, Clone, Copy)]
 struct Rating {
+    /// Badness without TeX's cap of 10,000: in the final pass, where any badness goes, a
+    /// line twice as loose must still cost more (else a lone word on a line, stretched
+    /// without limit, ties with a merely loose line).
+    excess: f64,
     /// First item of the line.
     start: usize,
     natural: f64,
@@ -602,7 +606,12 @@ impl Breaker<'_> {
                     continue;
                 }
                 let fitness_class = fitness(r_rate);
-                let mut d = (params.line_penalty + fit.badness).powi(2);
+                let line_badness = if pass == Pass::Final {
+                    fit.excess
+                } else {
+                    fit.badness
+                };
+                let mut d = (params.line_penalty + line_badness).powi(2);
                 if penalty >= 0.0 {
                     d += penalty * penalty;
                 } else if !forced {
@@ -764,64 +773,35 @@ impl Breaker<'_> {
         let (from, to) = (&self.sums[s], &self.sums[b]);
         let natural = to.width - from.width + pen_width + a.post_width;
         let boxes = to.boxes - from.boxes + pen_width + a.post_width;
-        let expand = params.max_expansion.max(0.0) * boxes.max(0.0);
         let stretch = to.stretch - from.stretch + params.line_end_stretch.0;
         let shrink = to.shrink - from.shrink;
         let fill = to.fill > from.fill;
         let target = self.widths.get(a.lines).0;
-        let shortfall = target - natural;
-        // Glue and expansion share the adjustment in proportion to their stretchability
-        // (as pdfTeX does); expansion stops at its limit and the glue takes the rest.
-        let (rate, ratio, expansion) = if shortfall > 0.0 {
-            if fill {
-                (0.0, 0.0, 0.0)
-            } else {
-                let total = stretch + expand;
-                let rate = if total + background > 0.0 {
-                    shortfall / (total + background)
-                } else {
-                    INFINITE_BADNESS
-                };
-                let actual = if total > 0.0 { shortfall / total } else { 0.0 };
-                let expansion = actual.min(1.0) * params.max_expansion.max(0.0);
-                let rest = shortfall - expansion * boxes;
-                let ratio = if stretch > 0.0 { rest / stretch } else { 0.0 };
-                (rate, ratio, expansion)
-            }
-        } else if shortfall < 0.0 {
-            let total = shrink + expand;
-            let rate = if total > 0.0 {
-                shortfall / total
-            } else {
-                -INFINITE_BADNESS
-            };
-            let clamped = rate.max(-1.0);
-            let expansion = if expand > 0.0 {
-                clamped * params.max_expansion.max(0.0)
-            } else {
-                0.0
-            };
-            let ratio = if shrink > 0.0 { clamped } else { 0.0 };
-            (rate, ratio, expansion)
-        } else {
-            (0.0, 0.0, 0.0)
-        };
+        let fit = adjustment(
+            target - natural,
+            stretch,
+            shrink,
+            boxes,
+            fill,
+            params.max_expansion,
+            background,
+        );
         let line = Line {
             items: s..b,
             break_at: b,
             target: Pt(target),
             natural: Pt(natural),
-            ratio,
-            expansion,
-            badness: badness(rate),
+            ratio: fit.ratio,
+            expansion: fit.expansion,
+            badness: fit.badness,
             hyphenated: flagged,
-            overfull: rate < -1.0,
+            overfull: fit.rate < -1.0,
         };
-        (line, rate)
+        (line, fit.rate)
     }
 
     /// How the line from node `a` to break `b` rates: the same rate and badness as
-    /// [`Breaker::measure`] (the same arithmetic), without the glue ratio and expansion.
+    /// [`Breaker::measure`] (the same arithmetic), without building the line.
     #[inline]
     fn rate(&self, a: &Node, b: usize, pen_width: f64, background: f64) -> Rating {
         let params = self.params;
@@ -829,38 +809,143 @@ impl Breaker<'_> {
         let (from, to) = (&self.sums[s], &self.sums[b]);
         let natural = to.width - from.width + pen_width + a.post_width;
         let target = self.widths.get(a.lines).0;
-        let shortfall = target - natural;
-        let rate = if shortfall > 0.0 {
-            if to.fill > from.fill {
-                0.0
-            } else {
-                let boxes = to.boxes - from.boxes + pen_width + a.post_width;
-                let expand = params.max_expansion.max(0.0) * boxes.max(0.0);
-                let stretch = to.stretch - from.stretch + params.line_end_stretch.0;
-                let total = stretch + expand;
-                if total + background > 0.0 {
-                    shortfall / (total + background)
-                } else {
-                    INFINITE_BADNESS
-                }
-            }
-        } else if shortfall < 0.0 {
-            let boxes = to.boxes - from.boxes + pen_width + a.post_width;
-            let expand = params.max_expansion.max(0.0) * boxes.max(0.0);
-            let total = to.shrink - from.shrink + expand;
-            if total > 0.0 {
-                shortfall / total
-            } else {
-                -INFINITE_BADNESS
-            }
-        } else {
-            0.0
-        };
+        let boxes = to.boxes - from.boxes + pen_width + a.post_width;
+        let stretch = to.stretch - from.stretch + params.line_end_stretch.0;
+        let fit = adjustment(
+            target - natural,
+            stretch,
+            to.shrink - from.shrink,
+            boxes,
+            to.fill > from.fill,
+            params.max_expansion,
+            background,
+        );
         Rating {
             start: s,
             natural,
-            badness: badness(rate),
+            badness: fit.badness,
+            excess: fit.excess,
+            rate: fit.rate,
+        }
+    }
+}
+
+/// How a line is made to fit, and what that costs.
+#[derive(Debug, Clone, Copy)]
+struct Adjustment {
+    /// The share of all the line's flexibility (glue and expansion) used, as TeX's
+    /// adjustment ratio: below -1 the line cannot be set; it names the fitness class.
+    rate: f64,
+    /// The glue's adjustment ratio.
+    ratio: f64,
+    /// The glyph scaling, as a fraction.
+    expansion: f64,
+    badness: f64,
+    /// Badness without the cap (see [`Rating::excess`]).
+    excess: f64,
+}
+
+/// How much a line at full expansion (and natural spaces) counts against it, as a share of
+/// the badness of spaces stretched by their whole stretch: glyph scaling within a few
+/// percent is far less visible than word spaces half as wide again.
+const EXPANSION_WEIGHT: f64 = 0.25;
+
+/// Makes up `shortfall` (positive: the line is short) with glyph expansion first, up to
+/// `max_expansion` of the boxes' width, then the glue, as a compositor keeps word spaces
+/// near their natural width and lets the letters take the first few tenths of a point.
+/// Badness is TeX's 100 r^3 of the glue's ratio (with `background` stretch for the
+/// emergency pass), plus a quarter as much for the expansion used.
+#[inline]
+fn adjustment(
+    shortfall: f64,
+    stretch: f64,
+    shrink: f64,
+    boxes: f64,
+    fill: bool,
+    max_expansion: f64,
+    background: f64,
+) -> Adjustment {
+    let max_e = max_expansion.max(0.0);
+    let expand = max_e * boxes.max(0.0);
+    if shortfall == 0.0 || (shortfall > 0.0 && fill) {
+        return Adjustment {
+            rate: 0.0,
+            ratio: 0.0,
+            expansion: 0.0,
+            badness: 0.0,
+            excess: 0.0,
+        };
+    }
+    let expansion_cost = |e: f64| {
+        if max_e > 0.0 {
+            100.0 * EXPANSION_WEIGHT * (e.abs() / max_e).powi(3)
+        } else {
+            0.0
+        }
+    };
+    if shortfall > 0.0 {
+        let total = stretch + expand;
+        let rate = if total + background > 0.0 {
+            shortfall / (total + background)
+        } else {
+            INFINITE_BADNESS
+        };
+        let expansion = if boxes > 0.0 {
+            (shortfall / boxes).min(max_e)
+        } else {
+            0.0
+        };
+        let rest = (shortfall - expansion * boxes).max(0.0);
+        let ratio = if stretch > 0.0 { rest / stretch } else { 0.0 };
+        let glue_rate = if rest <= 0.0 {
+            0.0
+        } else if stretch + background > 0.0 {
+            rest / (stretch + background)
+        } else {
+            INFINITE_BADNESS
+        };
+        let excess = 100.0 * glue_rate.min(1e3).powi(3) + expansion_cost(expansion);
+        Adjustment {
             rate,
+            ratio,
+            expansion,
+            badness: excess.min(INFINITE_BADNESS),
+            excess,
+        }
+    } else {
+        let total = shrink + expand;
+        let rate = if total > 0.0 {
+            shortfall / total
+        } else {
+            -INFINITE_BADNESS
+        };
+        if rate < -1.0 {
+            return Adjustment {
+                rate,
+                ratio: if shrink > 0.0 { -1.0 } else { 0.0 },
+                expansion: -max_e,
+                badness: INFINITE_BADNESS + 1.0,
+                excess: INFINITE_BADNESS + 1.0,
+            };
+        }
+        let expansion = if boxes > 0.0 {
+            (shortfall / boxes).max(-max_e)
+        } else {
+            0.0
+        };
+        let rest = (shortfall - expansion * boxes).min(0.0);
+        let ratio = if shrink > 0.0 {
+            (rest / shrink).max(-1.0)
+        } else {
+            0.0
+        };
+        let excess = badness(ratio) + expansion_cost(expansion);
+        Adjustment {
+            rate,
+            ratio,
+            expansion,
+            badness: excess.min(INFINITE_BADNESS),
+            excess,
         }
     }
 }

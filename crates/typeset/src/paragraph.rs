@@ -611,7 +611,11 @@ fn allowed_breaks<'a>(allowed: &'a mut Option<Vec<usize>>, text: &str) -> &'a [u
 
 /// Whether a BCP 47 tag names a language written in CJK characters.
 fn is_cjk_language(tag: &str) -> bool {
-    let primary = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+    let primary = tag
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     matches!(
         primary.as_str(),
         "zh" | "ja" | "ko" | "yue" | "cmn" | "wuu" | "hak" | "nan" | "lzh"
@@ -630,7 +634,10 @@ fn cjk_run_around(text: &str, at: usize) -> usize {
         .rev()
         .take_while(|&c| is_ideographic(c))
         .count();
-    let after = text[at..].chars().take_while(|&c| is_ideographic(c)).count();
+    let after = text[at..]
+        .chars()
+        .take_while(|&c| is_ideographic(c))
+        .count();
     if before == 0 || after == 0 {
         0
     } else {
@@ -2057,8 +2064,11 @@ mod tests {
             let layout = ts.typeset(&regular(text), &options, Span::default());
             for line in &layout.lines {
                 // The glyphs of each term touch, and no line ends or starts inside one.
-                let cjk: Vec<&GlyphRun> =
-                    line.runs.iter().filter(|r| r.text.chars().any(is_ideographic)).collect();
+                let cjk: Vec<&GlyphRun> = line
+                    .runs
+                    .iter()
+                    .filter(|r| r.text.chars().any(is_ideographic))
+                    .collect();
                 for pair in cjk.windows(2) {
                     if pair[0].source.end == pair[1].source.start {
                         assert!((pair[0].x + pair[0].width - pair[1].x).0.abs() < 1e-6);
@@ -2092,7 +2102,10 @@ mod tests {
                 let t: String = line.runs.iter().map(|r| r.text.as_str()).collect();
                 let first = t.chars().next().unwrap_or(' ');
                 let last = t.chars().last().unwrap_or(' ');
-                assert!(!"、。，：；」』）".contains(first), "{width}: line starts with {t}");
+                assert!(
+                    !"、。，：；」』）".contains(first),
+                    "{width}: line starts with {t}"
+                );
                 assert!(!"「『（".contains(last), "{width}: line ends with {t}");
             }
         }

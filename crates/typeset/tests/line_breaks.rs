@@ -183,8 +183,8 @@ fn first_200_paragraphs_of_pride_and_prejudice() {
 #[test]
 fn a_short_paragraph_never_starts_with_a_lone_word() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let input = std::fs::read_to_string(fixtures.join("pride-and-prejudice-200.txt"))
-        .expect("fixture");
+    let input =
+        std::fs::read_to_string(fixtures.join("pride-and-prejudice-200.txt")).expect("fixture");
     let mut ts = Typesetter::new(family(), "en-GB", HyphenationOptions::default());
     let mut checked = 0;
     for measure in [3.5, 3.75, 4.0] {

@@ -49,9 +49,9 @@ pub(crate) struct Laid {
 /// Lines that stay as they are (headings, verse, code, table rows, scene breaks).
 pub(crate) struct Fixed {
     pub(crate) lines: Vec<LineBox>,
-    /// For each line, whether a page may end just before it (the first entry is ignored:
+    /// For each line, what a page break just before it costs (the first entry is ignored:
     /// the break before the element is governed by the keeps around it).
-    pub(crate) breakable: Vec<bool>,
+    pub(crate) breaks: Vec<Cost>,
     /// How many lines after this element must stay on its page (2 after a heading).
     pub(crate) keep_with_next: usize,
     /// No page break between the previous element and this one (a scene break).
@@ -65,10 +65,10 @@ pub(crate) struct Fixed {
 impl Fixed {
     /// Lines that no page break may split.
     fn whole(lines: Vec<LineBox>, span: Span) -> Fixed {
-        let breakable = vec![false; lines.len()];
+        let breaks = vec![Cost::Strong; lines.len()];
         Fixed {
             lines,
-            breakable,
+            breaks,
             keep_with_next: 0,
             keep_with_previous: false,
             anchor: None,
@@ -78,17 +78,31 @@ impl Fixed {
 
     /// Lines a page may break between anywhere.
     fn breakable(lines: Vec<LineBox>, span: Span) -> Fixed {
-        let breakable = vec![true; lines.len()];
-        Fixed::with_breaks(lines, breakable, span)
+        let breaks = vec![Cost::Allowed; lines.len()];
+        Fixed::with_breaks(lines, breaks, span)
     }
 
-    /// Lines a page may break before where `breakable` says.
-    fn with_breaks(lines: Vec<LineBox>, breakable: Vec<bool>, span: Span) -> Fixed {
+    /// Lines a page may break before at the costs `breaks` gives.
+    pub(crate) fn with_breaks(lines: Vec<LineBox>, breaks: Vec<Cost>, span: Span) -> Fixed {
         Fixed {
-            breakable,
+            breaks,
             ..Fixed::whole(lines, span)
         }
     }
+}
+
+/// What a page break before a line costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Cost {
+    /// A good place.
+    Allowed,
+    /// Leaves a widow or an orphan, splits a stanza's first or last two lines, strands a
+    /// scene break, or leaves one line on a chapter's last page: avoided, but taken before
+    /// a page is left more than a couple of lines short.
+    Weak,
+    /// Splits a heading from its text, a wrapped verse line, a table's head from its first
+    /// row: taken only when nothing else keeps the page from a hole.
+    Strong,
 }
 
 /// A figure (picture and caption): goes to the top of a later page when it does not fit.
@@ -605,13 +619,22 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                     lines.push(l);
                 }
             }
-            // Keep the first two and the last two lines of a stanza together.
+            // Keep the first two and the last two lines of a stanza together if it can be
+            // done (as a paragraph's widow and orphan), a wrapped verse line always.
             let n = lines.len();
-            let breakable = (0..n)
-                .map(|k| k >= 2 && k + 2 <= n && starts.get(k).copied().unwrap_or(false))
+            let breaks = (0..n)
+                .map(|k| {
+                    if !starts.get(k).copied().unwrap_or(false) {
+                        Cost::Strong
+                    } else if k >= 2 && k + 2 <= n {
+                        Cost::Allowed
+                    } else {
+                        Cost::Weak
+                    }
+                })
                 .collect();
             self.elements
-                .push(Element::Fixed(Fixed::with_breaks(lines, breakable, span)));
+                .push(Element::Fixed(Fixed::with_breaks(lines, breaks, span)));
         }
         self.space(1.0);
         self.no_indent = true;
@@ -709,10 +732,19 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             }
             None => Vec::new(),
         };
-        let caption_height = leading * caption_lines.len() as f64;
-        // The band (picture, caption, a line of space) never exceeds a page's text block.
+        // The band is a whole number of lines: the caption's lines on the baseline grid at
+        // its foot, the picture above them, half a line clear of the text above at least.
+        // (The paginator puts a line of space between the band and text that follows it.)
+        let captions = caption_lines.len();
+        let caption_height = leading * captions as f64;
+        let (above, below) = if captions > 0 {
+            (leading * 0.5, leading * 0.35)
+        } else {
+            (leading * 0.5, leading * 0.2)
+        };
+        // The band never exceeds a page's text block.
         let max_h =
-            (self.ctx.geometry.body_capacity() - caption_height - leading * 2.0).max(leading);
+            (self.ctx.geometry.body_capacity() - caption_height - above - below).max(leading);
         // Images come at 150-300 dpi; never enlarge past 150 dpi.
         let natural_w = Pt(f64::from(px_w) * 72.0 / 150.0);
         let mut w = natural_w.min(measure);
@@ -721,23 +753,21 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             h = max_h;
             w = Pt(h.0 * f64::from(px_w) / f64::from(px_h.max(1)));
         }
-        // Snap the whole band to the baseline grid.
-        let content = h + caption_height + leading * 0.5;
-        let lines = (content.0 / leading.0).ceil();
-        let band = leading * (lines + 1.0);
-        let top = (band - content) * 0.5;
+        let picture_lines = ((h + above + below).0 / leading.0 - 1e-9).ceil().max(1.0);
+        let band = leading * (picture_lines + captions as f64);
+        let bottom = leading * picture_lines - below;
         let mut items = vec![Item::Image(crate::frame::PlacedImage {
             image,
             rect: Rect {
                 origin: Point {
                     x: x + (measure - w) * 0.5,
-                    y: top,
+                    y: bottom - h,
                 },
                 width: w,
                 height: h,
             },
         })];
-        let mut y = top + h + leading * 0.5;
+        let mut y = leading * picture_lines;
         for line in caption_lines {
             for item in line.items {
                 items.push(item.translated(x, y));
@@ -783,7 +813,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         let scale = usable.0 / widths.iter().map(|w| w.0).sum::<f64>().max(1.0);
         let widths: Vec<Pt> = widths.iter().map(|w| *w * scale.min(1.0)).collect();
         let mut rows: Vec<LineBox> = Vec::new();
-        let mut breakable = Vec::new();
+        let mut breaks = Vec::new();
         let rule_h = Pt(0.4);
         for (r, row) in std::iter::once(&table.head).chain(&table.rows).enumerate() {
             if row.is_empty() {
@@ -840,7 +870,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 }));
             }
             // Not between the head and the first row.
-            breakable.push(r >= 2);
+            breaks.push(if r >= 2 { Cost::Allowed } else { Cost::Strong });
             rows.push(LineBox {
                 items,
                 height,
@@ -850,7 +880,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         }
         self.space(1.0);
         self.elements
-            .push(Element::Fixed(Fixed::with_breaks(rows, breakable, span)));
+            .push(Element::Fixed(Fixed::with_breaks(rows, breaks, span)));
         self.space(1.0);
         self.no_indent = true;
     }

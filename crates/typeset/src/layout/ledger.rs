@@ -381,7 +381,7 @@ pub(crate) fn check_page_bounds(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::flow::{Fixed, Float, NoteBlock};
+    use crate::layout::flow::{Cost, Fixed, Float, NoteBlock};
     use crate::layout::paginate::{NoteLine, Placed};
     use crate::layout::{LineBox, NoteKey};
     use quire_model::{Footnote, Inline, InlineKind};
@@ -432,15 +432,8 @@ mod tests {
             ..Chapter::default()
         };
         let fixed = |lines: Vec<LineBox>, at: u32| {
-            let breakable = vec![true; lines.len()];
-            Element::Fixed(Fixed {
-                lines,
-                breakable,
-                keep_with_next: 0,
-                keep_with_previous: false,
-                anchor: None,
-                span: span(at),
-            })
+            let breaks = vec![Cost::Allowed; lines.len()];
+            Element::Fixed(Fixed::with_breaks(lines, breaks, span(at)))
         };
         let flow = ChapterFlow {
             elements: vec![

@@ -13,25 +13,12 @@
 //! Pages record what they hold by element and line (not by position in a flattened list),
 //! and the ledger ([`super::ledger`]) checks the result: everything placed once, in order.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use super::flow::{ChapterFlow, Element, lay_out};
+use super::flow::{ChapterFlow, Cost, Element, lay_out};
 use super::{Ctx, LineBox};
 use crate::frame::{Item, Point, Rect, Rule};
 use crate::units::Pt;
-
-/// How bad a page break before a line is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Cost {
-    /// A good place.
-    Allowed,
-    /// Leaves a widow or an orphan, strands a scene break, or leaves one line on a
-    /// chapter's last page: avoided, accepted before a page left more than a few lines short.
-    Weak,
-    /// Splits a heading from its text, a stanza's first or last two lines, a wrapped verse
-    /// line, a table's head from its first row.
-    Strong,
-}
 
 /// One line of the flattened material.
 #[derive(Debug, Clone)]
@@ -89,6 +76,10 @@ pub(crate) struct PagePlan {
     pub(crate) notes: Vec<NoteLine>,
     /// How far the text is lowered (the chapter opener's sink).
     pub(crate) sink: Pt,
+    /// How much higher than the text block's foot the page ends (a spread left short).
+    pub(crate) cut: Pt,
+    /// How far everything is lowered: a page of figures alone stands on the foot.
+    pub(crate) drop: Pt,
 }
 
 fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
@@ -118,8 +109,8 @@ fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
             match element {
                 Element::Para(_) if n >= 2 && (i == 1 || i + 1 == n) => cost = Cost::Weak,
                 Element::Fixed(f) => {
-                    if i > 0 && !f.breakable.get(i).copied().unwrap_or(false) {
-                        cost = Cost::Strong;
+                    if i > 0 {
+                        cost = f.breaks.get(i).copied().unwrap_or(Cost::Strong);
                     }
                     if i == 0 && f.keep_with_previous {
                         cost = Cost::Weak;
@@ -194,8 +185,10 @@ struct State {
 /// One page filled from a state.
 #[derive(Debug, Clone)]
 struct Fill {
-    /// Lines on the page, in order (figures deferred from earlier pages first).
+    /// Lines on the page, in order (figures deferred from earlier pages first), each with
+    /// the space above it.
     lines: Vec<usize>,
+    spaces: Vec<Pt>,
     /// Where the next page starts.
     end: usize,
     /// Figures for a later page.
@@ -254,6 +247,7 @@ impl Paginator<'_> {
     fn fill(&self, flat: &[VLine], state: &State, capacity: Pt, stop_at: Option<usize>) -> Fill {
         let mut used = Pt::ZERO;
         let mut lines: Vec<usize> = Vec::new();
+        let mut spaces: Vec<Pt> = Vec::new();
         let mut deferred: Vec<usize> = Vec::new();
         let mut notes: Vec<NoteLine> = Vec::new();
         let mut carried: Vec<NoteLine> = Vec::new();
@@ -291,6 +285,8 @@ impl Paginator<'_> {
         }
         // Figures waiting from earlier pages, in order; once one waits, the later ones do.
         let mut waiting = false;
+        // Text after a figure on the same page keeps a line clear of its caption.
+        let mut after_float = false;
         for &f in &state.pending {
             let Some(v) = flat.get(f) else { continue };
             let empty = lines.is_empty() && notes.is_empty();
@@ -298,14 +294,23 @@ impl Paginator<'_> {
             if !waiting && (fits || (empty && capacity + EPSILON >= self.full)) {
                 used += v.height;
                 lines.push(f);
+                spaces.push(Pt::ZERO);
+                after_float = true;
             } else {
                 waiting = true;
                 deferred.push(f);
             }
         }
+        // A page that opens with figures and has little room left under them is a page of
+        // figures: a line or two of text under a large picture reads as a leftover.
+        let figure_page = |lines: &[usize], used: Pt, notes_h: Pt| {
+            !lines.is_empty()
+                && lines.iter().all(|&l| flat.get(l).is_some_and(|v| v.float))
+                && capacity - used - notes_h < self.leading * MIN_TEXT_UNDER_FIGURES
+        };
         let mut i = state.pos;
         while i < flat.len() {
-            if stop_at == Some(i) {
+            if stop_at == Some(i) || figure_page(&lines, used, notes_h) {
                 break;
             }
             let v = &flat[i];
@@ -314,6 +319,8 @@ impl Paginator<'_> {
             }
             let space = if lines.is_empty() {
                 Pt::ZERO
+            } else if after_float && !v.float {
+                v.space_before.max(self.leading)
             } else {
                 v.space_before
             };
@@ -321,6 +328,8 @@ impl Paginator<'_> {
                 if !waiting && used + space + v.height + notes_h <= capacity + EPSILON {
                     used += space + v.height;
                     lines.push(i);
+                    spaces.push(space);
+                    after_float = true;
                 } else {
                     waiting = true;
                     deferred.push(i);
@@ -344,6 +353,8 @@ impl Paginator<'_> {
                 if body + notes_h <= capacity + EPSILON {
                     used = body;
                     lines.push(i);
+                    spaces.push(space);
+                    after_float = false;
                     carried.extend(new_lines);
                     placed_notes.extend(new);
                     i += 1;
@@ -357,6 +368,8 @@ impl Paginator<'_> {
                 notes.extend(new_lines);
                 placed_notes.extend(new);
                 lines.push(i);
+                spaces.push(space);
+                after_float = false;
                 i += 1;
                 continue;
             }
@@ -385,6 +398,7 @@ impl Paginator<'_> {
                     carried = rest;
                     placed_notes.extend(new);
                     lines.push(i);
+                    spaces.push(space);
                     i += 1;
                     break;
                 }
@@ -395,12 +409,14 @@ impl Paginator<'_> {
                 carried = new_lines;
                 placed_notes.extend(new);
                 lines.push(i);
+                spaces.push(space);
                 i += 1;
             }
             break;
         }
         Fill {
             lines,
+            spaces,
             end: i,
             deferred,
             notes,
@@ -411,6 +427,9 @@ impl Paginator<'_> {
     }
 }
 
+/// Fewest lines of text worth setting under figures that open a page.
+const MIN_TEXT_UNDER_FIGURES: f64 = 4.0;
+
 /// What a page break at `end` costs, and whether the page would end on a hyphen.
 fn cost_at(flat: &[VLine], end: usize) -> (Cost, bool) {
     match flat.get(end) {
@@ -419,22 +438,40 @@ fn cost_at(flat: &[VLine], end: usize) -> (Cost, bool) {
     }
 }
 
-/// The looseness of every paragraph, to go back to.
-fn currents(flow: &ChapterFlow) -> Vec<i32> {
-    flow.elements
-        .iter()
-        .map(|e| match e {
-            Element::Para(p) => p.current,
-            _ => 0,
-        })
-        .collect()
+/// Where the flow's paragraphs stand (looseness, and whether re-broken for a page end),
+/// to go back to when a spread is set again.
+struct Saved {
+    state: State,
+    currents: Vec<(i32, bool)>,
 }
 
-/// What pagination needs to go back to the start of a page.
-struct Snapshot {
-    state: State,
-    currents: Vec<i32>,
-    no_hyphen: Vec<bool>,
+impl Saved {
+    fn take(flow: &ChapterFlow, state: &State) -> Saved {
+        Saved {
+            state: state.clone(),
+            currents: flow
+                .elements
+                .iter()
+                .map(|e| match e {
+                    Element::Para(p) => (p.current, p.no_hyphen.is_some()),
+                    _ => (0, false),
+                })
+                .collect(),
+        }
+    }
+
+    /// Puts the flow back; returns the state.
+    fn restore(&self, flow: &mut ChapterFlow) -> State {
+        for (element, (current, had)) in flow.elements.iter_mut().zip(&self.currents) {
+            if let Element::Para(p) = element {
+                p.current = *current;
+                if !had {
+                    p.no_hyphen = None;
+                }
+            }
+        }
+        self.state.clone()
+    }
 }
 
 /// The flow flattened again (after a paragraph was re-broken) and the page filled anew.
@@ -455,9 +492,11 @@ fn refill(
     (flat, fill)
 }
 
-/// Most lines a page may be left short to keep a widow, an orphan or a split heading off
-/// it; beyond that the break is taken as it is.
-const MAX_SHORT_LINES: f64 = 5.0;
+/// How many lines short a page may be left to keep a widow, an orphan, a stanza's first or
+/// last lines (weak keeps) off it; beyond that the weak break is taken.
+const MAX_SHORT_WEAK: f64 = 2.0;
+/// How many lines short a page may be left to keep a heading with its text (strong keeps).
+const MAX_SHORT_STRONG: f64 = 5.0;
 
 /// Tries re-breaking paragraphs that start on the page (looseness -1 or +1, singly, then
 /// in pairs) until the page ends at a good place. Returns the new flat list and fill.
@@ -543,28 +582,191 @@ fn mend(
     None
 }
 
+/// The sizes pagination works with.
+#[derive(Debug, Clone, Copy)]
+struct Measures {
+    full: Pt,
+    leading: Pt,
+    separator: Pt,
+}
+
+/// One page set from `state` into `capacity`: the page's plan, how far it ends above the
+/// foot it was given (whole lines), and whether it is the chapter's last page. `strict`:
+/// a page may be left short for a weak keep (a widow, an orphan); otherwise (a spread set
+/// again, already shortened) the weak keep gives way.
+#[allow(clippy::too_many_arguments)]
+fn set_page(
+    ctx: &mut Ctx<'_>,
+    flow: &mut ChapterFlow,
+    flat: &mut Vec<VLine>,
+    state: &mut State,
+    m: Measures,
+    capacity: Pt,
+    sink: Pt,
+    cut: Pt,
+    strict: bool,
+) -> (PagePlan, Pt, bool) {
+    let parts = (m.leading, m.separator, m.full);
+    let paginator = Paginator {
+        flow,
+        leading: m.leading,
+        separator: m.separator,
+        full: m.full,
+    };
+    let mut fill = paginator.fill(flat, state, capacity, None);
+    let (cost, soft) = cost_at(flat, fill.end);
+    if (cost > Cost::Allowed || soft) && fill.end < flat.len() {
+        if let Some((new_flat, new_fill)) = mend(ctx, flow, parts, state, capacity, &fill, flat) {
+            *flat = new_flat;
+            fill = new_fill;
+            if cost > Cost::Allowed {
+                ctx.report.mended += 1;
+            }
+        } else if cost > Cost::Allowed {
+            // Leave the page short: end at the last good place, unless that leaves too
+            // much of the page empty; then at the last place no worse than a weak keep.
+            let paginator = Paginator {
+                flow,
+                leading: m.leading,
+                separator: m.separator,
+                full: m.full,
+            };
+            let has_other = fill
+                .lines
+                .iter()
+                .any(|&l| flat.get(l).is_some_and(|v| v.float))
+                || !state.carried.is_empty();
+            let lowest = if has_other { state.pos } else { state.pos + 1 };
+            let find = |max: Cost| {
+                (lowest..fill.end)
+                    .rev()
+                    .find(|&e| e == state.pos || flat.get(e).is_some_and(|l| l.cost <= max))
+            };
+            let shorter = |end: Option<usize>| {
+                end.map(|e| paginator.fill(flat, state, capacity, Some(e)))
+                    .filter(|f| f.end > state.pos || !f.lines.is_empty() || !f.notes.is_empty())
+            };
+            let within = |f: &Fill, lines: f64| fill.used - f.used <= m.leading * lines + EPSILON;
+            let allowed = shorter(find(Cost::Allowed));
+            let weak_short = if strict { MAX_SHORT_WEAK } else { 0.0 };
+            let choice = match cost {
+                Cost::Weak => allowed.filter(|a| within(a, weak_short)),
+                _ => match allowed {
+                    Some(a) if strict && within(&a, MAX_SHORT_STRONG) => Some(a),
+                    a => shorter(find(Cost::Weak))
+                        .filter(|w| within(w, MAX_SHORT_WEAK))
+                        .or(a),
+                },
+            };
+            if let Some(short) = choice {
+                fill = short;
+                ctx.report.short_pages += 1;
+            }
+        }
+    }
+    if cost_at(flat, fill.end).1 && fill.end < flat.len() {
+        // A page ending in a hyphen: break the paragraph again so that its line at the
+        // page end keeps its word whole (only a paragraph starting on the page, so earlier
+        // pages stay as they are).
+        let last = fill.end.checked_sub(1).and_then(|l| flat.get(l)).cloned();
+        let starts_here = last.as_ref().is_some_and(|v| {
+            flat.iter()
+                .position(|w| w.element == v.element)
+                .is_some_and(|first| first >= state.pos)
+        });
+        if let Some(v) = last.filter(|_| starts_here)
+            && let Some(Element::Para(p)) = flow.elements.get(v.element)
+            && p.no_hyphen.is_none()
+            && let Some(laid) = super::flow::without_hyphen_at(ctx, p, v.line)
+        {
+            if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
+                p.no_hyphen = Some(laid);
+            }
+            let (trial_flat, trial) = refill(flow, parts, state, capacity);
+            let (c2, s2) = cost_at(&trial_flat, trial.end);
+            if c2 == Cost::Allowed && !s2 && trial.end > state.pos {
+                *flat = trial_flat;
+                fill = trial;
+            } else if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
+                p.no_hyphen = None;
+            }
+        }
+    }
+    let last_page = fill.end >= flat.len() && fill.deferred.is_empty() && fill.carried.is_empty();
+    // Notes stand at the page's foot, so a page with notes ends there whatever its text;
+    // so does a page of figures alone, lowered onto the foot.
+    let figures_only = !fill.lines.is_empty()
+        && fill
+            .lines
+            .iter()
+            .all(|&l| flat.get(l).is_some_and(|v| v.float));
+    let drop = if figures_only && fill.notes.is_empty() && !last_page {
+        (capacity - fill.used).max(Pt::ZERO)
+    } else {
+        Pt::ZERO
+    };
+    let short = if fill.notes.is_empty() && drop == Pt::ZERO {
+        let lines = ((capacity - fill.used).0 / m.leading.0 - 1e-6)
+            .ceil()
+            .max(0.0);
+        m.leading * lines
+    } else {
+        Pt::ZERO
+    };
+    // Commit the page: what it holds, by element and line.
+    let mut placed = Vec::with_capacity(fill.lines.len());
+    for (&l, &space) in fill.lines.iter().zip(&fill.spaces) {
+        if let Some(v) = flat.get(l) {
+            placed.push(Placed {
+                element: v.element,
+                line: v.line,
+                space,
+            });
+        }
+    }
+    let progress = fill.end > state.pos || !placed.is_empty() || !fill.notes.is_empty();
+    *state = State {
+        pos: if progress { fill.end } else { state.pos },
+        pending: fill.deferred,
+        carried: fill.carried,
+        placed_notes: fill.placed_notes,
+    };
+    let plan = PagePlan {
+        placed,
+        notes: fill.notes,
+        sink,
+        cut,
+        drop,
+    };
+    (plan, short, last_page)
+}
+
 /// The pages of one chapter. `first_capacity` is the room below the chapter's sink on its
 /// opening page.
+///
+/// Pages are set a spread at a time: when a page of the spread must end short (a keep it
+/// could not satisfy), the spread is set again with both pages that much shorter, so that
+/// facing pages end on the same baseline.
 pub(crate) fn paginate(
     ctx: &mut Ctx<'_>,
     flow: &mut ChapterFlow,
     first_capacity: Pt,
     start_recto: bool,
 ) -> Vec<PagePlan> {
-    let full = ctx.geometry.body_capacity();
-    let leading = ctx.geometry.leading;
-    let separator = ctx.geometry.leading * 0.75;
-    let parts = (leading, separator, full);
+    let m = Measures {
+        full: ctx.geometry.body_capacity(),
+        leading: ctx.geometry.leading,
+        separator: ctx.geometry.leading * 0.75,
+    };
     let mut plans: Vec<PagePlan> = Vec::new();
-    let mut snapshots: Vec<Snapshot> = Vec::new();
-    // A page left short makes its facing page as short: capacity cuts by page index.
-    let mut cuts: BTreeMap<usize, Pt> = BTreeMap::new();
-    let mut redone: Vec<usize> = Vec::new();
     let mut flat = flatten(flow);
     let mut state = State::default();
+    let more = |state: &State, flat: &[VLine]| {
+        state.pos < flat.len() || !state.pending.is_empty() || !state.carried.is_empty()
+    };
     let mut guard = 0usize;
     let limit = 4 * (flat.len() + flow.notes.iter().map(|n| n.lines.len()).sum::<usize>()) + 64;
-    while state.pos < flat.len() || !state.pending.is_empty() || !state.carried.is_empty() {
+    while more(&state, &flat) {
         guard += 1;
         if guard > limit {
             // The ledger reports whatever was not placed.
@@ -572,178 +774,87 @@ pub(crate) fn paginate(
         }
         let index = plans.len();
         let recto = start_recto == index.is_multiple_of(2);
-        snapshots.push(Snapshot {
-            state: state.clone(),
-            currents: currents(flow),
-            no_hyphen: flow
-                .elements
-                .iter()
-                .map(|e| matches!(e, Element::Para(p) if p.no_hyphen.is_some()))
-                .collect(),
-        });
-        let sink = if index == 0 {
-            full - first_capacity
-        } else {
-            Pt::ZERO
-        };
-        let cut = cuts.get(&index).copied().unwrap_or(Pt::ZERO);
-        let capacity = (full - sink - cut).max(leading);
-        let mut shortfall = Pt::ZERO;
-        let paginator = Paginator {
-            flow,
-            leading,
-            separator,
-            full,
-        };
-        let mut fill = paginator.fill(&flat, &state, capacity, None);
-        let (cost, soft) = cost_at(&flat, fill.end);
-        if (cost > Cost::Allowed || soft) && fill.end < flat.len() {
-            if let Some((new_flat, new_fill)) =
-                mend(ctx, flow, parts, &state, capacity, &fill, &flat)
-            {
-                flat = new_flat;
-                fill = new_fill;
-                if cost > Cost::Allowed {
-                    ctx.report.mended += 1;
+        // A recto opens a spread of its own only at the chapter's start.
+        let count = if recto { 1 } else { 2 };
+        let saved = Saved::take(flow, &state);
+        let short_before = ctx.report.short_pages;
+        let set = |ctx: &mut Ctx<'_>,
+                   flow: &mut ChapterFlow,
+                   flat: &mut Vec<VLine>,
+                   state: &mut State,
+                   cut: Pt,
+                   strict: bool| {
+            let mut spread = Vec::with_capacity(count);
+            let mut worst = Pt::ZERO;
+            for k in 0..count {
+                if !more(state, flat) {
+                    break;
                 }
-            } else if cost > Cost::Allowed {
-                // Leave the page short: end at the last good place, unless that leaves
-                // too much of the page empty.
-                let paginator = Paginator {
-                    flow,
-                    leading,
-                    separator,
-                    full,
-                };
-                let has_other = fill
-                    .lines
-                    .iter()
-                    .any(|&l| flat.get(l).is_some_and(|v| v.float))
-                    || !state.carried.is_empty();
-                let lowest = if has_other { state.pos } else { state.pos + 1 };
-                let find = |max: Cost| {
-                    (lowest..fill.end)
-                        .rev()
-                        .find(|&e| e == state.pos || flat.get(e).is_some_and(|l| l.cost <= max))
-                };
-                let max_short = leading * MAX_SHORT_LINES + EPSILON;
-                let shorter = |end: Option<usize>| {
-                    end.map(|e| paginator.fill(&flat, &state, capacity, Some(e)))
-                        .filter(|f| f.end > state.pos || !f.lines.is_empty() || !f.notes.is_empty())
-                };
-                let allowed = shorter(find(Cost::Allowed));
-                let weak = if cost == Cost::Strong {
-                    shorter(find(Cost::Weak))
+                let i = index + k;
+                let sink = if i == 0 {
+                    m.full - first_capacity
                 } else {
-                    None
+                    Pt::ZERO
                 };
-                let within = |f: &Fill| fill.used - f.used <= max_short;
-                let choice = match (allowed, weak) {
-                    (Some(a), _) if within(&a) => Some(a),
-                    (a, Some(w)) if within(&w) => Some(w).or(a),
-                    (Some(a), _) if cost == Cost::Strong => Some(a),
-                    _ => None,
-                };
-                if let Some(short) = choice {
-                    shortfall = fill.used - short.used;
-                    fill = short;
-                    ctx.report.short_pages += 1;
+                let capacity = (m.full - sink - cut).max(m.leading);
+                let (plan, short, last) =
+                    set_page(ctx, flow, flat, state, m, capacity, sink, cut, strict);
+                if !last {
+                    worst = worst.max(short);
                 }
+                spread.push(plan);
             }
-        }
-        if cost_at(&flat, fill.end).1 && fill.end < flat.len() {
-            // A page ending in a hyphen: break the paragraph again so that its line at
-            // the page end keeps its word whole (only a paragraph starting on the page,
-            // so earlier pages stay as they are).
-            let last = fill.end.checked_sub(1).and_then(|l| flat.get(l)).cloned();
-            let starts_here = last.as_ref().is_some_and(|v| {
-                flat.iter()
-                    .position(|w| w.element == v.element)
-                    .is_some_and(|first| first >= state.pos)
-            });
-            if let Some(v) = last.filter(|_| starts_here)
-                && let Some(Element::Para(p)) = flow.elements.get(v.element)
-                && p.no_hyphen.is_none()
-                && let Some(laid) = super::flow::without_hyphen_at(ctx, p, v.line)
-            {
-                if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
-                    p.no_hyphen = Some(laid);
-                }
-                let (trial_flat, trial) = refill(flow, parts, &state, capacity);
-                let (c2, s2) = cost_at(&trial_flat, trial.end);
-                if c2 == Cost::Allowed && !s2 && trial.end > state.pos {
-                    flat = trial_flat;
-                    fill = trial;
-                } else if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
-                    p.no_hyphen = None;
-                }
-            }
-        }
-        let last_page =
-            fill.end >= flat.len() && fill.deferred.is_empty() && fill.carried.is_empty();
-        if shortfall > Pt::ZERO && !last_page {
-            // Whole lines (every body height is).
-            let shortfall = leading * (shortfall.0 / leading.0).round().max(1.0);
-            if !recto {
-                // A short verso: its recto ends as high.
-                cuts.insert(index + 1, shortfall);
-            } else if index >= 2
-                && !cuts.contains_key(&(index - 1))
-                && !redone.contains(&(index - 1))
-            {
-                // A short recto after a full verso: set the verso again, as short.
-                redone.push(index - 1);
-                cuts.insert(index - 1, shortfall);
-                if let Some(snapshot) = snapshots.get(index - 1) {
-                    state = snapshot.state.clone();
-                    for ((element, current), had) in flow
-                        .elements
-                        .iter_mut()
-                        .zip(&snapshot.currents)
-                        .zip(&snapshot.no_hyphen)
-                    {
-                        if let Element::Para(p) = element {
-                            p.current = *current;
-                            if !had {
-                                p.no_hyphen = None;
-                            }
+            (spread, worst)
+        };
+        let (mut spread, worst) = set(ctx, flow, &mut flat, &mut state, Pt::ZERO, true);
+        if worst > EPSILON {
+            // A page of the spread ends short. First try what a compositor tries: a
+            // paragraph on the verso one line longer or shorter, so that the recto's break
+            // falls elsewhere.
+            let mut candidates: Vec<(f64, usize, i32)> = Vec::new();
+            if spread.len() == 2 {
+                for placed in spread[0].placed.iter().filter(|p| p.line == 0) {
+                    let Some(Element::Para(p)) = flow.elements.get_mut(placed.element) else {
+                        continue;
+                    };
+                    let base = p.demerits(p.current).unwrap_or(0.0);
+                    for looseness in [-1, 1] {
+                        if looseness != p.current
+                            && lay_out(ctx, p, looseness)
+                            && let Some(d) = p.demerits(looseness)
+                        {
+                            candidates.push((d - base, placed.element, looseness));
                         }
                     }
-                    flat = flatten(flow);
-                    plans.truncate(index - 1);
-                    snapshots.truncate(index - 1);
-                    ctx.report.short_pages = ctx.report.short_pages.saturating_sub(1);
-                    continue;
                 }
             }
-        }
-        // Commit the page: what it holds, by element and line.
-        let mut placed = Vec::with_capacity(fill.lines.len());
-        for &l in &fill.lines {
-            if let Some(v) = flat.get(l) {
-                placed.push(Placed {
-                    element: v.element,
-                    line: v.line,
-                    space: if placed.is_empty() {
-                        Pt::ZERO
-                    } else {
-                        v.space_before
-                    },
-                });
+            candidates.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut mended = false;
+            for &(_, element, looseness) in candidates.iter().take(8) {
+                state = saved.restore(flow);
+                if let Some(Element::Para(p)) = flow.elements.get_mut(element) {
+                    p.current = looseness;
+                }
+                flat = flatten(flow);
+                ctx.report.short_pages = short_before;
+                let (trial, worst) = set(ctx, flow, &mut flat, &mut state, Pt::ZERO, true);
+                if worst <= EPSILON {
+                    spread = trial;
+                    mended = true;
+                    ctx.report.mended += 1;
+                    break;
+                }
+            }
+            if !mended && worst < m.full * 0.5 {
+                // Else both pages end as high: the spread is set again that much shorter,
+                // and this time a weak keep gives way rather than shorten it further.
+                state = saved.restore(flow);
+                flat = flatten(flow);
+                ctx.report.short_pages = short_before;
+                spread = set(ctx, flow, &mut flat, &mut state, worst, false).0;
             }
         }
-        let progress = fill.end > state.pos || !placed.is_empty() || !fill.notes.is_empty();
-        state = State {
-            pos: if progress { fill.end } else { state.pos + 1 },
-            pending: fill.deferred.clone(),
-            carried: fill.carried.clone(),
-            placed_notes: fill.placed_notes.clone(),
-        };
-        plans.push(PagePlan {
-            placed,
-            notes: fill.notes,
-            sink,
-        });
+        plans.append(&mut spread);
     }
     plans
 }
@@ -757,7 +868,7 @@ pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec
     let mut out = Vec::with_capacity(plans.len());
     for plan in plans {
         let mut body = PageBody::default();
-        let mut top = geometry.first_baseline() - leading + plan.sink;
+        let mut top = geometry.first_baseline() - leading + plan.sink + plan.drop;
         for placed in &plan.placed {
             top += placed.space;
             let Some(element) = flow.elements.get(placed.element) else {
@@ -801,7 +912,7 @@ pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec
                 .iter()
                 .map(|(l, _)| l.height)
                 .fold(Pt::ZERO, |a, b| a + b);
-            let mut y = last_baseline - note_h;
+            let mut y = last_baseline - plan.cut - note_h;
             body.items.push(Item::Rule(Rule {
                 rect: Rect {
                     origin: Point {
