@@ -190,17 +190,22 @@ fn is_page_number(token: &str) -> bool {
             || token.chars().all(|c| "ivxlcdmIVXLCDM".contains(c)))
 }
 
-/// A contents entry: text, a wide gap, then a page number at the end of the line.
+/// A contents entry: text, then a wide gap or leader dots, then a page number at the end
+/// of the line.
 fn is_contents_entry(line: &Line) -> bool {
     let vis: Vec<&Ch> = line.visible().collect();
-    let Some(last_gap) = (1..vis.len())
+    let gap = (1..vis.len())
         .rev()
-        .find(|&k| vis[k].x0 - vis[k - 1].x1 > 1.5 * vis[k].size)
-    else {
+        .find(|&k| vis[k].x0 - vis[k - 1].x1 > 1.5 * vis[k].size);
+    // Leaders: the page number follows a run of at least three dots.
+    let leader = (1..vis.len())
+        .rev()
+        .find(|&k| k >= 3 && vis[k - 3..k].iter().all(|c| c.c == '.') && vis[k].c != '.');
+    let Some(start) = gap.or(leader) else {
         return false;
     };
-    let token: String = vis[last_gap..].iter().map(|c| c.c).collect();
-    last_gap > 0 && is_page_number(&token)
+    let token: String = vis[start..].iter().map(|c| c.c).collect();
+    start > 0 && is_page_number(&token)
 }
 
 struct RawPage {

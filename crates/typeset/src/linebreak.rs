@@ -208,6 +208,22 @@ pub struct Line {
     /// The line is wider than its target even fully shrunk (only for a piece wider than
     /// any line).
     pub overfull: bool,
+    /// How far the line's first glyph hangs into the left margin (margin kerning): the
+    /// line starts this far left of the measure.
+    pub hang_left: Pt,
+    /// How far its last glyph (punctuation, a hyphen) hangs into the right margin.
+    pub hang_right: Pt,
+}
+
+/// How far a box may hang into the margins when it starts or ends a line (character
+/// protrusion, as pdfTeX's margin kerning): the left amount applies when the box starts a
+/// line, the right amount when it ends one (for a penalty: the hyphen it adds).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Hang {
+    /// Into the left margin.
+    pub left: Pt,
+    /// Into the right margin.
+    pub right: Pt,
 }
 
 /// The result of breaking a paragraph.
@@ -335,7 +351,7 @@ pub(crate) struct LoosenessMemo {
 /// no items. Items should end with [`Item::paragraph_end`]; a final forced break is assumed
 /// otherwise.
 pub fn break_lines(items: &[Item], widths: &LineWidths, params: &BreakParams) -> Breaking {
-    break_lines_memo(items, widths, params, None)
+    break_lines_memo(items, widths, params, None, &[])
 }
 
 /// [`break_lines`], reusing the passes of an earlier call with the same `id` (standing for
@@ -345,6 +361,7 @@ pub(crate) fn break_lines_memo(
     widths: &LineWidths,
     params: &BreakParams,
     memo: Option<(u64, &mut LoosenessMemo)>,
+    hangs: &[Hang],
 ) -> Breaking {
     let mut owned;
     let items = if matches!(items.last(), Some(Item::Penalty { penalty, .. }) if *penalty <= -INFINITE_PENALTY)
@@ -385,6 +402,7 @@ pub(crate) fn break_lines_memo(
         sums,
         widths,
         params,
+        hangs,
     };
     let mut passes = Vec::new();
     if params.pretolerance >= 0.0 && params.looseness == 0 {
@@ -455,6 +473,8 @@ struct Breaker<'a> {
     sums: Vec<Sums>,
     widths: &'a LineWidths,
     params: &'a BreakParams,
+    /// Per item, how far it may hang into the margins (empty: no margin kerning).
+    hangs: &'a [Hang],
 }
 
 fn fitness(ratio: f64) -> u8 {
@@ -470,6 +490,29 @@ fn fitness(ratio: f64) -> u8 {
 }
 
 impl Breaker<'_> {
+    /// How far a line from item `start` to a break at `b` hangs into the margins.
+    #[inline]
+    fn hang(&self, start: usize, b: usize) -> (f64, f64) {
+        if self.hangs.is_empty() {
+            return (0.0, 0.0);
+        }
+        let left = match self.items.get(start) {
+            Some(Item::Box { .. }) => self.hangs.get(start).map_or(0.0, |h| h.left.0),
+            _ => 0.0,
+        };
+        let before = |b: usize| match b.checked_sub(1).map(|i| (i, self.items.get(i))) {
+            Some((i, Some(Item::Box { .. }))) => self.hangs.get(i).map_or(0.0, |h| h.right.0),
+            _ => 0.0,
+        };
+        let right = match self.items.get(b) {
+            Some(Item::Penalty { width, .. }) if width.0 > 0.0 => {
+                self.hangs.get(b).map_or(0.0, |h| h.right.0)
+            }
+            _ => before(b),
+        };
+        (left, right)
+    }
+
     /// Whether item `i` is a legal break in `pass`, and its penalty.
     fn breakpoint(&self, i: usize, pass: Pass) -> Option<f64> {
         match self.items.get(i)? {
@@ -771,7 +814,8 @@ impl Breaker<'_> {
         let params = self.params;
         let s = a.start.min(b);
         let (from, to) = (&self.sums[s], &self.sums[b]);
-        let natural = to.width - from.width + pen_width + a.post_width;
+        let (hang_left, hang_right) = self.hang(s, b);
+        let natural = to.width - from.width + pen_width + a.post_width - hang_left - hang_right;
         let boxes = to.boxes - from.boxes + pen_width + a.post_width;
         let stretch = to.stretch - from.stretch + params.line_end_stretch.0;
         let shrink = to.shrink - from.shrink;
@@ -796,6 +840,8 @@ impl Breaker<'_> {
             badness: fit.badness,
             hyphenated: flagged,
             overfull: fit.rate < -1.0,
+            hang_left: Pt(hang_left),
+            hang_right: Pt(hang_right),
         };
         (line, fit.rate)
     }
@@ -807,7 +853,8 @@ impl Breaker<'_> {
         let params = self.params;
         let s = a.start.min(b);
         let (from, to) = (&self.sums[s], &self.sums[b]);
-        let natural = to.width - from.width + pen_width + a.post_width;
+        let (hang_left, hang_right) = self.hang(s, b);
+        let natural = to.width - from.width + pen_width + a.post_width - hang_left - hang_right;
         let target = self.widths.get(a.lines).0;
         let boxes = to.boxes - from.boxes + pen_width + a.post_width;
         let stretch = to.stretch - from.stretch + params.line_end_stretch.0;

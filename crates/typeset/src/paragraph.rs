@@ -29,7 +29,7 @@ use unicode_linebreak::{BreakOpportunity, linebreaks};
 use crate::font::{FontFamily, FontVariant};
 use crate::hyphenate::{HyphenationOptions, Hyphenator};
 use crate::linebreak::{
-    BreakParams, INFINITE_PENALTY, Item, LineWidths, LoosenessMemo, Pass, break_lines_memo,
+    BreakParams, Hang, INFINITE_PENALTY, Item, LineWidths, LoosenessMemo, Pass, break_lines_memo,
 };
 use crate::shape::{FxHashMap, ShapeFeatures, ShapeStyle, ShapedText, Shaper};
 use crate::units::Pt;
@@ -92,12 +92,20 @@ pub struct ParagraphOptions {
     pub sentence_space: f64,
     /// Cost of a break at an automatic hyphen (`\hyphenpenalty`).
     pub hyphen_penalty: f64,
+    /// Cost of a break at an automatic hyphen in the paragraph's last word: high, so that
+    /// the last word is hyphenated only when the paragraph cannot be set otherwise without
+    /// very loose lines.
+    pub last_word_hyphen_penalty: f64,
     /// Cost of a break after a hyphen in the text (`\exhyphenpenalty`).
     pub ex_hyphen_penalty: f64,
     /// Cost of a break after a dash (em or en dash) in the text.
     pub dash_penalty: f64,
     /// Cost of a forced break inside a word too wide for any line.
     pub forced_break_penalty: f64,
+    /// Margin kerning: punctuation and hyphens at a line's ends hang partly into the
+    /// margins (pdfTeX's character protrusion), so the edges look straight; justified
+    /// text only.
+    pub protrusion: bool,
     /// Parameters of the Knuth-Plass breaker.
     pub breaking: BreakParams,
 }
@@ -114,9 +122,11 @@ impl ParagraphOptions {
             hyphenate: true,
             sentence_space: 1.0,
             hyphen_penalty: 50.0,
+            last_word_hyphen_penalty: 1_000.0,
             ex_hyphen_penalty: 50.0,
             dash_penalty: 50.0,
             forced_break_penalty: 5_000.0,
+            protrusion: true,
             breaking: BreakParams {
                 emergency_stretch: size * 1.5,
                 runt_demerits: 5_000.0,
@@ -272,6 +282,8 @@ pub struct PreparedParagraph {
     diagnostics: Vec<Diagnostic>,
     /// Characters no face of the family has, in order of first use.
     missing: Vec<char>,
+    /// Per item, how far it may hang into the margins (empty unless margin kerning is on).
+    hangs: Vec<Hang>,
     min_size: Pt,
 }
 
@@ -609,6 +621,30 @@ fn allowed_breaks<'a>(allowed: &'a mut Option<Vec<usize>>, text: &str) -> &'a [u
     })
 }
 
+/// The most a line's first glyph hangs into the left margin: enough to align an opening
+/// quote optically, not so much that the line seems to start outside the text block.
+const MAX_LEFT_HANG: Pt = Pt(0.9);
+
+/// How much of a character may hang into the left and right margins, as fractions of its
+/// advance: microtype's default protrusion for text faces, for punctuation, quotes, hyphens
+/// and dashes (its few hundredths for letters with open sides are left out: too small to
+/// see, and they would push letters past the measure).
+fn protrusion(c: char) -> (f64, f64) {
+    match c {
+        '.' | '\u{2026}' => (0.0, 0.7),
+        ',' => (0.0, 0.5),
+        ':' | ';' => (0.0, 0.4),
+        '!' | '?' => (0.0, 0.1),
+        '-' | '\u{2010}' | '\u{2011}' | '\u{AD}' => (0.4, 0.5),
+        '\u{2013}' => (0.2, 0.2),
+        '\u{2014}' => (0.15, 0.15),
+        '\u{2018}' | '\u{2019}' | '\'' => (0.3, 0.4),
+        '\u{201C}' | '\u{201D}' | '"' => (0.3, 0.3),
+        '\u{AB}' | '\u{BB}' | '\u{2039}' | '\u{203A}' => (0.2, 0.2),
+        _ => (0.0, 0.0),
+    }
+}
+
 /// Whether a BCP 47 tag names a language written in CJK characters.
 fn is_cjk_language(tag: &str) -> bool {
     let primary = tag
@@ -848,6 +884,7 @@ impl Typesetter {
             span,
             diagnostics: Vec::new(),
             missing: Vec::new(),
+            hangs: Vec::new(),
             min_size,
         };
         let mut missing: Vec<char> = Vec::new();
@@ -864,6 +901,7 @@ impl Typesetter {
         };
         let mut previous_sentence_end = false;
         let mut first_word = true;
+        let mut last_word_options: Option<ParagraphOptions> = None;
         for (t_index, token) in cleaned.iter().enumerate() {
             match token {
                 Token::Space { at, breakable } => {
@@ -905,7 +943,16 @@ impl Typesetter {
                         .extend([Content::None, Content::None, Content::None]);
                 }
                 Token::Word(range) => {
-                    let hyphenate = options.hyphenate && Some(t_index) != last_word;
+                    let hyphenate = options.hyphenate;
+                    // The paragraph's last word is hyphenated only as a last resort.
+                    let options = if Some(t_index) == last_word {
+                        last_word_options.get_or_insert_with(|| ParagraphOptions {
+                            hyphen_penalty: options.last_word_hyphen_penalty,
+                            ..options.clone()
+                        })
+                    } else {
+                        options
+                    };
                     let available = if first_word {
                         measure - options.indent.max(Pt::ZERO)
                     } else {
@@ -969,6 +1016,9 @@ impl Typesetter {
             );
         }
         prepared.text = text;
+        if options.protrusion && !options.ragged_right {
+            prepared.hangs = self.hangs(&prepared);
+        }
         prepared
     }
 
@@ -1374,6 +1424,7 @@ impl Typesetter {
             &LineWidths::uniform(measure),
             &params,
             Some((prepared.id, &mut self.memo)),
+            &prepared.hangs,
         );
         let mut diagnostics = prepared.diagnostics.clone();
         let mut lines = Vec::with_capacity(breaking.lines.len());
@@ -1385,7 +1436,8 @@ impl Typesetter {
                 .filter(|c| matches!(c, Content::Piece { .. }))
                 .count();
             let mut runs: Vec<GlyphRun> = Vec::with_capacity(pieces + 1);
-            let mut x = Pt::ZERO;
+            // A line whose first glyph hangs into the margin starts left of it.
+            let mut x = -line.hang_left;
             let scale = 1.0 + line.expansion;
             let mut pending: Option<(usize, usize, usize)> = None; // segment, start, end
             let flush = |this: &mut Self,
@@ -1522,6 +1574,67 @@ impl Typesetter {
                 demerits: breaking.demerits,
             },
         }
+    }
+
+    /// How far each item may hang into the margins: the first and last characters of
+    /// each piece of text, and the hyphen a hyphenation point adds.
+    fn hangs(&self, prepared: &PreparedParagraph) -> Vec<Hang> {
+        let family = self.shaper.family();
+        let amount = |segment: &Segment, c: char, fraction: f64| -> Pt {
+            if fraction == 0.0 {
+                return Pt::ZERO;
+            }
+            let face = family
+                .face_by_index(segment.face)
+                .unwrap_or_else(|| family.face(FontVariant::Regular));
+            face.glyph_id(c)
+                .map_or(Pt::ZERO, |g| Pt(face.advance(g) * segment.scale * fraction))
+        };
+        let mut hangs = vec![Hang::default(); prepared.items.len()];
+        for (i, (item, content)) in prepared.items.iter().zip(&prepared.contents).enumerate() {
+            match (item, content) {
+                (
+                    Item::Box { .. },
+                    Content::Piece {
+                        segment,
+                        start,
+                        end,
+                    },
+                ) => {
+                    let Some(seg) = prepared.segments.get(*segment) else {
+                        continue;
+                    };
+                    let text = prepared
+                        .text
+                        .get(seg.range.clone())
+                        .and_then(|t| t.get(*start..*end))
+                        .unwrap_or("");
+                    if let (Some(first), Some(last)) = (text.chars().next(), text.chars().last()) {
+                        hangs[i] = Hang {
+                            left: amount(seg, first, protrusion(first).0).min(MAX_LEFT_HANG),
+                            right: amount(seg, last, protrusion(last).1),
+                        };
+                    }
+                }
+                (
+                    Item::Penalty { width, .. },
+                    Content::Break {
+                        kind: BreakKind::Hyphen,
+                    },
+                ) if width.0 > 0.0 => {
+                    // The hyphen is set in the style of the text before it.
+                    let seg = prepared.contents[..i].iter().rev().find_map(|c| match c {
+                        Content::Piece { segment, .. } => prepared.segments.get(*segment),
+                        _ => None,
+                    });
+                    if let Some(seg) = seg {
+                        hangs[i].right = amount(seg, '-', protrusion('-').1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        hangs
     }
 
     /// Glyphs for bytes `start..end` of a segment, with a hyphen added if asked.

@@ -660,7 +660,6 @@ fn set_page(
             };
             if let Some(short) = choice {
                 fill = short;
-                ctx.report.short_pages += 1;
             }
         }
     }
@@ -778,6 +777,7 @@ pub(crate) fn paginate(
         let count = if recto { 1 } else { 2 };
         let saved = Saved::take(flow, &state);
         let short_before = ctx.report.short_pages;
+        let short_pages = |spread: &[PagePlan]| spread.iter().filter(|p| p.cut > Pt::ZERO).count();
         let set = |ctx: &mut Ctx<'_>,
                    flow: &mut ChapterFlow,
                    flat: &mut Vec<VLine>,
@@ -807,7 +807,8 @@ pub(crate) fn paginate(
             (spread, worst)
         };
         let (mut spread, worst) = set(ctx, flow, &mut flat, &mut state, Pt::ZERO, true);
-        if worst > EPSILON {
+        // (A chapter's opening recto faces the end of the chapter before: no depth to keep.)
+        if worst > EPSILON && count == 2 {
             // A page of the spread ends short. First try what a compositor tries: a
             // paragraph on the verso one line longer or shorter, so that the recto's break
             // falls elsewhere.
@@ -845,13 +846,30 @@ pub(crate) fn paginate(
                     break;
                 }
             }
-            if !mended && worst < m.full * 0.5 {
-                // Else both pages end as high: the spread is set again that much shorter,
-                // and this time a weak keep gives way rather than shorten it further.
-                state = saved.restore(flow);
-                flat = flatten(flow);
-                ctx.report.short_pages = short_before;
-                spread = set(ctx, flow, &mut flat, &mut state, worst, false).0;
+            if !mended {
+                // Else both pages end as high: the spread is set again that much shorter
+                // (and again, should a page now need to end higher still); at the last, a
+                // weak keep gives way rather than shorten it further.
+                let mut cut = worst;
+                let mut strict = cut <= m.leading * MAX_SHORT_WEAK + EPSILON;
+                while cut < m.full * 0.5 {
+                    state = saved.restore(flow);
+                    flat = flatten(flow);
+                    ctx.report.short_pages = short_before;
+                    let (trial, more_short) = set(ctx, flow, &mut flat, &mut state, cut, strict);
+                    spread = trial;
+                    if more_short <= EPSILON || !strict {
+                        break;
+                    }
+                    // Shorter still, while the spread loses no more than a couple of lines;
+                    // past that, the weak keep gives way.
+                    if cut + more_short <= m.leading * MAX_SHORT_WEAK + EPSILON {
+                        cut += more_short;
+                    } else {
+                        strict = false;
+                    }
+                }
+                ctx.report.short_pages = short_before + short_pages(&spread);
             }
         }
         plans.append(&mut spread);

@@ -402,6 +402,68 @@ struct TocEntry {
     chapter: usize,
 }
 
+/// The horizontal extent of the text runs among `items`.
+fn text_extent(items: &[Item]) -> Option<(Pt, Pt)> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Text(run) => {
+                let start = run.glyphs.first().map(|g| run.origin.x + g.x)?;
+                let end = run
+                    .glyphs
+                    .iter()
+                    .map(|g| run.origin.x + g.x + g.advance)
+                    .fold(start, Pt::max);
+                Some((start, end))
+            }
+            _ => None,
+        })
+        .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+}
+
+/// Leader dots from a contents entry's title to its page number, a word space clear of
+/// each and as far apart as word spaces, so the eye runs along the line.
+fn leader_dots(ctx: &Ctx<'_>, title: &[Item], number: &[Item], baseline: Pt) -> Option<Item> {
+    let (_, title_end) = text_extent(title)?;
+    let (number_start, _) = text_extent(number)?;
+    let face = ctx.family.face(FontVariant::Regular);
+    let size = ctx.geometry.size;
+    let scale = face.scale(size.0);
+    let dot = face.glyph_id('.')?;
+    let dot_w = Pt(face.advance(dot) * scale);
+    let space_w = face
+        .glyph_id(' ')
+        .map_or(size * 0.25, |space| Pt(face.advance(space) * scale));
+    let avail = number_start - title_end - space_w * 2.0;
+    let count = ((avail + space_w).0 / (dot_w + space_w).0).floor();
+    if count < 2.0 || !count.is_finite() {
+        return None;
+    }
+    let count = count as usize;
+    let gap = (avail - dot_w * count as f64) / (count - 1) as f64;
+    let glyphs = (0..count)
+        .map(|i| crate::frame::Glyph {
+            id: dot,
+            x: (dot_w + gap) * i as f64,
+            y_offset: Pt::ZERO,
+            advance: dot_w,
+            text: i as u32..i as u32 + 1,
+        })
+        .collect();
+    Some(Item::Text(crate::frame::TextRun {
+        origin: Point {
+            x: title_end + space_w,
+            y: baseline,
+        },
+        font: crate::frame::FontId(ctx.family.face_index(FontVariant::Regular)),
+        size,
+        horizontal_scale: 100.0,
+        rotated: false,
+        text: ".".repeat(count),
+        glyphs,
+    }))
+}
+
 /// Lays out the contents pages; `numbers` gives each entry's folio text and target.
 fn toc_pages(
     ctx: &mut Ctx<'_>,
@@ -431,6 +493,9 @@ fn toc_pages(
         n.push(&number, style_of(FontVariant::Regular, size, false));
         let num_lines = ctx.set_ragged(&n, g.text_width, Align::Right, leading, false);
         if let (Some(last), Some(num)) = (lines.last_mut(), num_lines.into_iter().next()) {
+            if let Some(leader) = leader_dots(ctx, &last.items, &num.items, leading) {
+                last.items.push(leader);
+            }
             last.items.extend(num.items);
         }
         rows.push((lines, entry.chapter));
