@@ -111,9 +111,10 @@ pub struct ParagraphOptions {
 }
 
 impl ParagraphOptions {
-    /// Book defaults for a measure and a body size: TeX's tolerances, at most 2
-    /// consecutive hyphens, emergency stretch of 1.5 em, runt demerits for a last line of
-    /// one word narrower than 4 em.
+    /// Book defaults for a measure and a body size: a first pass without hyphenation only
+    /// for paragraphs that set well without it (pretolerance 50, half TeX's), tolerance
+    /// 300, at most 2 consecutive hyphens, emergency stretch of 1.5 em, runt demerits for a
+    /// last line of one word narrower than 4 em, margin kerning.
     pub fn book(measure: Pt, size: Pt) -> ParagraphOptions {
         ParagraphOptions {
             measure,
@@ -128,6 +129,8 @@ impl ParagraphOptions {
             forced_break_penalty: 5_000.0,
             protrusion: true,
             breaking: BreakParams {
+                pretolerance: 50.0,
+                tolerance: 300.0,
                 emergency_stretch: size * 1.5,
                 runt_demerits: 5_000.0,
                 runt_width: size * 4.0,
@@ -1750,7 +1753,9 @@ mod tests {
     #[test]
     fn justified_lines_fill_the_measure() {
         let mut ts = typesetter("en-GB");
-        let options = ParagraphOptions::book(Pt::inches(4.0), Pt(11.5));
+        let mut options = ParagraphOptions::book(Pt::inches(4.0), Pt(11.5));
+        // Exactly the measure: no punctuation hanging past it.
+        options.protrusion = false;
         let layout = ts.typeset(&regular(OPENING), &options, Span::default());
         assert!(layout.lines.len() >= 5, "{:?}", line_texts(&layout));
         assert!(layout.diagnostics.is_empty(), "{:?}", layout.diagnostics);
@@ -1776,10 +1781,51 @@ mod tests {
     }
 
     #[test]
+    fn punctuation_hangs_into_the_margins() {
+        let mut ts = typesetter("en-GB");
+        let text = "\u{201C}Which do you mean?\u{201D} and turning round he looked for a moment at Elizabeth, till catching her eye, he withdrew his own and coldly said: \u{201C}She is tolerable, but not handsome enough to tempt me; I am in no humour at present to give consequence to young ladies who are slighted by other men. You had better return to your partner and enjoy her smiles, for you are wasting your time with me.\u{201D}";
+        let mut options = ParagraphOptions::book(Pt(150.0), Pt(11.5));
+        options.indent = Pt::ZERO;
+        let layout = ts.typeset(&regular(text), &options, Span::default());
+        let last = layout.lines.len() - 1;
+        let mut hung = 0;
+        for (i, line) in layout.lines.iter().enumerate().take(last) {
+            let end = line.runs.last().expect("runs");
+            let ends = end.text.chars().last().expect("text");
+            let start = line.runs.first().expect("runs");
+            let begins = start.text.chars().next().expect("text");
+            // The line's text ends past the measure by what its last character may hang,
+            // and starts before it by what its first may.
+            let left = protrusion(begins).0;
+            let overhang = line.width.0 - 150.0;
+            if protrusion(ends).1 > 0.0 {
+                assert!(overhang > 0.3 && overhang < 4.0, "line {i}: {overhang}");
+                hung += 1;
+            } else {
+                assert!(overhang.abs() < 0.01, "line {i}: {overhang}");
+            }
+            if left > 0.0 {
+                assert!(
+                    start.x.0 < 0.0 && start.x.0 >= -MAX_LEFT_HANG.0,
+                    "{:?}",
+                    start.x
+                );
+            } else {
+                assert!(start.x.0 >= 0.0);
+            }
+        }
+        assert!(
+            hung >= 2,
+            "{hung} of {last} lines end in hanging punctuation"
+        );
+    }
+
+    #[test]
     fn hyphenated_line_ends_with_a_hyphen_glyph() {
         let mut ts = typesetter("en-US");
         let mut options = ParagraphOptions::book(Pt(120.0), Pt(11.5));
         options.breaking.pretolerance = -1.0;
+        options.protrusion = false;
         let layout = ts.typeset(&regular(OPENING), &options, Span::default());
         let hyphen_glyph = ts
             .shaper()
@@ -1960,6 +2006,8 @@ mod tests {
         let mut ts = typesetter("en-GB");
         let mut options = ParagraphOptions::book(Pt::inches(4.0), Pt(11.5));
         options.breaking.max_expansion = 0.02;
+        // `break_lines` knows nothing of margin kerning.
+        options.protrusion = false;
         let text = [OPENING, OPENING].join(" ");
         let prepared = ts.prepare(&regular(&text), &options, Span::default());
         let other = ts.prepare(&regular(OPENING), &options, Span::default());

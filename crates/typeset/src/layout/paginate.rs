@@ -651,12 +651,17 @@ fn set_page(
             let weak_short = if strict { MAX_SHORT_WEAK } else { 0.0 };
             let choice = match cost {
                 Cost::Weak => allowed.filter(|a| within(a, weak_short)),
-                _ => match allowed {
-                    Some(a) if strict && within(&a, MAX_SHORT_STRONG) => Some(a),
-                    a => shorter(find(Cost::Weak))
-                        .filter(|w| within(w, MAX_SHORT_WEAK))
-                        .or(a),
-                },
+                // A strong keep: a good break a couple of lines up; else a weak one as
+                // near; else a good break further up; else whatever keeps the page fullest.
+                _ => {
+                    let weak = shorter(find(Cost::Weak));
+                    match (allowed, weak) {
+                        (Some(a), _) if within(&a, weak_short) => Some(a),
+                        (a, Some(w)) if within(&w, MAX_SHORT_WEAK) => Some(w).or(a),
+                        (Some(a), _) if strict && within(&a, MAX_SHORT_STRONG) => Some(a),
+                        (a, w) => w.or(a),
+                    }
+                }
             };
             if let Some(short) = choice {
                 fill = short;
@@ -691,7 +696,9 @@ fn set_page(
             }
         }
     }
-    let last_page = fill.end >= flat.len() && fill.deferred.is_empty() && fill.carried.is_empty();
+    // The chapter's last page of text (figures may still follow, each on a page of its own):
+    // it ends where the text does.
+    let last_page = fill.end >= flat.len() && fill.carried.is_empty();
     // Notes stand at the page's foot, so a page with notes ends there whatever its text;
     // so does a page of figures alone, lowered onto the foot.
     let figures_only = !fill.lines.is_empty()
