@@ -696,9 +696,11 @@ fn set_page(
             }
         }
     }
-    // The chapter's last page of text (figures may still follow, each on a page of its own):
-    // it ends where the text does.
-    let last_page = fill.end >= flat.len() && fill.carried.is_empty();
+    // The chapter's last page of text (figures may still follow, each on a page of its own),
+    // or the last before a forced page break: it ends where the text does.
+    let last_page = (fill.end >= flat.len()
+        || flat.get(fill.end).is_some_and(|v| v.page_break_before))
+        && fill.carried.is_empty();
     // Notes stand at the page's foot, so a page with notes ends there whatever its text;
     // so does a page of figures alone, lowered onto the foot.
     let figures_only = !fill.lines.is_empty()
@@ -767,6 +769,19 @@ pub(crate) fn paginate(
     let mut plans: Vec<PagePlan> = Vec::new();
     let mut flat = flatten(flow);
     let mut state = State::default();
+    // Notes on the title of a chapter with no text of its own go on its first page.
+    if !flat.iter().any(|v| !v.float) && !flow.title_notes.is_empty() {
+        let paginator = Paginator {
+            flow,
+            leading: m.leading,
+            separator: m.separator,
+            full: m.full,
+        };
+        let refs: Vec<usize> = flow.title_notes.iter().map(|k| k.note).collect();
+        let (notes, lines) = paginator.new_notes(&refs, &state.placed_notes);
+        state.placed_notes.extend(notes);
+        state.carried = lines;
+    }
     let more = |state: &State, flat: &[VLine]| {
         state.pos < flat.len() || !state.pending.is_empty() || !state.carried.is_empty()
     };
@@ -853,7 +868,13 @@ pub(crate) fn paginate(
                     break;
                 }
             }
-            if !mended {
+            if !mended && worst >= m.full * 0.5 {
+                // Nothing to gain by shortening: the spread as first set.
+                state = saved.restore(flow);
+                flat = flatten(flow);
+                ctx.report.short_pages = short_before;
+                spread = set(ctx, flow, &mut flat, &mut state, Pt::ZERO, true).0;
+            } else if !mended {
                 // Else both pages end as high: the spread is set again that much shorter
                 // (and again, should a page now need to end higher still); at the last, a
                 // weak keep gives way rather than shorten it further.
