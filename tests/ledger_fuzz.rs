@@ -132,7 +132,7 @@ fn chapter(index: usize, title_note: bool, pieces: &[Piece]) -> String {
                         let end = if l < 3 { "\\" } else { "" };
                         writeln!(body, "> {line}{end}").unwrap();
                     }
-                    body.push_str("\n");
+                    body.push('\n');
                     if s == 0
                         && let Some(p) = picture
                     {
