@@ -15,7 +15,27 @@ struct Entry {
 
 /// The entries: each chapter, with its top-level sections of the highest level below it.
 fn entries(plan: &Plan<'_>, title: &str) -> Vec<Entry> {
-    let mut entries: Vec<Entry> = plan.chapters.iter().map(chapter_entry).collect();
+    // A part holds the body chapters after it, up to the next part.
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut in_part = false;
+    for cp in &plan.chapters {
+        let entry = chapter_entry(cp);
+        let is_part = cp.chapter.kind == quire_model::ChapterKind::Part;
+        if is_part {
+            in_part = true;
+            entries.push(entry);
+            continue;
+        }
+        if in_part
+            && cp.chapter.division == quire_model::Division::Body
+            && let Some(part) = entries.last_mut()
+        {
+            part.children.push(entry);
+            continue;
+        }
+        in_part = false;
+        entries.push(entry);
+    }
     if entries.is_empty() {
         entries.push(Entry {
             label: title.to_string(),

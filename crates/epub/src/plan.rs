@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use quire_model::{Block, BlockKind, Book, Chapter, Division, ImageId, Inline};
+use quire_model::{
+    AnchorIndex, Block, BlockKind, Book, Chapter, Division, ImageId, Inline, InlineKind,
+};
 
 use crate::escape::{Ids, safe_name};
 
@@ -48,6 +50,8 @@ pub(crate) struct Plan<'a> {
     pub(crate) anchors: HashMap<String, Target>,
     /// Every image a figure uses, by id, with the file name it gets in `images/`.
     pub(crate) figure_images: BTreeMap<ImageId, String>,
+    /// Chapter and figure numbers and labels for cross-references.
+    pub(crate) index: AnchorIndex,
 }
 
 /// File names the generated documents use (in `text/`).
@@ -143,6 +147,28 @@ pub(crate) fn plan<'a>(book: &'a Book, ids: &mut Ids) -> Plan<'a> {
 
         let mut heading_ids = Vec::new();
         let mut sections = Vec::new();
+        // `<a id>` anchors: the author's id, made unique among the EPUB's ids.
+        let mut author_anchors: Vec<String> = Vec::new();
+        walk_chapter(chapter, &mut |block, _| {
+            if let BlockKind::Anchor(id) = &block.kind {
+                author_anchors.push(id.clone());
+            }
+            each_inline_list(block, &mut |inlines| {
+                anchors_in(inlines, &mut author_anchors)
+            });
+        });
+        if let Some(title) = &chapter.title {
+            anchors_in(title, &mut author_anchors);
+        }
+        for id in author_anchors {
+            if let std::collections::hash_map::Entry::Vacant(slot) = anchors.entry(id) {
+                let new = ids.alloc(slot.key());
+                slot.insert(Target {
+                    file: file.clone(),
+                    fragment: Some(new),
+                });
+            }
+        }
         walk_chapter(chapter, &mut |block, top| match &block.kind {
             BlockKind::Heading { id, level, content } => {
                 let new = ids.alloc(if id.is_empty() { "section" } else { id });
@@ -223,6 +249,43 @@ pub(crate) fn plan<'a>(book: &'a Book, ids: &mut Ids) -> Plan<'a> {
         chapters,
         anchors,
         figure_images,
+        index: book.anchor_index(),
+    }
+}
+
+/// The `<a id>` anchors among inlines.
+fn anchors_in(inlines: &[Inline], out: &mut Vec<String>) {
+    for inline in inlines {
+        match &inline.kind {
+            InlineKind::Anchor(id) => out.push(id.clone()),
+            InlineKind::Emphasis(c)
+            | InlineKind::Strong(c)
+            | InlineKind::Link { content: c, .. } => anchors_in(c, out),
+            _ => {}
+        }
+    }
+}
+
+/// Calls `f` on each list of inlines a block holds directly (not those of nested blocks).
+pub(crate) fn each_inline_list(block: &Block, f: &mut dyn FnMut(&[Inline])) {
+    match &block.kind {
+        BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => f(c),
+        BlockKind::Verse(stanzas) => {
+            for line in stanzas.iter().flatten() {
+                f(&line.content);
+            }
+        }
+        BlockKind::Figure(figure) => {
+            if let Some(c) = &figure.caption {
+                f(c);
+            }
+        }
+        BlockKind::Table(table) => {
+            for cell in table.head.iter().chain(table.rows.iter().flatten()) {
+                f(&cell.content);
+            }
+        }
+        _ => {}
     }
 }
 

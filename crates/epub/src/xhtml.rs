@@ -74,6 +74,7 @@ fn aria_role(kind: ChapterKind) -> Option<&'static str> {
         ChapterKind::Appendix => "doc-appendix",
         ChapterKind::Bibliography => "doc-bibliography",
         ChapterKind::Glossary => "doc-glossary",
+        ChapterKind::Part => "doc-part",
         ChapterKind::Epigraph | ChapterKind::Frontispiece => return None,
     })
 }
@@ -413,7 +414,17 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                     after_break = false;
                 }
                 BlockKind::PageBreak => {}
+                BlockKind::Anchor(id) => self.anchor(id),
             }
+        }
+    }
+
+    /// An `<a id>` anchor of the manuscript: an empty span with its unique id.
+    fn anchor(&mut self, id: &str) {
+        if let Some(fragment) = self.plan.anchors.get(id).and_then(|t| t.fragment.clone()) {
+            self.out.push_str("<span");
+            push_attr(&mut self.out, "id", &fragment);
+            self.out.push_str("></span>");
         }
     }
 
@@ -439,9 +450,11 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                     split = Some((i, 0));
                     break;
                 }
+                InlineKind::Anchor(_) => {}
                 InlineKind::Emphasis(_)
                 | InlineKind::Strong(_)
                 | InlineKind::Code(_)
+                | InlineKind::CrossRef { .. }
                 | InlineKind::Link { .. } => {
                     let n = Inline::plain_text(std::slice::from_ref(inline))
                         .split_whitespace()
@@ -545,9 +558,22 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
         push_attr(&mut self.out, "src", &src);
         push_attr(&mut self.out, "alt", figure.alt.trim());
         self.out.push_str("/>\n");
-        if let Some(caption) = figure.caption.as_ref().filter(|c| !c.is_empty()) {
+        let number = self.plan.index.figure_number(span).map(str::to_string);
+        let caption = figure.caption.as_ref().filter(|c| !c.is_empty());
+        if caption.is_some() || number.is_some() {
             self.out.push_str("<figcaption>");
-            self.inlines(caption);
+            if let Some(number) = &number {
+                self.out.push_str("<span class=\"figure-number\">Figure ");
+                push_escaped(&mut self.out, number);
+                self.out.push_str(if caption.is_some() {
+                    ".</span> "
+                } else {
+                    "</span>"
+                });
+            }
+            if let Some(caption) = caption {
+                self.inlines(caption);
+            }
             self.out.push_str("</figcaption>\n");
         }
         self.out.push_str("</figure>\n");
@@ -627,6 +653,31 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                         self.deferred_refs.push((id.0, inline.span));
                     } else {
                         self.noteref(id.0, inline.span);
+                    }
+                }
+                InlineKind::Anchor(id) => self.anchor(id),
+                InlineKind::CrossRef { target, kind } => {
+                    let label = self
+                        .plan
+                        .index
+                        .reference_text(target, *kind)
+                        .or_else(|| self.plan.index.label.get(target).cloned())
+                        .unwrap_or_else(|| "here".to_string());
+                    let href = if in_link {
+                        None
+                    } else {
+                        self.href(&format!("#{target}"), inline.span)
+                    };
+                    match href {
+                        Some(href) => {
+                            self.out.push_str("<a");
+                            push_attr(&mut self.out, "href", &href);
+                            self.out.push('>');
+                            // Not the manuscript's text: no page-break marker counts it.
+                            push_escaped(&mut self.out, &label);
+                            self.out.push_str("</a>");
+                        }
+                        None => push_escaped(&mut self.out, &label),
                     }
                 }
                 InlineKind::Link { url, content } => {

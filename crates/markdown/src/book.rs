@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 
 use quire_model::{
     Author, Block, BlockKind, Book, Chapter, ChapterKind, ChapterOpening, Diagnostic, Division,
-    FileId, ImageAsset, ImageFormat, ImageId, Inline, Length, Metadata, Settings, Sources, Span,
-    TrimSize,
+    FileId, ImageAsset, ImageFormat, ImageId, Inline, InlineKind, Length, Metadata, Settings,
+    Sources, Span, TrimSize,
 };
 use toml::Spanned;
 
 use crate::config::{self, AuthorEntry, BookToml, DateValue};
 use crate::lines::LineIndex;
+use crate::links;
 use crate::metadata;
 use crate::parse::{self, ParsedChapter};
 use crate::paths::{self, PathProblem};
@@ -177,25 +178,57 @@ impl Loader {
             ),
         ];
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
-        for (division, files) in lists {
-            for (index, written) in files.iter().enumerate() {
+        let mut files: Vec<links::BookFile> = Vec::new();
+        for (division, list) in lists {
+            for (index, written) in list.iter().enumerate() {
                 let span = lines.span_in(&text, toml_file, written.span());
                 let id = match division {
                     Division::Front => format!("front-{}", index + 1),
                     Division::Body => format!("chapter-{}", index + 1),
                     Division::Back => format!("back-{}", index + 1),
                 };
-                if let Some(chapter) =
+                let Some((chapter, path)) =
                     self.chapter(written.get_ref(), span, division, id, &mut seen)
+                else {
+                    continue;
+                };
+                // Chapters of the divisions before this one, in reading order.
+                let before = match division {
+                    Division::Front => 0,
+                    Division::Body => book.front.len(),
+                    Division::Back => book.front.len() + book.body.len(),
+                };
+                let target = match division {
+                    Division::Front => &mut book.front,
+                    Division::Body => &mut book.body,
+                    Division::Back => &mut book.back,
+                };
+                let file = chapter.file;
+                // A file that opens with a section heading and has no title of its own
+                // continues the chapter before it (mdBook books split chapters so).
+                if continues(&chapter)
+                    && let Some(previous) = target.last_mut()
                 {
-                    match division {
-                        Division::Front => book.front.push(chapter),
-                        Division::Body => book.body.push(chapter),
-                        Division::Back => book.back.push(chapter),
-                    }
+                    let anchor = first_heading_id(&chapter).unwrap_or_else(|| previous.id.clone());
+                    merge_into(previous, chapter);
+                    files.push(links::BookFile {
+                        path,
+                        file,
+                        chapter: before + target.len() - 1,
+                        anchor,
+                    });
+                    continue;
                 }
+                files.push(links::BookFile {
+                    path,
+                    file,
+                    chapter: before + target.len(),
+                    anchor: chapter.id.clone(),
+                });
+                target.push(chapter);
             }
         }
+        links::resolve(&mut book, &files, &mut self.diagnostics);
         book.metadata.cover = self.cover(&config, toml_file, &text, &lines);
         book.images = std::mem::take(&mut self.images);
         Some(book)
@@ -447,7 +480,7 @@ impl Loader {
         division: Division,
         id: String,
         seen: &mut BTreeMap<String, Span>,
-    ) -> Option<Chapter> {
+    ) -> Option<(Chapter, String)> {
         let resolved = match paths::resolve(&self.root, Path::new(""), written) {
             Ok(p) => p,
             Err(problem) => {
@@ -486,14 +519,14 @@ impl Loader {
         self.diagnostics.extend(diags);
         self.sources.set_text(file, text);
         let chapter = make_chapter(parsed, division, id, file, &resolved.relative);
-        if chapter.blocks.is_empty() {
+        if chapter.blocks.is_empty() && chapter.kind != ChapterKind::Part {
             let span = chapter.span;
             self.diagnostics.push(
                 Diagnostic::warning(span, format!("`{shown}` is empty"))
                     .with_hint("write the chapter, or take it out of [contents]"),
             );
         }
-        Some(chapter)
+        Some((chapter, resolved.relative))
     }
 
     fn path_problem(&mut self, problem: PathProblem, written: &str, at: Span, what: &str) {
@@ -598,6 +631,95 @@ impl Loader {
 }
 
 /// Builds the model chapter from a parsed file: title, kind, ids.
+/// A file with no title that opens with a section heading: a section of the chapter before.
+fn continues(chapter: &Chapter) -> bool {
+    chapter.title.is_none()
+        && matches!(
+            chapter.blocks.first(),
+            Some(Block {
+                kind: BlockKind::Heading { .. },
+                ..
+            })
+        )
+}
+
+/// The id of a chapter's first heading.
+fn first_heading_id(chapter: &Chapter) -> Option<String> {
+    chapter.blocks.iter().find_map(|b| match &b.kind {
+        BlockKind::Heading { id, .. } => Some(id.clone()),
+        _ => None,
+    })
+}
+
+/// Appends a continuing file's blocks and footnotes to its chapter, renumbering its notes
+/// after the chapter's own.
+fn merge_into(chapter: &mut Chapter, mut part: Chapter) {
+    let offset = chapter.footnotes.len();
+    if offset > 0 {
+        for block in &mut part.blocks {
+            shift_notes_block(block, offset);
+        }
+        for note in &mut part.footnotes {
+            for block in &mut note.blocks {
+                shift_notes_block(block, offset);
+            }
+        }
+    }
+    for (k, mut note) in part.footnotes.into_iter().enumerate() {
+        note.number = offset + k + 1;
+        note.id = format!("{}-note-{}", chapter.id, note.number);
+        chapter.footnotes.push(note);
+    }
+    chapter.blocks.append(&mut part.blocks);
+}
+
+fn shift_notes_block(block: &mut Block, offset: usize) {
+    let shift = |inlines: &mut Vec<Inline>| shift_notes(inlines, offset);
+    match &mut block.kind {
+        BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => shift(c),
+        BlockKind::BlockQuote(inner) => {
+            for b in inner {
+                shift_notes_block(b, offset);
+            }
+        }
+        BlockKind::List(list) => {
+            for item in &mut list.items {
+                for b in &mut item.blocks {
+                    shift_notes_block(b, offset);
+                }
+            }
+        }
+        BlockKind::Verse(stanzas) => {
+            for line in stanzas.iter_mut().flatten() {
+                shift(&mut line.content);
+            }
+        }
+        BlockKind::Figure(figure) => {
+            if let Some(caption) = &mut figure.caption {
+                shift(caption);
+            }
+        }
+        BlockKind::Table(table) => {
+            for cell in table.head.iter_mut().chain(table.rows.iter_mut().flatten()) {
+                shift(&mut cell.content);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn shift_notes(inlines: &mut [Inline], offset: usize) {
+    for inline in inlines {
+        match &mut inline.kind {
+            InlineKind::FootnoteRef(id) => id.0 += offset,
+            InlineKind::Emphasis(c)
+            | InlineKind::Strong(c)
+            | InlineKind::Link { content: c, .. } => shift_notes(c, offset),
+            _ => {}
+        }
+    }
+}
+
 fn make_chapter(
     parsed: ParsedChapter,
     division: Division,
@@ -670,6 +792,14 @@ fn chapter_kind(
     ];
     if title.starts_with("chapter") {
         return ChapterKind::Chapter;
+    }
+    // "Part One", "Part II: Ownership": a part of the body.
+    if division == Division::Body
+        && title
+            .strip_prefix("part")
+            .is_some_and(|rest| rest.starts_with([' ', '\u{a0}']) && !rest.trim().is_empty())
+    {
+        return ChapterKind::Part;
     }
     for (word, kind) in table {
         if has(word) {

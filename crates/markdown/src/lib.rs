@@ -21,7 +21,9 @@
 
 mod book;
 mod config;
+mod html;
 mod lines;
+mod links;
 mod metadata;
 mod parse;
 mod paths;

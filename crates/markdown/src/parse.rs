@@ -6,8 +6,10 @@ use std::ops::Range;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use quire_model::{
     Alignment, Block, BlockKind, Diagnostic, Figure, FileId, Footnote, FootnoteId, ImageId, Inline,
-    InlineKind, List, ListItem, Span, Table, TableCell, VerseLine,
+    InlineKind, List, ListItem, RefKind, Span, Table, TableCell, VerseLine,
 };
+
+use crate::html;
 
 use crate::lines::LineIndex;
 
@@ -378,9 +380,34 @@ impl<'t> ChapterParser<'t, '_> {
                                 span,
                             });
                         }
-                        Tag::Link { dest_url, .. } => {
+                        Tag::Link {
+                            dest_url, title, ..
+                        } => {
                             let content = self.inlines_until(Some(end));
+                            // `[](#target "page")`: no text, a cross-reference.
+                            let empty = Inline::plain_text(&content).trim().is_empty();
                             match self.checked_url(&dest_url, span) {
+                                Some(url) if empty && !is_external(&url) => {
+                                    let kind = match title.trim().to_ascii_lowercase().as_str() {
+                                        "chapter" => RefKind::Chapter,
+                                        "figure" => RefKind::Figure,
+                                        "" | "page" => RefKind::Page,
+                                        other => {
+                                            self.diagnostics.push(
+                                                Diagnostic::warning(
+                                                    span,
+                                                    format!("cross-reference kind `{other}` is not known: it prints the page"),
+                                                )
+                                                .with_hint("write `[](#target \"page\")`, `\"chapter\"` or `\"figure\"`"),
+                                            );
+                                            RefKind::Page
+                                        }
+                                    };
+                                    out.push(Inline {
+                                        kind: InlineKind::CrossRef { target: url, kind },
+                                        span,
+                                    });
+                                }
                                 Some(url) => out.push(Inline {
                                     kind: InlineKind::Link { url, content },
                                     span,
@@ -446,17 +473,17 @@ impl<'t> ChapterParser<'t, '_> {
         });
     }
 
+    /// The link's target as written when it may be kept: an `http:`, `https:` or `mailto:`
+    /// address, or a place in the book (`#id`, `other.md`, `other.md#heading`), which the
+    /// book's link pass resolves. Other schemes (`javascript:`, `file:` ...) are dropped.
     fn checked_url(&mut self, url: &str, span: Span) -> Option<String> {
-        let lower = url.trim().to_ascii_lowercase();
-        let allowed = ["http://", "https://", "mailto:", "#"]
-            .iter()
-            .any(|p| lower.starts_with(p));
-        if allowed {
-            Some(url.trim().to_string())
+        let url = url.trim();
+        if is_external(url) || !has_scheme(url) {
+            Some(url.to_string())
         } else {
             self.diagnostics.push(
                 Diagnostic::warning(span, format!("link to `{url}` is not kept")).with_hint(
-                    "links may point to http:, https: or mailto: addresses; the link text stays",
+                    "links may point to http:, https: or mailto: addresses, or to a file or heading of the book; the link text stays",
                 ),
             );
             None
@@ -541,6 +568,13 @@ impl<'t> ChapterParser<'t, '_> {
         if trimmed.starts_with("<!--") && trimmed.ends_with("-->") {
             return; // a comment for the author's eyes only
         }
+        if let Some(id) = anchor_only(trimmed) {
+            out.push(Block {
+                kind: BlockKind::Anchor(id),
+                span,
+            });
+            return;
+        }
         self.warn_html(span);
         let mut content = Vec::new();
         push_text(&mut content, trimmed, span);
@@ -561,6 +595,21 @@ impl<'t> ChapterParser<'t, '_> {
                 span,
             });
             return;
+        }
+        if let Some(tag) = html::Tag::parse(html) {
+            if tag.name == "a"
+                && !tag.closing
+                && let Some(id) = tag.attr("id").or_else(|| tag.attr("name"))
+            {
+                out.push(Inline {
+                    kind: InlineKind::Anchor(id.to_string()),
+                    span,
+                });
+                return;
+            }
+            if tag.name == "a" && tag.closing {
+                return; // the end of an anchor
+            }
         }
         self.warn_html(span);
         push_text(out, html, span);
@@ -614,6 +663,45 @@ impl<'t> ChapterParser<'t, '_> {
         }
         notes
     }
+}
+
+/// An `http:`, `https:` or `mailto:` address.
+pub(crate) fn is_external(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
+/// Whether a URL starts with a scheme (`javascript:`, `file:` ...).
+fn has_scheme(url: &str) -> bool {
+    let Some((scheme, _)) = url.split_once(':') else {
+        return false;
+    };
+    !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+}
+
+/// The id of an HTML block that is only an anchor: `<a id="x"></a>` (or `name=`).
+fn anchor_only(html: &str) -> Option<String> {
+    let rest = html.trim();
+    let end = rest.find('>')? + 1;
+    let tag = html::Tag::parse(&rest[..end])?;
+    let after = rest[end..].trim();
+    let closed = after.is_empty() || after.eq_ignore_ascii_case("</a>");
+    (tag.name == "a" && !tag.closing && closed)
+        .then(|| {
+            tag.attr("id")
+                .or_else(|| tag.attr("name"))
+                .map(str::to_string)
+        })
+        .flatten()
 }
 
 fn is_pagebreak(html: &str) -> bool {

@@ -47,6 +47,9 @@ pub enum ChapterKind {
     Glossary,
     /// A page holding only a picture (frontispiece).
     Frontispiece,
+    /// A part title (`# Part One`): a page of its own in print, a level in the navigation;
+    /// the chapters after it, up to the next part, belong to it.
+    Part,
     /// Any other front or back matter.
     Other,
 }
@@ -70,6 +73,7 @@ impl ChapterKind {
             ChapterKind::Bibliography => "Bibliography",
             ChapterKind::Glossary => "Glossary",
             ChapterKind::Frontispiece => "Frontispiece",
+            ChapterKind::Part => "Part",
         }
     }
 
@@ -90,6 +94,7 @@ impl ChapterKind {
             ChapterKind::Bibliography => "bibliography",
             ChapterKind::Glossary => "glossary",
             ChapterKind::Frontispiece => "frontispiece",
+            ChapterKind::Part => "part",
             ChapterKind::Other => "chapter",
         }
     }
@@ -162,6 +167,9 @@ pub enum BlockKind {
     },
     /// A forced page break in print (ignored in reflowable formats).
     PageBreak,
+    /// A place a link can point to (`<a id="...">` on a line of its own): its id, unique in
+    /// the book. Prints nothing.
+    Anchor(String),
 }
 
 /// One line of verse.
@@ -256,12 +264,26 @@ pub enum InlineKind {
     Strong(Vec<Inline>),
     /// Inline code.
     Code(String),
-    /// A link to an external address (`https:`, `mailto:`) or an anchor in the book.
+    /// A link to an external address or to a place in the book.
     Link {
-        /// The target, checked to be a safe scheme.
+        /// An `https:`, `http:` or `mailto:` address, or `#id` where `id` is an anchor of the
+        /// book (a chapter, heading, footnote or `<a id>` anchor, unique in the book): the
+        /// front end resolves links between files and to headings (`other.md#a-heading`)
+        /// into this form, and drops (with a warning) what it cannot resolve.
         url: String,
         /// The link text.
         content: Vec<Inline>,
+    },
+    /// A place a link can point to (`<a id="...">` in the manuscript): its id, unique in the
+    /// book. Prints nothing.
+    Anchor(String),
+    /// A cross-reference (`[](#target "page")`): in print the page, chapter or figure
+    /// number of the target ("page 57"), in the EPUB a link named after the target.
+    CrossRef {
+        /// The anchor id of the target, unique in the book.
+        target: String,
+        /// What it prints.
+        kind: RefKind,
     },
     /// A reference to a footnote of the same chapter.
     FootnoteRef(FootnoteId),
@@ -285,7 +307,30 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
             InlineKind::Emphasis(c) | InlineKind::Strong(c) => push_plain(c, out),
             InlineKind::Link { content, .. } => push_plain(content, out),
             InlineKind::LineBreak => out.push(' '),
-            InlineKind::FootnoteRef(_) => {}
+            InlineKind::FootnoteRef(_) | InlineKind::Anchor(_) | InlineKind::CrossRef { .. } => {}
+        }
+    }
+}
+
+/// What a cross-reference names in print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RefKind {
+    /// "page 57": the page the target is on.
+    #[default]
+    Page,
+    /// "chapter 3": the number of the body chapter the target is in.
+    Chapter,
+    /// "figure 2.1": the number of the figure (chapter and figure in it).
+    Figure,
+}
+
+impl RefKind {
+    /// The word printed before the number.
+    pub fn word(self) -> &'static str {
+        match self {
+            RefKind::Page => "page",
+            RefKind::Chapter => "chapter",
+            RefKind::Figure => "figure",
         }
     }
 }

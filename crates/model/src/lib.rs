@@ -23,17 +23,19 @@ mod content;
 mod date;
 mod diagnostic;
 mod metadata;
+mod refs;
 mod settings;
 mod span;
 
 pub use content::{
     Alignment, Block, BlockKind, Chapter, ChapterKind, Division, Figure, Footnote, FootnoteId,
-    ImageAsset, ImageFormat, ImageId, Inline, InlineKind, List, ListItem, Table, TableCell,
-    VerseLine,
+    ImageAsset, ImageFormat, ImageId, Inline, InlineKind, List, ListItem, RefKind, Table,
+    TableCell, VerseLine,
 };
 pub use date::civil_from_unix;
 pub use diagnostic::{Diagnostic, Severity};
 pub use metadata::{Author, Isbn, Metadata};
+pub use refs::AnchorIndex;
 pub use settings::{ChapterOpening, EpubSettings, Length, PrintSettings, Settings, TrimSize};
 pub use span::{FileId, SourceFile, Sources, Span};
 

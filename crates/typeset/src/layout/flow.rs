@@ -26,6 +26,9 @@ pub(crate) struct Para {
     pub(crate) markers: Vec<(std::ops::Range<usize>, NoteKey)>,
     /// Where its text came from (see [`StyledText::origins`]).
     pub(crate) origins: Vec<(usize, Span)>,
+    /// Anchors and links in its text (see [`StyledText::anchors`], [`StyledText::links`]).
+    pub(crate) anchors: Vec<(usize, String)>,
+    pub(crate) links: Vec<(std::ops::Range<usize>, String)>,
     /// Laid out with looseness -1, 0, +1 (index 0, 1, 2), computed when first asked for.
     pub(crate) layouts: [Option<Laid>; 3],
     /// The looseness in use.
@@ -190,12 +193,20 @@ pub(crate) fn note_size(ctx: &Ctx<'_>) -> (Pt, Pt) {
     (size, leading)
 }
 
+/// What styling inlines needs besides the inlines: the chapter (for note keys) and the
+/// cross-references' texts.
+#[derive(Clone, Copy)]
+pub(crate) struct Styling<'r> {
+    pub(crate) chapter: usize,
+    pub(crate) refs: &'r super::Refs,
+}
+
 /// Styled text of inlines.
 pub(crate) fn styled(
     inlines: &[Inline],
     size: Pt,
     base: FontVariant,
-    chapter: usize,
+    at: Styling<'_>,
     out: &mut StyledText,
 ) {
     for inline in inlines {
@@ -211,16 +222,28 @@ pub(crate) fn styled(
                     FontVariant::BoldItalic => FontVariant::Bold,
                     FontVariant::Regular => FontVariant::Italic,
                 };
-                styled(inner, size, v, chapter, out);
+                styled(inner, size, v, at, out);
             }
             InlineKind::Strong(inner) => {
                 let v = match base {
                     FontVariant::Italic | FontVariant::BoldItalic => FontVariant::BoldItalic,
                     _ => FontVariant::Bold,
                 };
-                styled(inner, size, v, chapter, out);
+                styled(inner, size, v, at, out);
             }
-            InlineKind::Link { content, .. } => styled(content, size, base, chapter, out),
+            InlineKind::Link { content, url } => {
+                let start = out.len;
+                styled(content, size, base, at, out);
+                if out.len > start {
+                    out.links.push((start..out.len, url.clone()));
+                }
+            }
+            InlineKind::Anchor(id) => out.anchors.push((out.len, id.clone())),
+            InlineKind::CrossRef { target, kind } => {
+                let start = out.len;
+                out.push(&at.refs.text(target, *kind), style(base, size));
+                out.links.push((start..out.len, format!("#{target}")));
+            }
             InlineKind::LineBreak => out.push("\n", style(base, size)),
             InlineKind::FootnoteRef(id) => {
                 let number = (id.0 + 1).to_string();
@@ -229,7 +252,7 @@ pub(crate) fn styled(
                 out.markers.push((
                     start..out.len,
                     NoteKey {
-                        chapter,
+                        chapter: at.chapter,
                         note: id.0,
                     },
                 ));
@@ -326,6 +349,8 @@ pub(crate) struct FlowBuilder<'c, 'a> {
     depth: usize,
     /// Every model block set, by span.
     set_blocks: Vec<Span>,
+    /// `<a id>` anchors on lines of their own, for the next element's first line.
+    pending_anchors: Vec<String>,
 }
 
 impl<'c, 'a> FlowBuilder<'c, 'a> {
@@ -343,6 +368,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             prefix: None,
             depth: 0,
             set_blocks: Vec::new(),
+            pending_anchors: Vec::new(),
         }
     }
 
@@ -371,6 +397,14 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         }
     }
 
+    /// The chapter and cross-references, for [`styled`].
+    fn styling(&self) -> Styling<'_> {
+        Styling {
+            chapter: self.chapter_index,
+            refs: &self.ctx.refs,
+        }
+    }
+
     /// The elements and the model blocks set.
     pub(crate) fn finish(self) -> (Vec<Element>, Vec<Span>) {
         (self.elements, self.set_blocks)
@@ -393,7 +427,24 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
     fn block(&mut self, block: &Block, x: Pt, measure: Pt) {
         self.set_blocks.push(block.span);
         let leading = self.leading;
+        let before = self.elements.len();
+        self.block_kind(block, x, measure, leading);
+        // Anchors waiting for this block go on its first line (a paragraph took them).
+        if !self.pending_anchors.is_empty() && !matches!(block.kind, BlockKind::Anchor(_)) {
+            let first = self.elements[before..].iter_mut().find_map(|e| match e {
+                Element::Fixed(f) => f.lines.first_mut(),
+                Element::Float(f) => Some(&mut f.band),
+                _ => None,
+            });
+            if let Some(line) = first {
+                line.anchors.append(&mut self.pending_anchors);
+            }
+        }
+    }
+
+    fn block_kind(&mut self, block: &Block, x: Pt, measure: Pt, leading: Pt) {
         match &block.kind {
+            BlockKind::Anchor(id) => self.pending_anchors.push(id.clone()),
             BlockKind::Paragraph(content) => {
                 let indent = !self.no_indent || self.kind == FlowKind::Note;
                 self.paragraph(content, block.span, x, measure, indent);
@@ -405,12 +456,17 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 } else {
                     FontVariant::Regular
                 };
-                styled(content, self.size, variant, self.chapter_index, &mut text);
+                styled(content, self.size, variant, self.styling(), &mut text);
                 let title = text.plain();
                 let lines = self
                     .ctx
                     .set_ragged(&text, measure, Align::Left, leading, false);
-                let lines = shift(lines, x);
+                let mut lines = shift(lines, x);
+                if let (Some(first), BlockKind::Heading { id, .. }) =
+                    (lines.first_mut(), &block.kind)
+                {
+                    first.anchors.insert(0, id.clone());
+                }
                 self.space(1.0);
                 let mut fixed = Fixed::whole(lines, block.span);
                 fixed.keep_with_next = 2;
@@ -511,8 +567,11 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             FontVariant::Regular
         };
         let mut text = self.prefix.take().unwrap_or_default();
-        styled(content, size, base, self.chapter_index, &mut text);
+        styled(content, size, base, self.styling(), &mut text);
         if text.is_blank() {
+            // Nothing to print, but its anchors mark the place of what follows.
+            self.pending_anchors
+                .extend(text.anchors.into_iter().map(|(_, id)| id));
             return;
         }
         if self.kind == FlowKind::Dedication {
@@ -571,6 +630,12 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             leading: self.leading,
             markers: text.markers.clone(),
             origins: text.origins.clone(),
+            anchors: std::mem::take(&mut self.pending_anchors)
+                .into_iter()
+                .map(|id| (0, id))
+                .chain(text.anchors.iter().cloned())
+                .collect(),
+            links: text.links.clone(),
             layouts: [None, None, None],
             current: 0,
             first_line_extra,
@@ -600,7 +665,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                     &line.content,
                     self.size,
                     FontVariant::Regular,
-                    self.chapter_index,
+                    self.styling(),
                     &mut text,
                 );
                 if text.is_blank() {
@@ -670,7 +735,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                             content,
                             size,
                             FontVariant::Regular,
-                            self.chapter_index,
+                            self.styling(),
                             &mut text,
                         );
                         if text.is_blank() {
@@ -724,7 +789,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                     caption,
                     size * 0.9,
                     FontVariant::Italic,
-                    self.chapter_index,
+                    self.styling(),
                     &mut text,
                 );
                 self.ctx
@@ -768,9 +833,17 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             },
         })];
         let mut y = leading * picture_lines;
+        let mut anchors = Vec::new();
+        let mut links = Vec::new();
         for line in caption_lines {
             for item in line.items {
                 items.push(item.translated(x, y));
+            }
+            anchors.extend(line.anchors);
+            for (mut rect, target) in line.links {
+                rect.origin.x += x;
+                rect.origin.y += y;
+                links.push((rect, target));
             }
             y += leading;
         }
@@ -778,6 +851,8 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             band: LineBox {
                 items,
                 height: band,
+                anchors,
+                links,
                 ..LineBox::default()
             },
             span,
@@ -831,7 +906,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 self.set_blocks.push(cell.span);
                 let w = widths.get(c).copied().unwrap_or(size * 3.0);
                 let mut text = StyledText::default();
-                styled(&cell.content, size, variant, self.chapter_index, &mut text);
+                styled(&cell.content, size, variant, self.styling(), &mut text);
                 let align = match table.alignments.get(c) {
                     Some(Alignment::Right) => Align::Right,
                     Some(Alignment::Center) => Align::Center,
@@ -848,11 +923,19 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             }
             let mut items = Vec::new();
             let mut notes = Vec::new();
+            let mut anchors = Vec::new();
+            let mut links = Vec::new();
             for (cx, lines) in cells {
                 for (i, line) in lines.into_iter().enumerate() {
                     notes.extend(line.notes.iter().copied());
                     for item in line.items {
                         items.push(item.translated(cx, leading * i as f64));
+                    }
+                    anchors.extend(line.anchors);
+                    for (mut rect, target) in line.links {
+                        rect.origin.x += cx;
+                        rect.origin.y += leading * i as f64;
+                        links.push((rect, target));
                     }
                 }
             }
@@ -875,6 +958,8 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 items,
                 height,
                 notes,
+                anchors,
+                links,
                 ..LineBox::default()
             });
         }
@@ -891,6 +976,9 @@ pub(crate) fn shift(mut lines: Vec<LineBox>, dx: Pt) -> Vec<LineBox> {
     for line in &mut lines {
         for item in &mut line.items {
             item.translate(dx, Pt::ZERO);
+        }
+        for (rect, _) in &mut line.links {
+            rect.origin.x += dx;
         }
     }
     lines
@@ -948,8 +1036,9 @@ fn line_boxes(
     let mut lines: Vec<LineBox> = layout
         .lines
         .iter()
-        .map(|l| ctx.line_box(l, para.x, para.leading, &para.markers))
+        .map(|l| ctx.line_box_linked(l, para.x, para.leading, &para.markers, &para.links))
         .collect();
+    super::place_anchors(&mut lines, &para.anchors);
     if let Some(first) = lines.first_mut() {
         first
             .items
@@ -1021,6 +1110,9 @@ pub(crate) fn chapter_flow(
         // The lines do not carry their own references: the note places them.
         for line in &mut lines {
             line.notes.clear();
+        }
+        if let Some(first) = lines.first_mut() {
+            first.anchors.insert(0, note.id.clone());
         }
         notes.push(NoteBlock {
             lines,

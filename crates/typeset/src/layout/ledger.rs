@@ -39,6 +39,7 @@ fn kind_name(kind: &BlockKind) -> &'static str {
         BlockKind::Table(_) => "table",
         BlockKind::CodeBlock { .. } => "code block",
         BlockKind::PageBreak => "page break",
+        BlockKind::Anchor(_) => "anchor",
     }
 }
 

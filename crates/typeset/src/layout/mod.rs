@@ -21,7 +21,7 @@ use quire_model::{Book, Diagnostic, ImageId, Sources, Span};
 use crate::font::{FontFamily, FontVariant};
 use crate::frame::{
     Document, DocumentFont, DocumentImage, DocumentInfo, FontId, Glyph, ImageRef, Item, Point,
-    TextRun as FrameRun,
+    Rect, TextRun as FrameRun,
 };
 use crate::hyphenate::HyphenationOptions;
 use crate::paragraph::{LaidLine, ParagraphOptions, RunStyle, TextRun, Typesetter};
@@ -107,6 +107,9 @@ pub struct TypesetBook {
     /// Problems at their place in the manuscript: forced breaks, missing glyphs, paragraphs
     /// that needed emergency stretch.
     pub diagnostics: Vec<Diagnostic>,
+    /// Every anchor of the book (chapter, heading, note, `<a id>`) and the number of the page
+    /// it is on, as printed.
+    pub anchor_pages: BTreeMap<String, String>,
     /// Statistics.
     pub report: LayoutReport,
 }
@@ -127,49 +130,136 @@ pub fn typeset_book_with_sources(
     sources: Option<&Sources>,
 ) -> TypesetBook {
     let settings = &book.settings.print;
+    // The anchors "page N" cross-references name: while their pages change, the book is
+    // laid out again with the numbers of the last layout (TeX's second run).
+    let referenced = page_references(book);
+    let mut ref_pages: BTreeMap<String, String> = BTreeMap::new();
     let mut pages_guess = 0usize;
-    let mut result = None;
+    let mut result: Option<TypesetBook> = None;
     let mut iterations = 0;
     let mut seen = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..6 {
         iterations += 1;
         let geometry = Geometry::new(settings, pages_guess);
         let gutter = geometry.gutter_in;
-        // A gutter that changes nothing on the page (a fixed text block centred wider than
-        // the gutter) needs no second layout.
-        if let Some(previous) = result
-            .as_mut()
-            .filter(|r: &&mut TypesetBook| same_page(&r.report.geometry, &geometry))
-        {
-            previous.report.gutter_in = gutter;
-            break;
-        }
-        // A gutter that only moves the text block sideways (same measure and depth) needs no
-        // new layout either: the pages are shifted.
-        if let Some(previous) = result
-            .as_mut()
-            .filter(|r: &&mut TypesetBook| same_block(&r.report.geometry, &geometry))
-        {
-            if let Some(old) = previous.report.geometry.clone() {
-                shift_pages(&mut previous.document, &old, &geometry);
+        let refs_settled = result
+            .as_ref()
+            .is_none_or(|r| pages_of(&r.anchor_pages, &referenced) == ref_pages);
+        if refs_settled {
+            // A gutter that changes nothing on the page (a fixed text block centred wider
+            // than the gutter) needs no second layout.
+            if let Some(previous) = result
+                .as_mut()
+                .filter(|r: &&mut TypesetBook| same_page(&r.report.geometry, &geometry))
+            {
+                previous.report.gutter_in = gutter;
+                break;
             }
-            previous.report.gutter_in = gutter;
-            previous.report.geometry = Some(geometry);
-            break;
+            // A gutter that only moves the text block sideways (same measure and depth)
+            // needs no new layout either: the pages are shifted.
+            if let Some(previous) = result
+                .as_mut()
+                .filter(|r: &&mut TypesetBook| same_block(&r.report.geometry, &geometry))
+            {
+                if let Some(old) = previous.report.geometry.clone() {
+                    shift_pages(&mut previous.document, &old, &geometry);
+                }
+                previous.report.gutter_in = gutter;
+                previous.report.geometry = Some(geometry);
+                break;
+            }
         }
-        let mut laid = typeset_once(book, sources, family, geometry);
+        if let Some(previous) = &result {
+            ref_pages = pages_of(&previous.anchor_pages, &referenced);
+        }
+        let mut laid = typeset_once(book, sources, family, geometry, &ref_pages);
         let pages = laid.document.pages.len();
         laid.report.iterations = iterations;
         let agreed = geometry::gutter_for_pages(pages) == gutter;
+        let settled = pages_of(&laid.anchor_pages, &referenced) == ref_pages;
         result = Some(laid);
-        if agreed || seen.contains(&gutter) {
+        if (agreed || seen.contains(&gutter)) && settled {
             break;
         }
         seen.push(gutter);
         pages_guess = pages;
     }
     // The loop always runs at least once.
-    result.unwrap_or_else(|| typeset_once(book, sources, family, Geometry::new(settings, 0)))
+    result.unwrap_or_else(|| {
+        typeset_once(
+            book,
+            sources,
+            family,
+            Geometry::new(settings, 0),
+            &BTreeMap::new(),
+        )
+    })
+}
+
+/// The anchors page cross-references name.
+fn page_references(book: &Book) -> Vec<String> {
+    fn inlines(list: &[quire_model::Inline], out: &mut Vec<String>) {
+        for inline in list {
+            match &inline.kind {
+                quire_model::InlineKind::CrossRef {
+                    target,
+                    kind: quire_model::RefKind::Page,
+                } => out.push(target.clone()),
+                quire_model::InlineKind::Emphasis(c)
+                | quire_model::InlineKind::Strong(c)
+                | quire_model::InlineKind::Link { content: c, .. } => inlines(c, out),
+                _ => {}
+            }
+        }
+    }
+    fn blocks(list: &[quire_model::Block], out: &mut Vec<String>) {
+        use quire_model::BlockKind;
+        for block in list {
+            match &block.kind {
+                BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => inlines(c, out),
+                BlockKind::BlockQuote(inner) => blocks(inner, out),
+                BlockKind::List(list) => {
+                    for item in &list.items {
+                        blocks(&item.blocks, out);
+                    }
+                }
+                BlockKind::Verse(stanzas) => {
+                    for line in stanzas.iter().flatten() {
+                        inlines(&line.content, out);
+                    }
+                }
+                BlockKind::Figure(f) => {
+                    if let Some(c) = &f.caption {
+                        inlines(c, out);
+                    }
+                }
+                BlockKind::Table(t) => {
+                    for cell in t.head.iter().chain(t.rows.iter().flatten()) {
+                        inlines(&cell.content, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for chapter in book.chapters() {
+        blocks(&chapter.blocks, &mut out);
+        for note in &chapter.footnotes {
+            blocks(&note.blocks, &mut out);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The pages of the referenced anchors.
+fn pages_of(all: &BTreeMap<String, String>, referenced: &[String]) -> BTreeMap<String, String> {
+    referenced
+        .iter()
+        .filter_map(|id| all.get(id).map(|p| (id.clone(), p.clone())))
+        .collect()
 }
 
 fn typeset_once(
@@ -177,6 +267,7 @@ fn typeset_once(
     sources: Option<&Sources>,
     family: &FontFamily,
     geometry: Geometry,
+    ref_pages: &BTreeMap<String, String>,
 ) -> TypesetBook {
     let settings = &book.settings.print;
     let hyphenation = HyphenationOptions {
@@ -185,6 +276,7 @@ fn typeset_once(
     };
     let typesetter = Typesetter::new(family.clone(), &book.metadata.language, hyphenation);
     let mut ctx = Ctx::new(book, sources, family, typesetter, geometry);
+    ctx.refs.pages = ref_pages.clone();
     let pages = structure::build(&mut ctx);
     let report = LayoutReport {
         pages: pages.pages.len(),
@@ -206,6 +298,7 @@ fn typeset_once(
     };
     TypesetBook {
         document,
+        anchor_pages: pages.anchor_pages,
         page_anchors: pages.anchors,
         diagnostics: std::mem::take(&mut ctx.diagnostics),
         report,
@@ -245,6 +338,10 @@ pub(crate) struct LineBox {
     pub(crate) hyphenated: bool,
     /// Byte offset in the paragraph's text where the line starts.
     pub(crate) source_start: usize,
+    /// Anchors (ids) that stand on this line.
+    pub(crate) anchors: Vec<String>,
+    /// Link areas on the line (relative to its top-left corner) and their targets.
+    pub(crate) links: Vec<(Rect, String)>,
 }
 
 /// A footnote: chapter index and note index in it.
@@ -264,6 +361,38 @@ pub(crate) struct StyledText {
     /// Where the text came from: the byte offset where each manuscript inline starts, and
     /// its span (empty for text Quire makes up, such as running heads).
     pub(crate) origins: Vec<(usize, Span)>,
+    /// `<a id>` anchors: the byte offset where each stands, and its id.
+    pub(crate) anchors: Vec<(usize, String)>,
+    /// Links: byte range of the link text and the target (`https:...` or `#id`).
+    pub(crate) links: Vec<(std::ops::Range<usize>, String)>,
+}
+
+/// What cross-references print: chapter and figure numbers from the model, page numbers
+/// from the previous layout of the book (the typesetter lays the book out again while they
+/// change).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Refs {
+    pub(crate) index: quire_model::AnchorIndex,
+    /// Anchor id -> its page's number as printed ("57", "xii"), from the last layout.
+    pub(crate) pages: BTreeMap<String, String>,
+}
+
+impl Refs {
+    /// The text a cross-reference prints: "page 57", "chapter 3", "figure 2.1".
+    pub(crate) fn text(&self, target: &str, kind: quire_model::RefKind) -> String {
+        match kind {
+            quire_model::RefKind::Page => {
+                // Before the first layout: as wide as a three-digit number.
+                let page = self.pages.get(target).map_or("000", String::as_str);
+                format!("page\u{a0}{page}")
+            }
+            _ => self
+                .index
+                .reference_text(target, kind)
+                .map(|t| t.replacen(' ', "\u{a0}", 1))
+                .unwrap_or_else(|| kind.word().to_string()),
+        }
+    }
 }
 
 impl StyledText {
@@ -292,6 +421,8 @@ impl StyledText {
 
 pub(crate) struct Ctx<'a> {
     pub(crate) book: &'a Book,
+    /// What cross-references print.
+    pub(crate) refs: Refs,
     /// The manuscript's text, to point a diagnostic at the exact character.
     sources: Option<&'a Sources>,
     /// Diagnostics already given (a running head repeats its title's problems).
@@ -315,6 +446,10 @@ impl<'a> Ctx<'a> {
     ) -> Self {
         Ctx {
             book,
+            refs: Refs {
+                index: book.anchor_index(),
+                pages: BTreeMap::new(),
+            },
             sources,
             reported: std::collections::BTreeSet::new(),
             family,
@@ -420,7 +555,7 @@ impl<'a> Ctx<'a> {
         if !text.origins.is_empty() {
             self.report(&layout, &text.plain(), &text.origins);
         }
-        layout
+        let mut lines: Vec<LineBox> = layout
             .lines
             .iter()
             .map(|line| {
@@ -429,9 +564,11 @@ impl<'a> Ctx<'a> {
                     Align::Center => (measure - line.width) * 0.5,
                     Align::Right => measure - line.width,
                 };
-                self.line_box(line, shift, leading, &text.markers)
+                self.line_box_linked(line, shift, leading, &text.markers, &text.links)
             })
-            .collect()
+            .collect();
+        place_anchors(&mut lines, &text.anchors);
+        lines
     }
 
     /// Takes a paragraph's diagnostics once each, with every missing glyph pointed at its
@@ -594,6 +731,57 @@ impl<'a> Ctx<'a> {
             notes,
             hyphenated: line.hyphenated,
             source_start: line.runs.first().map_or(0, |r| r.source.start),
+            anchors: Vec::new(),
+            links: Vec::new(),
+        }
+    }
+
+    /// A laid line as [`Ctx::line_box`] makes it, with the areas of the links on it.
+    pub(crate) fn line_box_linked(
+        &self,
+        line: &LaidLine,
+        x: Pt,
+        height: Pt,
+        markers: &[(std::ops::Range<usize>, NoteKey)],
+        links: &[(std::ops::Range<usize>, String)],
+    ) -> LineBox {
+        let mut boxed = self.line_box(line, x, height, markers);
+        for (range, target) in links {
+            let mut extent: Option<(Pt, Pt)> = None;
+            for run in &line.runs {
+                if run.source.start < range.end && range.start < run.source.end {
+                    let (a, b) = (x + run.x, x + run.x + run.width);
+                    extent = Some(extent.map_or((a, b), |(l, r)| (l.min(a), r.max(b))));
+                }
+            }
+            if let Some((left, right)) = extent {
+                boxed.links.push((
+                    Rect {
+                        origin: Point {
+                            x: left,
+                            y: height - self.geometry.leading.min(height),
+                        },
+                        width: right - left,
+                        height: self.geometry.leading.min(height),
+                    },
+                    target.clone(),
+                ));
+            }
+        }
+        boxed
+    }
+}
+
+/// Puts each anchor on the line its offset falls in (the last line starting at or before
+/// it; the first line when there is none).
+pub(crate) fn place_anchors(lines: &mut [LineBox], anchors: &[(usize, String)]) {
+    for (offset, id) in anchors {
+        let index = lines
+            .iter()
+            .rposition(|l| l.source_start <= *offset)
+            .unwrap_or(0);
+        if let Some(line) = lines.get_mut(index) {
+            line.anchors.push(id.clone());
         }
     }
 }

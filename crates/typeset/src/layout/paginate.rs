@@ -65,6 +65,10 @@ pub(crate) struct PageBody {
     /// Where each piece of the manuscript starts in `items`: item index and the span of
     /// the block it came from (for the ledger's checks of the finished page).
     pub(crate) sources: Vec<(usize, quire_model::Span)>,
+    /// Anchors on the page and the y of the top of their line.
+    pub(crate) anchor_marks: Vec<(String, Pt)>,
+    /// Link areas on the page and their targets (`https:...` or `#id`).
+    pub(crate) links: Vec<(Rect, String)>,
 }
 
 /// What one page of a chapter holds, for drawing and for the ledger.
@@ -939,9 +943,7 @@ pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec
             if let Some(span) = element.span() {
                 body.sources.push((body.items.len(), span));
             }
-            for item in &line.items {
-                body.items.push(item.translated(Pt::ZERO, top));
-            }
+            mark(&mut body, line, top);
             top += line.height;
         }
         // Footnotes: the last note line's baseline on the last baseline of the block.
@@ -971,15 +973,28 @@ pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec
             }));
             for (line, span) in lines {
                 body.sources.push((body.items.len(), span));
-                for item in &line.items {
-                    body.items.push(item.translated(Pt::ZERO, y));
-                }
+                mark(&mut body, line, y);
                 y += line.height;
             }
         }
         out.push(body);
     }
     out
+}
+
+/// Draws a line's items with their top at `top`, and notes its anchors and links.
+fn mark(body: &mut PageBody, line: &LineBox, top: Pt) {
+    for item in &line.items {
+        body.items.push(item.translated(Pt::ZERO, top));
+    }
+    for id in &line.anchors {
+        body.anchor_marks.push((id.clone(), top));
+    }
+    for (rect, target) in &line.links {
+        let mut rect = *rect;
+        rect.origin.y += top;
+        body.links.push((rect, target.clone()));
+    }
 }
 
 /// Characters of a paragraph's plain text before byte `at` of its styled text: footnote

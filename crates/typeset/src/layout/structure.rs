@@ -1,6 +1,8 @@
 //! The book's structure: half title, title and copyright pages, contents, the chapters with
 //! their openers, running heads and folios, blank pages, page numbers and the outline.
 
+use std::collections::BTreeMap;
+
 use quire_model::{ChapterKind, ChapterOpening, Division};
 
 use super::flow::{self, style_of};
@@ -17,6 +19,8 @@ pub(crate) struct Built {
     pub(crate) pages: Vec<Page>,
     pub(crate) outline: Vec<OutlineEntry>,
     pub(crate) anchors: Vec<Option<super::PageAnchor>>,
+    /// Each anchor of the book and its page's number as printed.
+    pub(crate) anchor_pages: BTreeMap<String, String>,
 }
 
 /// What kind of page, for running heads and folios.
@@ -93,6 +97,9 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
     // for a page that is only a picture (a frontispiece).
     let sink_lines = if picture_only {
         0
+    } else if chapter.kind == ChapterKind::Part {
+        // A part title stands two fifths down its page.
+        lines * 2 / 5
     } else if untitled {
         lines / 4
     } else {
@@ -105,7 +112,16 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
         let big = size * 1.6;
         // "Chapter I: Laying Plans" -> a label line in small caps and the title below.
         let mut text = StyledText::default();
-        flow::styled(title, big, FontVariant::Regular, index, &mut text);
+        flow::styled(
+            title,
+            big,
+            FontVariant::Regular,
+            flow::Styling {
+                chapter: index,
+                refs: &ctx.refs,
+            },
+            &mut text,
+        );
         let plain = text.plain();
         let (label, rest) = match plain.split_once(": ") {
             Some((label, rest)) if label.split_whitespace().count() <= 3 => {
@@ -113,7 +129,13 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
             }
             _ => (None, None),
         };
-        let mut y = g.first_baseline() - leading + leading * 3.0;
+        // A chapter's title three lines down; a part's, a third of the page down.
+        let title_line = if chapter.kind == ChapterKind::Part {
+            (lines / 3) as f64
+        } else {
+            3.0
+        };
+        let mut y = g.first_baseline() - leading + leading * title_line;
         if let (Some(label), Some(_)) = (&label, rest) {
             let mut t = StyledText::default();
             t.push(
@@ -657,6 +679,11 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
             facing_title = Some(ci);
         }
     }
+    let is_part = |ci: usize| {
+        book.chapters()
+            .nth(ci)
+            .is_some_and(|c| c.kind == ChapterKind::Part)
+    };
     // A preface, foreword or introduction opens on a recto, as the contents do.
     let opens_recto = |ci: usize| {
         book.chapters().nth(ci).is_some_and(|c| {
@@ -704,7 +731,7 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
                 sequence.push((blank(), None));
             }
             body_start = sequence.len();
-        } else if (opening_right || before_contents(ci) || opens_recto(ci))
+        } else if (opening_right || before_contents(ci) || opens_recto(ci) || is_part(ci))
             && sequence.len() % 2 == 1
         {
             sequence.push((blank(), None));
@@ -716,6 +743,11 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
         }
         for page in chapter.pages.drain(..) {
             sequence.push((page, Some(ci)));
+        }
+        // A part's page is a recto with a blank verso behind it: its first chapter opens on
+        // a recto.
+        if is_part(ci) && sequence.len() % 2 == 1 {
+            sequence.push((blank(), None));
         }
         if let Some(slot) = slots.get_mut(ci) {
             *slot = Some(chapter);
@@ -768,6 +800,14 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
     let g = ctx.geometry.clone();
     let mut pages = Vec::with_capacity(sequence.len());
     let mut anchors = Vec::with_capacity(sequence.len());
+    // Where each anchor of the book is (page index, y), and the link areas to resolve.
+    let mut places: BTreeMap<String, (usize, Pt)> = BTreeMap::new();
+    for (ci, chapter) in book.chapters().enumerate() {
+        if let Some(&start) = chapter_start.get(ci) {
+            places.insert(chapter.id.clone(), (start, Pt::ZERO));
+        }
+    }
+    let mut link_areas: Vec<(usize, Rect, String)> = Vec::new();
     for (index, (draft, chapter)) in sequence.into_iter().enumerate() {
         anchors.push(chapter.and_then(|ci| {
             if chapter_start.get(ci) == Some(&index) {
@@ -801,10 +841,18 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
         }
         let shift = items.len();
         items.extend(draft.body.items);
+        let dx = if draft.block_relative { left } else { Pt::ZERO };
         if draft.block_relative {
             for item in &mut items {
                 item.translate(left, Pt::ZERO);
             }
+        }
+        for (id, y) in &draft.body.anchor_marks {
+            places.entry(id.clone()).or_insert((index, *y));
+        }
+        for (mut rect, target) in draft.body.links {
+            rect.origin.x += dx;
+            link_areas.push((index, rect, target));
         }
         let page = Page {
             items,
@@ -827,6 +875,25 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
         }
         pages.push(page);
     }
+
+    // Links: to a place in the book (its page and height), or to an address.
+    for (index, rect, target) in link_areas {
+        let target = match target.strip_prefix('#') {
+            Some(id) => match places.get(id) {
+                Some(&(page, y)) => LinkTarget::Page { page, y },
+                None => continue,
+            },
+            None => LinkTarget::Uri(target),
+        };
+        if let Some(page) = pages.get_mut(index) {
+            page.items.push(Item::Link(LinkArea { rect, target }));
+        }
+    }
+    // What cross-references print for each anchor's page.
+    let anchor_pages = places
+        .iter()
+        .map(|(id, (page, _))| (id.clone(), number_of(*page).text()))
+        .collect();
 
     // Outline: the contents and every chapter with its sections.
     let mut outline = vec![OutlineEntry {
@@ -860,5 +927,6 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
         pages,
         outline,
         anchors,
+        anchor_pages,
     }
 }
