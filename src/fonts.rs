@@ -8,6 +8,14 @@ use quire_typeset::FontFamily;
 const EB_GARAMOND_REGULAR: &[u8] = include_bytes!("../fonts/EBGaramond12-Regular.otf");
 const EB_GARAMOND_ITALIC: &[u8] = include_bytes!("../fonts/EBGaramond12-Italic.otf");
 const EB_GARAMOND_BOLD: &[u8] = include_bytes!("../fonts/EBGaramond12-Bold.otf");
+/// Quire Mono (Source Code Pro 2.042 renamed, SIL OFL 1.1): the monospace faces for code.
+const MONO_REGULAR: &[u8] = include_bytes!("../fonts/QuireMono-Regular.otf");
+const MONO_ITALIC: &[u8] = include_bytes!("../fonts/QuireMono-Italic.otf");
+const MONO_BOLD: &[u8] = include_bytes!("../fonts/QuireMono-Bold.otf");
+const MONO_BOLD_ITALIC: &[u8] = include_bytes!("../fonts/QuireMono-BoldItalic.otf");
+/// Symbols Quire Mono lacks (arrows, math, box drawing edges), from DejaVu Sans Mono, on its
+/// grid (Bitstream Vera and Arev licences).
+const MONO_SUPPLEMENT: &[u8] = include_bytes!("../fonts/QuireMonoSupplement-Regular.ttf");
 /// Noto Serif CJK TC (SIL OFL 1.1), cut to the common Han characters of Chinese and
 /// Japanese, CJK punctuation and kana: the Ming/Song serif that sits beside a Latin serif.
 const CJK_SERIF: &[u8] = include_bytes!("../fonts/NotoSerifCJKtc-Regular-subset.otf");
@@ -16,9 +24,10 @@ const CJK_EXT_B: &[u8] = include_bytes!("../fonts/HanaMinB-ExtB-subset.ttf");
 /// Droid Sans Fallback Full (Apache 2.0): the last fallback, for what the others lack.
 const FALLBACK: &[u8] = include_bytes!("../fonts/DroidSansFallbackFull.ttf");
 
-/// Adds the fallback faces to a family, in the order a character is looked up: font files
-/// of the book's `fonts/` folder that are not part of the family (a book's own CJK or
-/// symbol font), then the built-in serif CJK faces, then Droid Sans Fallback.
+/// Adds the built-in monospace faces (for code) and the fallback faces to a family, in the
+/// order a character is looked up: font files of the book's `fonts/` folder that are not
+/// part of the family (a book's own CJK or symbol font), then the monospace supplement's
+/// symbols, the built-in serif CJK faces, and Droid Sans Fallback.
 fn with_fallback(
     family: FontFamily,
     book_dir: &Path,
@@ -35,7 +44,17 @@ fn with_fallback(
             .map_err(|e| format!("font `{}`: {e}", path.display()))?;
         family = family.with_fallback(face);
     }
-    for data in [CJK_SERIF, CJK_EXT_B, FALLBACK] {
+    let face = |data: &[u8], variant| {
+        quire_typeset::FontFace::from_bytes(data.to_vec(), variant).map_err(|e| e.to_string())
+    };
+    use quire_typeset::FontVariant as V;
+    family = family.with_mono(
+        face(MONO_REGULAR, V::Mono)?,
+        Some(face(MONO_ITALIC, V::MonoItalic)?),
+        Some(face(MONO_BOLD, V::MonoBold)?),
+        Some(face(MONO_BOLD_ITALIC, V::MonoBoldItalic)?),
+    );
+    for data in [MONO_SUPPLEMENT, CJK_SERIF, CJK_EXT_B, FALLBACK] {
         let face =
             quire_typeset::FontFace::from_bytes(data.to_vec(), quire_typeset::FontVariant::Regular)
                 .map_err(|e| e.to_string())?;

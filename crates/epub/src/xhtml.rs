@@ -409,7 +409,32 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                         push_attr(&mut self.out, "class", &format!("language-{name}"));
                     }
                     self.out.push('>');
-                    push_escaped(&mut self.out, text);
+                    // Highlighted: spans with classes the style sheet colours.
+                    match language
+                        .as_deref()
+                        .and_then(|l| quire_highlight::highlight(l, text))
+                    {
+                        Some(lines) => {
+                            for (i, spans) in lines.iter().enumerate() {
+                                if i > 0 {
+                                    self.out.push('\n');
+                                }
+                                for (class, piece) in spans {
+                                    match class.css() {
+                                        Some(css) => {
+                                            self.out.push_str("<span");
+                                            push_attr(&mut self.out, "class", css);
+                                            self.out.push('>');
+                                            push_escaped(&mut self.out, piece);
+                                            self.out.push_str("</span>");
+                                        }
+                                        None => push_escaped(&mut self.out, piece),
+                                    }
+                                }
+                            }
+                        }
+                        None => push_escaped(&mut self.out, text),
+                    }
                     self.out.push_str("</code></pre>\n");
                     after_break = false;
                 }

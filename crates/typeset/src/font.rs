@@ -24,6 +24,58 @@ pub enum FontVariant {
     Bold,
     /// Italic, bold.
     BoldItalic,
+    /// The family's monospace face for code, upright (the text face when it has none).
+    Mono,
+    /// Monospace italic.
+    MonoItalic,
+    /// Monospace bold.
+    MonoBold,
+    /// Monospace bold italic.
+    MonoBoldItalic,
+}
+
+impl FontVariant {
+    /// Whether this is one of the monospace (code) variants.
+    pub fn is_mono(self) -> bool {
+        matches!(
+            self,
+            FontVariant::Mono
+                | FontVariant::MonoItalic
+                | FontVariant::MonoBold
+                | FontVariant::MonoBoldItalic
+        )
+    }
+
+    /// The monospace variant of the same weight and slope.
+    pub fn mono(self) -> FontVariant {
+        match self {
+            FontVariant::Regular | FontVariant::Mono => FontVariant::Mono,
+            FontVariant::Italic | FontVariant::MonoItalic => FontVariant::MonoItalic,
+            FontVariant::Bold | FontVariant::MonoBold => FontVariant::MonoBold,
+            FontVariant::BoldItalic | FontVariant::MonoBoldItalic => FontVariant::MonoBoldItalic,
+        }
+    }
+
+    /// The text variant of the same weight and slope.
+    pub fn text(self) -> FontVariant {
+        match self {
+            FontVariant::Regular | FontVariant::Mono => FontVariant::Regular,
+            FontVariant::Italic | FontVariant::MonoItalic => FontVariant::Italic,
+            FontVariant::Bold | FontVariant::MonoBold => FontVariant::Bold,
+            FontVariant::BoldItalic | FontVariant::MonoBoldItalic => FontVariant::BoldItalic,
+        }
+    }
+
+    /// Whether the variant slopes.
+    pub fn is_italic(self) -> bool {
+        matches!(
+            self,
+            FontVariant::Italic
+                | FontVariant::BoldItalic
+                | FontVariant::MonoItalic
+                | FontVariant::MonoBoldItalic
+        )
+    }
 }
 
 /// Why font bytes could not be used.
@@ -249,6 +301,8 @@ pub struct FontFamily {
     italic: Option<FontFace>,
     bold: Option<FontFace>,
     bold_italic: Option<FontFace>,
+    /// The monospace faces for code: regular, italic, bold, bold italic.
+    mono: [Option<FontFace>; 4],
     fallbacks: Vec<FontFace>,
 }
 
@@ -298,6 +352,7 @@ impl FontFamily {
             italic: None,
             bold: None,
             bold_italic: None,
+            mono: [None, None, None, None],
             fallbacks: Vec::new(),
         }
     }
@@ -317,6 +372,7 @@ impl FontFamily {
             italic: load(italic, FontVariant::Italic)?,
             bold: load(bold, FontVariant::Bold)?,
             bold_italic: load(bold_italic, FontVariant::BoldItalic)?,
+            mono: [None, None, None, None],
             fallbacks: Vec::new(),
         })
     }
@@ -339,10 +395,42 @@ impl FontFamily {
         self
     }
 
-    /// The variant whose face is actually used for `wanted`, after fallback.
+    /// Sets the monospace faces for code (any but the regular may be missing).
+    pub fn with_mono(
+        mut self,
+        regular: FontFace,
+        italic: Option<FontFace>,
+        bold: Option<FontFace>,
+        bold_italic: Option<FontFace>,
+    ) -> FontFamily {
+        self.mono = [Some(regular), italic, bold, bold_italic];
+        self
+    }
+
+    /// Whether the family has monospace faces.
+    pub fn has_mono(&self) -> bool {
+        self.mono[0].is_some()
+    }
+
+    /// The variant whose face is actually used for `wanted`, after fallback: a missing
+    /// slope or weight takes the nearest face of the same kind; code without monospace
+    /// faces is set in the text faces.
     pub fn resolve(&self, wanted: FontVariant) -> FontVariant {
+        if wanted.is_mono() {
+            if !self.has_mono() {
+                return self.resolve(wanted.text());
+            }
+            let [_, italic, bold, bold_italic] = &self.mono;
+            return match wanted {
+                FontVariant::MonoItalic if italic.is_some() => FontVariant::MonoItalic,
+                FontVariant::MonoBold if bold.is_some() => FontVariant::MonoBold,
+                FontVariant::MonoBoldItalic if bold_italic.is_some() => FontVariant::MonoBoldItalic,
+                FontVariant::MonoBoldItalic if bold.is_some() => FontVariant::MonoBold,
+                FontVariant::MonoBoldItalic if italic.is_some() => FontVariant::MonoItalic,
+                _ => FontVariant::Mono,
+            };
+        }
         match wanted {
-            FontVariant::Regular => FontVariant::Regular,
             FontVariant::Italic if self.italic.is_some() => FontVariant::Italic,
             FontVariant::Bold if self.bold.is_some() => FontVariant::Bold,
             FontVariant::BoldItalic if self.bold_italic.is_some() => FontVariant::BoldItalic,
@@ -359,12 +447,16 @@ impl FontFamily {
             FontVariant::Italic => self.italic.as_ref(),
             FontVariant::Bold => self.bold.as_ref(),
             FontVariant::BoldItalic => self.bold_italic.as_ref(),
+            FontVariant::Mono => self.mono[0].as_ref(),
+            FontVariant::MonoItalic => self.mono[1].as_ref(),
+            FontVariant::MonoBold => self.mono[2].as_ref(),
+            FontVariant::MonoBoldItalic => self.mono[3].as_ref(),
         };
         face.unwrap_or(&self.regular)
     }
 
     /// The index of the first fallback face (see [`FontFamily::face_by_index`]).
-    pub const FIRST_FALLBACK: usize = 4;
+    pub const FIRST_FALLBACK: usize = 8;
 
     /// Adds a fallback face, tried (after the faces of the family) for characters the
     /// family lacks; fallback faces are tried in the order they were added.
@@ -378,32 +470,40 @@ impl FontFamily {
         &self.fallbacks
     }
 
-    /// How many face indices there are: 4 (the variants) plus the fallback faces.
+    /// How many face indices there are: 8 (the variants) plus the fallback faces.
     pub fn face_count(&self) -> usize {
         FontFamily::FIRST_FALLBACK + self.fallbacks.len()
     }
 
-    /// The face with index `index`: 0 regular, 1 italic, 2 bold, 3 bold italic (as the
-    /// family resolves them, see [`FontFamily::face`]), 4 and on the fallback faces.
+    /// The variant of each face index below [`FontFamily::FIRST_FALLBACK`].
+    const VARIANTS: [FontVariant; 8] = [
+        FontVariant::Regular,
+        FontVariant::Italic,
+        FontVariant::Bold,
+        FontVariant::BoldItalic,
+        FontVariant::Mono,
+        FontVariant::MonoItalic,
+        FontVariant::MonoBold,
+        FontVariant::MonoBoldItalic,
+    ];
+
+    /// The face with index `index`: 0 regular, 1 italic, 2 bold, 3 bold italic, 4 to 7 the
+    /// same in monospace (as the family resolves them, see [`FontFamily::face`]), 8 and on
+    /// the fallback faces.
     pub fn face_by_index(&self, index: usize) -> Option<&FontFace> {
-        let variant = match index {
-            0 => FontVariant::Regular,
-            1 => FontVariant::Italic,
-            2 => FontVariant::Bold,
-            3 => FontVariant::BoldItalic,
-            _ => return self.fallbacks.get(index - FontFamily::FIRST_FALLBACK),
-        };
-        Some(self.face(variant))
+        match FontFamily::VARIANTS.get(index) {
+            Some(variant) => Some(self.face(*variant)),
+            None => self.fallbacks.get(index - FontFamily::FIRST_FALLBACK),
+        }
     }
 
-    /// The index (0 to 3) of the face `wanted` resolves to (see [`FontFamily::resolve`]).
+    /// The index (0 to 7) of the face `wanted` resolves to (see [`FontFamily::resolve`]).
     pub fn face_index(&self, wanted: FontVariant) -> usize {
-        match self.resolve(wanted) {
-            FontVariant::Regular => 0,
-            FontVariant::Italic => 1,
-            FontVariant::Bold => 2,
-            FontVariant::BoldItalic => 3,
-        }
+        let resolved = self.resolve(wanted);
+        FontFamily::VARIANTS
+            .iter()
+            .position(|v| *v == resolved)
+            .unwrap_or(0)
     }
 
     /// Whether the face of `wanted` has every character of `text` that matters (see
@@ -426,8 +526,14 @@ impl FontFamily {
                 .chars()
                 .all(|c| never_falls_back(c) || face.glyph_id(c).is_some())
         };
+        // After the variant's own face, the regular face of its kind (text or code).
+        let home = self.face_index(if wanted.is_mono() {
+            FontVariant::Mono
+        } else {
+            FontVariant::Regular
+        });
         let candidates = || {
-            let regular = (primary != 0).then_some((0, &self.regular));
+            let regular = (primary != home).then(|| (home, self.face(FontFamily::VARIANTS[home])));
             std::iter::once((primary, self.face(wanted)))
                 .chain(regular)
                 .chain(
@@ -557,7 +663,8 @@ mod tests {
     #[test]
     fn faces_are_numbered_variants_then_fallbacks() {
         let family = test_family_with_fallback();
-        assert_eq!(family.face_count(), 5);
+        let first = FontFamily::FIRST_FALLBACK;
+        assert_eq!(family.face_count(), first + 1);
         let name = |i: usize| {
             family
                 .face_by_index(i)
@@ -566,22 +673,27 @@ mod tests {
         let bold = family.face(FontVariant::Bold).postscript_name().to_owned();
         assert_eq!(name(2), Some(bold.clone()));
         // No bold italic: index 3 stands for the face bold italic resolves to.
-        assert_eq!(name(3), Some(bold));
+        assert_eq!(name(3), Some(bold.clone()));
         assert_eq!(family.face_index(FontVariant::BoldItalic), 2);
         assert_eq!(family.face_index(FontVariant::Italic), 1);
+        // No monospace faces: code is set in the text faces.
+        assert_eq!(family.face_index(FontVariant::MonoBold), 2);
+        assert_eq!(name(6), Some(bold));
         assert!(
-            name(4).is_some_and(|n| n.contains("Droid")),
+            name(first).is_some_and(|n| n.contains("Droid")),
             "{:?}",
-            name(4)
+            name(first)
         );
-        assert_eq!(name(5), None);
+        assert_eq!(name(first + 1), None);
         // Droid Sans Fallback has 256 units per em (EB Garamond 1000): advances are scaled
         // per face.
         assert_eq!(
-            family.face_by_index(4).map(|f| f.metrics().units_per_em),
+            family
+                .face_by_index(first)
+                .map(|f| f.metrics().units_per_em),
             Some(256)
         );
-        assert_eq!(test_family().face_count(), 4);
+        assert_eq!(test_family().face_count(), first);
     }
 
     #[test]
@@ -595,15 +707,23 @@ mod tests {
         let text = "\u{201C}Ab\u{201D}孫子";
         assert_eq!(
             family.face_runs(text, bold),
-            [(0..3, 0), (3..5, 2), (5..8, 0), (8..14, 4)]
+            [
+                (0..3, 0),
+                (3..5, 2),
+                (5..8, 0),
+                (8..14, FontFamily::FIRST_FALLBACK)
+            ]
         );
         assert_eq!(
             family.face_runs(text, FontVariant::Regular),
-            [(0..8, 0), (8..14, 4)]
+            [(0..8, 0), (8..14, FontFamily::FIRST_FALLBACK)]
         );
         // A combining mark stays with its base, a joiner with what it joins.
         assert_eq!(family.face_runs("e\u{301}x", bold), [(0..3, 0), (3..4, 2)]);
-        assert_eq!(family.face_runs("孫\u{FE00}", bold), [(0..6, 4)]);
+        assert_eq!(
+            family.face_runs("孫\u{FE00}", bold),
+            [(0..6, FontFamily::FIRST_FALLBACK)]
+        );
         // A character no face has stays in the variant's face (a missing glyph).
         assert_eq!(family.face_runs("a\u{E000}", bold), [(0..4, 2)]);
         assert_eq!(

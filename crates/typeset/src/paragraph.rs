@@ -106,6 +106,9 @@ pub struct ParagraphOptions {
     /// margins (pdfTeX's character protrusion), so the edges look straight; justified
     /// text only.
     pub protrusion: bool,
+    /// Code: every space (at the start of the text too) keeps its width and none is a
+    /// break opportunity.
+    pub preserve_spaces: bool,
     /// Parameters of the Knuth-Plass breaker.
     pub breaking: BreakParams,
 }
@@ -128,6 +131,7 @@ impl ParagraphOptions {
             dash_penalty: 50.0,
             forced_break_penalty: 5_000.0,
             protrusion: true,
+            preserve_spaces: false,
             breaking: BreakParams {
                 pretolerance: 50.0,
                 tolerance: 300.0,
@@ -844,6 +848,12 @@ impl Typesetter {
                 }
                 if c == '\n' || c == '\u{2028}' {
                     tokens.push(Token::HardBreak);
+                } else if options.preserve_spaces {
+                    // Code: every space is a space of its own, and none is a break.
+                    tokens.push(Token::Space {
+                        at: i,
+                        breakable: false,
+                    });
                 } else {
                     let breakable = !matches!(c, '\u{A0}' | '\u{202F}' | '\u{2007}');
                     match tokens.last_mut() {
@@ -862,7 +872,9 @@ impl Typesetter {
         let mut cleaned: Vec<Token> = Vec::with_capacity(tokens.len());
         for t in tokens {
             match t {
-                Token::Space { .. } if !matches!(cleaned.last(), Some(Token::Word(_))) => {}
+                Token::Space { .. }
+                    if !options.preserve_spaces
+                        && !matches!(cleaned.last(), Some(Token::Word(_))) => {}
                 Token::HardBreak => {
                     if matches!(cleaned.last(), Some(Token::Space { .. })) {
                         cleaned.pop();
@@ -946,7 +958,8 @@ impl Typesetter {
                         .extend([Content::None, Content::None, Content::None]);
                 }
                 Token::Word(range) => {
-                    let hyphenate = options.hyphenate;
+                    // Code is never hyphenated.
+                    let hyphenate = options.hyphenate && !style_at(range.start).0.variant.is_mono();
                     // The paragraph's last word is hyphenated only as a last resort.
                     let options = if Some(t_index) == last_word {
                         last_word_options.get_or_insert_with(|| ParagraphOptions {
@@ -2140,11 +2153,23 @@ mod tests {
         assert!(layout.diagnostics.is_empty(), "{:?}", layout.diagnostics);
         assert_eq!(layout.lines.len(), 1);
         let runs = &layout.lines[0].runs;
-        let droid = ts.shaper().family().face_by_index(4).expect("fallback");
+        let droid = ts
+            .shaper()
+            .family()
+            .face_by_index(FontFamily::FIRST_FALLBACK)
+            .expect("fallback");
         let mut cjk = 0;
         for run in runs {
             let is_cjk = run.text.chars().all(is_ideographic);
-            assert_eq!(run.face, if is_cjk { 4 } else { 0 }, "{run:?}");
+            assert_eq!(
+                run.face,
+                if is_cjk {
+                    FontFamily::FIRST_FALLBACK
+                } else {
+                    0
+                },
+                "{run:?}"
+            );
             assert_eq!(run.variant, FontVariant::Regular);
             if is_cjk {
                 for (g, c) in run.glyphs.iter().zip(run.text.chars()) {
@@ -2201,7 +2226,11 @@ mod tests {
                 if i < last && !ragged_right {
                     assert!((line.width.0 - 100.0).abs() < 0.01, "{line:?}");
                 }
-                assert!(line.runs.iter().all(|r| r.face == 4 && !r.added_hyphen));
+                assert!(
+                    line.runs
+                        .iter()
+                        .all(|r| r.face == FontFamily::FIRST_FALLBACK && !r.added_hyphen)
+                );
             }
             let joined: String = layout
                 .lines

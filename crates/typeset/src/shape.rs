@@ -530,11 +530,14 @@ mod tests {
     #[test]
     fn shapes_in_a_fallback_face() {
         let family = crate::font::test_family_with_fallback();
-        let droid_glyph = family.face_by_index(4).and_then(|f| f.glyph_id('孫'));
+        let fallback = FontFamily::FIRST_FALLBACK;
+        let droid_glyph = family
+            .face_by_index(fallback)
+            .and_then(|f| f.glyph_id('孫'));
         let mut s = Shaper::new(family, ShapeFeatures::default());
         let style = ShapeStyle::default();
-        let t = s.shape_in("孫子", style, 4);
-        assert_eq!((t.face, t.variant), (4, FontVariant::Regular));
+        let t = s.shape_in("孫子", style, fallback);
+        assert_eq!((t.face, t.variant), (fallback, FontVariant::Regular));
         assert!(t.missing.is_empty());
         assert_eq!(Some(t.glyphs[0].id), droid_glyph);
         // The plain call keeps to the style's face; an unknown index means that face too.

@@ -186,6 +186,10 @@ pub(crate) struct ChapterFlow {
     pub(crate) set_blocks: Vec<Span>,
 }
 
+/// Code's size relative to the text around it: the monospace face's x-height matches
+/// EB Garamond's (Quire Mono 0.486 em, EB Garamond 0.405 em: 11.5 pt text, 9.6 pt code).
+pub(crate) const CODE_SIZE: f64 = 0.833;
+
 /// Sizes derived from the body size.
 pub(crate) fn note_size(ctx: &Ctx<'_>) -> (Pt, Pt) {
     let size = ctx.geometry.size * 0.8;
@@ -211,9 +215,19 @@ pub(crate) fn styled(
 ) {
     for inline in inlines {
         match &inline.kind {
-            InlineKind::Text(t) | InlineKind::Code(t) => {
+            InlineKind::Text(t) => {
                 out.origins.push((out.len, inline.span));
                 out.push(t, style(base, size));
+            }
+            InlineKind::Code(t) => {
+                // Code in the monospace face, at the size that matches the text's x-height.
+                out.origins.push((out.len, inline.span));
+                let size = if base.is_mono() {
+                    size
+                } else {
+                    size * CODE_SIZE
+                };
+                out.push(t, style(base.mono(), size));
             }
             InlineKind::Emphasis(inner) => {
                 let v = match base {
@@ -221,12 +235,20 @@ pub(crate) fn styled(
                     FontVariant::Bold => FontVariant::BoldItalic,
                     FontVariant::BoldItalic => FontVariant::Bold,
                     FontVariant::Regular => FontVariant::Italic,
+                    FontVariant::Mono => FontVariant::MonoItalic,
+                    FontVariant::MonoItalic => FontVariant::Mono,
+                    FontVariant::MonoBold => FontVariant::MonoBoldItalic,
+                    FontVariant::MonoBoldItalic => FontVariant::MonoBold,
                 };
                 styled(inner, size, v, at, out);
             }
             InlineKind::Strong(inner) => {
                 let v = match base {
                     FontVariant::Italic | FontVariant::BoldItalic => FontVariant::BoldItalic,
+                    FontVariant::Mono | FontVariant::MonoBold => FontVariant::MonoBold,
+                    FontVariant::MonoItalic | FontVariant::MonoBoldItalic => {
+                        FontVariant::MonoBoldItalic
+                    }
                     _ => FontVariant::Bold,
                 };
                 styled(inner, size, v, at, out);
@@ -505,7 +527,9 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             }
             BlockKind::Figure(figure) => self.figure(figure, block.span, x, measure),
             BlockKind::Table(table) => self.table(table, block.span, x, measure),
-            BlockKind::CodeBlock { text, .. } => self.code(text, block.span, x, measure),
+            BlockKind::CodeBlock { text, language } => {
+                self.code(text, language.as_deref(), block.span, x, measure)
+            }
             BlockKind::PageBreak => {
                 if self.kind == FlowKind::Body {
                     self.elements.push(Element::PageBreak);
@@ -515,38 +539,95 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         }
     }
 
-    fn code(&mut self, text: &str, span: Span, x: Pt, measure: Pt) {
+    /// A code block: the monospace face, every space kept, tabs to the next multiple of
+    /// four columns; a line longer than the measure wraps after a space or an operator
+    /// near its end, the rest on a continuation line marked `↪` at the line's indentation
+    /// (with a warning naming the line).
+    fn code(&mut self, text: &str, language: Option<&str>, span: Span, x: Pt, measure: Pt) {
         let leading = self.leading;
-        let size = self.size * 0.85;
+        let size = self.size * CODE_SIZE;
         let inset = if self.kind == FlowKind::Note {
             Pt::ZERO
         } else {
-            size * 2.0
+            self.size
         };
+        let width = measure - inset;
+        let face = self.ctx.family.face(FontVariant::Mono);
+        let advance = face
+            .glyph_id(' ')
+            .map_or(size * 0.6, |g| Pt(face.advance(g) * face.scale(size.0)));
+        let columns = ((width.0 / advance.0.max(0.1)).floor() as usize).max(12);
         let mut lines = Vec::new();
-        for line in text.lines() {
-            let mut t = StyledText::default();
-            t.origins.push((0, span));
-            t.push(
-                &line.replace(' ', "\u{a0}"),
-                style(FontVariant::Regular, size),
-            );
-            if t.is_blank() {
-                lines.push(LineBox {
-                    height: leading,
-                    ..LineBox::default()
-                });
-                continue;
+        let mut breaks = Vec::new();
+        let expanded: Vec<String> = text.lines().map(|l| expand_tabs(l, 4)).collect();
+        // Keywords in bold, comments in italic: a look that survives black-and-white
+        // printing.
+        let classes = language.and_then(|l| quire_highlight::highlight(l, &expanded.join("\n")));
+        for (number, raw) in text.lines().enumerate() {
+            let line = expanded.get(number).cloned().unwrap_or_default();
+            let pieces = wrap_code_line(&line, columns);
+            if pieces.len() > 1 {
+                let at = code_line_span(self.ctx.source_text(span), span, number, raw);
+                self.ctx.push_once(
+                    quire_model::Diagnostic::warning(
+                        at,
+                        format!(
+                            "a code line of {} characters was wrapped: {columns} fit the measure",
+                            line.chars().count()
+                        ),
+                    )
+                    .with_hint("break the line in the source, or widen the text block"),
+                );
             }
-            lines.extend(shift(
-                self.ctx
-                    .set_ragged(&t, measure - inset, Align::Left, leading, false),
-                x + inset,
-            ));
+            let spans: Vec<(quire_highlight::Class, String)> = classes
+                .as_ref()
+                .and_then(|c| c.get(number).cloned())
+                .unwrap_or_else(|| vec![(quire_highlight::Class::Plain, line.clone())]);
+            for (k, (prefix, range)) in pieces.iter().enumerate() {
+                breaks.push(if k > 0 { Cost::Strong } else { Cost::Allowed });
+                let mut t = StyledText::default();
+                t.origins.push((0, span));
+                t.push(prefix, style(FontVariant::Mono, size));
+                let mut at = 0;
+                for (class, piece) in &spans {
+                    let n = piece.chars().count();
+                    let (from, to) = (range.start.max(at), range.end.min(at + n));
+                    if from < to {
+                        let part: String = piece.chars().skip(from - at).take(to - from).collect();
+                        let variant = match class {
+                            quire_highlight::Class::Keyword => FontVariant::MonoBold,
+                            quire_highlight::Class::Comment => FontVariant::MonoItalic,
+                            _ => FontVariant::Mono,
+                        };
+                        t.push(&part, style(variant, size));
+                    }
+                    at += n;
+                }
+                if t.is_blank() {
+                    lines.push(LineBox {
+                        height: leading,
+                        ..LineBox::default()
+                    });
+                    continue;
+                }
+                let set = self.ctx.set_code_line(&t, leading);
+                lines.extend(shift(set, x + inset));
+                // A piece set as more than one line (it cannot be): keep them together.
+                while breaks.len() < lines.len() {
+                    breaks.push(Cost::Strong);
+                }
+            }
+        }
+        // Like a paragraph: no single line of a block alone at a page's foot or head.
+        let n = breaks.len();
+        for (i, cost) in breaks.iter_mut().enumerate() {
+            if (i == 1 || i + 1 == n) && *cost == Cost::Allowed {
+                *cost = Cost::Weak;
+            }
         }
         self.space(1.0);
         self.elements
-            .push(Element::Fixed(Fixed::breakable(lines, span)));
+            .push(Element::Fixed(Fixed::with_breaks(lines, breaks, span)));
         self.space(1.0);
         self.no_indent = true;
     }
@@ -743,11 +824,9 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                         }
                         let mut options = self.options(measure - indent);
                         options.indent = Pt::ZERO;
-                        // The marker is placed relative to the paragraph, not its text.
-                        let marker = std::mem::take(&mut extra)
-                            .into_iter()
-                            .map(|it| it.translated(-(x + indent), Pt::ZERO))
-                            .collect();
+                        // The marker stands in the item's indent, right-aligned, where
+                        // the block's own left edge is `x`.
+                        let marker = std::mem::take(&mut extra);
                         self.push_para(&text, options, block.span, x + indent, marker);
                         self.no_indent = true;
                     }
@@ -969,6 +1048,116 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         self.space(1.0);
         self.no_indent = true;
     }
+}
+
+/// A line of code with its tabs turned into spaces to the next multiple of `stop` columns.
+fn expand_tabs(line: &str, stop: usize) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut column = 0;
+    for c in line.chars() {
+        if c == '\t' {
+            let n = stop - column % stop;
+            out.extend(std::iter::repeat_n(' ', n));
+            column += n;
+        } else {
+            out.push(c);
+            column += 1;
+        }
+    }
+    out
+}
+
+/// A line of code cut into pieces of at most `columns` characters: each cut after the last
+/// space in the second half of the room, else after an operator or punctuation, else at
+/// the room's end; each continuation starts at the line's indentation with `↪ `. Returns
+/// each piece's prefix (empty for the first) and its character range in the line.
+pub(crate) fn wrap_code_line(line: &str, columns: usize) -> Vec<(String, std::ops::Range<usize>)> {
+    let chars: Vec<char> = line.trim_end().chars().collect();
+    if chars.len() <= columns {
+        return vec![(String::new(), 0..chars.len())];
+    }
+    let indent = chars.iter().take_while(|c| **c == ' ').count();
+    let prefix: String = std::iter::repeat_n(' ', indent.min(columns / 2))
+        .chain("↪ ".chars())
+        .collect();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut room = columns;
+    while start < chars.len() {
+        let rest = &chars[start..];
+        if rest.len() <= room {
+            pieces.push(start..chars.len());
+            break;
+        }
+        let after = |pred: &dyn Fn(char) -> bool| {
+            (room / 2..room).rev().find(|&i| i > 0 && pred(rest[i - 1]))
+        };
+        let cut = after(&|c| c == ' ')
+            .or_else(|| after(&|c| ",;([{=+-*/&|.:>".contains(c)))
+            .unwrap_or(room);
+        let mut end = start + cut;
+        // The piece keeps no trailing spaces; the next starts at its first character.
+        let mut piece_end = end;
+        while piece_end > start && chars[piece_end - 1] == ' ' {
+            piece_end -= 1;
+        }
+        pieces.push(start..piece_end.max(start + 1));
+        while end < chars.len() && chars[end] == ' ' {
+            end += 1;
+        }
+        start = end;
+        room = columns.saturating_sub(prefix.chars().count()).max(8);
+    }
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(k, range)| {
+            (
+                if k == 0 {
+                    String::new()
+                } else {
+                    prefix.clone()
+                },
+                range,
+            )
+        })
+        .collect()
+}
+
+/// The span of line `number` (0-based) of a code block in the manuscript: the line of the
+/// source that holds its text after the block's start (a fenced block's first line is its
+/// fence).
+fn code_line_span(source: Option<&str>, block: Span, number: usize, line: &str) -> Span {
+    let guess = Span {
+        line: block.line + 1 + number as u32,
+        column: 1,
+        ..block
+    };
+    let Some(text) = source.and_then(|t| t.get(block.start as usize..block.end as usize)) else {
+        return guess;
+    };
+    let wanted = line.trim();
+    if wanted.is_empty() {
+        return guess;
+    }
+    // The block's text starts at or after its first source line: line `number` of the
+    // code is source line `number` or later (after the fence).
+    let mut start = block.start as usize;
+    for (i, source_line) in text.split('\n').enumerate() {
+        if i >= number
+            && let Some(byte) = source_line.find(wanted)
+        {
+            return Span {
+                start: (start + byte) as u32,
+                end: (start + source_line.len()) as u32,
+                line: block.line + i as u32,
+                column: source_line[..byte].chars().count() as u32 + 1,
+                ..block
+            };
+        }
+        start += source_line.len() + 1;
+    }
+    guess
 }
 
 /// Moves every item of the lines right by `dx`.

@@ -470,14 +470,23 @@ impl<'a> Ctx<'a> {
             .filter_map(|index| {
                 let face = self.family.face_by_index(index)?;
                 let m = face.metrics();
-                let italic = match index {
-                    1 => self.family.resolve(FontVariant::Italic) == FontVariant::Italic,
-                    3 => matches!(
-                        self.family.resolve(FontVariant::BoldItalic),
-                        FontVariant::Italic | FontVariant::BoldItalic
-                    ),
-                    _ => false,
-                };
+                // Faces 0 to 7 are the variants (see `FontFamily::face_by_index`).
+                let italic = [1usize, 3, 5, 7].contains(&index)
+                    && self
+                        .family
+                        .resolve(
+                            [
+                                FontVariant::Regular,
+                                FontVariant::Italic,
+                                FontVariant::Bold,
+                                FontVariant::BoldItalic,
+                                FontVariant::Mono,
+                                FontVariant::MonoItalic,
+                                FontVariant::MonoBold,
+                                FontVariant::MonoBoldItalic,
+                            ][index],
+                        )
+                        .is_italic();
                 Some(DocumentFont {
                     data: face.bytes().to_vec(),
                     index: 0,
@@ -571,6 +580,25 @@ impl<'a> Ctx<'a> {
         lines
     }
 
+    /// Sets one line of code as it is written: every space kept, no break.
+    pub(crate) fn set_code_line(&mut self, text: &StyledText, leading: Pt) -> Vec<LineBox> {
+        let mut options = ParagraphOptions::book(Pt(1.0e6), self.geometry.size);
+        options.indent = Pt::ZERO;
+        options.ragged_right = true;
+        options.hyphenate = false;
+        options.preserve_spaces = true;
+        let span = text.origins.first().map_or(Span::default(), |o| o.1);
+        let layout = self.set(text, &options, span);
+        if !text.origins.is_empty() {
+            self.report(&layout, &text.plain(), &text.origins);
+        }
+        layout
+            .lines
+            .iter()
+            .map(|line| self.line_box(line, Pt::ZERO, leading, &[]))
+            .collect()
+    }
+
     /// Takes a paragraph's diagnostics once each, with every missing glyph pointed at its
     /// character in the manuscript and named.
     pub(crate) fn report(
@@ -604,6 +632,13 @@ impl<'a> Ctx<'a> {
                 .with_hint("put a font that has it in the book's `fonts/` folder, or replace the character in the text"),
             );
         }
+    }
+
+    /// The manuscript text of the file a span is in, when at hand.
+    pub(crate) fn source_text(&self, span: Span) -> Option<&'a str> {
+        self.sources
+            .and_then(|s| s.get(span.file))
+            .map(|f| f.text.as_str())
     }
 
     /// Adds a diagnostic unless the same one was given already.

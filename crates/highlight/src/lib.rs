@@ -1,0 +1,266 @@
+//! Syntax highlighting for code blocks: the code and its language in, each line as spans of
+//! a few semantic classes out, for both editions to style (the EPUB with CSS classes, print
+//! with weights and slopes that survive black-and-white printing).
+//!
+//! ```text
+//! Book (model) --CodeBlock--> [highlight] --lines of (Class, text)--> [epub], [typeset]
+//! ```
+//!
+//! The grammars are the Sublime Text syntaxes that bat uses (syntect 5.3 with its pure-Rust
+//! regex engine, and `two-face`'s extra set for TOML, TypeScript and more), loaded once,
+//! only when a book has code. Classes come from scope selectors, as a theme's rules do.
+//!
+//! ```
+//! use quire_highlight::{Class, highlight};
+//! let lines = highlight("rust", "fn main() {}\n").expect("Rust is known");
+//! assert_eq!(lines[0][0], (Class::Keyword, "fn".to_string()));
+//! assert!(highlight("no-such-language", "x").is_none());
+//! ```
+
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use syntect::easy::ScopeRangeIterator;
+use syntect::highlighting::ScopeSelectors;
+use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
+
+/// What a piece of code is, as far as its look goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// Names, operators, whitespace: no particular look.
+    Plain,
+    /// Keywords (`fn`, `let`, `if`, `struct`).
+    Keyword,
+    /// String and character literals.
+    String,
+    /// Comments.
+    Comment,
+    /// Numbers.
+    Number,
+    /// Type names.
+    Type,
+    /// Function names.
+    Function,
+    /// Punctuation and operators.
+    Punctuation,
+}
+
+impl Class {
+    /// The CSS class name the EPUB gives spans of this class (`None` for plain text).
+    pub fn css(self) -> Option<&'static str> {
+        Some(match self {
+            Class::Plain => return None,
+            Class::Keyword => "hl-kw",
+            Class::String => "hl-str",
+            Class::Comment => "hl-com",
+            Class::Number => "hl-num",
+            Class::Type => "hl-ty",
+            Class::Function => "hl-fn",
+            Class::Punctuation => "hl-pun",
+        })
+    }
+}
+
+/// Scope selectors per class, in the selector syntax of TextMate themes; the best-scoring
+/// selector wins, as in a theme. Rust marks `let`, `fn`, `struct` and `u64` alike as
+/// `storage.type`, so all `storage` counts as a keyword; type names are `entity.name.*` and
+/// `support.type`.
+fn rules() -> &'static [(ScopeSelectors, Class)] {
+    static RULES: OnceLock<Vec<(ScopeSelectors, Class)>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        [
+            ("comment, punctuation.definition.comment", Class::Comment),
+            (
+                "string, constant.character, punctuation.definition.string",
+                Class::String,
+            ),
+            ("constant.numeric", Class::Number),
+            (
+                "keyword, storage, constant.language, variable.language, keyword.operator.word",
+                Class::Keyword,
+            ),
+            (
+                "entity.name.type, support.type, entity.name.struct, entity.name.enum, entity.name.trait, entity.name.class",
+                Class::Type,
+            ),
+            (
+                "entity.name.function, support.function, variable.function",
+                Class::Function,
+            ),
+            (
+                "punctuation, keyword.operator - keyword.operator.word",
+                Class::Punctuation,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(selector, class)| {
+            ScopeSelectors::from_str(selector)
+                .ok()
+                .map(|s| (s, class))
+        })
+        .collect()
+    })
+}
+
+fn classify(stack: &ScopeStack) -> Class {
+    let mut best: (Option<syntect::parsing::MatchPower>, Class) = (None, Class::Plain);
+    for (selector, class) in rules() {
+        if let Some(score) = selector.does_match(stack.as_slice())
+            && best.0.is_none_or(|b| score > b)
+        {
+            best = (Some(score), *class);
+        }
+    }
+    best.1
+}
+
+/// The grammars, loaded the first time a book has code.
+fn syntaxes() -> &'static SyntaxSet {
+    static SET: OnceLock<SyntaxSet> = OnceLock::new();
+    SET.get_or_init(two_face::syntax::extra_newlines)
+}
+
+/// The grammar's token for the language names authors write after a fence.
+fn token(language: &str) -> Option<&str> {
+    let lower = language.trim();
+    Some(match lower.to_ascii_lowercase().as_str() {
+        "" | "text" | "txt" | "plain" | "plaintext" | "none" | "output" => return None,
+        "shell" | "console" | "sh" | "zsh" | "shell-session" => "bash",
+        "rs" => "rust",
+        "py" | "python3" => "python",
+        "js" | "javascript" | "node" => "js",
+        "ts" => "ts",
+        "c++" | "cxx" | "hpp" => "cpp",
+        "yml" => "yaml",
+        "md" => "markdown",
+        "patch" => "diff",
+        _ => lower,
+    })
+}
+
+/// Whether a language is one the highlighter knows.
+pub fn knows(language: &str) -> bool {
+    token(language).is_some_and(|t| syntaxes().find_syntax_by_token(t).is_some())
+}
+
+/// The lines of `code` (as `str::lines` splits them) as spans of classes, whose texts joined
+/// give the line back; `None` when the language is unknown or plain text. Never fails on
+/// any input: a line the grammar cannot parse is plain.
+pub fn highlight(language: &str, code: &str) -> Option<Vec<Vec<(Class, String)>>> {
+    let token = token(language)?;
+    let set = syntaxes();
+    let syntax = set.find_syntax_by_token(token)?;
+    let mut state = ParseState::new(syntax);
+    let mut stack = ScopeStack::new();
+    let mut out = Vec::new();
+    for line in code.lines() {
+        let with_newline = format!("{line}\n");
+        let mut spans: Vec<(Class, String)> = Vec::new();
+        match state.parse_line(&with_newline, set) {
+            Ok(ops) => {
+                for (range, op) in ScopeRangeIterator::new(&ops, &with_newline) {
+                    let _ = stack.apply(op);
+                    let Some(text) = with_newline.get(range) else {
+                        continue;
+                    };
+                    let text = text.strip_suffix('\n').unwrap_or(text);
+                    if text.is_empty() {
+                        continue;
+                    }
+                    let class = classify(&stack);
+                    match spans.last_mut() {
+                        Some((last, joined)) if *last == class => joined.push_str(text),
+                        _ => spans.push((class, text.to_string())),
+                    }
+                }
+            }
+            Err(_) => spans.push((Class::Plain, line.to_string())),
+        }
+        // Whatever the grammar left out (it should leave nothing) stays, plain.
+        let joined: String = spans.iter().map(|(_, t)| t.as_str()).collect();
+        if joined != line {
+            spans = vec![(Class::Plain, line.to_string())];
+        }
+        out.push(spans);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classes(language: &str, code: &str) -> Vec<(Class, String)> {
+        highlight(language, code)
+            .expect("known")
+            .into_iter()
+            .flatten()
+            .filter(|(c, t)| *c != Class::Plain && !t.trim().is_empty())
+            .map(|(c, t)| (c, t.trim().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn rust_keywords_strings_comments_numbers_types() {
+        let found = classes(
+            "rust",
+            "/// Adds one.\npub fn add(x: u64) -> u64 {\n    let s = \"two\"; // c\n    x + 0x2A\n}\nstruct Point;\n",
+        );
+        let has = |c: Class, t: &str| found.iter().any(|(k, x)| *k == c && x.contains(t));
+        assert!(has(Class::Comment, "Adds one"), "{found:?}");
+        assert!(has(Class::Keyword, "fn"), "{found:?}");
+        assert!(has(Class::Keyword, "let"), "{found:?}");
+        assert!(has(Class::String, "two"), "{found:?}");
+        assert!(has(Class::Comment, "// c"), "{found:?}");
+        assert!(has(Class::Number, "0x2A"), "{found:?}");
+        assert!(has(Class::Function, "add"), "{found:?}");
+        assert!(has(Class::Type, "Point"), "{found:?}");
+    }
+
+    #[test]
+    fn the_common_languages_and_their_aliases_are_known() {
+        for language in [
+            "rust",
+            "rs",
+            "c",
+            "cpp",
+            "c++",
+            "python",
+            "py",
+            "js",
+            "javascript",
+            "ts",
+            "typescript",
+            "go",
+            "java",
+            "sh",
+            "bash",
+            "shell",
+            "console",
+            "toml",
+            "json",
+            "yaml",
+            "html",
+            "css",
+            "sql",
+            "markdown",
+            "diff",
+        ] {
+            assert!(knows(language), "{language}");
+        }
+        for plain in ["text", "", "no-such-language"] {
+            assert!(highlight(plain, "x").is_none(), "{plain}");
+        }
+    }
+
+    #[test]
+    fn every_line_is_given_back_whole() {
+        let code = "fn main() {\n\tlet x = \"unterminated;\n}\n\n// end";
+        let lines = highlight("rust", code).expect("known");
+        assert_eq!(lines.len(), code.lines().count());
+        for (line, spans) in code.lines().zip(&lines) {
+            let joined: String = spans.iter().map(|(_, t)| t.as_str()).collect();
+            assert_eq!(joined, line);
+        }
+    }
+}
