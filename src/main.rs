@@ -5,6 +5,7 @@ mod cmd;
 mod fonts;
 mod output;
 mod report;
+mod svg;
 
 use std::process::ExitCode;
 

@@ -16,16 +16,33 @@ struct Build<'a> {
     dir: &'a Path,
     sources: &'a Sources,
     report: bool,
+    /// The book's type family, loaded on first use.
+    family: std::cell::OnceCell<quire_typeset::FontFamily>,
 }
 
 /// Builds the requested formats of the book in `book_dir` into `out_dir`.
 pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], report: bool) -> ExitCode {
     let loaded = quire_markdown::load_book(book_dir);
     let (errors, _) = report::print_all(&loaded.diagnostics, &loaded.sources);
-    let Some(book) = loaded.book.as_ref().filter(|_| errors == 0) else {
+    let Some(mut book) = loaded.book.filter(|_| errors == 0) else {
         eprintln!("build: {errors} error(s): nothing written");
         return ExitCode::from(super::EXIT_BOOK_ERRORS);
     };
+    let family = std::cell::OnceCell::new();
+    if crate::svg::has_svg(&book) {
+        // Text in SVG drawings is set in the book's fonts, as outlines, for both editions.
+        match crate::fonts::family(book_dir, &book.settings.print.font) {
+            Ok(f) => {
+                crate::svg::outline_text(&mut book, &f);
+                let _ = family.set(f);
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(super::EXIT_BOOK_ERRORS);
+            }
+        }
+    }
+    let book = &book;
     if let Err(err) = std::fs::create_dir_all(out_dir) {
         eprintln!(
             "error: cannot create output folder `{}`: {err}",
@@ -38,6 +55,7 @@ pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], report: b
         dir: book_dir,
         sources: &loaded.sources,
         report,
+        family,
     };
     let formats = dedup(formats);
     // Pages are needed by the PDF, by the cover (its spine) and by the EPUB of a book with a
@@ -104,19 +122,20 @@ fn pdf_options() -> quire_pdf::PdfOptions {
 }
 
 impl Build<'_> {
-    fn family(&self) -> Result<quire_typeset::FontFamily, String> {
-        crate::fonts::family(self.dir, &self.book.settings.print.font)
+    fn family(&self) -> Result<&quire_typeset::FontFamily, String> {
+        if let Some(family) = self.family.get() {
+            return Ok(family);
+        }
+        let family = crate::fonts::family(self.dir, &self.book.settings.print.font)?;
+        Ok(self.family.get_or_init(|| family))
     }
 
     /// Typesets the print interior and reports how it went (with `--report`, every
     /// paragraph that needed emergency stretch, every forced break and missing glyph).
     fn typeset(&self) -> Result<TypesetBook, String> {
         let started = std::time::Instant::now();
-        let typeset = quire_typeset::typeset_book_with_sources(
-            self.book,
-            &self.family()?,
-            Some(self.sources),
-        );
+        let typeset =
+            quire_typeset::typeset_book_with_sources(self.book, self.family()?, Some(self.sources));
         let r = &typeset.report;
         eprintln!(
             "build: typeset {} pages ({} paragraphs; {} needed hyphenation, {} emergency stretch; {} widows/orphans mended, {} pages left short; gutter {} in)",
@@ -198,7 +217,7 @@ impl Build<'_> {
             size.spine.0 / 72.0,
             book.settings.print.paper
         );
-        let document = quire_typeset::typeset_cover(book, &self.family()?, pages);
+        let document = quire_typeset::typeset_cover(book, self.family()?, pages);
         quire_pdf::write_pdf(&document, &pdf_options()).map_err(|e| e.to_string())
     }
 }

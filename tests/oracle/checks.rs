@@ -173,8 +173,10 @@ fn source_images(m: &Manuscript) -> BTreeMap<PathBuf, (u32, u32, Option<u64>)> {
     for img in &m.images {
         map.entry(img.path.clone()).or_insert_with(|| {
             let bytes = std::fs::read(&img.path).unwrap_or_default();
-            super::epub::pixel_fingerprint(&bytes)
-                .map_or((0, 0, None), |(w, h, fp)| (w, h, Some(fp)))
+            match super::epub::pixel_fingerprint(&bytes) {
+                Some((w, h, fp)) => (w, h, Some(fp)),
+                None => super::epub::svg_size(&bytes).map_or((0, 0, None), |(w, h)| (w, h, None)),
+            }
         });
     }
     map

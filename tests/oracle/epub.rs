@@ -140,6 +140,52 @@ pub(crate) fn pixel_fingerprint(bytes: &[u8]) -> Option<(u32, u32, u64)> {
     Some((grey.width(), grey.height(), fnv(grey.as_raw())))
 }
 
+/// The size of an SVG drawing in CSS pixels (rounded up), read from its root element's
+/// `width` and `height` (or its `viewBox`); how a picture that has no pixels is told apart.
+pub(crate) fn svg_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut reader = Reader::from_str(text);
+    let root = loop {
+        match reader.read_event() {
+            Ok(Event::Start(e) | Event::Empty(e)) => break e.into_owned(),
+            Ok(Event::Eof) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    };
+    if local(root.name().into_inner()) != "svg" {
+        return None;
+    }
+    let view: Vec<f64> = attr(&root, "viewBox")
+        .map(|v| {
+            v.split(|c: char| c == ',' || c.is_whitespace())
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let length = |name: &str, from_view: Option<f64>| -> Option<f64> {
+        let Some(v) = attr(&root, name) else {
+            return from_view;
+        };
+        let v = v.trim();
+        let split = v
+            .find(|c: char| c.is_ascii_alphabetic() || c == '%')
+            .unwrap_or(v.len());
+        let number: f64 = v[..split].trim().parse().ok()?;
+        Some(match &v[split..] {
+            "" | "px" => number,
+            "pt" => number * 96.0 / 72.0,
+            "pc" => number * 16.0,
+            "in" => number * 96.0,
+            "cm" => number * 96.0 / 2.54,
+            "mm" => number * 96.0 / 25.4,
+            _ => return from_view,
+        })
+    };
+    let w = length("width", view.get(2).copied())?;
+    let h = length("height", view.get(3).copied())?;
+    Some((w.ceil() as u32, h.ceil() as u32))
+}
+
 struct Doc<'a> {
     out: &'a mut Output,
     page: usize,
@@ -428,9 +474,16 @@ pub(crate) fn read(path: &Path) -> Output {
         for src in images {
             let info = image_cache
                 .entry(src.clone())
-                .or_insert_with(|| read(&src).and_then(|b| pixel_fingerprint(&b)))
+                .or_insert_with(|| {
+                    read(&src).and_then(|b| {
+                        pixel_fingerprint(&b).or_else(|| svg_size(&b).map(|(w, h)| (w, h, 0)))
+                    })
+                })
                 .to_owned();
-            let (w, h, fp) = info.map_or((0, 0, None), |(w, h, f)| (w, h, Some(f)));
+            // An SVG drawing (fingerprint 0) is told apart by its size alone.
+            let (w, h, fp) = info.map_or((0, 0, None), |(w, h, f)| {
+                (w, h, Some(f).filter(|&f| f != 0))
+            });
             out.images.push(OutImage {
                 page,
                 bbox: [0.0; 4],

@@ -329,6 +329,21 @@ impl Manuscript {
                             .or_insert((String::new(), line));
                         st.in_note = Some(label.to_string());
                     }
+                    // A cross-reference prints text the manuscript does not hold ("page 57",
+                    // "chapter 3", a heading's title): the words around it are compared as
+                    // two runs, so the generated words between them break neither.
+                    Tag::Link { title, .. }
+                        if st.in_note.is_none()
+                            && matches!(
+                                title.to_ascii_lowercase().as_str(),
+                                "page" | "chapter" | "figure"
+                            ) =>
+                    {
+                        if let Some((_, line, kind)) = st.open.clone() {
+                            st.flush();
+                            st.open = Some((String::new(), line, kind));
+                        }
+                    }
                     Tag::Image {
                         dest_url, title, ..
                     } => {

@@ -349,15 +349,23 @@ pub(crate) fn read(path: &Path) -> Output {
         0.05,
     )
     .unwrap_or(size * 1.2);
-    // The first baseline of the text block: the most common first body line of a page.
-    let first_baseline = mode(
-        raw.iter().filter_map(|p| {
+    // The first baseline of the text block: the highest first body line that begins at
+    // least two pages (chapter openings sink lower; a page that opens with code or a
+    // picture has its first body-size line lower), else the most common one.
+    let firsts: Vec<f64> = raw
+        .iter()
+        .filter_map(|p| {
             let body: Vec<&Line> = p.lines.iter().filter(|l| body_line(l)).collect();
             (body.len() >= 3).then(|| body[0].y)
-        }),
-        0.05,
-    )
-    .unwrap_or(0.0);
+        })
+        .collect();
+    let first_baseline = firsts
+        .iter()
+        .copied()
+        .filter(|&y| firsts.iter().filter(|&&o| (o - y).abs() <= 0.05).count() >= 2)
+        .reduce(f64::min)
+        .or_else(|| mode(firsts.iter().copied(), 0.05))
+        .unwrap_or(0.0);
     let furniture_limit = first_baseline - 0.5 * leading;
     // The text width: the most common width of a body line.
     let text_width = mode(

@@ -16,6 +16,8 @@ Coordinates are PyMuPDF's: points, origin at the top left of the media box, y do
 """
 
 import json
+import math
+import re
 import sys
 
 import pymupdf
@@ -27,6 +29,44 @@ def r2(v):
 
 def rect(r):
     return [r2(r.x0), r2(r.y0), r2(r.x1), r2(r.y1)]
+
+
+PLACED_FORM = re.compile(
+    rb"([-\d.]+) 0 0 ([-\d.]+) ([-\d.]+) ([-\d.]+) cm\s*/([A-Za-z0-9_.]+) Do")
+
+
+def drawn_forms(doc, page):
+    """Vector pictures (SVG drawn as a Form XObject), placed as a PDF places a picture: a
+    scaling `cm` into the picture's rectangle, then `Do`. Their size is the form's BBox
+    (the drawing's own units)."""
+    forms = {}
+    for xref, name, invoker, _ in page.get_xobjects():
+        if invoker == 0 and doc.xref_get_key(xref, "Subtype")[1] == "/Form":
+            # The form's own /BBox (PyMuPDF's bbox is mapped through the form's /Matrix).
+            bbox = [float(v) for v in doc.xref_get_key(xref, "BBox")[1].strip("[]").split()]
+            forms[name] = (xref, bbox)
+    if not forms:
+        return []
+    height = page.mediabox.height
+    out = []
+    for m in PLACED_FORM.finditer(page.read_contents()):
+        name = m.group(5).decode()
+        if name not in forms:
+            continue
+        w, h, x, y = (float(m.group(i)) for i in range(1, 5))
+        xref, bbox = forms[name]
+        out.append({
+            "xref": xref,
+            "bbox": [r2(x), r2(height - (y + h)), r2(x + w), r2(height - y)],
+            "w": math.ceil(bbox[2] - bbox[0] - 1e-6),
+            "h": math.ceil(bbox[3] - bbox[1] - 1e-6),
+        })
+    return out
+
+
+def inside(a, b, tol=0.5):
+    return (a[0] >= b[0] - tol and a[1] >= b[1] - tol
+            and a[2] <= b[2] + tol and a[3] <= b[3] + tol)
 
 
 def main():
@@ -66,6 +106,12 @@ def main():
                 "w": info.get("width", 0),
                 "h": info.get("height", 0),
             })
+        forms = drawn_forms(doc, page)
+        # MuPDF reports a transparency group inside a drawing (xref 0) as an image of its
+        # own: it is part of the drawing, not a picture.
+        images = [im for im in images
+                  if im["xref"] != 0 or not any(inside(im["bbox"], f["bbox"]) for f in forms)]
+        images.extend(forms)
         rules = []
         for d in page.get_drawings():
             r = d.get("rect")

@@ -52,6 +52,8 @@ fn image_format(format: ImageFormat) -> image::ImageFormat {
         ImageFormat::Jpeg => image::ImageFormat::Jpeg,
         ImageFormat::Gif => image::ImageFormat::Gif,
         ImageFormat::WebP => image::ImageFormat::WebP,
+        // Never decoded as a raster (see `figure_image`).
+        ImageFormat::Svg => image::ImageFormat::Png,
     }
 }
 
@@ -179,6 +181,9 @@ fn looks_like_line_art(img: &DynamicImage) -> bool {
 /// An image for a figure: copied when it is a PNG or JPEG readers can use as it is, else
 /// scaled and re-encoded.
 pub(crate) fn figure_image(asset: &ImageAsset) -> Result<OutImage, EpubError> {
+    if asset.format == ImageFormat::Svg {
+        return svg_image(asset);
+    }
     let (width, height) = dimensions(asset)?;
     let small = u64::from(width) * u64::from(height) <= MAX_PIXELS
         && width <= MAX_COPY_SIDE
@@ -192,6 +197,7 @@ pub(crate) fn figure_image(asset: &ImageAsset) -> Result<OutImage, EpubError> {
         }),
         ImageFormat::Png => encode_png(asset, &fit(decode(asset)?, MAX_SIDE, MAX_SIDE)),
         ImageFormat::Jpeg => encode_jpeg(asset, &fit(decode(asset)?, MAX_SIDE, MAX_SIDE)),
+        ImageFormat::Svg => svg_image(asset),
         ImageFormat::Gif | ImageFormat::WebP => {
             let img = fit(decode(asset)?, MAX_SIDE, MAX_SIDE);
             if looks_like_line_art(&img) {
@@ -203,8 +209,28 @@ pub(crate) fn figure_image(asset: &ImageAsset) -> Result<OutImage, EpubError> {
     }
 }
 
+/// An SVG figure, written again from its parsed tree: nothing the manuscript's file held
+/// beyond paths, paints and raster data survives (no script, handler, link or foreign
+/// object). Text should already be outlines in the book's fonts (the build does this with
+/// `quire_svg` before any backend runs); text still present here is dropped.
+fn svg_image(asset: &ImageAsset) -> Result<OutImage, EpubError> {
+    let svg = quire_svg::Svg::parse(&asset.data, &quire_svg::SvgFonts::none())
+        .map_err(|e| error(asset, e))?;
+    Ok(OutImage {
+        data: svg.to_clean_svg().into_bytes(),
+        format: ImageFormat::Svg,
+        width: asset.width,
+        height: asset.height,
+    })
+}
+
 /// The cover: a JPEG no larger than 1600 x 2560 px, copied when it already is one.
 pub(crate) fn cover_image(asset: &ImageAsset) -> Result<OutImage, EpubError> {
+    if asset.format == ImageFormat::Svg {
+        // The front end refuses an SVG cover (stores want a raster one); a library caller
+        // that passes one gets it as SVG, which EPUB allows.
+        return svg_image(asset);
+    }
     let (width, height) = dimensions(asset)?;
     if asset.format == ImageFormat::Jpeg && width <= COVER_WIDTH && height <= COVER_HEIGHT {
         return Ok(OutImage {

@@ -391,8 +391,9 @@ pub fn write_epub(book: &Book, options: &EpubOptions) -> Result<EpubOutput, Epub
             },
             Entry {
                 path: href,
+                // SVG is text and compresses; raster formats are compressed already.
+                deflate: out.format == ImageFormat::Svg,
                 data: out.data,
-                deflate: false,
             },
         ));
     }

@@ -442,6 +442,7 @@ impl Loader {
         }
         print.bleed = p.bleed;
         print.ragged_right = p.ragged_right;
+        print.color = p.color;
         print.hyphenation_exceptions = p.hyphenation_exceptions.clone();
         if let Some(open) = &p.chapters_open {
             match open.get_ref().as_str() {
@@ -568,7 +569,19 @@ impl Loader {
             return Some(*id);
         }
         match load_image(&resolved.canonical, &resolved.relative) {
-            Ok(asset) => {
+            Ok((asset, unsupported)) => {
+                if !unsupported.is_empty() {
+                    diags.push(
+                        Diagnostic::warning(
+                            at,
+                            format!(
+                                "SVG image `{written}` uses {}, which print leaves out",
+                                unsupported.join(", ")
+                            ),
+                        )
+                        .with_hint("draw it without them, or export that part as a PNG"),
+                    );
+                }
                 let id = ImageId(self.images.len());
                 self.images.push(asset);
                 self.image_ids.insert(resolved.relative, id);
@@ -577,7 +590,7 @@ impl Loader {
             Err(reason) => {
                 diags.push(
                     Diagnostic::error(at, format!("image `{written}` cannot be used: {reason}"))
-                        .with_hint("use a PNG, JPEG, GIF or WebP file"),
+                        .with_hint("use an SVG, PNG, JPEG, GIF or WebP file"),
                 );
                 None
             }
@@ -600,6 +613,16 @@ impl Loader {
             let mut diags = Vec::new();
             let id = self.image(Path::new(""), cover.get_ref(), span, &mut diags);
             self.diagnostics.extend(diags);
+            if let Some(found) = id
+                && self.images[found.0].format == ImageFormat::Svg
+            {
+                self.error(
+                    span,
+                    format!("the cover `{}` is an SVG image", cover.get_ref()),
+                    "export it as a JPEG or PNG: stores and printers want a raster cover",
+                );
+                return None;
+            }
             return id;
         }
         // No `cover` key: a `cover/` folder in the book with one front image.
@@ -845,8 +868,24 @@ fn read_text(path: &Path) -> Result<String, ReadProblem> {
     }
 }
 
-fn load_image(path: &Path, relative: &str) -> Result<ImageAsset, String> {
+/// Reads and checks an image file; for SVG also the features print cannot draw.
+fn load_image(path: &Path, relative: &str) -> Result<(ImageAsset, Vec<&'static str>), String> {
     let data = std::fs::read(path).map_err(|e| e.to_string())?;
+    if quire_svg::looks_like_svg(&data) {
+        // Text needs fonts, which the front end does not have: the build outlines it later
+        // (`quire_svg::Svg::to_clean_svg`); here the file is checked and measured.
+        let svg = quire_svg::Svg::parse(&data, &quire_svg::SvgFonts::none())
+            .map_err(|e| e.to_string())?;
+        let px = |v: f32| (v.ceil() as u32).clamp(1, MAX_IMAGE_SIDE);
+        let asset = ImageAsset {
+            path: relative.to_string(),
+            format: ImageFormat::Svg,
+            width: px(svg.width()),
+            height: px(svg.height()),
+            data,
+        };
+        return Ok((asset, svg.unsupported_in_print()));
+    }
     let mut reader = image::ImageReader::new(Cursor::new(&data))
         .with_guessed_format()
         .map_err(|e| e.to_string())?;
@@ -864,13 +903,14 @@ fn load_image(path: &Path, relative: &str) -> Result<ImageAsset, String> {
     limits.max_alloc = Some(MAX_IMAGE_ALLOC);
     reader.limits(limits);
     let decoded = reader.decode().map_err(|e| e.to_string())?;
-    Ok(ImageAsset {
+    let asset = ImageAsset {
         path: relative.to_string(),
         data,
         format,
         width: decoded.width(),
         height: decoded.height(),
-    })
+    };
+    Ok((asset, Vec::new()))
 }
 
 /// "11.5pt", "4in", "102mm", "1.2cm", "8pc" -> points.

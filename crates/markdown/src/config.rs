@@ -44,6 +44,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "hyphenation-exceptions",
             "ragged-right",
             "paper",
+            "color",
         ],
     ),
     ("epub", &["embed-fonts"]),
@@ -135,6 +136,7 @@ pub(crate) struct PrintTable {
     pub(crate) hyphenation_exceptions: Vec<String>,
     pub(crate) ragged_right: bool,
     pub(crate) paper: Option<Spanned<String>>,
+    pub(crate) color: bool,
 }
 
 /// `[epub]`.

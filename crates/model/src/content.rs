@@ -369,6 +369,8 @@ pub enum ImageFormat {
     Gif,
     /// WebP.
     WebP,
+    /// SVG (vector): cleaned by the front end, drawn as vectors in print.
+    Svg,
 }
 
 impl ImageFormat {
@@ -379,6 +381,7 @@ impl ImageFormat {
             ImageFormat::Jpeg => "image/jpeg",
             ImageFormat::Gif => "image/gif",
             ImageFormat::WebP => "image/webp",
+            ImageFormat::Svg => "image/svg+xml",
         }
     }
 
@@ -389,6 +392,7 @@ impl ImageFormat {
             ImageFormat::Jpeg => "jpg",
             ImageFormat::Gif => "gif",
             ImageFormat::WebP => "webp",
+            ImageFormat::Svg => "svg",
         }
     }
 }
@@ -402,8 +406,15 @@ pub struct ImageAsset {
     pub data: Vec<u8>,
     /// The encoding.
     pub format: ImageFormat,
-    /// Width in pixels.
+    /// Width in pixels (for SVG: CSS pixels of 1/96 in, rounded up).
     pub width: u32,
-    /// Height in pixels.
+    /// Height in pixels (for SVG: CSS pixels of 1/96 in, rounded up).
     pub height: u32,
+}
+
+impl ImageFormat {
+    /// True for a vector format (drawn at any size, never resampled).
+    pub fn is_vector(self) -> bool {
+        self == ImageFormat::Svg
+    }
 }

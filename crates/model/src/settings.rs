@@ -65,6 +65,9 @@ pub struct PrintSettings {
     pub ragged_right: bool,
     /// Paper colour for spine width: `white` or `cream`.
     pub paper: String,
+    /// Print pictures in colour (`[print] color = true`, a colour interior); otherwise
+    /// they are converted to grey, as a black-and-white printer would.
+    pub color: bool,
 }
 
 impl Default for PrintSettings {
@@ -83,6 +86,7 @@ impl Default for PrintSettings {
             chapters_open: ChapterOpening::Any,
             hyphenation_exceptions: Vec::new(),
             ragged_right: false,
+            color: false,
             paper: "white".to_string(),
         }
     }

@@ -1,9 +1,10 @@
-//! Images: decoded, flattened onto white, converted to grayscale for a black-and-white
-//! interior, and written as Flate-compressed image XObjects.
+//! Images: raster pictures decoded, flattened onto white, converted to grayscale for a
+//! black-and-white interior, and written as Flate-compressed image XObjects; SVG drawings
+//! written as vector Form XObjects (`svg.rs`). Both are drawn in the unit square.
 
 use std::io::Cursor;
 
-use pdf_writer::{Filter, Finish, Name, Pdf, Ref};
+use pdf_writer::{Filter, Finish, Pdf, Ref};
 use quire_typeset::frame::Document;
 
 use crate::{PdfError, Refs};
@@ -18,6 +19,18 @@ pub(crate) fn embed(pdf: &mut Pdf, refs: &mut Refs, doc: &Document) -> Result<Ve
     let mut out = Vec::with_capacity(doc.images.len());
     for (index, image) in doc.images.iter().enumerate() {
         let err = |reason: String| PdfError::Image { index, reason };
+        if image.vector {
+            let svg = quire_svg::Svg::parse(&image.data, &quire_svg::SvgFonts::none())
+                .map_err(|e| err(e.to_string()))?;
+            let mut next = || refs.next();
+            out.push(crate::svg::form(
+                svg.tree(),
+                pdf,
+                &mut next,
+                !doc.color_images,
+            ));
+            continue;
+        }
         let mut reader = image::ImageReader::new(Cursor::new(&image.data))
             .with_guessed_format()
             .map_err(|e| err(e.to_string()))?;
@@ -61,7 +74,6 @@ pub(crate) fn embed(pdf: &mut Pdf, refs: &mut Refs, doc: &Document) -> Result<Ve
         xobject.bits_per_component(8);
         xobject.interpolate(true);
         xobject.finish();
-        let _ = Name(b"");
         out.push(id);
     }
     Ok(out)

@@ -13,6 +13,7 @@
 mod fonts;
 mod images;
 mod metadata;
+mod svg;
 
 use std::collections::BTreeMap;
 

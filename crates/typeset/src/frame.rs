@@ -58,12 +58,14 @@ pub struct DocumentFont {
 /// An image the document places: the encoded file as the book has it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentImage {
-    /// The encoded bytes (PNG, JPEG ...).
+    /// The encoded bytes (PNG, JPEG ..., or a clean SVG file when `vector`).
     pub data: Vec<u8>,
-    /// Width in pixels.
+    /// Width in pixels (CSS pixels for SVG).
     pub width: u32,
-    /// Height in pixels.
+    /// Height in pixels (CSS pixels for SVG).
     pub height: u32,
+    /// An SVG drawing, to be drawn as vectors rather than decoded as a raster.
+    pub vector: bool,
 }
 
 /// One glyph of a run.

@@ -889,8 +889,14 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         // The band never exceeds a page's text block.
         let max_h =
             (self.ctx.geometry.body_capacity() - caption_height - above - below).max(leading);
-        // Images come at 150-300 dpi; never enlarge past 150 dpi.
-        let natural_w = Pt(f64::from(px_w) * 72.0 / 150.0);
+        // Images come at 150-300 dpi; never enlarge past 150 dpi. A drawing (SVG) has its
+        // size in CSS pixels of 1/96 in.
+        let ppi = if self.ctx.images[image.0].vector {
+            96.0
+        } else {
+            150.0
+        };
+        let natural_w = Pt(f64::from(px_w) * 72.0 / ppi);
         let mut w = natural_w.min(measure);
         let mut h = Pt(w.0 * f64::from(px_h) / f64::from(px_w.max(1)));
         if h > max_h {

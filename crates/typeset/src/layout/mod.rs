@@ -289,7 +289,7 @@ fn typeset_once(
         height: ctx.geometry.height,
         bleed: ctx.geometry.bleed,
         full_bleed: false,
-        color_images: false,
+        color_images: book.settings.print.color,
         pages: pages.pages,
         fonts: ctx.document_fonts(),
         images: std::mem::take(&mut ctx.images),
@@ -513,6 +513,7 @@ impl<'a> Ctx<'a> {
             data: asset.data.clone(),
             width: w,
             height: h,
+            vector: asset.format.is_vector(),
         });
         self.image_refs.insert(id, r);
         Some((r, w, h))

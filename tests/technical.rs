@@ -1,0 +1,200 @@
+//! The technical test book (`tests/books/technical`), built once and read back with real
+//! tools: SVG drawn as vectors in print and embedded clean in the EPUB, pictures grey or in
+//! colour as the book asks, links and cross-references in both editions.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The book's outputs: (folder, EPUB, PDF, stderr of the build).
+struct Built {
+    epub: PathBuf,
+    pdf: PathBuf,
+    stderr: String,
+}
+
+fn build(book: &Path, out: &Path) -> Built {
+    let (output, stderr) = common::run_in(
+        &common::repo(),
+        &[
+            "build",
+            book.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success(), "build failed:\n{stderr}");
+    let find = |ext: &str| {
+        std::fs::read_dir(out)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                name.ends_with(ext) && !name.ends_with(".cover.pdf")
+            })
+            .unwrap_or_else(|| panic!("no {ext} written"))
+    };
+    Built {
+        epub: find(".epub"),
+        pdf: find(".pdf"),
+        stderr,
+    }
+}
+
+/// The technical book, built once for all tests.
+fn technical() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("technical-book");
+        let _ = std::fs::remove_dir_all(&out);
+        build(&common::repo().join("tests/books/technical"), &out)
+    })
+}
+
+fn tool(name: &str) -> bool {
+    let found = Command::new(name).arg("-v").output().is_ok();
+    if !found {
+        common::missing_validator(name);
+    }
+    found
+}
+
+/// The PDF with its streams uncompressed (qpdf --qdf), as text.
+fn qdf(pdf: &Path) -> String {
+    let out = Command::new("qpdf")
+        .args(["--qdf", "--object-streams=disable"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("qpdf runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `pdfimages -list`: (page, width, height, colour) of each raster image drawn.
+fn raster_images(pdf: &Path) -> Vec<(usize, u32, u32, String)> {
+    let out = Command::new("pdfimages")
+        .arg("-list")
+        .arg(pdf)
+        .output()
+        .expect("pdfimages runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(2)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            Some((
+                f.first()?.parse().ok()?,
+                f.get(3)?.parse().ok()?,
+                f.get(4)?.parse().ok()?,
+                f.get(5)?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// The text of one page (1-based) by pdftotext.
+fn page_text(pdf: &Path, page: usize) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-f", &page.to_string(), "-l", &page.to_string(), "-layout"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn page_count(pdf: &Path) -> usize {
+    let out = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("page count")
+}
+
+/// The first page (1-based) whose text contains `needle`.
+fn page_of(pdf: &Path, needle: &str) -> Option<usize> {
+    (1..=page_count(pdf)).find(|&p| page_text(pdf, p).contains(needle))
+}
+
+/// A file of the EPUB.
+fn epub_file(epub: &Path, name: &str) -> Option<Vec<u8>> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(epub).unwrap()).unwrap();
+    let mut file = zip.by_name(name).ok()?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).unwrap();
+    Some(bytes)
+}
+
+#[test]
+fn svg_is_drawn_as_vectors_and_pictures_are_grey() {
+    if !(tool("qpdf") && tool("pdfimages") && tool("pdftotext")) {
+        return;
+    }
+    let built = technical();
+    // The only raster image is the PNG chart, in grey; the SVG is no image at all.
+    let rasters = raster_images(&built.pdf);
+    assert_eq!(rasters.len(), 1, "{rasters:?}");
+    assert_eq!((rasters[0].1, rasters[0].2), (900, 360));
+    assert_eq!(rasters[0].3, "gray", "{rasters:?}");
+    // The drawing is a form in its own units (480 x 220 CSS px) with paths: its labels are
+    // outlines, and the page that holds its caption draws it.
+    let text = qdf(&built.pdf);
+    assert!(
+        text.contains("/BBox [\n    0\n    0\n    480\n    220\n  ]")
+            || text.contains("/BBox [ 0 0 480 220 ]"),
+        "no form of the drawing's size"
+    );
+    let page = page_of(&built.pdf, "one string, one owner").expect("caption printed");
+    assert!(page > 1);
+    // The drawing's own words are not text (they are outlines): "Heap" is not on the page.
+    assert!(!page_text(&built.pdf, page).contains("Heap"));
+}
+
+#[test]
+fn svg_in_the_epub_is_clean_and_scalable() {
+    let built = technical();
+    let svg = epub_file(&built.epub, "OEBPS/images/ownership-move.svg").expect("SVG in EPUB");
+    let svg = String::from_utf8(svg).unwrap();
+    assert!(
+        svg.starts_with("<svg viewBox=\"0 0 480 220\""),
+        "{}",
+        &svg[..80]
+    );
+    assert!(!svg.contains("<text"), "text is outlined");
+    assert!(!svg.contains("<script") && !svg.contains("<style"));
+    let opf = String::from_utf8(epub_file(&built.epub, "OEBPS/content.opf").unwrap()).unwrap();
+    assert!(
+        opf.contains(r#"href="images/ownership-move.svg" media-type="image/svg+xml""#),
+        "{opf}"
+    );
+}
+
+#[test]
+fn colour_is_kept_when_the_book_asks() {
+    if !tool("pdfimages") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("book");
+    common::copy_dir(&common::repo().join("tests/books/technical"), &book);
+    let toml = std::fs::read_to_string(book.join("book.toml")).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        format!("{toml}\n[print]\ncolor = true\n"),
+    )
+    .unwrap();
+    let built = build(&book, &dir.path().join("out"));
+    let rasters = raster_images(&built.pdf);
+    assert_eq!(rasters[0].3, "rgb", "{rasters:?}");
+    // The drawing keeps its colours: the heap's gradient runs in RGB.
+    let text = qdf(&built.pdf);
+    assert!(text.contains("/ColorSpace /DeviceRGB"));
+    assert!(!built.stderr.contains("error"));
+}
