@@ -198,3 +198,66 @@ fn colour_is_kept_when_the_book_asks() {
     assert!(text.contains("/ColorSpace /DeviceRGB"));
     assert!(!built.stderr.contains("error"));
 }
+
+/// The XHTML of the chapter whose text contains `needle`.
+fn epub_chapter_with(epub: &Path, needle: &str) -> String {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(epub).unwrap()).unwrap();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).unwrap();
+        if !file.name().is_ok_and(|n| n.ends_with(".xhtml")) {
+            continue;
+        }
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        if text.contains(needle) {
+            return text;
+        }
+    }
+    panic!("no chapter contains {needle:?}");
+}
+
+#[test]
+fn the_html_subset_reaches_both_editions_as_markup() {
+    if !tool("pdftotext") {
+        return;
+    }
+    let built = technical();
+    let xhtml = epub_chapter_with(&built.epub, "Hexerei");
+    for want in [
+        "mc<sup>2</sup>",
+        "log<sub>2</sub>",
+        "<kbd>Ctrl</kbd>+<kbd>C</kbd>",
+        r#"<span lang="de" xml:lang="de">Schnelligkeit ist keine Hexerei</span>"#,
+        "<code>perf stat -r 10 ./target/release/app</code>",
+        "<br/>",
+    ] {
+        assert!(xhtml.contains(want), "EPUB lacks {want}");
+    }
+    let getting_started = epub_chapter_with(&built.epub, "From source file to program");
+    assert!(
+        getting_started.contains("<figcaption"),
+        "the HTML figure has a caption"
+    );
+    // In print: no tag is printed; the text is.
+    let page = page_of(&built.pdf, "Schnelligkeit").expect("printed");
+    let text = page_text(&built.pdf, page);
+    for tag in ["<sup>", "<sub>", "<kbd>", "<span", "<code>", "<br>"] {
+        assert!(!text.contains(tag), "{tag} printed:\n{text}");
+    }
+    assert!(text.contains("Ctrl+C"), "{text}");
+    // No HTML warning for the subset; every other tag would be one.
+    assert!(!built.stderr.contains("not understood"), "{}", built.stderr);
+}
+
+#[test]
+fn a_list_item_keeps_the_style_it_opens_with() {
+    let built = technical();
+    let xhtml = epub_chapter_with(&built.epub, "Create the project.");
+    assert!(
+        xhtml.contains("<strong>Create the project.</strong> The build tool makes"),
+        "{}",
+        &xhtml[xhtml.find("Create the project").unwrap() - 200..][..400]
+    );
+    assert!(xhtml.contains("<em>Debug builds</em> are fast"));
+    assert!(xhtml.contains("><strong>Run it</strong></a>. <code>cargo run</code>"));
+}

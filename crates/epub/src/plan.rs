@@ -258,10 +258,11 @@ fn anchors_in(inlines: &[Inline], out: &mut Vec<String>) {
     for inline in inlines {
         match &inline.kind {
             InlineKind::Anchor(id) => out.push(id.clone()),
-            InlineKind::Emphasis(c)
-            | InlineKind::Strong(c)
-            | InlineKind::Link { content: c, .. } => anchors_in(c, out),
-            _ => {}
+            other => {
+                if let Some(c) = other.children() {
+                    anchors_in(c, out);
+                }
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use quire_model::{
     Alignment, Block, BlockKind, Book, ChapterKind, Diagnostic, Division, Figure, Inline,
-    InlineKind, List, Span, Table, VerseLine,
+    InlineKind, List, Span, Table, TextStyle, VerseLine,
 };
 
 use crate::escape::{Ids, external_url, push_attr, push_escaped};
@@ -480,6 +480,7 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                 | InlineKind::Strong(_)
                 | InlineKind::Code(_)
                 | InlineKind::CrossRef { .. }
+                | InlineKind::Styled { .. }
                 | InlineKind::Link { .. } => {
                     let n = Inline::plain_text(std::slice::from_ref(inline))
                         .split_whitespace()
@@ -724,6 +725,31 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                         }
                         None => self.inlines_in(content, in_link),
                     }
+                }
+                InlineKind::Styled { style, content } => {
+                    let close = match style {
+                        TextStyle::Superscript => {
+                            self.out.push_str("<sup>");
+                            "</sup>"
+                        }
+                        TextStyle::Subscript => {
+                            self.out.push_str("<sub>");
+                            "</sub>"
+                        }
+                        TextStyle::Keyboard => {
+                            self.out.push_str("<kbd>");
+                            "</kbd>"
+                        }
+                        TextStyle::Language(lang) => {
+                            self.out.push_str("<span");
+                            push_attr(&mut self.out, "lang", lang);
+                            push_attr(&mut self.out, "xml:lang", lang);
+                            self.out.push('>');
+                            "</span>"
+                        }
+                    };
+                    self.inlines_in(content, in_link);
+                    self.out.push_str(close);
                 }
             }
         }

@@ -735,10 +735,11 @@ fn shift_notes(inlines: &mut [Inline], offset: usize) {
     for inline in inlines {
         match &mut inline.kind {
             InlineKind::FootnoteRef(id) => id.0 += offset,
-            InlineKind::Emphasis(c)
-            | InlineKind::Strong(c)
-            | InlineKind::Link { content: c, .. } => shift_notes(c, offset),
-            _ => {}
+            other => {
+                if let Some(c) = other.children_mut() {
+                    shift_notes(c, offset);
+                }
+            }
         }
     }
 }

@@ -92,7 +92,7 @@ impl Tag {
 }
 
 /// Decodes the five XML entities and decimal or hexadecimal character references.
-fn decode(value: &str) -> String {
+pub(crate) fn decode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
     while let Some(at) = rest.find('&') {

@@ -63,11 +63,8 @@ fn walk_blocks<'b>(blocks: &'b [Block], f: &mut dyn FnMut(&'b Block)) {
 fn walk_inlines<'i>(inlines: &'i [Inline], f: &mut dyn FnMut(&'i Inline)) {
     for inline in inlines {
         f(inline);
-        match &inline.kind {
-            InlineKind::Emphasis(c)
-            | InlineKind::Strong(c)
-            | InlineKind::Link { content: c, .. } => walk_inlines(c, f),
-            _ => {}
+        if let Some(c) = inline.kind.children() {
+            walk_inlines(c, f);
         }
     }
 }
@@ -353,7 +350,9 @@ fn resolve_inlines(
     while i < inlines.len() {
         let span = inlines[i].span;
         match &mut inlines[i].kind {
-            InlineKind::Emphasis(c) | InlineKind::Strong(c) => {
+            InlineKind::Emphasis(c)
+            | InlineKind::Strong(c)
+            | InlineKind::Styled { content: c, .. } => {
                 resolve_inlines(c, resolver, chapter, diagnostics);
             }
             InlineKind::Link { url, content } => {

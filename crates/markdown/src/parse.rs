@@ -6,7 +6,7 @@ use std::ops::Range;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use quire_model::{
     Alignment, Block, BlockKind, Diagnostic, Figure, FileId, Footnote, FootnoteId, ImageId, Inline,
-    InlineKind, List, ListItem, RefKind, Span, Table, TableCell, VerseLine,
+    InlineKind, List, ListItem, RefKind, Span, Table, TableCell, TextStyle, VerseLine,
 };
 
 use crate::html;
@@ -60,7 +60,7 @@ pub(crate) fn parse_chapter(
         note_defs: BTreeMap::new(),
         heading_ids: Vec::new(),
         pending_figures: Vec::new(),
-        warned_html: false,
+        open_anchors: 0,
         text_ranges: Vec::new(),
     };
     let blocks = parser.blocks_until(None);
@@ -90,7 +90,8 @@ struct ChapterParser<'t, 'r> {
     note_defs: BTreeMap<String, (Vec<Block>, Span)>,
     heading_ids: Vec<String>,
     pending_figures: Vec<Block>,
-    warned_html: bool,
+    /// `<a id="x">` tags whose `</a>` is still to come.
+    open_anchors: usize,
     /// Source ranges of the text events read since the last footnote check: an undefined
     /// `[^label]` is literal text, and only text (not code, not escaped brackets) can hold one.
     text_ranges: Vec<Range<usize>>,
@@ -115,6 +116,19 @@ impl<'t> ChapterParser<'t, '_> {
             match event {
                 Event::End(e) if Some(e) == end => break,
                 Event::End(_) => {}
+                // A tight list item's text may open with emphasis, a link ...: loose inlines.
+                Event::Start(
+                    Tag::Emphasis
+                    | Tag::Strong
+                    | Tag::Strikethrough
+                    | Tag::Superscript
+                    | Tag::Subscript
+                    | Tag::Link { .. }
+                    | Tag::Image { .. },
+                ) => {
+                    self.pos -= 1;
+                    self.loose_inlines(range.start, &mut out);
+                }
                 Event::Start(tag) => self.block(tag, range, &mut out),
                 Event::Rule => out.push(Block {
                     kind: BlockKind::SceneBreak,
@@ -132,17 +146,22 @@ impl<'t> ChapterParser<'t, '_> {
                 | Event::TaskListMarker(_) => {
                     // Loose inlines: the text of a tight list item.
                     self.pos -= 1;
-                    let start = range.start;
-                    let content = self.inlines_until(None);
-                    let end_offset = self
-                        .events
-                        .get(self.pos.saturating_sub(1))
-                        .map_or(start, |(_, r)| r.end);
-                    self.push_paragraph(content, start..end_offset, &mut out);
+                    self.loose_inlines(range.start, &mut out);
                 }
             }
         }
         out
+    }
+
+    /// The inlines of a tight list item (no paragraph around them), from the current
+    /// event to the next block, as one paragraph.
+    fn loose_inlines(&mut self, start: usize, out: &mut Vec<Block>) {
+        let content = self.inlines_until(None);
+        let end_offset = self
+            .events
+            .get(self.pos.saturating_sub(1))
+            .map_or(start, |(_, r)| r.end);
+        self.push_paragraph(content, start..end_offset, out);
     }
 
     fn block(&mut self, tag: Tag<'t>, range: Range<usize>, out: &mut Vec<Block>) {
@@ -331,11 +350,24 @@ impl<'t> ChapterParser<'t, '_> {
 
     /// Inlines up to the given end tag, or (for `None`) up to the first block-level event.
     fn inlines_until(&mut self, end: Option<TagEnd>) -> Vec<Inline> {
+        self.inlines_until_html(end, None)
+    }
+
+    /// Inlines up to the end tag `end`, or (with `html_end`) up to the closing HTML tag of
+    /// that name; an element the paragraph ends inside is closed there, with a warning.
+    fn inlines_until_html(&mut self, end: Option<TagEnd>, html_end: Option<&str>) -> Vec<Inline> {
         let mut out: Vec<Inline> = Vec::new();
         while let Some((event, range)) = self.next() {
             let span = self.span(range.clone());
             match event {
                 Event::End(e) if Some(e) == end => break,
+                Event::InlineHtml(ref html)
+                    if html_end.is_some_and(|name| {
+                        html::Tag::parse(html).is_some_and(|t| t.closing && t.name == name)
+                    }) =>
+                {
+                    return out;
+                }
                 Event::Text(t) => {
                     self.text_ranges.push(range.clone());
                     push_text(&mut out, &t, span)
@@ -361,7 +393,7 @@ impl<'t> ChapterParser<'t, '_> {
                     });
                 }
                 Event::InlineHtml(html) | Event::Html(html) => {
-                    self.inline_html(&html, span, &mut out)
+                    self.inline_html(&html, range, &mut out)
                 }
                 Event::Start(tag) => {
                     let end = tag.to_end();
@@ -441,6 +473,19 @@ impl<'t> ChapterParser<'t, '_> {
                     break;
                 }
             }
+        }
+        if let Some(name) = html_end {
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    self.span(
+                        self.events
+                            .get(self.pos.saturating_sub(1))
+                            .map_or(0..0, |e| e.1.clone()),
+                    ),
+                    format!("`<{name}>` is not closed before the paragraph ends"),
+                )
+                .with_hint(format!("close it with `</{name}>`")),
+            );
         }
         out
     }
@@ -575,7 +620,18 @@ impl<'t> ChapterParser<'t, '_> {
             });
             return;
         }
-        self.warn_html(span);
+        if let Some(figure) = html_figure(trimmed) {
+            self.figure(&figure.src, &figure.caption, figure.alt, span);
+            out.extend(std::mem::take(&mut self.pending_figures));
+            return;
+        }
+        if matches!(
+            trimmed.to_ascii_lowercase().as_str(),
+            "<br>" | "<br/>" | "<br />"
+        ) {
+            return;
+        }
+        self.warn_html(trimmed, span);
         let mut content = Vec::new();
         push_text(&mut content, trimmed, span);
         out.push(Block {
@@ -584,45 +640,139 @@ impl<'t> ChapterParser<'t, '_> {
         });
     }
 
-    fn inline_html(&mut self, html: &str, span: Span, out: &mut Vec<Inline>) {
-        let lower = html.trim().to_ascii_lowercase();
-        if lower.starts_with("<!--") {
+    /// Inline HTML of the manuscript's subset (`<br>`, `<a id>`, `<a href>`, `<img>`, `<em>`,
+    /// `<i>`, `<strong>`, `<b>`, `<code>`, `<kbd>`, `<sup>`, `<sub>`, `<span lang>`), read
+    /// into the model with the text up to its closing tag; anything else is printed as text
+    /// and warned, every time.
+    fn inline_html(&mut self, html: &str, range: Range<usize>, out: &mut Vec<Inline>) {
+        let span = self.span(range.clone());
+        let trimmed = html.trim();
+        if trimmed.starts_with("<!--") {
             return;
         }
-        if matches!(lower.as_str(), "<br>" | "<br/>" | "<br />") {
-            out.push(Inline {
-                kind: InlineKind::LineBreak,
-                span,
-            });
+        let Some(tag) = html::Tag::parse(html) else {
+            self.warn_html(trimmed, span);
+            push_text(out, html, span);
             return;
-        }
-        if let Some(tag) = html::Tag::parse(html) {
-            if tag.name == "a"
-                && !tag.closing
-                && let Some(id) = tag.attr("id").or_else(|| tag.attr("name"))
-            {
-                out.push(Inline {
-                    kind: InlineKind::Anchor(id.to_string()),
-                    span,
-                });
+        };
+        let styled = |style: TextStyle, content: Vec<Inline>| InlineKind::Styled { style, content };
+        let name = tag.name.as_str();
+        if tag.closing {
+            if name == "a" && self.open_anchors > 0 {
+                self.open_anchors -= 1; // the end of `<a id="x">text</a>`
                 return;
             }
-            if tag.name == "a" && tag.closing {
-                return; // the end of an anchor
-            }
-        }
-        self.warn_html(span);
-        push_text(out, html, span);
-    }
-
-    fn warn_html(&mut self, span: Span) {
-        if self.warned_html {
+            self.warn_html(trimmed, span);
+            push_text(out, html, span);
             return;
         }
-        self.warned_html = true;
+        let kind = match name {
+            "br" => Some(InlineKind::LineBreak),
+            "a" if tag.attr("href").is_none() => {
+                let Some(id) = tag.attr("id").or_else(|| tag.attr("name")) else {
+                    self.warn_html(trimmed, span);
+                    push_text(out, html, span);
+                    return;
+                };
+                if !tag.self_closing {
+                    self.open_anchors += 1;
+                }
+                Some(InlineKind::Anchor(id.to_string()))
+            }
+            "img" => {
+                let src = tag.attr("src").unwrap_or_default().to_string();
+                let alt = tag.attr("alt").unwrap_or_default().trim().to_string();
+                let title = tag.attr("title").unwrap_or_default().to_string();
+                self.figure(&src, &title, alt, span);
+                None
+            }
+            _ if tag.self_closing => {
+                self.warn_html(trimmed, span);
+                push_text(out, html, span);
+                return;
+            }
+            "a" => {
+                let url = tag.attr("href").unwrap_or_default().to_string();
+                let content = self.inlines_until_html(None, Some("a"));
+                match self.checked_url(&url, span) {
+                    Some(url) => Some(InlineKind::Link { url, content }),
+                    None => {
+                        out.extend(content);
+                        None
+                    }
+                }
+            }
+            "em" | "i" => Some(InlineKind::Emphasis(
+                self.inlines_until_html(None, Some(name)),
+            )),
+            "strong" | "b" => Some(InlineKind::Strong(
+                self.inlines_until_html(None, Some(name)),
+            )),
+            "kbd" => Some(styled(
+                TextStyle::Keyboard,
+                self.inlines_until_html(None, Some(name)),
+            )),
+            "sup" => Some(styled(
+                TextStyle::Superscript,
+                self.inlines_until_html(None, Some(name)),
+            )),
+            "sub" => Some(styled(
+                TextStyle::Subscript,
+                self.inlines_until_html(None, Some(name)),
+            )),
+            "code" => {
+                // The source between the tags as written (no smart quotes, no emphasis).
+                let start = range.end;
+                let content = self.inlines_until_html(None, Some(name));
+                let end = self
+                    .events
+                    .get(self.pos.saturating_sub(1))
+                    .map_or(start, |(_, r)| r.start)
+                    .max(start);
+                let written = self.text.get(start..end).unwrap_or_default();
+                let text = if written.contains('<') {
+                    Inline::plain_text(&content)
+                } else {
+                    html::decode(&written.replace('\n', " "))
+                };
+                Some(InlineKind::Code(text))
+            }
+            "span" if tag.attr("lang").is_some() => {
+                let lang = tag.attr("lang").unwrap_or_default().to_string();
+                let content = self.inlines_until_html(None, Some(name));
+                if oxilangtag::LanguageTag::parse(lang.as_str()).is_ok() {
+                    Some(styled(TextStyle::Language(lang), content))
+                } else {
+                    self.diagnostics.push(
+                        Diagnostic::warning(span, format!("`{lang}` is not a language tag"))
+                            .with_hint("use a BCP 47 tag such as `de`, `fr-CA` or `la`"),
+                    );
+                    out.extend(content);
+                    None
+                }
+            }
+            _ => {
+                self.warn_html(trimmed, span);
+                push_text(out, html, span);
+                return;
+            }
+        };
+        if let Some(kind) = kind {
+            out.push(Inline { kind, span });
+        }
+    }
+
+    /// Warns about HTML that is printed as text: each occurrence, with its place.
+    fn warn_html(&mut self, html: &str, span: Span) {
+        let shown: String = html.chars().take(40).collect();
+        let shown = if shown.len() < html.len() {
+            format!("{shown}…")
+        } else {
+            shown
+        };
         self.diagnostics.push(
-            Diagnostic::warning(span, "raw HTML is not interpreted: it is printed as text")
-                .with_hint("use Markdown instead (*emphasis*, > quotes ...); only <br> and comments are understood"),
+            Diagnostic::warning(span, format!("raw HTML `{shown}` is not understood: it is printed as text"))
+                .with_hint("use Markdown, or the HTML Quire reads: <br>, <a id>, <a href>, <img>, <figure>, <figcaption>, <em>, <strong>, <code>, <kbd>, <sup>, <sub>, <span lang>"),
         );
     }
 
@@ -704,6 +854,57 @@ fn anchor_only(html: &str) -> Option<String> {
         .flatten()
 }
 
+/// A picture written in HTML: `<img src alt title>`, alone or in a `<figure>` with a
+/// `<figcaption>`.
+struct HtmlFigure {
+    src: String,
+    alt: String,
+    /// The caption (from `<figcaption>`, else the `title` attribute), as Markdown.
+    caption: String,
+}
+
+/// Reads an HTML block that is only a picture (and its caption); `None` for anything else.
+fn html_figure(html: &str) -> Option<HtmlFigure> {
+    let mut figure: Option<HtmlFigure> = None;
+    let mut caption: Option<String> = None;
+    let mut in_caption = false;
+    let mut rest = html;
+    while !rest.trim().is_empty() {
+        let text_end = rest.find('<').unwrap_or(rest.len());
+        let text = &rest[..text_end];
+        if in_caption {
+            caption.get_or_insert_with(String::new).push_str(text);
+        } else if !text.trim().is_empty() {
+            return None;
+        }
+        rest = &rest[text_end..];
+        if rest.is_empty() {
+            break;
+        }
+        let tag_end = rest.find('>')? + 1;
+        let tag = html::Tag::parse(&rest[..tag_end])?;
+        rest = &rest[tag_end..];
+        match (tag.name.as_str(), tag.closing) {
+            ("figure", _) => {}
+            ("figcaption", false) => in_caption = true,
+            ("figcaption", true) => in_caption = false,
+            ("img", false) if figure.is_none() => {
+                figure = Some(HtmlFigure {
+                    src: tag.attr("src")?.to_string(),
+                    alt: tag.attr("alt").unwrap_or_default().trim().to_string(),
+                    caption: tag.attr("title").unwrap_or_default().to_string(),
+                });
+            }
+            _ => return None,
+        }
+    }
+    let mut figure = figure?;
+    if let Some(caption) = caption {
+        figure.caption = caption.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    Some(figure)
+}
+
 fn is_pagebreak(html: &str) -> bool {
     html.strip_prefix("<!--")
         .and_then(|s| s.strip_suffix("-->"))
@@ -743,7 +944,11 @@ fn inline_markdown(text: &str, span: Span) -> Vec<Inline> {
                 };
                 out.push(Inline { kind, span });
             }
-            Event::Text(t) | Event::Code(t) => push_text(&mut out, &t, span),
+            Event::Text(t) => push_text(&mut out, &t, span),
+            Event::Code(t) => out.push(Inline {
+                kind: InlineKind::Code(t.to_string()),
+                span,
+            }),
             Event::SoftBreak | Event::HardBreak => push_text(&mut out, " ", span),
             _ => {}
         }
@@ -844,5 +1049,141 @@ mod tests {
         assert!(found[0].message.contains("[^missing]"));
         let second = found[1].span.expect("span");
         assert_eq!((second.line, second.column), (5, 9));
+    }
+
+    #[test]
+    fn a_tight_list_item_keeps_the_style_it_opens_with() {
+        let text = "# T\n\n1. **Create it.** Then build:\n   - `cargo new`;\n2. *Build it* now.\n3. [**Run it**](#x). Done.\n";
+        let mut diagnostics = Vec::new();
+        let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
+        let parsed = parse_chapter(text, FileId(0), "c", &mut images, &mut diagnostics);
+        let BlockKind::List(list) = &parsed.blocks[0].kind else {
+            panic!("{:?}", parsed.blocks)
+        };
+        let firsts: Vec<&Vec<Inline>> = list
+            .items
+            .iter()
+            .map(|item| match &item.blocks[0].kind {
+                BlockKind::Paragraph(content) => content,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        // One paragraph per item's text, opening with the style as written.
+        assert!(
+            matches!(firsts[0][0].kind, InlineKind::Strong(_)),
+            "{:?}",
+            firsts[0]
+        );
+        assert_eq!(Inline::plain_text(firsts[0]), "Create it. Then build:");
+        assert!(matches!(list.items[0].blocks[1].kind, BlockKind::List(_)));
+        assert!(matches!(firsts[1][0].kind, InlineKind::Emphasis(_)));
+        assert_eq!(Inline::plain_text(firsts[1]), "Build it now.");
+        assert_eq!(Inline::plain_text(firsts[2]), "Run it. Done.");
+        assert_eq!(list.items[2].blocks.len(), 1);
+    }
+
+    fn parse(text: &str) -> (ParsedChapter, Vec<Diagnostic>) {
+        let mut diagnostics = Vec::new();
+        let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| Some(ImageId(0));
+        let parsed = parse_chapter(text, FileId(0), "c", &mut images, &mut diagnostics);
+        (parsed, diagnostics)
+    }
+
+    fn paragraph(parsed: &ParsedChapter, index: usize) -> &[Inline] {
+        match &parsed.blocks[index].kind {
+            BlockKind::Paragraph(content) => content,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_html_subset_becomes_the_model() {
+        let text = "# T\n\nPress <kbd>Ctrl</kbd>+<kbd>C</kbd>; E = mc<sup>2</sup>, H<sub>2</sub>O, \
+                    <code>\"a\" &lt; b</code>, <span lang=\"de\">Straße</span>, \
+                    <em>em</em> <b>b</b> <a href=\"https://example.com\">site</a>.<br>Next \
+                    <a id=\"here\">anchored</a> text.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let content = paragraph(&parsed, 0);
+        let kinds: Vec<String> = content
+            .iter()
+            .filter(|i| !matches!(i.kind, InlineKind::Text(_)))
+            .map(|i| match &i.kind {
+                InlineKind::Styled { style, content } => {
+                    format!("{style:?}:{}", Inline::plain_text(content))
+                }
+                InlineKind::Code(t) => format!("code:{t}"),
+                InlineKind::Emphasis(c) => format!("em:{}", Inline::plain_text(c)),
+                InlineKind::Strong(c) => format!("strong:{}", Inline::plain_text(c)),
+                InlineKind::Link { url, .. } => format!("link:{url}"),
+                InlineKind::Anchor(id) => format!("anchor:{id}"),
+                InlineKind::LineBreak => "br".into(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "Keyboard:Ctrl",
+                "Keyboard:C",
+                "Superscript:2",
+                "Subscript:2",
+                "code:\"a\" < b",
+                "Language(\"de\"):Straße",
+                "em:em",
+                "strong:b",
+                "link:https://example.com",
+                "br",
+                "anchor:here",
+            ]
+        );
+        // The anchor's text stays and its `</a>` prints nothing.
+        assert!(Inline::plain_text(content).ends_with("Next anchored text."));
+    }
+
+    #[test]
+    fn other_html_is_text_and_warned_every_time() {
+        let text = "# T\n\nA <u>one</u> and <u>two</u>.\n\n<div>block</div>\n\nB <span lang=\"??\">x</span>.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(Inline::plain_text(paragraph(&parsed, 0)).contains("<u>one</u>"));
+        let html: Vec<(u32, u32)> = diagnostics
+            .iter()
+            .filter(|d| d.message.contains("not understood"))
+            .map(|d| {
+                let span = d.span.expect("span");
+                (span.line, span.column)
+            })
+            .collect();
+        assert_eq!(html, [(3, 3), (3, 9), (3, 18), (3, 24), (5, 1)]);
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.message.contains("not a language tag"))
+        );
+    }
+
+    #[test]
+    fn an_html_figure_is_a_figure() {
+        let text = "# T\n\n<figure>\n  <img src=\"a.svg\" alt=\"A diagram\">\n  <figcaption>The *caption*</figcaption>\n</figure>\n\n<img src=\"b.png\" alt=\"B\" title=\"Bee\">\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let figures: Vec<(String, String)> = parsed
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::Figure(f) => Some((
+                    f.alt.clone(),
+                    Inline::plain_text(f.caption.as_deref().unwrap_or_default()),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            figures,
+            [
+                ("A diagram".to_string(), "The caption".to_string()),
+                ("B".to_string(), "Bee".to_string())
+            ]
+        );
     }
 }

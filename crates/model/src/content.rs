@@ -289,6 +289,51 @@ pub enum InlineKind {
     FootnoteRef(FootnoteId),
     /// A forced line break.
     LineBreak,
+    /// Text with a look or a language of its own (from the manuscript's HTML subset:
+    /// `<sup>`, `<sub>`, `<kbd>`, `<span lang>`).
+    Styled {
+        /// What is special about it.
+        style: TextStyle,
+        /// The text.
+        content: Vec<Inline>,
+    },
+}
+
+/// What a [`InlineKind::Styled`] run is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TextStyle {
+    /// Raised and smaller (`<sup>`: 2<sup>n</sup>, 1<sup>st</sup>).
+    Superscript,
+    /// Lowered and smaller (`<sub>`: H<sub>2</sub>O, log<sub>2</sub>).
+    Subscript,
+    /// A key or a key combination to press (`<kbd>`).
+    Keyboard,
+    /// Text in another language (`<span lang="de">`): a BCP 47 tag, checked by the front end.
+    Language(String),
+}
+
+impl InlineKind {
+    /// The inlines inside this one (emphasis, a link's text, a styled run), if any.
+    pub fn children(&self) -> Option<&[Inline]> {
+        match self {
+            InlineKind::Emphasis(c)
+            | InlineKind::Strong(c)
+            | InlineKind::Link { content: c, .. }
+            | InlineKind::Styled { content: c, .. } => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The inlines inside this one, to change them.
+    pub fn children_mut(&mut self) -> Option<&mut Vec<Inline>> {
+        match self {
+            InlineKind::Emphasis(c)
+            | InlineKind::Strong(c)
+            | InlineKind::Link { content: c, .. }
+            | InlineKind::Styled { content: c, .. } => Some(c),
+            _ => None,
+        }
+    }
 }
 
 impl Inline {
@@ -304,8 +349,10 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
     for inline in inlines {
         match &inline.kind {
             InlineKind::Text(t) | InlineKind::Code(t) => out.push_str(t),
-            InlineKind::Emphasis(c) | InlineKind::Strong(c) => push_plain(c, out),
-            InlineKind::Link { content, .. } => push_plain(content, out),
+            InlineKind::Emphasis(c)
+            | InlineKind::Strong(c)
+            | InlineKind::Link { content: c, .. }
+            | InlineKind::Styled { content: c, .. } => push_plain(c, out),
             InlineKind::LineBreak => out.push(' '),
             InlineKind::FootnoteRef(_) | InlineKind::Anchor(_) | InlineKind::CrossRef { .. } => {}
         }

@@ -32,10 +32,11 @@ fn inline_anchors(inlines: &[Inline], out: &mut Vec<String>) {
     for inline in inlines {
         match &inline.kind {
             InlineKind::Anchor(id) => out.push(id.clone()),
-            InlineKind::Emphasis(c)
-            | InlineKind::Strong(c)
-            | InlineKind::Link { content: c, .. } => inline_anchors(c, out),
-            _ => {}
+            other => {
+                if let Some(c) = other.children() {
+                    inline_anchors(c, out);
+                }
+            }
         }
     }
 }
@@ -203,10 +204,11 @@ fn collect_figure_refs(inlines: &[Inline], out: &mut Vec<String>) {
                 target,
                 kind: RefKind::Figure,
             } => out.push(target.clone()),
-            InlineKind::Emphasis(c)
-            | InlineKind::Strong(c)
-            | InlineKind::Link { content: c, .. } => collect_figure_refs(c, out),
-            _ => {}
+            other => {
+                if let Some(c) = other.children() {
+                    collect_figure_refs(c, out);
+                }
+            }
         }
     }
 }

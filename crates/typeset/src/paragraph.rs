@@ -46,6 +46,9 @@ pub struct RunStyle {
     pub small_caps: bool,
     /// Font size.
     pub size: Pt,
+    /// Whether its words may take automatic hyphens: false for text in another language
+    /// than the paragraph's (the patterns would be wrong) and for code.
+    pub hyphenate: bool,
 }
 
 impl RunStyle {
@@ -55,6 +58,7 @@ impl RunStyle {
             variant: FontVariant::Regular,
             small_caps: false,
             size,
+            hyphenate: true,
         }
     }
 
@@ -958,8 +962,11 @@ impl Typesetter {
                         .extend([Content::None, Content::None, Content::None]);
                 }
                 Token::Word(range) => {
-                    // Code is never hyphenated.
-                    let hyphenate = options.hyphenate && !style_at(range.start).0.variant.is_mono();
+                    // Code is never hyphenated, nor text in another language.
+                    let first_style = style_at(range.start).0;
+                    let hyphenate = options.hyphenate
+                        && !first_style.variant.is_mono()
+                        && first_style.hyphenate;
                     // The paragraph's last word is hyphenated only as a last resort.
                     let options = if Some(t_index) == last_word {
                         last_word_options.get_or_insert_with(|| ParagraphOptions {
@@ -1250,7 +1257,7 @@ impl Typesetter {
                         missing.push(*c);
                     }
                 }
-                if face == primary {
+                if face == primary && style.hyphenate {
                     match hyphenatable.last_mut() {
                         Some(h) if h.end == seg_range.start => h.end = seg_range.end,
                         _ => hyphenatable.push(seg_range.clone()),
@@ -2369,6 +2376,7 @@ mod tests {
                         variant: [FontVariant::Regular, FontVariant::Italic, FontVariant::BoldItalic][i % 3],
                         small_caps: i % 2 == 1,
                         size: Pt(size),
+                        hyphenate: true,
                     },
                 })
                 .collect();

@@ -54,6 +54,7 @@ fn style(variant: FontVariant, size: Pt, small_caps: bool) -> RunStyle {
         variant,
         small_caps,
         size,
+        hyphenate: true,
     }
 }
 
@@ -197,7 +198,7 @@ pub fn typeset_cover(book: &Book, family: &FontFamily, pages: usize) -> Document
             let lines: Vec<LineBox> = layout
                 .lines
                 .iter()
-                .map(|l| ctx.line_box(l, Pt::ZERO, leading * 1.05, &[]))
+                .map(|l| ctx.line_box(l, Pt::ZERO, leading * 1.05, &[], &[]))
                 .collect();
             y = place(lines, margin, y, &mut items);
             if y > size.height - Pt::inches(2.0) {

@@ -8,7 +8,8 @@
 //! set, for the ledger ([`super::ledger`]).
 
 use quire_model::{
-    Alignment, Block, BlockKind, Chapter, Figure, Inline, InlineKind, List, Span, Table, VerseLine,
+    Alignment, Block, BlockKind, Chapter, Figure, Inline, InlineKind, List, Span, Table, TextStyle,
+    VerseLine,
 };
 
 use super::{Align, Ctx, LineBox, NoteKey, StyledText};
@@ -24,6 +25,8 @@ pub(crate) struct Para {
     /// Height of each line.
     pub(crate) leading: Pt,
     pub(crate) markers: Vec<(std::ops::Range<usize>, NoteKey)>,
+    /// Superscripts and subscripts (see [`StyledText::rises`]).
+    pub(crate) rises: Vec<(std::ops::Range<usize>, f64)>,
     /// Where its text came from (see [`StyledText::origins`]).
     pub(crate) origins: Vec<(usize, Span)>,
     /// Anchors and links in its text (see [`StyledText::anchors`], [`StyledText::links`]).
@@ -197,12 +200,25 @@ pub(crate) fn note_size(ctx: &Ctx<'_>) -> (Pt, Pt) {
     (size, leading)
 }
 
-/// What styling inlines needs besides the inlines: the chapter (for note keys) and the
-/// cross-references' texts.
+/// What styling inlines needs besides the inlines: the chapter (for note keys), the
+/// cross-references' texts and the book's language.
 #[derive(Clone, Copy)]
 pub(crate) struct Styling<'r> {
     pub(crate) chapter: usize,
     pub(crate) refs: &'r super::Refs,
+    /// The book's BCP 47 language tag.
+    pub(crate) language: &'r str,
+}
+
+/// True when two BCP 47 tags name the same language (primary subtags equal).
+fn same_language(a: &str, b: &str) -> bool {
+    let primary = |t: &str| {
+        t.split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    primary(a) == primary(b)
 }
 
 /// Styled text of inlines.
@@ -267,6 +283,50 @@ pub(crate) fn styled(
                 out.links.push((start..out.len, format!("#{target}")));
             }
             InlineKind::LineBreak => out.push("\n", style(base, size)),
+            InlineKind::Styled {
+                style: TextStyle::Superscript | TextStyle::Subscript,
+                content,
+            } => {
+                // 70 % of the size, raised or lowered (by a fraction of the small size).
+                let up = matches!(
+                    &inline.kind,
+                    InlineKind::Styled {
+                        style: TextStyle::Superscript,
+                        ..
+                    }
+                );
+                let start = out.len;
+                styled(content, size * 0.7, base, at, out);
+                if out.len > start {
+                    out.rises
+                        .push((start..out.len, if up { 0.5 } else { -0.3 }));
+                }
+            }
+            InlineKind::Styled {
+                style: TextStyle::Keyboard,
+                content,
+            } => {
+                // Keys in the monospace face, as code is.
+                let size = if base.is_mono() {
+                    size
+                } else {
+                    size * CODE_SIZE
+                };
+                styled(content, size, base.mono(), at, out);
+            }
+            InlineKind::Styled {
+                style: TextStyle::Language(lang),
+                content,
+            } => {
+                // Another language: not hyphenated with the book's patterns.
+                let start = out.runs.len();
+                styled(content, size, base, at, out);
+                if !same_language(lang, at.language) {
+                    for (_, run_style) in &mut out.runs[start..] {
+                        run_style.hyphenate = false;
+                    }
+                }
+            }
             InlineKind::FootnoteRef(id) => {
                 let number = (id.0 + 1).to_string();
                 let start = out.len;
@@ -293,6 +353,7 @@ pub(crate) fn style_of(variant: FontVariant, size: Pt, small_caps: bool) -> RunS
         variant,
         small_caps,
         size,
+        hyphenate: true,
     }
 }
 
@@ -424,6 +485,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         Styling {
             chapter: self.chapter_index,
             refs: &self.ctx.refs,
+            language: &self.ctx.book.metadata.language,
         }
     }
 
@@ -710,6 +772,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             x,
             leading: self.leading,
             markers: text.markers.clone(),
+            rises: text.rises.clone(),
             origins: text.origins.clone(),
             anchors: std::mem::take(&mut self.pending_anchors)
                 .into_iter()
@@ -1231,7 +1294,16 @@ fn line_boxes(
     let mut lines: Vec<LineBox> = layout
         .lines
         .iter()
-        .map(|l| ctx.line_box_linked(l, para.x, para.leading, &para.markers, &para.links))
+        .map(|l| {
+            ctx.line_box_linked(
+                l,
+                para.x,
+                para.leading,
+                &para.markers,
+                &para.rises,
+                &para.links,
+            )
+        })
         .collect();
     super::place_anchors(&mut lines, &para.anchors);
     if let Some(first) = lines.first_mut() {

@@ -205,10 +205,11 @@ fn page_references(book: &Book) -> Vec<String> {
                     target,
                     kind: quire_model::RefKind::Page,
                 } => out.push(target.clone()),
-                quire_model::InlineKind::Emphasis(c)
-                | quire_model::InlineKind::Strong(c)
-                | quire_model::InlineKind::Link { content: c, .. } => inlines(c, out),
-                _ => {}
+                other => {
+                    if let Some(c) = other.children() {
+                        inlines(c, out);
+                    }
+                }
             }
         }
     }
@@ -358,6 +359,9 @@ pub(crate) struct StyledText {
     pub(crate) len: usize,
     /// Byte ranges of footnote markers (raised) and their notes.
     pub(crate) markers: Vec<(std::ops::Range<usize>, NoteKey)>,
+    /// Byte ranges set above or below the baseline (superscripts, subscripts), by a
+    /// fraction of their own size: positive up.
+    pub(crate) rises: Vec<(std::ops::Range<usize>, f64)>,
     /// Where the text came from: the byte offset where each manuscript inline starts, and
     /// its span (empty for text Quire makes up, such as running heads).
     pub(crate) origins: Vec<(usize, Span)>,
@@ -574,7 +578,14 @@ impl<'a> Ctx<'a> {
                     Align::Center => (measure - line.width) * 0.5,
                     Align::Right => measure - line.width,
                 };
-                self.line_box_linked(line, shift, leading, &text.markers, &text.links)
+                self.line_box_linked(
+                    line,
+                    shift,
+                    leading,
+                    &text.markers,
+                    &text.rises,
+                    &text.links,
+                )
             })
             .collect();
         place_anchors(&mut lines, &text.anchors);
@@ -596,7 +607,7 @@ impl<'a> Ctx<'a> {
         layout
             .lines
             .iter()
-            .map(|line| self.line_box(line, Pt::ZERO, leading, &[]))
+            .map(|line| self.line_box(line, Pt::ZERO, leading, &[], &[]))
             .collect()
     }
 
@@ -680,6 +691,7 @@ impl<'a> Ctx<'a> {
         x: Pt,
         height: Pt,
         markers: &[(std::ops::Range<usize>, NoteKey)],
+        rises: &[(std::ops::Range<usize>, f64)],
     ) -> LineBox {
         let mut items: Vec<Item> = Vec::with_capacity(line.runs.len().min(8));
         let mut notes = Vec::new();
@@ -699,7 +711,19 @@ impl<'a> Ctx<'a> {
                     notes.push(*key);
                 }
             }
-            let rise = if is_marker { run.size * 0.55 } else { Pt::ZERO };
+            let inside = |r: &std::ops::Range<usize>| {
+                r.start <= run.source.start
+                    && run.source.end <= r.end
+                    && run.source.start < run.source.end
+            };
+            let rise = if is_marker {
+                run.size * 0.55
+            } else {
+                rises
+                    .iter()
+                    .find(|(r, _)| inside(r))
+                    .map_or(Pt::ZERO, |(_, by)| run.size * *by)
+            };
             let font = FontId(run.face);
             let scale = run.horizontal_scale * 100.0;
             let joinable = current.as_ref().is_some_and(|(c, _, c_rise, _)| {
@@ -779,9 +803,10 @@ impl<'a> Ctx<'a> {
         x: Pt,
         height: Pt,
         markers: &[(std::ops::Range<usize>, NoteKey)],
+        rises: &[(std::ops::Range<usize>, f64)],
         links: &[(std::ops::Range<usize>, String)],
     ) -> LineBox {
-        let mut boxed = self.line_box(line, x, height, markers);
+        let mut boxed = self.line_box(line, x, height, markers, rises);
         for (range, target) in links {
             let mut extent: Option<(Pt, Pt)> = None;
             for run in &line.runs {

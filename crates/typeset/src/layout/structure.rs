@@ -119,6 +119,7 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
             flow::Styling {
                 chapter: index,
                 refs: &ctx.refs,
+                language: &ctx.book.metadata.language,
             },
             &mut text,
         );
@@ -169,6 +170,11 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
                 .collect();
             rest_text.markers = text
                 .markers
+                .iter()
+                .map(|(r, k)| (r.start.saturating_sub(cut)..r.end.saturating_sub(cut), *k))
+                .collect();
+            rest_text.rises = text
+                .rises
                 .iter()
                 .map(|(r, k)| (r.start.saturating_sub(cut)..r.end.saturating_sub(cut), *k))
                 .collect();
