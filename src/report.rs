@@ -19,7 +19,7 @@ pub(crate) fn print_all(diagnostics: &[Diagnostic], sources: &Sources) -> (usize
     for diagnostic in diagnostics {
         match diagnostic.severity {
             Severity::Error => errors += 1,
-            Severity::Warning => warnings += 1,
+            Severity::Warning | Severity::Note => warnings += 1,
         }
         eprint!("{}", render(&handler, diagnostic, sources));
     }
@@ -36,6 +36,7 @@ pub(crate) fn render(
     let word = match diagnostic.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Note => "note",
     };
     let mut out = match diagnostic.span {
         Some(span) => format!(
@@ -85,6 +86,7 @@ impl Picture {
             severity: match diagnostic.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
+                Severity::Note => miette::Severity::Advice,
             },
             help: (!diagnostic.hints.is_empty()).then(|| diagnostic.hints.join("\n")),
             source,

@@ -143,6 +143,13 @@ fn oracle_manuscript() {
     oracle("manuscript", &common::repo().join("manuscript"));
 }
 
+/// The technical test book: code, SVG and PNG figures, tables, links, cross-references,
+/// parts, HTML.
+#[test]
+fn oracle_technical() {
+    oracle("technical", &common::repo().join("tests/books/technical"));
+}
+
 #[test]
 fn oracle_pride_and_prejudice() {
     if let Some(dir) = corpus("jane-austen_pride-and-prejudice") {

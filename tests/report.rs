@@ -43,9 +43,40 @@ fn the_report_names_forced_breaks_and_missing_glyphs_where_they_are() {
         "{stderr}"
     );
     assert!(!stderr.contains("'孫'"), "{stderr}");
-    // Without --report, a one-line pointer to it.
+    // Without --report, the warnings still (they need the author); notes on loose
+    // paragraphs only with it.
     let (output, stderr) = common::run_in(work.path(), &["build", "book", "--format", "pdf"]);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains("3 typesetting note(s)"), "{stderr}");
-    assert!(!stderr.contains("a word too wide"), "{stderr}");
+    assert!(stderr.contains("a word too wide"), "{stderr}");
+    assert!(stderr.contains("U+1FA70 BALLET SHOES"), "{stderr}");
+}
+
+#[test]
+fn loose_paragraphs_are_notes_shown_with_report() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    std::fs::create_dir_all(&book).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"T\"\nlanguage = \"en\"\nauthors = [\"A\"]\n[contents]\nchapters = [\"a.md\"]\n[print]\ntrim = \"3x5in\"\n",
+    )
+    .unwrap();
+    // Long unbreakable words in a narrow measure: lines can only be loose.
+    std::fs::write(
+        book.join("a.md"),
+        "# One\n\nIncomprehensibilities notwithstanding, characteristically uncharacteristic internationalisations overwhelmed institutionalisation thoroughly.\n",
+    )
+    .unwrap();
+    let (output, stderr) = common::run_in(work.path(), &["build", "book", "--format", "pdf"]);
+    assert!(output.status.success(), "{stderr}");
+    let (_, with_report) = common::run_in(
+        work.path(),
+        &["build", "book", "--format", "pdf", "--report"],
+    );
+    assert!(stderr.contains("1 typesetting note(s)"), "{stderr}");
+    assert!(!stderr.contains("note: book/a.md"), "{stderr}");
+    assert!(
+        with_report.contains("note: book/a.md:3:1: paragraph"),
+        "{with_report}"
+    );
 }

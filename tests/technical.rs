@@ -261,3 +261,74 @@ fn a_list_item_keeps_the_style_it_opens_with() {
     assert!(xhtml.contains("<em>Debug builds</em> are fast"));
     assert!(xhtml.contains("><strong>Run it</strong></a>. <code>cargo run</code>"));
 }
+
+#[test]
+fn a_table_across_pages_repeats_its_head_row() {
+    if !tool("pdftotext") {
+        return;
+    }
+    let built = technical();
+    let first = page_of(&built.pdf, "Mutex<T>").expect("table printed");
+    let next = page_of(&built.pdf, "thread::scope").expect("last row printed");
+    assert!(
+        next > first,
+        "the table was expected to cross a page ({first}, {next})"
+    );
+    for page in [first, next] {
+        let text = page_text(&built.pdf, page);
+        assert!(
+            text.contains("Primitive") && text.contains("Typical use"),
+            "p. {page} lacks the head row:\n{text}"
+        );
+    }
+    // Cells keep straight quotes and double hyphens (no smart punctuation).
+    let cells = page_text(
+        &built.pdf,
+        page_of(&built.pdf, "stays straight").expect("cell"),
+    );
+    assert!(cells.contains("\"single-threaded\" -- use Arc"), "{cells}");
+    assert!(cells.contains("a lone \" stays straight"), "{cells}");
+    // Pictures in cells stay in the table in the EPUB too.
+    let xhtml = epub_chapter_with(&built.epub, "stays straight");
+    assert!(xhtml.contains(r#"<img class="in-cell" src="../images/ok.svg" alt="yes"/>"#));
+}
+
+#[test]
+fn a_table_too_wide_is_set_smaller_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("book");
+    std::fs::create_dir_all(&book).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"T\"\nauthors = [\"A\"]\nlanguage = \"en\"\n[contents]\nchapters = [\"a.md\"]\n[print]\ntrim = \"5x8in\"\n",
+    )
+    .unwrap();
+    let row = |w: &str| format!("| {} |\n", [w; 6].join(" | "));
+    let text = format!(
+        "# A\n\nA wide table:\n\n{}|{}\n{}{}",
+        row("Characteristically"),
+        "---|".repeat(6),
+        row("Incomprehensibilities"),
+        row("internationalisation"),
+    );
+    std::fs::write(book.join("a.md"), text).unwrap();
+    let built = build(&book, &dir.path().join("out"));
+    assert!(
+        built.stderr.contains("this table is set at") || built.stderr.contains("too wide"),
+        "{}",
+        built.stderr
+    );
+    assert!(
+        built.stderr.contains("a.md:5:1"),
+        "the warning names the table: {}",
+        built.stderr
+    );
+    // Every word is there (hyphenated at worst), and nothing runs past the trim.
+    if tool("pdftotext") {
+        let text = page_text(&built.pdf, page_of(&built.pdf, "wide table").unwrap());
+        // Side by side, each column's hyphenated halves are on consecutive lines.
+        assert_eq!(text.matches("Incompre-").count(), 6, "{text}");
+        assert_eq!(text.matches("hensibilities").count(), 6, "{text}");
+        assert_eq!(text.matches("internation-").count(), 6, "{text}");
+    }
+}

@@ -130,8 +130,9 @@ impl Build<'_> {
         Ok(self.family.get_or_init(|| family))
     }
 
-    /// Typesets the print interior and reports how it went (with `--report`, every
-    /// paragraph that needed emergency stretch, every forced break and missing glyph).
+    /// Typesets the print interior and reports how it went: its warnings (forced breaks,
+    /// missing glyphs, wrapped code, tables set smaller), and with `--report` every
+    /// paragraph set loose.
     fn typeset(&self) -> Result<TypesetBook, String> {
         let started = std::time::Instant::now();
         let typeset =
@@ -155,12 +156,20 @@ impl Build<'_> {
                 errors.len()
             ));
         }
-        if self.report && !typeset.diagnostics.is_empty() {
-            crate::report::print_all(&typeset.diagnostics, self.sources);
-        } else if !typeset.diagnostics.is_empty() {
+        // Warnings (a wrapped code line, a table set smaller, a missing glyph) always; notes
+        // on the typesetting (loose paragraphs) with `--report`.
+        let (notes, warnings): (Vec<_>, Vec<_>) = typeset
+            .diagnostics
+            .iter()
+            .cloned()
+            .partition(|d| d.severity == quire_model::Severity::Note);
+        crate::report::print_all(&warnings, self.sources);
+        if self.report {
+            crate::report::print_all(&notes, self.sources);
+        } else if !notes.is_empty() {
             eprintln!(
-                "build: {} typesetting note(s) (loose paragraphs, forced breaks, missing glyphs): see `quire build --report`",
-                typeset.diagnostics.len()
+                "build: {} typesetting note(s) (loose paragraphs): see `quire build --report`",
+                notes.len()
             );
         }
         if std::env::var_os("QUIRE_TIMING").is_some() {

@@ -191,17 +191,29 @@ fn check_content(m: &Manuscript, out: &Output, report: &mut Report) -> Vec<Place
             .map_or_else(|| "?".into(), |w| out.where_(w.page))
     };
     // ---- units: body blocks, then captions -------------------------------------------------
-    let mut units: Vec<Unit<'_>> = m
-        .blocks
-        .iter()
-        .enumerate()
-        .map(|(i, b)| Unit {
+    // A table cell's lines stand beside other cells' lines on the page, so its words do not
+    // read in order across lines: each of its words is a unit of its own (found, as often
+    // as the manuscript has it).
+    let mut units: Vec<Unit<'_>> = Vec::new();
+    for (i, b) in m.blocks.iter().enumerate() {
+        if b.kind == super::manuscript::BlockKind::Cell && b.words.len() > 1 {
+            for k in 0..b.words.len() {
+                units.push(Unit {
+                    words: &b.words[k..k + 1],
+                    loc: b.loc(),
+                    chapter: b.chapter,
+                    block: None,
+                });
+            }
+            continue;
+        }
+        units.push(Unit {
             words: &b.words,
             loc: b.loc(),
             chapter: b.chapter,
             block: Some(i),
-        })
-        .collect();
+        });
+    }
     for c in &m.captions {
         units.push(Unit {
             words: &c.words,
@@ -612,10 +624,21 @@ fn check_images(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Re
         p.strip_prefix(&m.dir)
             .map_or_else(|_| p.display().to_string(), |r| r.display().to_string())
     };
+    // Drawings (no pixels to fingerprint) of the same size cannot be told apart: they are
+    // counted together, under the first one's name.
+    let key_of = |p: &PathBuf| -> PathBuf {
+        match sources.get(p) {
+            Some(&(w, h, None)) => sources
+                .iter()
+                .find(|(_, s)| s.0 == w && s.1 == h && s.2.is_none())
+                .map_or_else(|| p.clone(), |(q, _)| q.clone()),
+            _ => p.clone(),
+        }
+    };
     // Expected uses per picture, in manuscript order.
     let mut uses: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
     for (i, img) in m.images.iter().enumerate() {
-        uses.entry(img.path.clone()).or_default().push(i);
+        uses.entry(key_of(&img.path)).or_default().push(i);
     }
     let mut placements: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
     for (k, im) in out.images.iter().enumerate() {
@@ -632,6 +655,9 @@ fn check_images(m: &Manuscript, out: &Output, placed: &[Placed], report: &mut Re
                 ),
             ),
             [one] => placements.entry(one.clone()).or_default().push(k),
+            several if several.iter().all(|p| key_of(p) == key_of(&several[0])) => {
+                placements.entry(key_of(&several[0])).or_default().push(k)
+            }
             several => report.note(
                 "pictures not told apart",
                 format!(

@@ -121,6 +121,25 @@ impl Caption {
 }
 
 /// Removes HTML comments and tags, keeping the text between them.
+/// The text between two markers.
+fn between<'h>(text: &'h str, open: &str, close: &str) -> Option<&'h str> {
+    let start = text.find(open)? + open.len();
+    let end = text[start..].find(close)? + start;
+    Some(&text[start..end])
+}
+
+/// The value of attribute `name` in the first tag that has it (quoted or bare).
+fn attribute(html: &str, name: &str) -> Option<String> {
+    let pattern = format!("{name}=");
+    let at = html.find(&format!(" {pattern}"))? + 1 + pattern.len();
+    let rest = &html[at..];
+    let value = match rest.chars().next()? {
+        q @ ('"' | '\'') => rest[1..].split(q).next()?,
+        _ => rest.split(|c: char| c.is_whitespace() || c == '>').next()?,
+    };
+    Some(value.to_string())
+}
+
 fn strip_html(html: &str) -> String {
     let mut out = String::new();
     let mut rest = html;
@@ -129,8 +148,22 @@ fn strip_html(html: &str) -> String {
             rest = after.find("-->").map_or("", |i| &after[i + 3..]);
             out.push(' ');
         } else if rest.starts_with('<') {
+            // Inline formatting (`<sup>`, `<kbd>`, `<em>` ...) joins its text to the words
+            // around it ("mc<sup>2</sup>" is one word); other tags separate words.
+            let name: String = rest[1..]
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            let inline = matches!(
+                name.as_str(),
+                "sup" | "sub" | "kbd" | "em" | "i" | "b" | "strong" | "code" | "span" | "a"
+            );
             rest = rest.find('>').map_or("", |i| &rest[i + 1..]);
-            out.push(' ');
+            if !inline {
+                out.push(' ');
+            }
         } else {
             let end = rest.find('<').unwrap_or(rest.len());
             out.push_str(&rest[..end]);
@@ -412,12 +445,47 @@ impl Manuscript {
                 Event::Text(t) => st.text(&t, at, BlockKind::Text),
                 Event::Code(t) => st.text(&t, at, BlockKind::Text),
                 Event::InlineMath(t) | Event::DisplayMath(t) => st.text(&t, at, BlockKind::Text),
-                Event::Html(t) | Event::InlineHtml(t) => {
-                    let text = strip_html(&t);
-                    if !words(&text).is_empty() {
-                        st.text(&text, at, BlockKind::Html);
+                Event::Html(t) | Event::InlineHtml(t)
+                    if t.contains("<img") && st.in_note.is_none() =>
+                {
+                    // A picture written in HTML (`<img src>`, maybe in a `<figure>` with a
+                    // `<figcaption>`, or a `title`).
+                    let open_kind = st.open.as_ref().map(|o| (o.1, o.2));
+                    st.flush();
+                    let caption_text = between(&t, "<figcaption>", "</figcaption>")
+                        .map(strip_html)
+                        .or_else(|| attribute(&t, "title"))
+                        .unwrap_or_default();
+                    let caption = if words(&caption_text).is_empty() {
+                        None
                     } else {
-                        st.text(" ", at, BlockKind::Html);
+                        st.m.captions.push(Caption {
+                            words: words(&caption_text),
+                            file: st.file.clone(),
+                            line: st.line_of(at),
+                            chapter,
+                        });
+                        Some(st.m.captions.len() - 1)
+                    };
+                    if let Some(src) = attribute(&t, "src") {
+                        st.m.images.push(Image {
+                            path: st.dir.join(src),
+                            file: st.file.clone(),
+                            line: st.line_of(at),
+                            chapter,
+                            before: st.m.blocks.len(),
+                            caption,
+                        });
+                    }
+                    if let Some((line, kind)) = open_kind {
+                        st.open = Some((String::new(), line, kind));
+                    }
+                }
+                Event::Html(t) | Event::InlineHtml(t) => {
+                    // strip_html keeps a space only where a tag separates words.
+                    let text = strip_html(&t);
+                    if !text.is_empty() {
+                        st.text(&text, at, BlockKind::Html);
                     }
                 }
                 Event::SoftBreak | Event::HardBreak => st.text(" ", at, BlockKind::Text),

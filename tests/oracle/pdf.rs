@@ -76,6 +76,37 @@ impl Line {
     }
 }
 
+/// A line cut where two characters stand apart by more than 0.7 of their size with no
+/// space character between them: the cells of a table row. One piece for running text (its
+/// spaces are characters, however wide justification makes them).
+fn cell_pieces(line: &Line) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::new();
+    let mut current: Vec<Ch> = Vec::new();
+    let mut prev: Option<&Ch> = None;
+    for ch in &line.chars {
+        if let Some(p) = prev
+            && !p.c.is_whitespace()
+            && !ch.c.is_whitespace()
+            && ch.x0 - p.x1 > 0.7 * ch.size.max(p.size)
+            && !current.is_empty()
+        {
+            out.push(Line {
+                y: line.y,
+                chars: std::mem::take(&mut current),
+            });
+        }
+        current.push(ch.clone());
+        prev = Some(ch);
+    }
+    if !current.is_empty() {
+        out.push(Line {
+            y: line.y,
+            chars: current,
+        });
+    }
+    out
+}
+
 /// Runs the reader on `pdf` and returns its JSON.
 pub(crate) fn read_json(pdf: &Path) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/read_pdf.py");
@@ -154,7 +185,10 @@ fn lines_of(mut chars: Vec<Ch>) -> Vec<Line> {
 
 /// Drops raised note markers: characters much smaller than a line just below them, sitting
 /// within that line's x-height band and horizontally inside it.
-fn drop_markers(lines: Vec<Line>) -> Vec<Line> {
+fn drop_markers(lines: Vec<Line>, has_notes: bool) -> Vec<Line> {
+    if !has_notes {
+        return lines;
+    }
     let sizes: Vec<f64> = lines.iter().map(Line::size).collect();
     let extents: Vec<(f64, f64)> = lines.iter().map(|l| (l.x0(), l.x1())).collect();
     let ys: Vec<f64> = lines.iter().map(|l| l.y).collect();
@@ -162,14 +196,15 @@ fn drop_markers(lines: Vec<Line>) -> Vec<Line> {
     for (i, line) in lines.into_iter().enumerate() {
         let mut kept = Vec::new();
         for ch in line.chars {
-            let marker = (0..ys.len()).any(|j| {
-                j != i
-                    && ch.size < 0.8 * sizes[j]
-                    && ys[j] - ch.oy > 0.3
-                    && ys[j] - ch.oy <= 0.75 * sizes[j]
-                    && ch.x0 >= extents[j].0 - sizes[j]
-                    && ch.x1 <= extents[j].1 + sizes[j]
-            });
+            let marker = ch.c.is_ascii_digit()
+                && (0..ys.len()).any(|j| {
+                    j != i
+                        && ch.size < 0.8 * sizes[j]
+                        && ys[j] - ch.oy > 0.3
+                        && ys[j] - ch.oy <= 0.75 * sizes[j]
+                        && ch.x0 >= extents[j].0 - sizes[j]
+                        && ch.x1 <= extents[j].1 + sizes[j]
+                });
             if !marker {
                 kept.push(ch);
             }
@@ -180,6 +215,47 @@ fn drop_markers(lines: Vec<Line>) -> Vec<Line> {
                 chars: kept,
             });
         }
+    }
+    out
+}
+
+/// Puts raised and lowered small characters (superscripts, subscripts, markers kept) back
+/// into the line they belong to: a line of characters smaller than a neighbouring line's,
+/// less than half its size above or below it and within its width.
+fn merge_shifted(lines: Vec<Line>) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::new();
+    let mut pending: Vec<Line> = Vec::new();
+    for line in lines {
+        pending.push(line);
+    }
+    let sizes: Vec<f64> = pending.iter().map(Line::size).collect();
+    let mut target: Vec<Option<usize>> = vec![None; pending.len()];
+    for i in 0..pending.len() {
+        let small = sizes[i];
+        let (x0, x1) = (pending[i].x0(), pending[i].x1());
+        target[i] = (0..pending.len()).find(|&j| {
+            j != i
+                && small < 0.8 * sizes[j]
+                && (pending[i].y - pending[j].y).abs() <= 0.45 * sizes[j]
+                && x0 >= pending[j].x0() - sizes[j]
+                && x1 <= pending[j].x1() + sizes[j]
+        });
+    }
+    let mut merged: Vec<Vec<Ch>> = pending.iter().map(|_| Vec::new()).collect();
+    for (i, t) in target.iter().enumerate() {
+        if let Some(j) = t {
+            merged[*j].extend(pending[i].chars.iter().cloned());
+        }
+    }
+    for (i, mut line) in pending.into_iter().enumerate() {
+        if target[i].is_some() {
+            continue;
+        }
+        if !merged[i].is_empty() {
+            line.chars.append(&mut merged[i]);
+            line.chars.sort_by(|a, b| a.x0.total_cmp(&b.x0));
+        }
+        out.push(line);
     }
     out
 }
@@ -292,15 +368,23 @@ pub(crate) fn read(path: &Path) -> Output {
                 .total_cmp(&b.bbox[1])
                 .then(a.bbox[0].total_cmp(&b.bbox[0]))
         });
-        let rules = p["rules"]
+        let rules: Vec<[f64; 4]> = p["rules"]
             .as_array()
             .into_iter()
             .flatten()
             .map(|r| rect(&r["rect"]))
             .collect();
+        // Note markers are raised digits; so are superscripts in the text (E = mc²). On a
+        // page with notes (a short rule) raised digits are taken for markers.
+        let page_width = trim[2] - trim[0];
+        let has_notes = rules.iter().any(|r: &[f64; 4]| {
+            r[3] - r[1] <= 1.0
+                && r[2] - r[0] >= 0.05 * page_width
+                && r[2] - r[0] <= 0.5 * page_width
+        });
         raw.push(RawPage {
             trim,
-            lines: drop_markers(lines_of(chars)),
+            lines: merge_shifted(drop_markers(lines_of(chars), has_notes)),
             images,
             rules,
             outside_trim: outside,
@@ -499,8 +583,65 @@ pub(crate) fn read(path: &Path) -> Output {
                     .collect(),
             );
         }
-        for (i, line) in body.iter().enumerate() {
-            if caption_of[i].is_some() {
+        // Tables: lines made of pieces set apart with no space character between them (the
+        // cells of a row) are read column by column, so that a cell's words hyphenated
+        // across its lines join up.
+        let pieces: Vec<Vec<Line>> = body.iter().map(cell_pieces).collect();
+        let mut region_end = vec![None; body.len()];
+        let mut i = 0;
+        while i < body.len() {
+            if pieces[i].len() < 2 || caption_of[i].is_some() {
+                i += 1;
+                continue;
+            }
+            let mut end = i + 1;
+            let mut last_table = i;
+            while end < body.len() && caption_of[end].is_none() && end <= last_table + 2 {
+                if pieces[end].len() >= 2 {
+                    last_table = end;
+                }
+                end += 1;
+            }
+            if (i..=last_table).filter(|&k| pieces[k].len() >= 2).count() >= 2 {
+                region_end[i] = Some(last_table + 1);
+                i = last_table + 1;
+            } else {
+                i += 1;
+            }
+        }
+        let mut i = 0;
+        while i < body.len() {
+            if let Some(end) = region_end[i] {
+                let mut columns: Vec<(f64, Vec<&Line>)> = Vec::new();
+                for piece in pieces[i..end].iter().flatten() {
+                    let x = piece.x0();
+                    match columns.iter_mut().find(|(cx, _)| (cx - x).abs() <= 1.5) {
+                        Some((_, col)) => col.push(piece),
+                        None => columns.push((x, vec![piece])),
+                    }
+                }
+                columns.sort_by(|a, b| a.0.total_cmp(&b.0));
+                for (_, col) in columns {
+                    for piece in col {
+                        push_words(&piece.text(), &mut body_carry, &mut body_words);
+                        if !piece.hyphenated() && !body_carry.is_empty() {
+                            body_words.push(std::mem::take(&mut body_carry));
+                        }
+                        for w in body_words.drain(..) {
+                            out.body.push(OutWord {
+                                w,
+                                page: index,
+                                y: piece.y,
+                            });
+                        }
+                    }
+                }
+                i = end;
+                continue;
+            }
+            let line = &body[i];
+            i += 1;
+            if caption_of[i - 1].is_some() {
                 continue;
             }
             let t = line.text();

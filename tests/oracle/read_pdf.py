@@ -126,6 +126,8 @@ def main():
                     w = d["width"]
             if min(w, h) <= 3.0:
                 rules.append({"rect": rect(r), "w": r2(w), "h": r2(h)})
+        # Lines of a drawing are not rules of the page (a note separator, a table's rules).
+        rules = [r for r in rules if not any(inside(r["rect"], f["bbox"]) for f in forms)]
         pages.append({
             "index": page.number,
             "trim": rect(page.trimbox),

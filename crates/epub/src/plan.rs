@@ -185,19 +185,16 @@ pub(crate) fn plan<'a>(book: &'a Book, ids: &mut Ids) -> Plan<'a> {
                 heading_ids.push(new);
             }
             BlockKind::Figure(figure) => {
-                if let Some(asset) = book.image(figure.image) {
-                    figure_images.entry(figure.image).or_insert_with(|| {
-                        let base = asset.path.rsplit('/').next().unwrap_or("");
-                        let base = base.rsplit_once('.').map_or(base, |(s, _)| s);
-                        let stem = safe_name(base, "image");
-                        let mut name = stem.clone();
-                        let mut n = 2;
-                        while !image_names.insert(name.clone()) {
-                            name = format!("{stem}-{n}");
-                            n += 1;
+                name_image(book, figure.image, &mut figure_images, &mut image_names);
+            }
+            BlockKind::Table(table) => {
+                // Pictures in cells.
+                for cell in table.head.iter().chain(table.rows.iter().flatten()) {
+                    for inline in &cell.content {
+                        if let InlineKind::Image { image, .. } = &inline.kind {
+                            name_image(book, *image, &mut figure_images, &mut image_names);
                         }
-                        name
-                    });
+                    }
                 }
             }
             _ => {}
@@ -251,6 +248,30 @@ pub(crate) fn plan<'a>(book: &'a Book, ids: &mut Ids) -> Plan<'a> {
         figure_images,
         index: book.anchor_index(),
     }
+}
+
+/// Gives an image used by the book its file name in `images/` (once).
+fn name_image(
+    book: &Book,
+    image: ImageId,
+    names: &mut BTreeMap<ImageId, String>,
+    taken: &mut HashSet<String>,
+) {
+    let Some(asset) = book.image(image) else {
+        return;
+    };
+    names.entry(image).or_insert_with(|| {
+        let base = asset.path.rsplit('/').next().unwrap_or("");
+        let base = base.rsplit_once('.').map_or(base, |(s, _)| s);
+        let stem = safe_name(base, "image");
+        let mut name = stem.clone();
+        let mut n = 2;
+        while !taken.insert(name.clone()) {
+            name = format!("{stem}-{n}");
+            n += 1;
+        }
+        name
+    });
 }
 
 /// The `<a id>` anchors among inlines.

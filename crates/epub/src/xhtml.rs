@@ -475,7 +475,7 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                     split = Some((i, 0));
                     break;
                 }
-                InlineKind::Anchor(_) => {}
+                InlineKind::Anchor(_) | InlineKind::Image { .. } => {}
                 InlineKind::Emphasis(_)
                 | InlineKind::Strong(_)
                 | InlineKind::Code(_)
@@ -726,6 +726,18 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                         None => self.inlines_in(content, in_link),
                     }
                 }
+                InlineKind::Image { image, alt } => match self.images.figure_src(*image) {
+                    Some(src) => {
+                        self.out.push_str("<img class=\"in-cell\"");
+                        push_attr(&mut self.out, "src", &src);
+                        push_attr(&mut self.out, "alt", alt);
+                        self.out.push_str("/>");
+                    }
+                    None => self.diagnostics.push(Diagnostic::warning(
+                        inline.span,
+                        "image left out of the EPUB: the book has no such image",
+                    )),
+                },
                 InlineKind::Styled { style, content } => {
                     let close = match style {
                         TextStyle::Superscript => {

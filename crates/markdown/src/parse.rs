@@ -61,6 +61,8 @@ pub(crate) fn parse_chapter(
         heading_ids: Vec::new(),
         pending_figures: Vec::new(),
         open_anchors: 0,
+        in_cell: false,
+        cell_images: Vec::new(),
         text_ranges: Vec::new(),
     };
     let blocks = parser.blocks_until(None);
@@ -92,6 +94,10 @@ struct ChapterParser<'t, 'r> {
     pending_figures: Vec<Block>,
     /// `<a id="x">` tags whose `</a>` is still to come.
     open_anchors: usize,
+    /// Reading a table cell: punctuation stays as written, pictures stay inline.
+    in_cell: bool,
+    /// A picture just read in a table cell, to go into the cell's inlines.
+    cell_images: Vec<Inline>,
     /// Source ranges of the text events read since the last footnote check: an undefined
     /// `[^label]` is literal text, and only text (not code, not escaped brackets) can hold one.
     text_ranges: Vec<Range<usize>>,
@@ -316,7 +322,9 @@ impl<'t> ChapterParser<'t, '_> {
             match event {
                 Event::Start(Tag::TableCell) => {
                     self.text_ranges.clear();
+                    self.in_cell = true;
                     let content = self.inlines_until(Some(TagEnd::TableCell));
+                    self.in_cell = false;
                     self.check_undefined_notes();
                     cells.push(TableCell {
                         content,
@@ -370,7 +378,22 @@ impl<'t> ChapterParser<'t, '_> {
                 }
                 Event::Text(t) => {
                     self.text_ranges.push(range.clone());
-                    push_text(&mut out, &t, span)
+                    // In a table cell the text stays as typed: smart punctuation's curly
+                    // quotes and dashes go back to the characters written.
+                    let written = self.text.get(range.clone()).unwrap_or_default();
+                    let literal = self.in_cell
+                        && matches!(
+                            &*t,
+                            "\u{201C}"
+                                | "\u{201D}"
+                                | "\u{2018}"
+                                | "\u{2019}"
+                                | "\u{2013}"
+                                | "\u{2014}"
+                                | "\u{2026}"
+                        )
+                        && matches!(written, "\"" | "'" | "--" | "---" | "...");
+                    push_text(&mut out, if literal { written } else { &t }, span)
                 }
                 Event::Code(t) => out.push(Inline {
                     kind: InlineKind::Code(t.to_string()),
@@ -453,6 +476,7 @@ impl<'t> ChapterParser<'t, '_> {
                             let alt_inlines = self.inlines_until(Some(end));
                             let alt = Inline::plain_text(&alt_inlines).trim().to_string();
                             self.figure(&dest_url, &title, alt, span);
+                            out.append(&mut self.cell_images);
                         }
                         Tag::Strikethrough | Tag::Superscript | Tag::Subscript => {
                             let c = self.inlines_until(Some(end));
@@ -501,6 +525,14 @@ impl<'t> ChapterParser<'t, '_> {
         let Some(image) = (self.images)(path, span, self.diagnostics) else {
             return;
         };
+        if self.in_cell {
+            // A picture in a table cell stays in its cell (no caption there).
+            self.cell_images.push(Inline {
+                kind: InlineKind::Image { image, alt },
+                span,
+            });
+            return;
+        }
         let caption = if title.trim().is_empty() {
             None
         } else {
@@ -684,6 +716,7 @@ impl<'t> ChapterParser<'t, '_> {
                 let alt = tag.attr("alt").unwrap_or_default().trim().to_string();
                 let title = tag.attr("title").unwrap_or_default().to_string();
                 self.figure(&src, &title, alt, span);
+                out.append(&mut self.cell_images);
                 None
             }
             _ if tag.self_closing => {
@@ -1185,5 +1218,23 @@ mod tests {
                 ("B".to_string(), "Bee".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn table_cells_keep_punctuation_as_written() {
+        let text = "# T\n\nHe said \"hi\" -- and 'so'...\n\n| op | says |\n|---|---|\n| \"==\" or \"'\" | a--b ... 'x' --- y |\n";
+        let (parsed, _) = parse(text);
+        assert_eq!(
+            Inline::plain_text(paragraph(&parsed, 0)),
+            "He said \u{201C}hi\u{201D} \u{2013} and \u{2018}so\u{2019}\u{2026}"
+        );
+        let BlockKind::Table(table) = &parsed.blocks[1].kind else {
+            panic!("{:?}", parsed.blocks[1])
+        };
+        let cells: Vec<String> = table.rows[0]
+            .iter()
+            .map(|c| Inline::plain_text(&c.content))
+            .collect();
+        assert_eq!(cells, ["\"==\" or \"'\"", "a--b ... 'x' --- y"]);
     }
 }

@@ -289,6 +289,14 @@ pub enum InlineKind {
     FootnoteRef(FootnoteId),
     /// A forced line break.
     LineBreak,
+    /// A picture inside a line of text: only in a table cell, where it stays (elsewhere a
+    /// picture is a [`BlockKind::Figure`]).
+    Image {
+        /// The image.
+        image: ImageId,
+        /// Alternative text.
+        alt: String,
+    },
     /// Text with a look or a language of its own (from the manuscript's HTML subset:
     /// `<sup>`, `<sub>`, `<kbd>`, `<span lang>`).
     Styled {
@@ -354,7 +362,10 @@ fn push_plain(inlines: &[Inline], out: &mut String) {
             | InlineKind::Link { content: c, .. }
             | InlineKind::Styled { content: c, .. } => push_plain(c, out),
             InlineKind::LineBreak => out.push(' '),
-            InlineKind::FootnoteRef(_) | InlineKind::Anchor(_) | InlineKind::CrossRef { .. } => {}
+            InlineKind::FootnoteRef(_)
+            | InlineKind::Anchor(_)
+            | InlineKind::CrossRef { .. }
+            | InlineKind::Image { .. } => {}
         }
     }
 }

@@ -5,6 +5,9 @@ use crate::span::Span;
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// A remark on the typesetting (a loose paragraph) that the author may act on; shown
+    /// on request (`quire build --report`).
+    Note,
     /// The book is usable but something should be fixed (no author, no alt text ...).
     Warning,
     /// The book cannot be built as written.
@@ -39,6 +42,16 @@ impl Diagnostic {
     pub fn warning(span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
+            message: message.into(),
+            span: span.into(),
+            hints: Vec::new(),
+        }
+    }
+
+    /// A typesetting remark at a place (see [`Severity::Note`]).
+    pub fn note(span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Note,
             message: message.into(),
             span: span.into(),
             hints: Vec::new(),

@@ -696,6 +696,7 @@ fn cjk_run_around(text: &str, at: usize) -> usize {
 /// repeats. Hyphenation points are kept only strictly inside the `hyphenatable` ranges of
 /// the paragraph (the parts in their style's own face: text in a fallback face is not
 /// hyphenated).
+#[allow(clippy::too_many_arguments)]
 fn word_breaks(
     hyphenator: &mut Hyphenator,
     text: &str,
@@ -704,6 +705,7 @@ fn word_breaks(
     hyphenate: bool,
     hyphenatable: &[Range<usize>],
     cjk_language: bool,
+    code: bool,
 ) -> Vec<(usize, BreakKind)> {
     let mut breaks: Vec<(usize, BreakKind)> = Vec::new();
     let first = allowed.partition_point(|&i| i <= range.start);
@@ -713,6 +715,11 @@ fn word_breaks(
             continue;
         }
         let before = text[..i].chars().next_back().unwrap_or(' ');
+        if code && before == '-' {
+            // In code a hyphen is part of a name or an option (`-r`, `rustup-init`):
+            // a line ending on one would read as a hyphenated word.
+            continue;
+        }
         let kind = if is_ideographic(before) || is_ideographic(after) {
             // Inside other text, a CJK term (a name) stays whole and solid; a run too long
             // to be one breaks and justifies between characters, as CJK text does.
@@ -1130,6 +1137,7 @@ impl Typesetter {
             hyphenate,
             &hyphenatable,
             self.cjk_language,
+            style.variant.is_mono(),
         );
         let first_part = self.words.parts.len();
         let mut segments: Vec<Arc<ShapedText>> = Vec::with_capacity(runs.len());
@@ -1284,6 +1292,7 @@ impl Typesetter {
             hyphenate,
             &hyphenatable,
             self.cjk_language,
+            style_at(range.start).0.variant.is_mono(),
         );
 
         // A piece no line can hold gets a forced break at every glyph cluster.

@@ -8,8 +8,8 @@
 //! set, for the ledger ([`super::ledger`]).
 
 use quire_model::{
-    Alignment, Block, BlockKind, Chapter, Figure, Inline, InlineKind, List, Span, Table, TextStyle,
-    VerseLine,
+    Alignment, Block, BlockKind, Chapter, Figure, Inline, InlineKind, List, Span, Table, TableCell,
+    TextStyle, VerseLine,
 };
 
 use super::{Align, Ctx, LineBox, NoteKey, StyledText};
@@ -64,6 +64,9 @@ pub(crate) struct Fixed {
     pub(crate) keep_with_previous: bool,
     /// Outline entry for a section heading: title and level.
     pub(crate) anchor: Option<(String, u8)>,
+    /// A table whose first line is its head row: repeated at the top of each page the
+    /// table continues on.
+    pub(crate) repeat_head: bool,
     /// The model block.
     pub(crate) span: Span,
 }
@@ -78,6 +81,7 @@ impl Fixed {
             keep_with_next: 0,
             keep_with_previous: false,
             anchor: None,
+            repeat_head: false,
             span,
         }
     }
@@ -277,6 +281,8 @@ pub(crate) fn styled(
                 }
             }
             InlineKind::Anchor(id) => out.anchors.push((out.len, id.clone())),
+            // Pictures in table cells are placed by the table (see `FlowBuilder::table`).
+            InlineKind::Image { .. } => {}
             InlineKind::CrossRef { target, kind } => {
                 let start = out.len;
                 out.push(&at.refs.text(target, *kind), style(base, size));
@@ -1010,39 +1016,94 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
     fn table(&mut self, table: &Table, span: Span, x: Pt, measure: Pt) {
         // Rows on the grid: every line of a cell is a whole line.
         let leading = self.leading;
-        let size = self.size * 0.85;
         let columns = table
             .head
             .len()
             .max(table.rows.iter().map(Vec::len).max().unwrap_or(0))
             .max(1);
-        // Column widths in proportion to each column's longest text, with a floor.
-        let mut natural = vec![1usize; columns];
-        for row in std::iter::once(&table.head).chain(&table.rows) {
-            for (c, cell) in row.iter().enumerate() {
-                let len = Inline::plain_text(&cell.content).chars().count().min(60);
-                if let Some(n) = natural.get_mut(c) {
-                    *n = (*n).max(len);
+        let has_head = !table.head.is_empty();
+        let rows: Vec<(bool, &Vec<TableCell>)> = has_head
+            .then_some((true, &table.head))
+            .into_iter()
+            .chain(table.rows.iter().map(|r| (false, r)))
+            .filter(|(_, r)| !r.is_empty())
+            .collect();
+        // The type size: 85 % of the text, smaller (to 70 %) when the columns' widest words
+        // do not fit side by side; then words are hyphenated, and broken only as a last
+        // resort. Each step down is a warning: the author may prefer to split the table.
+        const SIZES: [f64; 4] = [0.85, 0.8, 0.75, 0.7];
+        let mut layout = None;
+        for (step, relative) in SIZES.iter().enumerate() {
+            let size = self.size * *relative;
+            let gap = size * 0.8;
+            let usable = measure - gap * (columns - 1) as f64;
+            let columns_w = self.column_widths(&rows, columns, size);
+            let words: Pt = columns_w
+                .iter()
+                .map(|c| c.word)
+                .fold(Pt::ZERO, |a, b| a + b);
+            let pieces: Pt = columns_w
+                .iter()
+                .map(|c| c.piece)
+                .fold(Pt::ZERO, |a, b| a + b);
+            let last = step + 1 == SIZES.len();
+            if words <= usable {
+                layout = Some((size, gap, share(&columns_w, usable, |c| c.word)));
+            } else if last && pieces <= usable {
+                layout = Some((size, gap, share(&columns_w, usable, |c| c.piece)));
+            } else if last {
+                // Not even hyphenated: columns in proportion to their widest pieces, and
+                // words broken where they must be.
+                let scale = usable.0 / pieces.0.max(1.0);
+                let widths = columns_w.iter().map(|c| c.piece * scale).collect();
+                layout = Some((size, gap, widths));
+                self.ctx.diagnostics.push(
+                    quire_model::Diagnostic::warning(
+                        span,
+                        format!(
+                            "this table is too wide for the page even at {:.1} pt: words in its cells are broken without hyphens",
+                            size.0
+                        ),
+                    )
+                    .with_hint("split the table, shorten its cells, or use a larger trim size"),
+                );
+            }
+            if let Some((size, ..)) = layout {
+                let broken = last && pieces > usable; // warned above
+                if step > 0 && !broken {
+                    self.ctx.diagnostics.push(
+                        quire_model::Diagnostic::warning(
+                            span,
+                            format!(
+                                "this table is set at {:.1} pt (the text is {:.1} pt) so that its columns fit the page{}",
+                                size.0,
+                                self.size.0,
+                                if words > usable { ", with hyphenated words" } else { "" }
+                            ),
+                        )
+                        .with_hint("split the table or shorten its widest cells to keep the usual size"),
+                    );
                 }
+                break;
             }
         }
-        let gap = size;
-        let total: usize = natural.iter().sum();
-        let usable = measure - gap * (columns.saturating_sub(1)) as f64;
-        let widths: Vec<Pt> = natural
-            .iter()
-            .map(|n| (usable * (*n as f64 / total.max(1) as f64)).max(size * 3.0))
-            .collect();
-        let scale = usable.0 / widths.iter().map(|w| w.0).sum::<f64>().max(1.0);
-        let widths: Vec<Pt> = widths.iter().map(|w| *w * scale.min(1.0)).collect();
-        let mut rows: Vec<LineBox> = Vec::new();
+        let Some((size, gap, widths)) = layout else {
+            return;
+        };
+        let rule = |y: Pt, weight: f64| {
+            Item::Rule(Rule {
+                rect: Rect {
+                    origin: Point { x, y },
+                    width: measure,
+                    height: Pt(weight),
+                },
+            })
+        };
+        let mut lines: Vec<LineBox> = Vec::new();
         let mut breaks = Vec::new();
-        let rule_h = Pt(0.4);
-        for (r, row) in std::iter::once(&table.head).chain(&table.rows).enumerate() {
-            if row.is_empty() {
-                continue;
-            }
-            let variant = if r == 0 {
+        let count = rows.len();
+        for (r, (is_head, row)) in rows.iter().enumerate() {
+            let variant = if *is_head {
                 FontVariant::Italic
             } else {
                 FontVariant::Regular
@@ -1053,28 +1114,22 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             for (c, cell) in row.iter().enumerate() {
                 self.set_blocks.push(cell.span);
                 let w = widths.get(c).copied().unwrap_or(size * 3.0);
-                let mut text = StyledText::default();
-                styled(&cell.content, size, variant, self.styling(), &mut text);
                 let align = match table.alignments.get(c) {
                     Some(Alignment::Right) => Align::Right,
                     Some(Alignment::Center) => Align::Center,
                     _ => Align::Left,
                 };
-                let lines = if text.is_blank() {
-                    Vec::new()
-                } else {
-                    self.ctx.set_ragged(&text, w, align, leading, true)
-                };
-                max_lines = max_lines.max(lines.len());
-                cells.push((cx, lines));
+                let cell_lines = self.cell_lines(&cell.content, size, variant, w, align);
+                max_lines = max_lines.max(cell_lines.len());
+                cells.push((cx, cell_lines));
                 cx = cx + w + gap;
             }
             let mut items = Vec::new();
             let mut notes = Vec::new();
             let mut anchors = Vec::new();
             let mut links = Vec::new();
-            for (cx, lines) in cells {
-                for (i, line) in lines.into_iter().enumerate() {
+            for (cx, cell_lines) in cells {
+                for (i, line) in cell_lines.into_iter().enumerate() {
                     notes.extend(line.notes.iter().copied());
                     for item in line.items {
                         items.push(item.translated(cx, leading * i as f64));
@@ -1088,21 +1143,28 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 }
             }
             let height = leading * max_lines as f64;
+            // Booktabs: a rule over the table (and over its head where it is repeated on a
+            // following page), one under the head, one under the last row; none between rows.
+            let under = height + size * 0.35;
             if r == 0 {
-                items.push(Item::Rule(Rule {
-                    rect: Rect {
-                        origin: Point {
-                            x,
-                            y: height - leading + size * 0.45,
-                        },
-                        width: measure,
-                        height: rule_h,
-                    },
-                }));
+                items.push(rule(leading - size * 1.05, 0.6));
             }
-            // Not between the head and the first row.
-            breaks.push(if r >= 2 { Cost::Allowed } else { Cost::Strong });
-            rows.push(LineBox {
+            if *is_head {
+                items.push(rule(under, 0.4));
+            }
+            if r + 1 == count {
+                items.push(rule(under, 0.6));
+            }
+            // No break between the head and the first row, nor before the last row of a
+            // long table (a row alone at the top of a page).
+            breaks.push(if r == 0 || (has_head && r == 1) {
+                Cost::Strong
+            } else if r + 1 == count && count > 3 {
+                Cost::Weak
+            } else {
+                Cost::Allowed
+            });
+            lines.push(LineBox {
                 items,
                 height,
                 notes,
@@ -1112,11 +1174,196 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             });
         }
         self.space(1.0);
-        self.elements
-            .push(Element::Fixed(Fixed::with_breaks(rows, breaks, span)));
+        let mut fixed = Fixed::with_breaks(lines, breaks, span);
+        fixed.repeat_head = has_head;
+        self.elements.push(Element::Fixed(fixed));
         self.space(1.0);
         self.no_indent = true;
     }
+
+    /// How wide each column's content is at `size`: the widest of its cells' widths
+    /// (pictures count at their natural width, or an inch if they must shrink).
+    fn column_widths(
+        &mut self,
+        rows: &[(bool, &Vec<TableCell>)],
+        columns: usize,
+        size: Pt,
+    ) -> Vec<super::ContentWidths> {
+        let mut out = vec![super::ContentWidths::default(); columns];
+        for (is_head, row) in rows {
+            let variant = if *is_head {
+                FontVariant::Italic
+            } else {
+                FontVariant::Regular
+            };
+            for (c, cell) in row.iter().enumerate() {
+                let Some(col) = out.get_mut(c) else { continue };
+                for part in cell_parts(&cell.content) {
+                    let w = match part {
+                        CellPart::Text(inlines) => {
+                            let mut text = StyledText::default();
+                            styled(inlines, size, variant, self.styling(), &mut text);
+                            self.ctx.content_widths(&text)
+                        }
+                        CellPart::Image(image) => {
+                            let natural = self.picture_width(image);
+                            let least = natural.min(Pt::inches(1.0));
+                            super::ContentWidths {
+                                line: natural,
+                                word: least,
+                                piece: least,
+                            }
+                        }
+                    };
+                    col.line = col.line.max(w.line);
+                    col.word = col.word.max(w.word);
+                    col.piece = col.piece.max(w.piece);
+                }
+            }
+        }
+        out
+    }
+
+    /// A picture's natural width in print: 150 dpi for pixels, CSS pixels for drawings.
+    fn picture_width(&mut self, image: quire_model::ImageId) -> Pt {
+        match self.ctx.image_ref(image) {
+            Some((r, w, _)) => {
+                let ppi = if self.ctx.images[r.0].vector {
+                    96.0
+                } else {
+                    150.0
+                };
+                Pt(f64::from(w) * 72.0 / ppi)
+            }
+            None => Pt::ZERO,
+        }
+    }
+
+    /// A cell's lines: its text set ragged in the column, pictures on lines of their own
+    /// (scaled to the column, a whole number of lines tall).
+    fn cell_lines(
+        &mut self,
+        content: &[Inline],
+        size: Pt,
+        variant: FontVariant,
+        width: Pt,
+        align: Align,
+    ) -> Vec<LineBox> {
+        let leading = self.leading;
+        let mut out = Vec::new();
+        for part in cell_parts(content) {
+            match part {
+                CellPart::Text(inlines) => {
+                    let mut text = StyledText::default();
+                    styled(inlines, size, variant, self.styling(), &mut text);
+                    if !text.is_blank() {
+                        out.extend(self.ctx.set_ragged(&text, width, align, leading, true));
+                    }
+                }
+                CellPart::Image(image) => {
+                    let natural = self.picture_width(image);
+                    let Some((r, px_w, px_h)) = self.ctx.image_ref(image) else {
+                        continue;
+                    };
+                    let w = natural.min(width);
+                    let h = Pt(w.0 * f64::from(px_h) / f64::from(px_w.max(1)));
+                    let lines = (h.0 / leading.0 - 1e-9).ceil().max(1.0);
+                    let (w, h) = if h > leading * 12.0 {
+                        // At most twelve lines tall.
+                        let h = leading * 12.0;
+                        (Pt(h.0 * f64::from(px_w) / f64::from(px_h.max(1))), h)
+                    } else {
+                        (w, h)
+                    };
+                    let lines = lines.min(12.0);
+                    let left = match align {
+                        Align::Left => Pt::ZERO,
+                        Align::Center => (width - w) * 0.5,
+                        Align::Right => width - w,
+                    };
+                    // The picture's foot on the baseline of the last line it takes; the
+                    // lines under its top are empty.
+                    let top = leading * lines - h;
+                    out.push(LineBox {
+                        items: vec![Item::Image(crate::frame::PlacedImage {
+                            image: r,
+                            rect: Rect {
+                                origin: Point {
+                                    x: left,
+                                    y: top.max(Pt::ZERO),
+                                },
+                                width: w,
+                                height: h,
+                            },
+                        })],
+                        height: leading,
+                        ..LineBox::default()
+                    });
+                    for _ in 1..lines as usize {
+                        out.push(LineBox {
+                            height: leading,
+                            ..LineBox::default()
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A piece of a table cell: text, or a picture.
+enum CellPart<'i> {
+    Text(&'i [Inline]),
+    Image(quire_model::ImageId),
+}
+
+/// A cell's inlines split at its pictures.
+fn cell_parts(content: &[Inline]) -> Vec<CellPart<'_>> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, inline) in content.iter().enumerate() {
+        if let InlineKind::Image { image, .. } = inline.kind {
+            if i > start {
+                parts.push(CellPart::Text(&content[start..i]));
+            }
+            parts.push(CellPart::Image(image));
+            start = i + 1;
+        }
+    }
+    if start < content.len() {
+        parts.push(CellPart::Text(&content[start..]));
+    }
+    parts
+}
+
+/// Column widths that fill `usable`: each column gets its least width (`least`), and the
+/// room left is shared in proportion to how much wider each column would like to be (its
+/// one-line width), as browsers lay out tables; a table that fits on one line anyway
+/// shares its surplus in proportion to the widths.
+fn share(
+    columns: &[super::ContentWidths],
+    usable: Pt,
+    least: impl Fn(&super::ContentWidths) -> Pt,
+) -> Vec<Pt> {
+    let mins: Vec<Pt> = columns.iter().map(&least).collect();
+    let maxs: Vec<Pt> = columns
+        .iter()
+        .zip(&mins)
+        .map(|(c, m)| c.line.max(*m))
+        .collect();
+    let sum_min: f64 = mins.iter().map(|w| w.0).sum();
+    let sum_max: f64 = maxs.iter().map(|w| w.0).sum();
+    if sum_max <= usable.0 {
+        let scale = usable.0 / sum_max.max(1e-6);
+        return maxs.iter().map(|w| *w * scale).collect();
+    }
+    let want: f64 = sum_max - sum_min;
+    let room = (usable.0 - sum_min).max(0.0);
+    mins.iter()
+        .zip(&maxs)
+        .map(|(min, max)| *min + (*max - *min) * (room / want.max(1e-6)))
+        .collect()
 }
 
 /// A line of code with its tabs turned into spaces to the next multiple of `stop` columns.
@@ -1264,7 +1511,7 @@ pub(crate) fn lay_out(ctx: &mut Ctx<'_>, para: &mut Para, looseness: i32) -> boo
                         "needed emergency stretch: some lines are loose"
                     };
                     ctx.push_once(
-                        quire_model::Diagnostic::warning(para.span, format!("paragraph {how}"))
+                        quire_model::Diagnostic::note(para.span, format!("paragraph {how}"))
                             .with_hint("rewording a line, or an allowed hyphenation in `[print] hyphenation-exceptions`, tightens it"),
                     );
                 }
@@ -1392,5 +1639,45 @@ pub(crate) fn chapter_flow(
         notes,
         title_notes: Vec::new(),
         set_blocks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::ContentWidths;
+
+    fn col(word: f64, line: f64) -> ContentWidths {
+        ContentWidths {
+            line: Pt(line),
+            word: Pt(word),
+            piece: Pt(word * 0.6),
+        }
+    }
+
+    #[test]
+    fn columns_share_the_measure_by_what_they_want() {
+        // Fits on one line: the surplus goes in proportion.
+        let w = share(&[col(10.0, 20.0), col(10.0, 60.0)], Pt(160.0), |c| c.word);
+        assert!(
+            (w[0].0 - 40.0).abs() < 1e-9 && (w[1].0 - 120.0).abs() < 1e-9,
+            "{w:?}"
+        );
+        // Does not: every column gets its widest word, the rest by how much more it wants.
+        let w = share(&[col(30.0, 40.0), col(20.0, 220.0)], Pt(150.0), |c| c.word);
+        assert!((w.iter().map(|p| p.0).sum::<f64>() - 150.0).abs() < 1e-9);
+        assert!(w[0].0 >= 30.0 && w[1].0 >= 20.0, "{w:?}");
+        // The narrow column's share of the room: (150-50) * 10/210.
+        assert!(
+            (w[0].0 - (30.0 + 100.0 * 10.0 / 210.0)).abs() < 1e-9,
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn code_lines_wrap_after_a_space_with_a_continuation_mark() {
+        let pieces = wrap_code_line("    let value = compute(first, second, third);", 24);
+        assert!(pieces.len() >= 2, "{pieces:?}");
+        assert!(pieces.iter().skip(1).all(|(prefix, _)| prefix == "    ↪ "));
     }
 }

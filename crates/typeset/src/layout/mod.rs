@@ -371,6 +371,17 @@ pub(crate) struct StyledText {
     pub(crate) links: Vec<(std::ops::Range<usize>, String)>,
 }
 
+/// The widths of a piece of text (see [`Ctx::content_widths`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct ContentWidths {
+    /// All of it on one line.
+    pub(crate) line: Pt,
+    /// Its widest word (a break only at spaces and the text's own hyphens and dashes).
+    pub(crate) word: Pt,
+    /// Its widest piece when words may also be hyphenated (the hyphen counted).
+    pub(crate) piece: Pt,
+}
+
 /// What cross-references print: chapter and figure numbers from the model, page numbers
 /// from the previous layout of the book (the typesetter lays the book out again while they
 /// change).
@@ -548,6 +559,60 @@ impl<'a> Ctx<'a> {
             .map(|(t, s)| TextRun { text: t, style: *s })
             .collect();
         self.ts.typeset(&runs, options, span)
+    }
+
+    /// How wide styled text is on one line, and its widest piece that no line break can
+    /// split: without hyphenation (a word) and with it (a hyphenated part, hyphen included).
+    /// What a table's column widths are made of.
+    pub(crate) fn content_widths(&mut self, text: &StyledText) -> ContentWidths {
+        let mut options = ParagraphOptions::book(Pt(1.0e6), self.geometry.size);
+        options.indent = Pt::ZERO;
+        options.ragged_right = true;
+        options.hyphenate = true;
+        let runs: Vec<TextRun<'_>> = text
+            .runs
+            .iter()
+            .map(|(t, s)| TextRun { text: t, style: *s })
+            .collect();
+        let prepared = self.ts.prepare(&runs, &options, Span::default());
+        let mut widths = ContentWidths::default();
+        let (mut line, mut word, mut piece) = (Pt::ZERO, Pt::ZERO, Pt::ZERO);
+        for item in prepared.items() {
+            match item {
+                crate::linebreak::Item::Box { width } => {
+                    line += *width;
+                    word += *width;
+                    piece += *width;
+                }
+                crate::linebreak::Item::Glue { width, fill, .. } => {
+                    if !fill {
+                        line += *width;
+                    }
+                    widths.word = widths.word.max(word);
+                    widths.piece = widths.piece.max(piece);
+                    word = Pt::ZERO;
+                    piece = Pt::ZERO;
+                }
+                crate::linebreak::Item::Penalty {
+                    width,
+                    penalty,
+                    hyphenation,
+                    ..
+                } if *penalty < crate::linebreak::INFINITE_PENALTY => {
+                    widths.piece = widths.piece.max(piece + *width);
+                    piece = Pt::ZERO;
+                    if !hyphenation {
+                        widths.word = widths.word.max(word + *width);
+                        word = Pt::ZERO;
+                    }
+                }
+                crate::linebreak::Item::Penalty { .. } => {}
+            }
+        }
+        widths.word = widths.word.max(word);
+        widths.piece = widths.piece.max(piece);
+        widths.line = widths.line.max(line);
+        widths
     }
 
     /// Sets short ragged text (headings, titles, running heads) in lines aligned as asked,

@@ -35,6 +35,9 @@ struct VLine {
     page_break_before: bool,
     /// Notes referenced on this line (indices in the chapter's notes).
     notes: Vec<usize>,
+    /// A table row after the head: when it is the first line of text on a page, the
+    /// table's head row is drawn again above it, this high.
+    repeat_head: Pt,
 }
 
 /// A line of a footnote.
@@ -140,6 +143,12 @@ fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
                 float,
                 page_break_before: i == 0 && page_break,
                 notes: line.notes.iter().map(|k| k.note).collect(),
+                repeat_head: match element {
+                    Element::Fixed(f) if f.repeat_head && i > 0 => {
+                        lines.first().map_or(Pt::ZERO, |l| l.height)
+                    }
+                    _ => Pt::ZERO,
+                },
             });
         }
         if n > 0 {
@@ -351,7 +360,13 @@ impl Paginator<'_> {
             } else {
                 Pt::ZERO
             };
-            let body = used + space + v.height;
+            // A table continued from the page before repeats its head row first.
+            let head = if lines.iter().all(|&l| flat.get(l).is_some_and(|w| w.float)) {
+                v.repeat_head
+            } else {
+                Pt::ZERO
+            };
+            let body = used + space + head + v.height;
             // Notes continued from the last page still wait: new ones queue behind them.
             if !carried.is_empty() && !new_lines.is_empty() {
                 if body + notes_h <= capacity + EPSILON {
@@ -919,6 +934,7 @@ pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec
     for plan in plans {
         let mut body = PageBody::default();
         let mut top = geometry.first_baseline() - leading + plan.sink + plan.drop;
+        let mut text_started = false;
         for placed in &plan.placed {
             top += placed.space;
             let Some(element) = flow.elements.get(placed.element) else {
@@ -927,6 +943,20 @@ pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec
             let Some(line) = element.lines().get(placed.line) else {
                 continue;
             };
+            if !matches!(element, Element::Float(_)) {
+                // A table continued from the page before: its head row again (a copy,
+                // not the manuscript's text a second time: the ledger counts placements).
+                if !text_started
+                    && let Element::Fixed(f) = element
+                    && f.repeat_head
+                    && placed.line > 0
+                    && let Some(head) = f.lines.first()
+                {
+                    mark(&mut body, head, top);
+                    top += head.height;
+                }
+                text_started = true;
+            }
             match element {
                 Element::Para(p) if body.start.is_none() => {
                     body.start = Some((p.span, plain_offset(p, line.source_start)));
