@@ -332,3 +332,150 @@ fn a_table_too_wide_is_set_smaller_with_a_warning() {
         assert_eq!(text.matches("internation-").count(), 6, "{text}");
     }
 }
+
+/// Runs a Python snippet with PyMuPDF on `pdf` (as `sys.argv[1]`); `None` (SKIP, or a
+/// failure under `QUIRE_REQUIRE_VALIDATORS=1`) when PyMuPDF is missing.
+fn pymupdf(script: &str, pdf: &Path) -> Option<String> {
+    let python = std::env::var("QUIRE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let available = Command::new(&python)
+        .args(["-c", "import pymupdf"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        common::missing_validator("PyMuPDF");
+        return None;
+    }
+    let out = Command::new(&python)
+        .args(["-c", script])
+        .arg(pdf)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn links_are_annotations_to_the_right_pages_and_addresses() {
+    let built = technical();
+    // Every link: the text under it, and where it goes (a page label or an address).
+    let script = r#"
+import sys, pymupdf
+doc = pymupdf.open(sys.argv[1])
+for page in doc:
+    for link in page.get_links():
+        text = " ".join(page.get_textbox(link["from"]).split())
+        if link["kind"] == pymupdf.LINK_URI:
+            print(f"{page.get_label()}\t{text}\tURI {link['uri']}")
+        elif link["kind"] in (pymupdf.LINK_GOTO, pymupdf.LINK_NAMED):
+            target = doc[link["page"]]
+            # The text from the link's destination down, so that a link to the right page
+            # but the wrong place fails too.
+            clip = pymupdf.Rect(0, link["to"].y - 2, target.rect.width, target.rect.height)
+            first = " ".join(target.get_text(clip=clip).split())[:200]
+            print(f"{page.get_label()}\t{text}\tPAGE {target.get_label()}\t{first}")
+"#;
+    let Some(links) = pymupdf(script, &built.pdf) else {
+        return;
+    };
+    let find = |text: &str| {
+        links
+            .lines()
+            .find(|l| l.split('\t').nth(1).is_some_and(|t| t.contains(text)))
+            .unwrap_or_else(|| panic!("no link on {text:?}:\n{links}"))
+    };
+    // External: clickable, and the address printed after the text.
+    let site = find("project site");
+    assert!(site.contains("URI https://example.com/install"), "{site}");
+    assert!(
+        site.contains("(https://example.com"),
+        "the address is printed: {site}"
+    );
+    // To another file: the page where that chapter starts.
+    let chapter = find("Getting Started");
+    let target = chapter.split('\t').nth(3).unwrap_or_default();
+    assert!(target.contains("Getting Started"), "{chapter}");
+    // To a heading in another file, by its GitHub/mdBook slug.
+    let rules = find("the rules");
+    let target = rules.split('\t').nth(3).unwrap_or_default();
+    assert!(target.starts_with("The Rules"), "{rules}");
+    // A cross-reference prints the page it links to.
+    let xref = links
+        .lines()
+        .find(|l| l.contains("\tpage ") && l.contains("PAGE"))
+        .unwrap_or_else(|| panic!("no page reference:\n{links}"));
+    let fields: Vec<&str> = xref.split('\t').collect();
+    assert_eq!(
+        fields[1].trim_start_matches("page "),
+        fields[2].trim_start_matches("PAGE "),
+        "{xref}"
+    );
+    assert!(fields[3].contains("Each value has an owner"), "{xref}");
+}
+
+#[test]
+fn epub_links_all_land_on_an_id_that_exists() {
+    let built = technical();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&built.epub).unwrap()).unwrap();
+    let mut files: Vec<(String, String)> = Vec::new();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).unwrap();
+        let name = file.name().unwrap_or_default().to_string();
+        if name.ends_with(".xhtml") {
+            let mut text = String::new();
+            file.read_to_string(&mut text).unwrap();
+            files.push((name, text));
+        }
+    }
+    let attr_values = |text: &str, attr: &str| -> Vec<String> {
+        text.split(&format!(" {attr}=\""))
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next().map(str::to_string))
+            .collect()
+    };
+    let mut internal = 0;
+    for (name, text) in &files {
+        let dir = name.rsplit_once('/').map_or("", |(d, _)| d);
+        for href in attr_values(text, "href") {
+            if href.starts_with("https:") || href.starts_with("mailto:") || href.ends_with(".css") {
+                continue;
+            }
+            let (file, fragment) = href.split_once('#').unwrap_or((&href, ""));
+            let target = if file.is_empty() {
+                name.clone()
+            } else {
+                format!("{dir}/{file}")
+            };
+            let Some((_, body)) = files.iter().find(|(n, _)| *n == target) else {
+                panic!("{name}: link to a missing file {href}");
+            };
+            if !fragment.is_empty() {
+                assert!(
+                    attr_values(body, "id").iter().any(|id| id == fragment),
+                    "{name}: {href} names no id of {target}"
+                );
+            }
+            internal += 1;
+        }
+    }
+    assert!(internal >= 10, "only {internal} internal links");
+    let preface = epub_chapter_with(&built.epub, "sharing data between threads");
+    assert!(preface.contains(">Getting Started</a>"));
+}
+
+#[test]
+fn check_reports_every_link_that_goes_nowhere() {
+    let (output, stderr) = common::run_in(&common::repo(), &["check", "tests/books/technical"]);
+    assert!(output.status.success(), "warnings only: {stderr}");
+    assert!(
+        stderr.contains("concurrency.md:11:47: link to `missing.md` goes nowhere"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("concurrency.md:12:1: link to `#no-such-heading` goes nowhere"),
+        "{stderr}"
+    );
+}

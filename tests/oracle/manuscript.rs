@@ -190,6 +190,9 @@ struct FileState<'m> {
     notes: BTreeMap<String, (String, usize)>,
     ref_order: Vec<(String, usize, bool)>,
     image_depth: usize,
+    /// An external link being read: its address and where its text starts in the open
+    /// block (print shows the address after text that is not the address itself).
+    link: Option<(String, usize)>,
     heading_depth: usize,
     title: Option<Vec<String>>,
     heading_text: Option<String>,
@@ -317,6 +320,7 @@ impl Manuscript {
             notes: BTreeMap::new(),
             ref_order: Vec::new(),
             image_depth: 0,
+            link: None,
             heading_depth: 0,
             title: None,
             heading_text: None,
@@ -376,6 +380,15 @@ impl Manuscript {
                             st.flush();
                             st.open = Some((String::new(), line, kind));
                         }
+                    }
+                    Tag::Link { dest_url, .. }
+                        if st.in_note.is_none()
+                            && ["http://", "https://", "mailto:"]
+                                .iter()
+                                .any(|p| dest_url.starts_with(p)) =>
+                    {
+                        let at_text = st.open.as_ref().map_or(0, |o| o.0.len());
+                        st.link = Some((dest_url.to_string(), at_text));
                     }
                     Tag::Image {
                         dest_url, title, ..
@@ -440,6 +453,26 @@ impl Manuscript {
                         st.in_note = None;
                     }
                     TagEnd::Image => st.image_depth = st.image_depth.saturating_sub(1),
+                    TagEnd::Link => {
+                        // Text that is not the address: print adds the address after it,
+                        // so the words around it are compared as two runs.
+                        if let Some((url, from)) = st.link.take()
+                            && let Some((text, line, kind)) = st.open.clone()
+                        {
+                            let shown = words(text.get(from..).unwrap_or_default());
+                            let address = words(url.trim_start_matches("mailto:"));
+                            let bare = |w: &[String]| {
+                                w.iter()
+                                    .filter(|x| !matches!(x.as_str(), "https" | "http" | "www"))
+                                    .cloned()
+                                    .collect::<Vec<_>>()
+                            };
+                            if !shown.is_empty() && bare(&shown) != bare(&address) {
+                                st.flush();
+                                st.open = Some((String::new(), line, kind));
+                            }
+                        }
+                    }
                     _ => {}
                 },
                 Event::Text(t) => st.text(&t, at, BlockKind::Text),

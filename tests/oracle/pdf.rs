@@ -646,7 +646,18 @@ pub(crate) fn read(path: &Path) -> Output {
             }
             let t = line.text();
             push_words(&t, &mut body_carry, &mut body_words);
-            if !line.hyphenated() && !body_carry.is_empty() {
+            // An address broken before a hyphen goes on at the start of the next line
+            // ("...systems" / "-book/..."): its word is not finished.
+            let in_address = t
+                .split_whitespace()
+                .last()
+                .is_some_and(|w| w.contains(['/', '@']));
+            let continued = in_address
+                && body
+                    .get(i)
+                    .and_then(|next| next.visible().next())
+                    .is_some_and(|c| matches!(c.c, '-' | '_'));
+            if !line.hyphenated() && !continued && !body_carry.is_empty() {
                 body_words.push(std::mem::take(&mut body_carry));
             }
             let y = line.y;

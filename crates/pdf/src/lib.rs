@@ -17,8 +17,7 @@ mod svg;
 
 use std::collections::BTreeMap;
 
-use pdf_writer::types::{ActionType, AnnotationType, NumberingStyle};
-use pdf_writer::writers::PageLabel;
+use pdf_writer::types::{ActionType, AnnotationType};
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 use quire_typeset::frame::{self, Document, Item, LinkTarget, NumberStyle, OutlineEntry, TextRun};
 
@@ -231,12 +230,15 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
             previous.is_some_and(|(style, value)| style == n.style && value + 1 == n.value);
         if !continues {
             let label_ref = refs.next();
-            let mut label = pdf.indirect(label_ref).start::<PageLabel>();
-            label.style(match n.style {
-                NumberStyle::Arabic => NumberingStyle::Arabic,
-                NumberStyle::LowerRoman => NumberingStyle::LowerRoman,
-            });
-            label.offset(n.value.max(1) as i32);
+            // Written without the optional /Type /PageLabel: some readers (MuPDF among them)
+            // take the "/P" of "/PageLabel" for a prefix and label page 3 "ageLabel3".
+            let mut label = pdf.indirect(label_ref).dict();
+            let style: &[u8] = match n.style {
+                NumberStyle::Arabic => b"D",
+                NumberStyle::LowerRoman => b"r",
+            };
+            label.pair(Name(b"S"), Name(style));
+            label.pair(Name(b"St"), n.value.max(1) as i32);
             label.finish();
             label_refs.push((index as i32, label_ref));
         }

@@ -708,6 +708,17 @@ fn word_breaks(
     code: bool,
 ) -> Vec<(usize, BreakKind)> {
     let mut breaks: Vec<(usize, BreakKind)> = Vec::new();
+    let word = &text[range.clone()];
+    if is_url(word) {
+        // A web or e-mail address breaks only where a reader sees it cannot be a hyphen,
+        // and nothing is added (no hyphen): see `url_breaks`.
+        breaks.extend(
+            url_breaks(word)
+                .into_iter()
+                .map(|i| (range.start + i, BreakKind::Explicit)),
+        );
+        return breaks;
+    }
     let first = allowed.partition_point(|&i| i <= range.start);
     for &i in allowed[first..].iter().take_while(|&&i| i < range.end) {
         let after = text[i..].chars().next().unwrap_or(' ');
@@ -743,6 +754,50 @@ fn word_breaks(
     breaks.sort_by_key(|b| b.0);
     breaks.dedup_by_key(|b| b.0);
     breaks
+}
+
+/// True for a web address (`https://...`, `www....`) or an e-mail address, perhaps in
+/// brackets or followed by punctuation.
+fn is_url(word: &str) -> bool {
+    let core = word.trim_start_matches(['(', '[', '<', '\u{2018}', '\u{201C}', '"', '\'']);
+    core.contains("://")
+        || core
+            .get(..4)
+            .is_some_and(|w| w.eq_ignore_ascii_case("www."))
+        || core.starts_with("mailto:")
+        || (core.contains('@') && core.rsplit('@').next().is_some_and(|d| d.contains('.')))
+}
+
+/// Where a web or e-mail address may break, as byte offsets in `word` (the Chicago Manual's
+/// rules): after `//`, before a single `/`, `.`, `,`, `-`, `_`, `~`, `?`, `#`, `%` or `@`,
+/// before or after `=` and `&`; never inside `://`, never leaving fewer than five
+/// characters before the break or three after it, and never before the closing
+/// punctuation that follows the address.
+fn url_breaks(word: &str) -> Vec<usize> {
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    let core_end = word
+        .trim_end_matches([
+            '.', ',', ';', ':', ')', ']', '>', '\u{2019}', '\u{201D}', '"', '\'',
+        ])
+        .len();
+    let mut out = Vec::new();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        if k < 5 || i >= core_end {
+            continue;
+        }
+        let prev = chars[k - 1].1;
+        let prev2 = if k >= 2 { chars[k - 2].1 } else { ' ' };
+        let after_double_slash = prev == '/' && prev2 == '/';
+        let before_mark = matches!(c, '.' | ',' | '-' | '_' | '~' | '?' | '#' | '%' | '@')
+            || (c == '/' && prev != '/' && chars.get(k + 1).is_none_or(|n| n.1 != '/'));
+        let around_operator = matches!(c, '=' | '&') || matches!(prev, '=' | '&');
+        let in_scheme = c == '/' && prev == ':';
+        let rest = word[i..core_end].chars().count();
+        if (after_double_slash || before_mark || around_operator) && !in_scheme && rest >= 3 {
+            out.push(i);
+        }
+    }
+    out
 }
 
 const ABBREVIATIONS: [&str; 8] = ["Mr", "Mrs", "Messrs", "Dr", "St", "Mme", "Mlle", "Esq"];
@@ -1748,6 +1803,34 @@ impl Typesetter {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn addresses_break_where_no_hyphen_could_be_read() {
+        let word = "https://example.com/systems-book/a-very-long-path/index.html.";
+        let at: Vec<&str> = url_breaks(word).iter().map(|&i| &word[i..]).collect();
+        // After the double slash; before slashes, dots and hyphens; not in the scheme, not
+        // before the closing full stop.
+        assert!(at.contains(&"example.com/systems-book/a-very-long-path/index.html."));
+        assert!(at.contains(&"/systems-book/a-very-long-path/index.html."));
+        assert!(at.contains(&"-book/a-very-long-path/index.html."));
+        assert!(at.contains(&".com/systems-book/a-very-long-path/index.html."));
+        assert!(
+            !at.iter()
+                .any(|rest| rest.starts_with("//") || rest.starts_with("/e"))
+        );
+        assert!(!at.contains(&"."), "{at:?}");
+        // Never after a hyphen (which would read as a hyphenated word).
+        for &i in &url_breaks(word) {
+            assert_ne!(word[..i].chars().last(), Some('-'), "{}", &word[..i]);
+        }
+        assert!(is_url("(www.example.org)"));
+        assert!(is_url("someone@example.org,"));
+        assert!(!is_url("well-known"));
+        let query = "https://example.com/search?q=typesetting&lang=en";
+        let rest: Vec<&str> = url_breaks(query).iter().map(|&i| &query[i..]).collect();
+        assert!(rest.contains(&"?q=typesetting&lang=en"));
+        assert!(rest.contains(&"&lang=en") && rest.contains(&"lang=en"));
+    }
     use super::*;
     use crate::font::{test_family, test_family_with_fallback};
     use proptest::prelude::*;

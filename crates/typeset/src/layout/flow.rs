@@ -276,6 +276,14 @@ pub(crate) fn styled(
             InlineKind::Link { content, url } => {
                 let start = out.len;
                 styled(content, size, base, at, out);
+                // In print an address must be readable: after link text that is not the
+                // address itself, the address in parentheses (it breaks only at its
+                // slashes and dots, see `paragraph::url_breaks`).
+                if let Some(shown) = printed_address(url, content) {
+                    out.push(" (", style(base, size));
+                    out.push(&shown, style(base, size));
+                    out.push(")", style(base, size));
+                }
                 if out.len > start {
                     out.links.push((start..out.len, url.clone()));
                 }
@@ -285,7 +293,10 @@ pub(crate) fn styled(
             InlineKind::Image { .. } => {}
             InlineKind::CrossRef { target, kind } => {
                 let start = out.len;
-                out.push(&at.refs.text(target, *kind), style(base, size));
+                // "chapter 3" is one unit: tied by a no-break space and never hyphenated.
+                let mut unit = style(base, size);
+                unit.hyphenate = false;
+                out.push(&at.refs.text(target, *kind), unit);
                 out.links.push((start..out.len, format!("#{target}")));
             }
             InlineKind::LineBreak => out.push("\n", style(base, size)),
@@ -347,6 +358,27 @@ pub(crate) fn styled(
             }
         }
     }
+}
+
+/// The address a print reader needs for an external link, when its text does not already
+/// show it: the full URL (an e-mail address without `mailto:`).
+fn printed_address(url: &str, content: &[Inline]) -> Option<String> {
+    let shown = match url.strip_prefix("mailto:") {
+        Some(address) => address,
+        None if url.starts_with("http://") || url.starts_with("https://") => url,
+        None => return None,
+    };
+    let bare = |s: &str| {
+        s.trim()
+            .trim_start_matches("mailto:")
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_start_matches("www.")
+            .trim_end_matches('/')
+            .to_ascii_lowercase()
+    };
+    let text = Inline::plain_text(content);
+    (bare(&text) != bare(url) && !text.trim().is_empty()).then(|| shown.to_string())
 }
 
 fn style(variant: FontVariant, size: Pt) -> RunStyle {

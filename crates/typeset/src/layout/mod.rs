@@ -876,19 +876,34 @@ impl<'a> Ctx<'a> {
             let mut extent: Option<(Pt, Pt)> = None;
             for run in &line.runs {
                 if run.source.start < range.end && range.start < run.source.end {
-                    let (a, b) = (x + run.x, x + run.x + run.width);
-                    extent = Some(extent.map_or((a, b), |(l, r)| (l.min(a), r.max(b))));
+                    // Only the glyphs of the link's own text: not the full stop after it.
+                    let mut inside = false;
+                    for glyph in &run.glyphs {
+                        if !glyph.text.is_empty() {
+                            inside = range.contains(&(run.source.start + glyph.text.start));
+                        }
+                        if inside {
+                            let a = x + run.x + glyph.x;
+                            let b = a + glyph.advance;
+                            extent = Some(extent.map_or((a, b), |(l, r)| (l.min(a), r.max(b))));
+                        }
+                    }
                 }
             }
             if let Some((left, right)) = extent {
+                // The link's rectangle tiles the leading around its baseline: from under
+                // the descenders down to where the next line's ascenders begin, so that it
+                // covers its own words and no part of the lines above or below.
+                let leading = self.geometry.leading;
+                let above = (leading * 0.74).min(height);
                 boxed.links.push((
                     Rect {
                         origin: Point {
                             x: left,
-                            y: height - self.geometry.leading.min(height),
+                            y: height - above,
                         },
                         width: right - left,
-                        height: self.geometry.leading.min(height),
+                        height: above + leading * 0.24,
                     },
                     target.clone(),
                 ));
