@@ -72,7 +72,10 @@ fn epubcheck(jar: &Path, epub: &Path) -> Vec<String> {
 }
 
 fn books() -> Vec<PathBuf> {
-    let mut books = vec![common::repo().join("manuscript")];
+    let mut books = vec![
+        common::repo().join("manuscript"),
+        common::repo().join("tests/books/technical"),
+    ];
     match common::corpus_books() {
         Some(corpus) => books.extend(corpus),
         None => eprintln!(

@@ -203,6 +203,12 @@ fn pdf_words(pdf: &Path) -> Vec<String> {
             .map(|(w, _)| w.as_str())
             .collect();
         let joined = kept.join(" ");
+        // An address broken before a hyphen or a dot (after a line ending in a slash
+        // or a name of it): the line goes on without a space.
+        let last_token = text.split_whitespace().last().unwrap_or_default();
+        if joined.starts_with(['-', '.', '_']) && last_token.contains('/') && text.ends_with('\n') {
+            text.pop();
+        }
         match joined.strip_suffix('-') {
             // A hyphen at the end of a line: the word goes on at the next line.
             Some(stem) if stem.ends_with(char::is_alphabetic) => text.push_str(stem),
@@ -215,7 +221,9 @@ fn pdf_words(pdf: &Path) -> Vec<String> {
     words(&text)
 }
 
-fn check_pdf(book: &Path) {
+/// The print checks: qpdf, fonts, page boxes, an even page count, and (with `words`) every
+/// manuscript word in order in the text layer.
+fn check_pdf(book: &Path, words_in_order: bool) {
     let work = tempfile::tempdir().unwrap();
     let (pdf, no_glyph) = build_pdf_report(book, work.path());
     let name = book
@@ -289,6 +297,9 @@ fn check_pdf(book: &Path) {
         "{name}: a printed book has an even number of pages"
     );
 
+    if !words_in_order {
+        return;
+    }
     // The text: every word of the manuscript, in order.
     // Characters no font has are reported by the build (checked below) and cannot be in
     // the text layer: words holding them are left out of the comparison.
@@ -354,7 +365,17 @@ fn the_manuscript_pdf_passes_the_print_checks() {
     if !validators() {
         return;
     }
-    check_pdf(&common::repo().join("manuscript"));
+    check_pdf(&common::repo().join("manuscript"), true);
+}
+
+#[test]
+fn the_technical_book_pdf_passes_the_print_checks() {
+    if !validators() {
+        return;
+    }
+    // Its words are compared by the oracle (tests/oracle.rs), which reads superscripts,
+    // table columns and broken addresses as they are printed; this rough reader does not.
+    check_pdf(&common::repo().join("tests/books/technical"), false);
 }
 
 #[test]
@@ -367,7 +388,7 @@ fn every_corpus_pdf_passes_the_print_checks() {
         return;
     };
     for book in books {
-        check_pdf(&book);
+        check_pdf(&book, true);
     }
 }
 

@@ -479,3 +479,288 @@ fn check_reports_every_link_that_goes_nowhere() {
         "{stderr}"
     );
 }
+
+/// Every line of mono text in the PDF: (page, x of its first printed character, the width
+/// of a character, the text from there), line numbers (a smaller size) left out.
+fn code_lines(pdf: &Path) -> Option<Vec<(usize, f64, f64, String)>> {
+    let script = r#"
+import sys, pymupdf
+doc = pymupdf.open(sys.argv[1])
+for pno, page in enumerate(doc):
+    for block in page.get_text("rawdict")["blocks"]:
+        for line in block.get("lines", []):
+            spans = [s for s in line["spans"] if "Mono" in s["font"]]
+            if not spans:
+                continue
+            size = max(s["size"] for s in spans)
+            chars = [c for s in spans if abs(s["size"] - size) < 0.01 for c in s["chars"]]
+            text = "".join(c["c"] for c in chars)
+            first = next((c for c in chars if not c["c"].isspace()), None)
+            if first is None:
+                continue
+            width = first["bbox"][2] - first["bbox"][0]
+            print(f"{pno + 1}\t{first['bbox'][0]:.3f}\t{width:.4f}\t{text.strip()}")
+"#;
+    let out = pymupdf(script, pdf)?;
+    Some(
+        out.lines()
+            .filter_map(|l| {
+                let f: Vec<&str> = l.splitn(4, '\t').collect();
+                Some((
+                    f.first()?.parse().ok()?,
+                    f.get(1)?.parse().ok()?,
+                    f.get(2)?.parse().ok()?,
+                    f.get(3)?.to_string(),
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// The fenced code blocks of a Markdown file: their lines as written (tabs as four columns).
+fn fenced_blocks(markdown: &str) -> Vec<Vec<String>> {
+    let mut blocks = Vec::new();
+    let mut open: Option<(String, Vec<String>)> = None;
+    for line in markdown.lines() {
+        let trimmed = line.trim_start();
+        match &mut open {
+            None if trimmed.starts_with("```") || trimmed.starts_with("~~~") => {
+                open = Some((trimmed[..3].to_string(), Vec::new()));
+            }
+            Some((fence, lines)) => {
+                if trimmed.starts_with(fence.as_str()) && trimmed.trim_end() == fence.as_str() {
+                    blocks.push(std::mem::take(lines));
+                    open = None;
+                } else {
+                    lines.push(line.replace('\t', "    "));
+                }
+            }
+            None => {}
+        }
+    }
+    blocks
+}
+
+#[test]
+fn code_indentation_in_print_is_the_source_indentation() {
+    let built = technical();
+    let Some(printed) = code_lines(&built.pdf) else {
+        return;
+    };
+    let book = common::repo().join("tests/books/technical");
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for entry in std::fs::read_dir(&book).unwrap().flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let markdown = std::fs::read_to_string(&path).unwrap();
+        for block in fenced_blocks(&markdown) {
+            // Each source line found once in print: its page and where its text starts.
+            let found: Vec<Option<(usize, f64, f64, usize)>> = block
+                .iter()
+                .map(|line| {
+                    let text = line.trim_start();
+                    let key: String = text.chars().take(18).collect();
+                    if key.chars().count() < 6 {
+                        return None;
+                    }
+                    let hits: Vec<_> = printed.iter().filter(|p| p.3.starts_with(&key)).collect();
+                    let spaces = line.len() - text.len();
+                    (hits.len() == 1).then(|| (hits[0].0, hits[0].1, hits[0].2, spaces))
+                })
+                .collect();
+            // Neighbouring lines on one page: the difference of their indents, in columns.
+            for pair in found.windows(2) {
+                let (Some(a), Some(b)) = (pair[0], pair[1]) else {
+                    continue;
+                };
+                if a.0 != b.0 {
+                    continue;
+                }
+                let columns = (b.1 - a.1) / a.2;
+                let expected = b.3 as f64 - a.3 as f64;
+                checked += 1;
+                if (columns - expected).abs() > 0.05 {
+                    wrong.push(format!(
+                        "{}: page {}: {columns:.2} columns apart, the source {expected}",
+                        path.display(),
+                        a.0
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    assert!(checked >= 20, "only {checked} pairs of code lines compared");
+}
+
+#[test]
+fn listings_have_numbers_captions_and_numbered_lines_in_both_editions() {
+    let built = technical();
+    // Print: the caption above the code, the cross-reference, the numbers.
+    let pages = page_count(&built.pdf);
+    let page = (1..=pages)
+        .find(|&p| page_text(&built.pdf, p).contains("Listing 3-1. A counter shared"))
+        .expect("the listing's caption is printed");
+    let text = page_text(&built.pdf, page);
+    assert!(text.contains("as listing 3-1 shows"), "{text}");
+    let caption_at = text.find("Listing 3-1.").unwrap();
+    let code_at = text.find("use std::sync").unwrap();
+    assert!(caption_at < code_at, "the caption stands above the code");
+    let Some(printed) = code_lines(&built.pdf) else {
+        return;
+    };
+    // Numbered lines: the numbers in their own column, left of the code, which stays
+    // where an unnumbered block's code would be plus the column.
+    let script = r#"
+import sys, pymupdf
+doc = pymupdf.open(sys.argv[1])
+for pno, page in enumerate(doc):
+    rows = {}
+    for block in page.get_text("rawdict")["blocks"]:
+        for line in block.get("lines", []):
+            for s in line["spans"]:
+                if "Mono" in s["font"]:
+                    rows.setdefault(round(s["origin"][1], 1), []).append(s)
+    for y, spans in sorted(rows.items()):
+        size = max(s["size"] for s in spans)
+        text = lambda s: "".join(c["c"] for c in s["chars"])
+        small = [s for s in spans if s["size"] < size - 0.5 and text(s).strip()]
+        code = "".join(text(s) for s in sorted(spans, key=lambda s: s["bbox"][0]) if s["size"] >= size - 0.5)
+        if small:
+            n = small[0]
+            print(f"{pno + 1}\t{n['bbox'][2]:.2f}\t{text(n).strip()}\t{' '.join(code.split())}")
+"#;
+    let Some(numbers) = pymupdf(script, &built.pdf) else {
+        return;
+    };
+    let rows: Vec<Vec<&str>> = numbers.lines().map(|l| l.split('\t').collect()).collect();
+    let numbered: Vec<(&str, &str)> = rows.iter().map(|r| (r[2], r[3])).collect();
+    assert!(
+        numbered.contains(&("1", "use std::sync::{Arc, Mutex};")),
+        "{numbers}"
+    );
+    assert!(
+        numbered.contains(&("10", "*counter.lock().unwrap() += 1;")),
+        "{numbers}"
+    );
+    assert!(
+        numbered.contains(&("10", "fn length(s: &String) -> usize {")),
+        "{numbers}"
+    );
+    // Right-aligned: the numbers of one listing end at one x.
+    let ends: Vec<f64> = rows
+        .iter()
+        .filter(|r| r[0] == rows[0][0])
+        .map(|r| r[1].parse::<f64>().unwrap())
+        .collect();
+    assert!(ends.iter().all(|e| (e - ends[0]).abs() < 0.05), "{numbers}");
+    // The code lines themselves read as written (the oracle checks every word).
+    assert!(printed.iter().any(|l| l.3 == "use std::thread;"));
+    // EPUB: a figure with the caption first, the numbers hidden from screen readers.
+    let chapter = epub_chapter_with(&built.epub, "A counter shared by eight threads");
+    let figure = chapter
+        .split("<figure class=\"listing\">")
+        .nth(1)
+        .expect("a listing figure");
+    assert!(
+        figure.trim_start().starts_with(
+            "<figcaption><span class=\"figure-number\">Listing 3-1.</span> A counter shared"
+        ),
+        "{figure}"
+    );
+    assert!(figure.contains("<span class=\"line-number\" aria-hidden=\"true\"> 1  </span>"));
+    assert!(figure.contains("<span class=\"line-number\" aria-hidden=\"true\">17  </span>"));
+    assert!(
+        chapter.contains(">listing 3-1</a>"),
+        "the cross-reference links"
+    );
+    // Figures a cross-reference names are numbered in both editions.
+    assert!(chapter.contains("Figure 3-1.</span> Throughput"));
+    let figure_page = (1..=pages)
+        .find(|&p| page_text(&built.pdf, p).contains("Figure 3-1. Throughput"))
+        .expect("the figure's number is printed");
+    assert!(page_text(&built.pdf, figure_page).contains("as figure 3-1 shows"));
+}
+
+#[test]
+fn the_index_prints_the_pages_its_markers_are_on() {
+    let built = technical();
+    // Every page number in the index is a link to the page it names (a range: to its
+    // first page).
+    let script = r#"
+import sys, pymupdf
+doc = pymupdf.open(sys.argv[1])
+start = max(i for i, p in enumerate(doc) if p.get_text().strip().startswith("Index"))
+for page in doc.pages(start, len(doc)):
+    for link in page.get_links():
+        if link["kind"] == pymupdf.LINK_GOTO:
+            shown = " ".join(page.get_textbox(link["from"]).split())
+            line = [w for w in page.get_text("words") if abs(w[3] - link["from"].y1) < 4]
+            entry = " ".join(w[4] for w in sorted(line, key=lambda w: w[0]))
+            print(f"{shown}\t{doc[link['page']].get_label()}\t{entry}")
+"#;
+    let Some(links) = pymupdf(script, &built.pdf) else {
+        return;
+    };
+    let rows: Vec<Vec<&str>> = links.lines().map(|l| l.split('\t').collect()).collect();
+    assert!(rows.len() >= 15, "{links}");
+    for row in &rows {
+        let first = row[0].split('\u{2013}').next().unwrap_or_default();
+        assert_eq!(first, row[1], "an index number links to its page: {row:?}");
+    }
+    let entry = |term: &str| {
+        rows.iter()
+            .find(|r| r[2].starts_with(term))
+            .unwrap_or_else(|| panic!("no entry {term}:\n{links}"))
+    };
+    // A marked range prints first and last page, and the text it spans is on them.
+    let primitives = entry("primitives,");
+    let (from, to) = primitives[0].split_once('\u{2013}').expect("a range");
+    let page_with_label = |label: &str| {
+        let script = format!(
+            "import sys, pymupdf\ndoc = pymupdf.open(sys.argv[1])\nprint([i + 1 for i, p in enumerate(doc) if p.get_label() == '{label}'][-1])"
+        );
+        pymupdf(&script, &built.pdf)
+            .and_then(|s| s.trim().parse::<usize>().ok())
+            .expect("a page with that label")
+    };
+    assert!(page_text(&built.pdf, page_with_label(from)).contains("several primitives"));
+    assert!(page_text(&built.pdf, page_with_label(to)).contains("thread::scope"));
+    // A term marked twice on different pages lists both.
+    let sync = entry("Sync,");
+    assert!(
+        rows.iter().filter(|r| r[2] == sync[2]).count() == 2,
+        "{links}"
+    );
+    // EPUB: the EPUB Indexes vocabulary, sub-entries nested, every locator a link (the
+    // EPUB links test checks they land).
+    let index = epub_chapter_with(&built.epub, "sharing data");
+    let index = if index.contains("epub:type=\"index\"") {
+        index
+    } else {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&built.epub).unwrap()).unwrap();
+        let mut text = String::new();
+        zip.by_name("OEBPS/text/index.xhtml")
+            .expect("an index document")
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    assert!(index.contains("<section id=\"index\" epub:type=\"index\" role=\"doc-index\""));
+    assert!(index.contains(
+        "<span epub:type=\"index-term\">threads</span>, <a epub:type=\"index-locator\" href=\"chapter-6.xhtml#"
+    ));
+    let threads = index.split("index-term\">threads</span>").nth(1).unwrap();
+    let nested = threads.split("</li>\n</ul>").next().unwrap();
+    assert!(
+        nested.contains("<ul epub:type=\"index-entry-list\""),
+        "{nested}"
+    );
+    assert!(
+        nested.contains("index-term\">sharing data</span>"),
+        "{nested}"
+    );
+}

@@ -196,6 +196,9 @@ struct FileState<'m> {
     heading_depth: usize,
     title: Option<Vec<String>>,
     heading_text: Option<String>,
+    /// In a code block with numbered lines: the next line's number, and whether the next
+    /// character starts a line.
+    code_line: Option<(u64, bool)>,
 }
 
 impl FileState<'_> {
@@ -324,6 +327,7 @@ impl Manuscript {
             heading_depth: 0,
             title: None,
             heading_text: None,
+            code_line: None,
             m: self,
         };
         let options =
@@ -355,7 +359,46 @@ impl Manuscript {
                             st.heading_text = Some(String::new());
                         }
                     }
-                    Tag::CodeBlock(_) => st.start_block(at, BlockKind::Code),
+                    Tag::CodeBlock(kind) => {
+                        st.start_block(at, BlockKind::Code);
+                        // A listing's attributes: `{#id caption="..." linenos start=N}`.
+                        if let pulldown_cmark::CodeBlockKind::Fenced(info) = kind
+                            && let Some(open) = info.find('{')
+                        {
+                            let attrs = &info[open..];
+                            let numbered =
+                                ["linenos", "numberLines", "number-lines", "line-numbers"]
+                                    .iter()
+                                    .any(|k| attrs.contains(k));
+                            let start =
+                                ["start=", "startFrom=", "linenostart="]
+                                    .iter()
+                                    .find_map(|k| {
+                                        let at = attrs.find(k)? + k.len();
+                                        let digits: String = attrs[at..]
+                                            .chars()
+                                            .take_while(char::is_ascii_digit)
+                                            .collect();
+                                        digits.parse::<u64>().ok()
+                                    });
+                            if numbered || start.is_some() {
+                                st.code_line = Some((start.unwrap_or(1), true));
+                            }
+                            for key in ["caption=\"", "title=\""] {
+                                if let Some(pos) = attrs.find(key) {
+                                    let rest = &attrs[pos + key.len()..];
+                                    let caption = &rest[..rest.find('"').unwrap_or(rest.len())];
+                                    st.m.captions.push(Caption {
+                                        words: words(caption),
+                                        file: st.file.clone(),
+                                        line: st.line_of(at),
+                                        chapter,
+                                    });
+                                    break;
+                                }
+                            }
+                        }
+                    }
                     Tag::HtmlBlock => st.start_block(at, BlockKind::Html),
                     Tag::TableCell => st.start_block(at, BlockKind::Cell),
                     Tag::FootnoteDefinition(label) => {
@@ -373,7 +416,7 @@ impl Manuscript {
                         if st.in_note.is_none()
                             && matches!(
                                 title.to_ascii_lowercase().as_str(),
-                                "page" | "chapter" | "figure"
+                                "page" | "chapter" | "figure" | "listing"
                             ) =>
                     {
                         if let Some((_, line, kind)) = st.open.clone() {
@@ -426,6 +469,13 @@ impl Manuscript {
                     _ => {}
                 },
                 Event::End(tag) => match tag {
+                    TagEnd::CodeBlock => {
+                        st.code_line = None;
+                        st.flush();
+                        if st.in_note.is_some() {
+                            st.start_block(at, BlockKind::Text);
+                        }
+                    }
                     TagEnd::Paragraph
                     | TagEnd::Item
                     | TagEnd::BlockQuote(_)
@@ -433,7 +483,6 @@ impl Manuscript {
                     | TagEnd::Table
                     | TagEnd::TableHead
                     | TagEnd::TableRow
-                    | TagEnd::CodeBlock
                     | TagEnd::HtmlBlock
                     | TagEnd::TableCell => {
                         st.flush();
@@ -475,6 +524,24 @@ impl Manuscript {
                     }
                     _ => {}
                 },
+                Event::Text(t) if st.code_line.is_some() => {
+                    // Numbered code lines print their number first.
+                    let mut numbered = String::new();
+                    for c in t.chars() {
+                        if let Some((n, line_start)) = &mut st.code_line {
+                            if *line_start {
+                                numbered.push_str(&format!(" {n} "));
+                                *n += 1;
+                                *line_start = false;
+                            }
+                            if c == '\n' {
+                                *line_start = true;
+                            }
+                        }
+                        numbered.push(c);
+                    }
+                    st.text(&numbered, at, BlockKind::Text);
+                }
                 Event::Text(t) => st.text(&t, at, BlockKind::Text),
                 Event::Code(t) => st.text(&t, at, BlockKind::Text),
                 Event::InlineMath(t) | Event::DisplayMath(t) => st.text(&t, at, BlockKind::Text),

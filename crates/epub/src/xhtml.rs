@@ -75,6 +75,7 @@ fn aria_role(kind: ChapterKind) -> Option<&'static str> {
         ChapterKind::Bibliography => "doc-bibliography",
         ChapterKind::Glossary => "doc-glossary",
         ChapterKind::Part => "doc-part",
+        ChapterKind::Index => "doc-index",
         ChapterKind::Epigraph | ChapterKind::Frontispiece => return None,
     })
 }
@@ -402,7 +403,37 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                     self.table(table);
                     after_break = false;
                 }
-                BlockKind::CodeBlock { language, text } => {
+                BlockKind::CodeBlock {
+                    language,
+                    text,
+                    caption,
+                    line_numbers,
+                } => {
+                    // A listing (a caption or a number) is a figure with its caption above.
+                    let number = self
+                        .plan
+                        .index
+                        .listing_number(block.span)
+                        .map(str::to_string);
+                    let caption = caption.as_ref().filter(|c| !c.is_empty());
+                    let listing = number.is_some() || caption.is_some();
+                    if listing {
+                        self.out.push_str("<figure class=\"listing\">\n");
+                        self.numbered_caption("Listing", number.as_deref(), caption);
+                    }
+                    // Line numbers: right-aligned in the text itself (readers differ on
+                    // CSS counters), hidden from screen readers.
+                    let digits = line_numbers.map(|first| {
+                        let last = u64::from(first) + text.lines().count().max(1) as u64 - 1;
+                        last.to_string().len()
+                    });
+                    let number_line = |out: &mut String, i: usize| {
+                        if let (Some(first), Some(digits)) = (line_numbers, digits) {
+                            out.push_str("<span class=\"line-number\" aria-hidden=\"true\">");
+                            out.push_str(&format!("{:>digits$}  ", u64::from(*first) + i as u64));
+                            out.push_str("</span>");
+                        }
+                    };
                     self.out.push_str("<pre><code");
                     if let Some(lang) = language {
                         let name = crate::escape::safe_name(lang, "text");
@@ -419,6 +450,7 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                                 if i > 0 {
                                     self.out.push('\n');
                                 }
+                                number_line(&mut self.out, i);
                                 for (class, piece) in spans {
                                     match class.css() {
                                         Some(css) => {
@@ -433,18 +465,88 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                                 }
                             }
                         }
+                        None if line_numbers.is_some() => {
+                            for (i, line) in text.split('\n').enumerate() {
+                                if i > 0 {
+                                    self.out.push('\n');
+                                }
+                                number_line(&mut self.out, i);
+                                push_escaped(&mut self.out, line);
+                            }
+                        }
                         None => push_escaped(&mut self.out, text),
                     }
                     self.out.push_str("</code></pre>\n");
+                    if listing {
+                        self.out.push_str("</figure>\n");
+                    }
                     after_break = false;
                 }
                 BlockKind::PageBreak => {}
                 BlockKind::Anchor(id) => self.anchor(id),
+                BlockKind::Index(groups) => {
+                    self.index(groups, block.span);
+                    after_break = false;
+                }
             }
         }
     }
 
     /// An `<a id>` anchor of the manuscript: an empty span with its unique id.
+    /// The book's index, in the EPUB Indexes vocabulary: a group a letter, entries with
+    /// their terms and a link to each section that speaks of them (named after it: an EPUB
+    /// has no pages), sub-entries in a list of their own.
+    fn index(&mut self, groups: &[quire_model::IndexGroup], span: Span) {
+        for group in groups {
+            self.out
+                .push_str("<section epub:type=\"index-group\">\n<h2>");
+            push_escaped(&mut self.out, &group.letter);
+            self.out.push_str("</h2>\n");
+            self.index_entries(&group.entries, span);
+            self.out.push_str("</section>\n");
+        }
+    }
+
+    fn index_entries(&mut self, entries: &[quire_model::IndexEntry], span: Span) {
+        self.out
+            .push_str("<ul epub:type=\"index-entry-list\" class=\"index\">\n");
+        for entry in entries {
+            self.out
+                .push_str("<li epub:type=\"index-entry\"><span epub:type=\"index-term\">");
+            self.inlines(&entry.term);
+            self.out.push_str("</span>");
+            let mut seen: Vec<String> = Vec::new();
+            for locator in &entry.locators {
+                let label = self
+                    .plan
+                    .index
+                    .label
+                    .get(&locator.anchor)
+                    .cloned()
+                    .unwrap_or_else(|| "here".into());
+                let Some(href) = self.href(&format!("#{}", locator.anchor), span) else {
+                    continue;
+                };
+                // Places in one section are one link.
+                if seen.contains(&label) {
+                    continue;
+                }
+                seen.push(label.clone());
+                self.out.push_str(", <a epub:type=\"index-locator\"");
+                push_attr(&mut self.out, "href", &href);
+                self.out.push('>');
+                push_escaped(&mut self.out, &label);
+                self.out.push_str("</a>");
+            }
+            if !entry.subentries.is_empty() {
+                self.out.push('\n');
+                self.index_entries(&entry.subentries, span);
+            }
+            self.out.push_str("</li>\n");
+        }
+        self.out.push_str("</ul>\n");
+    }
+
     fn anchor(&mut self, id: &str) {
         if let Some(fragment) = self.plan.anchors.get(id).and_then(|t| t.fragment.clone()) {
             self.out.push_str("<span");
@@ -587,22 +689,32 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
         let number = self.plan.index.figure_number(span).map(str::to_string);
         let caption = figure.caption.as_ref().filter(|c| !c.is_empty());
         if caption.is_some() || number.is_some() {
-            self.out.push_str("<figcaption>");
-            if let Some(number) = &number {
-                self.out.push_str("<span class=\"figure-number\">Figure ");
-                push_escaped(&mut self.out, number);
-                self.out.push_str(if caption.is_some() {
-                    ".</span> "
-                } else {
-                    "</span>"
-                });
-            }
-            if let Some(caption) = caption {
-                self.inlines(caption);
-            }
-            self.out.push_str("</figcaption>\n");
+            self.numbered_caption("Figure", number.as_deref(), caption);
         }
         self.out.push_str("</figure>\n");
+    }
+
+    /// A `figcaption`: "Figure 2-1." (or "Listing 3-2.") when numbered, then the caption.
+    fn numbered_caption(
+        &mut self,
+        word: &str,
+        number: Option<&str>,
+        caption: Option<&Vec<Inline>>,
+    ) {
+        self.out.push_str("<figcaption>");
+        if let Some(number) = number {
+            self.out.push_str("<span class=\"figure-number\">");
+            push_escaped(&mut self.out, &format!("{word} {number}"));
+            self.out.push_str(if caption.is_some() {
+                ".</span> "
+            } else {
+                "</span>"
+            });
+        }
+        if let Some(caption) = caption {
+            self.inlines(caption);
+        }
+        self.out.push_str("</figcaption>\n");
     }
 
     fn table(&mut self, table: &Table) {

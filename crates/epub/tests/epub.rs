@@ -271,6 +271,8 @@ fn sample_book() -> Book {
         block(BlockKind::CodeBlock {
             language: Some("rust".into()),
             text: "fn main() { println!(\"<&>\"); }".into(),
+            caption: None,
+            line_numbers: None,
         }),
         block(BlockKind::PageBreak),
     ];

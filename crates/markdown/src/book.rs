@@ -12,6 +12,7 @@ use quire_model::{
 use toml::Spanned;
 
 use crate::config::{self, AuthorEntry, BookToml, DateValue};
+use crate::index;
 use crate::lines::LineIndex;
 use crate::links;
 use crate::metadata;
@@ -54,6 +55,7 @@ pub fn load_book(dir: &Path) -> Loaded {
         diagnostics: Vec::new(),
         images: Vec::new(),
         image_ids: BTreeMap::new(),
+        index_marks: Vec::new(),
     };
     let book = loader.load(dir);
     let has_errors = loader.diagnostics.iter().any(Diagnostic::is_error);
@@ -96,6 +98,8 @@ struct Loader {
     images: Vec<ImageAsset>,
     /// Relative path -> id, so an image used twice is stored once.
     image_ids: BTreeMap<String, ImageId>,
+    /// The index markers of all chapters, in reading order.
+    index_marks: Vec<parse::IndexMark>,
 }
 
 /// Why a file could not be read as text.
@@ -229,6 +233,10 @@ impl Loader {
             }
         }
         links::resolve(&mut book, &files, &mut self.diagnostics);
+        // The index, last of the back matter, when the manuscript marks terms.
+        if let Some(index) = index::build(&self.index_marks, &mut self.diagnostics) {
+            book.back.push(index);
+        }
         book.metadata.cover = self.cover(&config, toml_file, &text, &lines);
         book.images = std::mem::take(&mut self.images);
         Some(book)
@@ -511,12 +519,14 @@ impl Loader {
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let mut diags = Vec::new();
-        let parsed = {
+        let mut parsed = {
             let mut resolver = |path: &str, span: Span, d: &mut Vec<Diagnostic>| {
                 self.image(&base_dir, path, span, d)
             };
             parse::parse_chapter(&text, file, &id, &mut resolver, &mut diags)
         };
+        self.index_marks
+            .append(&mut std::mem::take(&mut parsed.index_marks));
         self.diagnostics.extend(diags);
         self.sources.set_text(file, text);
         let chapter = make_chapter(parsed, division, id, file, &resolved.relative);

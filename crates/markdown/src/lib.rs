@@ -22,6 +22,7 @@
 mod book;
 mod config;
 mod html;
+mod index;
 mod lines;
 mod links;
 mod metadata;

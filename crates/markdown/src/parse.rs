@@ -26,6 +26,31 @@ pub(crate) struct ParsedChapter {
     pub(crate) blocks: Vec<Block>,
     /// Footnotes in order of first reference.
     pub(crate) footnotes: Vec<Footnote>,
+    /// The index markers, in order (each is also an anchor in `blocks`).
+    pub(crate) index_marks: Vec<IndexMark>,
+}
+
+/// An index marker (`<!-- index: term; term!sub; term|( -->`): the terms it names, the
+/// anchor it left in the chapter, and where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct IndexMark {
+    /// The terms: each a path of levels (`term!sub` is two), with its range mark.
+    pub(crate) terms: Vec<(Vec<String>, RangeMark)>,
+    /// The anchor's id.
+    pub(crate) anchor: String,
+    /// Where the marker is.
+    pub(crate) span: Span,
+}
+
+/// Whether a marked term opens (`term|(`) or closes (`term|)`) a range of pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RangeMark {
+    /// A single place.
+    Single,
+    /// The start of a range.
+    Open,
+    /// The end of a range.
+    Close,
 }
 
 /// The Markdown dialect of the manuscript format.
@@ -64,6 +89,7 @@ pub(crate) fn parse_chapter(
         in_cell: false,
         cell_images: Vec::new(),
         text_ranges: Vec::new(),
+        index_marks: Vec::new(),
     };
     let blocks = parser.blocks_until(None);
     let footnotes = parser.finish_footnotes();
@@ -71,6 +97,7 @@ pub(crate) fn parse_chapter(
         title: parser.title.take(),
         blocks,
         footnotes,
+        index_marks: std::mem::take(&mut parser.index_marks),
     }
 }
 
@@ -101,6 +128,8 @@ struct ChapterParser<'t, 'r> {
     /// Source ranges of the text events read since the last footnote check: an undefined
     /// `[^label]` is literal text, and only text (not code, not escaped brackets) can hold one.
     text_ranges: Vec<Range<usize>>,
+    /// Index markers read so far.
+    index_marks: Vec<IndexMark>,
 }
 
 impl<'t> ChapterParser<'t, '_> {
@@ -202,14 +231,23 @@ impl<'t> ChapterParser<'t, '_> {
                 });
             }
             Tag::CodeBlock(kind) => {
-                let language = match kind {
-                    CodeBlockKind::Fenced(info) => info
-                        .split_whitespace()
-                        .next()
-                        .map(str::to_string)
-                        .filter(|s| !s.is_empty()),
-                    CodeBlockKind::Indented => None,
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => self.code_info(&info, span),
+                    CodeBlockKind::Indented => CodeInfo::default(),
                 };
+                let CodeInfo {
+                    language,
+                    id,
+                    caption,
+                    line_numbers,
+                } = info;
+                if let Some(id) = id {
+                    // Named like a figure: an anchor just before it.
+                    out.push(Block {
+                        kind: BlockKind::Anchor(id),
+                        span,
+                    });
+                }
                 let mut text = String::new();
                 while let Some((event, _)) = self.next() {
                     match event {
@@ -222,7 +260,12 @@ impl<'t> ChapterParser<'t, '_> {
                     text.pop();
                 }
                 out.push(Block {
-                    kind: BlockKind::CodeBlock { language, text },
+                    kind: BlockKind::CodeBlock {
+                        language,
+                        text,
+                        caption: caption.map(|c| inline_markdown(&c, span)),
+                        line_numbers,
+                    },
                     span,
                 });
             }
@@ -446,6 +489,7 @@ impl<'t> ChapterParser<'t, '_> {
                                     let kind = match title.trim().to_ascii_lowercase().as_str() {
                                         "chapter" => RefKind::Chapter,
                                         "figure" => RefKind::Figure,
+                                        "listing" => RefKind::Listing,
                                         "" | "page" => RefKind::Page,
                                         other => {
                                             self.diagnostics.push(
@@ -453,7 +497,7 @@ impl<'t> ChapterParser<'t, '_> {
                                                     span,
                                                     format!("cross-reference kind `{other}` is not known: it prints the page"),
                                                 )
-                                                .with_hint("write `[](#target \"page\")`, `\"chapter\"` or `\"figure\"`"),
+                                                .with_hint("write `[](#target \"page\")`, `\"chapter\"`, `\"figure\"` or `\"listing\"`"),
                                             );
                                             RefKind::Page
                                         }
@@ -514,6 +558,68 @@ impl<'t> ChapterParser<'t, '_> {
         out
     }
 
+    /// Reads a fence's info string: the language (its first word, up to a comma, as mdBook
+    /// writes `rust,ignore`), then attributes in braces as pandoc and kramdown write them:
+    /// `{#id caption="..." linenos}`. `title=` is taken for `caption=`, `.numberLines` and
+    /// `line-numbers` for `linenos`, `start=N` (or `startFrom=N`) numbers from N. Anything
+    /// else in the braces is warned and left out.
+    fn code_info(&mut self, info: &str, span: Span) -> CodeInfo {
+        let (head, attributes) = match info.find('{') {
+            Some(open) => {
+                let close = info.rfind('}').filter(|&c| c > open).unwrap_or(info.len());
+                (&info[..open], &info[open + 1..close])
+            }
+            None => (info, ""),
+        };
+        let mut out = CodeInfo {
+            language: head
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .find(|w| !w.is_empty())
+                .map(str::to_string),
+            ..CodeInfo::default()
+        };
+        let mut numbered = false;
+        let mut start = None;
+        for (key, value) in attribute_pairs(attributes) {
+            match (key.as_str(), value) {
+                (k, None) if k.starts_with('#') && k.len() > 1 => {
+                    out.id = Some(k[1..].to_string());
+                }
+                (
+                    ".numberLines" | ".number-lines" | ".linenos" | "linenos" | "line-numbers",
+                    None,
+                ) => {
+                    numbered = true;
+                }
+                ("caption" | "title", Some(v)) => out.caption = Some(v),
+                ("start" | "startFrom" | "linenostart", Some(v)) => match v.parse::<u32>() {
+                    Ok(n) => {
+                        numbered = true;
+                        start = Some(n);
+                    }
+                    Err(_) => self.diagnostics.push(Diagnostic::warning(
+                        span,
+                        format!("`{key}={v}`: the first line number must be a whole number"),
+                    )),
+                },
+                (k, None) if k.starts_with('.') && out.language.is_none() => {
+                    out.language = Some(k[1..].to_string());
+                }
+                _ => self.diagnostics.push(
+                    Diagnostic::warning(
+                        span,
+                        format!("code block attribute `{key}` is not understood: it is left out"),
+                    )
+                    .with_hint("write {#id caption=\"...\" linenos start=10} after the language"),
+                ),
+            }
+        }
+        if numbered {
+            out.line_numbers = Some(start.unwrap_or(1));
+        }
+        out
+    }
+
     fn figure(&mut self, path: &str, title: &str, alt: String, span: Span) {
         if alt.is_empty() {
             self.diagnostics.push(
@@ -565,6 +671,75 @@ impl<'t> ChapterParser<'t, '_> {
             );
             None
         }
+    }
+
+    /// Reads an HTML comment as an index marker, `<!-- index: term; term!sub; term|( -->`:
+    /// terms separated by `;`, levels by `!`, a range opened by `|(` and closed by `|)`.
+    /// Returns the id of the anchor the marker leaves; `None` for any other comment.
+    fn index_marker(&mut self, comment: &str, span: Span) -> Option<String> {
+        let inner = comment
+            .strip_prefix("<!--")?
+            .strip_suffix("-->")
+            .unwrap_or_default()
+            .trim();
+        let (head, rest) = inner.split_once(':')?;
+        if !head.trim().eq_ignore_ascii_case("index") {
+            return None;
+        }
+        let mut terms = Vec::new();
+        for written in rest.split(';') {
+            let written = written.trim();
+            if written.is_empty() {
+                continue;
+            }
+            let (written, range) = if let Some(t) = written.strip_suffix("|(") {
+                (t, RangeMark::Open)
+            } else if let Some(t) = written.strip_suffix("|)") {
+                (t, RangeMark::Close)
+            } else {
+                (written, RangeMark::Single)
+            };
+            let mut path: Vec<String> = written
+                .split('!')
+                .map(|level| collapse(level.trim()))
+                .collect();
+            if path.iter().any(String::is_empty) {
+                self.diagnostics.push(
+                    Diagnostic::warning(span, format!("index term `{written}` has an empty level"))
+                        .with_hint("write `term` or `term!sub-entry`"),
+                );
+                continue;
+            }
+            if path.len() > 2 {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        span,
+                        format!(
+                            "index term `{written}` has {} levels: the index has two",
+                            path.len()
+                        ),
+                    )
+                    .with_hint("the levels after the second are joined to it with a comma"),
+                );
+                let rest = path.split_off(1).join(", ");
+                path.push(rest);
+            }
+            terms.push((path, range));
+        }
+        if terms.is_empty() {
+            self.diagnostics.push(
+                Diagnostic::warning(span, "an index marker without a term")
+                    .with_hint("write <!-- index: term; term!sub-entry -->"),
+            );
+            return None;
+        }
+        let anchor = format!("{}-ix-{}", self.chapter_id, self.index_marks.len() + 1);
+        self.index_marks.push(IndexMark {
+            terms,
+            anchor: anchor.clone(),
+            span,
+        });
+        Some(anchor)
     }
 
     fn heading_id(&mut self, text: &str) -> String {
@@ -643,7 +818,14 @@ impl<'t> ChapterParser<'t, '_> {
             return;
         }
         if trimmed.starts_with("<!--") && trimmed.ends_with("-->") {
-            return; // a comment for the author's eyes only
+            // An index marker leaves an anchor; any other comment is for the author's eyes.
+            if let Some(id) = self.index_marker(trimmed, span) {
+                out.push(Block {
+                    kind: BlockKind::Anchor(id),
+                    span,
+                });
+            }
+            return;
         }
         if let Some(id) = anchor_only(trimmed) {
             out.push(Block {
@@ -680,6 +862,12 @@ impl<'t> ChapterParser<'t, '_> {
         let span = self.span(range.clone());
         let trimmed = html.trim();
         if trimmed.starts_with("<!--") {
+            if let Some(id) = self.index_marker(trimmed, span) {
+                out.push(Inline {
+                    kind: InlineKind::Anchor(id),
+                    span,
+                });
+            }
             return;
         }
         let Some(tag) = html::Tag::parse(html) else {
@@ -944,6 +1132,67 @@ fn is_pagebreak(html: &str) -> bool {
         .is_some_and(|inner| inner.trim().eq_ignore_ascii_case("pagebreak"))
 }
 
+/// What a fence's info string says (see `ChapterParser::code_info`).
+#[derive(Debug, Default, PartialEq)]
+struct CodeInfo {
+    language: Option<String>,
+    id: Option<String>,
+    caption: Option<String>,
+    line_numbers: Option<u32>,
+}
+
+/// The attributes of `{#id .class key="a value" key=value flag}`: keys with their values
+/// (quotes removed, `\"` inside double quotes kept as `"`).
+fn attribute_pairs(text: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        while chars.next_if(|c| c.is_whitespace() || *c == ',').is_some() {}
+        let mut key = String::new();
+        while let Some(c) = chars.next_if(|c| !c.is_whitespace() && *c != '=' && *c != ',') {
+            key.push(c);
+        }
+        if key.is_empty() {
+            if chars.next().is_none() {
+                break;
+            }
+            continue;
+        }
+        if chars.next_if_eq(&'=').is_none() {
+            out.push((key, None));
+            continue;
+        }
+        let mut value = String::new();
+        match chars.next_if(|c| *c == '"' || *c == '\'') {
+            Some(quote) => {
+                while let Some(c) = chars.next() {
+                    if c == quote {
+                        break;
+                    }
+                    if c == '\\' && chars.peek() == Some(&quote) {
+                        value.push(quote);
+                        chars.next();
+                    } else {
+                        value.push(c);
+                    }
+                }
+            }
+            None => {
+                while let Some(c) = chars.next_if(|c| !c.is_whitespace() && *c != ',') {
+                    value.push(c);
+                }
+            }
+        }
+        out.push((key, Some(value)));
+    }
+    out
+}
+
+/// Runs of whitespace as one space.
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Appends text, merging with a preceding text inline.
 fn push_text(out: &mut Vec<Inline>, text: &str, span: Span) {
     if let Some(Inline {
@@ -962,7 +1211,7 @@ fn push_text(out: &mut Vec<Inline>, text: &str, span: Span) {
 }
 
 /// Parses a short piece of Markdown (a caption) as inlines, all at one span.
-fn inline_markdown(text: &str, span: Span) -> Vec<Inline> {
+pub(crate) fn inline_markdown(text: &str, span: Span) -> Vec<Inline> {
     let mut out = Vec::new();
     let mut stack: Vec<Vec<Inline>> = Vec::new();
     for event in Parser::new_ext(text, markdown_options()) {
@@ -1236,5 +1485,58 @@ mod tests {
             .map(|c| Inline::plain_text(&c.content))
             .collect();
         assert_eq!(cells, ["\"==\" or \"'\"", "a--b ... 'x' --- y"]);
+    }
+
+    #[test]
+    fn a_fence_names_its_language_and_listing_attributes() {
+        let text = concat!(
+            "# T\n\n",
+            "```rust,ignore\nlet a = 1;\n```\n\n",
+            "~~~rust {#lst-a caption=\"The `main` function\" linenos start=10}\nfn main() {}\n~~~\n\n",
+            "```{.python .numberLines title='Hello, you'}\nprint()\n```\n\n",
+            "```c {wrap=yes}\nint x;\n```\n",
+        );
+        let (parsed, diagnostics) = parse(text);
+        let code: Vec<_> = parsed
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::CodeBlock {
+                    language,
+                    caption,
+                    line_numbers,
+                    ..
+                } => Some((
+                    language.clone(),
+                    caption.as_ref().map(|c| Inline::plain_text(c)),
+                    *line_numbers,
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            code,
+            vec![
+                (Some("rust".into()), None, None),
+                (
+                    Some("rust".into()),
+                    Some("The main function".into()),
+                    Some(10)
+                ),
+                (Some("python".into()), Some("Hello, you".into()), Some(1)),
+                (Some("c".into()), None, None),
+            ]
+        );
+        // The id names the listing: an anchor just before it.
+        assert!(
+            parsed
+                .blocks
+                .iter()
+                .any(|b| b.kind == BlockKind::Anchor("lst-a".into()))
+        );
+        // An attribute not understood is warned at its block.
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(diagnostics[0].message.contains("`wrap`"));
+        assert_eq!(diagnostics[0].span.expect("span").line, 15);
     }
 }

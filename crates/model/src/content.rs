@@ -50,6 +50,8 @@ pub enum ChapterKind {
     /// A part title (`# Part One`): a page of its own in print, a level in the navigation;
     /// the chapters after it, up to the next part, belong to it.
     Part,
+    /// The index, made by Quire from the manuscript's index markers.
+    Index,
     /// Any other front or back matter.
     Other,
 }
@@ -74,6 +76,7 @@ impl ChapterKind {
             ChapterKind::Glossary => "Glossary",
             ChapterKind::Frontispiece => "Frontispiece",
             ChapterKind::Part => "Part",
+            ChapterKind::Index => "Index",
         }
     }
 
@@ -95,6 +98,7 @@ impl ChapterKind {
             ChapterKind::Glossary => "glossary",
             ChapterKind::Frontispiece => "frontispiece",
             ChapterKind::Part => "part",
+            ChapterKind::Index => "index",
             ChapterKind::Other => "chapter",
         }
     }
@@ -160,16 +164,53 @@ pub enum BlockKind {
     Table(Table),
     /// Preformatted code or text.
     CodeBlock {
-        /// The info string's first word, if any.
+        /// The language named by the info string (its first word, up to a comma), if any.
         language: Option<String>,
         /// The text, lines separated by `\n`.
         text: String,
+        /// The listing's caption (`caption="..."` in the info string's attributes): a
+        /// captioned code block, or one a link names, is a numbered listing ("Listing 3-2").
+        caption: Option<Vec<Inline>>,
+        /// The number of the first line when lines are numbered (`linenos`), else `None`.
+        line_numbers: Option<u32>,
     },
     /// A forced page break in print (ignored in reflowable formats).
     PageBreak,
     /// A place a link can point to (`<a id="...">` on a line of its own): its id, unique in
     /// the book. Prints nothing.
     Anchor(String),
+    /// The book's index, made from the manuscript's index markers: entries by first letter.
+    Index(Vec<IndexGroup>),
+}
+
+/// Index entries whose terms begin with one letter ("A"), or with no letter ("Symbols").
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexGroup {
+    /// The letter, as printed above the group.
+    pub letter: String,
+    /// The entries, in alphabetical order.
+    pub entries: Vec<IndexEntry>,
+}
+
+/// One term of the index: where the book speaks of it, and its sub-entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexEntry {
+    /// The term as the markers write it (Markdown inline: `code` stays code).
+    pub term: Vec<Inline>,
+    /// The places, in reading order.
+    pub locators: Vec<IndexLocator>,
+    /// Sub-entries (`term!sub` in a marker), in alphabetical order.
+    pub subentries: Vec<IndexEntry>,
+}
+
+/// A place an index entry points to: the anchor of its marker, or of the markers opening
+/// and closing a range (`term|(` ... `term|)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexLocator {
+    /// The anchor of the marker (or of the range's start).
+    pub anchor: String,
+    /// The anchor closing a range, if the locator is one.
+    pub end: Option<String>,
 }
 
 /// One line of verse.
@@ -378,8 +419,10 @@ pub enum RefKind {
     Page,
     /// "chapter 3": the number of the body chapter the target is in.
     Chapter,
-    /// "figure 2.1": the number of the figure (chapter and figure in it).
+    /// "figure 2-1": the number of the figure (chapter and figure in it).
     Figure,
+    /// "listing 3-2": the number of the listing (chapter and listing in it).
+    Listing,
 }
 
 impl RefKind {
@@ -389,6 +432,7 @@ impl RefKind {
             RefKind::Page => "page",
             RefKind::Chapter => "chapter",
             RefKind::Figure => "figure",
+            RefKind::Listing => "listing",
         }
     }
 }

@@ -29,8 +29,8 @@ mod span;
 
 pub use content::{
     Alignment, Block, BlockKind, Chapter, ChapterKind, Division, Figure, Footnote, FootnoteId,
-    ImageAsset, ImageFormat, ImageId, Inline, InlineKind, List, ListItem, RefKind, Table,
-    TableCell, TextStyle, VerseLine,
+    ImageAsset, ImageFormat, ImageId, IndexEntry, IndexGroup, IndexLocator, Inline, InlineKind,
+    List, ListItem, RefKind, Table, TableCell, TextStyle, VerseLine,
 };
 pub use date::civil_from_unix;
 pub use diagnostic::{Diagnostic, Severity};

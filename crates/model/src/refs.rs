@@ -20,8 +20,14 @@ pub struct AnchorIndex {
     /// parts not counted.
     pub chapter_number: BTreeMap<usize, usize>,
     /// Figures some cross-reference names, by the span of their block -> their number: their
-    /// captions are numbered ("Figure 2.1").
+    /// captions are numbered ("Figure 2-1").
     pub numbered_figures: BTreeMap<(u32, u32), String>,
+    /// Anchor id -> the number of the listing it names ("3-2"): anchors just before a code
+    /// block (a fence's `{#id}` is one).
+    pub listing: BTreeMap<String, String>,
+    /// Listings (code blocks with a caption or an id), by the span of their block -> their
+    /// number ("3-2"), counted per chapter.
+    pub numbered_listings: BTreeMap<(u32, u32), String>,
 }
 
 fn key(span: Span) -> (u32, u32) {
@@ -41,6 +47,28 @@ fn inline_anchors(inlines: &[Inline], out: &mut Vec<String>) {
     }
 }
 
+/// The ids of a block that only marks a place: `<a id="x">` on a line of its own, as an
+/// anchor block or as a paragraph holding nothing else (CommonMark reads `<a id="x"></a>`
+/// as a paragraph). `None` for a block with content.
+fn anchors_only(block: &Block) -> Option<Vec<String>> {
+    match &block.kind {
+        BlockKind::Anchor(id) => Some(vec![id.clone()]),
+        BlockKind::Paragraph(content) => {
+            let mut ids = Vec::new();
+            for inline in content {
+                match &inline.kind {
+                    InlineKind::Anchor(id) => ids.push(id.clone()),
+                    InlineKind::Text(t) if t.trim().is_empty() => {}
+                    InlineKind::LineBreak => {}
+                    _ => return None,
+                }
+            }
+            (!ids.is_empty()).then_some(ids)
+        }
+        _ => None,
+    }
+}
+
 fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -50,6 +78,7 @@ struct Walk<'i> {
     chapter: usize,
     number: String,
     figures: usize,
+    listings: usize,
     label: String,
 }
 
@@ -68,19 +97,32 @@ impl Walk<'_> {
     fn blocks(&mut self, blocks: &[Block]) {
         let mut before_figure: Vec<String> = Vec::new();
         for block in blocks {
-            match &block.kind {
-                BlockKind::Anchor(id) => {
-                    self.name(id);
-                    before_figure.push(id.clone());
-                    continue;
+            if let Some(ids) = anchors_only(block) {
+                for id in ids {
+                    self.name(&id);
+                    before_figure.push(id);
                 }
+                continue;
+            }
+            match &block.kind {
                 BlockKind::Heading { id, content, .. } => {
                     self.label = collapse(&Inline::plain_text(content));
                     self.name(id);
                 }
+                BlockKind::CodeBlock { caption, .. }
+                    if caption.is_some() || !before_figure.is_empty() =>
+                {
+                    self.listings += 1;
+                    let number = format!("{}-{}", self.number, self.listings);
+                    for id in std::mem::take(&mut before_figure) {
+                        self.name(&id);
+                        self.index.listing.insert(id, number.clone());
+                    }
+                    self.index.numbered_listings.insert(key(block.span), number);
+                }
                 BlockKind::Figure(figure) => {
                     self.figures += 1;
-                    let number = format!("{}.{}", self.number, self.figures);
+                    let number = format!("{}-{}", self.number, self.figures);
                     let mut ids = std::mem::take(&mut before_figure);
                     if let Some(caption) = &figure.caption {
                         inline_anchors(caption, &mut ids);
@@ -149,6 +191,7 @@ impl Book {
                 chapter: ci,
                 number,
                 figures: 0,
+                listings: 0,
                 label: title.clone(),
             };
             walk.name(&chapter.id);
@@ -256,11 +299,11 @@ fn mark_figures(
     pending: &mut Vec<String>,
 ) {
     for block in blocks {
+        if let Some(ids) = anchors_only(block) {
+            pending.extend(ids);
+            continue;
+        }
         match &block.kind {
-            BlockKind::Anchor(id) => {
-                pending.push(id.clone());
-                continue;
-            }
             BlockKind::Figure(figure) => {
                 let mut ids = std::mem::take(pending);
                 if let Some(caption) = &figure.caption {
@@ -292,8 +335,16 @@ impl AnchorIndex {
             .map(String::as_str)
     }
 
+    /// The number a listing's caption carries ("3-2"), when the code block is a listing
+    /// (it has a caption or an id).
+    pub fn listing_number(&self, code_span: Span) -> Option<&str> {
+        self.numbered_listings
+            .get(&key(code_span))
+            .map(String::as_str)
+    }
+
     /// What a cross-reference prints for everything but a page number: "chapter 3",
-    /// "figure 2.1"; `None` for a page reference (the typesetter knows the page) or an
+    /// "figure 2-1", "listing 3-2"; `None` for a page reference (the typesetter knows the page) or an
     /// anchor with no such number.
     pub fn reference_text(&self, target: &str, kind: RefKind) -> Option<String> {
         match kind {
@@ -304,6 +355,7 @@ impl AnchorIndex {
                 .and_then(|c| self.chapter_number.get(c))
                 .map(|n| format!("chapter {n}")),
             RefKind::Figure => self.figure.get(target).map(|n| format!("figure {n}")),
+            RefKind::Listing => self.listing.get(target).map(|n| format!("listing {n}")),
         }
     }
 }

@@ -627,9 +627,26 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             }
             BlockKind::Figure(figure) => self.figure(figure, block.span, x, measure),
             BlockKind::Table(table) => self.table(table, block.span, x, measure),
-            BlockKind::CodeBlock { text, language } => {
-                self.code(text, language.as_deref(), block.span, x, measure)
+            BlockKind::CodeBlock {
+                text,
+                language,
+                caption,
+                line_numbers,
+            } => {
+                let number = self
+                    .ctx
+                    .refs
+                    .index
+                    .listing_number(block.span)
+                    .map(str::to_string);
+                let listing = Listing {
+                    number: number.as_deref(),
+                    caption: caption.as_deref(),
+                    line_numbers: *line_numbers,
+                };
+                self.code(text, language.as_deref(), &listing, block.span, x, measure)
             }
+            BlockKind::Index(groups) => self.index(groups, block.span, x, measure),
             BlockKind::PageBreak => {
                 if self.kind == FlowKind::Body {
                     self.elements.push(Element::PageBreak);
@@ -643,7 +660,19 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
     /// four columns; a line longer than the measure wraps after a space or an operator
     /// near its end, the rest on a continuation line marked `↪` at the line's indentation
     /// (with a warning naming the line).
-    fn code(&mut self, text: &str, language: Option<&str>, span: Span, x: Pt, measure: Pt) {
+    ///
+    /// A listing's caption ("Listing 3-2. Sharing a counter") stands above it, kept with
+    /// its first lines; numbered lines carry their number in a column of their own at the
+    /// left, in a smaller size (continuation lines none).
+    fn code(
+        &mut self,
+        text: &str,
+        language: Option<&str>,
+        listing: &Listing<'_>,
+        span: Span,
+        x: Pt,
+        measure: Pt,
+    ) {
         let leading = self.leading;
         let size = self.size * CODE_SIZE;
         let inset = if self.kind == FlowKind::Note {
@@ -651,14 +680,51 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         } else {
             self.size
         };
-        let width = measure - inset;
         let face = self.ctx.family.face(FontVariant::Mono);
         let advance = face
             .glyph_id(' ')
             .map_or(size * 0.6, |g| Pt(face.advance(g) * face.scale(size.0)));
+        // Line numbers: as many digits as the last number has, at 80 %, then two spaces.
+        let number_size = size * 0.8;
+        let digits = listing.line_numbers.map(|first| {
+            let last = u64::from(first) + text.lines().count().max(1) as u64 - 1;
+            last.to_string().len()
+        });
+        let number_width = digits.map_or(Pt::ZERO, |d| advance * 0.8 * d as f64 + advance * 2.0);
+        let width = measure - inset - number_width;
         let columns = ((width.0 / advance.0.max(0.1)).floor() as usize).max(12);
         let mut lines = Vec::new();
         let mut breaks = Vec::new();
+        if listing.number.is_some() || listing.caption.is_some() {
+            let mut caption = StyledText::default();
+            caption.origins.push((0, span));
+            if let Some(number) = listing.number {
+                let label = if listing.caption.is_some() {
+                    format!("Listing\u{a0}{number}.\u{a0}")
+                } else {
+                    format!("Listing\u{a0}{number}")
+                };
+                caption.push(&label, style(FontVariant::Regular, self.size * 0.9));
+            }
+            if let Some(content) = listing.caption {
+                styled(
+                    content,
+                    self.size * 0.9,
+                    FontVariant::Italic,
+                    self.styling(),
+                    &mut caption,
+                );
+            }
+            let set = self
+                .ctx
+                .set_ragged(&caption, measure - inset, Align::Left, leading, true);
+            for line in shift(set, x + inset) {
+                // The caption stays with the listing's first two lines.
+                breaks.push(Cost::Strong);
+                lines.push(line);
+            }
+        }
+        let caption_lines = lines.len();
         let expanded: Vec<String> = text.lines().map(|l| expand_tabs(l, 4)).collect();
         // Keywords in bold, comments in italic: a look that survives black-and-white
         // printing.
@@ -687,6 +753,16 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 breaks.push(if k > 0 { Cost::Strong } else { Cost::Allowed });
                 let mut t = StyledText::default();
                 t.origins.push((0, span));
+                if let (Some(first), Some(digits)) = (listing.line_numbers, digits) {
+                    // The number right-aligned in its column (the face is monospaced).
+                    let shown = if k == 0 {
+                        format!("{:>digits$}", u64::from(first) + number as u64)
+                    } else {
+                        " ".repeat(digits)
+                    };
+                    t.push(&shown, style(FontVariant::Mono, number_size));
+                    t.push("  ", style(FontVariant::Mono, size));
+                }
                 t.push(prefix, style(FontVariant::Mono, size));
                 let mut at = 0;
                 for (class, piece) in &spans {
@@ -703,7 +779,13 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                     }
                     at += n;
                 }
-                if t.is_blank() {
+                if t.is_blank() || (listing.line_numbers.is_some() && line.trim().is_empty()) {
+                    if listing.line_numbers.is_some() && k == 0 {
+                        // An empty numbered line keeps its number.
+                        let set = self.ctx.set_code_line(&t, leading);
+                        lines.extend(shift(set, x + inset));
+                        continue;
+                    }
                     lines.push(LineBox {
                         height: leading,
                         ..LineBox::default()
@@ -718,10 +800,13 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 }
             }
         }
-        // Like a paragraph: no single line of a block alone at a page's foot or head.
+        // Like a paragraph: no single line of a block alone at a page's foot or head (and a
+        // caption keeps two lines of its listing with it).
         let n = breaks.len();
         for (i, cost) in breaks.iter_mut().enumerate() {
-            if (i == 1 || i + 1 == n) && *cost == Cost::Allowed {
+            if caption_lines > 0 && (1..=caption_lines + 1).contains(&i) {
+                *cost = Cost::Strong;
+            } else if (i == caption_lines + 1 || i + 1 == n) && *cost == Cost::Allowed {
                 *cost = Cost::Weak;
             }
         }
@@ -730,6 +815,100 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             .push(Element::Fixed(Fixed::with_breaks(lines, breaks, span)));
         self.space(1.0);
         self.no_indent = true;
+    }
+
+    /// The book's index: a letter over each group, then its entries, ragged right, each
+    /// term followed by its pages (merged into ranges, each linked to its place), turnover
+    /// lines hanging under the term, sub-entries indented under their entry.
+    fn index(&mut self, groups: &[quire_model::IndexGroup], span: Span, x: Pt, measure: Pt) {
+        let size = self.size;
+        let hang = size * 1.5;
+        for (g, group) in groups.iter().enumerate() {
+            if g > 0 {
+                self.space(1.0);
+            }
+            let mut letter = StyledText::default();
+            letter.push(&group.letter, style(FontVariant::Bold, size));
+            let lines = self
+                .ctx
+                .set_ragged(&letter, measure, Align::Left, self.leading, false);
+            let mut fixed = Fixed::whole(shift(lines, x), span);
+            fixed.keep_with_next = 2;
+            self.elements.push(Element::Fixed(fixed));
+            for entry in &group.entries {
+                let subs = entry.subentries.len();
+                self.index_entry(entry, span, x, measure, hang, subs > 0);
+                for sub in &entry.subentries {
+                    self.index_entry(sub, span, x + size, measure - size, hang, false);
+                }
+            }
+        }
+        self.no_indent = true;
+    }
+
+    /// One index entry at `x`: the term, then a comma before each of its pages; kept with
+    /// the next line when its sub-entries follow.
+    fn index_entry(
+        &mut self,
+        entry: &quire_model::IndexEntry,
+        span: Span,
+        x: Pt,
+        measure: Pt,
+        hang: Pt,
+        keep_with_next: bool,
+    ) {
+        let size = self.size;
+        let mut text = StyledText::default();
+        styled(
+            &entry.term,
+            size,
+            FontVariant::Regular,
+            self.styling(),
+            &mut text,
+        );
+        for (shown, anchor) in self.index_pages(&entry.locators) {
+            text.push(", ", style(FontVariant::Regular, size));
+            let start = text.len;
+            let mut number = style(FontVariant::Regular, size);
+            number.hyphenate = false;
+            text.push(&shown, number);
+            text.links.push((start..text.len, format!("#{anchor}")));
+        }
+        let lines = self
+            .ctx
+            .set_ragged(&text, measure - hang, Align::Left, self.leading, false);
+        let lines: Vec<LineBox> = lines
+            .into_iter()
+            .enumerate()
+            .flat_map(|(i, line)| shift(vec![line], if i == 0 { x } else { x + hang }))
+            .collect();
+        let mut fixed = Fixed::whole(lines, span);
+        if keep_with_next {
+            fixed.keep_with_next = 1;
+        }
+        self.elements.push(Element::Fixed(fixed));
+    }
+
+    /// The pages of an entry's places as printed (see [`merge_pages`]), each with the
+    /// anchor its link goes to.
+    fn index_pages(&self, locators: &[quire_model::IndexLocator]) -> Vec<(String, String)> {
+        let page = |id: &str| {
+            self.ctx
+                .refs
+                .pages
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| "000".into())
+        };
+        let places = locators
+            .iter()
+            .map(|l| {
+                let first = page(&l.anchor);
+                let last = l.end.as_deref().map_or_else(|| first.clone(), page);
+                (first, last, l.anchor.clone())
+            })
+            .collect();
+        merge_pages(places)
     }
 
     /// A paragraph: justified in the body and in notes, centred in a dedication.
@@ -962,9 +1141,19 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             return;
         };
         let size = self.size;
-        let caption_lines = match &figure.caption {
-            Some(caption) => {
-                let mut text = StyledText::default();
+        // A figure a cross-reference names carries its number, as in the EPUB.
+        let number = self.ctx.refs.index.figure_number(span).map(str::to_string);
+        let caption_lines = if figure.caption.is_some() || number.is_some() {
+            let mut text = StyledText::default();
+            if let Some(number) = &number {
+                let label = if figure.caption.is_some() {
+                    format!("Figure\u{a0}{number}.\u{a0}")
+                } else {
+                    format!("Figure\u{a0}{number}")
+                };
+                text.push(&label, style(FontVariant::Regular, size * 0.9));
+            }
+            if let Some(caption) = &figure.caption {
                 styled(
                     caption,
                     size * 0.9,
@@ -972,10 +1161,11 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                     self.styling(),
                     &mut text,
                 );
-                self.ctx
-                    .set_ragged(&text, measure, Align::Center, leading, true)
             }
-            None => Vec::new(),
+            self.ctx
+                .set_ragged(&text, measure, Align::Center, leading, true)
+        } else {
+            Vec::new()
         };
         // The band is a whole number of lines: the caption's lines on the baseline grid at
         // its foot, the picture above them, half a line clear of the text above at least.
@@ -1509,6 +1699,73 @@ fn code_line_span(source: Option<&str>, block: Span, number: usize, line: &str) 
 }
 
 /// Moves every item of the lines right by `dx`.
+/// Pages of an index entry, as (first page, last page, anchor) in reading order: one
+/// number a page, runs of consecutive pages and ranges that touch or overlap merged
+/// ("12–14"), in page order; pages not in arabic numerals (front matter) first, each once.
+/// Each printed item keeps the anchor of its first place.
+pub(crate) fn merge_pages(places: Vec<(String, String, String)>) -> Vec<(String, String)> {
+    struct Run {
+        pages: Option<(u32, u32)>,
+        shown: String,
+        anchor: String,
+    }
+    let show = |a: &str, b: &str| {
+        if a == b {
+            a.to_string()
+        } else {
+            format!("{a}\u{2013}{b}")
+        }
+    };
+    let mut out: Vec<Run> = Vec::new();
+    let mut arabic: Vec<Run> = Vec::new();
+    for (first, last, anchor) in places {
+        match (first.parse::<u32>(), last.parse::<u32>()) {
+            (Ok(a), Ok(b)) => arabic.push(Run {
+                pages: Some((a, b.max(a))),
+                shown: String::new(),
+                anchor,
+            }),
+            _ => {
+                let shown = show(&first, &last);
+                if !out.iter().any(|r| r.shown == shown) {
+                    out.push(Run {
+                        pages: None,
+                        shown,
+                        anchor,
+                    });
+                }
+            }
+        }
+    }
+    arabic.sort_by_key(|r| r.pages);
+    let mut merged: Vec<Run> = Vec::new();
+    for run in arabic {
+        let Some((a, b)) = run.pages else { continue };
+        if let Some(last) = merged.last_mut()
+            && let Some((la, lb)) = last.pages
+            && a <= lb + 1
+        {
+            last.pages = Some((la, lb.max(b)));
+            continue;
+        }
+        merged.push(run);
+    }
+    for run in &mut merged {
+        if let Some((a, b)) = run.pages {
+            run.shown = show(&a.to_string(), &b.to_string());
+        }
+    }
+    out.extend(merged);
+    out.into_iter().map(|r| (r.shown, r.anchor)).collect()
+}
+
+/// What makes a code block a listing: its number ("3-2"), caption and numbered lines.
+struct Listing<'a> {
+    number: Option<&'a str>,
+    caption: Option<&'a [Inline]>,
+    line_numbers: Option<u32>,
+}
+
 pub(crate) fn shift(mut lines: Vec<LineBox>, dx: Pt) -> Vec<LineBox> {
     for line in &mut lines {
         for item in &mut line.items {
@@ -1676,6 +1933,34 @@ pub(crate) fn chapter_flow(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn index_pages_merge_into_ranges() {
+        let place = |a: &str, b: &str, id: &str| (a.to_string(), b.to_string(), id.to_string());
+        let merged = merge_pages(vec![
+            place("14", "14", "a"),
+            place("xii", "xii", "b"),
+            place("12", "12", "c"),
+            place("13", "15", "d"),
+            place("15", "15", "e"),
+            place("20", "20", "f"),
+            place("xii", "xii", "g"),
+            place("22", "22", "h"),
+        ]);
+        let shown: Vec<(&str, &str)> = merged
+            .iter()
+            .map(|(s, a)| (s.as_str(), a.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("xii", "b"),
+                ("12\u{2013}15", "c"),
+                ("20", "f"),
+                ("22", "h")
+            ]
+        );
+    }
     use super::*;
     use crate::layout::ContentWidths;
 

@@ -40,6 +40,7 @@ fn kind_name(kind: &BlockKind) -> &'static str {
         BlockKind::CodeBlock { .. } => "code block",
         BlockKind::PageBreak => "page break",
         BlockKind::Anchor(_) => "anchor",
+        BlockKind::Index(_) => "index",
     }
 }
 

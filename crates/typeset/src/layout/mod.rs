@@ -234,6 +234,21 @@ fn page_references(book: &Book) -> Vec<String> {
                         inlines(c, out);
                     }
                 }
+                // The index prints the pages of its markers.
+                BlockKind::Index(groups) => {
+                    fn entries(list: &[quire_model::IndexEntry], out: &mut Vec<String>) {
+                        for entry in list {
+                            for locator in &entry.locators {
+                                out.push(locator.anchor.clone());
+                                out.extend(locator.end.clone());
+                            }
+                            entries(&entry.subentries, out);
+                        }
+                    }
+                    for group in groups {
+                        entries(&group.entries, out);
+                    }
+                }
                 BlockKind::Table(t) => {
                     for cell in t.head.iter().chain(t.rows.iter().flatten()) {
                         inlines(&cell.content, out);

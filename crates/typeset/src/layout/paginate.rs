@@ -819,14 +819,19 @@ pub(crate) fn paginate(
         let saved = Saved::take(flow, &state);
         let short_before = ctx.report.short_pages;
         let short_pages = |spread: &[PagePlan]| spread.iter().filter(|p| p.cut > Pt::ZERO).count();
-        let set = |ctx: &mut Ctx<'_>,
-                   flow: &mut ChapterFlow,
-                   flat: &mut Vec<VLine>,
-                   state: &mut State,
-                   cut: Pt,
-                   strict: bool| {
+        // Sets the spread with its pages `cut` shorter (the recto `recto_cut` more); returns
+        // the pages, the most any page but a chapter's last ends short, and how short each
+        // page but a chapter's last ends.
+        let set_spread = |ctx: &mut Ctx<'_>,
+                          flow: &mut ChapterFlow,
+                          flat: &mut Vec<VLine>,
+                          state: &mut State,
+                          cut: Pt,
+                          recto_cut: Pt,
+                          strict: bool| {
             let mut spread = Vec::with_capacity(count);
             let mut worst = Pt::ZERO;
+            let mut shorts = Vec::with_capacity(count);
             for k in 0..count {
                 if !more(state, flat) {
                     break;
@@ -837,14 +842,25 @@ pub(crate) fn paginate(
                 } else {
                     Pt::ZERO
                 };
+                let cut = if k == 1 { cut + recto_cut } else { cut };
                 let capacity = (m.full - sink - cut).max(m.leading);
                 let (plan, short, last) =
                     set_page(ctx, flow, flat, state, m, capacity, sink, cut, strict);
                 if !last {
                     worst = worst.max(short);
                 }
+                shorts.push((!last).then_some(short));
                 spread.push(plan);
             }
+            (spread, worst, shorts)
+        };
+        let set = |ctx: &mut Ctx<'_>,
+                   flow: &mut ChapterFlow,
+                   flat: &mut Vec<VLine>,
+                   state: &mut State,
+                   cut: Pt,
+                   strict: bool| {
+            let (spread, worst, _) = set_spread(ctx, flow, flat, state, cut, Pt::ZERO, strict);
             (spread, worst)
         };
         let (mut spread, worst) = set(ctx, flow, &mut flat, &mut state, Pt::ZERO, true);
@@ -903,8 +919,30 @@ pub(crate) fn paginate(
                     state = saved.restore(flow);
                     flat = flatten(flow);
                     ctx.report.short_pages = short_before;
-                    let (trial, more_short) = set(ctx, flow, &mut flat, &mut state, cut, strict);
+                    let (trial, more_short, shorts) =
+                        set_spread(ctx, flow, &mut flat, &mut state, cut, Pt::ZERO, strict);
                     spread = trial;
+                    if more_short > EPSILON
+                        && !strict
+                        && let [Some(verso), Some(recto)] = shorts[..]
+                        && verso > recto + EPSILON
+                    {
+                        // The verso still ends higher (a table row or a keep that would not
+                        // break): the recto ends as high, so that the spread stays level.
+                        state = saved.restore(flow);
+                        flat = flatten(flow);
+                        ctx.report.short_pages = short_before;
+                        spread = set_spread(
+                            ctx,
+                            flow,
+                            &mut flat,
+                            &mut state,
+                            cut,
+                            verso - recto,
+                            strict,
+                        )
+                        .0;
+                    }
                     if more_short <= EPSILON || !strict {
                         break;
                     }
