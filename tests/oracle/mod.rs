@@ -38,6 +38,8 @@ pub(crate) fn is_joiner(c: char) -> bool {
             | '\u{200b}'
             | '\u{2060}'
             | '\u{feff}'
+            // The mark of a wrapped code line: the word before it may go on after it.
+            | '\u{21aa}'
     )
 }
 

@@ -66,7 +66,12 @@ impl Line {
             s.push(ch.c);
             prev = Some(ch);
         }
-        s
+        // The mark that opens the rest of a wrapped code line is not text: the word the
+        // line before ended with (after a hyphen) goes on.
+        match s.trim_start().strip_prefix('\u{21aa}') {
+            Some(rest) => rest.trim_start().to_string(),
+            None => s,
+        }
     }
     /// True when the line ends in a hyphen: its last word goes on in the next line.
     fn hyphenated(&self) -> bool {
@@ -653,11 +658,22 @@ pub(crate) fn read(path: &Path) -> Output {
                 .last()
                 .is_some_and(|w| w.contains(['/', '@']));
             let continued = in_address
+                && body.get(i).is_some_and(|next| {
+                    // The next line of the same paragraph: one leading down, same size.
+                    next.y - line.y < 1.2 * leading
+                        && (next.size() - line.size()).abs() < 0.3
+                        && next
+                            .visible()
+                            .next()
+                            .is_some_and(|c| matches!(c.c, '-' | '_'))
+                });
+            // A code line wrapped after a hyphen inside a word ("[my-awesome-" / "↪ shell]").
+            let wrapped = t.trim_end().ends_with('-')
                 && body
                     .get(i)
                     .and_then(|next| next.visible().next())
-                    .is_some_and(|c| matches!(c.c, '-' | '_'));
-            if !line.hyphenated() && !continued && !body_carry.is_empty() {
+                    .is_some_and(|c| c.c == '\u{21aa}');
+            if !line.hyphenated() && !continued && !wrapped && !body_carry.is_empty() {
                 body_words.push(std::mem::take(&mut body_carry));
             }
             let y = line.y;

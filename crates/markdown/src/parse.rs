@@ -845,6 +845,26 @@ impl<'t> ChapterParser<'t, '_> {
         ) {
             return;
         }
+        if let Some(summary) = container_tags(trimmed) {
+            // `<div class="warning">`, `<details>`, `</div>` ... on lines of their own wrap
+            // Markdown that is read as usual: the tags are left out, a `<summary>` is
+            // printed in bold.
+            self.diagnostics.push(Diagnostic::note(
+                span,
+                "HTML container tags are left out; the Markdown inside them is printed",
+            ));
+            if let Some(summary) = summary {
+                let content = inline_markdown(&summary, span);
+                out.push(Block {
+                    kind: BlockKind::Paragraph(vec![Inline {
+                        kind: InlineKind::Strong(content),
+                        span,
+                    }]),
+                    span,
+                });
+            }
+            return;
+        }
         self.warn_html(trimmed, span);
         let mut content = Vec::new();
         push_text(&mut content, trimmed, span);
@@ -1130,6 +1150,46 @@ fn is_pagebreak(html: &str) -> bool {
     html.strip_prefix("<!--")
         .and_then(|s| s.strip_suffix("-->"))
         .is_some_and(|inner| inner.trim().eq_ignore_ascii_case("pagebreak"))
+}
+
+/// An HTML block made only of container tags (`div`, `details`, `section`, `aside`,
+/// `article`, `summary`, opening or closing), with text only inside a `<summary>`:
+/// `Some(the summary text, if any)`. `None` for anything else.
+fn container_tags(html: &str) -> Option<Option<String>> {
+    const CONTAINERS: [&str; 6] = ["div", "details", "section", "aside", "article", "summary"];
+    let mut rest = html.trim();
+    let mut in_summary = false;
+    let mut summary: Option<String> = None;
+    while !rest.is_empty() {
+        if rest.starts_with('<') {
+            let end = rest.find('>')? + 1;
+            let tag = html::Tag::parse(&rest[..end])?;
+            if !CONTAINERS.contains(&tag.name.as_str()) {
+                return None;
+            }
+            if tag.name == "summary" {
+                in_summary = !tag.closing;
+                if in_summary {
+                    summary.get_or_insert_with(String::new);
+                }
+            }
+            rest = rest[end..].trim_start();
+        } else {
+            let end = rest.find('<').unwrap_or(rest.len());
+            let text = &rest[..end];
+            match (&mut summary, in_summary) {
+                (Some(s), true) => s.push_str(&html::decode(text)),
+                _ if text.trim().is_empty() => {}
+                _ => return None,
+            }
+            rest = &rest[end..];
+        }
+    }
+    Some(
+        summary
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
+    )
 }
 
 /// What a fence's info string says (see `ChapterParser::code_info`).
@@ -1538,5 +1598,41 @@ mod tests {
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         assert!(diagnostics[0].message.contains("`wrap`"));
         assert_eq!(diagnostics[0].span.expect("span").line, 15);
+    }
+
+    #[test]
+    fn container_tags_wrap_markdown_and_are_left_out() {
+        let text = "# T\n\n<div class=\"warning\">\n\nSome *words*.\n\n</div>\n\n<details><summary>Why &amp; how</summary>\n\nMore.\n\n</details>\n\n<table>\n\nx\n\n</table>\n";
+        let (parsed, diagnostics) = parse(text);
+        let plain: Vec<String> = parsed
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::Paragraph(c) => Some(Inline::plain_text(c)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            plain,
+            [
+                "Some words.",
+                "Why & how",
+                "More.",
+                "<table>",
+                "x",
+                "</table>"
+            ]
+        );
+        assert!(matches!(
+            &parsed.blocks[1].kind,
+            BlockKind::Paragraph(c) if matches!(c[0].kind, InlineKind::Strong(_))
+        ));
+        // Only the table tags are warned; the containers are notes.
+        let warned: Vec<&str> = diagnostics
+            .iter()
+            .filter(|d| d.severity == quire_model::Severity::Warning)
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(warned.len(), 2, "{warned:?}");
     }
 }

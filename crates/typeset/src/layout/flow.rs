@@ -725,6 +725,9 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             }
         }
         let caption_lines = lines.len();
+        let spaces_allowed = self.kind != FlowKind::Note && self.depth == 0;
+        // Line indices a blank line of the source stands before.
+        let mut blank_before: Vec<usize> = Vec::new();
         let expanded: Vec<String> = text.lines().map(|l| expand_tabs(l, 4)).collect();
         // Keywords in bold, comments in italic: a look that survives black-and-white
         // printing.
@@ -750,7 +753,8 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 .and_then(|c| c.get(number).cloned())
                 .unwrap_or_else(|| vec![(quire_highlight::Class::Plain, line.clone())]);
             for (k, (prefix, range)) in pieces.iter().enumerate() {
-                breaks.push(if k > 0 { Cost::Strong } else { Cost::Allowed });
+                // A wrapped line may go on at the next page: its mark says it continues.
+                breaks.push(if k > 0 { Cost::Weak } else { Cost::Allowed });
                 let mut t = StyledText::default();
                 t.origins.push((0, span));
                 if let (Some(first), Some(digits)) = (listing.line_numbers, digits) {
@@ -786,6 +790,13 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                         lines.extend(shift(set, x + inset));
                         continue;
                     }
+                    if spaces_allowed {
+                        // A blank line is a space a page may break at (and then drops), so
+                        // that no page ends or starts with an empty line of code.
+                        breaks.pop();
+                        blank_before.push(lines.len());
+                        continue;
+                    }
                     lines.push(LineBox {
                         height: leading,
                         ..LineBox::default()
@@ -800,19 +811,48 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 }
             }
         }
-        // Like a paragraph: no single line of a block alone at a page's foot or head (and a
+        // The block in runs of lines between its blank lines, a line of space between them.
+        // Like a paragraph: no single line of a run alone at a page's foot or head (and a
         // caption keeps two lines of its listing with it).
-        let n = breaks.len();
-        for (i, cost) in breaks.iter_mut().enumerate() {
-            if caption_lines > 0 && (1..=caption_lines + 1).contains(&i) {
-                *cost = Cost::Strong;
-            } else if (i == caption_lines + 1 || i + 1 == n) && *cost == Cost::Allowed {
-                *cost = Cost::Weak;
+        self.space(1.0);
+        // Runs of lines: (lines, their break costs, caption lines, blank lines before).
+        let mut runs: Vec<(Vec<LineBox>, Vec<Cost>, usize, usize)> = Vec::new();
+        let mut pending = 0;
+        let mut start = 0;
+        let mut lines = lines.into_iter();
+        let mut breaks = breaks.into_iter();
+        let ends = blank_before.iter().copied().chain([usize::MAX]);
+        for (k, end) in ends.enumerate() {
+            let count = end.saturating_sub(start);
+            start = end;
+            let run_lines: Vec<LineBox> = lines.by_ref().take(count).collect();
+            let run_breaks: Vec<Cost> = breaks.by_ref().take(count).collect();
+            if !run_lines.is_empty() {
+                let captioned = if runs.is_empty() { caption_lines } else { 0 };
+                runs.push((run_lines, run_breaks, captioned, pending));
+                pending = 0;
+            }
+            if k < blank_before.len() {
+                pending += 1;
             }
         }
-        self.space(1.0);
-        self.elements
-            .push(Element::Fixed(Fixed::with_breaks(lines, breaks, span)));
+        for (r, (run_lines, mut run_breaks, captioned, blanks)) in runs.into_iter().enumerate() {
+            let n = run_breaks.len();
+            for (i, cost) in run_breaks.iter_mut().enumerate() {
+                if captioned > 0 && (1..=captioned + 1).contains(&i) {
+                    *cost = Cost::Strong;
+                } else if (i == captioned + 1 || i + 1 == n) && *cost == Cost::Allowed {
+                    *cost = Cost::Weak;
+                }
+            }
+            if r > 0 {
+                // As many lines of space as the source has blank lines there.
+                self.space(blanks as f64);
+            }
+            self.elements.push(Element::Fixed(Fixed::with_breaks(
+                run_lines, run_breaks, span,
+            )));
+        }
         self.space(1.0);
         self.no_indent = true;
     }
@@ -1627,11 +1667,20 @@ pub(crate) fn wrap_code_line(line: &str, columns: usize) -> Vec<(String, std::op
             pieces.push(start..chars.len());
             break;
         }
-        let after = |pred: &dyn Fn(char) -> bool| {
-            (room / 2..room).rev().find(|&i| i > 0 && pred(rest[i - 1]))
+        // After a space near the end, else after an operator near the end; else after a
+        // space or an operator further back (past the indentation); else inside a name
+        // after an underscore; a character boundary only when the line has none of these.
+        let lowest = if start == 0 { indent + 1 } else { 1 };
+        let after = |from: usize, pred: &dyn Fn(char) -> bool| {
+            (from.max(1)..room).rev().find(|&i| pred(rest[i - 1]))
         };
-        let cut = after(&|c| c == ' ')
-            .or_else(|| after(&|c| ",;([{=+-*/&|.:>".contains(c)))
+        let is_space = |c: char| c == ' ';
+        let is_operator = |c: char| ",;([{=+-*/&|.:>".contains(c);
+        let cut = after(room / 2, &is_space)
+            .or_else(|| after(room / 2, &is_operator))
+            .or_else(|| after(lowest, &is_space))
+            .or_else(|| after(lowest, &is_operator))
+            .or_else(|| after(room / 2, &|c| c == '_'))
             .unwrap_or(room);
         let mut end = start + cut;
         // The piece keeps no trailing spaces; the next starts at its first character.
@@ -1996,5 +2045,34 @@ mod tests {
         let pieces = wrap_code_line("    let value = compute(first, second, third);", 24);
         assert!(pieces.len() >= 2, "{pieces:?}");
         assert!(pieces.iter().skip(1).all(|(prefix, _)| prefix == "    ↪ "));
+    }
+
+    #[test]
+    fn a_long_name_is_not_cut_when_a_space_comes_before_it() {
+        let line = "    let x = unsafe { snappy_max_compressed_length(100) };";
+        let pieces = wrap_code_line(line, 48);
+        let chars: Vec<char> = line.chars().collect();
+        let texts: Vec<String> = pieces
+            .iter()
+            .map(|(_, r)| chars[r.clone()].iter().collect())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "    let x = unsafe {",
+                "snappy_max_compressed_length(100) };"
+            ]
+        );
+        // No space, no operator: after an underscore rather than anywhere.
+        let pieces = wrap_code_line("a_very_long_identifier_without_any_spaces_at_all", 30);
+        let first: String = chars_of(
+            "a_very_long_identifier_without_any_spaces_at_all",
+            &pieces[0].1,
+        );
+        assert!(first.ends_with('_'), "{first}");
+    }
+
+    fn chars_of(text: &str, range: &std::ops::Range<usize>) -> String {
+        text.chars().skip(range.start).take(range.len()).collect()
     }
 }

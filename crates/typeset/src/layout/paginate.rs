@@ -925,6 +925,35 @@ pub(crate) fn paginate(
                     if more_short > EPSILON
                         && !strict
                         && let [Some(verso), Some(recto)] = shorts[..]
+                        && recto > verso + EPSILON
+                    {
+                        // The recto still ends higher: the spread that much shorter, if
+                        // that levels it; else as it was.
+                        state = saved.restore(flow);
+                        flat = flatten(flow);
+                        ctx.report.short_pages = short_before;
+                        let (deeper, still, _) = set_spread(
+                            ctx,
+                            flow,
+                            &mut flat,
+                            &mut state,
+                            cut + (recto - verso),
+                            Pt::ZERO,
+                            strict,
+                        );
+                        if still <= EPSILON {
+                            spread = deeper;
+                        } else {
+                            state = saved.restore(flow);
+                            flat = flatten(flow);
+                            ctx.report.short_pages = short_before;
+                            spread =
+                                set_spread(ctx, flow, &mut flat, &mut state, cut, Pt::ZERO, strict)
+                                    .0;
+                        }
+                    } else if more_short > EPSILON
+                        && !strict
+                        && let [Some(verso), Some(recto)] = shorts[..]
                         && verso > recto + EPSILON
                     {
                         // The verso still ends higher (a table row or a keep that would not
