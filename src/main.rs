@@ -2,6 +2,7 @@
 
 mod cli;
 mod cmd;
+mod cover;
 mod fonts;
 mod output;
 mod report;

@@ -199,6 +199,9 @@ impl Build<'_> {
             fonts,
             page_list,
         };
+        // No cover image of its own: the print cover's designed front, rendered.
+        let designed = crate::cover::with_front_cover(book, self.family()?)?;
+        let book = designed.as_ref().unwrap_or(book);
         let output = quire_epub::write_epub(book, &options).map_err(|e| e.to_string())?;
         crate::report::print_all(&output.diagnostics, self.sources);
         Ok(output.bytes)
@@ -226,7 +229,11 @@ impl Build<'_> {
             size.spine.0 / 72.0,
             book.settings.print.paper
         );
-        let document = quire_typeset::typeset_cover(book, self.family()?, pages);
+        let (document, warnings) =
+            quire_typeset::typeset_cover_with_warnings(book, self.family()?, pages);
+        for warning in warnings {
+            eprintln!("warning: {warning}");
+        }
         quire_pdf::write_pdf(&document, &pdf_options()).map_err(|e| e.to_string())
     }
 }

@@ -5,9 +5,9 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 use quire_model::{
-    Author, Block, BlockKind, Book, Chapter, ChapterKind, ChapterOpening, Diagnostic, Division,
-    FileId, ImageAsset, ImageFormat, ImageId, Inline, InlineKind, Length, Metadata, Settings,
-    Sources, Span, TrimSize,
+    Author, Block, BlockKind, Book, Chapter, ChapterKind, ChapterOpening, CoverStyle, Diagnostic,
+    Division, FileId, ImageAsset, ImageFormat, ImageId, Inline, InlineKind, Length, Metadata, Rgb,
+    Settings, Sources, Span, TrimSize,
 };
 use toml::Spanned;
 
@@ -478,6 +478,38 @@ impl Loader {
             }
         }
         settings.epub.embed_fonts = config.epub.embed_fonts;
+        let c = &config.cover;
+        let cover = &mut settings.cover;
+        if let Some(style) = &c.style {
+            match CoverStyle::ALL
+                .iter()
+                .find(|(name, _)| *name == style.get_ref().as_str())
+            {
+                Some((_, s)) => cover.style = *s,
+                None => problems.push(
+                    Diagnostic::error(
+                        lines.span_in(text, file, style.span()),
+                        format!("`{}` is not a cover style", style.get_ref()),
+                    )
+                    .with_hint("use \"classic\", \"modern\" or \"band\""),
+                ),
+            }
+        }
+        if let Some(background) = &c.background {
+            match Rgb::parse(background.get_ref()) {
+                Some(rgb) => cover.background = Some(rgb),
+                None => problems.push(
+                    Diagnostic::error(
+                        lines.span_in(text, file, background.span()),
+                        format!("`{}` is not a colour", background.get_ref()),
+                    )
+                    .with_hint("write it as \"#RRGGBB\", e.g. \"#1f2a36\""),
+                ),
+            }
+        }
+        cover.back_text = c.back_text.clone().filter(|t| !t.trim().is_empty());
+        cover.author_bio = c.author_bio.clone().filter(|t| !t.trim().is_empty());
+        cover.imprint = c.imprint.clone().filter(|t| !t.trim().is_empty());
         self.diagnostics.extend(problems);
         settings
     }

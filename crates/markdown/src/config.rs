@@ -9,7 +9,7 @@ use crate::lines::LineIndex;
 
 /// The known keys of each table, for the unknown-key check and its suggestions.
 const SCHEMA: &[(&str, &[&str])] = &[
-    ("", &["book", "contents", "print", "epub"]),
+    ("", &["book", "contents", "print", "epub", "cover"]),
     (
         "book",
         &[
@@ -48,6 +48,10 @@ const SCHEMA: &[(&str, &[&str])] = &[
         ],
     ),
     ("epub", &["embed-fonts"]),
+    (
+        "cover",
+        &["style", "background", "back-text", "author-bio", "imprint"],
+    ),
 ];
 
 /// The whole file.
@@ -58,6 +62,18 @@ pub(crate) struct BookToml {
     pub(crate) contents: Option<Spanned<ContentsTable>>,
     pub(crate) print: PrintTable,
     pub(crate) epub: EpubTable,
+    pub(crate) cover: CoverTable,
+}
+
+/// `[cover]`.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct CoverTable {
+    pub(crate) style: Option<Spanned<String>>,
+    pub(crate) background: Option<Spanned<String>>,
+    pub(crate) back_text: Option<String>,
+    pub(crate) author_bio: Option<String>,
+    pub(crate) imprint: Option<String>,
 }
 
 /// `[book]`.

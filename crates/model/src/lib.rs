@@ -36,7 +36,10 @@ pub use date::civil_from_unix;
 pub use diagnostic::{Diagnostic, Severity};
 pub use metadata::{Author, Isbn, Metadata};
 pub use refs::AnchorIndex;
-pub use settings::{ChapterOpening, EpubSettings, Length, PrintSettings, Settings, TrimSize};
+pub use settings::{
+    ChapterOpening, CoverSettings, CoverStyle, EpubSettings, Length, PrintSettings, Rgb, Settings,
+    TrimSize,
+};
 pub use span::{FileId, SourceFile, Sources, Span};
 
 /// A whole book: metadata, the chapters of its three divisions, and the images they use.

@@ -99,6 +99,72 @@ pub struct EpubSettings {
     pub embed_fonts: bool,
 }
 
+/// A designed cover's look, by name (`[cover] style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CoverStyle {
+    /// Dark type on a warm paper colour, centred, inside a thin double frame.
+    #[default]
+    Classic,
+    /// Large light type on a deep colour, set flush left, with an accent bar.
+    Modern,
+    /// A band of colour across the front holding the title, on a light ground.
+    Band,
+}
+
+impl CoverStyle {
+    /// Every style with its name, as `book.toml` writes it.
+    pub const ALL: [(&'static str, CoverStyle); 3] = [
+        ("classic", CoverStyle::Classic),
+        ("modern", CoverStyle::Modern),
+        ("band", CoverStyle::Band),
+    ];
+}
+
+/// A colour, 0 to 255 a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+impl Rgb {
+    /// Reads `#rrggbb` (or `rrggbb`).
+    pub fn parse(text: &str) -> Option<Rgb> {
+        let hex = text.trim().trim_start_matches('#');
+        if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+        Some(Rgb(channel(0)?, channel(2)?, channel(4)?))
+    }
+
+    /// Relative luminance (Rec. 709), 0 for black to 1 for white.
+    pub fn luminance(self) -> f64 {
+        let lin = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * lin(self.0) + 0.7152 * lin(self.1) + 0.0722 * lin(self.2)
+    }
+}
+
+/// `[cover]`: the designed cover a book gets when it has no front art of its own, and the
+/// back cover's text.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CoverSettings {
+    /// The style.
+    pub style: CoverStyle,
+    /// The ground colour, instead of the style's own.
+    pub background: Option<Rgb>,
+    /// The back cover's text (the book's description when not given).
+    pub back_text: Option<String>,
+    /// A few lines about the author, under the back text.
+    pub author_bio: Option<String>,
+    /// The imprint on the spine and the back (the publisher when not given).
+    pub imprint: Option<String>,
+}
+
 /// The pipeline's settings.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Settings {
@@ -106,4 +172,6 @@ pub struct Settings {
     pub print: PrintSettings,
     /// `[epub]`.
     pub epub: EpubSettings,
+    /// `[cover]`.
+    pub cover: CoverSettings,
 }

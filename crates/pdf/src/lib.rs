@@ -111,6 +111,16 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
                 Item::Text(run) => {
                     draw_text(&mut content, run, &embedded, &usage, &to_pdf, &mut scaling)
                 }
+                Item::Color(rgb) => {
+                    let channel = |c: u8| f32::from(c) / 255.0;
+                    let (r, g, b) = (channel(rgb.0), channel(rgb.1), channel(rgb.2));
+                    if doc.color_images {
+                        content.set_fill_rgb(r, g, b);
+                    } else {
+                        // Rec. 709 luminance, as pictures are turned grey.
+                        content.set_fill_gray(0.2126 * r + 0.7152 * g + 0.0722 * b);
+                    }
+                }
                 Item::Rule(rule) => {
                     let (x, y) = to_pdf(
                         rule.rect.origin.x.0,

@@ -113,7 +113,7 @@ impl TextRun {
     }
 }
 
-/// A filled rectangle (a rule), in black.
+/// A filled rectangle (a rule), in black or the colour an [`Item::Color`] before it set.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rule {
     /// Where.
@@ -163,6 +163,9 @@ pub enum Item {
     Image(PlacedImage),
     /// A link area (drawn as nothing, clickable).
     Link(LinkArea),
+    /// The colour of the text and rules that follow on the page, until the next colour
+    /// (black before the first). Only covers use it.
+    Color(quire_model::Rgb),
 }
 
 /// How a page number is written.
@@ -229,6 +232,7 @@ impl Item {
             Item::Rule(rule) => &mut rule.rect.origin,
             Item::Image(image) => &mut image.rect.origin,
             Item::Link(link) => &mut link.rect.origin,
+            Item::Color(_) => return,
         };
         origin.x += dx;
         origin.y += dy;

@@ -46,7 +46,10 @@ pub mod units;
 
 pub use font::{FaceMetrics, FontError, FontFace, FontFamily, FontVariant};
 pub use hyphenate::{HyphenationOptions, Hyphenator};
-pub use layout::cover::{CoverSize, cover_size, spine_width, typeset_cover};
+pub use layout::cover::{
+    CoverSize, barcode_box, cover_size, page_count_warnings, spine_width, typeset_cover,
+    typeset_cover_with_warnings, typeset_front,
+};
 pub use layout::{LayoutReport, PageAnchor, TypesetBook, typeset_book, typeset_book_with_sources};
 pub use linebreak::{BreakParams, Breaking, Item, Line, LineWidths, Pass, break_lines};
 pub use paragraph::{

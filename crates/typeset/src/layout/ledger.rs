@@ -329,7 +329,7 @@ fn extent(item: &Item) -> Option<(Pt, Pt, Pt, Pt)> {
             rule.rect.origin.y,
             rule.rect.origin.y + rule.rect.height,
         )),
-        Item::Link(_) => None,
+        Item::Link(_) | Item::Color(_) => None,
     }
 }
 
