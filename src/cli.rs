@@ -29,6 +29,10 @@ pub(crate) enum Command {
         /// Also print the typesetting report (loose paragraphs, forced breaks, missing glyphs).
         #[arg(long)]
         report: bool,
+        /// A cover folder beside the book (a project's `cover/`): its `cover.toml` sets the
+        /// `[cover]` keys. Building the default `manuscript`, `cover/` is used when present.
+        #[arg(long)]
+        cover: Option<PathBuf>,
     },
     /// Read and lint the book: print every problem, exit non-zero on errors.
     Check {

@@ -186,3 +186,56 @@ fn the_epub_cover_is_the_print_front() {
         "the EPUB cover differs from the print front by {mean:.2} a channel"
     );
 }
+
+#[test]
+fn a_cover_design_that_cannot_be_read_is_an_error_naming_its_key() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    common::copy_dir(&common::repo().join("manuscript"), &book);
+    // A cover folder beside the book.
+    let cover = work.path().join("cover");
+    std::fs::create_dir_all(&cover).unwrap();
+    std::fs::write(cover.join("cover.toml"), "style = \"neon\"\n").unwrap();
+    let out = work.path().join("out");
+    let (output, stderr) = common::run_in(
+        work.path(),
+        &[
+            "build", "book", "--out", "out", "--cover", "cover", "--format", "cover",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cover.toml: style: `neon` is not a cover style"),
+        "{stderr}"
+    );
+    assert!(!out.join("the-creative-cortex.cover.pdf").exists());
+    // The same key in book.toml: an error at its line and column.
+    let toml = std::fs::read_to_string(book.join("book.toml")).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        format!("{toml}\n[cover]\nbackground = \"teal\"\n"),
+    )
+    .unwrap();
+    let (output, stderr) = common::run_in(work.path(), &["check", "book"]);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("`teal` is not a colour"), "{stderr}");
+    assert!(stderr.contains("book.toml:"), "{stderr}");
+    // A good design is taken.
+    std::fs::write(book.join("book.toml"), &toml).unwrap();
+    std::fs::write(
+        cover.join("cover.toml"),
+        "style = \"band\"\nbackground = \"#102030\"\n",
+    )
+    .unwrap();
+    let (output, stderr) = common::run_in(
+        work.path(),
+        &[
+            "build", "book", "--out", "out", "--cover", "cover", "--format", "cover",
+        ],
+    );
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("cover design from cover/cover.toml"),
+        "{stderr}"
+    );
+}

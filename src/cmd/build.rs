@@ -21,13 +21,35 @@ struct Build<'a> {
 }
 
 /// Builds the requested formats of the book in `book_dir` into `out_dir`.
-pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format], report: bool) -> ExitCode {
+pub(crate) fn run(
+    book_dir: &Path,
+    out_dir: &Path,
+    formats: &[Format],
+    report: bool,
+    cover_dir: Option<&Path>,
+) -> ExitCode {
     let loaded = quire_markdown::load_book(book_dir);
     let (errors, _) = report::print_all(&loaded.diagnostics, &loaded.sources);
     let Some(mut book) = loaded.book.filter(|_| errors == 0) else {
         eprintln!("build: {errors} error(s): nothing written");
         return ExitCode::from(super::EXIT_BOOK_ERRORS);
     };
+    if let Some(dir) = cover_dir {
+        let file = dir.join("cover.toml");
+        let settings = std::fs::read_to_string(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|text| quire_markdown::read_cover_settings(&text, &book.settings.cover));
+        match settings {
+            Ok(settings) => {
+                book.settings.cover = settings;
+                eprintln!("build: cover design from {}", file.display());
+            }
+            Err(message) => {
+                eprintln!("error: {}: {message}", file.display());
+                return ExitCode::from(super::EXIT_BOOK_ERRORS);
+            }
+        }
+    }
     let family = std::cell::OnceCell::new();
     if crate::svg::has_svg(&book) {
         // Text in SVG drawings is set in the book's fonts, as outlines, for both editions.

@@ -21,7 +21,16 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             out,
             format,
             report,
-        } => build::run(&book, &out, &format, report),
+            cover,
+        } => {
+            // The project's own layout: `manuscript/` built with `cover/` beside it.
+            let cover = cover.or_else(|| {
+                let default = std::path::Path::new("cover");
+                (book == std::path::Path::new("manuscript") && default.join("cover.toml").is_file())
+                    .then(|| default.to_path_buf())
+            });
+            build::run(&book, &out, &format, report, cover.as_deref())
+        }
         Command::Check { book } => check::run(&book),
         Command::Init { dir } => init::run(&dir),
     }

@@ -30,3 +30,4 @@ mod parse;
 mod paths;
 
 pub use book::{Loaded, load_book, parse_chapter_text};
+pub use config::read_cover_settings;

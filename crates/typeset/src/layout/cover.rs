@@ -560,11 +560,21 @@ pub fn typeset_cover_with_warnings(
     // Back.
     warnings.extend(back(&mut ctx, book, &size, &mut items));
 
-    let document_fonts = ctx.document_fonts();
-    let document = Document {
-        width: size.width,
-        height: size.height,
-        bleed: size.bleed,
+    let document = one_page(&mut ctx, book, (size.width, size.height, size.bleed), items);
+    (document, warnings)
+}
+
+/// A document of one page in colour: `(width, height, bleed)` and what it shows.
+fn one_page(
+    ctx: &mut Ctx<'_>,
+    book: &Book,
+    (width, height, bleed): (Pt, Pt, Pt),
+    items: Vec<Item>,
+) -> Document {
+    Document {
+        width,
+        height,
+        bleed,
         full_bleed: true,
         color_images: true,
         pages: vec![Page {
@@ -572,12 +582,11 @@ pub fn typeset_cover_with_warnings(
             number: PageNumber::default(),
             recto: true,
         }],
-        fonts: document_fonts,
+        fonts: ctx.document_fonts(),
         images: std::mem::take(&mut ctx.images),
         outline: Vec::new(),
         info: super::document_info(book),
-    };
-    (document, warnings)
+    }
 }
 
 /// The front cover alone, at the trim size with no bleed: the picture the EPUB's cover
@@ -610,23 +619,12 @@ pub fn typeset_front(book: &Book, family: &FontFamily) -> Document {
             rule.rect.width = right - rule.rect.origin.x;
         }
     }
-    let document_fonts = ctx.document_fonts();
-    Document {
-        width: size.panel_width,
-        height: size.height,
-        bleed: Pt::ZERO,
-        full_bleed: true,
-        color_images: true,
-        pages: vec![Page {
-            items,
-            number: PageNumber::default(),
-            recto: true,
-        }],
-        fonts: document_fonts,
-        images: std::mem::take(&mut ctx.images),
-        outline: Vec::new(),
-        info: super::document_info(book),
-    }
+    one_page(
+        &mut ctx,
+        book,
+        (size.panel_width, size.height, Pt::ZERO),
+        items,
+    )
 }
 
 fn cover_ctx<'b>(book: &'b Book, family: &'b FontFamily, pages: usize) -> Ctx<'b> {
