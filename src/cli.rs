@@ -33,6 +33,20 @@ pub(crate) enum Command {
         /// `[cover]` keys. Building the default `manuscript`, `cover/` is used when present.
         #[arg(long)]
         cover: Option<PathBuf>,
+        /// Also write `<slug>-proof.pdf`: every page on a larger sheet with crop marks, the
+        /// bleed outlined and a slug line.
+        #[arg(long)]
+        proof: bool,
+    },
+    /// Pictures to check the book by: a PNG of each spread and one contact sheet of every
+    /// page, in `<out>/<slug>-proof/`.
+    Proof {
+        /// The book folder (holding book.toml).
+        #[arg(default_value = "manuscript")]
+        book: PathBuf,
+        /// Where to write the pictures' folder.
+        #[arg(long, short, default_value = "out")]
+        out: PathBuf,
     },
     /// Read and lint the book: print every problem, exit non-zero on errors.
     Check {

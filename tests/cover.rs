@@ -85,11 +85,8 @@ fn trim(book: &Path) -> (f64, f64) {
     }
 }
 
-#[test]
-fn the_wrap_is_the_printers_formula_for_the_page_count() {
-    if !tools() {
-        return;
-    }
+/// The books the issue names: the manuscript, and Pride and Prejudice from the corpus.
+fn manuscript_and_pride_and_prejudice() -> Vec<PathBuf> {
     let mut books = vec![common::repo().join("manuscript")];
     books.extend(
         common::corpus_books()
@@ -97,6 +94,15 @@ fn the_wrap_is_the_printers_formula_for_the_page_count() {
             .into_iter()
             .filter(|b| b.to_string_lossy().contains("pride-and-prejudice")),
     );
+    books
+}
+
+#[test]
+fn the_wrap_is_the_printers_formula_for_the_page_count() {
+    if !tools() {
+        return;
+    }
+    let books = manuscript_and_pride_and_prejudice();
     assert!(
         books.len() == 2 || !common::validators_required(),
         "P&P is required"
@@ -238,4 +244,161 @@ fn a_cover_design_that_cannot_be_read_is_an_error_naming_its_key() {
         stderr.contains("cover design from cover/cover.toml"),
         "{stderr}"
     );
+}
+
+/// (x0, y0, x1, y1) of every filled rectangle PyMuPDF finds on each page, with the page's
+/// trim box, as text lines "page\ttrim\trect".
+fn drawings(pdf: &Path) -> Option<String> {
+    let script = r#"
+import sys, pymupdf
+doc = pymupdf.open(sys.argv[1])
+for page in doc:
+    t = page.trimbox
+    for d in page.get_drawings():
+        r = d["rect"]
+        print(f"{page.number}\t{t.x0:.2f} {t.y0:.2f} {t.x1:.2f} {t.y1:.2f}\t{r.x0:.2f} {r.y0:.2f} {r.x1:.2f} {r.y1:.2f}")
+    text = page.get_text("words")
+    slug = [w for w in text if w[1] > t.y1]
+    print(f"{page.number}\tslug\t{' '.join(w[4] for w in slug)}")
+"#;
+    common::pymupdf(script, pdf)
+}
+
+#[test]
+fn the_proof_has_crop_marks_outside_the_trim_and_every_page_on_the_contact_sheet() {
+    if !tools() {
+        return;
+    }
+    let books = manuscript_and_pride_and_prejudice();
+    for book in books {
+        let out = tempfile::tempdir().unwrap();
+        let (output, stderr) = common::run_in(
+            &common::repo(),
+            &[
+                "build",
+                book.to_str().unwrap(),
+                "--out",
+                out.path().to_str().unwrap(),
+                "--format",
+                "pdf",
+                "--proof",
+            ],
+        );
+        assert!(output.status.success(), "{stderr}");
+        let interior = std::fs::read_dir(out.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.to_string_lossy().ends_with(".pdf")
+                    && !p.to_string_lossy().ends_with("-proof.pdf")
+            })
+            .unwrap();
+        let proof = interior.with_file_name(format!(
+            "{}-proof.pdf",
+            interior.file_stem().unwrap().to_string_lossy()
+        ));
+        let (pages, _, _) = info(&interior);
+        let (proof_pages, pw, ph) = info(&proof);
+        assert_eq!(pages, proof_pages);
+        let (tw, th) = trim(&book);
+        assert!((pw - (tw + 1.5) * 72.0).abs() < 0.05 && (ph - (th + 1.5) * 72.0).abs() < 0.05);
+        let Some(found) = drawings(&proof) else {
+            return;
+        };
+        // Crop marks: thin rules on the trim lines, wholly outside the trim box (and the
+        // bleed), four pairs a page.
+        let mut marks = vec![0usize; pages];
+        let mut slugs = vec![String::new(); pages];
+        for line in found.lines() {
+            let f: Vec<&str> = line.split('\t').collect();
+            let page: usize = f[0].parse().unwrap();
+            if f[1] == "slug" {
+                slugs[page] = f[2].to_string();
+                continue;
+            }
+            let t: Vec<f64> = f[1].split(' ').map(|v| v.parse().unwrap()).collect();
+            let r: Vec<f64> = f[2].split(' ').map(|v| v.parse().unwrap()).collect();
+            let thin = (r[2] - r[0]) < 0.5 || (r[3] - r[1]) < 0.5;
+            let beyond_bleed =
+                r[2] < t[0] - 9.0 || r[0] > t[2] + 9.0 || r[3] < t[1] - 9.0 || r[1] > t[3] + 9.0;
+            if thin && beyond_bleed {
+                marks[page] += 1;
+            }
+        }
+        for (page, n) in marks.iter().enumerate() {
+            assert_eq!(
+                *n,
+                8,
+                "{}: page {} has {n} crop marks",
+                book.display(),
+                page + 1
+            );
+            let want = format!("page {} of {pages}", page + 1);
+            assert!(
+                slugs[page].contains(&want),
+                "page {}: slug {:?}",
+                page + 1,
+                slugs[page]
+            );
+        }
+        // The pictures: a spread a file, and every page on the contact sheet.
+        let (output, stderr) = common::run_in(
+            &common::repo(),
+            &[
+                "proof",
+                book.to_str().unwrap(),
+                "--out",
+                out.path().to_str().unwrap(),
+            ],
+        );
+        assert!(output.status.success(), "{stderr}");
+        let folder = std::fs::read_dir(out.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.is_dir())
+            .unwrap();
+        let spreads = 1 + (pages - 1).div_ceil(2);
+        let files = std::fs::read_dir(&folder)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("spread-"))
+            .count();
+        assert_eq!(files, spreads);
+        let sheet = image::open(folder.join("contact-sheet.png"))
+            .unwrap()
+            .to_rgb8();
+        // Thumbnails 120 px wide, 10 px apart, six to a row: each page of each spread is
+        // there (white paper in its half of the cell).
+        let th = {
+            let first = image::open(folder.join("spread-001.png")).unwrap();
+            120 * first.height() / first.width()
+        };
+        for k in 0..spreads as u32 {
+            let (col, row) = (k % 6, k / 6);
+            let (x, y) = (10 + col * 130, 10 + row * (th + 10));
+            let page_there = |half: u32| {
+                // The page's top corner: its margin, paper white.
+                let px = sheet.get_pixel(x + 2 + half * 61, y + 2);
+                px[0] > 200 && px[1] > 200 && px[2] > 200
+            };
+            let left = k > 0;
+            let right = k == 0 || (2 * k as usize) < pages;
+            assert_eq!(
+                page_there(0),
+                left,
+                "{}: spread {} left",
+                book.display(),
+                k + 1
+            );
+            assert_eq!(
+                page_there(1),
+                right,
+                "{}: spread {} right",
+                book.display(),
+                k + 1
+            );
+        }
+    }
 }

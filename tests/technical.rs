@@ -333,29 +333,8 @@ fn a_table_too_wide_is_set_smaller_with_a_warning() {
     }
 }
 
-/// Runs a Python snippet with PyMuPDF on `pdf` (as `sys.argv[1]`); `None` (SKIP, or a
-/// failure under `QUIRE_REQUIRE_VALIDATORS=1`) when PyMuPDF is missing.
 fn pymupdf(script: &str, pdf: &Path) -> Option<String> {
-    let python = std::env::var("QUIRE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let available = Command::new(&python)
-        .args(["-c", "import pymupdf"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        common::missing_validator("PyMuPDF");
-        return None;
-    }
-    let out = Command::new(&python)
-        .args(["-c", script])
-        .arg(pdf)
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    common::pymupdf(script, pdf)
 }
 
 #[test]

@@ -21,13 +21,23 @@ struct Build<'a> {
 }
 
 /// Builds the requested formats of the book in `book_dir` into `out_dir`.
+/// What a build does besides its formats.
+pub(crate) struct Options<'a> {
+    /// Print the typesetting report.
+    pub(crate) report: bool,
+    /// A cover folder beside the book (`cover.toml`).
+    pub(crate) cover_dir: Option<&'a Path>,
+    /// Also write the print proof.
+    pub(crate) proof: bool,
+}
+
 pub(crate) fn run(
     book_dir: &Path,
     out_dir: &Path,
     formats: &[Format],
-    report: bool,
-    cover_dir: Option<&Path>,
+    options: &Options<'_>,
 ) -> ExitCode {
+    let (report, cover_dir) = (options.report, options.cover_dir);
     let loaded = quire_markdown::load_book(book_dir);
     let (errors, _) = report::print_all(&loaded.diagnostics, &loaded.sources);
     let Some(mut book) = loaded.book.filter(|_| errors == 0) else {
@@ -82,7 +92,8 @@ pub(crate) fn run(
     let formats = dedup(formats);
     // Pages are needed by the PDF, by the cover (its spine) and by the EPUB of a book with a
     // print edition (its page-break markers); they are typeset once.
-    let needs_pages = formats.contains(&Format::Pdf)
+    let needs_pages = options.proof
+        || formats.contains(&Format::Pdf)
         || formats.contains(&Format::Cover)
         || (formats.contains(&Format::Epub) && book.metadata.isbn.print.is_some());
     let typeset = if needs_pages {
@@ -126,10 +137,64 @@ pub(crate) fn run(
             }
         }
     }
+    if options.proof
+        && let Some(pages) = &typeset
+    {
+        let built = proof_date(book_dir);
+        let written = build.family().and_then(|family| {
+            let proof = quire_typeset::proof_document(&pages.document, book, family, &built);
+            quire_pdf::write_pdf(&proof, &pdf_options()).map_err(|e| e.to_string())
+        });
+        match written {
+            Ok(bytes) => {
+                let path = out_dir.join(format!("{slug}-proof.pdf"));
+                if let Err(err) = crate::output::write_atomically(&path, &bytes) {
+                    eprintln!("error: cannot write `{}`: {err}", path.display());
+                    return ExitCode::from(super::EXIT_IO);
+                }
+                eprintln!("build: wrote {} ({} bytes)", path.display(), bytes.len());
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                failed = true;
+            }
+        }
+    }
     if failed {
         return ExitCode::from(super::EXIT_BOOK_ERRORS);
     }
     ExitCode::SUCCESS
+}
+
+/// The date a proof names: `SOURCE_DATE_EPOCH` when set, else the time the book's newest
+/// file was changed (never the clock, so the same sources give the same proof).
+pub(crate) fn proof_date(book_dir: &Path) -> String {
+    let newest = || {
+        let mut newest = 0i64;
+        let mut stack = vec![book_dir.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                match entry.metadata() {
+                    Ok(m) if m.is_dir() => stack.push(path),
+                    Ok(m) => {
+                        if let Some(t) = m
+                            .modified()
+                            .ok()
+                            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        {
+                            newest = newest.max(t.as_secs() as i64);
+                        }
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+        newest
+    };
+    let seconds = source_date_epoch().unwrap_or_else(newest);
+    let (y, mo, d, h, mi, _) = quire_model::civil_from_unix(seconds);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02} UTC")
 }
 
 /// `SOURCE_DATE_EPOCH` when set and valid: the reproducible-builds convention.

@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod init;
+mod proof;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             format,
             report,
             cover,
+            proof,
         } => {
             // The project's own layout: `manuscript/` built with `cover/` beside it.
             let cover = cover.or_else(|| {
@@ -29,8 +31,14 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                 (book == std::path::Path::new("manuscript") && default.join("cover.toml").is_file())
                     .then(|| default.to_path_buf())
             });
-            build::run(&book, &out, &format, report, cover.as_deref())
+            let options = build::Options {
+                report,
+                cover_dir: cover.as_deref(),
+                proof,
+            };
+            build::run(&book, &out, &format, &options)
         }
+        Command::Proof { book, out } => proof::run(&book, &out),
         Command::Check { book } => check::run(&book),
         Command::Init { dir } => init::run(&dir),
     }

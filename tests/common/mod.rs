@@ -65,3 +65,28 @@ pub(crate) fn missing_validator(name: &str) {
     }
     eprintln!("\n*** SKIP: {name} is not installed; this check did not run ***\n");
 }
+
+/// Runs a Python snippet with PyMuPDF on `pdf` (as `sys.argv[1]`); `None` (SKIP, or a
+/// failure under `QUIRE_REQUIRE_VALIDATORS=1`) when PyMuPDF is missing.
+pub(crate) fn pymupdf(script: &str, pdf: &Path) -> Option<String> {
+    let python = std::env::var("QUIRE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let available = Command::new(&python)
+        .args(["-c", "import pymupdf"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        missing_validator("PyMuPDF");
+        return None;
+    }
+    let out = Command::new(&python)
+        .args(["-c", script])
+        .arg(pdf)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}

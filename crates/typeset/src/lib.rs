@@ -50,6 +50,7 @@ pub use layout::cover::{
     CoverSize, barcode_box, cover_size, page_count_warnings, spine_width, typeset_cover,
     typeset_cover_with_warnings, typeset_front,
 };
+pub use layout::proof::{PROOF_MARGIN_IN, proof_document};
 pub use layout::{LayoutReport, PageAnchor, TypesetBook, typeset_book, typeset_book_with_sources};
 pub use linebreak::{BreakParams, Breaking, Item, Line, LineWidths, Pass, break_lines};
 pub use paragraph::{

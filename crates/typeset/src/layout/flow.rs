@@ -1234,6 +1234,28 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             h = max_h;
             w = Pt(h.0 * f64::from(px_w) / f64::from(px_h.max(1)));
         }
+        // A printer checks every picture's resolution at its printed size.
+        if !self.ctx.images[image.0].vector {
+            let ppi = f64::from(px_w) / (w.0 / 72.0).max(1e-6);
+            if ppi < 299.5 {
+                let path = self
+                    .ctx
+                    .book
+                    .images
+                    .get(figure.image.0)
+                    .map_or("?", |a| a.path.as_str());
+                self.ctx.push_once(
+                    quire_model::Diagnostic::warning(
+                        span,
+                        format!(
+                            "picture `{path}` prints at {ppi:.0} ppi ({px_w} pixels across {:.2} in); printers want 300",
+                            w.0 / 72.0
+                        ),
+                    )
+                    .with_hint("supply the picture with more pixels, or accept a softer print"),
+                );
+            }
+        }
         let picture_lines = ((h + above + below).0 / leading.0 - 1e-9).ceil().max(1.0);
         let band = leading * (picture_lines + captions as f64);
         let bottom = leading * picture_lines - below;

@@ -12,6 +12,7 @@ mod flow;
 pub mod geometry;
 pub(crate) mod ledger;
 mod paginate;
+pub mod proof;
 mod structure;
 
 use std::collections::BTreeMap;
