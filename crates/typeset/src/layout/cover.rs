@@ -274,7 +274,7 @@ fn front(ctx: &mut Ctx<'_>, book: &Book, x: Pt, width: Pt, height: Pt, items: &m
             let left = x + margin + Pt::inches(0.3);
             let measure = measure - Pt::inches(0.3);
             items.push(Item::Color(colours.ink));
-            let (lines, size) = title_lines(ctx, &meta.title, measure, width * 0.1, false);
+            let (lines, size) = title_lines(ctx, &meta.title, measure, width * 0.13, false);
             let top = height * 0.16;
             let mut y = place(lines, left, top, items);
             if let Some(sub) = &meta.subtitle {
@@ -293,15 +293,40 @@ fn front(ctx: &mut Ctx<'_>, book: &Book, x: Pt, width: Pt, height: Pt, items: &m
                 Pt::inches(0.1),
                 y - top,
             );
-            if !author.is_empty() {
+            // A motif drawn from rules: strata of the accent colour, shortening towards
+            // the foot, set against the outer edge.
+            let strata_top = y + (height - y) * 0.22;
+            let strata_foot = height - margin - size * 1.6;
+            let count = 9;
+            let step = (strata_foot - strata_top) / count as f64;
+            for k in 0..count {
+                let share = 0.92 - 0.085 * k as f64;
+                // Into the bleed, so that the cut never leaves a sliver of ground.
+                let len = (width - margin) * share + Pt::inches(0.125);
+                let weight = step * (0.18 + 0.04 * (k % 3) as f64);
+                fill(
+                    items,
+                    colours.accent,
+                    x + width + Pt::inches(0.125) - len,
+                    strata_top + step * k as f64,
+                    len,
+                    weight,
+                );
+            }
+            let foot = if author.is_empty() {
+                settings.imprint.clone().or_else(|| meta.publisher.clone())
+            } else {
+                Some(author.clone())
+            };
+            if let Some(foot) = foot {
                 items.push(Item::Color(colours.ink));
                 let mut t = StyledText::default();
                 t.push(
-                    &author.to_lowercase(),
-                    style(FontVariant::Regular, size * 0.5, true),
+                    &foot.to_lowercase(),
+                    style(FontVariant::Regular, size * 0.4, true),
                 );
-                let lines = balanced(ctx, &t, measure, size * 0.7, false);
-                let depth = size * 0.7 * lines.len() as f64;
+                let lines = balanced(ctx, &t, measure, size * 0.56, false);
+                let depth = size * 0.56 * lines.len() as f64;
                 place(lines, left, height - margin - depth, items);
             }
         }
