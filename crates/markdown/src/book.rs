@@ -312,12 +312,20 @@ impl Loader {
                 "add `language = \"en\"` (a BCP 47 tag) to [book]",
             ),
         }
-        for entry in &book.authors {
+        // Authors, then the contributors the keys name (MARC relator codes).
+        let people = book
+            .authors
+            .iter()
+            .map(|e| (e, "aut"))
+            .chain(book.translators.iter().map(|e| (e, "trl")))
+            .chain(book.illustrators.iter().map(|e| (e, "ill")))
+            .chain(book.editors.iter().map(|e| (e, "edt")));
+        for (entry, default_role) in people {
             let author = match entry.get_ref() {
                 AuthorEntry::Name(name) => Author {
                     name: name.trim().to_string(),
                     file_as: metadata::file_as(name),
-                    role: "aut".into(),
+                    role: default_role.into(),
                 },
                 AuthorEntry::Full(full) => Author {
                     name: full.name.trim().to_string(),
@@ -325,7 +333,7 @@ impl Loader {
                         .file_as
                         .clone()
                         .unwrap_or_else(|| metadata::file_as(&full.name)),
-                    role: full.role.clone().unwrap_or_else(|| "aut".into()),
+                    role: full.role.clone().unwrap_or_else(|| default_role.into()),
                 },
             };
             if author.name.is_empty() {
@@ -338,7 +346,19 @@ impl Loader {
                 meta.authors.push(author);
             }
         }
-        if meta.authors.is_empty() {
+        if let Some(series) = &book.series {
+            let number = series.number.as_ref().map(|n| match n {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            });
+            if !series.name.trim().is_empty() {
+                meta.series = Some(quire_model::Series {
+                    name: series.name.trim().to_string(),
+                    number,
+                });
+            }
+        }
+        if !meta.authors.iter().any(|a| a.role == "aut") {
             self.diagnostics.push(
                 Diagnostic::warning(book_span, "the book has no author")
                     .with_hint("stores require an author: add `authors = [\"Name\"]` to [book]"),

@@ -25,8 +25,13 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "subjects",
             "cover",
             "isbn",
+            "translators",
+            "illustrators",
+            "editors",
+            "series",
         ],
     ),
+    ("book.series", &["name", "number"]),
     ("book.isbn", &["ebook", "print"]),
     ("book.authors", &["name", "file-as", "role"]),
     ("contents", &["front", "chapters", "back"]),
@@ -92,6 +97,18 @@ pub(crate) struct BookTable {
     pub(crate) subjects: Vec<String>,
     pub(crate) cover: Option<Spanned<String>>,
     pub(crate) isbn: IsbnTable,
+    pub(crate) translators: Vec<Spanned<AuthorEntry>>,
+    pub(crate) illustrators: Vec<Spanned<AuthorEntry>>,
+    pub(crate) editors: Vec<Spanned<AuthorEntry>>,
+    pub(crate) series: Option<SeriesTable>,
+}
+
+/// `series = { name = "...", number = 2 }`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct SeriesTable {
+    pub(crate) name: String,
+    pub(crate) number: Option<toml::Value>,
 }
 
 /// An author: a plain name, or a table with name, sort name and role.

@@ -34,7 +34,7 @@ pub use content::{
 };
 pub use date::civil_from_unix;
 pub use diagnostic::{Diagnostic, Severity};
-pub use metadata::{Author, Isbn, Metadata};
+pub use metadata::{Author, Isbn, Metadata, Series};
 pub use refs::AnchorIndex;
 pub use settings::{
     ChapterOpening, CoverSettings, CoverStyle, EpubSettings, Length, PrintSettings, Rgb, Settings,

@@ -49,6 +49,17 @@ pub struct Metadata {
     pub subjects: Vec<String>,
     /// The cover image.
     pub cover: Option<ImageId>,
+    /// The series the book belongs to, and its number in it.
+    pub series: Option<Series>,
+}
+
+/// A series of books (`series = { name = "...", number = 2 }`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Series {
+    /// The series' name.
+    pub name: String,
+    /// The book's number in it, as written ("2", "2.5").
+    pub number: Option<String>,
 }
 
 impl Metadata {
@@ -59,6 +70,28 @@ impl Metadata {
             language: language.into(),
             ..Metadata::default()
         }
+    }
+
+    /// The credits of the contributors who are not authors, one line per role:
+    /// "Translated by Lionel Giles", "Illustrated by John Tenniel", "Edited by ...".
+    pub fn credits(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (role, phrase) in [
+            ("trl", "Translated by"),
+            ("ill", "Illustrated by"),
+            ("edt", "Edited by"),
+        ] {
+            let names: Vec<&str> = self
+                .authors
+                .iter()
+                .filter(|a| a.role == role)
+                .map(|a| a.name.as_str())
+                .collect();
+            if !names.is_empty() {
+                out.push(format!("{phrase} {}", join_names(&names)));
+            }
+        }
+        out
     }
 
     /// Title and subtitle joined as "Title: Subtitle".
@@ -77,10 +110,15 @@ impl Metadata {
             .filter(|a| a.role == "aut")
             .map(|a| a.name.as_str())
             .collect();
-        match names.as_slice() {
-            [] => String::new(),
-            [one] => (*one).to_string(),
-            [init @ .., last] => format!("{} and {}", init.join(", "), last),
-        }
+        join_names(&names)
+    }
+}
+
+/// Names joined for display: "A", "A and B", "A, B and C".
+fn join_names(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} and {}", init.join(", "), last),
     }
 }

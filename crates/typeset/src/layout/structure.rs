@@ -315,7 +315,7 @@ fn title_page(ctx: &mut Ctx<'_>) -> PageDraft {
     }
     let authors = meta.author_line();
     if !authors.is_empty() {
-        let (mut it, _) = centered(
+        let (mut it, y2) = centered(
             ctx,
             &authors.to_lowercase(),
             g.size * 1.2,
@@ -324,6 +324,22 @@ fn title_page(ctx: &mut Ctx<'_>) -> PageDraft {
             y + g.leading * 3.0,
         );
         items.append(&mut it);
+        y = y2;
+    }
+    // Translators, illustrators, editors: credited under the author.
+    let mut first = true;
+    for credit in meta.credits() {
+        let (mut it, y2) = centered(
+            ctx,
+            &credit,
+            g.size * 0.95,
+            FontVariant::Italic,
+            false,
+            y + g.leading * if first { 2.0 } else { 1.0 },
+        );
+        items.append(&mut it);
+        y = y2;
+        first = false;
     }
     if let Some(publisher) = &meta.publisher {
         let (mut it, _) = centered(
@@ -349,6 +365,10 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
     let authors = meta.author_line();
     if !authors.is_empty() {
         first.push_str(&format!("\nby {authors}"));
+    }
+    for credit in meta.credits() {
+        first.push('\n');
+        first.push_str(&credit);
     }
     paragraphs.push(first);
     if let Some(rights) = &meta.rights {
