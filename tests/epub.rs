@@ -346,3 +346,73 @@ fn translators_illustrators_editors_and_a_series_are_credited() {
         Err(_) => common::missing_validator("pdftotext"),
     }
 }
+
+#[test]
+fn modified_is_the_newest_input_or_source_date_epoch() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    common::copy_dir(&common::repo().join("manuscript"), &book);
+    // Every input older than one chapter changed on 2026-03-04 05:06:07 UTC.
+    let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    let new = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_772_600_767);
+    for entry in std::fs::read_dir(&book).unwrap().flatten() {
+        let file = std::fs::File::options()
+            .append(true)
+            .open(entry.path())
+            .unwrap();
+        file.set_modified(old).unwrap();
+    }
+    let chapter = std::fs::File::options()
+        .append(true)
+        .open(book.join("introduction.md"))
+        .unwrap();
+    chapter.set_modified(new).unwrap();
+    let modified = |epub: &Path| {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(epub).unwrap()).unwrap();
+        let mut opf = String::new();
+        zip.by_name("OEBPS/content.opf")
+            .unwrap()
+            .read_to_string(&mut opf)
+            .unwrap();
+        opf.split("<meta property=\"dcterms:modified\">")
+            .nth(1)
+            .and_then(|r| r.split('<').next())
+            .unwrap()
+            .to_string()
+    };
+    let out = work.path().join("a");
+    let mut cmd = common::quire();
+    let status = cmd
+        .env_remove("SOURCE_DATE_EPOCH")
+        .args([
+            "build",
+            &book.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+            "--format",
+            "epub",
+        ])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let epub = out.join("the-creative-cortex.epub");
+    assert_eq!(modified(&epub), "2026-03-04T05:06:07Z");
+    let out = work.path().join("b");
+    let status = common::quire()
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .args([
+            "build",
+            &book.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+            "--format",
+            "epub",
+        ])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    assert_eq!(
+        modified(&out.join("the-creative-cortex.epub")),
+        "2026-01-01T00:00:00Z"
+    );
+}

@@ -169,30 +169,9 @@ pub(crate) fn run(
 /// The date a proof names: `SOURCE_DATE_EPOCH` when set, else the time the book's newest
 /// file was changed (never the clock, so the same sources give the same proof).
 pub(crate) fn proof_date(book_dir: &Path) -> String {
-    let newest = || {
-        let mut newest = 0i64;
-        let mut stack = vec![book_dir.to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                match entry.metadata() {
-                    Ok(m) if m.is_dir() => stack.push(path),
-                    Ok(m) => {
-                        if let Some(t) = m
-                            .modified()
-                            .ok()
-                            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                        {
-                            newest = newest.max(t.as_secs() as i64);
-                        }
-                    }
-                    Err(_) => {}
-                }
-            }
-        }
-        newest
-    };
-    let seconds = source_date_epoch().unwrap_or_else(newest);
+    let seconds = source_date_epoch()
+        .or_else(|| newest_input(book_dir))
+        .unwrap_or(0);
     let (y, mo, d, h, mi, _) = quire_model::civil_from_unix(seconds);
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02} UTC")
 }
@@ -279,8 +258,11 @@ impl Build<'_> {
             _ => None,
         };
         let options = quire_epub::EpubOptions {
+            // When this file was last changed: SOURCE_DATE_EPOCH, else the newest input
+            // (a corrected book is newer; unchanged inputs give the same bytes). Never the
+            // book's publication date, which may be 1813.
             modified: quire_epub::modified_timestamp(
-                source_date_epoch(),
+                source_date_epoch().or_else(|| newest_input(self.dir)),
                 book.metadata.date.as_deref(),
             ),
             fonts,
@@ -357,4 +339,29 @@ fn dedup(formats: &[Format]) -> Vec<Format> {
         }
     }
     out
+}
+
+/// The modification time (Unix seconds) of the newest file in the book folder, if any.
+pub(crate) fn newest_input(book_dir: &Path) -> Option<i64> {
+    let mut newest: Option<i64> = None;
+    let mut stack = vec![book_dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => stack.push(entry.path()),
+                Ok(m) => {
+                    if let Some(t) = m
+                        .modified()
+                        .ok()
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    {
+                        let t = i64::try_from(t.as_secs()).unwrap_or(i64::MAX);
+                        newest = Some(newest.map_or(t, |n| n.max(t)));
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    newest
 }
