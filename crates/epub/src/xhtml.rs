@@ -76,7 +76,9 @@ fn aria_role(kind: ChapterKind) -> Option<&'static str> {
         ChapterKind::Glossary => "doc-glossary",
         ChapterKind::Part => "doc-part",
         ChapterKind::Index => "doc-index",
-        ChapterKind::Epigraph | ChapterKind::Frontispiece => return None,
+        // Allowed on `section` (ARIA in HTML); Ace expects it on an epigraph.
+        ChapterKind::Epigraph => "doc-epigraph",
+        ChapterKind::Frontispiece => return None,
     })
 }
 
@@ -1116,5 +1118,20 @@ mod tests {
         assert_eq!(after_words("It is a truth", &mut left), Some(7));
         let mut left = 1;
         assert_eq!(after_words("  “Well!”", &mut left), Some("  “Well!”".len()));
+    }
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::aria_role;
+    use quire_model::ChapterKind;
+
+    /// Each kind with a DPUB-ARIA role that `section` allows gets it (Ace asks for them).
+    #[test]
+    fn sections_carry_their_dpub_aria_roles() {
+        assert_eq!(aria_role(ChapterKind::Epigraph), Some("doc-epigraph"));
+        assert_eq!(aria_role(ChapterKind::Index), Some("doc-index"));
+        assert_eq!(aria_role(ChapterKind::Dedication), Some("doc-dedication"));
+        assert_eq!(aria_role(ChapterKind::Frontispiece), None);
     }
 }
