@@ -44,7 +44,11 @@ fn check(dir: &Path, name: &str) -> Duration {
 
 fn corpus_book(slug: &str) -> Option<Duration> {
     let Some(dir) = corpus_dir() else {
-        eprintln!("SKIP: corpus not found (set QUIRE_CORPUS)");
+        assert!(
+            std::env::var("QUIRE_REQUIRE_VALIDATORS").as_deref() != Ok("1"),
+            "the corpus is required (QUIRE_REQUIRE_VALIDATORS=1) but ../shared/corpus is absent"
+        );
+        eprintln!("\n*** SKIP: corpus not found (set QUIRE_CORPUS) ***\n");
         return None;
     };
     Some(check(&dir.join(slug), slug))

@@ -13,7 +13,7 @@
     clippy::expect_used
 )]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use quire_model::{Block, BlockKind, Inline, InlineKind, Span};
@@ -139,10 +139,11 @@ pub fn entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// The corpus folder, when present.
+/// The corpus folder (`../shared/corpus` beside the repository, or `QUIRE_CORPUS`), when
+/// present.
 pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(
-        std::env::var_os("QUIRE_CORPUS").unwrap_or_else(|| "/work/shared/corpus".into()),
-    );
+    let dir = std::env::var_os("QUIRE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
     dir.is_dir().then_some(dir)
 }
