@@ -36,6 +36,7 @@ mod images;
 mod nav;
 mod package;
 mod plan;
+mod script;
 mod xhtml;
 
 #[cfg(test)]
@@ -509,6 +510,7 @@ pub fn write_epub(book: &Book, options: &EpubOptions) -> Result<EpubOutput, Epub
             .collect();
         let xhtml = ChapterWriter::new(&plan, cp, &mut ids, &srcs, &mut diagnostics)
             .with_page_marks(&marks)
+            .with_language(&lang)
             .write(&text_ctx);
         doc(&cp.item_id, format!("text/{}", cp.file), None, xhtml);
     }
@@ -528,7 +530,13 @@ pub fn write_epub(book: &Book, options: &EpubOptions) -> Result<EpubOutput, Epub
         properties: None,
         in_spine: false,
     });
-    let ncx = nav::ncx(&plan, &lang, &title, &identifier);
+    let ncx = nav::ncx(
+        &plan,
+        &lang,
+        &title,
+        &identifier,
+        options.page_list.as_ref(),
+    );
     let css = css::style_sheet(&font_hrefs);
     let mut tail = vec![
         Entry {

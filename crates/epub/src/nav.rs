@@ -160,8 +160,15 @@ fn push_nav_points(out: &mut String, entries: &[Entry], order: &mut usize) {
     }
 }
 
-/// The NCX `toc.ncx` for EPUB 2 readers; `uid` must equal the package's unique identifier.
-pub(crate) fn ncx(plan: &Plan<'_>, lang: &str, title: &str, uid: &str) -> String {
+/// The NCX `toc.ncx` for EPUB 2 readers, with the print edition's page list when there is
+/// one; `uid` must equal the package's unique identifier.
+pub(crate) fn ncx(
+    plan: &Plan<'_>,
+    lang: &str,
+    title: &str,
+    uid: &str,
+    page_list: Option<&crate::PageList>,
+) -> String {
     let entries = entries(plan, title);
     let depth = if entries.iter().any(|e| !e.children.is_empty()) {
         2
@@ -174,13 +181,47 @@ pub(crate) fn ncx(plan: &Plan<'_>, lang: &str, title: &str, uid: &str) -> String
     push_attr(&mut out, "xml:lang", lang);
     out.push_str(">\n<head>\n<meta name=\"dtb:uid\"");
     push_attr(&mut out, "content", uid);
+    // Page targets: (label, Arabic value if the label is a number, href).
+    let targets: Vec<(&str, Option<u32>, String)> = page_list
+        .map(|l| l.pages.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|mark| {
+            let cp = plan.chapters.get(mark.chapter)?;
+            let href = format!("text/{}#{}", cp.file, crate::xhtml::page_id(&mark.label));
+            Some((mark.label.as_str(), mark.label.parse().ok(), href))
+        })
+        .collect();
+    let max_page = targets.iter().filter_map(|t| t.1).max().unwrap_or(0);
     out.push_str(&format!(
-        "/>\n<meta name=\"dtb:depth\" content=\"{depth}\"/>\n<meta name=\"dtb:totalPageCount\" content=\"0\"/>\n<meta name=\"dtb:maxPageNumber\" content=\"0\"/>\n</head>\n<docTitle><text>"
+        "/>\n<meta name=\"dtb:depth\" content=\"{depth}\"/>\n<meta name=\"dtb:totalPageCount\" content=\"{}\"/>\n<meta name=\"dtb:maxPageNumber\" content=\"{max_page}\"/>\n</head>\n<docTitle><text>",
+        targets.len()
     ));
     push_escaped(&mut out, title);
     out.push_str("</text></docTitle>\n<navMap>\n");
     let mut order = 0;
     push_nav_points(&mut out, &entries, &mut order);
-    out.push_str("</navMap>\n</ncx>\n");
+    out.push_str("</navMap>\n");
+    if !targets.is_empty() {
+        out.push_str("<pageList>\n<navLabel><text>Pages</text></navLabel>\n");
+        for (n, (label, value, href)) in targets.iter().enumerate() {
+            order += 1;
+            // Roman-numbered pages are front matter; their value is their place.
+            let (kind, value) = match value {
+                Some(v) => ("normal", *v as usize),
+                None => ("front", n + 1),
+            };
+            out.push_str(&format!(
+                "<pageTarget id=\"pt-{}\" type=\"{kind}\" value=\"{value}\" playOrder=\"{order}\">\n<navLabel><text>",
+                n + 1
+            ));
+            push_escaped(&mut out, label);
+            out.push_str("</text></navLabel>\n<content");
+            push_attr(&mut out, "src", href);
+            out.push_str("/>\n</pageTarget>\n");
+        }
+        out.push_str("</pageList>\n");
+    }
+    out.push_str("</ncx>\n");
     out
 }

@@ -227,8 +227,17 @@ pub(crate) fn package_document(
         element(&mut out, "dc:rights", None, r);
     }
     if let Some(source) = &input.a11y.page_source {
-        // The print edition the page-break markers come from.
-        element(&mut out, "dc:source", None, source);
+        // The print edition the page-break markers come from: `dc:source` refined as the
+        // source of pagination (EPUB 3.3; what DAISY Ace reads). EPUB Accessibility 1.1's
+        // `a11y:pageBreakSource` is not yet known to EPUBCheck 5.3 (OPF-027), so not written.
+        element(&mut out, "dc:source", Some("print-source"), source);
+        meta(
+            &mut out,
+            "source-of",
+            Some("print-source"),
+            None,
+            "pagination",
+        );
     }
     if let Some(d) = m
         .description

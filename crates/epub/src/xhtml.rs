@@ -134,6 +134,11 @@ pub(crate) struct ChapterWriter<'a, 'b> {
     pending_marks: Vec<(usize, String)>,
     /// Characters of the current paragraph's plain text written so far.
     plain_pos: usize,
+    /// The book's primary language subtag, lower case (`en` for `en-GB`).
+    book_lang: String,
+    /// Depth of author-marked language spans (`<span lang>`) around the text being
+    /// written: inside one, CJK runs are not tagged again.
+    lang_spans: usize,
 }
 
 /// The id of the page-break marker of a printed page.
@@ -175,7 +180,16 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
             page_marks: Vec::new(),
             pending_marks: Vec::new(),
             plain_pos: 0,
+            book_lang: String::new(),
+            lang_spans: 0,
         }
+    }
+
+    /// The book's language, whose primary subtag decides which CJK runs need a `lang`.
+    pub(crate) fn with_language(mut self, lang: &str) -> Self {
+        let primary = lang.split(['-', '_']).next().unwrap_or_default();
+        self.book_lang = primary.to_ascii_lowercase();
+        self
     }
 
     /// Print page starts to mark in this chapter.
@@ -200,19 +214,59 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
         }
     }
 
-    /// Text, with the page marks that fall inside it.
+    /// Writes the marks of pages that start at (or inside) the non-paragraph block whose
+    /// span starts at `start`: verse, code, a table or a figure, marked before it.
+    fn block_marks(&mut self, start: u32) {
+        let marks = std::mem::take(&mut self.page_marks);
+        for (block, offset, label) in marks {
+            if block == Some(start) {
+                push_page_mark(&mut self.out, &label);
+            } else {
+                self.page_marks.push((block, offset, label));
+            }
+        }
+    }
+
+    /// Text, with the page marks that fall inside it, and Han, kana and Hangul runs in a
+    /// book of another language marked with their language.
     fn text_with_marks(&mut self, text: &str) {
+        if self.lang_spans > 0 {
+            return self.text_run(text);
+        }
+        for (run, lang) in crate::script::language_runs(text, &self.book_lang) {
+            match lang {
+                Some(lang) => {
+                    self.out.push_str("<span");
+                    push_attr(&mut self.out, "lang", lang);
+                    push_attr(&mut self.out, "xml:lang", lang);
+                    self.out.push('>');
+                    self.text_run(run);
+                    self.out.push_str("</span>");
+                }
+                None => self.text_run(run),
+            }
+        }
+    }
+
+    /// Text in one language, with the page marks that fall inside it. A mark that falls
+    /// inside a word (a page that starts with the end of a hyphenated word) moves to the
+    /// word's end.
+    fn text_run(&mut self, text: &str) {
         if self.pending_marks.is_empty() {
             push_escaped(&mut self.out, text);
             self.plain_pos += text.chars().count();
             return;
         }
         let mut from = 0;
-        for (i, _) in text.char_indices() {
-            while self
-                .pending_marks
-                .first()
-                .is_some_and(|(at, _)| *at <= self.plain_pos)
+        let mut previous: Option<char> = None;
+        for (i, c) in text.char_indices() {
+            let inside_word = previous.is_some_and(char::is_alphanumeric) && c.is_alphanumeric();
+            previous = Some(c);
+            while !inside_word
+                && self
+                    .pending_marks
+                    .first()
+                    .is_some_and(|(at, _)| *at <= self.plain_pos)
             {
                 let (_, label) = self.pending_marks.remove(0);
                 push_escaped(&mut self.out, &text[from..i]);
@@ -325,6 +379,9 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
     /// container's start) and so is not indented.
     fn blocks_from(&mut self, blocks: &[Block], top: bool, mut after_break: bool) {
         for block in blocks {
+            if !matches!(block.kind, BlockKind::Paragraph(_)) {
+                self.block_marks(block.span.start);
+            }
             match &block.kind {
                 BlockKind::Paragraph(inlines) => {
                     let lead = top && !self.lead_done;
@@ -610,9 +667,9 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                 tail,
             )) if at > 0 => {
                 let (head, after) = text.split_at(at);
-                push_escaped(&mut self.out, head);
+                self.text_with_marks(head);
                 self.out.push_str("</span>");
-                push_escaped(&mut self.out, after);
+                self.text_with_marks(after);
                 self.inlines(tail);
             }
             _ => {
@@ -656,9 +713,13 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                 [
                     Block {
                         kind: BlockKind::Paragraph(inlines),
-                        ..
+                        span,
                     },
-                ] => self.inlines(inlines),
+                ] => {
+                    // A page that starts in a one-paragraph item is marked at the item.
+                    self.block_marks(span.start);
+                    self.inlines(inlines);
+                }
                 blocks => {
                     self.out.push('\n');
                     self.blocks(blocks, false);
@@ -730,13 +791,27 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
         if !table.head.is_empty() {
             self.out.push_str("<thead>\n<tr>");
             for (i, cell) in table.head.iter().enumerate() {
-                self.out.push_str("<th scope=\"col\"");
+                // A header cell with nothing in it heads nothing: a plain cell, so a screen
+                // reader does not announce an empty header (axe `empty-table-header`).
+                let empty = Inline::plain_text(&cell.content).trim().is_empty()
+                    && !cell
+                        .content
+                        .iter()
+                        .any(|c| matches!(c.kind, InlineKind::Image { .. }));
+                let tag = if empty { "td" } else { "th" };
+                self.out.push('<');
+                self.out.push_str(tag);
+                if !empty {
+                    push_attr(&mut self.out, "scope", "col");
+                }
                 if let Some(a) = align(i) {
                     push_attr(&mut self.out, "class", a);
                 }
                 self.out.push('>');
                 self.inlines(&cell.content);
-                self.out.push_str("</th>");
+                self.out.push_str("</");
+                self.out.push_str(tag);
+                self.out.push('>');
             }
             self.out.push_str("</tr>\n</thead>\n");
         }
@@ -874,7 +949,10 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                             "</span>"
                         }
                     };
+                    let marks_language = matches!(style, TextStyle::Language(_));
+                    self.lang_spans += usize::from(marks_language);
                     self.inlines_in(content, in_link);
+                    self.lang_spans -= usize::from(marks_language);
                     self.out.push_str(close);
                 }
             }

@@ -1002,6 +1002,7 @@ pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec
         let mut body = PageBody::default();
         let mut top = geometry.first_baseline() - leading + plan.sink + plan.drop;
         let mut text_started = false;
+        let mut float_start = None;
         for placed in &plan.placed {
             top += placed.space;
             let Some(element) = flow.elements.get(placed.element) else {
@@ -1029,12 +1030,17 @@ pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec
                     body.start = Some((p.span, plain_offset(p, line.source_start)));
                 }
                 Element::Fixed(f) => {
+                    // A page that starts inside verse, code or a table starts at that
+                    // block (the EPUB marks pages at paragraphs and block starts).
+                    body.start.get_or_insert((f.span, 0));
                     if placed.line == 0
                         && let Some((title, level)) = &f.anchor
                     {
                         body.anchors.push((title.clone(), *level, top));
                     }
                 }
+                // A figure starts the page only when no text does (a page of figures).
+                Element::Float(f) => float_start = float_start.or(Some(f.span)),
                 _ => {}
             }
             if let Some(span) = element.span() {
@@ -1042,6 +1048,9 @@ pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec
             }
             mark(&mut body, line, top);
             top += line.height;
+        }
+        if body.start.is_none() {
+            body.start = float_start.map(|span| (span, 0));
         }
         // Footnotes: the last note line's baseline on the last baseline of the block.
         let lines: Vec<(&LineBox, quire_model::Span)> = plan
