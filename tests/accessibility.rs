@@ -86,24 +86,8 @@ print("OUTCOME", r["earl:result"]["earl:outcome"])
 
 /// Builds the EPUB of `book` into `out`; the file written.
 fn build_epub(book: &Path, out: &Path) -> PathBuf {
-    let (output, stderr) = common::run_in(
-        &common::repo(),
-        &[
-            "build",
-            &book.to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-            "--format",
-            "epub",
-        ],
-    );
-    assert!(output.status.success(), "{}: {stderr}", book.display());
-    std::fs::read_dir(out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "epub"))
-        .expect("an EPUB was written")
+    let (files, _) = common::build_outputs(book, out, "epub", &[]);
+    common::output_file(&files, "epub")
 }
 
 /// A file of an EPUB, as text.

@@ -31,31 +31,8 @@ fn build_epub(book: &Path, out: &Path) -> PathBuf {
 
 /// Builds one format of `book` into `out`; the file written.
 fn build_as(book: &Path, out: &Path, format: &str) -> PathBuf {
-    let (output, stderr) = common::run_in(
-        &common::repo(),
-        &[
-            "build",
-            &book.to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-            "--format",
-            format,
-        ],
-    );
-    assert!(output.status.success(), "{}: {stderr}", book.display());
-    std::fs::read_dir(out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            let name = p
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
-            name.ends_with(&format!(".{format}")) && !name.ends_with(".cover.pdf")
-        })
-        .expect("the format was written")
+    let (files, _) = common::build_outputs(book, out, format, &[]);
+    common::output_file(&files, format)
 }
 
 /// Every EPUBCheck message of any severity but INFO/USAGE.

@@ -17,31 +17,10 @@ use oracle::{Manuscript, Report};
 
 /// Builds `book` (EPUB and PDF) into `out`; returns (pdf, epub).
 fn build(book: &Path, out: &Path) -> (PathBuf, PathBuf) {
-    let (output, stderr) = common::run_in(
-        &common::repo(),
-        &[
-            "build",
-            &book.to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-            "--format",
-            "epub,pdf",
-        ],
-    );
-    assert!(output.status.success(), "{}: {stderr}", book.display());
-    let mut pdf = None;
-    let mut epub = None;
-    for p in std::fs::read_dir(out).unwrap().flatten().map(|e| e.path()) {
-        let name = p.file_name().unwrap().to_string_lossy().to_string();
-        if name.ends_with(".epub") {
-            epub = Some(p);
-        } else if name.ends_with(".pdf") && !name.ends_with(".cover.pdf") {
-            pdf = Some(p);
-        }
-    }
+    let (files, _) = common::build_outputs(book, out, "epub,pdf", &[]);
     (
-        pdf.expect("a PDF was written"),
-        epub.expect("an EPUB was written"),
+        common::output_file(&files, "pdf"),
+        common::output_file(&files, "epub"),
     )
 }
 

@@ -29,19 +29,7 @@ fn build_pdf(book: &Path, out: &Path) -> PathBuf {
 /// Builds with `--report`; returns the PDF and the characters the fonts have no glyph for
 /// (each reported by the build at its place in the manuscript).
 fn build_pdf_report(book: &Path, out: &Path) -> (PathBuf, Vec<char>) {
-    let (output, stderr) = common::run_in(
-        &common::repo(),
-        &[
-            "build",
-            &book.to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-            "--format",
-            "pdf",
-            "--report",
-        ],
-    );
-    assert!(output.status.success(), "{}: {stderr}", book.display());
+    let (files, stderr) = common::build_outputs(book, out, "pdf", &["--report"]);
     let mut missing: Vec<char> = Vec::new();
     for line in stderr.lines() {
         if let Some(rest) = line.split("has no glyph for '").nth(1)
@@ -51,13 +39,7 @@ fn build_pdf_report(book: &Path, out: &Path) -> (PathBuf, Vec<char>) {
             missing.push(c);
         }
     }
-    let pdf = std::fs::read_dir(out)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "pdf"))
-        .expect("a pdf was written");
-    (pdf, missing)
+    (common::output_file(&files, "pdf"), missing)
 }
 
 fn is_ideograph(c: char) -> bool {

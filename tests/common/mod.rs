@@ -90,3 +90,39 @@ pub(crate) fn pymupdf(script: &str, pdf: &Path) -> Option<String> {
     );
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// Builds `book` into `out` with `quire build --format <formats>` plus `extra` arguments;
+/// asserts success and returns the files written (sorted) and stderr.
+pub(crate) fn build_outputs(
+    book: &Path,
+    out: &Path,
+    formats: &str,
+    extra: &[&str],
+) -> (Vec<PathBuf>, String) {
+    let book = book.to_string_lossy();
+    let out_arg = out.to_string_lossy();
+    let mut args = vec!["build", &book, "--out", &out_arg, "--format", formats];
+    args.extend_from_slice(extra);
+    let (output, stderr) = run_in(&repo(), &args);
+    assert!(output.status.success(), "{book}: {stderr}");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out)
+        .expect("the output folder exists")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    (files, stderr)
+}
+
+/// The file among `files` whose name ends with `.{ext}` (the interior, not the cover, for
+/// `pdf`).
+pub(crate) fn output_file(files: &[PathBuf], ext: &str) -> PathBuf {
+    files
+        .iter()
+        .find(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            name.ends_with(&format!(".{ext}")) && !name.ends_with(".cover.pdf")
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no .{ext} among {files:?}"))
+}
