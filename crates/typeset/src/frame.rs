@@ -168,6 +168,46 @@ pub enum Item {
     Color(quire_model::Rgb),
 }
 
+impl Item {
+    /// Where the item is drawn on its page: (left, right, top, bottom), measured from the
+    /// trimmed page's top left corner (text by its glyph advances and an ascent and descent
+    /// of the type size); `None` for what draws nothing (links, colours) and for rotated
+    /// text.
+    pub fn extent(&self) -> Option<(Pt, Pt, Pt, Pt)> {
+        match self {
+            Item::Text(run) => {
+                let start = run.glyphs.first().map_or(Pt::ZERO, |g| g.x);
+                let end = run
+                    .glyphs
+                    .iter()
+                    .map(|g| g.x + g.advance)
+                    .fold(start, Pt::max);
+                let (left, right) = (run.origin.x + start, run.origin.x + end);
+                let top = run.origin.y - run.size * 0.8;
+                let bottom = run.origin.y + run.size * 0.25;
+                if run.rotated {
+                    None
+                } else {
+                    Some((left, right, top, bottom))
+                }
+            }
+            Item::Image(image) => Some((
+                image.rect.origin.x,
+                image.rect.origin.x + image.rect.width,
+                image.rect.origin.y,
+                image.rect.origin.y + image.rect.height,
+            )),
+            Item::Rule(rule) => Some((
+                rule.rect.origin.x,
+                rule.rect.origin.x + rule.rect.width,
+                rule.rect.origin.y,
+                rule.rect.origin.y + rule.rect.height,
+            )),
+            Item::Link(_) | Item::Color(_) => None,
+        }
+    }
+}
+
 /// How a page number is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum NumberStyle {

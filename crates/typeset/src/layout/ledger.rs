@@ -13,7 +13,7 @@ use quire_model::{Block, BlockKind, Chapter, Diagnostic, Span};
 
 use super::flow::{ChapterFlow, Element};
 use super::paginate::PagePlan;
-use crate::frame::{Item, Page};
+use crate::frame::Page;
 use crate::units::Pt;
 
 fn key(span: Span) -> (u32, u32, u32) {
@@ -298,41 +298,6 @@ pub(crate) fn check_chapter(
     errors
 }
 
-/// The horizontal and vertical extent of an item on its page.
-fn extent(item: &Item) -> Option<(Pt, Pt, Pt, Pt)> {
-    match item {
-        Item::Text(run) => {
-            let start = run.glyphs.first().map_or(Pt::ZERO, |g| g.x);
-            let end = run
-                .glyphs
-                .iter()
-                .map(|g| g.x + g.advance)
-                .fold(start, Pt::max);
-            let (left, right) = (run.origin.x + start, run.origin.x + end);
-            let top = run.origin.y - run.size * 0.8;
-            let bottom = run.origin.y + run.size * 0.25;
-            if run.rotated {
-                None
-            } else {
-                Some((left, right, top, bottom))
-            }
-        }
-        Item::Image(image) => Some((
-            image.rect.origin.x,
-            image.rect.origin.x + image.rect.width,
-            image.rect.origin.y,
-            image.rect.origin.y + image.rect.height,
-        )),
-        Item::Rule(rule) => Some((
-            rule.rect.origin.x,
-            rule.rect.origin.x + rule.rect.width,
-            rule.rect.origin.y,
-            rule.rect.origin.y + rule.rect.height,
-        )),
-        Item::Link(_) | Item::Color(_) => None,
-    }
-}
-
 /// Checks that nothing on a finished page is drawn outside the trimmed page. `sources`
 /// names the block each run of items came from (item index, span); `fallback` is where to
 /// point for items of no block (running heads, titles).
@@ -346,7 +311,7 @@ pub(crate) fn check_page_bounds(
 ) -> Option<Diagnostic> {
     let tolerance = Pt(0.5);
     for (i, item) in page.items.iter().enumerate() {
-        let Some((left, right, top, bottom)) = extent(item) else {
+        let Some((left, right, top, bottom)) = item.extent() else {
             continue;
         };
         let inside = left >= -tolerance
