@@ -37,6 +37,11 @@ pub(crate) enum Command {
         /// bleed outlined and a slug line.
         #[arg(long)]
         proof: bool,
+        /// Prepare the files for a store and check them against its published rules
+        /// (exit 1 when one fails): `kdp` leaves links out of the print interior,
+        /// `ingramspark` writes PDF/X-1a:2001 in CMYK with 0.5 in margins.
+        #[arg(long, value_enum)]
+        target: Option<StoreTarget>,
     },
     /// Pictures to check the book by: a PNG of each spread and one contact sheet of every
     /// page, in `<out>/<slug>-proof/`.
@@ -53,6 +58,10 @@ pub(crate) enum Command {
         /// The book folder (holding book.toml).
         #[arg(default_value = "manuscript")]
         book: PathBuf,
+        /// Also build every output in memory and check it against a store's published
+        /// rules (page count, margins, pictures, cover, sizes, ISBN, EPUBCheck).
+        #[arg(long, value_enum)]
+        target: Option<StoreTarget>,
     },
     /// Create a new book folder that builds as it is.
     Init {
@@ -70,6 +79,38 @@ pub(crate) enum Format {
     Pdf,
     /// Print cover wrap PDF (back, spine, front).
     Cover,
+}
+
+/// A store to prepare the book for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StoreTarget {
+    /// Amazon KDP (paperback and Kindle).
+    Kdp,
+    /// IngramSpark (PDF/X-1a print, ebook).
+    Ingramspark,
+    /// Apple Books.
+    Apple,
+    /// Kobo Writing Life.
+    Kobo,
+    /// Google Play Books.
+    Google,
+    /// Barnes & Noble Press.
+    Bn,
+}
+
+impl StoreTarget {
+    /// The preflight target.
+    pub(crate) fn target(self) -> quire_preflight::Target {
+        use quire_preflight::Target;
+        match self {
+            StoreTarget::Kdp => Target::Kdp,
+            StoreTarget::Ingramspark => Target::IngramSpark,
+            StoreTarget::Apple => Target::Apple,
+            StoreTarget::Kobo => Target::Kobo,
+            StoreTarget::Google => Target::Google,
+            StoreTarget::Bn => Target::BarnesNoble,
+        }
+    }
 }
 
 /// Parses the process arguments (exits with a usage message on error).

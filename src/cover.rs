@@ -26,12 +26,13 @@ pub(crate) fn render_front(
         .ok_or_else(|| "the cover front did not render".to_string())
 }
 
-/// The front as the EPUB's cover: a JPEG of the stores' size.
+/// The front as the EPUB's cover: a JPEG of `(w, h)` pixels (the stores' size is
+/// [`COVER_PIXELS`]).
 pub(crate) fn front_cover_image(
     book: &Book,
     family: &quire_typeset::FontFamily,
+    (w, h): (u32, u32),
 ) -> Result<ImageAsset, String> {
-    let (w, h) = COVER_PIXELS;
     let front = render_front(book, family, w)?;
     let front = if front.height() > h {
         // Taller than 1:1.6: fit the height instead.
@@ -69,11 +70,12 @@ pub(crate) fn front_cover_image(
 pub(crate) fn with_front_cover(
     book: &Book,
     family: &quire_typeset::FontFamily,
+    pixels: (u32, u32),
 ) -> Result<Option<Book>, String> {
     if book.metadata.cover.is_some() {
         return Ok(None);
     }
-    let asset = front_cover_image(book, family)?;
+    let asset = front_cover_image(book, family, pixels)?;
     let mut book = book.clone();
     book.metadata.cover = Some(ImageId(book.images.len()));
     book.images.push(asset);

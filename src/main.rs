@@ -5,6 +5,7 @@ mod cmd;
 mod cover;
 mod fonts;
 mod output;
+mod preflight;
 mod report;
 mod svg;
 

@@ -16,6 +16,8 @@ struct Build<'a> {
     dir: &'a Path,
     sources: &'a Sources,
     report: bool,
+    /// The store the files are for.
+    target: Option<quire_preflight::Target>,
     /// The book's type family, loaded on first use.
     family: std::cell::OnceCell<quire_typeset::FontFamily>,
 }
@@ -29,6 +31,10 @@ pub(crate) struct Options<'a> {
     pub(crate) cover_dir: Option<&'a Path>,
     /// Also write the print proof.
     pub(crate) proof: bool,
+    /// The store the files are for: prepared for it and checked against its rules.
+    pub(crate) target: Option<quire_preflight::Target>,
+    /// Write the outputs (off for `check --target`, which only checks them).
+    pub(crate) write: bool,
 }
 
 pub(crate) fn run(
@@ -60,6 +66,15 @@ pub(crate) fn run(
             }
         }
     }
+    if options.target == Some(quire_preflight::Target::IngramSpark)
+        && book.settings.print.text_height.is_none()
+    {
+        // IngramSpark: 0.5 in from every edge to anything printed, running heads included.
+        // The text block is centred with 0.87 in above and below, which puts the running
+        // head (two lines above the text) at 0.5 in or more.
+        let height = book.settings.print.trim.height.pt();
+        book.settings.print.text_height = Some(quire_model::Length(height - 2.0 * 0.87 * 72.0));
+    }
     let family = std::cell::OnceCell::new();
     if crate::svg::has_svg(&book) {
         // Text in SVG drawings is set in the book's fonts, as outlines, for both editions.
@@ -75,7 +90,9 @@ pub(crate) fn run(
         }
     }
     let book = &book;
-    if let Err(err) = std::fs::create_dir_all(out_dir) {
+    if options.write
+        && let Err(err) = std::fs::create_dir_all(out_dir)
+    {
         eprintln!(
             "error: cannot create output folder `{}`: {err}",
             out_dir.display()
@@ -87,6 +104,7 @@ pub(crate) fn run(
         dir: book_dir,
         sources: &loaded.sources,
         report,
+        target: options.target,
         family,
     };
     let formats = dedup(formats);
@@ -96,7 +114,7 @@ pub(crate) fn run(
         || formats.contains(&Format::Pdf)
         || formats.contains(&Format::Cover)
         || (formats.contains(&Format::Epub) && book.metadata.isbn.print.is_some());
-    let typeset = if needs_pages {
+    let mut typeset = if needs_pages {
         match build.typeset() {
             Ok(t) => Some(t),
             Err(message) => {
@@ -107,20 +125,42 @@ pub(crate) fn run(
     } else {
         None
     };
+    if options.target == Some(quire_preflight::Target::Kdp)
+        && let Some(typeset) = typeset.as_mut()
+    {
+        // KDP refuses annotations in a print interior: no link areas.
+        for page in &mut typeset.document.pages {
+            page.items
+                .retain(|item| !matches!(item, quire_typeset::frame::Item::Link(_)));
+        }
+    }
+    let typeset = typeset;
     let slug = book.slug();
     let mut failed = false;
+    // What was built, kept for the store checks.
+    let (mut interior_pdf, mut cover_out, mut epub_out) = (None, None, None);
     for format in formats {
         let produced: Result<(String, Vec<u8>), String> = match (format, &typeset) {
             (Format::Epub, _) => build
                 .epub(typeset.as_ref())
                 .map(|bytes| ("epub".to_string(), bytes)),
             (Format::Pdf, Some(pages)) => build.pdf(pages).map(|bytes| ("pdf".to_string(), bytes)),
-            (Format::Cover, Some(pages)) => build
-                .cover(pages.document.pages.len())
-                .map(|bytes| ("cover.pdf".to_string(), bytes)),
+            (Format::Cover, Some(pages)) => {
+                build
+                    .cover(pages.document.pages.len())
+                    .map(|(document, bytes)| {
+                        cover_out = Some((document, bytes.clone()));
+                        ("cover.pdf".to_string(), bytes)
+                    })
+            }
             (Format::Pdf | Format::Cover, None) => Err("the book was not typeset".to_string()),
         };
         match produced {
+            Ok((_, bytes)) if !options.write => match format {
+                Format::Epub => epub_out = Some(bytes),
+                Format::Pdf => interior_pdf = Some(bytes),
+                Format::Cover => {}
+            },
             Ok((extension, bytes)) => {
                 let path = out_dir.join(format!("{slug}.{extension}"));
                 match crate::output::write_atomically(&path, &bytes) {
@@ -129,6 +169,11 @@ pub(crate) fn run(
                         eprintln!("error: cannot write `{}`: {err}", path.display());
                         return ExitCode::from(super::EXIT_IO);
                     }
+                }
+                match format {
+                    Format::Epub => epub_out = Some(bytes),
+                    Format::Pdf => interior_pdf = Some(bytes),
+                    Format::Cover => {}
                 }
             }
             Err(message) => {
@@ -143,7 +188,7 @@ pub(crate) fn run(
         let built = proof_date(book_dir);
         let written = build.family().and_then(|family| {
             let proof = quire_typeset::proof_document(&pages.document, book, family, &built);
-            quire_pdf::write_pdf(&proof, &pdf_options()).map_err(|e| e.to_string())
+            quire_pdf::write_pdf(&proof, &pdf_options(None)).map_err(|e| e.to_string())
         });
         match written {
             Ok(bytes) => {
@@ -158,6 +203,22 @@ pub(crate) fn run(
                 eprintln!("error: {message}");
                 failed = true;
             }
+        }
+    }
+    if let Some(target) = options.target {
+        let produced = crate::preflight::Produced {
+            interior: interior_pdf
+                .as_ref()
+                .and(typeset.as_ref())
+                .map(|t| &t.document),
+            interior_pdf: interior_pdf.as_deref(),
+            cover: cover_out.as_ref().map(|(d, b)| (d, b.as_slice())),
+            epub: epub_out.as_deref(),
+            pdfx: pdf_options(options.target).pdfx.map(|x| x.name()),
+        };
+        let facts = crate::preflight::facts(book, &produced);
+        if crate::preflight::report(target, &facts) > 0 {
+            failed = true;
         }
     }
     if failed {
@@ -181,9 +242,12 @@ pub(crate) fn source_date_epoch() -> Option<i64> {
     std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()
 }
 
-fn pdf_options() -> quire_pdf::PdfOptions {
+/// How the PDFs are written: PDF/X-1a:2001 for IngramSpark.
+fn pdf_options(target: Option<quire_preflight::Target>) -> quire_pdf::PdfOptions {
     quire_pdf::PdfOptions {
         timestamp: source_date_epoch().map(quire_pdf::Timestamp::from_unix),
+        pdfx: (target == Some(quire_preflight::Target::IngramSpark))
+            .then_some(quire_pdf::PdfX::X1a2001),
     }
 }
 
@@ -269,7 +333,13 @@ impl Build<'_> {
             page_list,
         };
         // No cover image of its own: the print cover's designed front, rendered.
-        let designed = crate::cover::with_front_cover(book, self.family()?)?;
+        // IngramSpark takes no picture of more than 3.2 million pixels inside an EPUB.
+        let pixels = if self.target == Some(quire_preflight::Target::IngramSpark) {
+            (1400, 2240)
+        } else {
+            crate::cover::COVER_PIXELS
+        };
+        let designed = crate::cover::with_front_cover(book, self.family()?, pixels)?;
         let book = designed.as_ref().unwrap_or(book);
         let output = quire_epub::write_epub(book, &options).map_err(|e| e.to_string())?;
         crate::report::print_all(&output.diagnostics, self.sources);
@@ -279,16 +349,16 @@ impl Build<'_> {
     /// The interior as PDF bytes.
     fn pdf(&self, typeset: &TypesetBook) -> Result<Vec<u8>, String> {
         let started = std::time::Instant::now();
-        let bytes =
-            quire_pdf::write_pdf(&typeset.document, &pdf_options()).map_err(|e| e.to_string());
+        let bytes = quire_pdf::write_pdf(&typeset.document, &pdf_options(self.target))
+            .map_err(|e| e.to_string());
         if std::env::var_os("QUIRE_TIMING").is_some() {
             eprintln!("timing: pdf {:?}", started.elapsed());
         }
         bytes
     }
 
-    /// The cover wrap; the spine follows the interior's page count.
-    fn cover(&self, pages: usize) -> Result<Vec<u8>, String> {
+    /// The cover wrap and its PDF; the spine follows the interior's page count.
+    fn cover(&self, pages: usize) -> Result<(quire_typeset::frame::Document, Vec<u8>), String> {
         let book = self.book;
         let size = quire_typeset::cover_size(book, pages);
         eprintln!(
@@ -303,7 +373,9 @@ impl Build<'_> {
         for warning in warnings {
             eprintln!("warning: {warning}");
         }
-        quire_pdf::write_pdf(&document, &pdf_options()).map_err(|e| e.to_string())
+        let bytes = quire_pdf::write_pdf(&document, &pdf_options(self.target))
+            .map_err(|e| e.to_string())?;
+        Ok((document, bytes))
     }
 }
 

@@ -7,7 +7,7 @@ mod proof;
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Format};
 
 /// Exit code: the book has errors.
 pub(crate) const EXIT_BOOK_ERRORS: u8 = 1;
@@ -24,6 +24,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             report,
             cover,
             proof,
+            target,
         } => {
             // The project's own layout: `manuscript/` built with `cover/` beside it.
             let cover = cover.or_else(|| {
@@ -35,11 +36,30 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                 report,
                 cover_dir: cover.as_deref(),
                 proof,
+                target: target.map(|t| t.target()),
+                write: true,
             };
             build::run(&book, &out, &format, &options)
         }
         Command::Proof { book, out } => proof::run(&book, &out),
-        Command::Check { book } => check::run(&book),
+        Command::Check { book, target } => {
+            let code = check::run(&book);
+            match target {
+                Some(target) if code == ExitCode::SUCCESS => {
+                    // Every output, built in memory and checked; nothing written.
+                    let options = build::Options {
+                        report: false,
+                        cover_dir: None,
+                        proof: false,
+                        target: Some(target.target()),
+                        write: false,
+                    };
+                    let formats = [Format::Epub, Format::Pdf, Format::Cover];
+                    build::run(&book, std::path::Path::new("out"), &formats, &options)
+                }
+                _ => code,
+            }
+        }
         Command::Init { dir } => init::run(&dir),
     }
 }

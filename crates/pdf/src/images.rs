@@ -15,7 +15,12 @@ pub(crate) fn name(index: usize) -> String {
 }
 
 /// Writes every image of the document; returns their object references by index.
-pub(crate) fn embed(pdf: &mut Pdf, refs: &mut Refs, doc: &Document) -> Result<Vec<Ref>, PdfError> {
+pub(crate) fn embed(
+    pdf: &mut Pdf,
+    refs: &mut Refs,
+    doc: &Document,
+    cmyk: bool,
+) -> Result<Vec<Ref>, PdfError> {
     let mut out = Vec::with_capacity(doc.images.len());
     for (index, image) in doc.images.iter().enumerate() {
         let err = |reason: String| PdfError::Image { index, reason };
@@ -23,11 +28,12 @@ pub(crate) fn embed(pdf: &mut Pdf, refs: &mut Refs, doc: &Document) -> Result<Ve
             let svg = quire_svg::Svg::parse(&image.data, &quire_svg::SvgFonts::none())
                 .map_err(|e| err(e.to_string()))?;
             let mut next = || refs.next();
+            // PDF/X-1a: drawings in grey (no RGB, no shadings in RGB).
             out.push(crate::svg::form(
                 svg.tree(),
                 pdf,
                 &mut next,
-                !doc.color_images,
+                !doc.color_images || cmyk,
             ));
             continue;
         }
@@ -42,7 +48,11 @@ pub(crate) fn embed(pdf: &mut Pdf, refs: &mut Refs, doc: &Document) -> Result<Ve
         let decoded = reader.decode().map_err(|e| err(e.to_string()))?;
         let rgba = decoded.to_rgba8();
         let (width, height) = rgba.dimensions();
-        let channels = if doc.color_images { 3 } else { 1 };
+        let channels = match (doc.color_images, cmyk) {
+            (false, _) => 1,
+            (true, false) => 3,
+            (true, true) => 4,
+        };
         let mut samples = Vec::with_capacity((width * height) as usize * channels);
         for pixel in rgba.pixels() {
             let [r, g, b, a] = pixel.0;
@@ -53,7 +63,11 @@ pub(crate) fn embed(pdf: &mut Pdf, refs: &mut Refs, doc: &Document) -> Result<Ve
                     .round()
                     .clamp(0.0, 255.0) as u8
             };
-            if doc.color_images {
+            if doc.color_images && cmyk {
+                let unit = |v: u8| f32::from(flat(f32::from(v))) / 255.0;
+                let inks = crate::cmyk(unit(r), unit(g), unit(b));
+                samples.extend(inks.map(|v| (v * 255.0).round() as u8));
+            } else if doc.color_images {
                 samples.extend([flat(f32::from(r)), flat(f32::from(g)), flat(f32::from(b))]);
             } else {
                 let luma = 0.2126 * f32::from(r) + 0.7152 * f32::from(g) + 0.0722 * f32::from(b);
@@ -66,7 +80,9 @@ pub(crate) fn embed(pdf: &mut Pdf, refs: &mut Refs, doc: &Document) -> Result<Ve
         xobject.filter(Filter::FlateDecode);
         xobject.width(width as i32);
         xobject.height(height as i32);
-        if doc.color_images {
+        if doc.color_images && cmyk {
+            xobject.color_space().device_cmyk();
+        } else if doc.color_images {
             xobject.color_space().device_rgb();
         } else {
             xobject.color_space().device_gray();

@@ -26,8 +26,69 @@ pub use metadata::Timestamp;
 /// What the caller decides about the file (no clock in the library).
 #[derive(Debug, Clone, Default)]
 pub struct PdfOptions {
-    /// Creation and modification date written in the metadata; `None` writes no date.
+    /// Creation and modification date written in the metadata; `None` writes no date
+    /// (a PDF/X file always has one: the Unix epoch when none is given).
     pub timestamp: Option<Timestamp>,
+    /// Write the file to a PDF/X standard, by construction.
+    pub pdfx: Option<PdfX>,
+}
+
+/// A PDF/X standard for print exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PdfX {
+    /// PDF/X-1a:2001 (ISO 15930-1): PDF 1.3, CMYK and grey only, no transparency, no
+    /// annotations, every font embedded, trim and bleed boxes, an output intent (FOGRA39,
+    /// with its ICC profile), `GTS_PDFXVersion` and `Trapped` in the document information.
+    X1a2001,
+}
+
+impl PdfX {
+    /// The conformance name (`PDF/X-1a:2001`).
+    pub fn name(self) -> &'static str {
+        match self {
+            PdfX::X1a2001 => "PDF/X-1a:2001",
+        }
+    }
+}
+
+/// The CMYK output profile of the PDF/X output intent (see `icc/README.md`: CC0).
+const OUTPUT_PROFILE: &[u8] = include_bytes!("../icc/FOGRA39L_coated.icc");
+
+/// A file identifier from the document's content (FNV-1a over its title, identifier, size
+/// and glyph text): 16 bytes, the same for the same book.
+fn file_id(doc: &Document) -> Vec<u8> {
+    let mut hashes = [0xcbf2_9ce4_8422_2325u64, 0x8422_2325_cbf2_9ce4u64];
+    let mut feed = |bytes: &[u8]| {
+        for (n, h) in hashes.iter_mut().enumerate() {
+            for &b in bytes {
+                *h ^= u64::from(b) + n as u64;
+                *h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+    };
+    feed(doc.info.title.as_bytes());
+    feed(doc.info.identifier.as_bytes());
+    feed(&doc.pages.len().to_le_bytes());
+    for page in &doc.pages {
+        for item in &page.items {
+            if let Item::Text(run) = item {
+                feed(run.text.as_bytes());
+            }
+        }
+    }
+    hashes.iter().flat_map(|h| h.to_be_bytes()).collect()
+}
+
+/// An sRGB colour (0-1) as CMYK (0-1) for PDF/X: greys (and black) on the black ink only,
+/// other colours by grey-component replacement (K = 1 - max), without a colour-managed
+/// conversion.
+pub(crate) fn cmyk(r: f32, g: f32, b: f32) -> [f32; 4] {
+    let k = 1.0 - r.max(g).max(b);
+    if (r - g).abs() < 1e-3 && (g - b).abs() < 1e-3 || k >= 1.0 {
+        return [0.0, 0.0, 0.0, k];
+    }
+    let c = |v: f32| ((1.0 - v - k) / (1.0 - k)).clamp(0.0, 1.0);
+    [c(r), c(g), c(b), k]
 }
 
 /// Why a PDF could not be written.
@@ -67,7 +128,12 @@ impl Refs {
 /// Writes the document as PDF bytes.
 pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfError> {
     let mut pdf = Pdf::new();
-    pdf.set_version(1, 6);
+    let pdfx = options.pdfx;
+    if pdfx.is_some() {
+        pdf.set_version(1, 3);
+    } else {
+        pdf.set_version(1, 6);
+    }
     let mut refs = Refs(0);
     let catalog_ref = refs.next();
     let tree_ref = refs.next();
@@ -83,7 +149,7 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
         }
     }
     let embedded = fonts::embed(&mut pdf, &mut refs, doc, &usage)?;
-    let image_refs = images::embed(&mut pdf, &mut refs, doc)?;
+    let image_refs = images::embed(&mut pdf, &mut refs, doc, pdfx.is_some())?;
 
     let bleed = doc.bleed.0 as f32;
     let (w, h) = (doc.width.0 as f32, doc.height.0 as f32);
@@ -114,7 +180,10 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
                 Item::Color(rgb) => {
                     let channel = |c: u8| f32::from(c) / 255.0;
                     let (r, g, b) = (channel(rgb.0), channel(rgb.1), channel(rgb.2));
-                    if doc.color_images {
+                    if pdfx.is_some() {
+                        let [c, m, y, k] = cmyk(r, g, b);
+                        content.set_fill_cmyk(c, m, y, k);
+                    } else if doc.color_images {
                         content.set_fill_rgb(r, g, b);
                     } else {
                         // Rec. 709 luminance, as pictures are turned grey.
@@ -137,6 +206,8 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
                     content.x_object(Name(images::name(placed.image.0).as_bytes()));
                     content.restore_state();
                 }
+                // PDF/X-1a: no annotation inside the bleed box, so no links.
+                Item::Link(_) if pdfx.is_some() => {}
                 Item::Link(link) => {
                     let r = link.rect;
                     let (x0, y0) = to_pdf(r.origin.x.0, r.origin.y.0 + r.height.0);
@@ -230,6 +301,17 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
 
     let outline_ref = write_outline(&mut pdf, &mut refs, &doc.outline, &page_refs, h + bleed);
     let (info_ref, xmp_ref) = metadata::write(&mut pdf, &mut refs, doc, options);
+    let profile_ref = refs.next();
+    if pdfx.is_some() {
+        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(OUTPUT_PROFILE, 6);
+        pdf.icc_profile(profile_ref, &compressed)
+            .n(4)
+            .filter(Filter::FlateDecode);
+        // A file identifier (PDF/X asks for one), from the content: the same book gives
+        // the same bytes.
+        let id = file_id(doc);
+        pdf.set_file_id((id.clone(), id));
+    }
 
     // Page labels: a new range wherever the numbering style or sequence changes.
     let mut label_refs: Vec<(i32, Ref)> = Vec::new();
@@ -262,6 +344,21 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
         catalog.page_mode(pdf_writer::types::PageMode::UseOutlines);
     }
     catalog.metadata(xmp_ref);
+    if pdfx.is_some() {
+        let mut intents = catalog.output_intents();
+        let mut intent = intents.push();
+        intent
+            .subtype(pdf_writer::types::OutputIntentSubtype::PDFX)
+            .output_condition_identifier(TextStr("FOGRA39"))
+            .registry_name(TextStr("http://www.color.org"))
+            .output_condition(TextStr(
+                "Offset printing, according to ISO 12647-2:2004/Amd 1, paper type 1 or 2 (coated)",
+            ))
+            .info(TextStr("Coated FOGRA39 (ISO 12647-2:2004)"))
+            .dest_output_profile(profile_ref);
+        intent.finish();
+        intents.finish();
+    }
     if !doc.info.language.is_empty() {
         catalog.lang(TextStr(&doc.info.language));
     }

@@ -1,6 +1,6 @@
 //! Document information, XMP metadata and the file identifier.
 
-use pdf_writer::{Date, Finish, Pdf, Ref, TextStr};
+use pdf_writer::{Date, Finish, Name, Pdf, Ref, TextStr};
 use quire_typeset::frame::Document;
 use xmp_writer::{DateTime, LangId, XmpWriter};
 
@@ -64,7 +64,16 @@ pub(crate) fn write(
         }
         dict.creator(TextStr("Quire"));
         dict.producer(TextStr(producer));
-        if let Some(t) = options.timestamp {
+        // PDF/X requires both dates; without a timestamp, the epoch (never the clock).
+        let timestamp = options
+            .timestamp
+            .or_else(|| options.pdfx.map(|_| crate::Timestamp::from_unix(0)));
+        if let Some(pdfx) = options.pdfx {
+            dict.pair(Name(b"GTS_PDFXVersion"), TextStr("PDF/X-1:2001"));
+            dict.pair(Name(b"GTS_PDFXConformance"), TextStr(pdfx.name()));
+            dict.trapped(pdf_writer::types::TrappingStatus::NotTrapped);
+        }
+        if let Some(t) = timestamp {
             let date = Date::new(t.year)
                 .month(t.month)
                 .day(t.day)

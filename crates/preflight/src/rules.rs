@@ -149,8 +149,10 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: RuleId::EbookCoverSize,
-        targets: &[Kdp, Ingram, Apple, Google, Bn],
-        title: "ebook cover pixels: KDP 625x1000 to 10000x10000 (ideal 1600x2560); IngramSpark shortest side 1600; Google 640-7200; Apple shortest side 1400; B&N shortest side 1000",
+        // IngramSpark's 1600-pixel cover is a separate upload; inside the EPUB its
+        // 3.2-million-pixel limit holds (EpubImagePixels).
+        targets: &[Kdp, Apple, Google, Bn],
+        title: "ebook cover pixels: KDP 625x1000 to 10000x10000 (ideal 1600x2560); Google 640-7200; Apple shortest side 1400; B&N shortest side 1000",
         source: "KDP Help G6GTK3T3NUHKLEFX; IngramSpark EPUB guidelines; Google help 3424254; Apple: third-party ideatrash.net (2012); B&N: third-party booknook.biz",
     },
     Rule {
@@ -235,7 +237,7 @@ pub(crate) fn apply(rule: &'static Rule, target: Target, facts: &Facts) -> Optio
             let (w, h) = print?.trim;
             let fits =
                 (4.0 - 1e-3..=8.5 + 1e-3).contains(&w) && (6.0 - 1e-3..=11.69 + 1e-3).contains(&h);
-            (!fits).then(|| ())?;
+            (!fits).then_some(())?;
             error(
                 rule,
                 format!(
