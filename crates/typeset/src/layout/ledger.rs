@@ -348,6 +348,7 @@ pub(crate) fn check_page_bounds(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frame::Item;
     use crate::layout::flow::{Cost, Fixed, Float, NoteBlock};
     use crate::layout::paginate::{NoteLine, Placed};
     use crate::layout::{LineBox, NoteKey};
