@@ -211,7 +211,10 @@ fn a_book_with_a_print_isbn_gets_page_markers_and_a_page_list() {
     };
     let opf = text("content.opf");
     assert!(
-        opf.contains("<dc:source>urn:isbn:9780306406157</dc:source>"),
+        opf.contains("<dc:source id=\"print-source\">urn:isbn:9780306406157</dc:source>")
+            && opf.contains(
+                "<meta refines=\"#print-source\" property=\"source-of\">pagination</meta>"
+            ),
         "{opf}"
     );
     assert!(opf.contains(">pageBreakMarkers<") && opf.contains(">pageNavigation<"));
