@@ -7,7 +7,14 @@ use quire_typeset::FontFamily;
 
 const EB_GARAMOND_REGULAR: &[u8] = include_bytes!("../fonts/EBGaramond12-Regular.otf");
 const EB_GARAMOND_ITALIC: &[u8] = include_bytes!("../fonts/EBGaramond12-Italic.otf");
-const EB_GARAMOND_BOLD: &[u8] = include_bytes!("../fonts/EBGaramond12-Bold.otf");
+/// Bold and bold italic from Octavio Pardo's continuation of EB Garamond (1.003, SIL OFL
+/// 1.1): Duffner's own Bold is an early cut of 128 glyphs, without quotes, dashes or accents.
+const EB_GARAMOND_BOLD: &[u8] = include_bytes!("../fonts/EBGaramond-Bold.ttf");
+const EB_GARAMOND_BOLD_ITALIC: &[u8] = include_bytes!("../fonts/EBGaramond-BoldItalic.ttf");
+/// Pardo's regular and italic, TrueType: the EPUB's embedded faces, which can be subset (the
+/// CFF outlines of Duffner's cut cannot be yet).
+const EB_GARAMOND_TTF_REGULAR: &[u8] = include_bytes!("../fonts/EBGaramond-Regular.ttf");
+const EB_GARAMOND_TTF_ITALIC: &[u8] = include_bytes!("../fonts/EBGaramond-Italic.ttf");
 /// Quire Mono (Source Code Pro 2.042 renamed, SIL OFL 1.1): the monospace faces for code.
 const MONO_REGULAR: &[u8] = include_bytes!("../fonts/QuireMono-Regular.otf");
 const MONO_ITALIC: &[u8] = include_bytes!("../fonts/QuireMono-Italic.otf");
@@ -111,7 +118,7 @@ pub(crate) fn family(book_dir: &Path, name: &str) -> Result<FontFamily, String> 
                 EB_GARAMOND_REGULAR.to_vec(),
                 Some(EB_GARAMOND_ITALIC.to_vec()),
                 Some(EB_GARAMOND_BOLD.to_vec()),
-                None,
+                Some(EB_GARAMOND_BOLD_ITALIC.to_vec()),
             )
             .map_err(|e| e.to_string())?;
             return with_fallback(family, book_dir, &family_files);
@@ -164,13 +171,19 @@ pub(crate) fn epub_fonts(
         };
         return Ok(vec![
             face(
-                "EBGaramond12-Regular.otf",
-                EB_GARAMOND_REGULAR,
+                "EBGaramond-Regular.ttf",
+                EB_GARAMOND_TTF_REGULAR,
                 false,
                 false,
             ),
-            face("EBGaramond12-Italic.otf", EB_GARAMOND_ITALIC, true, false),
-            face("EBGaramond12-Bold.otf", EB_GARAMOND_BOLD, false, true),
+            face("EBGaramond-Italic.ttf", EB_GARAMOND_TTF_ITALIC, true, false),
+            face("EBGaramond-Bold.ttf", EB_GARAMOND_BOLD, false, true),
+            face(
+                "EBGaramond-BoldItalic.ttf",
+                EB_GARAMOND_BOLD_ITALIC,
+                true,
+                true,
+            ),
         ]);
     }
     let folder = book_dir.join("fonts");

@@ -171,6 +171,14 @@ fn tags(text: &str) -> Vec<&str> {
 }
 
 /// The entries of a ZIP file as (name, text).
+/// One file of the EPUB, as text.
+fn epub_member(epub: &Path, name: &str) -> String {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(epub).unwrap()).unwrap();
+    let mut s = String::new();
+    zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+    s
+}
+
 fn zip_entries(file: std::fs::File) -> Vec<(String, String)> {
     use std::io::Read;
     let mut archive = zip::ZipArchive::new(file).expect("a zip file");
@@ -259,12 +267,7 @@ fn translators_illustrators_editors_and_a_series_are_credited() {
     std::fs::write(book.join("book.toml"), toml).unwrap();
     let out = work.path().join("out");
     let epub = build_epub(&book, &out);
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(&epub).unwrap()).unwrap();
-    let mut read = |name: &str| {
-        let mut s = String::new();
-        zip.by_name(name).unwrap().read_to_string(&mut s).unwrap();
-        s
-    };
+    let read = |name: &str| epub_member(&epub, name);
     let opf = read("OEBPS/content.opf");
     assert!(
         opf.contains("<dc:creator id=\"creator-1\">Ada Writer</dc:creator>"),
@@ -325,6 +328,111 @@ fn translators_illustrators_editors_and_a_series_are_credited() {
         }
         Err(_) => common::missing_validator("pdftotext"),
     }
+}
+
+#[test]
+fn editions_isbns_and_a_fixed_identifier() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    common::copy_dir(&common::repo().join("manuscript"), &book);
+    let original = std::fs::read_to_string(book.join("book.toml")).unwrap();
+    let plain = |t: &str| {
+        t.lines()
+            .filter(|l| !l.starts_with("identifier") && !l.starts_with("date"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    // Without an identifier or ebook ISBN, `check` warns and offers today's value to pin.
+    let bare = plain(&original);
+    std::fs::write(book.join("book.toml"), &bare).unwrap();
+    let (out, stderr) = common::run_in(&common::repo(), &["check", &book.to_string_lossy()]);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("has no `identifier`"), "{stderr}");
+    let pinned = stderr
+        .split("identifier = \"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("the hint gives the value")
+        .to_string();
+    assert!(pinned.starts_with("urn:uuid:"), "{pinned}");
+
+    // With the ebook ISBN: urn:isbn: of its 13 digits; the copyright page hyphenates ISBNs and
+    // tells the first publication from this edition.
+    let toml = bare.replacen(
+        "[book]\n",
+        "[book]\npublisher = \"Quire Press\"\ndate = \"2025-03-01\"\nfirst-published = 1813\nedition = \"Second edition\"\n",
+        1,
+    ) + "\n[book.isbn]\nebook = \"0-8044-2957-X\"\nprint = \"9780141439518\"\n";
+    std::fs::write(book.join("book.toml"), &toml).unwrap();
+    let (out, stderr) = common::run_in(&common::repo(), &["check", &book.to_string_lossy()]);
+    assert!(
+        out.status.success() && !stderr.contains("has no `identifier`"),
+        "{stderr}"
+    );
+    let out_dir = work.path().join("out");
+    let epub = build_epub(&book, &out_dir);
+    let read = |name: &str| epub_member(&epub, name);
+    let opf = read("OEBPS/content.opf");
+    assert!(
+        opf.contains("<dc:identifier id=\"pub-id\">urn:isbn:9780804429573</dc:identifier>"),
+        "{opf}"
+    );
+    let copyright = read("OEBPS/text/copyright.xhtml");
+    for line in [
+        "<p>First published 1813</p>",
+        "<p>Second edition</p>",
+        "<p>This edition published by Quire Press, 2025</p>",
+        "<p>ISBN 978-0-8044-2957-3 (ebook)</p>",
+        "<p>ISBN 978-0-14-143951-8 (print)</p>",
+    ] {
+        assert!(copyright.contains(line), "{line} in {copyright}");
+    }
+    let pdf = build_as(&book, &out_dir, "pdf");
+    match Command::new("pdftotext")
+        .args(["-f", "1", "-l", "6"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+    {
+        Ok(t) => {
+            let t = String::from_utf8_lossy(&t.stdout);
+            for line in [
+                "Copyright © 1813",
+                "ISBN 978-0-14-143951-8 (print)",
+                "First published 1813",
+                "Second edition",
+                "This edition published by Quire Press, 2025",
+            ] {
+                assert!(t.contains(line), "{line} in {t}");
+            }
+        }
+        Err(_) => common::missing_validator("pdftotext"),
+    }
+
+    // `quire init` writes a fixed identifier, and no two books share one.
+    let mut ids = Vec::new();
+    for name in ["one", "two"] {
+        let dir = work.path().join(name);
+        let (out, stderr) = common::run_in(&common::repo(), &["init", &dir.to_string_lossy()]);
+        assert!(out.status.success(), "{stderr}");
+        let toml = std::fs::read_to_string(dir.join("book.toml")).unwrap();
+        let id = toml
+            .lines()
+            .find_map(|l| l.strip_prefix("identifier = \""))
+            .and_then(|r| r.strip_suffix('"'))
+            .expect("init writes an identifier")
+            .to_string();
+        let (out, stderr) = common::run_in(&common::repo(), &["check", &dir.to_string_lossy()]);
+        assert!(
+            out.status.success() && !stderr.contains("has no `identifier`"),
+            "{stderr}"
+        );
+        ids.push(id);
+    }
+    assert!(
+        ids[0].starts_with("urn:uuid:") && ids[0] != ids[1],
+        "{ids:?}"
+    );
 }
 
 #[test]

@@ -205,7 +205,7 @@ fn family() -> quire_typeset::FontFamily {
     quire_typeset::FontFamily::from_bytes(
         read("EBGaramond12-Regular.otf"),
         Some(read("EBGaramond12-Italic.otf")),
-        Some(read("EBGaramond12-Bold.otf")),
+        Some(read("EBGaramond-Bold.ttf")),
         None,
     )
     .unwrap()

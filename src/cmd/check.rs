@@ -8,7 +8,11 @@ use crate::report;
 /// Reads the book and prints its problems; exit 1 when any is an error.
 pub(crate) fn run(book_dir: &Path) -> ExitCode {
     let loaded = quire_markdown::load_book(book_dir);
-    let (errors, warnings) = report::print_all(&loaded.diagnostics, &loaded.sources);
+    let mut diagnostics = loaded.diagnostics.clone();
+    if let Some(warning) = loaded.book.as_ref().and_then(identifier_warning) {
+        diagnostics.push(warning);
+    }
+    let (errors, warnings) = report::print_all(&diagnostics, &loaded.sources);
     let summary = format!("{errors} error(s), {warnings} warning(s)");
     if errors > 0 {
         eprintln!("check: {}: {summary}", book_dir.display());
@@ -34,4 +38,21 @@ pub(crate) fn run(book_dir: &Path) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// A warning for a book without a fixed identifier (no `identifier`, no ebook ISBN): the
+/// derived one changes with the title, and a corrected edition becomes a new book in readers'
+/// libraries, without their notes and highlights. The hint gives today's value to pin.
+fn identifier_warning(book: &quire_model::Book) -> Option<quire_model::Diagnostic> {
+    let m = &book.metadata;
+    m.identifier_derived.then(|| {
+        quire_model::Diagnostic::warning(
+            None,
+            "book.toml has no `identifier` and no ebook ISBN: the EPUB's identifier is derived from the title, authors and language, so correcting the title makes readers take the file for a new book",
+        )
+        .with_hint(format!(
+            "pin today's value: add `identifier = \"{}\"` to [book]",
+            m.identifier
+        ))
+    })
 }

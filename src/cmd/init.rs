@@ -3,10 +3,14 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+/// The book.toml of a new book; `{identifier}` is replaced by a fresh UUID URN.
 const BOOK_TOML: &str = r#"[book]
 title = "Untitled"
 authors = ["Your Name"]
 language = "en"
+# The book's permanent identifier: keep it when the title changes, so readers' libraries
+# know a corrected file for the same book. An ebook ISBN, once you have one, takes its place.
+identifier = "{identifier}"
 description = "What the book is about, for the store page and the back cover."
 
 [contents]
@@ -48,8 +52,9 @@ pub(crate) fn run(dir: &Path) -> ExitCode {
         );
         return ExitCode::from(super::EXIT_IO);
     }
+    let book_toml = BOOK_TOML.replace("{identifier}", &fresh_identifier(dir));
     let files = [
-        ("book.toml", BOOK_TOML),
+        ("book.toml", book_toml.as_str()),
         ("dedication.md", DEDICATION),
         ("chapter-01.md", CHAPTER),
     ];
@@ -72,4 +77,21 @@ pub(crate) fn run(dir: &Path) -> ExitCode {
             ExitCode::from(super::EXIT_IO)
         }
     }
+}
+
+/// A new `urn:uuid:` for a new book: a UUID v5 of the folder's path, the time and the process,
+/// unique per `init` (the one place Quire wants a value that is not reproducible).
+fn fresh_identifier(dir: &Path) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let path = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let name = format!(
+        "quire-init\u{1f}{}\u{1f}{now}\u{1f}{}",
+        path.display(),
+        std::process::id()
+    );
+    let uuid = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes());
+    format!("urn:uuid:{uuid}")
 }

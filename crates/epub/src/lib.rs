@@ -37,6 +37,7 @@ mod nav;
 mod package;
 mod plan;
 mod script;
+mod subset;
 mod xhtml;
 
 #[cfg(test)]
@@ -150,56 +151,13 @@ impl ImageHrefs for FigureSrcs {
     }
 }
 
-/// True for a well-formed ISBN-10 or ISBN-13 (check digit included).
-fn is_isbn(digits: &str) -> bool {
-    let values: Vec<u32> = digits
-        .chars()
-        .map(|c| {
-            if c == 'X' {
-                10
-            } else {
-                c.to_digit(10).unwrap_or(99)
-            }
-        })
-        .collect();
-    match values.len() {
-        13 => {
-            values.iter().all(|&v| v <= 9)
-                && values
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| if i % 2 == 0 { *v } else { 3 * v })
-                    .sum::<u32>()
-                    % 10
-                    == 0
-        }
-        10 => {
-            values[..9].iter().all(|&v| v <= 9)
-                && values[9] <= 10
-                && values
-                    .iter()
-                    .zip((1..=10).rev())
-                    .map(|(v, w)| v * w)
-                    .sum::<u32>()
-                    % 11
-                    == 0
-        }
-        _ => false,
-    }
-}
-
 /// The unique identifier: the ebook ISBN as `urn:isbn:`, else the book's identifier, else a
 /// UUID derived from the metadata.
 fn identifier(book: &Book, diagnostics: &mut Vec<Diagnostic>) -> String {
     let m = &book.metadata;
     if let Some(isbn) = m.isbn.ebook.as_deref().filter(|s| !s.trim().is_empty()) {
-        let clean: String = isbn
-            .chars()
-            .filter(|c| !matches!(c, '-' | ' '))
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        if is_isbn(&clean) {
-            return format!("urn:isbn:{clean}");
+        if let Some(digits) = quire_model::isbn13_digits(isbn) {
+            return format!("urn:isbn:{digits}");
         }
         diagnostics.push(
             Diagnostic::warning(
@@ -550,7 +508,29 @@ pub fn write_epub(book: &Book, options: &EpubOptions) -> Result<EpubOutput, Epub
             deflate: true,
         },
     ];
-    for (item, entry) in resources {
+    // Embedded fonts are cut to the characters of the finished documents and style sheet.
+    let used = subset::characters(
+        entries
+            .iter()
+            .chain(&tail)
+            .filter(|e| e.path.ends_with(".xhtml") || e.path.ends_with(".css"))
+            .map(|e| e.data.as_slice()),
+    );
+    for (item, mut entry) in resources {
+        if item.id.starts_with("font-") {
+            match subset::subset_font(&entry.data, &used) {
+                Ok(cut) => entry.data = cut,
+                Err(why) => diagnostics.push(
+                    Diagnostic::warning(
+                        None,
+                        format!("font `{}` embedded whole: {why}", item.href),
+                    )
+                    .with_hint(
+                        "the whole font makes the EPUB larger, which some stores charge for",
+                    ),
+                ),
+            }
+        }
         items.push(item);
         tail.push(entry);
     }

@@ -159,6 +159,8 @@ pub(crate) fn package_document(
     out.push_str(">\n<metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n");
 
     element(&mut out, "dc:identifier", Some("pub-id"), input.identifier);
+    // The title first (reading systems that show one title show the first), refined as the
+    // main title; the subtitle is a title refined as the subtitle, shown second.
     element(&mut out, "dc:title", Some("title"), input.title);
     meta(&mut out, "title-type", Some("title"), None, "main");
     if let Some(sub) = m
@@ -167,8 +169,10 @@ pub(crate) fn package_document(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
+        meta(&mut out, "display-seq", Some("title"), None, "1");
         element(&mut out, "dc:title", Some("subtitle"), sub);
         meta(&mut out, "title-type", Some("subtitle"), None, "subtitle");
+        meta(&mut out, "display-seq", Some("subtitle"), None, "2");
     }
     let mut seq = 0;
     for author in m.authors.iter().filter(|a| !a.name.trim().is_empty()) {

@@ -1153,12 +1153,40 @@ pub(crate) fn copyright_page(ctx: &DocContext<'_>, book: &Book, title: &str) -> 
         push_escaped(&mut body, rights);
         body.push_str("</p>\n");
     }
+    // The first publication, then this edition: a reprint of 1813 published in 2025 says both.
+    let first = m
+        .first_published
+        .as_deref()
+        .filter(|f| Some(*f) != m.date.as_deref());
+    if let Some(first) = first {
+        body.push_str("<p>");
+        ctx.label(&mut body, "First published");
+        body.push(' ');
+        push_escaped(&mut body, first.split('-').next().unwrap_or(first));
+        body.push_str("</p>\n");
+    }
+    if let Some(edition) = &m.edition {
+        body.push_str("<p>");
+        push_escaped(&mut body, edition);
+        body.push_str("</p>\n");
+    }
     let publisher = m.publisher.as_deref().filter(|s| !s.trim().is_empty());
     let date = m.date.as_deref().filter(|s| !s.trim().is_empty());
     if publisher.is_some() || date.is_some() {
         body.push_str("<p>");
+        if first.is_some() {
+            ctx.label(&mut body, "This edition");
+            body.push(' ');
+        }
         if let Some(p) = publisher {
-            ctx.label(&mut body, "Published by");
+            ctx.label(
+                &mut body,
+                if first.is_some() {
+                    "published by"
+                } else {
+                    "Published by"
+                },
+            );
             body.push(' ');
             push_escaped(&mut body, p);
             if date.is_some() {
@@ -1166,14 +1194,15 @@ pub(crate) fn copyright_page(ctx: &DocContext<'_>, book: &Book, title: &str) -> 
             }
         }
         if let Some(d) = date {
-            push_escaped(&mut body, d);
+            push_escaped(&mut body, d.split('-').next().unwrap_or(d));
         }
         body.push_str("</p>\n");
     }
     for (isbn, what) in [(&m.isbn.ebook, "ebook"), (&m.isbn.print, "print")] {
         if let Some(isbn) = isbn.as_deref().filter(|s| !s.trim().is_empty()) {
             body.push_str("<p>ISBN ");
-            push_escaped(&mut body, isbn.trim());
+            let printed = quire_model::hyphenate_isbn(isbn).unwrap_or_else(|| isbn.trim().into());
+            push_escaped(&mut body, &printed);
             body.push_str(" (");
             ctx.label(&mut body, what);
             body.push_str(")</p>\n");

@@ -629,24 +629,35 @@ fn hostile_model_values_do_not_break_the_book() {
 }
 
 #[test]
-fn fonts_are_embedded_when_asked() {
+fn fonts_are_embedded_when_asked_cut_to_the_characters_used() {
+    use read_fonts::{FontRef, TableProvider};
     let mut book = sample_book();
     book.settings.epub.embed_fonts = true;
     let font_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fonts");
     let mut fonts = Vec::new();
+    let mut originals = Vec::new();
     for (file, italic, bold) in [
+        ("EBGaramond-Regular.ttf", false, false),
+        ("EBGaramond-Italic.ttf", true, false),
+        ("EBGaramond-Bold.ttf", false, true),
+        ("EBGaramond-BoldItalic.ttf", true, true),
+        // CFF outlines cannot be cut: embedded whole, with a warning.
         ("EBGaramond12-Regular.otf", false, false),
-        ("EBGaramond12-Italic.otf", true, false),
-        ("EBGaramond12-Bold.otf", false, true),
     ] {
         let Ok(data) = std::fs::read(format!("{font_dir}/{file}")) else {
             eprintln!("SKIP: font {file} not found");
             return;
         };
+        originals.push((file.to_lowercase(), data.clone()));
         fonts.push(EmbeddedFont {
             file_name: file.into(),
             data,
-            family: "EB Garamond".into(),
+            family: if file.ends_with(".otf") {
+                "EB Garamond 12"
+            } else {
+                "EB Garamond"
+            }
+            .into(),
             italic,
             bold,
         });
@@ -654,9 +665,66 @@ fn fonts_are_embedded_when_asked() {
     let out = write_epub(&book, &EpubOptions { fonts, ..options() }).unwrap();
     let files = entries(&out.bytes);
     let opf = file(&files, "OEBPS/content.opf");
+    assert!(opf.contains("href=\"fonts/ebgaramond-regular.ttf\" media-type=\"font/ttf\""));
     assert!(opf.contains("href=\"fonts/ebgaramond12-regular.otf\" media-type=\"font/otf\""));
     let css = file(&files, "OEBPS/styles/book.css");
-    assert!(css.contains("src: url(\"../fonts/ebgaramond12-italic.otf\")"));
+    assert!(css.contains("src: url(\"../fonts/ebgaramond-italic.ttf\")"));
+    assert!(css.contains("src: url(\"../fonts/ebgaramond-bolditalic.ttf\")"));
+    let warned: Vec<&String> = out
+        .diagnostics
+        .iter()
+        .map(|d| &d.message)
+        .filter(|m| m.contains("embedded whole"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(warned[0].contains("ebgaramond12-regular.otf") && warned[0].contains("CFF"));
+
+    // Oracle: every character of every content document that a face maps is still mapped
+    // by the embedded, cut face; and the cut faces are a fraction of the originals.
+    let text: String = files
+        .iter()
+        .filter(|(n, _)| n.ends_with(".xhtml"))
+        .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
+        .collect();
+    let maps = |data: &[u8], c: char| {
+        FontRef::new(data)
+            .ok()
+            .and_then(|f| f.cmap().ok())
+            .and_then(|m| m.map_codepoint(c))
+            .is_some_and(|g| g.to_u32() != 0)
+    };
+    for (name, original) in &originals {
+        let embedded = files
+            .iter()
+            .find(|(n, _)| n == &format!("OEBPS/fonts/{name}"))
+            .map(|(_, d)| d)
+            .unwrap_or_else(|| panic!("{name} not in the EPUB"));
+        if name.ends_with(".otf") {
+            assert_eq!(embedded, original, "{name}: kept whole");
+            continue;
+        }
+        assert!(
+            embedded.len() * 5 < original.len(),
+            "{name}: {} of {} bytes",
+            embedded.len(),
+            original.len()
+        );
+        let mut checked = 0;
+        for c in text.chars().collect::<std::collections::BTreeSet<_>>() {
+            if maps(original, c) {
+                assert!(maps(embedded, c), "{name}: {c:?} lost by the subset");
+                checked += 1;
+            }
+        }
+        assert!(checked > 40, "{name}: only {checked} characters checked");
+        let glyphs = |d: &[u8]| FontRef::new(d).unwrap().maxp().unwrap().num_glyphs();
+        assert!(
+            glyphs(embedded) * 3 < glyphs(original),
+            "{name}: {} of {} glyphs kept",
+            glyphs(embedded),
+            glyphs(original)
+        );
+    }
     assert_epubcheck_clean(&out.bytes, "fonts-book");
 
     // off by default: no fonts even when given

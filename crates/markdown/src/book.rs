@@ -364,14 +364,18 @@ impl Loader {
                     .with_hint("stores require an author: add `authors = [\"Name\"]` to [book]"),
             );
         }
-        if let Some(date) = &book.date {
+        for (date, slot) in [
+            (&book.date, &mut meta.date),
+            (&book.first_published, &mut meta.first_published),
+        ] {
+            let Some(date) = date else { continue };
             let value = match date.get_ref() {
                 DateValue::Text(s) => s.trim().to_string(),
                 DateValue::Year(y) => format!("{y:04}"),
                 DateValue::Date(d) => d.to_string(),
             };
             if metadata::valid_date(&value) {
-                meta.date = Some(value);
+                *slot = Some(value);
             } else {
                 self.error(
                     span_of(date.span()),
@@ -380,9 +384,15 @@ impl Loader {
                 );
             }
         }
+        meta.edition = book
+            .edition
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         for (isbn, slot) in [(&book.isbn.ebook, 0), (&book.isbn.print, 1)] {
             let Some(isbn) = isbn else { continue };
-            if metadata::valid_isbn(isbn.get_ref()) {
+            if quire_model::isbn_valid(isbn.get_ref()) {
                 let value = Some(isbn.get_ref().trim().to_string());
                 if slot == 0 {
                     meta.isbn.ebook = value;
@@ -398,9 +408,22 @@ impl Loader {
             }
         }
         let author_names: Vec<String> = meta.authors.iter().map(|a| a.name.clone()).collect();
-        meta.identifier = match &book.identifier {
-            Some(id) if !id.get_ref().trim().is_empty() => id.get_ref().trim().to_string(),
-            _ => metadata::derived_identifier(&meta.title, &author_names, &meta.language),
+        // An identifier that stays when the title is corrected: the ebook edition's ISBN (the
+        // print ISBN names another edition), else as given, else derived from the metadata.
+        let ebook_isbn = meta
+            .isbn
+            .ebook
+            .as_deref()
+            .and_then(quire_model::isbn13_digits);
+        (meta.identifier, meta.identifier_derived) = match (ebook_isbn, &book.identifier) {
+            (Some(isbn), _) => (format!("urn:isbn:{isbn}"), false),
+            (None, Some(id)) if !id.get_ref().trim().is_empty() => {
+                (id.get_ref().trim().to_string(), false)
+            }
+            _ => (
+                metadata::derived_identifier(&meta.title, &author_names, &meta.language),
+                true,
+            ),
         };
         meta.publisher = book.publisher.clone().filter(|s| !s.trim().is_empty());
         meta.rights = book.rights.clone().filter(|s| !s.trim().is_empty());

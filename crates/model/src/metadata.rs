@@ -33,14 +33,22 @@ pub struct Metadata {
     pub authors: Vec<Author>,
     /// BCP 47 language tag, validated (`en-US`).
     pub language: String,
-    /// A unique identifier: as given in book.toml, or a UUID URN derived from the metadata.
+    /// A unique identifier: as given in book.toml, else `urn:isbn:` of the ebook ISBN, else a
+    /// UUID URN derived from the metadata.
     pub identifier: String,
+    /// True when `identifier` is the derived UUID: it changes when the title, authors or
+    /// language change, and readers then take a corrected file for a new book.
+    pub identifier_derived: bool,
     /// ISBNs of the editions.
     pub isbn: Isbn,
     /// The publisher.
     pub publisher: Option<String>,
-    /// Publication date, ISO 8601: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    /// Publication date of this edition, ISO 8601: `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     pub date: Option<String>,
+    /// When the work was first published, if before this edition (ISO 8601, like `date`).
+    pub first_published: Option<String>,
+    /// This edition's statement ("Second edition", "Revised edition"), if any.
+    pub edition: Option<String>,
     /// Rights statement.
     pub rights: Option<String>,
     /// Store description and back-cover text, as paragraphs of plain text.

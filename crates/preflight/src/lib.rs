@@ -191,25 +191,8 @@ pub fn check(target: Target, facts: &Facts) -> Vec<Finding> {
         .collect()
 }
 
-/// True when `isbn` (hyphens and spaces allowed) is a valid ISBN-13: 13 digits starting
-/// 978 or 979 whose check digit is right.
-pub fn isbn13_valid(isbn: &str) -> bool {
-    let digits: Vec<u32> = isbn
-        .chars()
-        .filter(|c| !matches!(c, '-' | ' '))
-        .map(|c| c.to_digit(10))
-        .collect::<Option<Vec<u32>>>()
-        .unwrap_or_default();
-    if digits.len() != 13 || !(digits.starts_with(&[9, 7, 8]) || digits.starts_with(&[9, 7, 9])) {
-        return false;
-    }
-    let sum: u32 = digits
-        .iter()
-        .enumerate()
-        .map(|(i, d)| if i % 2 == 0 { *d } else { d * 3 })
-        .sum();
-    sum.is_multiple_of(10)
-}
+/// Is this a valid ISBN-13 (`978` or `979`), check digit included?
+pub use quire_model::isbn13_valid;
 
 #[cfg(test)]
 mod tests;

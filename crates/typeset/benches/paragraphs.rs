@@ -27,7 +27,7 @@ fn family() -> FontFamily {
     FontFamily::from_bytes(
         read("EBGaramond12-Regular.otf"),
         Some(read("EBGaramond12-Italic.otf")),
-        Some(read("EBGaramond12-Bold.otf")),
+        Some(read("EBGaramond-Bold.ttf")),
         None,
     )
     .expect("EB Garamond loads")

@@ -116,6 +116,9 @@ pub struct FaceMetrics {
 pub struct FaceFeatures {
     /// Old-style (hanging) figures, `onum`.
     pub onum: bool,
+    /// Proportional figures, `pnum` (asked for with `onum`: text figures in running text
+    /// are proportional, where a face's default figures may be tabular).
+    pub pnum: bool,
     /// Small capitals from lowercase, `smcp`.
     pub smcp: bool,
     /// Standard ligatures, `liga`.
@@ -172,6 +175,7 @@ impl FontFace {
                 FontRef::new(data.as_slice()).map_err(|_| FontError::Unreadable { variant })?;
             let features = FaceFeatures {
                 onum: has_feature(&font_ref, Tag::new(b"onum")),
+                pnum: has_feature(&font_ref, Tag::new(b"pnum")),
                 smcp: has_feature(&font_ref, Tag::new(b"smcp")),
                 liga: has_feature(&font_ref, Tag::new(b"liga")),
                 kern: has_feature(&font_ref, Tag::new(b"kern")) || font_ref.kern().is_ok(),
@@ -600,7 +604,7 @@ pub(crate) fn test_family() -> FontFamily {
     FontFamily::from_bytes(
         read("EBGaramond12-Regular.otf"),
         Some(read("EBGaramond12-Italic.otf")),
-        Some(read("EBGaramond12-Bold.otf")),
+        Some(read("EBGaramond-Bold.ttf")),
         None,
     )
     .expect("EB Garamond loads")

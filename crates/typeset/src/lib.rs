@@ -21,7 +21,7 @@
 //! let family = FontFamily::from_bytes(
 //!     read("EBGaramond12-Regular.otf"),
 //!     Some(read("EBGaramond12-Italic.otf")),
-//!     Some(read("EBGaramond12-Bold.otf")),
+//!     Some(read("EBGaramond-Bold.ttf")),
 //!     None,
 //! )
 //! .unwrap();

@@ -321,6 +321,9 @@ impl Shaper {
         }
         if wanted.old_style_figures && has.onum {
             features.push(Feature::new(Tag::new(b"onum"), 1, ..));
+            if has.pnum {
+                features.push(Feature::new(Tag::new(b"pnum"), 1, ..));
+            }
         }
         if style.small_caps && has.smcp {
             features.push(Feature::new(Tag::new(b"smcp"), 1, ..));

@@ -373,7 +373,8 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
     paragraphs.push(first);
     if let Some(rights) = &meta.rights {
         paragraphs.push(rights.clone());
-    } else if let Some(date) = &meta.date {
+    } else if let Some(date) = meta.first_published.as_ref().or(meta.date.as_ref()) {
+        // Copyright runs from the first publication.
         let year = date.split('-').next().unwrap_or(date);
         let holder = if authors.is_empty() {
             meta.title.clone()
@@ -383,21 +384,40 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
         paragraphs.push(format!("Copyright © {year} {holder}. All rights reserved."));
     }
     let mut ids = Vec::new();
-    if let Some(isbn) = &meta.isbn.print {
-        ids.push(format!("ISBN {isbn} (print)"));
-    }
-    if let Some(isbn) = &meta.isbn.ebook {
-        ids.push(format!("ISBN {isbn} (ebook)"));
+    for (isbn, edition) in [(&meta.isbn.print, "print"), (&meta.isbn.ebook, "ebook")] {
+        if let Some(isbn) = isbn {
+            let printed = quire_model::hyphenate_isbn(isbn).unwrap_or_else(|| isbn.clone());
+            ids.push(format!("ISBN {printed} ({edition})"));
+        }
     }
     if !ids.is_empty() {
         paragraphs.push(ids.join("\n"));
     }
-    if let Some(publisher) = &meta.publisher {
-        let mut p = format!("Published by {publisher}");
-        if let Some(date) = &meta.date {
-            p.push_str(&format!(", {date}"));
-        }
-        paragraphs.push(p);
+    // The first publication, then this edition: a reprint of 1813 published in 2025 says both.
+    let first = meta
+        .first_published
+        .as_ref()
+        .filter(|f| Some(*f) != meta.date.as_ref());
+    let mut history = Vec::new();
+    if let Some(first) = first {
+        history.push(format!("First published {}", year_of(first)));
+    }
+    if let Some(edition) = &meta.edition {
+        history.push(edition.clone());
+    }
+    let this = if first.is_some() {
+        "This edition published"
+    } else {
+        "Published"
+    };
+    match (&meta.publisher, meta.date.as_deref().map(year_of)) {
+        (Some(publisher), Some(year)) => history.push(format!("{this} by {publisher}, {year}")),
+        (Some(publisher), None) => history.push(format!("{this} by {publisher}")),
+        (None, Some(year)) if first.is_some() => history.push(format!("This edition {year}")),
+        _ => {}
+    }
+    if !history.is_empty() {
+        paragraphs.push(history.join("\n"));
     }
     let face = ctx
         .family
@@ -427,6 +447,11 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
         y += line.height;
     }
     plain_page(items)
+}
+
+/// The year of an ISO 8601 date, as copyright pages print it.
+fn year_of(date: &str) -> &str {
+    date.split('-').next().unwrap_or(date)
 }
 
 fn family_name(postscript: &str) -> String {
