@@ -40,9 +40,6 @@ mod script;
 mod subset;
 mod xhtml;
 
-#[cfg(test)]
-mod tests;
-
 use std::collections::{BTreeMap, HashSet};
 
 use quire_model::{BlockKind, Book, Diagnostic, ImageFormat, ImageId};

@@ -707,8 +707,10 @@ mod tests {
         // Covered text is one run, whatever its spaces and soft hyphens.
         assert_eq!(family.face_runs("in\u{AD}deed so", bold), [(0..11, 2)]);
         assert_eq!(family.face_runs("", bold), [(0..0, 2)]);
-        // Curly quotes in bold come from the regular face; CJK from the fallback.
-        let text = "\u{201C}Ab\u{201D}孫子";
+        // Characters the bold lacks (heavy ornament quotes) come from the regular face;
+        // CJK from the fallback. Curly quotes and dashes are the bold's own.
+        assert_eq!(family.face_runs("\u{201C}Ab\u{2014}", bold), [(0..8, 2)]);
+        let text = "\u{275D}Ab\u{275E}孫子";
         assert_eq!(
             family.face_runs(text, bold),
             [
@@ -723,7 +725,8 @@ mod tests {
             [(0..8, 0), (8..14, FontFamily::FIRST_FALLBACK)]
         );
         // A combining mark stays with its base, a joiner with what it joins.
-        assert_eq!(family.face_runs("e\u{301}x", bold), [(0..3, 0), (3..4, 2)]);
+        assert_eq!(family.face_runs("e\u{301}x", bold), [(0..4, 2)]);
+        assert_eq!(family.face_runs("e\u{20D3}x", bold), [(0..4, 0), (4..5, 2)]);
         assert_eq!(
             family.face_runs("孫\u{FE00}", bold),
             [(0..6, FontFamily::FIRST_FALLBACK)]

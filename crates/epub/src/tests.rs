@@ -1,3 +1,0 @@
-//! Unit tests of the whole writer on hand-built books.
-
-use super::*;
