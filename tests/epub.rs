@@ -488,3 +488,207 @@ fn modified_is_the_newest_input_or_source_date_epoch() {
     assert_eq!(build(None, "a"), "2026-03-04T05:06:07Z");
     assert_eq!(build(Some("1767225600"), "b"), "2026-01-01T00:00:00Z");
 }
+
+/// The text of an XHTML document as a reader gets it (entities decoded, markup gone), and
+/// the ids of its elements.
+fn text_and_ids(xhtml: &str) -> (String, Vec<String>) {
+    let mut reader = quick_xml::Reader::from_str(xhtml);
+    let mut text = String::new();
+    let mut ids = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Text(t)) => {
+                let t: &str = &t;
+                text.push_str(t);
+            }
+            Ok(quick_xml::events::Event::GeneralRef(r)) => match r.resolve_char_ref() {
+                Ok(Some(c)) => text.push(c),
+                _ => text.push_str(match &*r {
+                    "amp" => "&",
+                    "lt" => "<",
+                    "gt" => ">",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    _ => "?",
+                }),
+            },
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                for a in e.attributes().flatten() {
+                    if a.key.into_inner() == "id" {
+                        ids.push(a.value.to_string());
+                    }
+                }
+            }
+            Ok(quick_xml::events::Event::Eof) => break,
+            Err(e) => panic!("not well-formed: {e}"),
+            _ => {}
+        }
+    }
+    (text, ids)
+}
+
+/// Text of the body not directly inside a `koboSpan` (SVG, MathML and ruby left aside).
+fn unspanned_text(xhtml: &str) -> Vec<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xhtml);
+    let mut stack: Vec<(String, bool)> = Vec::new();
+    let mut out = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                let name = e.name().into_inner().to_string();
+                let kobo = e
+                    .attributes()
+                    .flatten()
+                    .any(|a| a.key.into_inner() == "class" && &*a.value == "koboSpan");
+                stack.push((name, kobo));
+            }
+            Ok(Event::End(_)) => {
+                stack.pop();
+            }
+            Ok(Event::Text(t)) => {
+                let text: String = (*t).to_string();
+                let in_body = stack.iter().any(|(n, _)| n == "body");
+                let exempt = stack
+                    .iter()
+                    .any(|(n, _)| matches!(n.as_str(), "svg" | "math" | "ruby"));
+                let spanned = stack.last().is_some_and(|(_, kobo)| *kobo);
+                if in_body && !exempt && !spanned && !text.trim().is_empty() {
+                    out.push(text);
+                }
+            }
+            Ok(Event::GeneralRef(_))
+                if stack.last().is_some_and(|(_, kobo)| !*kobo)
+                    && stack.iter().any(|(n, _)| n == "body") =>
+            {
+                out.push("&entity;".into());
+            }
+            Ok(Event::Eof) => break,
+            Err(e) => panic!("not well-formed: {e}"),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn kobo_edition_spans_every_sentence_and_store_links_follow_the_target() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    common::copy_dir(&common::repo().join("manuscript"), &book);
+    let toml = std::fs::read_to_string(book.join("book.toml")).unwrap();
+    let toml = toml.replacen(
+        "[contents]",
+        "[book.stores]\nkobo = \"https://www.kobo.com/ebook/the-creative-cortex\"\ndefault = \"https://example.org/cortex\"\n\n[contents]",
+        1,
+    );
+    std::fs::write(book.join("book.toml"), toml).unwrap();
+    let chapter = std::fs::read_dir(&book)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .max()
+        .unwrap();
+    let mut text = std::fs::read_to_string(&chapter).unwrap();
+    text.push_str("\n\nIf the book helped you, [review this book](store:).\n");
+    std::fs::write(&chapter, text).unwrap();
+
+    let build = |target: Option<&str>, name: &str| {
+        let out = work.path().join(name);
+        let extra: Vec<&str> = target.map(|t| vec!["--target", t]).unwrap_or_default();
+        let (files, stderr) = common::build_outputs(&book, &out, "epub", &extra);
+        (common::output_file(&files, "epub"), stderr)
+    };
+    let (plain, _) = build(None, "plain");
+    let (kobo, _) = build(Some("kobo"), "kobo");
+    let (apple, _) = build(Some("apple"), "apple");
+
+    let documents = |epub: &Path| -> Vec<(String, String)> {
+        let file = std::fs::File::open(epub).unwrap();
+        zip_entries(file)
+            .into_iter()
+            .filter(|(n, _)| n.ends_with(".xhtml"))
+            .collect()
+    };
+    let plain_docs = documents(&plain);
+    let kobo_docs = documents(&kobo);
+    assert_eq!(plain_docs.len(), kobo_docs.len());
+    let mut spans = 0;
+    for ((name, plain_doc), (_, kobo_doc)) in plain_docs.iter().zip(&kobo_docs) {
+        let (plain_text, _) = text_and_ids(plain_doc);
+        let (kobo_text, ids) = text_and_ids(kobo_doc);
+        // The reader's text is the same, character for character.
+        assert_eq!(kobo_text, plain_text, "{name}");
+        let mut unique = ids.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), ids.len(), "{name}: ids repeat");
+        let kobo_ids = ids.iter().filter(|i| i.starts_with("kobo.")).count();
+        if name.ends_with("nav.xhtml") {
+            assert_eq!(kobo_ids, 0, "the navigation document is left alone");
+            continue;
+        }
+        assert!(
+            kobo_doc.contains("<div id=\"book-columns\"><div id=\"book-inner\">"),
+            "{name}"
+        );
+        // Every piece of text in the body is inside a koboSpan.
+        let unspanned = unspanned_text(kobo_doc);
+        assert!(unspanned.is_empty(), "{name}: {unspanned:?}");
+        // The check sees text: the plain edition's body text is all outside koboSpans.
+        let body_text = unspanned_text(plain_doc);
+        assert_eq!(kobo_ids == 0, body_text.is_empty(), "{name}: {body_text:?}");
+        spans += kobo_ids;
+    }
+    assert!(
+        spans > 40,
+        "{spans} spans: about one per sentence of the manuscript"
+    );
+    let chapter_docs =
+        |docs: &[(String, String)]| -> String { docs.iter().map(|(_, d)| d.as_str()).collect() };
+    let kobo_all = chapter_docs(&kobo_docs);
+    assert!(kobo_all.contains("href=\"https://www.kobo.com/ebook/the-creative-cortex\""));
+    assert!(!kobo_all.contains("store:"));
+    let plain_all = chapter_docs(&plain_docs);
+    assert!(
+        plain_all.contains("href=\"https://example.org/cortex\""),
+        "default page"
+    );
+    assert!(!plain_all.contains("koboSpan"));
+    let apple_all = chapter_docs(&documents(&apple));
+    assert!(
+        apple_all.contains("href=\"https://example.org/cortex\""),
+        "no Apple page: the default"
+    );
+
+    for epub in [&kobo, &plain] {
+        if let Some(jar) = epubcheck_jar() {
+            let messages = epubcheck(&jar, epub);
+            assert!(messages.is_empty(), "{messages:?}");
+        } else {
+            common::missing_validator("EPUBCheck");
+        }
+    }
+
+    // A store link in a book without store pages: a warning at its place, the text kept.
+    let toml = std::fs::read_to_string(book.join("book.toml")).unwrap();
+    let start = toml.find("[book.stores]").unwrap();
+    let end = toml.find("[contents]").unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        format!("{}{}", &toml[..start], &toml[end..]),
+    )
+    .unwrap();
+    let (out, stderr) = common::run_in(&common::repo(), &["check", &book.to_string_lossy()]);
+    assert!(out.status.success(), "{stderr}");
+    let file = chapter.file_name().unwrap().to_string_lossy();
+    assert!(
+        stderr.contains("a `store:` link, but [book.stores] names no store page")
+            && stderr.contains(&*file),
+        "{stderr}"
+    );
+    let (bare, _) = build(None, "bare");
+    let bare_all = chapter_docs(&documents(&bare));
+    assert!(bare_all.contains("review this book") && !bare_all.contains("store:"));
+}

@@ -66,6 +66,15 @@ pub(crate) fn run(
             }
         }
     }
+    // `store:` links lead to the book's page at the store of this edition.
+    let store = store_key(options.target);
+    let page = book.metadata.store_page(store).map(str::to_string);
+    let unlinked = book.resolve_store_links(page.as_deref());
+    if unlinked > 0 && !book.metadata.stores.is_empty() {
+        eprintln!(
+            "warning: {unlinked} `store:` link(s) kept as text: [book.stores] has no `{store}` page and no `default`"
+        );
+    }
     if options.target == Some(quire_preflight::Target::IngramSpark)
         && book.settings.print.text_height.is_none()
     {
@@ -243,6 +252,20 @@ pub(crate) fn source_date_epoch() -> Option<i64> {
 }
 
 /// How the PDFs are written: PDF/X-1a:2001 for IngramSpark.
+/// The `[book.stores]` key of the store an edition is built for; `default` without a target
+/// and for IngramSpark, which sells through other stores.
+fn store_key(target: Option<quire_preflight::Target>) -> &'static str {
+    use quire_preflight::Target;
+    match target {
+        Some(Target::Kdp) => "amazon",
+        Some(Target::Apple) => "apple",
+        Some(Target::Kobo) => "kobo",
+        Some(Target::Google) => "google",
+        Some(Target::BarnesNoble) => "bn",
+        Some(Target::IngramSpark) | None => "default",
+    }
+}
+
 fn pdf_options(target: Option<quire_preflight::Target>) -> quire_pdf::PdfOptions {
     quire_pdf::PdfOptions {
         timestamp: source_date_epoch().map(quire_pdf::Timestamp::from_unix),
@@ -331,13 +354,15 @@ impl Build<'_> {
             ),
             fonts,
             page_list,
+            kobo_spans: self.target == Some(quire_preflight::Target::Kobo),
         };
         // No cover image of its own: the print cover's designed front, rendered.
-        // IngramSpark takes no picture of more than 3.2 million pixels inside an EPUB.
-        let pixels = if self.target == Some(quire_preflight::Target::IngramSpark) {
-            (1400, 2240)
-        } else {
-            crate::cover::COVER_PIXELS
+        // IngramSpark takes no picture of more than 3.2 million pixels inside an EPUB, Apple
+        // none of more than 4 million; both at KDP's 1:1.6.
+        let pixels = match self.target {
+            Some(quire_preflight::Target::IngramSpark) => (1400, 2240),
+            Some(quire_preflight::Target::Apple) => (1560, 2496),
+            _ => crate::cover::COVER_PIXELS,
         };
         let designed = crate::cover::with_front_cover(book, self.family()?, pixels)?;
         let book = designed.as_ref().unwrap_or(book);

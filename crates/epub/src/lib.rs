@@ -33,6 +33,7 @@ mod css;
 mod date;
 mod escape;
 mod images;
+mod kobo;
 mod nav;
 mod package;
 mod plan;
@@ -63,6 +64,9 @@ pub struct EpubOptions {
     pub fonts: Vec<EmbeddedFont>,
     /// The print edition's page numbers, for page-break markers and a page list.
     pub page_list: Option<PageList>,
+    /// Kobo's markup (`--target kobo`): every sentence in a `koboSpan`, which Kobo's
+    /// readers use for reading position, highlights and reading statistics.
+    pub kobo_spans: bool,
 }
 
 impl Default for EpubOptions {
@@ -72,6 +76,7 @@ impl Default for EpubOptions {
             modified: modified_timestamp(None, None),
             fonts: Vec::new(),
             page_list: None,
+            kobo_spans: false,
         }
     }
 }
@@ -411,6 +416,12 @@ pub fn write_epub(book: &Book, options: &EpubOptions) -> Result<EpubOutput, Epub
         css: "../styles/book.css",
     };
     let mut doc = |id: &str, path: String, properties: Option<&'static str>, xhtml: String| {
+        // The navigation document stays as it is: Kobo's readers do not page through it.
+        let xhtml = if options.kobo_spans && properties != Some("nav") {
+            kobo::add_kobo_spans(&xhtml)
+        } else {
+            xhtml
+        };
         items.push(Item {
             id: id.to_string(),
             href: path.clone(),

@@ -346,6 +346,27 @@ impl Loader {
                 meta.authors.push(author);
             }
         }
+        let stores = &book.stores;
+        for (key, page) in [
+            ("amazon", &stores.amazon),
+            ("apple", &stores.apple),
+            ("kobo", &stores.kobo),
+            ("google", &stores.google),
+            ("bn", &stores.bn),
+            ("default", &stores.default),
+        ] {
+            let Some(page) = page else { continue };
+            let url = page.get_ref().trim();
+            if url.starts_with("https://") || url.starts_with("http://") {
+                meta.stores.push((key.to_string(), url.to_string()));
+            } else {
+                self.error(
+                    span_of(page.span()),
+                    format!("`{url}` is not a web address"),
+                    "write the store page's address, starting with https://",
+                );
+            }
+        }
         if let Some(series) = &book.series {
             let number = series.number.as_ref().map(|n| match n {
                 toml::Value::String(s) => s.clone(),
@@ -782,38 +803,7 @@ fn merge_into(chapter: &mut Chapter, mut part: Chapter) {
 }
 
 fn shift_notes_block(block: &mut Block, offset: usize) {
-    let shift = |inlines: &mut Vec<Inline>| shift_notes(inlines, offset);
-    match &mut block.kind {
-        BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => shift(c),
-        BlockKind::BlockQuote(inner) => {
-            for b in inner {
-                shift_notes_block(b, offset);
-            }
-        }
-        BlockKind::List(list) => {
-            for item in &mut list.items {
-                for b in &mut item.blocks {
-                    shift_notes_block(b, offset);
-                }
-            }
-        }
-        BlockKind::Verse(stanzas) => {
-            for line in stanzas.iter_mut().flatten() {
-                shift(&mut line.content);
-            }
-        }
-        BlockKind::Figure(figure) => {
-            if let Some(caption) = &mut figure.caption {
-                shift(caption);
-            }
-        }
-        BlockKind::Table(table) => {
-            for cell in table.head.iter_mut().chain(table.rows.iter_mut().flatten()) {
-                shift(&mut cell.content);
-            }
-        }
-        _ => {}
-    }
+    block.inline_runs_mut(&mut |inlines| shift_notes(inlines, offset));
 }
 
 fn shift_notes(inlines: &mut [Inline], offset: usize) {

@@ -31,7 +31,12 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "illustrators",
             "editors",
             "series",
+            "stores",
         ],
+    ),
+    (
+        "book.stores",
+        &["amazon", "apple", "kobo", "google", "bn", "default"],
     ),
     ("book.series", &["name", "number"]),
     ("book.isbn", &["ebook", "print"]),
@@ -105,6 +110,19 @@ pub(crate) struct BookTable {
     pub(crate) illustrators: Vec<Spanned<AuthorEntry>>,
     pub(crate) editors: Vec<Spanned<AuthorEntry>>,
     pub(crate) series: Option<SeriesTable>,
+    pub(crate) stores: StoresTable,
+}
+
+/// `[book.stores]`: the book's page at each store, for `store:` links.
+#[derive(Debug, Deserialize, Default)]
+#[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
+pub(crate) struct StoresTable {
+    pub(crate) amazon: Option<Spanned<String>>,
+    pub(crate) apple: Option<Spanned<String>>,
+    pub(crate) kobo: Option<Spanned<String>>,
+    pub(crate) google: Option<Spanned<String>>,
+    pub(crate) bn: Option<Spanned<String>>,
+    pub(crate) default: Option<Spanned<String>>,
 }
 
 /// `series = { name = "...", number = 2 }`.

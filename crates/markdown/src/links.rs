@@ -284,66 +284,17 @@ pub(crate) fn resolve(book: &mut Book, files: &[BookFile], diagnostics: &mut Vec
         fragments,
         ids: ids_seen.into_keys().collect(),
     };
-    let chapters = book
-        .front
-        .iter_mut()
-        .chain(book.body.iter_mut())
-        .chain(book.back.iter_mut());
-    for (index, chapter) in chapters.enumerate() {
-        let mut fix =
-            |inlines: &mut Vec<Inline>| resolve_inlines(inlines, &resolver, index, diagnostics);
-        if let Some(title) = &mut chapter.title {
-            fix(title);
-        }
-        for block in &mut chapter.blocks {
-            resolve_block(block, &mut fix);
-        }
-        for note in &mut chapter.footnotes {
-            for block in &mut note.blocks {
-                resolve_block(block, &mut fix);
-            }
-        }
-    }
-}
-
-fn resolve_block(block: &mut Block, fix: &mut dyn FnMut(&mut Vec<Inline>)) {
-    match &mut block.kind {
-        BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => fix(c),
-        BlockKind::BlockQuote(inner) => {
-            for b in inner {
-                resolve_block(b, fix);
-            }
-        }
-        BlockKind::List(list) => {
-            for item in &mut list.items {
-                for b in &mut item.blocks {
-                    resolve_block(b, fix);
-                }
-            }
-        }
-        BlockKind::Verse(stanzas) => {
-            for line in stanzas.iter_mut().flatten() {
-                fix(&mut line.content);
-            }
-        }
-        BlockKind::Figure(figure) => {
-            if let Some(caption) = &mut figure.caption {
-                fix(caption);
-            }
-        }
-        BlockKind::Table(table) => {
-            for cell in table.head.iter_mut().chain(table.rows.iter_mut().flatten()) {
-                fix(&mut cell.content);
-            }
-        }
-        _ => {}
-    }
+    let has_stores = !book.metadata.stores.is_empty();
+    book.inline_runs_mut(&mut |index, inlines| {
+        resolve_inlines(inlines, &resolver, index, has_stores, diagnostics);
+    });
 }
 
 fn resolve_inlines(
     inlines: &mut Vec<Inline>,
     resolver: &Resolver<'_>,
     chapter: usize,
+    has_stores: bool,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let mut i = 0;
@@ -353,11 +304,19 @@ fn resolve_inlines(
             InlineKind::Emphasis(c)
             | InlineKind::Strong(c)
             | InlineKind::Styled { content: c, .. } => {
-                resolve_inlines(c, resolver, chapter, diagnostics);
+                resolve_inlines(c, resolver, chapter, has_stores, diagnostics);
             }
             InlineKind::Link { url, content } => {
-                resolve_inlines(content, resolver, chapter, diagnostics);
-                if !crate::parse::is_external(url) {
+                resolve_inlines(content, resolver, chapter, has_stores, diagnostics);
+                if quire_model::is_store_link(url) && !has_stores {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            span,
+                            "a `store:` link, but [book.stores] names no store page: its text is kept without a link",
+                        )
+                        .with_hint("add the book's pages to book.toml: `[book.stores]` with `amazon = \"https://...\"`, `kobo`, `apple`, `google`, `bn` or `default`"),
+                    );
+                } else if !crate::parse::is_external(url) {
                     match resolver.resolve(url, span.file, chapter) {
                         Ok(id) => *url = format!("#{id}"),
                         Err(why) => {

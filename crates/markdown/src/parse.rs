@@ -666,7 +666,7 @@ impl<'t> ChapterParser<'t, '_> {
         } else {
             self.diagnostics.push(
                 Diagnostic::warning(span, format!("link to `{url}` is not kept")).with_hint(
-                    "links may point to http:, https: or mailto: addresses, or to a file or heading of the book; the link text stays",
+                    "links may point to http:, https: or mailto: addresses, to `store:` (the book's store page), or to a file or heading of the book; the link text stays",
                 ),
             );
             None
@@ -1056,12 +1056,14 @@ impl<'t> ChapterParser<'t, '_> {
     }
 }
 
-/// An `http:`, `https:` or `mailto:` address.
+/// An `http:`, `https:` or `mailto:` address, or `store:` (the book's page at the store of
+/// the edition being built, which the build resolves).
 pub(crate) fn is_external(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
     ["http://", "https://", "mailto:"]
         .iter()
         .any(|p| lower.starts_with(p))
+        || quire_model::is_store_link(url)
 }
 
 /// Whether a URL starts with a scheme (`javascript:`, `file:` ...).

@@ -28,6 +28,7 @@ mod metadata;
 mod refs;
 mod settings;
 mod span;
+mod stores;
 
 pub use content::{
     Alignment, Block, BlockKind, Chapter, ChapterKind, Division, Figure, Footnote, FootnoteId,
@@ -44,6 +45,7 @@ pub use settings::{
     TrimSize,
 };
 pub use span::{FileId, SourceFile, Sources, Span};
+pub use stores::{STORE_LINK, is_store_link};
 
 /// A whole book: metadata, the chapters of its three divisions, and the images they use.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -59,6 +59,9 @@ pub struct Metadata {
     pub cover: Option<ImageId>,
     /// The series the book belongs to, and its number in it.
     pub series: Option<Series>,
+    /// The book's pages at the stores (`[book.stores]`): store key (`amazon`, `apple`,
+    /// `kobo`, `google`, `bn`, `default`) and address, in the order written.
+    pub stores: Vec<(String, String)>,
 }
 
 /// A series of books (`series = { name = "...", number = 2 }`).
@@ -100,6 +103,18 @@ impl Metadata {
             }
         }
         out
+    }
+
+    /// The address of the book's page at `store` (`amazon`, `kobo` ...), else its `default`
+    /// page, else `None`.
+    pub fn store_page(&self, store: &str) -> Option<&str> {
+        let find = |key: &str| {
+            self.stores
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, url)| url.as_str())
+        };
+        find(store).or_else(|| find("default"))
     }
 
     /// Title and subtitle joined as "Title: Subtitle".
