@@ -132,7 +132,56 @@ fn corpus_copy(book: &Path, tmp: &Path) -> PathBuf {
         toml.push_str("\n[book.isbn]\nprint = \"978-0-306-40615-7\"\n");
     }
     std::fs::write(&toml_path, toml).unwrap();
+    // What an editor does for the claim: mark the Greek quotations (Giles quotes Thucydides)
+    // as Ancient Greek. Unmarked, Quire writes no conformance claim (tests/epub.rs).
+    for entry in std::fs::read_dir(&copy).unwrap().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "md") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let marked = mark_greek(&text);
+            if marked != text {
+                std::fs::write(&path, marked).unwrap();
+            }
+        }
+    }
     copy
+}
+
+/// Runs of Greek (letters, with the spaces and punctuation between them) wrapped in
+/// `<span lang="grc">`.
+fn mark_greek(text: &str) -> String {
+    let greek = |c: char| matches!(c as u32, 0x0370..=0x03FF | 0x1F00..=0x1FFF);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if !greek(chars[i]) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // The run ends at the last Greek letter before something that is neither Greek nor
+        // a space or punctuation mark leading to more Greek.
+        let mut end = i;
+        let mut j = i;
+        while j < chars.len()
+            && (greek(chars[j])
+                || matches!(
+                    chars[j],
+                    ' ' | ',' | '.' | ';' | '’' | '\u{300}'..='\u{36F}'
+                ))
+        {
+            if greek(chars[j]) || ('\u{300}'..='\u{36F}').contains(&chars[j]) {
+                end = j + 1;
+            }
+            j += 1;
+        }
+        out.push_str("<span lang=\"grc\">");
+        out.extend(&chars[i..end]);
+        out.push_str("</span>");
+        i = end;
+    }
+    out
 }
 
 #[test]

@@ -692,3 +692,52 @@ fn kobo_edition_spans_every_sentence_and_store_links_follow_the_target() {
     let bare_all = chapter_docs(&documents(&bare));
     assert!(bare_all.contains("review this book") && !bare_all.contains("store:"));
 }
+
+#[test]
+fn no_conformance_claim_while_a_foreign_word_has_no_language() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    common::copy_dir(&common::repo().join("manuscript"), &book);
+    let chapter = std::fs::read_dir(&book)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .max()
+        .unwrap();
+    let original = std::fs::read_to_string(&chapter).unwrap();
+    let claim = "<meta property=\"dcterms:conformsTo\">";
+    let mut opfs = Vec::new();
+    for (name, word) in [
+        ("bare", "λόγος"),
+        ("marked", "<span lang=\"grc\">λόγος</span>"),
+    ] {
+        std::fs::write(
+            &chapter,
+            format!("{original}\n\nThe Greeks called it {word}, and so do we.\n"),
+        )
+        .unwrap();
+        let out = work.path().join(name);
+        let (files, stderr) = common::build_outputs(&book, &out, "epub", &[]);
+        let opf = epub_member(&common::output_file(&files, "epub"), "OEBPS/content.opf");
+        opfs.push((opf, stderr));
+    }
+    let (bare, stderr) = &opfs[0];
+    assert!(!bare.contains(claim), "{bare}");
+    assert!(
+        bare.contains("1 word in another script carries no language of its own"),
+        "{bare}"
+    );
+    assert!(
+        stderr.contains("`λόγος`, Greek script")
+            && stderr.contains("<span lang=\"el\">λόγος</span>"),
+        "{stderr}"
+    );
+    let (marked, stderr) = &opfs[1];
+    assert!(marked.contains(claim), "{marked}");
+    assert!(
+        marked.contains("the language of every word in another script"),
+        "{marked}"
+    );
+    assert!(!stderr.contains("another script"), "{stderr}");
+}

@@ -8,6 +8,8 @@
 //! it). The transformation works on the XHTML Quire wrote, which is well-formed: tags are
 //! copied as they are, and only text between tags inside `<body>` is wrapped.
 
+use crate::language_check::tag_end;
+
 /// Elements that begin a new block (N) of Kobo's numbering.
 const BLOCKS: &[&str] = &[
     "p",
@@ -107,21 +109,6 @@ pub(crate) fn add_kobo_spans(xhtml: &str) -> String {
         }
     }
     out
-}
-
-/// The index of the `>` closing a tag that starts just before `after`, skipping quoted
-/// attribute values.
-fn tag_end(after: &str) -> Option<usize> {
-    let mut quote = None;
-    for (i, c) in after.char_indices() {
-        match (quote, c) {
-            (None, '"' | '\'') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, '>') => return Some(i),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// The lowercase element name of a tag, and whether it is a closing or an empty tag.

@@ -34,6 +34,7 @@ mod date;
 mod escape;
 mod images;
 mod kobo;
+mod language_check;
 mod nav;
 mod package;
 mod plan;
@@ -544,6 +545,33 @@ pub fn write_epub(book: &Book, options: &EpubOptions) -> Result<EpubOutput, Epub
     }
 
     let mut a11y = accessibility(book, cover_href.is_some(), lang_ok, title_ok);
+    // Language of parts: read back from the finished documents.
+    let mut untagged = Vec::new();
+    for entry in entries.iter().filter(|e| e.path.ends_with(".xhtml")) {
+        let words = language_check::untagged_words(&String::from_utf8_lossy(&entry.data), &lang);
+        if let Some(first) = words.first() {
+            untagged.push((entry.path.clone(), words.len(), first.clone()));
+        }
+    }
+    a11y.untagged_words = untagged.iter().map(|(_, n, _)| n).sum();
+    if let Some((path, _, first)) = untagged.first() {
+        diagnostics.push(
+            Diagnostic::warning(
+                None,
+                format!(
+                    "{} word(s) in another script carry no language (first: `{}`, {} script, in {path}): screen readers read them in the book's voice, and the EPUB claims no WCAG conformance",
+                    a11y.untagged_words,
+                    first.word,
+                    first.script.name()
+                ),
+            )
+            .with_hint(format!(
+                "mark them with their language: <span lang=\"{}\">{}</span>",
+                first.script.example_tag(),
+                first.word
+            )),
+        );
+    }
     a11y.page_source = options
         .page_list
         .as_ref()

@@ -38,14 +38,20 @@ pub(crate) struct Accessibility {
     pub(crate) metadata_complete: bool,
     /// The print edition whose page numbers are marked, if any.
     pub(crate) page_source: Option<String>,
+    /// Words in a script their language does not write, without a `lang` of their own.
+    pub(crate) untagged_words: usize,
 }
 
 impl Accessibility {
     /// True when the checks that can be made by software pass: every image described, every
-    /// table with headers, language and title given. (Headings in order, language on every
-    /// document, navigation and reading order hold by construction.)
+    /// table with headers, language and title given, every word in another script marked
+    /// with its language. (Headings in order, language on every document, navigation and
+    /// reading order hold by construction.)
     fn conforms(&self) -> bool {
-        self.images_without_alt == 0 && self.tables_without_head == 0 && self.metadata_complete
+        self.images_without_alt == 0
+            && self.tables_without_head == 0
+            && self.metadata_complete
+            && self.untagged_words == 0
     }
 
     fn summary(&self) -> String {
@@ -76,8 +82,29 @@ impl Accessibility {
         } else {
             s.push_str(" It has no page numbers from a print edition.");
         }
+        if self.untagged_words > 0 {
+            s.push_str(&format!(
+                " {} in another script {} no language of {}.",
+                plural(self.untagged_words, "word", "words"),
+                if self.untagged_words == 1 {
+                    "carries"
+                } else {
+                    "carry"
+                },
+                if self.untagged_words == 1 {
+                    "its own"
+                } else {
+                    "their own"
+                },
+            ));
+        }
+        s.push_str(
+            " Checked by Quire when the file was made: alternative text of every image, a header row in every table, the title and language of the publication, the language of every word in another script, headings in order, and a reading order that follows the print.",
+        );
         if self.conforms() {
-            s.push_str(" It meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA as far as automated checks can tell.");
+            s.push_str(" It meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA as far as these automated checks can tell.");
+        } else {
+            s.push_str(" Some of these checks fail, so it makes no claim of WCAG conformance.");
         }
         s
     }
@@ -380,6 +407,23 @@ mod tests {
             s.contains("It has 1 image, 1 of them without alternative text."),
             "{s}"
         );
-        assert!(!s.contains("WCAG"));
+        assert!(!s.contains("Level AA"), "{s}");
+        assert!(s.contains("no claim of WCAG conformance"), "{s}");
+        assert!(!b.conforms());
+        // Words in another script without a language: no claim either, and said why.
+        let c = Accessibility {
+            untagged_words: 3,
+            ..Accessibility {
+                images_without_alt: 0,
+                ..b
+            }
+        };
+        let s = c.summary();
+        assert!(!c.conforms() && !s.contains("Level AA"), "{s}");
+        assert!(
+            s.contains("3 words in another script carry no language"),
+            "{s}"
+        );
+        assert!(s.contains("Checked by Quire"), "{s}");
     }
 }
