@@ -22,8 +22,7 @@ fn check(dir: &Path, name: &str) -> Duration {
         .unwrap_or_else(|| panic!("{name} has errors: {:#?}", loaded.diagnostics));
     let options = EpubOptions {
         modified: quire_epub::modified_timestamp(None, book.metadata.date.as_deref()),
-        fonts: Vec::new(),
-        page_list: None,
+        ..EpubOptions::default()
     };
     let out = write_epub(&book, &options).unwrap();
     let elapsed = start.elapsed();

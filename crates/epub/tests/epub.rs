@@ -321,8 +321,7 @@ fn sample_book() -> Book {
 fn options() -> EpubOptions {
     EpubOptions {
         modified: quire_epub::modified_timestamp(Some(1_767_225_600), None),
-        fonts: Vec::new(),
-        page_list: None,
+        ..EpubOptions::default()
     }
 }
 
@@ -617,8 +616,7 @@ fn hostile_model_values_do_not_break_the_book() {
         &book,
         &EpubOptions {
             modified: "whenever".into(),
-            fonts: Vec::new(),
-            page_list: None,
+            ..EpubOptions::default()
         },
     )
     .unwrap();

@@ -306,6 +306,50 @@ pub(crate) fn nearest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
         .map(|(_, k)| k)
 }
 
+/// Reads a cover folder's `cover.toml` (the keys of `[cover]`: `style`, `background`,
+/// `back-text`, `author-bio`, `imprint`) over `base`: what the file sets replaces it.
+/// The error names the key at fault.
+pub fn read_cover_settings(
+    text: &str,
+    base: &quire_model::CoverSettings,
+) -> Result<quire_model::CoverSettings, String> {
+    let table: CoverTable = toml::from_str(text).map_err(|e| e.to_string())?;
+    let mut out = base.clone();
+    if let Some(style) = &table.style {
+        out.style = quire_model::CoverStyle::ALL
+            .iter()
+            .find(|(name, _)| *name == style.get_ref().as_str())
+            .map(|(_, s)| *s)
+            .ok_or_else(|| {
+                format!(
+                    "style: `{}` is not a cover style (use \"classic\", \"modern\" or \"band\")",
+                    style.get_ref()
+                )
+            })?;
+    }
+    if let Some(background) = &table.background {
+        out.background = Some(
+            quire_model::Rgb::parse(background.get_ref()).ok_or_else(|| {
+                format!(
+                    "background: `{}` is not a colour (write \"#RRGGBB\")",
+                    background.get_ref()
+                )
+            })?,
+        );
+    }
+    let keep = |v: &Option<String>| v.clone().filter(|t| !t.trim().is_empty());
+    if let Some(t) = keep(&table.back_text) {
+        out.back_text = Some(t);
+    }
+    if let Some(t) = keep(&table.author_bio) {
+        out.author_bio = Some(t);
+    }
+    if let Some(t) = keep(&table.imprint) {
+        out.imprint = Some(t);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,48 +397,4 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].span.expect("span").line, 2);
     }
-}
-
-/// Reads a cover folder's `cover.toml` (the keys of `[cover]`: `style`, `background`,
-/// `back-text`, `author-bio`, `imprint`) over `base`: what the file sets replaces it.
-/// The error names the key at fault.
-pub fn read_cover_settings(
-    text: &str,
-    base: &quire_model::CoverSettings,
-) -> Result<quire_model::CoverSettings, String> {
-    let table: CoverTable = toml::from_str(text).map_err(|e| e.to_string())?;
-    let mut out = base.clone();
-    if let Some(style) = &table.style {
-        out.style = quire_model::CoverStyle::ALL
-            .iter()
-            .find(|(name, _)| *name == style.get_ref().as_str())
-            .map(|(_, s)| *s)
-            .ok_or_else(|| {
-                format!(
-                    "style: `{}` is not a cover style (use \"classic\", \"modern\" or \"band\")",
-                    style.get_ref()
-                )
-            })?;
-    }
-    if let Some(background) = &table.background {
-        out.background = Some(
-            quire_model::Rgb::parse(background.get_ref()).ok_or_else(|| {
-                format!(
-                    "background: `{}` is not a colour (write \"#RRGGBB\")",
-                    background.get_ref()
-                )
-            })?,
-        );
-    }
-    let keep = |v: &Option<String>| v.clone().filter(|t| !t.trim().is_empty());
-    if let Some(t) = keep(&table.back_text) {
-        out.back_text = Some(t);
-    }
-    if let Some(t) = keep(&table.author_bio) {
-        out.author_bio = Some(t);
-    }
-    if let Some(t) = keep(&table.imprint) {
-        out.imprint = Some(t);
-    }
-    Ok(out)
 }
