@@ -19,8 +19,7 @@
 //! let book = Book::new(Metadata::new("A Title", "en"));
 //! let options = EpubOptions {
 //!     modified: quire_epub::modified_timestamp(Some(1_767_225_600), None),
-//!     fonts: Vec::new(),
-//!     page_list: None,
+//!     ..EpubOptions::default()
 //! };
 //! let output = write_epub(&book, &options).unwrap();
 //! assert!(output.bytes.starts_with(b"PK\x03\x04"));
