@@ -28,12 +28,13 @@ pub(crate) fn embed(
             let svg = quire_svg::Svg::parse(&image.data, &quire_svg::SvgFonts::none())
                 .map_err(|e| err(e.to_string()))?;
             let mut next = || refs.next();
-            // PDF/X-1a: drawings in grey (no RGB, no shadings in RGB).
+            // PDF/X-1a: drawings in grey (no RGB, no shadings in RGB) and opaque.
             out.push(crate::svg::form(
                 svg.tree(),
                 pdf,
                 &mut next,
                 !doc.color_images || cmyk,
+                cmyk,
             ));
             continue;
         }

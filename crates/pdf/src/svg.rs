@@ -22,6 +22,7 @@ pub(crate) fn form(
     chunk: &mut Chunk,
     next: &mut dyn FnMut() -> Ref,
     gray: bool,
+    opaque: bool,
 ) -> Ref {
     let size = tree.size();
     let (w, h) = (size.width(), size.height());
@@ -29,6 +30,9 @@ pub(crate) fn form(
         chunk,
         next,
         gray,
+        opaque,
+        group_alpha: 1.0,
+        wash: 1.0,
         resources: Resources::default(),
     };
     // SVG user space has y growing downwards: flip it and scale to the unit square.
@@ -51,6 +55,14 @@ struct FormWriter<'a> {
     chunk: &'a mut Chunk,
     next: &'a mut dyn FnMut() -> Ref,
     gray: bool,
+    /// No transparency (PDF/X-1a): opacity is flattened against the white paper, each
+    /// colour mixed with white by its alpha, instead of drawn with a graphics state or a
+    /// transparency group. Exact over the paper, approximate where shapes overlap.
+    opaque: bool,
+    /// When opaque: the product of the opacities of the groups being drawn.
+    group_alpha: f32,
+    /// When opaque: the alpha the colours being set are mixed with white by.
+    wash: f32,
     /// The resources of the form being written.
     resources: Resources,
 }
@@ -127,7 +139,14 @@ impl FormWriter<'_> {
                     clip_path(content, clip);
                 }
                 let opacity = group.opacity().get();
-                if opacity < 1.0 {
+                if opacity < 1.0 && self.opaque {
+                    let outer = self.group_alpha;
+                    self.group_alpha *= opacity;
+                    for child in group.children() {
+                        self.node(content, child);
+                    }
+                    self.group_alpha = outer;
+                } else if opacity < 1.0 {
                     // Group opacity: a transparency group drawn with a constant alpha.
                     let b = group.layer_bounding_box();
                     let bbox = Rect::new(b.left(), b.top(), b.right(), b.bottom());
@@ -172,7 +191,7 @@ impl FormWriter<'_> {
     }
 
     fn operands(&self, colour: [f32; 3]) -> Vec<f32> {
-        operands(self.gray, colour)
+        operands(self.gray, washed(colour, self.wash))
     }
 
     fn set_colour(&self, content: &mut Content, paint: &Paint, stroke: bool) {
@@ -193,17 +212,26 @@ impl FormWriter<'_> {
             return;
         }
         content.save_state();
-        self.alpha(
-            content,
-            fill.map_or(1.0, |f| f.opacity().get()),
-            stroke.map_or(1.0, |s| s.opacity().get()),
-        );
+        let fill_alpha = fill.map_or(1.0, |f| f.opacity().get());
+        let stroke_alpha = stroke.map_or(1.0, |s| s.opacity().get());
+        if self.opaque {
+            self.wash = fill_alpha * self.group_alpha;
+        } else {
+            self.alpha(content, fill_alpha, stroke_alpha);
+        }
         if let Some(fill) = fill {
             self.set_colour(content, fill.paint(), false);
         }
         if let Some(stroke) = stroke {
+            if self.opaque {
+                self.wash = stroke_alpha * self.group_alpha;
+            }
             self.set_colour(content, stroke.paint(), true);
             stroke_style(content, stroke);
+        }
+        // Gradient stops are mixed by the fill's alpha.
+        if self.opaque {
+            self.wash = fill_alpha * self.group_alpha;
         }
         let gradient = fill.and_then(|f| match f.paint() {
             Paint::LinearGradient(g) => Some((f, g.transform())),
@@ -259,8 +287,8 @@ impl FormWriter<'_> {
             ),
             _ => (&[], FunctionShadingType::Axial, vec![0.0; 4]),
         };
-        let gray = self.gray;
-        let colour = |s: &usvg::Stop| operands(gray, rgb(s.color()));
+        let (gray, wash) = (self.gray, self.wash);
+        let colour = |s: &usvg::Stop| operands(gray, washed(rgb(s.color()), wash));
         let mut parts = Vec::new();
         for pair in stops.windows(2) {
             let id = (self.next)();
@@ -320,6 +348,12 @@ fn operands(gray: bool, [r, g, b]: [f32; 3]) -> Vec<f32> {
     } else {
         vec![r, g, b]
     }
+}
+
+/// A colour seen through `alpha` over white paper.
+fn washed([r, g, b]: [f32; 3], alpha: f32) -> [f32; 3] {
+    let a = alpha.clamp(0.0, 1.0);
+    [r * a + 1.0 - a, g * a + 1.0 - a, b * a + 1.0 - a]
 }
 
 fn rgb(c: usvg::Color) -> [f32; 3] {
@@ -438,6 +472,10 @@ mod tests {
     }
 
     fn form_bytes(svg: &str, gray: bool) -> Vec<u8> {
+        form_bytes_as(svg, gray, false)
+    }
+
+    fn form_bytes_as(svg: &str, gray: bool, opaque: bool) -> Vec<u8> {
         let svg = tree(svg);
         let mut chunk = Chunk::new();
         let mut n = 0;
@@ -445,7 +483,7 @@ mod tests {
             n += 1;
             Ref::new(n)
         };
-        form(svg.tree(), &mut chunk, &mut next, gray);
+        form(svg.tree(), &mut chunk, &mut next, gray, opaque);
         chunk.as_bytes().to_vec()
     }
 
@@ -514,5 +552,32 @@ mod tests {
         assert!(all.contains("/Sh0 sh"), "{all}");
         assert!(all.contains("/ca 0.5"), "{all}");
         assert!(all.contains("/Fm0 Do"), "{all}");
+    }
+
+    #[test]
+    fn opaque_forms_flatten_opacity_against_the_paper() {
+        let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">
+            <linearGradient id="g"><stop offset="0" stop-color="#000"/><stop offset="1" stop-color="#000"/></linearGradient>
+            <rect width="10" height="10" fill="url(#g)" fill-opacity="0.5"/>
+            <g opacity="0.5"><circle cx="5" cy="5" r="3" fill="#000" fill-opacity="0.5"/></g>
+            <path d="M0 0 L10 10" stroke="#000" stroke-opacity="0.2"/>
+            </svg>"##;
+        let bytes = form_bytes_as(svg, true, true);
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let all = contents(&bytes);
+        for forbidden in ["/ca ", "/CA ", "/Group", "/SMask", "/Fm0"] {
+            assert!(
+                !text.contains(forbidden) && !all.contains(forbidden),
+                "{forbidden}: {all}"
+            );
+        }
+        // Black at 0.5 x 0.5 over white is 0.75 grey; the stroke at 0.2 is 0.8 grey; the
+        // gradient's black stops at 0.5 are 0.5 grey.
+        assert!(all.contains("0.75 g"), "{all}");
+        assert!(all.contains("0.8 G"), "{all}");
+        assert!(text.contains("/C0 [0.5]"), "{text}");
+        // Without the flag, the same drawing keeps its transparency.
+        let all = contents(&form_bytes(svg, true));
+        assert!(all.contains("/ca 0.5"), "{all}");
     }
 }
