@@ -63,6 +63,29 @@ pub(crate) enum Command {
         #[arg(long, value_enum)]
         target: Option<StoreTarget>,
     },
+    /// Rebuild the outputs whenever a file of the book changes: one line per rebuild with
+    /// its time, and the diagnostics that are new.
+    Watch {
+        /// The book folder (holding book.toml).
+        #[arg(default_value = "manuscript")]
+        book: PathBuf,
+        /// Where to write the outputs.
+        #[arg(long, short, default_value = "out")]
+        out: PathBuf,
+        /// Which outputs, comma-separated.
+        #[arg(long, short, value_delimiter = ',', default_value = "epub,pdf,cover")]
+        format: Vec<Format>,
+    },
+    /// Serve a live preview on 127.0.0.1: the print edition as spreads and the ebook at
+    /// phone width, refreshed within a moment of every save, with the diagnostics.
+    Preview {
+        /// The book folder (holding book.toml).
+        #[arg(default_value = "manuscript")]
+        book: PathBuf,
+        /// The port (0: any free port; the address is printed).
+        #[arg(long, default_value_t = 8420)]
+        port: u16,
+    },
     /// Create a new book folder that builds as it is.
     Init {
         /// The folder to create.

@@ -3,7 +3,9 @@
 mod build;
 mod check;
 mod init;
+mod preview;
 mod proof;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -61,5 +63,17 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Init { dir } => init::run(&dir),
+        Command::Preview { book, port } => preview::run(&book, port),
+        Command::Watch { book, out, format } => {
+            let formats: Vec<&str> = format
+                .iter()
+                .map(|f| match f {
+                    Format::Epub => "epub",
+                    Format::Pdf => "pdf",
+                    Format::Cover => "cover",
+                })
+                .collect();
+            watch::run(&book, &out, &["--format".into(), formats.join(",")])
+        }
     }
 }

@@ -1,0 +1,177 @@
+//! `quire watch`: rebuild the outputs whenever a file of the book changes, one line per
+//! rebuild with its time, and the diagnostics that are new since the last one.
+//!
+//! Each rebuild is a `quire build` in a child process of this same program, so a watched
+//! build is byte for byte the build the command line makes, and its outputs are written
+//! atomically as always: a failed rebuild leaves the last good book in place.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How often the book folder is looked at.
+const POLL: Duration = Duration::from_millis(200);
+
+/// What a file looks like from outside: its path, modification time and size.
+type Stamp = (PathBuf, Option<SystemTime>, u64);
+
+/// Every file of the book folder (recursively, hidden folders and `skip` left out), sorted.
+pub(crate) fn fingerprint(book_dir: &Path, skip: Option<&Path>) -> Vec<Stamp> {
+    let skip = skip.and_then(|s| std::fs::canonicalize(s).ok());
+    let mut out = Vec::new();
+    let mut folders = vec![book_dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                let inside_skip = skip.as_ref().is_some_and(|s| {
+                    std::fs::canonicalize(&path).is_ok_and(|real| real.starts_with(s))
+                });
+                if !inside_skip {
+                    folders.push(path);
+                }
+            } else {
+                out.push((path, meta.modified().ok(), meta.len()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The outcome of one `quire build` run as a child process.
+pub(crate) struct Rebuild {
+    /// True when the build exited with success.
+    pub(crate) ok: bool,
+    /// How long it took.
+    pub(crate) elapsed: Duration,
+    /// The first line of each diagnostic it printed (`warning: file:line:col: message`).
+    pub(crate) diagnostics: Vec<String>,
+}
+
+/// Runs `quire build` on the book into `out_dir` with the given extra arguments.
+pub(crate) fn rebuild(book_dir: &Path, out_dir: &Path, extra: &[&str]) -> Rebuild {
+    let started = Instant::now();
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("quire"));
+    let output = Command::new(exe)
+        .arg("build")
+        .arg(book_dir)
+        .arg("--out")
+        .arg(out_dir)
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .output();
+    let elapsed = started.elapsed();
+    match output {
+        Ok(output) => {
+            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+            let diagnostics = stderr
+                .lines()
+                .filter(|l| {
+                    l.starts_with("warning:")
+                        || l.starts_with("error:")
+                        || l.starts_with("warning[")
+                        || l.starts_with("error[")
+                })
+                .map(str::to_string)
+                .collect();
+            Rebuild {
+                ok: output.status.success(),
+                elapsed,
+                diagnostics,
+            }
+        }
+        Err(err) => Rebuild {
+            ok: false,
+            elapsed,
+            diagnostics: vec![format!("error: cannot run the build: {err}")],
+        },
+    }
+}
+
+/// Watches `book_dir` and rebuilds into `out_dir` on every change, until interrupted.
+pub(crate) fn run(book_dir: &Path, out_dir: &Path, extra: &[String]) -> ExitCode {
+    if !book_dir.join("book.toml").is_file() {
+        eprintln!(
+            "error: `{}` has no book.toml: nothing to watch",
+            book_dir.display()
+        );
+        return ExitCode::from(super::EXIT_IO);
+    }
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    eprintln!(
+        "watch: {} -> {} (Ctrl-C to stop)",
+        book_dir.display(),
+        out_dir.display()
+    );
+    let mut last = None;
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    loop {
+        let now = fingerprint(book_dir, Some(out_dir));
+        if last.as_ref() != Some(&now) {
+            last = Some(now);
+            let result = rebuild(book_dir, out_dir, &extra);
+            let current: BTreeSet<String> = result.diagnostics.iter().cloned().collect();
+            let new: Vec<&String> = result
+                .diagnostics
+                .iter()
+                .filter(|d| !seen.contains(*d))
+                .collect();
+            let errors = current.iter().filter(|d| d.starts_with("error")).count();
+            eprintln!(
+                "watch: {} in {:.2} s: {} error(s), {} warning(s), {} new",
+                if result.ok {
+                    "rebuilt"
+                } else {
+                    "build failed, last good outputs kept"
+                },
+                result.elapsed.as_secs_f64(),
+                errors,
+                current.len() - errors,
+                new.len()
+            );
+            for line in new {
+                eprintln!("  {line}");
+            }
+            seen = current;
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fingerprint_sees_an_edit_and_skips_the_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("book.toml"), "x").unwrap();
+        std::fs::create_dir(dir.path().join("out")).unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::write(dir.path().join(".git/HEAD"), "x").unwrap();
+        let out = dir.path().join("out");
+        let before = fingerprint(dir.path(), Some(&out));
+        assert_eq!(before.len(), 1);
+        std::fs::write(out.join("book.pdf"), "pdf").unwrap();
+        assert_eq!(
+            fingerprint(dir.path(), Some(&out)),
+            before,
+            "outputs are not inputs"
+        );
+        std::fs::write(dir.path().join("book.toml"), "xy").unwrap();
+        assert_ne!(
+            fingerprint(dir.path(), Some(&out)),
+            before,
+            "an edit is seen"
+        );
+    }
+}
