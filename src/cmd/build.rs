@@ -326,7 +326,11 @@ impl Build<'_> {
             );
         }
         if std::env::var_os("QUIRE_TIMING").is_some() {
-            eprintln!("timing: typeset {:?}", started.elapsed());
+            eprintln!(
+                "timing: typeset {:?} ({} layout passes)",
+                started.elapsed(),
+                typeset.report.iterations
+            );
         }
         Ok(typeset)
     }

@@ -135,7 +135,9 @@ pub fn typeset_book_with_sources(
     // laid out again with the numbers of the last layout (TeX's second run).
     let referenced = page_references(book);
     let mut ref_pages: BTreeMap<String, String> = BTreeMap::new();
-    let mut pages_guess = 0usize;
+    // The gutter depends on the page count, which the layout gives: start from an estimate
+    // so that the first layout is usually the last.
+    let mut pages_guess = estimate_pages(book, settings);
     let mut result: Option<TypesetBook> = None;
     let mut iterations = 0;
     let mut seen = Vec::new();
@@ -195,6 +197,51 @@ pub fn typeset_book_with_sources(
             &BTreeMap::new(),
         )
     })
+}
+
+/// A first guess of the page count, for the first layout's gutter: the book's characters
+/// over a page's worth at the text block's measure and depth (an average character of a
+/// book face at 0.46 em, spaces included), plus about a page per chapter for openings and
+/// ends, plus the front pages. A wrong guess costs one more layout, never a different book.
+fn estimate_pages(book: &Book, settings: &quire_model::PrintSettings) -> usize {
+    let geometry = Geometry::new(settings, 0);
+    let mut characters = 0usize;
+    for chapter in book.chapters() {
+        plan_blocks(&chapter.blocks, &mut characters);
+        for note in &chapter.footnotes {
+            plan_blocks(&note.blocks, &mut characters);
+        }
+    }
+    let per_line = (geometry.text_width.0 / (geometry.size.0 * 0.46)).max(1.0);
+    let per_page = per_line * geometry.lines_per_page.max(1) as f64;
+    let chapters = book.chapters().count();
+    (characters as f64 / per_page).ceil() as usize + chapters + 6
+}
+
+/// Adds the characters of the blocks' text to `count`.
+fn plan_blocks(blocks: &[quire_model::Block], count: &mut usize) {
+    use quire_model::BlockKind;
+    for block in blocks {
+        match &block.kind {
+            BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => {
+                *count += quire_model::Inline::plain_text(c).chars().count();
+            }
+            BlockKind::BlockQuote(inner) => plan_blocks(inner, count),
+            BlockKind::List(list) => {
+                for item in &list.items {
+                    plan_blocks(&item.blocks, count);
+                }
+            }
+            BlockKind::Verse(stanzas) => {
+                // A verse line fills a line, however short.
+                *count += stanzas.iter().map(|s| s.len() + 1).sum::<usize>() * 60;
+            }
+            BlockKind::CodeBlock { text, .. } => *count += (text.lines().count() + 1) * 60,
+            BlockKind::Table(t) => *count += (t.rows.len() + 2) * 60,
+            BlockKind::Figure(_) => *count += 1200,
+            _ => {}
+        }
+    }
 }
 
 /// The anchors page cross-references name.
