@@ -10,6 +10,9 @@ use quire_typeset::TypesetBook;
 use crate::cli::Format;
 use crate::report;
 
+/// An EPUB's bytes and its warnings.
+type Epub = (Vec<u8>, Vec<quire_model::Diagnostic>);
+
 /// What every output of one build shares.
 struct Build<'a> {
     book: &'a Book,
@@ -123,16 +126,38 @@ pub(crate) fn run(
         || formats.contains(&Format::Pdf)
         || formats.contains(&Format::Cover)
         || (formats.contains(&Format::Epub) && book.metadata.isbn.print.is_some());
-    let mut typeset = if needs_pages {
-        match build.typeset() {
-            Ok(t) => Some(t),
-            Err(message) => {
-                eprintln!("error: {message}");
-                return ExitCode::from(super::EXIT_BOOK_ERRORS);
+    // An EPUB that needs no pages is made on a second core while the interior is typeset
+    // (its own copy of the fonts); its warnings are printed in their usual place below.
+    let epub_alone = formats.contains(&Format::Epub) && book.metadata.isbn.print.is_none();
+    let (typeset, mut epub_made) = std::thread::scope(|scope| {
+        let side = epub_alone.then(|| {
+            let side = Build {
+                book,
+                dir: book_dir,
+                sources: &loaded.sources,
+                report,
+                target: options.target,
+                family: std::cell::OnceCell::new(),
+            };
+            if let Some(family) = build.family.get() {
+                let _ = side.family.set(family.clone());
             }
+            scope.spawn(move || side.epub(None))
+        });
+        let typeset = needs_pages.then(|| build.typeset());
+        let epub = side.map(|thread| {
+            thread
+                .join()
+                .unwrap_or_else(|_| Err("the EPUB could not be made".to_string()))
+        });
+        (typeset, epub)
+    });
+    let mut typeset = match typeset.transpose() {
+        Ok(t) => t,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(super::EXIT_BOOK_ERRORS);
         }
-    } else {
-        None
     };
     if options.target == Some(quire_preflight::Target::Kdp)
         && let Some(typeset) = typeset.as_mut()
@@ -150,9 +175,13 @@ pub(crate) fn run(
     let (mut interior_pdf, mut cover_out, mut epub_out) = (None, None, None);
     for format in formats {
         let produced: Result<(String, Vec<u8>), String> = match (format, &typeset) {
-            (Format::Epub, _) => build
-                .epub(typeset.as_ref())
-                .map(|bytes| ("epub".to_string(), bytes)),
+            (Format::Epub, _) => epub_made
+                .take()
+                .unwrap_or_else(|| build.epub(typeset.as_ref()))
+                .map(|(bytes, diagnostics)| {
+                    report::print_all(&diagnostics, &loaded.sources);
+                    ("epub".to_string(), bytes)
+                }),
             (Format::Pdf, Some(pages)) => build.pdf(pages).map(|bytes| ("pdf".to_string(), bytes)),
             (Format::Cover, Some(pages)) => {
                 build
@@ -336,8 +365,8 @@ impl Build<'_> {
     }
 
     /// The EPUB; with pages of a print edition (a print ISBN), page-break markers and a page
-    /// list. Its warnings (no cover ...) are printed.
-    fn epub(&self, typeset: Option<&TypesetBook>) -> Result<Vec<u8>, String> {
+    /// list. Its warnings (no cover ...) come back with it, for the caller to print.
+    fn epub(&self, typeset: Option<&TypesetBook>) -> Result<Epub, String> {
         let book = self.book;
         let fonts = if book.settings.epub.embed_fonts {
             crate::fonts::epub_fonts(self.dir, &book.settings.print.font)?
@@ -371,8 +400,7 @@ impl Build<'_> {
         let designed = crate::cover::with_front_cover(book, self.family()?, pixels)?;
         let book = designed.as_ref().unwrap_or(book);
         let output = quire_epub::write_epub(book, &options).map_err(|e| e.to_string())?;
-        crate::report::print_all(&output.diagnostics, self.sources);
-        Ok(output.bytes)
+        Ok((output.bytes, output.diagnostics))
     }
 
     /// The interior as PDF bytes.
