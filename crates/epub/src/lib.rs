@@ -503,6 +503,28 @@ pub fn write_epub(book: &Book, options: &EpubOptions) -> Result<EpubOutput, Epub
         &identifier,
         options.page_list.as_ref(),
     );
+    // Bold faces no text is set in (no strong, b or table header) are left out.
+    let bold_used = entries
+        .iter()
+        .filter(|e| e.path.ends_with(".xhtml"))
+        .any(|e| {
+            let text = String::from_utf8_lossy(&e.data);
+            ["<strong", "<b>", "<b ", "<thead"]
+                .iter()
+                .any(|tag| text.contains(tag))
+        });
+    if !bold_used {
+        font_hrefs.retain(|(font, _)| !font.bold);
+        resources.retain(|(item, _)| {
+            let font = item
+                .id
+                .strip_prefix("font-")
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|n| options.fonts.get(n));
+            !font.is_some_and(|f| f.bold)
+        });
+    }
     let css = css::style_sheet(&font_hrefs);
     let mut tail = vec![
         Entry {

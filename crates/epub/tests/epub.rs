@@ -660,7 +660,14 @@ fn fonts_are_embedded_when_asked_cut_to_the_characters_used() {
             bold,
         });
     }
-    let out = write_epub(&book, &EpubOptions { fonts, ..options() }).unwrap();
+    let out = write_epub(
+        &book,
+        &EpubOptions {
+            fonts: fonts.clone(),
+            ..options()
+        },
+    )
+    .unwrap();
     let files = entries(&out.bytes);
     let opf = file(&files, "OEBPS/content.opf");
     assert!(opf.contains("href=\"fonts/ebgaramond-regular.ttf\" media-type=\"font/ttf\""));
@@ -679,7 +686,7 @@ fn fonts_are_embedded_when_asked_cut_to_the_characters_used() {
 
     // Oracle: every character of every content document that a face maps is still mapped
     // by the embedded, cut face; and the cut faces are a fraction of the originals.
-    let text: String = files
+    let all_text: String = files
         .iter()
         .filter(|(n, _)| n.ends_with(".xhtml"))
         .map(|(_, d)| String::from_utf8_lossy(d).into_owned())
@@ -708,7 +715,7 @@ fn fonts_are_embedded_when_asked_cut_to_the_characters_used() {
             original.len()
         );
         let mut checked = 0;
-        for c in text.chars().collect::<std::collections::BTreeSet<_>>() {
+        for c in all_text.chars().collect::<std::collections::BTreeSet<_>>() {
             if maps(original, c) {
                 assert!(maps(embedded, c), "{name}: {c:?} lost by the subset");
                 checked += 1;
@@ -724,6 +731,32 @@ fn fonts_are_embedded_when_asked_cut_to_the_characters_used() {
         );
     }
     assert_epubcheck_clean(&out.bytes, "fonts-book");
+
+    // A book with no bold text carries no bold face, and its style sheet names none.
+    let mut plain = Book::new(Metadata::new("Plain", "en"));
+    plain.settings.epub.embed_fonts = true;
+    let mut ch = chapter("one", Division::Body, ChapterKind::Chapter, Some("One"));
+    ch.blocks = vec![para(vec![
+        text("Nothing is "),
+        inline(InlineKind::Emphasis(vec![text("bold")])),
+        text(" here."),
+    ])];
+    plain.body.push(ch);
+    let out = write_epub(&plain, &EpubOptions { fonts, ..options() }).unwrap();
+    let files = entries(&out.bytes);
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"OEBPS/fonts/ebgaramond-italic.ttf"),
+        "{names:?}"
+    );
+    assert!(
+        !names.iter().any(|n| n.contains("bold")),
+        "no bold face: {names:?}"
+    );
+    let css = file(&files, "OEBPS/styles/book.css");
+    assert!(!css.contains("font-weight: bold;\n  src"), "{css}");
+    assert!(!file(&files, "OEBPS/content.opf").contains("bold"));
+    assert_epubcheck_clean(&out.bytes, "fonts-plain-book");
 
     // off by default: no fonts even when given
     book.settings.epub.embed_fonts = false;
