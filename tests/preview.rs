@@ -73,7 +73,8 @@ fn wait_for(
 fn watch_rebuilds_on_an_edit() {
     let tmp = tempfile::tempdir().unwrap();
     let (book, chapter) = manuscript_copy(tmp.path());
-    let out = tmp.path().join("out");
+    // The outputs inside the book folder, as with `quire watch .`: they are not inputs.
+    let out = book.join("out");
     let mut child = common::quire()
         .args([
             "watch",
@@ -88,6 +89,14 @@ fn watch_rebuilds_on_an_edit() {
     let _running = Running(child);
     let mut seen = Vec::new();
     wait_for(&rx, "watch: rebuilt in", &mut seen);
+    // Writing the outputs starts no other rebuild.
+    std::thread::sleep(Duration::from_millis(1500));
+    seen.extend(rx.try_iter());
+    let rebuilds = seen
+        .iter()
+        .filter(|l| l.starts_with("watch: rebuilt"))
+        .count();
+    assert_eq!(rebuilds, 1, "{seen:?}");
     let pdf = std::fs::read_dir(&out)
         .unwrap()
         .flatten()
