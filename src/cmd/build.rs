@@ -173,6 +173,19 @@ pub(crate) fn run(
     let mut failed = false;
     // What was built, kept for the store checks.
     let (mut interior_pdf, mut cover_out, mut epub_out) = (None, None, None);
+    // With the interior's PDF to write as well, the cover is made on a second core.
+    let mut cover_made = match (&typeset, build.family.get()) {
+        (Some(pages), Some(family))
+            if formats.contains(&Format::Cover) && formats.contains(&Format::Pdf) =>
+        {
+            let (book, family) = (book.clone(), family.clone());
+            let (count, target) = (pages.document.pages.len(), options.target);
+            Some(std::thread::spawn(move || {
+                make_cover(&book, &family, count, target)
+            }))
+        }
+        _ => None,
+    };
     for format in formats {
         let produced: Result<(String, Vec<u8>), String> = match (format, &typeset) {
             (Format::Epub, _) => epub_made
@@ -183,14 +196,17 @@ pub(crate) fn run(
                     ("epub".to_string(), bytes)
                 }),
             (Format::Pdf, Some(pages)) => build.pdf(pages).map(|bytes| ("pdf".to_string(), bytes)),
-            (Format::Cover, Some(pages)) => {
-                build
-                    .cover(pages.document.pages.len())
-                    .map(|(document, bytes)| {
-                        cover_out = Some((document, bytes.clone()));
-                        ("cover.pdf".to_string(), bytes)
-                    })
-            }
+            (Format::Cover, Some(pages)) => cover_made
+                .take()
+                .and_then(|thread| thread.join().ok())
+                .unwrap_or_else(|| build.cover(pages.document.pages.len()))
+                .map(|(document, bytes, lines)| {
+                    for line in lines {
+                        eprintln!("{line}");
+                    }
+                    cover_out = Some((document, bytes.clone()));
+                    ("cover.pdf".to_string(), bytes)
+                }),
             (Format::Pdf | Format::Cover, None) => Err("the book was not typeset".to_string()),
         };
         match produced {
@@ -415,25 +431,33 @@ impl Build<'_> {
     }
 
     /// The cover wrap and its PDF; the spine follows the interior's page count.
-    fn cover(&self, pages: usize) -> Result<(quire_typeset::frame::Document, Vec<u8>), String> {
-        let book = self.book;
-        let size = quire_typeset::cover_size(book, pages);
-        eprintln!(
-            "build: cover wrap {:.3} x {:.3} in with a {:.3} in spine for {pages} pages ({} paper), plus 0.125 in bleed",
-            size.width.0 / 72.0,
-            size.height.0 / 72.0,
-            size.spine.0 / 72.0,
-            book.settings.print.paper
-        );
-        let (document, warnings) =
-            quire_typeset::typeset_cover_with_warnings(book, self.family()?, pages);
-        for warning in warnings {
-            eprintln!("warning: {warning}");
-        }
-        let bytes = quire_pdf::write_pdf(&document, &pdf_options(self.target))
-            .map_err(|e| e.to_string())?;
-        Ok((document, bytes))
+    fn cover(&self, pages: usize) -> Result<CoverMade, String> {
+        make_cover(self.book, self.family()?, pages, self.target)
     }
+}
+
+/// A cover wrap, its PDF, and the lines to print about it (size, warnings).
+type CoverMade = (quire_typeset::frame::Document, Vec<u8>, Vec<String>);
+
+/// The cover wrap for an interior of `pages` pages, and its PDF.
+fn make_cover(
+    book: &Book,
+    family: &quire_typeset::FontFamily,
+    pages: usize,
+    target: Option<quire_preflight::Target>,
+) -> Result<CoverMade, String> {
+    let size = quire_typeset::cover_size(book, pages);
+    let mut lines = vec![format!(
+        "build: cover wrap {:.3} x {:.3} in with a {:.3} in spine for {pages} pages ({} paper), plus 0.125 in bleed",
+        size.width.0 / 72.0,
+        size.height.0 / 72.0,
+        size.spine.0 / 72.0,
+        book.settings.print.paper
+    )];
+    let (document, warnings) = quire_typeset::typeset_cover_with_warnings(book, family, pages);
+    lines.extend(warnings.into_iter().map(|w| format!("warning: {w}")));
+    let bytes = quire_pdf::write_pdf(&document, &pdf_options(target)).map_err(|e| e.to_string())?;
+    Ok((document, bytes, lines))
 }
 
 /// The print edition's page starts, for the EPUB.
