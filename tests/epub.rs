@@ -583,13 +583,7 @@ fn kobo_edition_spans_every_sentence_and_store_links_follow_the_target() {
         1,
     );
     std::fs::write(book.join("book.toml"), toml).unwrap();
-    let chapter = std::fs::read_dir(&book)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .max()
-        .unwrap();
+    let chapter = common::last_chapter_file(&book);
     let mut text = std::fs::read_to_string(&chapter).unwrap();
     text.push_str("\n\nIf the book helped you, [review this book](store:).\n");
     std::fs::write(&chapter, text).unwrap();
@@ -698,13 +692,7 @@ fn no_conformance_claim_while_a_foreign_word_has_no_language() {
     let work = tempfile::tempdir().unwrap();
     let book = work.path().join("book");
     common::copy_dir(&common::repo().join("manuscript"), &book);
-    let chapter = std::fs::read_dir(&book)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .max()
-        .unwrap();
+    let chapter = common::last_chapter_file(&book);
     let original = std::fs::read_to_string(&chapter).unwrap();
     let claim = "<meta property=\"dcterms:conformsTo\">";
     let mut opfs = Vec::new();

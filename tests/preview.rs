@@ -27,13 +27,7 @@ impl Drop for Running {
 fn manuscript_copy(dir: &Path) -> (PathBuf, PathBuf) {
     let book = dir.join("book");
     common::copy_dir(&common::repo().join("manuscript"), &book);
-    let chapter = std::fs::read_dir(&book)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .max()
-        .unwrap();
+    let chapter = common::last_chapter_file(&book);
     (book, chapter)
 }
 

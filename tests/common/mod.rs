@@ -126,3 +126,14 @@ pub(crate) fn output_file(files: &[PathBuf], ext: &str) -> PathBuf {
         .cloned()
         .unwrap_or_else(|| panic!("no .{ext} among {files:?}"))
 }
+
+/// The last Markdown file of a book folder, by name: a chapter to edit in a test.
+pub(crate) fn last_chapter_file(book: &Path) -> PathBuf {
+    std::fs::read_dir(book)
+        .expect("the book folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .max()
+        .expect("a Markdown file")
+}
