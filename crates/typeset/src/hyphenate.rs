@@ -94,6 +94,22 @@ impl Hyphenator {
     /// A hyphenator for a BCP 47 language tag. A language without patterns hyphenates
     /// nothing but the author's exceptions (see [`Hyphenator::has_patterns`]).
     pub fn new(language_tag: &str, options: HyphenationOptions) -> Hyphenator {
+        Self::build(language_tag, options)
+    }
+
+    /// A hyphenator with the same patterns and exceptions and no answers cached yet (for
+    /// another core).
+    pub fn fresh(&self) -> Hyphenator {
+        Hyphenator {
+            dictionary: self.dictionary.clone(),
+            options: self.options.clone(),
+            exceptions: self.exceptions.clone(),
+            cache: FxHashMap::default(),
+            runs: FxHashMap::default(),
+        }
+    }
+
+    fn build(language_tag: &str, options: HyphenationOptions) -> Hyphenator {
         let dictionary = language_for_tag(language_tag)
             .and_then(|lang| Standard::from_embedded(lang).ok())
             .map(|mut dict| {

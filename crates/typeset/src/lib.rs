@@ -51,7 +51,9 @@ pub use layout::cover::{
     typeset_cover_with_warnings, typeset_front,
 };
 pub use layout::proof::{PROOF_MARGIN_IN, proof_document};
-pub use layout::{LayoutReport, PageAnchor, TypesetBook, typeset_book, typeset_book_with_sources};
+pub use layout::{
+    LayoutReport, LayoutSession, PageAnchor, TypesetBook, typeset_book, typeset_book_with_sources,
+};
 pub use linebreak::{BreakParams, Breaking, Item, Line, LineWidths, Pass, break_lines};
 pub use paragraph::{
     GlyphRun, LaidLine, ParagraphLayout, ParagraphOptions, PositionedGlyph, PreparedParagraph,

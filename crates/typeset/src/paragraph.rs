@@ -835,6 +835,21 @@ impl Typesetter {
         }
     }
 
+    /// A typesetter with the same fonts, language and hyphenation and empty caches, for
+    /// setting other paragraphs on another core (what it sets does not depend on what is
+    /// cached).
+    pub fn fresh(&self) -> Typesetter {
+        Typesetter {
+            shaper: self.shaper.fresh(),
+            hyphenator: self.hyphenator.fresh(),
+            words: WordCache::default(),
+            spaces: Vec::new(),
+            memo: LoosenessMemo::default(),
+            use_word_cache: self.use_word_cache,
+            cjk_language: self.cjk_language,
+        }
+    }
+
     /// The shaper (and its cache statistics).
     pub fn shaper(&self) -> &Shaper {
         &self.shaper

@@ -230,7 +230,12 @@ impl std::fmt::Debug for Shaper {
 }
 
 impl Shaper {
-    /// A shaper for a family with the given features.
+    /// A shaper with the same fonts and features and nothing shaped yet (for another core).
+    pub fn fresh(&self) -> Shaper {
+        Shaper::new(self.family.clone(), self.features.clone())
+    }
+
+    /// A shaper of the family's faces with the given OpenType features.
     pub fn new(family: FontFamily, features: ShapeFeatures) -> Shaper {
         let language = features
             .language

@@ -509,7 +509,7 @@ pub fn typeset_cover_with_warnings(
     );
 
     // Front: the book's art over the panel and its bleed, or a designed cover.
-    if let Some((image, w, h)) = meta.cover.and_then(|id| ctx.image_ref(id)) {
+    if let Some((image, w, h, _)) = meta.cover.and_then(|id| ctx.image_ref(id)) {
         let target_w = panel + size.bleed;
         let target_h = size.height + size.bleed * 2.0;
         let scale = (target_w.0 / f64::from(w.max(1))).max(target_h.0 / f64::from(h.max(1)));
@@ -596,19 +596,20 @@ fn one_page(
     (width, height, bleed): (Pt, Pt, Pt),
     items: Vec<Item>,
 ) -> Document {
+    let mut pages = vec![Page {
+        items,
+        number: PageNumber::default(),
+        recto: true,
+    }];
     Document {
         width,
         height,
         bleed,
         full_bleed: true,
         color_images: true,
-        pages: vec![Page {
-            items,
-            number: PageNumber::default(),
-            recto: true,
-        }],
+        images: super::take_images(book, &mut pages),
+        pages,
         fonts: ctx.document_fonts(),
-        images: std::mem::take(&mut ctx.images),
         outline: Vec::new(),
         info: super::document_info(book),
     }

@@ -1173,7 +1173,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
 
     fn figure(&mut self, figure: &Figure, span: Span, x: Pt, measure: Pt) {
         let leading = self.leading;
-        let Some((image, px_w, px_h)) = self.ctx.image_ref(figure.image) else {
+        let Some((image, px_w, px_h, vector)) = self.ctx.image_ref(figure.image) else {
             self.ctx.diagnostics.push(quire_model::Diagnostic::error(
                 span,
                 "the typesetter lost this picture: the book has no such image",
@@ -1222,7 +1222,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             (self.ctx.geometry.body_capacity() - caption_height - above - below).max(leading);
         // Images come at 150-300 dpi; never enlarge past 150 dpi. A drawing (SVG) has its
         // size in CSS pixels of 1/96 in.
-        let ppi = if self.ctx.images[image.0].vector {
+        let ppi = if vector {
             96.0
         } else {
             150.0
@@ -1235,7 +1235,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             w = Pt(h.0 * f64::from(px_w) / f64::from(px_h.max(1)));
         }
         // A printer checks every picture's resolution at its printed size.
-        if !self.ctx.images[image.0].vector {
+        if !vector {
             let ppi = f64::from(px_w) / (w.0 / 72.0).max(1e-6);
             if ppi < 299.5 {
                 let path = self
@@ -1511,8 +1511,8 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
     /// A picture's natural width in print: 150 dpi for pixels, CSS pixels for drawings.
     fn picture_width(&mut self, image: quire_model::ImageId) -> Pt {
         match self.ctx.image_ref(image) {
-            Some((r, w, _)) => {
-                let ppi = if self.ctx.images[r.0].vector {
+            Some((_, w, _, vector)) => {
+                let ppi = if vector {
                     96.0
                 } else {
                     150.0
@@ -1546,7 +1546,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 }
                 CellPart::Image(image) => {
                     let natural = self.picture_width(image);
-                    let Some((r, px_w, px_h)) = self.ctx.image_ref(image) else {
+                    let Some((r, px_w, px_h, _)) = self.ctx.image_ref(image) else {
                         continue;
                     };
                     let w = natural.min(width);

@@ -130,6 +130,53 @@ pub fn typeset_book_with_sources(
     family: &FontFamily,
     sources: Option<&Sources>,
 ) -> TypesetBook {
+    LayoutSession::default().typeset(book, family, sources)
+}
+
+/// Lays books out: on how many cores chapters are set, and (between layouts of the same book,
+/// as `quire preview` does after each save) what can be kept.
+#[derive(Debug, Clone)]
+pub struct LayoutSession {
+    threads: usize,
+}
+
+impl Default for LayoutSession {
+    /// A session using every core of the machine, or as many as `QUIRE_LAYOUT_THREADS` says.
+    fn default() -> Self {
+        let threads = std::env::var("QUIRE_LAYOUT_THREADS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+        LayoutSession::with_threads(threads)
+    }
+}
+
+impl LayoutSession {
+    /// A session setting chapters on `threads` cores (at least one). The pages are the same
+    /// on any number of cores.
+    pub fn with_threads(threads: usize) -> Self {
+        LayoutSession {
+            threads: threads.max(1),
+        }
+    }
+
+    /// Typesets the book (see [`typeset_book_with_sources`]).
+    pub fn typeset(
+        &mut self,
+        book: &Book,
+        family: &FontFamily,
+        sources: Option<&Sources>,
+    ) -> TypesetBook {
+        typeset_loop(book, family, sources, self)
+    }
+}
+
+fn typeset_loop(
+    book: &Book,
+    family: &FontFamily,
+    sources: Option<&Sources>,
+    session: &mut LayoutSession,
+) -> TypesetBook {
     let settings = &book.settings.print;
     // The anchors "page N" cross-references name: while their pages change, the book is
     // laid out again with the numbers of the last layout (TeX's second run).
@@ -175,7 +222,7 @@ pub fn typeset_book_with_sources(
         if let Some(previous) = &result {
             ref_pages = pages_of(&previous.anchor_pages, &referenced);
         }
-        let mut laid = typeset_once(book, sources, family, geometry, &ref_pages);
+        let mut laid = typeset_once(book, sources, family, geometry, &ref_pages, session);
         let pages = laid.document.pages.len();
         laid.report.iterations = iterations;
         let agreed = geometry::gutter_for_pages(pages) == gutter;
@@ -195,6 +242,7 @@ pub fn typeset_book_with_sources(
             family,
             Geometry::new(settings, 0),
             &BTreeMap::new(),
+            session,
         )
     })
 }
@@ -332,6 +380,7 @@ fn typeset_once(
     family: &FontFamily,
     geometry: Geometry,
     ref_pages: &BTreeMap<String, String>,
+    session: &mut LayoutSession,
 ) -> TypesetBook {
     let settings = &book.settings.print;
     let hyphenation = HyphenationOptions {
@@ -341,7 +390,8 @@ fn typeset_once(
     let typesetter = Typesetter::new(family.clone(), &book.metadata.language, hyphenation);
     let mut ctx = Ctx::new(book, sources, family, typesetter, geometry);
     ctx.refs.pages = ref_pages.clone();
-    let pages = structure::build(&mut ctx);
+    ctx.threads = session.threads;
+    let mut pages = structure::build(&mut ctx);
     let report = LayoutReport {
         pages: pages.pages.len(),
         gutter_in: ctx.geometry.gutter_in,
@@ -354,9 +404,9 @@ fn typeset_once(
         bleed: ctx.geometry.bleed,
         full_bleed: false,
         color_images: book.settings.print.color,
+        images: take_images(book, &mut pages.pages),
         pages: pages.pages,
         fonts: ctx.document_fonts(),
-        images: std::mem::take(&mut ctx.images),
         outline: pages.outline,
         info: document_info(book),
     };
@@ -367,6 +417,38 @@ fn typeset_once(
         diagnostics: std::mem::take(&mut ctx.diagnostics),
         report,
     }
+}
+
+/// The document images the pages show, in order of first appearance, with every page's
+/// image references (book image numbers until now) renumbered to match.
+pub(crate) fn take_images(book: &Book, pages: &mut [crate::frame::Page]) -> Vec<DocumentImage> {
+    let mut images = Vec::new();
+    let mut numbers: BTreeMap<usize, ImageRef> = BTreeMap::new();
+    for page in pages {
+        for item in &mut page.items {
+            let Item::Image(placed) = item else {
+                continue;
+            };
+            let book_image = placed.image.0;
+            if let Some(number) = numbers.get(&book_image) {
+                placed.image = *number;
+                continue;
+            }
+            let Some(asset) = book.image(ImageId(book_image)) else {
+                continue;
+            };
+            let number = ImageRef(images.len());
+            images.push(DocumentImage {
+                data: asset.data.clone(),
+                width: asset.width,
+                height: asset.height,
+                vector: asset.format.is_vector(),
+            });
+            numbers.insert(book_image, number);
+            placed.image = number;
+        }
+    }
+    images
 }
 
 fn document_info(book: &Book) -> DocumentInfo {
@@ -510,11 +592,25 @@ pub(crate) struct Ctx<'a> {
     pub(crate) geometry: Geometry,
     pub(crate) diagnostics: Vec<Diagnostic>,
     pub(crate) report: LayoutReport,
-    pub(crate) images: Vec<DocumentImage>,
-    image_refs: BTreeMap<ImageId, ImageRef>,
+    /// How many cores chapters' flows are made on.
+    pub(crate) threads: usize,
 }
 
 impl<'a> Ctx<'a> {
+    /// A context for making chapter flows on another core: the same book, fonts, geometry
+    /// and cross-reference texts, with a typesetter and diagnostics of its own.
+    fn worker(&self) -> Ctx<'a> {
+        let mut worker = Ctx::new(
+            self.book,
+            self.sources,
+            self.family,
+            self.ts.fresh(),
+            self.geometry.clone(),
+        );
+        worker.refs = self.refs.clone();
+        worker
+    }
+
     fn new(
         book: &'a Book,
         sources: Option<&'a Sources>,
@@ -535,8 +631,7 @@ impl<'a> Ctx<'a> {
             geometry,
             diagnostics: Vec::new(),
             report: LayoutReport::default(),
-            images: Vec::new(),
-            image_refs: BTreeMap::new(),
+            threads: 1,
         }
     }
 
@@ -579,22 +674,18 @@ impl<'a> Ctx<'a> {
             .collect()
     }
 
-    /// The document image for a book image (added on first use).
-    pub(crate) fn image_ref(&mut self, id: ImageId) -> Option<(ImageRef, u32, u32)> {
+    /// The image reference for a book image, its pixel size and whether it is a drawing
+    /// (SVG). The reference is the book image's number until [`take_images`] numbers the
+    /// images the pages use in order of first appearance, so that laying chapters out in any
+    /// order (or on several cores) gives the same document.
+    pub(crate) fn image_ref(&self, id: ImageId) -> Option<(ImageRef, u32, u32, bool)> {
         let asset = self.book.image(id)?;
-        let (w, h) = (asset.width, asset.height);
-        if let Some(r) = self.image_refs.get(&id) {
-            return Some((*r, w, h));
-        }
-        let r = ImageRef(self.images.len());
-        self.images.push(DocumentImage {
-            data: asset.data.clone(),
-            width: w,
-            height: h,
-            vector: asset.format.is_vector(),
-        });
-        self.image_refs.insert(id, r);
-        Some((r, w, h))
+        Some((
+            ImageRef(id.0),
+            asset.width,
+            asset.height,
+            asset.format.is_vector(),
+        ))
     }
 
     /// Body paragraph options at a measure.

@@ -50,6 +50,161 @@ struct ChapterPages {
     sections: Vec<(String, u8, usize, Pt)>,
 }
 
+/// Whether a chapter's body opens as a chapter does (an initial, no indent) and whether it
+/// is set as a dedication, centred.
+fn flow_kind(chapter: &quire_model::Chapter) -> (bool, bool) {
+    let untitled = chapter.title.is_none();
+    let opening = !untitled && chapter.division != Division::Front
+        || chapter.kind == ChapterKind::Preface
+        || chapter.kind == ChapterKind::Foreword
+        || chapter.kind == ChapterKind::Introduction;
+    (opening, chapter.kind == ChapterKind::Dedication)
+}
+
+/// A chapter's flow made ahead of pagination, with what making it reported.
+pub(crate) struct MadeFlow {
+    flow: flow::ChapterFlow,
+    /// Its diagnostics, in the order given.
+    diagnostics: Vec<quire_model::Diagnostic>,
+    /// Its paragraph counts (paragraphs, second pass, emergency stretch).
+    report: super::LayoutReport,
+}
+
+/// Chapters' flows (shaping and line breaking, which do not depend on pages), made ahead
+/// of pagination by workers on the other cores while this one paginates. Each worker has
+/// its own typesetter; shaping and breaking are pure, so the flows are the same on any
+/// number of cores. At most [`FLOWS_AHEAD`] finished flows per worker wait at a time, so
+/// memory does not grow with the book.
+struct Pipeline {
+    state: std::sync::Mutex<PipelineState>,
+    changed: std::sync::Condvar,
+    /// Chapter indices in the order they are paginated.
+    order: Vec<usize>,
+    ahead: usize,
+}
+
+/// How many finished flows per worker may wait for pagination.
+const FLOWS_AHEAD: usize = 4;
+
+#[derive(Default)]
+struct PipelineState {
+    /// A worker (or the paginating core) has started the chapter.
+    claimed: Vec<bool>,
+    ready: Vec<Option<MadeFlow>>,
+    /// Finished flows not yet taken.
+    waiting: usize,
+    /// Position in `order` before which every chapter is claimed.
+    next: usize,
+    /// Pagination is over: workers stop.
+    done: bool,
+}
+
+impl Pipeline {
+    fn new(order: Vec<usize>, chapters: usize, workers: usize) -> Self {
+        Pipeline {
+            state: std::sync::Mutex::new(PipelineState {
+                claimed: vec![false; chapters],
+                ready: (0..chapters).map(|_| None).collect(),
+                ..PipelineState::default()
+            }),
+            changed: std::sync::Condvar::new(),
+            order,
+            ahead: FLOWS_AHEAD * workers.max(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PipelineState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A worker's loop: claim the next chapter in pagination order, make its flow, repeat.
+    fn work(&self, worker: &mut Ctx<'_>) {
+        loop {
+            let index = {
+                let mut state = self.lock();
+                loop {
+                    if state.done {
+                        return;
+                    }
+                    if state.waiting < self.ahead {
+                        break;
+                    }
+                    state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+                }
+                while state.next < self.order.len()
+                    && self.order.get(state.next).is_none_or(|i| state.claimed[*i])
+                {
+                    state.next += 1;
+                }
+                let Some(&index) = self.order.get(state.next) else {
+                    return;
+                };
+                state.claimed[index] = true;
+                index
+            };
+            let made = make_flow(worker, index);
+            let mut state = self.lock();
+            state.ready[index] = made;
+            state.waiting += 1;
+            self.changed.notify_all();
+        }
+    }
+
+    /// The flow of chapter `index` for pagination: made by a worker (waiting for it if it is
+    /// under way), or here with `own` if no worker has started it.
+    fn take(&self, own: &mut Ctx<'_>, index: usize) -> Option<MadeFlow> {
+        let mut state = self.lock();
+        if index >= state.claimed.len() {
+            return None;
+        }
+        if !state.claimed[index] {
+            state.claimed[index] = true;
+            drop(state);
+            return make_flow(own, index);
+        }
+        loop {
+            if let Some(made) = state.ready[index].take() {
+                state.waiting -= 1;
+                self.changed.notify_all();
+                return Some(made);
+            }
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Pagination is over: the workers stop.
+    fn finish(&self) {
+        self.lock().done = true;
+        self.changed.notify_all();
+    }
+}
+
+/// The flows the pagination takes, chapter by chapter.
+pub(crate) struct FlowSupply<'p, 'a> {
+    pipeline: &'p Pipeline,
+    own: Ctx<'a>,
+}
+
+impl FlowSupply<'_, '_> {
+    fn take(&mut self, index: usize) -> Option<MadeFlow> {
+        self.pipeline.take(&mut self.own, index)
+    }
+}
+
+/// The flow of chapter `index`, made with `worker`, and what making it reported.
+fn make_flow(worker: &mut Ctx<'_>, index: usize) -> Option<MadeFlow> {
+    let chapter = worker.book.chapters().nth(index)?;
+    let (opening, dedication) = flow_kind(chapter);
+    let flow = flow::chapter_flow(worker, chapter, index, opening, dedication);
+    let made = MadeFlow {
+        flow,
+        diagnostics: std::mem::take(&mut worker.diagnostics),
+        report: std::mem::take(&mut worker.report),
+    };
+    worker.reported.clear();
+    Some(made)
+}
+
 /// A generated page without running head or folio (half title, title, copyright).
 fn plain_page(items: Vec<Item>) -> PageDraft {
     PageDraft {
@@ -75,7 +230,12 @@ fn blank() -> PageDraft {
 }
 
 /// Lays out one chapter: opener with sink and title, then its pages.
-fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterPages {
+fn chapter_pages(
+    ctx: &mut Ctx<'_>,
+    flows: &mut FlowSupply<'_, '_>,
+    index: usize,
+    start_recto: bool,
+) -> ChapterPages {
     let book = ctx.book;
     let Some(chapter) = book.chapters().nth(index) else {
         return ChapterPages {
@@ -189,17 +349,22 @@ fn chapter_pages(ctx: &mut Ctx<'_>, index: usize, start_recto: bool) -> ChapterP
             y += title_leading;
         }
     }
-    let dedication = chapter.kind == ChapterKind::Dedication;
-    let mut chapter_flow = flow::chapter_flow(
-        ctx,
-        chapter,
-        index,
-        !untitled && chapter.division != Division::Front
-            || chapter.kind == ChapterKind::Preface
-            || chapter.kind == ChapterKind::Foreword
-            || chapter.kind == ChapterKind::Introduction,
-        dedication,
-    );
+    let made = flows.take(index);
+    let mut chapter_flow = match made {
+        Some(made) => {
+            ctx.report.paragraphs += made.report.paragraphs;
+            ctx.report.second_pass += made.report.second_pass;
+            ctx.report.emergency += made.report.emergency;
+            for d in made.diagnostics {
+                ctx.push_once(d);
+            }
+            made.flow
+        }
+        None => {
+            let (opening, dedication) = flow_kind(chapter);
+            flow::chapter_flow(ctx, chapter, index, opening, dedication)
+        }
+    };
     // Notes referenced in the title go on the chapter's first page.
     chapter_flow.title_notes = title_notes;
     let first_capacity = leading * lines.saturating_sub(sink_lines).max(1) as f64;
@@ -676,6 +841,57 @@ fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<
 
 pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
     let book = ctx.book;
+    let chapter_count = book.chapters().count();
+    let frontispiece = book
+        .chapters()
+        .position(|c| c.division == Division::Front && c.kind == ChapterKind::Frontispiece);
+    // The order chapters are paginated in: the frontispiece, what comes before the contents,
+    // then the rest.
+    let mut order: Vec<usize> = frontispiece.into_iter().collect();
+    for pass in [true, false] {
+        let more: Vec<usize> = (0..chapter_count)
+            .filter(|ci| before_contents(book, *ci) == pass && Some(*ci) != frontispiece)
+            .collect();
+        order.extend(more);
+    }
+    // Flows are made ahead on the other cores while this one paginates.
+    let workers = ctx.threads.saturating_sub(1).min(chapter_count);
+    let pipeline = Pipeline::new(order, chapter_count, workers);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let mut worker = ctx.worker();
+            let pipeline = &pipeline;
+            scope.spawn(move || pipeline.work(&mut worker));
+        }
+        let mut flows = FlowSupply {
+            pipeline: &pipeline,
+            own: ctx.worker(),
+        };
+        let built = paginate_book(ctx, &mut flows, frontispiece);
+        pipeline.finish();
+        built
+    })
+}
+
+/// Book order: a dedication, epigraph or frontispiece comes before the contents; the other
+/// front matter (preface, introduction ...) after it.
+fn before_contents(book: &quire_model::Book, ci: usize) -> bool {
+    book.chapters().nth(ci).is_some_and(|c| {
+        c.division == Division::Front
+            && matches!(
+                c.kind,
+                ChapterKind::Dedication | ChapterKind::Epigraph | ChapterKind::Frontispiece
+            )
+    })
+}
+
+/// The book's pages, with the chapters' flows from `flows`.
+fn paginate_book(
+    ctx: &mut Ctx<'_>,
+    flows: &mut FlowSupply<'_, '_>,
+    frontispiece: Option<usize>,
+) -> Built {
+    let book = ctx.book;
     let opening_right = book.settings.print.chapters_open == ChapterOpening::Right;
     let chapter_count = book.chapters().count();
 
@@ -700,26 +916,13 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
     ];
     let placeholder = toc_pages(ctx, &entries, &[]);
     let toc_len = placeholder.len();
-    // Book order: a dedication, epigraph or frontispiece comes before the contents; the
-    // other front matter (preface, introduction ...) after it.
-    let before_contents = |ci: usize| {
-        book.chapters().nth(ci).is_some_and(|c| {
-            c.division == Division::Front
-                && matches!(
-                    c.kind,
-                    ChapterKind::Dedication | ChapterKind::Epigraph | ChapterKind::Frontispiece
-                )
-        })
-    };
+    let before_contents = |ci: usize| before_contents(book, ci);
     // A frontispiece faces the title page: it takes the verso after the half title.
     let mut slots: Vec<Option<ChapterPages>> = (0..chapter_count).map(|_| None).collect();
     let mut chapter_start: Vec<usize> = vec![0; chapter_count];
-    let frontispiece = book
-        .chapters()
-        .position(|c| c.division == Division::Front && c.kind == ChapterKind::Frontispiece);
     let mut facing_title = None;
     if let Some(ci) = frontispiece {
-        let mut chapter = chapter_pages(ctx, ci, false);
+        let mut chapter = chapter_pages(ctx, flows, ci, false);
         if chapter.pages.len() == 1
             && let Some(page) = chapter.pages.pop()
             && let Some(slot) = sequence.get_mut(1)
@@ -788,7 +991,7 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
             sequence.push((blank(), None));
         }
         let start_recto = sequence.len().is_multiple_of(2);
-        let mut chapter = chapter_pages(ctx, ci, start_recto);
+        let mut chapter = chapter_pages(ctx, flows, ci, start_recto);
         if let Some(start) = chapter_start.get_mut(ci) {
             *start = sequence.len();
         }
