@@ -23,9 +23,14 @@ struct Build<'a> {
     target: Option<quire_preflight::Target>,
     /// The book's type family, loaded on first use.
     family: std::cell::OnceCell<quire_typeset::FontFamily>,
+    /// Where renderings are kept between builds (none when nothing is written).
+    cache: Option<std::path::PathBuf>,
 }
 
-/// Builds the requested formats of the book in `book_dir` into `out_dir`.
+/// The output folder's hidden folder of renderings kept between builds (the EPUB's cover
+/// picture), each stored with the exact input it was made from.
+pub(crate) const CACHE_FOLDER: &str = ".quire-cache";
+
 /// What a build does besides its formats.
 pub(crate) struct Options<'a> {
     /// Print the typesetting report.
@@ -118,6 +123,7 @@ pub(crate) fn run(
         report,
         target: options.target,
         family,
+        cache: options.write.then(|| out_dir.join(CACHE_FOLDER)),
     };
     let formats = dedup(formats);
     // Pages are needed by the PDF, by the cover (its spine) and by the EPUB of a book with a
@@ -138,6 +144,7 @@ pub(crate) fn run(
                 report,
                 target: options.target,
                 family: std::cell::OnceCell::new(),
+                cache: build.cache.clone(),
             };
             if let Some(family) = build.family.get() {
                 let _ = side.family.set(family.clone());
@@ -413,7 +420,8 @@ impl Build<'_> {
             Some(quire_preflight::Target::Apple) => (1560, 2496),
             _ => crate::cover::COVER_PIXELS,
         };
-        let designed = crate::cover::with_front_cover(book, self.family()?, pixels)?;
+        let designed =
+            crate::cover::with_front_cover(book, self.family()?, pixels, self.cache.as_deref())?;
         let book = designed.as_ref().unwrap_or(book);
         let output = quire_epub::write_epub(book, &options).map_err(|e| e.to_string())?;
         Ok((output.bytes, output.diagnostics))

@@ -66,6 +66,15 @@ pub(crate) fn missing_validator(name: &str) {
     eprintln!("\n*** SKIP: {name} is not installed; this check did not run ***\n");
 }
 
+/// Reports an absent `../shared/corpus`: SKIP loudly, or panic under
+/// `QUIRE_REQUIRE_VALIDATORS=1`.
+pub(crate) fn missing_corpus() {
+    if validators_required() {
+        panic!("../shared/corpus is required (QUIRE_REQUIRE_VALIDATORS=1) but absent");
+    }
+    eprintln!("\n*** SKIP: ../shared/corpus is absent; only the manuscript was checked ***\n");
+}
+
 /// Runs a Python snippet with PyMuPDF on `pdf` (as `sys.argv[1]`); `None` (SKIP, or a
 /// failure under `QUIRE_REQUIRE_VALIDATORS=1`) when PyMuPDF is missing.
 pub(crate) fn pymupdf(script: &str, pdf: &Path) -> Option<String> {

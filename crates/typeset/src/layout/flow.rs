@@ -1222,11 +1222,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             (self.ctx.geometry.body_capacity() - caption_height - above - below).max(leading);
         // Images come at 150-300 dpi; never enlarge past 150 dpi. A drawing (SVG) has its
         // size in CSS pixels of 1/96 in.
-        let ppi = if vector {
-            96.0
-        } else {
-            150.0
-        };
+        let ppi = if vector { 96.0 } else { 150.0 };
         let natural_w = Pt(f64::from(px_w) * 72.0 / ppi);
         let mut w = natural_w.min(measure);
         let mut h = Pt(w.0 * f64::from(px_h) / f64::from(px_w.max(1)));
@@ -1512,11 +1508,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
     fn picture_width(&mut self, image: quire_model::ImageId) -> Pt {
         match self.ctx.image_ref(image) {
             Some((_, w, _, vector)) => {
-                let ppi = if vector {
-                    96.0
-                } else {
-                    150.0
-                };
+                let ppi = if vector { 96.0 } else { 150.0 };
                 Pt(f64::from(w) * 72.0 / ppi)
             }
             None => Pt::ZERO,
