@@ -9,6 +9,9 @@ mod preflight;
 mod report;
 mod svg;
 
+#[cfg(test)]
+mod incremental_tests;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -501,6 +501,21 @@ impl FontFamily {
         }
     }
 
+    /// True when both families are made of the same font files, face for face (compared
+    /// byte for byte): a layout made with one is the layout the other makes.
+    pub fn same_faces(&self, other: &FontFamily) -> bool {
+        let faces = |f: &FontFamily| -> Vec<Option<Arc<Vec<u8>>>> {
+            [&f.italic, &f.bold, &f.bold_italic]
+                .into_iter()
+                .chain(&f.mono)
+                .map(|face| face.as_ref().map(|face| Arc::clone(&face.data)))
+                .chain(std::iter::once(Some(Arc::clone(&f.regular.data))))
+                .chain(f.fallbacks.iter().map(|face| Some(Arc::clone(&face.data))))
+                .collect()
+        };
+        faces(self) == faces(other)
+    }
+
     /// The index (0 to 7) of the face `wanted` resolves to (see [`FontFamily::resolve`]).
     pub fn face_index(&self, wanted: FontVariant) -> usize {
         let resolved = self.resolve(wanted);

@@ -19,6 +19,7 @@ use crate::paragraph::{ParagraphOptions, PreparedParagraph, RunStyle};
 use crate::units::Pt;
 
 /// A paragraph that pagination may re-break one line longer or shorter.
+#[derive(Clone)]
 pub(crate) struct Para {
     pub(crate) prepared: PreparedParagraph,
     pub(crate) x: Pt,
@@ -45,6 +46,7 @@ pub(crate) struct Para {
 }
 
 /// One layout of a paragraph.
+#[derive(Clone)]
 pub(crate) struct Laid {
     pub(crate) lines: Vec<LineBox>,
     pub(crate) demerits: f64,
@@ -53,6 +55,7 @@ pub(crate) struct Laid {
 }
 
 /// Lines that stay as they are (headings, verse, code, table rows, scene breaks).
+#[derive(Clone)]
 pub(crate) struct Fixed {
     pub(crate) lines: Vec<LineBox>,
     /// For each line, what a page break just before it costs (the first entry is ignored:
@@ -116,12 +119,14 @@ pub(crate) enum Cost {
 }
 
 /// A figure (picture and caption): goes to the top of a later page when it does not fit.
+#[derive(Clone)]
 pub(crate) struct Float {
     pub(crate) band: LineBox,
     pub(crate) span: Span,
 }
 
 /// Vertical material of a chapter.
+#[derive(Clone)]
 pub(crate) enum Element {
     Para(Box<Para>),
     Fixed(Fixed),
@@ -176,6 +181,7 @@ impl Para {
 }
 
 /// A footnote set at the note size: its lines, and the notes its own text refers to.
+#[derive(Clone)]
 pub(crate) struct NoteBlock {
     pub(crate) lines: Vec<LineBox>,
     /// Notes referenced inside this note (placed right after it).
@@ -184,6 +190,7 @@ pub(crate) struct NoteBlock {
 }
 
 /// A chapter's body as vertical material, and its notes.
+#[derive(Clone)]
 pub(crate) struct ChapterFlow {
     pub(crate) elements: Vec<Element>,
     pub(crate) notes: Vec<NoteBlock>,

@@ -135,9 +135,51 @@ pub fn typeset_book_with_sources(
 
 /// Lays books out: on how many cores chapters are set, and (between layouts of the same book,
 /// as `quire preview` does after each save) what can be kept.
-#[derive(Debug, Clone)]
 pub struct LayoutSession {
     threads: usize,
+    /// Keep what each layout makes for the next (see [`LayoutSession::keeping`]).
+    kept: structure::Kept,
+    /// The book-wide inputs the kept chapters were laid out with.
+    context: Option<BookContext>,
+}
+
+impl std::fmt::Debug for LayoutSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LayoutSession")
+            .field("threads", &self.threads)
+            .field("keeping", &self.kept.keep)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What every chapter's layout reads besides the chapter: when any of it changes, nothing
+/// kept holds.
+struct BookContext {
+    settings: quire_model::Settings,
+    language: String,
+    images: Vec<quire_model::ImageAsset>,
+    anchors: quire_model::AnchorIndex,
+    family: FontFamily,
+}
+
+impl BookContext {
+    fn of(book: &Book, family: &FontFamily) -> Self {
+        BookContext {
+            settings: book.settings.clone(),
+            language: book.metadata.language.clone(),
+            images: book.images.clone(),
+            anchors: book.anchor_index(),
+            family: family.clone(),
+        }
+    }
+
+    fn holds_for(&self, book: &Book, family: &FontFamily) -> bool {
+        self.settings == book.settings
+            && self.language == book.metadata.language
+            && self.images == book.images
+            && self.family.same_faces(family)
+            && self.anchors == book.anchor_index()
+    }
 }
 
 impl Default for LayoutSession {
@@ -157,7 +199,18 @@ impl LayoutSession {
     pub fn with_threads(threads: usize) -> Self {
         LayoutSession {
             threads: threads.max(1),
+            kept: structure::Kept::default(),
+            context: None,
         }
+    }
+
+    /// The session keeps what each layout makes, chapter by chapter, and the next layout
+    /// of the same book (after an edit) makes again only what the edit changed: the edited
+    /// chapters' flows, and the pages of chapters whose flow or opening side changed. The
+    /// pages are the same as a fresh layout's.
+    pub fn keeping(mut self) -> Self {
+        self.kept.keep = true;
+        self
     }
 
     /// Typesets the book (see [`typeset_book_with_sources`]).
@@ -167,6 +220,15 @@ impl LayoutSession {
         family: &FontFamily,
         sources: Option<&Sources>,
     ) -> TypesetBook {
+        if self.kept.keep
+            && !self
+                .context
+                .as_ref()
+                .is_some_and(|c| c.holds_for(book, family))
+        {
+            self.kept.clear();
+            self.context = Some(BookContext::of(book, family));
+        }
         typeset_loop(book, family, sources, self)
     }
 }
@@ -294,6 +356,15 @@ fn plan_blocks(blocks: &[quire_model::Block], count: &mut usize) {
 
 /// The anchors page cross-references name.
 fn page_references(book: &Book) -> Vec<String> {
+    let mut out: Vec<String> = book.chapters().flat_map(chapter_page_references).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The anchors the page cross-references of one chapter name (its title, text and notes),
+/// in order, repeats included.
+pub(crate) fn chapter_page_references(chapter: &quire_model::Chapter) -> Vec<String> {
     fn inlines(list: &[quire_model::Inline], out: &mut Vec<String>) {
         for inline in list {
             match &inline.kind {
@@ -355,14 +426,13 @@ fn page_references(book: &Book) -> Vec<String> {
         }
     }
     let mut out = Vec::new();
-    for chapter in book.chapters() {
-        blocks(&chapter.blocks, &mut out);
-        for note in &chapter.footnotes {
-            blocks(&note.blocks, &mut out);
-        }
+    if let Some(title) = &chapter.title {
+        inlines(title, &mut out);
     }
-    out.sort();
-    out.dedup();
+    blocks(&chapter.blocks, &mut out);
+    for note in &chapter.footnotes {
+        blocks(&note.blocks, &mut out);
+    }
     out
 }
 
@@ -391,7 +461,7 @@ fn typeset_once(
     let mut ctx = Ctx::new(book, sources, family, typesetter, geometry);
     ctx.refs.pages = ref_pages.clone();
     ctx.threads = session.threads;
-    let mut pages = structure::build(&mut ctx);
+    let mut pages = structure::build(&mut ctx, &mut session.kept);
     let report = LayoutReport {
         pages: pages.pages.len(),
         gutter_in: ctx.geometry.gutter_in,

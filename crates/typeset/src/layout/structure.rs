@@ -8,7 +8,7 @@ use quire_model::{ChapterKind, ChapterOpening, Division};
 use super::flow::{self, style_of};
 use super::ledger;
 use super::paginate::{self, PageBody};
-use super::{Align, Ctx, LineBox, StyledText};
+use super::{Align, Ctx, LayoutReport, LineBox, StyledText};
 use crate::font::FontVariant;
 use crate::frame::{
     Item, LinkArea, LinkTarget, NumberStyle, OutlineEntry, Page, PageNumber, Point, Rect,
@@ -32,6 +32,7 @@ enum PageKind {
     Text,
 }
 
+#[derive(Clone)]
 struct PageDraft {
     body: PageBody,
     kind: PageKind,
@@ -44,6 +45,7 @@ struct PageDraft {
     block_relative: bool,
 }
 
+#[derive(Clone)]
 struct ChapterPages {
     pages: Vec<PageDraft>,
     title: String,
@@ -62,6 +64,7 @@ fn flow_kind(chapter: &quire_model::Chapter) -> (bool, bool) {
 }
 
 /// A chapter's flow made ahead of pagination, with what making it reported.
+#[derive(Clone)]
 pub(crate) struct MadeFlow {
     flow: flow::ChapterFlow,
     /// Its diagnostics, in the order given.
@@ -100,11 +103,16 @@ struct PipelineState {
 }
 
 impl Pipeline {
-    fn new(order: Vec<usize>, chapters: usize, workers: usize) -> Self {
+    /// A pipeline making the flows of the chapters in `order` that `have` has not.
+    fn new(order: Vec<usize>, have: &[bool], workers: usize) -> Self {
+        let order = order
+            .into_iter()
+            .filter(|i| !have.get(*i).copied().unwrap_or(false))
+            .collect();
         Pipeline {
             state: std::sync::Mutex::new(PipelineState {
-                claimed: vec![false; chapters],
-                ready: (0..chapters).map(|_| None).collect(),
+                claimed: have.to_vec(),
+                ready: have.iter().map(|_| None).collect(),
                 ..PipelineState::default()
             }),
             changed: std::sync::Condvar::new(),
@@ -233,6 +241,185 @@ fn blank() -> PageDraft {
 fn chapter_pages(
     ctx: &mut Ctx<'_>,
     flows: &mut FlowSupply<'_, '_>,
+    kept: &mut Kept,
+    index: usize,
+    start_recto: bool,
+) -> ChapterPages {
+    let side = usize::from(start_recto);
+    if let Some(pages) = kept.pages(index, side) {
+        let pages = pages.clone();
+        replay(ctx, pages.diagnostics, &pages.report);
+        return pages.pages;
+    }
+    let made = match kept.flow(index) {
+        Some(made) => Some(made.clone()),
+        None => flows.take(index),
+    };
+    let pristine = kept.keep.then(|| made.clone()).flatten();
+    // What laying the chapter out reports is gathered apart, to be kept with its pages.
+    let diagnostics = std::mem::take(&mut ctx.diagnostics);
+    let reported = std::mem::take(&mut ctx.reported);
+    let report = std::mem::take(&mut ctx.report);
+    let pages = lay_chapter(ctx, made, index, start_recto);
+    let laid = KeptPages {
+        pages,
+        diagnostics: std::mem::replace(&mut ctx.diagnostics, diagnostics),
+        report: std::mem::replace(&mut ctx.report, report),
+    };
+    ctx.reported = reported;
+    replay(ctx, laid.diagnostics.clone(), &laid.report);
+    if kept.keep {
+        let pages = laid.pages.clone();
+        kept.store(index, pristine, side, laid);
+        pages
+    } else {
+        laid.pages
+    }
+}
+
+/// Gives the main context what a chapter's layout reported: its diagnostics (once each)
+/// and its counts.
+fn replay(ctx: &mut Ctx<'_>, diagnostics: Vec<quire_model::Diagnostic>, report: &LayoutReport) {
+    for d in diagnostics {
+        ctx.push_once(d);
+    }
+    add_counts(&mut ctx.report, report);
+}
+
+/// Adds the paragraph and page counts of `more` to `report`.
+fn add_counts(report: &mut LayoutReport, more: &LayoutReport) {
+    report.paragraphs += more.paragraphs;
+    report.second_pass += more.second_pass;
+    report.emergency += more.emergency;
+    report.mended += more.mended;
+    report.short_pages += more.short_pages;
+}
+
+/// What a layout session keeps of each chapter between layouts of the same book (`quire
+/// preview` lays the book out again after every save): the chapter's flow (shaped and
+/// broken paragraphs) and its pages for either side it may open on, each valid while the
+/// chapter, its source file, the page geometry and the page numbers its cross-references
+/// print are unchanged (and, checked by the session, the settings, fonts, images and
+/// anchors of the book).
+#[derive(Default)]
+pub(crate) struct Kept {
+    /// Keep what this layout makes (a session); off for a one-off layout.
+    pub(crate) keep: bool,
+    chapters: Vec<Option<KeptChapter>>,
+    /// Per chapter: its kept layout holds for this layout.
+    valid: Vec<bool>,
+}
+
+struct KeptChapter {
+    key: ChapterKey,
+    flow: Option<MadeFlow>,
+    /// Pages when it opens on a verso (0) or a recto (1).
+    pages: [Option<KeptPages>; 2],
+}
+
+/// What a chapter's layout depends on besides the book-wide settings.
+#[derive(PartialEq)]
+struct ChapterKey {
+    chapter: quire_model::Chapter,
+    /// Its file's text (diagnostics point into it).
+    text: Option<String>,
+    geometry: super::Geometry,
+    /// The page numbers its "page N" references print.
+    ref_pages: Vec<Option<String>>,
+}
+
+/// A chapter's pages with what laying them out reported.
+#[derive(Clone)]
+struct KeptPages {
+    pages: ChapterPages,
+    diagnostics: Vec<quire_model::Diagnostic>,
+    report: LayoutReport,
+}
+
+impl Kept {
+    /// Forgets every chapter (the book's settings, fonts or images changed).
+    pub(crate) fn clear(&mut self) {
+        self.chapters.clear();
+        self.valid.clear();
+    }
+
+    /// Marks which kept chapters hold for the layout `ctx` is about to make, and starts new
+    /// records for the others.
+    fn prepare(&mut self, ctx: &Ctx<'_>) {
+        let count = ctx.book.chapters().count();
+        self.valid = vec![false; count];
+        if !self.keep {
+            return;
+        }
+        self.chapters.resize_with(count, || None);
+        for (index, chapter) in ctx.book.chapters().enumerate() {
+            let text = ctx
+                .sources
+                .and_then(|s| s.get(chapter.file))
+                .map(|f| f.text.as_str());
+            let ref_pages: Vec<Option<String>> = super::chapter_page_references(chapter)
+                .iter()
+                .map(|id| ctx.refs.pages.get(id).cloned())
+                .collect();
+            let holds = self.chapters[index].as_ref().is_some_and(|kept| {
+                kept.key.chapter == *chapter
+                    && kept.key.text.as_deref() == text
+                    && kept.key.geometry == ctx.geometry
+                    && kept.key.ref_pages == ref_pages
+            });
+            self.valid[index] = holds;
+            if !holds {
+                self.chapters[index] = Some(KeptChapter {
+                    key: ChapterKey {
+                        chapter: chapter.clone(),
+                        text: text.map(str::to_string),
+                        geometry: ctx.geometry.clone(),
+                        ref_pages,
+                    },
+                    flow: None,
+                    pages: [None, None],
+                });
+            }
+        }
+    }
+
+    fn chapter(&self, index: usize) -> Option<&KeptChapter> {
+        if !self.valid.get(index).copied().unwrap_or(false) {
+            return None;
+        }
+        self.chapters.get(index)?.as_ref()
+    }
+
+    /// The kept flow of a chapter, when it holds.
+    fn flow(&self, index: usize) -> Option<&MadeFlow> {
+        self.chapter(index)?.flow.as_ref()
+    }
+
+    /// The kept pages of a chapter opening on `side`, when they hold.
+    fn pages(&self, index: usize, side: usize) -> Option<&KeptPages> {
+        self.chapter(index)?.pages.get(side)?.as_ref()
+    }
+
+    fn store(&mut self, index: usize, flow: Option<MadeFlow>, side: usize, pages: KeptPages) {
+        if let Some(Some(kept)) = self.chapters.get_mut(index) {
+            if flow.is_some() {
+                kept.flow = flow;
+            }
+            if let Some(slot) = kept.pages.get_mut(side) {
+                *slot = Some(pages);
+            }
+        }
+        if let Some(valid) = self.valid.get_mut(index) {
+            *valid = true;
+        }
+    }
+}
+
+/// Lays out one chapter: opener with sink and title, then its pages (its flow from `made`,
+/// else made here).
+fn lay_chapter(
+    ctx: &mut Ctx<'_>,
+    made: Option<MadeFlow>,
     index: usize,
     start_recto: bool,
 ) -> ChapterPages {
@@ -349,15 +536,9 @@ fn chapter_pages(
             y += title_leading;
         }
     }
-    let made = flows.take(index);
     let mut chapter_flow = match made {
         Some(made) => {
-            ctx.report.paragraphs += made.report.paragraphs;
-            ctx.report.second_pass += made.report.second_pass;
-            ctx.report.emergency += made.report.emergency;
-            for d in made.diagnostics {
-                ctx.push_once(d);
-            }
+            replay(ctx, made.diagnostics, &made.report);
             made.flow
         }
         None => {
@@ -839,7 +1020,7 @@ fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<
     items
 }
 
-pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
+pub(crate) fn build(ctx: &mut Ctx<'_>, kept: &mut Kept) -> Built {
     let book = ctx.book;
     let chapter_count = book.chapters().count();
     let frontispiece = book
@@ -856,7 +1037,10 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
     }
     // Flows are made ahead on the other cores while this one paginates.
     let workers = ctx.threads.saturating_sub(1).min(chapter_count);
-    let pipeline = Pipeline::new(order, chapter_count, workers);
+    kept.prepare(ctx);
+    // Chapters whose flow is kept from the last layout are not made again.
+    let have: Vec<bool> = (0..chapter_count).map(|i| kept.flow(i).is_some()).collect();
+    let pipeline = Pipeline::new(order, &have, workers);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let mut worker = ctx.worker();
@@ -867,7 +1051,7 @@ pub(crate) fn build(ctx: &mut Ctx<'_>) -> Built {
             pipeline: &pipeline,
             own: ctx.worker(),
         };
-        let built = paginate_book(ctx, &mut flows, frontispiece);
+        let built = paginate_book(ctx, &mut flows, kept, frontispiece);
         pipeline.finish();
         built
     })
@@ -889,6 +1073,7 @@ fn before_contents(book: &quire_model::Book, ci: usize) -> bool {
 fn paginate_book(
     ctx: &mut Ctx<'_>,
     flows: &mut FlowSupply<'_, '_>,
+    kept: &mut Kept,
     frontispiece: Option<usize>,
 ) -> Built {
     let book = ctx.book;
@@ -922,7 +1107,7 @@ fn paginate_book(
     let mut chapter_start: Vec<usize> = vec![0; chapter_count];
     let mut facing_title = None;
     if let Some(ci) = frontispiece {
-        let mut chapter = chapter_pages(ctx, flows, ci, false);
+        let mut chapter = chapter_pages(ctx, flows, kept, ci, false);
         if chapter.pages.len() == 1
             && let Some(page) = chapter.pages.pop()
             && let Some(slot) = sequence.get_mut(1)
@@ -991,7 +1176,7 @@ fn paginate_book(
             sequence.push((blank(), None));
         }
         let start_recto = sequence.len().is_multiple_of(2);
-        let mut chapter = chapter_pages(ctx, flows, ci, start_recto);
+        let mut chapter = chapter_pages(ctx, flows, kept, ci, start_recto);
         if let Some(start) = chapter_start.get_mut(ci) {
             *start = sequence.len();
         }
