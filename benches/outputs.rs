@@ -3,7 +3,12 @@
 //! - `epub`: book folder to EPUB bytes (target: under 150 ms);
 //! - `print`: model to typeset pages to PDF bytes (target: under 300 ms);
 //! - `print-x4`: the same for a book four times as long (cost must grow linearly);
-//! - `both`: book folder to EPUB and PDF, as `quire build` does (target: under 400 ms).
+//! - `both`: book folder to EPUB and PDF, as `quire build` does (target: under 400 ms);
+//! - stage by stage: `typeset` (model to pages, on every core), `typeset-one-core`, and
+//!   `pdf` (pages to PDF bytes);
+//! - `edit-relayout`: a layout session that keeps its chapters lays the book out again
+//!   after a one-word edit in the middle chapter (what `quire watch` and `quire preview` do
+//!   after a save; target: under 50 ms).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -53,6 +58,25 @@ fn times_four(book: &Book) -> Book {
     long
 }
 
+/// The book with a word added to the first paragraph of its middle chapter.
+fn with_a_word_added(book: &Book) -> Book {
+    let mut edited = book.clone();
+    let middle = edited.body.len() / 2;
+    let paragraph = edited.body[middle]
+        .blocks
+        .iter_mut()
+        .find_map(|b| match &mut b.kind {
+            quire_model::BlockKind::Paragraph(inlines) => Some(inlines),
+            _ => None,
+        })
+        .unwrap();
+    paragraph.push(quire_model::Inline {
+        kind: quire_model::InlineKind::Text(" Indeed.".into()),
+        span: paragraph.last().map(|i| i.span).unwrap_or_default(),
+    });
+    edited
+}
+
 fn print(book: &Book, family: &quire_typeset::FontFamily) -> Vec<u8> {
     let typeset = quire_typeset::typeset_book(book, family);
     quire_pdf::write_pdf(&typeset.document, &quire_pdf::PdfOptions::default()).unwrap()
@@ -78,6 +102,29 @@ fn outputs(c: &mut Criterion) {
         })
     });
     group.bench_function("print", |b| b.iter(|| print(&book, &family)));
+    group.bench_function("typeset", |b| {
+        b.iter(|| quire_typeset::typeset_book(&book, &family))
+    });
+    group.bench_function("typeset-one-core", |b| {
+        b.iter(|| quire_typeset::LayoutSession::with_threads(1).typeset(&book, &family, None))
+    });
+    let pages = quire_typeset::typeset_book(&book, &family);
+    group.bench_function("pdf", |b| {
+        b.iter(|| {
+            quire_pdf::write_pdf(&pages.document, &quire_pdf::PdfOptions::default()).unwrap()
+        })
+    });
+    // Two versions of the book a word apart, laid out in turn: each layout follows an edit.
+    let edited = with_a_word_added(&book);
+    let mut session = quire_typeset::LayoutSession::default().keeping();
+    session.typeset(&book, &family, None);
+    let mut turn = false;
+    group.bench_function("edit-relayout", |b| {
+        b.iter(|| {
+            turn = !turn;
+            session.typeset(if turn { &edited } else { &book }, &family, None)
+        })
+    });
     group.bench_function("print-x4", |b| b.iter(|| print(&long, &family)));
     group.bench_function("both", |b| {
         b.iter(|| {

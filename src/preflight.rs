@@ -245,11 +245,11 @@ pub(crate) fn report(target: Target, facts: &Facts) -> usize {
             }
             Severity::Warning => "warning",
         };
-        eprintln!("{label}[{}]: {}", target.name(), f.message);
-        eprintln!("  = fix: {}", f.fix);
-        eprintln!("  = rule: {} ({})", f.rule.title, f.rule.source);
+        crate::report::say!("{label}[{}]: {}", target.name(), f.message);
+        crate::report::say!("  = fix: {}", f.fix);
+        crate::report::say!("  = rule: {} ({})", f.rule.title, f.rule.source);
     }
-    eprintln!(
+    crate::report::say!(
         "preflight {}: {checked} rules of {}, {errors} error(s), {} warning(s)",
         target.name(),
         target.store(),

@@ -6,9 +6,45 @@ use std::io::IsTerminal;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use quire_model::{Diagnostic, Severity, Sources};
 
+std::thread_local! {
+    /// The text a build prints, gathered instead of printed (see [`captured`]).
+    static CAPTURE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` (a build inside `quire watch` or `quire preview`) with what it would print to
+/// stderr on this thread gathered instead, and returns its result and that text.
+pub(crate) fn captured<T>(f: impl FnOnce() -> T) -> (T, String) {
+    let before = CAPTURE.with(|c| c.borrow_mut().replace(String::new()));
+    let result = f();
+    let text = CAPTURE.with(|c| std::mem::replace(&mut *c.borrow_mut(), before));
+    (result, text.unwrap_or_default())
+}
+
+/// Prints `text` to stderr, or gathers it while [`captured`] runs.
+pub(crate) fn say_text(text: &str) {
+    let gathered = CAPTURE.with(|c| {
+        c.borrow_mut().as_mut().map(|out| out.push_str(text)).is_some()
+    });
+    if !gathered {
+        eprint!("{text}");
+    }
+}
+
+/// `eprintln!` for what a build prints: to stderr, or gathered while [`captured`] runs.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::report::say_text(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use say;
+
 /// Prints every diagnostic to stderr, then a one-line summary; returns (errors, warnings).
 pub(crate) fn print_all(diagnostics: &[Diagnostic], sources: &Sources) -> (usize, usize) {
-    let handler = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+    let capturing = CAPTURE.with(|c| c.borrow().is_some());
+    let handler = if !capturing
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none()
+    {
         GraphicalReportHandler::new_themed(GraphicalTheme::unicode())
     } else {
         GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
@@ -21,7 +57,7 @@ pub(crate) fn print_all(diagnostics: &[Diagnostic], sources: &Sources) -> (usize
             Severity::Error => errors += 1,
             Severity::Warning | Severity::Note => warnings += 1,
         }
-        eprint!("{}", render(&handler, diagnostic, sources));
+        say_text(&render(&handler, diagnostic, sources));
     }
     (errors, warnings)
 }

@@ -25,6 +25,8 @@ struct Build<'a> {
     family: std::cell::OnceCell<quire_typeset::FontFamily>,
     /// Where renderings are kept between builds (none when nothing is written).
     cache: Option<std::path::PathBuf>,
+    /// The layout session kept between builds, if any.
+    layout: Option<&'a std::sync::Mutex<quire_typeset::LayoutSession>>,
 }
 
 /// The output folder's hidden folder of renderings kept between builds (the EPUB's cover
@@ -43,6 +45,9 @@ pub(crate) struct Options<'a> {
     pub(crate) target: Option<quire_preflight::Target>,
     /// Write the outputs (off for `check --target`, which only checks them).
     pub(crate) write: bool,
+    /// A layout session kept between builds of the book (`quire watch`, `quire preview`):
+    /// after an edit only what it changed is laid out again.
+    pub(crate) layout: Option<&'a std::sync::Mutex<quire_typeset::LayoutSession>>,
 }
 
 pub(crate) fn run(
@@ -55,7 +60,7 @@ pub(crate) fn run(
     let loaded = quire_markdown::load_book(book_dir);
     let (errors, _) = report::print_all(&loaded.diagnostics, &loaded.sources);
     let Some(mut book) = loaded.book.filter(|_| errors == 0) else {
-        eprintln!("build: {errors} error(s): nothing written");
+        crate::report::say!("build: {errors} error(s): nothing written");
         return ExitCode::from(super::EXIT_BOOK_ERRORS);
     };
     if let Some(dir) = cover_dir {
@@ -66,10 +71,10 @@ pub(crate) fn run(
         match settings {
             Ok(settings) => {
                 book.settings.cover = settings;
-                eprintln!("build: cover design from {}", file.display());
+                crate::report::say!("build: cover design from {}", file.display());
             }
             Err(message) => {
-                eprintln!("error: {}: {message}", file.display());
+                crate::report::say!("error: {}: {message}", file.display());
                 return ExitCode::from(super::EXIT_BOOK_ERRORS);
             }
         }
@@ -79,7 +84,7 @@ pub(crate) fn run(
     let page = book.metadata.store_page(store).map(str::to_string);
     let unlinked = book.resolve_store_links(page.as_deref());
     if unlinked > 0 && !book.metadata.stores.is_empty() {
-        eprintln!(
+        crate::report::say!(
             "warning: {unlinked} `store:` link(s) kept as text: [book.stores] has no `{store}` page and no `default`"
         );
     }
@@ -101,7 +106,7 @@ pub(crate) fn run(
                 let _ = family.set(f);
             }
             Err(message) => {
-                eprintln!("error: {message}");
+                crate::report::say!("error: {message}");
                 return ExitCode::from(super::EXIT_BOOK_ERRORS);
             }
         }
@@ -110,7 +115,7 @@ pub(crate) fn run(
     if options.write
         && let Err(err) = std::fs::create_dir_all(out_dir)
     {
-        eprintln!(
+        crate::report::say!(
             "error: cannot create output folder `{}`: {err}",
             out_dir.display()
         );
@@ -124,6 +129,7 @@ pub(crate) fn run(
         target: options.target,
         family,
         cache: options.write.then(|| out_dir.join(CACHE_FOLDER)),
+        layout: options.layout,
     };
     let formats = dedup(formats);
     // Pages are needed by the PDF, by the cover (its spine) and by the EPUB of a book with a
@@ -145,6 +151,7 @@ pub(crate) fn run(
                 target: options.target,
                 family: std::cell::OnceCell::new(),
                 cache: build.cache.clone(),
+                layout: None,
             };
             if let Some(family) = build.family.get() {
                 let _ = side.family.set(family.clone());
@@ -162,7 +169,7 @@ pub(crate) fn run(
     let mut typeset = match typeset.transpose() {
         Ok(t) => t,
         Err(message) => {
-            eprintln!("error: {message}");
+            crate::report::say!("error: {message}");
             return ExitCode::from(super::EXIT_BOOK_ERRORS);
         }
     };
@@ -209,7 +216,7 @@ pub(crate) fn run(
                 .unwrap_or_else(|| build.cover(pages.document.pages.len()))
                 .map(|(document, bytes, lines)| {
                     for line in lines {
-                        eprintln!("{line}");
+                        crate::report::say!("{line}");
                     }
                     cover_out = Some((document, bytes.clone()));
                     ("cover.pdf".to_string(), bytes)
@@ -225,9 +232,9 @@ pub(crate) fn run(
             Ok((extension, bytes)) => {
                 let path = out_dir.join(format!("{slug}.{extension}"));
                 match crate::output::write_atomically(&path, &bytes) {
-                    Ok(()) => eprintln!("build: wrote {} ({} bytes)", path.display(), bytes.len()),
+                    Ok(()) => crate::report::say!("build: wrote {} ({} bytes)", path.display(), bytes.len()),
                     Err(err) => {
-                        eprintln!("error: cannot write `{}`: {err}", path.display());
+                        crate::report::say!("error: cannot write `{}`: {err}", path.display());
                         return ExitCode::from(super::EXIT_IO);
                     }
                 }
@@ -238,7 +245,7 @@ pub(crate) fn run(
                 }
             }
             Err(message) => {
-                eprintln!("error: {message}");
+                crate::report::say!("error: {message}");
                 failed = true;
             }
         }
@@ -255,13 +262,13 @@ pub(crate) fn run(
             Ok(bytes) => {
                 let path = out_dir.join(format!("{slug}-proof.pdf"));
                 if let Err(err) = crate::output::write_atomically(&path, &bytes) {
-                    eprintln!("error: cannot write `{}`: {err}", path.display());
+                    crate::report::say!("error: cannot write `{}`: {err}", path.display());
                     return ExitCode::from(super::EXIT_IO);
                 }
-                eprintln!("build: wrote {} ({} bytes)", path.display(), bytes.len());
+                crate::report::say!("build: wrote {} ({} bytes)", path.display(), bytes.len());
             }
             Err(message) => {
-                eprintln!("error: {message}");
+                crate::report::say!("error: {message}");
                 failed = true;
             }
         }
@@ -340,10 +347,19 @@ impl Build<'_> {
     /// paragraph set loose.
     fn typeset(&self) -> Result<TypesetBook, String> {
         let started = std::time::Instant::now();
-        let typeset =
-            quire_typeset::typeset_book_with_sources(self.book, self.family()?, Some(self.sources));
+        let typeset = match self.layout {
+            Some(session) => session
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .typeset(self.book, self.family()?, Some(self.sources)),
+            None => quire_typeset::typeset_book_with_sources(
+                self.book,
+                self.family()?,
+                Some(self.sources),
+            ),
+        };
         let r = &typeset.report;
-        eprintln!(
+        crate::report::say!(
             "build: typeset {} pages ({} paragraphs; {} needed hyphenation, {} emergency stretch; {} widows/orphans mended, {} pages left short; gutter {} in)",
             r.pages, r.paragraphs, r.second_pass, r.emergency, r.mended, r.short_pages, r.gutter_in
         );
@@ -372,13 +388,13 @@ impl Build<'_> {
         if self.report {
             crate::report::print_all(&notes, self.sources);
         } else if !notes.is_empty() {
-            eprintln!(
+            crate::report::say!(
                 "build: {} typesetting note(s) (loose paragraphs): see `quire build --report`",
                 notes.len()
             );
         }
         if std::env::var_os("QUIRE_TIMING").is_some() {
-            eprintln!(
+            crate::report::say!(
                 "timing: typeset {:?} ({} layout passes)",
                 started.elapsed(),
                 typeset.report.iterations
@@ -433,7 +449,7 @@ impl Build<'_> {
         let bytes = quire_pdf::write_pdf(&typeset.document, &pdf_options(self.target))
             .map_err(|e| e.to_string());
         if std::env::var_os("QUIRE_TIMING").is_some() {
-            eprintln!("timing: pdf {:?}", started.elapsed());
+            crate::report::say!("timing: pdf {:?}", started.elapsed());
         }
         bytes
     }

@@ -28,18 +28,14 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             proof,
             target,
         } => {
-            // The project's own layout: `manuscript/` built with `cover/` beside it.
-            let cover = cover.or_else(|| {
-                let default = std::path::Path::new("cover");
-                (book == std::path::Path::new("manuscript") && default.join("cover.toml").is_file())
-                    .then(|| default.to_path_buf())
-            });
+            let cover = cover.or_else(|| default_cover(&book));
             let options = build::Options {
                 report,
                 cover_dir: cover.as_deref(),
                 proof,
                 target: target.map(|t| t.target()),
                 write: true,
+                layout: None,
             };
             build::run(&book, &out, &format, &options)
         }
@@ -55,6 +51,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                         proof: false,
                         target: Some(target.target()),
                         write: false,
+                        layout: None,
                     };
                     let formats = [Format::Epub, Format::Pdf, Format::Cover];
                     build::run(&book, std::path::Path::new("out"), &formats, &options)
@@ -64,16 +61,13 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         }
         Command::Init { dir } => init::run(&dir),
         Command::Preview { book, port } => preview::run(&book, port),
-        Command::Watch { book, out, format } => {
-            let formats: Vec<&str> = format
-                .iter()
-                .map(|f| match f {
-                    Format::Epub => "epub",
-                    Format::Pdf => "pdf",
-                    Format::Cover => "cover",
-                })
-                .collect();
-            watch::run(&book, &out, &["--format".into(), formats.join(",")])
-        }
+        Command::Watch { book, out, format } => watch::run(&book, &out, &format),
     }
+}
+
+/// The project's own layout: `manuscript/` is built with `cover/` beside it.
+pub(crate) fn default_cover(book: &std::path::Path) -> Option<std::path::PathBuf> {
+    let default = std::path::Path::new("cover");
+    (book == std::path::Path::new("manuscript") && default.join("cover.toml").is_file())
+        .then(|| default.to_path_buf())
 }

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::watch;
+use crate::cli::Format;
 
 /// The page, with its script.
 const INDEX: &str = include_str!("preview.html");
@@ -92,11 +93,12 @@ pub(crate) fn run(book_dir: &Path, port: u16) -> ExitCode {
 /// Rebuilds into `out` whenever the book changes, and publishes each build.
 fn builder(book: &Path, out: &Path, state: &Mutex<Snapshot>) {
     let mut last = None;
+    let session = Mutex::new(watch::new_session());
     loop {
         let now = watch::fingerprint(book, None);
         if last.as_ref() != Some(&now) {
             last = Some(now);
-            let result = watch::rebuild(book, out, &["--format", "epub,pdf"]);
+            let result = watch::rebuild(book, out, &[Format::Epub, Format::Pdf], &session);
             let diagnostics: Vec<Diagnostic> =
                 result.diagnostics.iter().map(|l| parse_line(l)).collect();
             let files = built_files(out);

@@ -1,14 +1,23 @@
 //! `quire watch`: rebuild the outputs whenever a file of the book changes, one line per
 //! rebuild with its time, and the diagnostics that are new since the last one.
 //!
-//! Each rebuild is a `quire build` in a child process of this same program, so a watched
-//! build is byte for byte the build the command line makes, and its outputs are written
-//! atomically as always: a failed rebuild leaves the last good book in place.
+//! Each rebuild runs `quire build`'s own code in this process, so a watched build is byte
+//! for byte the build the command line makes, and its outputs are written atomically as
+//! always: a failed rebuild leaves the last good book in place. A layout session is kept
+//! from one rebuild to the next, so after an edit only the chapters it changed are shaped
+//! and broken again (see `quire_typeset::LayoutSession::keeping`).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
+
+use quire_typeset::LayoutSession;
+
+use super::build;
+use crate::cli::Format;
+use crate::report;
 
 /// How often the book folder is looked at.
 const POLL: Duration = Duration::from_millis(200);
@@ -47,9 +56,9 @@ pub(crate) fn fingerprint(book_dir: &Path, skip: Option<&Path>) -> Vec<Stamp> {
     out
 }
 
-/// The outcome of one `quire build` run as a child process.
+/// The outcome of one build.
 pub(crate) struct Rebuild {
-    /// True when the build exited with success.
+    /// True when the build succeeded.
     pub(crate) ok: bool,
     /// How long it took.
     pub(crate) elapsed: Duration,
@@ -57,48 +66,63 @@ pub(crate) struct Rebuild {
     pub(crate) diagnostics: Vec<String>,
 }
 
-/// Runs `quire build` on the book into `out_dir` with the given extra arguments.
-pub(crate) fn rebuild(book_dir: &Path, out_dir: &Path, extra: &[&str]) -> Rebuild {
+/// Builds the book into `out_dir` (the formats given), with the layout session kept between
+/// rebuilds; what the build prints is gathered, not printed.
+pub(crate) fn rebuild(
+    book_dir: &Path,
+    out_dir: &Path,
+    formats: &[Format],
+    session: &Mutex<LayoutSession>,
+) -> Rebuild {
     let started = Instant::now();
-    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("quire"));
-    let output = Command::new(exe)
-        .arg("build")
-        .arg(book_dir)
-        .arg("--out")
-        .arg(out_dir)
-        .args(extra)
-        .env("NO_COLOR", "1")
-        .output();
+    let cover = super::default_cover(book_dir);
+    let options = build::Options {
+        report: false,
+        cover_dir: cover.as_deref(),
+        proof: false,
+        target: None,
+        write: true,
+        layout: Some(session),
+    };
+    let (outcome, text) = report::captured(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            build::run(book_dir, out_dir, formats, &options)
+        }))
+    });
     let elapsed = started.elapsed();
-    match output {
-        Ok(output) => {
-            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-            let diagnostics = stderr
-                .lines()
-                .filter(|l| {
-                    l.starts_with("warning:")
-                        || l.starts_with("error:")
-                        || l.starts_with("warning[")
-                        || l.starts_with("error[")
-                })
-                .map(str::to_string)
-                .collect();
-            Rebuild {
-                ok: output.status.success(),
-                elapsed,
-                diagnostics,
-            }
+    let mut diagnostics: Vec<String> = text
+        .lines()
+        .filter(|l| {
+            l.starts_with("warning:")
+                || l.starts_with("error:")
+                || l.starts_with("warning[")
+                || l.starts_with("error[")
+        })
+        .map(str::to_string)
+        .collect();
+    let ok = match outcome {
+        Ok(code) => code == ExitCode::SUCCESS,
+        Err(_) => {
+            // A bug, not the book: start the next rebuild from nothing.
+            *session.lock().unwrap_or_else(|e| e.into_inner()) = new_session();
+            diagnostics.push("error: the build stopped on an internal error".to_string());
+            false
         }
-        Err(err) => Rebuild {
-            ok: false,
-            elapsed,
-            diagnostics: vec![format!("error: cannot run the build: {err}")],
-        },
+    };
+    Rebuild {
+        ok,
+        elapsed,
+        diagnostics,
     }
 }
 
+/// A layout session for rebuilds: it keeps each layout for the next.
+pub(crate) fn new_session() -> LayoutSession {
+    LayoutSession::default().keeping()
+}
+
 /// Watches `book_dir` and rebuilds into `out_dir` on every change, until interrupted.
-pub(crate) fn run(book_dir: &Path, out_dir: &Path, extra: &[String]) -> ExitCode {
+pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format]) -> ExitCode {
     if !book_dir.join("book.toml").is_file() {
         eprintln!(
             "error: `{}` has no book.toml: nothing to watch",
@@ -106,7 +130,7 @@ pub(crate) fn run(book_dir: &Path, out_dir: &Path, extra: &[String]) -> ExitCode
         );
         return ExitCode::from(super::EXIT_IO);
     }
-    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let session = Mutex::new(new_session());
     eprintln!(
         "watch: {} -> {} (Ctrl-C to stop)",
         book_dir.display(),
@@ -118,7 +142,7 @@ pub(crate) fn run(book_dir: &Path, out_dir: &Path, extra: &[String]) -> ExitCode
         let now = fingerprint(book_dir, Some(out_dir));
         if last.as_ref() != Some(&now) {
             last = Some(now);
-            let result = rebuild(book_dir, out_dir, &extra);
+            let result = rebuild(book_dir, out_dir, formats, &session);
             let current: BTreeSet<String> = result.diagnostics.iter().cloned().collect();
             let new: Vec<&String> = result
                 .diagnostics
