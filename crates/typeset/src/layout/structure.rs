@@ -158,8 +158,9 @@ impl Pipeline {
         }
     }
 
-    /// The flow of chapter `index` for pagination: made by a worker (waiting for it if it is
-    /// under way), or here with `own` if no worker has started it.
+    /// The flow of chapter `index` for pagination: made here with `own` if no worker has
+    /// started it; else, while a worker makes it, the next chapters no worker has started
+    /// are made here, so that this core does not idle.
     fn take(&self, own: &mut Ctx<'_>, index: usize) -> Option<MadeFlow> {
         let mut state = self.lock();
         if index >= state.claimed.len() {
@@ -176,7 +177,24 @@ impl Pipeline {
                 self.changed.notify_all();
                 return Some(made);
             }
-            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+            let unclaimed = self
+                .order
+                .iter()
+                .skip(state.next)
+                .copied()
+                .find(|i| !state.claimed[*i]);
+            match unclaimed {
+                Some(ahead) => {
+                    state.claimed[ahead] = true;
+                    drop(state);
+                    let made = make_flow(own, ahead);
+                    state = self.lock();
+                    state.ready[ahead] = made;
+                    state.waiting += 1;
+                    self.changed.notify_all();
+                }
+                None => state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner()),
+            }
         }
     }
 
