@@ -110,9 +110,7 @@ fn outputs(c: &mut Criterion) {
     });
     let pages = quire_typeset::typeset_book(&book, &family);
     group.bench_function("pdf", |b| {
-        b.iter(|| {
-            quire_pdf::write_pdf(&pages.document, &quire_pdf::PdfOptions::default()).unwrap()
-        })
+        b.iter(|| quire_pdf::write_pdf(&pages.document, &quire_pdf::PdfOptions::default()).unwrap())
     });
     // Two versions of the book a word apart, laid out in turn: each layout follows an edit.
     let edited = with_a_word_added(&book);

@@ -23,7 +23,10 @@ pub(crate) fn captured<T>(f: impl FnOnce() -> T) -> (T, String) {
 /// Prints `text` to stderr, or gathers it while [`captured`] runs.
 pub(crate) fn say_text(text: &str) {
     let gathered = CAPTURE.with(|c| {
-        c.borrow_mut().as_mut().map(|out| out.push_str(text)).is_some()
+        c.borrow_mut()
+            .as_mut()
+            .map(|out| out.push_str(text))
+            .is_some()
     });
     if !gathered {
         eprint!("{text}");

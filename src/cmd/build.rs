@@ -232,7 +232,11 @@ pub(crate) fn run(
             Ok((extension, bytes)) => {
                 let path = out_dir.join(format!("{slug}.{extension}"));
                 match crate::output::write_atomically(&path, &bytes) {
-                    Ok(()) => crate::report::say!("build: wrote {} ({} bytes)", path.display(), bytes.len()),
+                    Ok(()) => crate::report::say!(
+                        "build: wrote {} ({} bytes)",
+                        path.display(),
+                        bytes.len()
+                    ),
                     Err(err) => {
                         crate::report::say!("error: cannot write `{}`: {err}", path.display());
                         return ExitCode::from(super::EXIT_IO);
@@ -348,10 +352,11 @@ impl Build<'_> {
     fn typeset(&self) -> Result<TypesetBook, String> {
         let started = std::time::Instant::now();
         let typeset = match self.layout {
-            Some(session) => session
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .typeset(self.book, self.family()?, Some(self.sources)),
+            Some(session) => session.lock().unwrap_or_else(|e| e.into_inner()).typeset(
+                self.book,
+                self.family()?,
+                Some(self.sources),
+            ),
             None => quire_typeset::typeset_book_with_sources(
                 self.book,
                 self.family()?,
@@ -361,7 +366,13 @@ impl Build<'_> {
         let r = &typeset.report;
         crate::report::say!(
             "build: typeset {} pages ({} paragraphs; {} needed hyphenation, {} emergency stretch; {} widows/orphans mended, {} pages left short; gutter {} in)",
-            r.pages, r.paragraphs, r.second_pass, r.emergency, r.mended, r.short_pages, r.gutter_in
+            r.pages,
+            r.paragraphs,
+            r.second_pass,
+            r.emergency,
+            r.mended,
+            r.short_pages,
+            r.gutter_in
         );
         let errors: Vec<quire_model::Diagnostic> = typeset
             .diagnostics

@@ -494,7 +494,7 @@ fn show_glyphs(
     // Glyphs between two adjustments go out as one string.
     let mut pending: Vec<u8> = Vec::with_capacity(glyphs.len() * 2);
     for glyph in glyphs {
-        let target = glyph.x.0 as f32;
+        let target = glyph.x;
         let delta = target - *pen;
         // Positions to a thousandth of an em at most (a hundredth of a point at 11 pt).
         let adjust = (-delta / factor * 10.0).round() / 10.0;

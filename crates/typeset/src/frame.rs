@@ -68,21 +68,35 @@ pub struct DocumentImage {
     pub vector: bool,
 }
 
-/// One glyph of a run.
+/// One glyph of a run. A book holds millions, so the lengths are in points as `f32` (a
+/// millionth of a point on a page; the PDF writes positions as `f32` anyway): 24 bytes a
+/// glyph rather than 40.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Glyph {
     /// Glyph id in the font.
     pub id: u16,
     /// Horizontal position of the glyph's origin relative to the run's origin (justification
-    /// and kerning included).
-    pub x: Pt,
-    /// Vertical offset from the baseline (upwards positive, as in fonts).
-    pub y_offset: Pt,
-    /// The glyph's advance as the font gives it at this size and scale.
-    pub advance: Pt,
+    /// and kerning included), in points.
+    pub x: f32,
+    /// Vertical offset from the baseline (upwards positive, as in fonts), in points.
+    pub y_offset: f32,
+    /// The glyph's advance as the font gives it at this size and scale, in points.
+    pub advance: f32,
     /// Byte range in the run's `text` this glyph stands for: one or more characters ("ffi"
     /// for a ligature), or empty for a glyph that continues the previous one's text.
     pub text: std::ops::Range<u32>,
+}
+
+impl Glyph {
+    /// Where the glyph starts, from the run's origin.
+    pub fn left(&self) -> Pt {
+        Pt(f64::from(self.x))
+    }
+
+    /// Where the glyph's advance ends, from the run's origin.
+    pub fn right(&self) -> Pt {
+        Pt(f64::from(self.x) + f64::from(self.advance))
+    }
 }
 
 /// A run of glyphs in one font and size on one baseline.
@@ -176,12 +190,8 @@ impl Item {
     pub fn extent(&self) -> Option<(Pt, Pt, Pt, Pt)> {
         match self {
             Item::Text(run) => {
-                let start = run.glyphs.first().map_or(Pt::ZERO, |g| g.x);
-                let end = run
-                    .glyphs
-                    .iter()
-                    .map(|g| g.x + g.advance)
-                    .fold(start, Pt::max);
+                let start = run.glyphs.first().map_or(Pt::ZERO, Glyph::left);
+                let end = run.glyphs.iter().map(Glyph::right).fold(start, Pt::max);
                 let (left, right) = (run.origin.x + start, run.origin.x + end);
                 let top = run.origin.y - run.size * 0.8;
                 let bottom = run.origin.y + run.size * 0.25;

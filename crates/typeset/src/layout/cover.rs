@@ -125,7 +125,7 @@ fn line_width(line: &LineBox) -> Pt {
     line.items
         .iter()
         .filter_map(|i| match i {
-            Item::Text(r) => r.glyphs.last().map(|g| r.origin.x + g.x + g.advance),
+            Item::Text(r) => r.glyphs.last().map(|g| r.origin.x + g.right()),
             _ => None,
         })
         .fold(Pt::ZERO, Pt::max)
@@ -738,7 +738,7 @@ mod tests {
                     let right = r
                         .glyphs
                         .last()
-                        .map_or(r.origin.x, |g| r.origin.x + g.x + g.advance);
+                        .map_or(r.origin.x, |g| r.origin.x + g.right());
                     Some((
                         r.origin.x,
                         right,

@@ -958,12 +958,12 @@ impl<'a> Ctx<'a> {
         if let Some(space) = face.glyph_id(' ') {
             let start = u32::try_from(frame.text.len()).unwrap_or(u32::MAX);
             frame.text.push(' ');
-            let pen = frame.glyphs.last().map_or(Pt::ZERO, |g| g.x + g.advance);
+            let pen = frame.glyphs.last().map_or(Pt::ZERO, Glyph::right);
             frame.glyphs.push(Glyph {
                 id: space,
-                x: pen,
-                y_offset: Pt::ZERO,
-                advance: Pt(face.advance(space) * face.scale(frame.size.0) * scale),
+                x: pen.0 as f32,
+                y_offset: 0.0,
+                advance: (face.advance(space) * face.scale(frame.size.0) * scale) as f32,
                 text: start..start.saturating_add(1),
             });
         }
@@ -1027,7 +1027,7 @@ impl<'a> Ctx<'a> {
                 let mut space_at = None;
                 if let Some((done, last_end, ..)) = current.take() {
                     if run.source.start > last_end {
-                        space_at = done.glyphs.last().map(|g| done.origin.x + g.x + g.advance);
+                        space_at = done.glyphs.last().map(|g| done.origin.x + g.right());
                     }
                     items.push(Item::Text(done));
                 }
@@ -1062,9 +1062,9 @@ impl<'a> Ctx<'a> {
             for g in &run.glyphs {
                 frame.glyphs.push(Glyph {
                     id: g.id,
-                    x: base_x + g.x,
-                    y_offset: g.y,
-                    advance: g.advance,
+                    x: (base_x + g.x).0 as f32,
+                    y_offset: g.y.0 as f32,
+                    advance: g.advance.0 as f32,
                     text: offset + u32::try_from(g.text.start).unwrap_or(0)
                         ..offset + u32::try_from(g.text.end).unwrap_or(0),
                 });

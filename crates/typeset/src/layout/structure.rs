@@ -845,11 +845,11 @@ fn text_extent(items: &[Item]) -> Option<(Pt, Pt)> {
         .iter()
         .filter_map(|item| match item {
             Item::Text(run) => {
-                let start = run.glyphs.first().map(|g| run.origin.x + g.x)?;
+                let start = run.glyphs.first().map(|g| run.origin.x + g.left())?;
                 let end = run
                     .glyphs
                     .iter()
-                    .map(|g| run.origin.x + g.x + g.advance)
+                    .map(|g| run.origin.x + g.right())
                     .fold(start, Pt::max);
                 Some((start, end))
             }
@@ -881,9 +881,9 @@ fn leader_dots(ctx: &Ctx<'_>, title: &[Item], number: &[Item], baseline: Pt) -> 
     let glyphs = (0..count)
         .map(|i| crate::frame::Glyph {
             id: dot,
-            x: (dot_w + gap) * i as f64,
-            y_offset: Pt::ZERO,
-            advance: dot_w,
+            x: ((dot_w + gap) * i as f64).0 as f32,
+            y_offset: 0.0,
+            advance: dot_w.0 as f32,
             text: i as u32..i as u32 + 1,
         })
         .collect();
