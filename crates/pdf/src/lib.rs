@@ -432,30 +432,40 @@ fn draw_text(
     // ToUnicode map says (the .notdef box of a character no font has, or a glyph shared by
     // two characters) goes out alone inside a marked-content span with its `ActualText`, so
     // that copying and searching give the real character.
+    // A glyph the font moves up or down (a mark over a capital, under a descender) is
+    // drawn with that text rise (`Ts`), back to 0 after the run.
+    let mut rise = 0.0f32;
     let mut start = 0;
     while start < run.glyphs.len() {
         let special = |g: &frame::Glyph| {
             let text = run.glyph_text(g);
             !text.is_empty() && usage.text_of(run.font.0, g.id) != Some(text)
         };
-        let alone = special(&run.glyphs[start]);
+        let first = &run.glyphs[start];
+        let level = first.y_offset;
+        let alone = special(first);
         let end = if alone {
-            // The glyph and the glyphs continuing its cluster.
+            // The glyph and the glyphs continuing its cluster at its level.
             start
                 + 1
                 + run.glyphs[start + 1..]
                     .iter()
-                    .take_while(|g| run.glyph_text(g).is_empty())
+                    .take_while(|g| run.glyph_text(g).is_empty() && g.y_offset == level)
                     .count()
         } else {
             start
-                + run.glyphs[start..]
+                + 1
+                + run.glyphs[start + 1..]
                     .iter()
-                    .take_while(|g| !special(g))
+                    .take_while(|g| !special(g) && g.y_offset == level)
                     .count()
         };
+        if level != rise {
+            content.set_rise(level);
+            rise = level;
+        }
         if alone {
-            let text = run.glyph_text(&run.glyphs[start]).to_string();
+            let text = run.glyph_text(first).to_string();
             content
                 .begin_marked_content_with_properties(Name(b"Span"))
                 .properties()
@@ -474,6 +484,9 @@ fn draw_text(
             content.end_marked_content();
         }
         start = end;
+    }
+    if rise != 0.0 {
+        content.set_rise(0.0);
     }
     content.end_text();
 }
@@ -617,5 +630,77 @@ mod tests {
         };
         let bytes = write_pdf(&doc, &PdfOptions::default()).unwrap();
         assert_eq!(bytes, write_pdf(&doc, &PdfOptions::default()).unwrap());
+    }
+}
+
+#[cfg(test)]
+mod mark_tests {
+    use super::*;
+    use quire_model::{Block, BlockKind, Book, Chapter, Inline, InlineKind, Span};
+
+    fn family() -> quire_typeset::FontFamily {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fonts");
+        let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+        quire_typeset::FontFamily::from_bytes(read("EBGaramond12-Regular.otf"), None, None, None)
+            .unwrap()
+    }
+
+    /// The page content streams of a PDF, inflated.
+    fn contents(pdf: &[u8]) -> String {
+        let mut out = String::new();
+        let mut rest = pdf;
+        while let Some(at) = rest.windows(7).position(|w| w == b"stream\n") {
+            let body = &rest[at + 7..];
+            let end = body
+                .windows(9)
+                .position(|w| w == b"endstream")
+                .unwrap_or(body.len());
+            if let Ok(raw) = miniz_oxide::inflate::decompress_to_vec_zlib(&body[..end]) {
+                out.push_str(&String::from_utf8_lossy(&raw));
+            }
+            rest = body.get(end + 9..).unwrap_or_default();
+        }
+        out
+    }
+
+    #[test]
+    fn marks_placed_above_or_below_the_baseline_are_drawn_there() {
+        let mut book = Book::default();
+        let text = "Q\u{0308}X\u{0308}J\u{0301} aq\u{0323}x\u{0308} word";
+        book.body.push(Chapter {
+            blocks: vec![Block {
+                kind: BlockKind::Paragraph(vec![Inline {
+                    kind: InlineKind::Text(text.into()),
+                    span: Span::default(),
+                }]),
+                span: Span::default(),
+            }],
+            ..Chapter::default()
+        });
+        let typeset = quire_typeset::typeset_book(&book, &family());
+        let offsets: Vec<f32> = typeset
+            .document
+            .pages
+            .iter()
+            .flat_map(|p| &p.items)
+            .filter_map(|i| match i {
+                Item::Text(run) => Some(run.glyphs.iter().map(|g| g.y_offset)),
+                _ => None,
+            })
+            .flatten()
+            .filter(|y| *y != 0.0)
+            .collect();
+        assert!(
+            !offsets.is_empty(),
+            "the font raises the diaeresis over capitals"
+        );
+        let pdf = write_pdf(&typeset.document, &PdfOptions::default()).unwrap();
+        let streams = contents(&pdf);
+        let rises: Vec<&str> = streams.lines().filter(|l| l.ends_with(" Ts")).collect();
+        assert!(
+            rises.iter().any(|l| *l != "0 Ts"),
+            "no text rise in the content: {rises:?}"
+        );
+        assert_eq!(rises.last(), Some(&"0 Ts"), "the rise is reset");
     }
 }
