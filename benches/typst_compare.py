@@ -6,7 +6,9 @@ with the Typst compiler (PyPI `typst`, `pip install typst`) at the same settings
 EB Garamond 11.5/14.5 pt from fonts/, justified and hyphenated, a page break before each
 chapter, the same margins. Runs alternate, N times each (default 7); the medians of wall
 time, CPU time and peak memory are printed, with the ratios. Then Quire's whole build
-(EPUB, PDF and cover) and its time and memory at 1x, 2x and 4x the book's length.
+(EPUB, PDF and cover) and its time and memory at 1x, 2x and 4x the book's length and at 7x
+(about 850,000 words, a Bible's length); then `quire watch` on a copy of the book, timing
+its rebuilds after one-word edits of the middle chapter.
 
     python3 benches/typst_compare.py [BOOK] [--runs N]
 
@@ -186,12 +188,55 @@ def main():
         print(f"  quire is {med(t_wall) / med(q_wall):.1f}x faster (wall), target 10x")
     print(f"  quire  EPUB+PDF+cover {med(a_wall):6.3f} s wall (target under 0.15 s)")
     print("length scaling (quire, whole build):")
-    for copies in (1, 2, 4):
+    for copies in (1, 2, 4, 7):
         copy = scaled_copy(book, copies, os.path.join(work, f"x{copies}"))
         cmd = [QUIRE, "build", copy, "--out", os.path.join(work, f"o{copies}")]
         walls = [measure(cmd, env)[0] for _ in range(max(3, args.runs // 2))]
-        print(f"  {copies}x  {med(walls):6.3f} s wall  {peak_mb(cmd):6.0f} MB")
+        target = "  (long book: target under 1.5 s and 250 MB)" if copies == 7 else ""
+        print(f"  {copies}x  {med(walls):6.3f} s wall  {peak_mb(cmd):6.0f} MB{target}")
+    watch_edits(book, work, env)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def watch_edits(book, work, env, edits=7):
+    """`quire watch` on a copy of the book: the medians of its rebuild times after one-word
+    edits of the middle chapter (the whole build, and the pages' layout alone)."""
+    copy = os.path.join(work, "watched")
+    shutil.copytree(book, copy)
+    _, files = chapters(copy)
+    middle = files[len(files) // 2]
+    proc = subprocess.Popen([QUIRE, "watch", copy, "--out", os.path.join(work, "w")],
+                            stderr=subprocess.PIPE, text=True, env=env)
+    lines = []
+
+    def next_rebuild():
+        while True:
+            line = proc.stderr.readline()
+            if not line:
+                return None
+            if line.startswith("watch: rebuilt") or line.startswith("watch: build failed"):
+                return line
+
+    first = next_rebuild()
+    for n in range(edits):
+        time.sleep(0.5)
+        with open(middle, encoding="utf-8") as f:
+            text = f.read()
+        with open(middle, "w", encoding="utf-8") as f:
+            f.write(text.replace(" the ", f" the{' very' if n % 2 == 0 else ''} ", 1) if n % 2 == 0
+                    else text.replace(" the very ", " the ", 1))
+        line = next_rebuild()
+        if line:
+            lines.append(line)
+    proc.terminate()
+    proc.wait()
+    whole = [float(m.group(1)) for m in (re.search(r"in ([0-9.]+) s", l) for l in lines) if m]
+    pages = [float(m.group(1)) for m in (re.search(r"laid out in ([0-9]+) ms", l) for l in lines) if m]
+    print(f"quire watch, {len(lines)} one-word edits of {os.path.basename(middle)} (first build: {first.strip() if first else '?'})")
+    if whole:
+        print(f"  rebuild (EPUB+PDF+cover written)  {statistics.median(whole):6.3f} s wall")
+    if pages:
+        print(f"  pages laid out again              {statistics.median(pages) / 1000:6.3f} s wall (target under 0.050 s)")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,8 @@ pub(crate) struct Rebuild {
     pub(crate) ok: bool,
     /// How long it took.
     pub(crate) elapsed: Duration,
+    /// How long laying the pages out took, when they were laid out.
+    pub(crate) layout: Option<Duration>,
     /// The first line of each diagnostic it printed (`warning: file:line:col: message`).
     pub(crate) diagnostics: Vec<String>,
 }
@@ -75,6 +77,7 @@ pub(crate) fn rebuild(
     session: &Mutex<LayoutSession>,
 ) -> Rebuild {
     let started = Instant::now();
+    let layouts_before = lock(session).last_layout_time();
     let cover = super::default_cover(book_dir);
     let options = build::Options {
         report: false,
@@ -100,11 +103,14 @@ pub(crate) fn rebuild(
         })
         .map(str::to_string)
         .collect();
+    let layout = lock(session)
+        .last_layout_time()
+        .filter(|t| Some(*t) != layouts_before);
     let ok = match outcome {
         Ok(code) => code == ExitCode::SUCCESS,
         Err(_) => {
             // A bug, not the book: start the next rebuild from nothing.
-            *session.lock().unwrap_or_else(|e| e.into_inner()) = new_session();
+            *lock(session) = new_session();
             diagnostics.push("error: the build stopped on an internal error".to_string());
             false
         }
@@ -112,8 +118,13 @@ pub(crate) fn rebuild(
     Rebuild {
         ok,
         elapsed,
+        layout,
         diagnostics,
     }
+}
+
+fn lock(session: &Mutex<LayoutSession>) -> std::sync::MutexGuard<'_, LayoutSession> {
+    session.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A layout session for rebuilds: it keeps each layout for the next.
@@ -150,8 +161,12 @@ pub(crate) fn run(book_dir: &Path, out_dir: &Path, formats: &[Format]) -> ExitCo
                 .filter(|d| !seen.contains(*d))
                 .collect();
             let errors = current.iter().filter(|d| d.starts_with("error")).count();
+            let pages = result
+                .layout
+                .map(|t| format!(" (pages laid out in {} ms)", t.as_millis()))
+                .unwrap_or_default();
             eprintln!(
-                "watch: {} in {:.2} s: {} error(s), {} warning(s), {} new",
+                "watch: {} in {:.2} s{pages}: {} error(s), {} warning(s), {} new",
                 if result.ok {
                     "rebuilt"
                 } else {

@@ -141,6 +141,8 @@ pub struct LayoutSession {
     kept: structure::Kept,
     /// The book-wide inputs the kept chapters were laid out with.
     context: Option<BookContext>,
+    /// How long the last layout took.
+    last: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for LayoutSession {
@@ -201,6 +203,7 @@ impl LayoutSession {
             threads: threads.max(1),
             kept: structure::Kept::default(),
             context: None,
+            last: None,
         }
     }
 
@@ -229,7 +232,15 @@ impl LayoutSession {
             self.kept.clear();
             self.context = Some(BookContext::of(book, family));
         }
-        typeset_loop(book, family, sources, self)
+        let started = std::time::Instant::now();
+        let typeset = typeset_loop(book, family, sources, self);
+        self.last = Some(started.elapsed());
+        typeset
+    }
+
+    /// How long the session's last layout took (model to pages), if it made one.
+    pub fn last_layout_time(&self) -> Option<std::time::Duration> {
+        self.last
     }
 }
 
