@@ -191,10 +191,7 @@ fn ace_finds_no_violation_in_any_book() {
     let mut books = vec![common::repo().join("manuscript")];
     match common::corpus_books() {
         Some(corpus) => books.extend(corpus.iter().map(|b| corpus_copy(b, tmp.path()))),
-        None if common::validators_required() => {
-            panic!("../shared/corpus is required (QUIRE_REQUIRE_VALIDATORS=1) but absent")
-        }
-        None => eprintln!("\n*** SKIP: ../shared/corpus is absent; only the manuscript ***\n"),
+        None => common::missing_corpus(),
     }
     let mut failures = Vec::new();
     for (n, book) in books.iter().enumerate() {

@@ -68,9 +68,7 @@ fn books() -> Vec<PathBuf> {
     ];
     match common::corpus_books() {
         Some(corpus) => books.extend(corpus),
-        None => eprintln!(
-            "\n*** SKIP: ../shared/corpus is absent: only the manuscript is checked ***\n"
-        ),
+        None => common::missing_corpus(),
     }
     books
 }

@@ -366,7 +366,7 @@ fn every_corpus_pdf_passes_the_print_checks() {
         return;
     }
     let Some(books) = common::corpus_books() else {
-        eprintln!("\n*** SKIP: ../shared/corpus is absent ***\n");
+        common::missing_corpus();
         return;
     };
     for book in books {

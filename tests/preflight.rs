@@ -93,11 +93,7 @@ fn kdp_refuses_the_short_manuscript_with_a_plain_fix() {
 #[test]
 fn kdp_takes_pride_and_prejudice() {
     let Some(books) = common::corpus_books() else {
-        assert!(
-            !common::validators_required(),
-            "../shared/corpus is required (QUIRE_REQUIRE_VALIDATORS=1)"
-        );
-        eprintln!("\n*** SKIP: ../shared/corpus is absent ***\n");
+        common::missing_corpus();
         return;
     };
     let pp = books

