@@ -15,11 +15,13 @@ pub(crate) struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Build the book's outputs (EPUB, PDF, cover) into an output folder.
+    /// Build the book's outputs (EPUB, PDF, cover) into an output folder; given several
+    /// books, or a folder of books, build each into `<out>/<folder name>/`, side by side, with
+    /// a summary table.
     Build {
-        /// The book folder (holding book.toml).
+        /// The book folder (holding book.toml); or several; or a folder of book folders.
         #[arg(default_value = "manuscript")]
-        book: PathBuf,
+        books: Vec<PathBuf>,
         /// Where to write the outputs.
         #[arg(long, short, default_value = "out")]
         out: PathBuf,
@@ -42,6 +44,17 @@ pub(crate) enum Command {
         /// `ingramspark` writes PDF/X-1a:2001 in CMYK with 0.5 in margins.
         #[arg(long, value_enum)]
         target: Option<StoreTarget>,
+        /// Of a catalogue, build only the i-th of n shares (`--shard 2/8`): each book falls in
+        /// one share by a hash of its folder name, the same on every machine.
+        #[arg(long, value_parser = crate::cmd::parse_shard)]
+        shard: Option<(usize, usize)>,
+        /// Of a catalogue, skip the books whose inputs are unchanged since their last good
+        /// build into the same output folder.
+        #[arg(long)]
+        changed_only: bool,
+        /// Of a catalogue, how many books to build at once (default: the machine's cores).
+        #[arg(long)]
+        jobs: Option<usize>,
     },
     /// Pictures to check the book by: a PNG of each spread and one contact sheet of every
     /// page, in `<out>/<slug>-proof/`.

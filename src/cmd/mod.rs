@@ -1,6 +1,7 @@
 //! One module a subcommand; `run` dispatches and turns results into exit codes.
 
 mod build;
+mod catalogue;
 mod check;
 mod init;
 mod preview;
@@ -11,6 +12,8 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, Format};
 
+pub(crate) use catalogue::parse_shard;
+
 /// Exit code: the book has errors.
 pub(crate) const EXIT_BOOK_ERRORS: u8 = 1;
 /// Exit code: usage or I/O problem.
@@ -20,14 +23,39 @@ pub(crate) const EXIT_IO: u8 = 2;
 pub(crate) fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Build {
-            book,
+            books,
             out,
             format,
             report,
             cover,
             proof,
             target,
+            shard,
+            changed_only,
+            jobs,
         } => {
+            if catalogue::is_catalogue(&books) || shard.is_some() || changed_only {
+                if cover.is_some() || proof || report {
+                    eprintln!(
+                        "error: --cover, --proof and --report are for one book, not a catalogue: build that book alone"
+                    );
+                    return ExitCode::from(EXIT_IO);
+                }
+                let options = catalogue::CatalogueOptions {
+                    formats: format,
+                    target: target.map(|t| t.target()),
+                    shard,
+                    changed_only,
+                    jobs: jobs.unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(1, usize::from)
+                    }),
+                };
+                return catalogue::run(&books, &out, &options);
+            }
+            let book = books
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| std::path::PathBuf::from("manuscript"));
             let cover = cover.or_else(|| default_cover(&book));
             let options = build::Options {
                 report,
