@@ -1,35 +1,82 @@
-//! Prints diagnostics like rustc: message, `file:line:col`, the source line, hints.
+//! Prints diagnostics once, in rustc's style: the message, then `--> file:line:col`, the
+//! source line with the place underlined, and the hints.
+//!
+//! ```text
+//! error: chapter `two.md` not found
+//!  --> book/book.toml:7:23
+//!   |
+//! 7 | chapters = ["one.md", "two.md"]
+//!   |                       ^^^^^^^^
+//!   = help: check the path: it is relative to the file that names it
+//! ```
 
-use std::fmt;
 use std::io::IsTerminal;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use quire_model::{Diagnostic, Severity, Sources};
+use unicode_width::UnicodeWidthStr;
+
+/// What a build printed while [`captured`] ran.
+#[derive(Debug, Default)]
+pub(crate) struct Captured {
+    /// Everything, as it would have been printed.
+    pub(crate) text: String,
+    /// One line a problem: each diagnostic as `severity: file:line:col: message`, and every
+    /// other line printed that starts with `error` or `warning`.
+    pub(crate) problems: Vec<String>,
+}
 
 std::thread_local! {
-    /// The text a build prints, gathered instead of printed (see [`captured`]).
-    static CAPTURE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    /// What a build prints, gathered instead of printed (see [`captured`]).
+    static CAPTURE: std::cell::RefCell<Option<Captured>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Runs `f` (a build inside `quire watch` or `quire preview`) with what it would print to
-/// stderr on this thread gathered instead, and returns its result and that text.
-pub(crate) fn captured<T>(f: impl FnOnce() -> T) -> (T, String) {
-    let before = CAPTURE.with(|c| c.borrow_mut().replace(String::new()));
+/// Runs `f` (a build inside `quire watch`, `quire preview` or a catalogue) with what it would
+/// print to stderr on this thread gathered instead; returns its result and what it printed.
+pub(crate) fn captured<T>(f: impl FnOnce() -> T) -> (T, Captured) {
+    let before = CAPTURE.with(|c| c.borrow_mut().replace(Captured::default()));
     let result = f();
-    let text = CAPTURE.with(|c| std::mem::replace(&mut *c.borrow_mut(), before));
-    (result, text.unwrap_or_default())
+    let gathered = CAPTURE.with(|c| std::mem::replace(&mut *c.borrow_mut(), before));
+    (result, gathered.unwrap_or_default())
 }
 
-/// Prints `text` to stderr, or gathers it while [`captured`] runs.
+fn capturing() -> bool {
+    CAPTURE.with(|c| c.borrow().is_some())
+}
+
+/// Prints `text` to stderr, or gathers it while [`captured`] runs (its lines starting with
+/// `error` or `warning` are problems).
 pub(crate) fn say_text(text: &str) {
     let gathered = CAPTURE.with(|c| {
         c.borrow_mut()
             .as_mut()
-            .map(|out| out.push_str(text))
+            .map(|out| {
+                out.text.push_str(text);
+                out.problems.extend(
+                    text.lines()
+                        .filter(|l| l.starts_with("error") || l.starts_with("warning"))
+                        .map(str::to_string),
+                );
+            })
             .is_some()
     });
     if !gathered {
         eprint!("{text}");
+    }
+}
+
+/// Prints a rendered diagnostic, or gathers it with its one-line form.
+fn say_diagnostic(rendered: &str, line: String) {
+    let gathered = CAPTURE.with(|c| {
+        c.borrow_mut()
+            .as_mut()
+            .map(|out| {
+                out.text.push_str(rendered);
+                out.problems.push(line.clone());
+            })
+            .is_some()
+    });
+    if !gathered {
+        eprint!("{rendered}");
     }
 }
 
@@ -41,18 +88,10 @@ macro_rules! say {
 }
 pub(crate) use say;
 
-/// Prints every diagnostic to stderr, then a one-line summary; returns (errors, warnings).
+/// Prints every diagnostic to stderr; returns (errors, warnings).
 pub(crate) fn print_all(diagnostics: &[Diagnostic], sources: &Sources) -> (usize, usize) {
-    let capturing = CAPTURE.with(|c| c.borrow().is_some());
-    let handler = if !capturing
-        && std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none()
-    {
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode())
-    } else {
-        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-    }
-    .with_context_lines(1);
+    let color =
+        !capturing() && std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut errors = 0;
     let mut warnings = 0;
     for diagnostic in diagnostics {
@@ -60,114 +99,199 @@ pub(crate) fn print_all(diagnostics: &[Diagnostic], sources: &Sources) -> (usize
             Severity::Error => errors += 1,
             Severity::Warning | Severity::Note => warnings += 1,
         }
-        say_text(&render(&handler, diagnostic, sources));
+        say_diagnostic(
+            &render(diagnostic, sources, color),
+            one_line(diagnostic, sources),
+        );
     }
     (errors, warnings)
 }
 
-/// One diagnostic as text: a plain `severity: file:line:col: message` line that tools can
-/// parse, then miette's picture of the source line.
-pub(crate) fn render(
-    handler: &GraphicalReportHandler,
-    diagnostic: &Diagnostic,
-    sources: &Sources,
-) -> String {
-    let word = match diagnostic.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Note => "note",
-    };
-    let mut out = match diagnostic.span {
+/// `severity: file:line:col: message`, for tools (`quire watch` lists new problems so).
+pub(crate) fn one_line(diagnostic: &Diagnostic, sources: &Sources) -> String {
+    match diagnostic.span {
         Some(span) => format!(
-            "{word}: {}: {}\n",
+            "{}: {}: {}",
+            word(diagnostic.severity),
             sources.location(span),
             diagnostic.message
         ),
-        None => format!("{word}: {}\n", diagnostic.message),
+        None => format!("{}: {}", word(diagnostic.severity), diagnostic.message),
+    }
+}
+
+fn word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+/// One diagnostic as rustc prints one: the message; where it is, with the source line and
+/// the place underlined; the hints. With `color`, ANSI colours as rustc's.
+pub(crate) fn render(diagnostic: &Diagnostic, sources: &Sources, color: bool) -> String {
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     };
-    let picture = Picture::new(diagnostic, sources);
-    let mut rendered = String::new();
-    if handler.render_report(&mut rendered, &picture).is_ok() {
-        out.push_str(&rendered);
+    let severity = word(diagnostic.severity);
+    let severity_color = match diagnostic.severity {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+        Severity::Note => "1;36",
+    };
+    let mut out = format!(
+        "{}{} {}\n",
+        paint(severity_color, severity),
+        paint("1", ":"),
+        paint("1", &diagnostic.message)
+    );
+    let place = diagnostic.span.map(|span| (span, sources.get(span.file)));
+    let source_line = place.and_then(|(span, file)| {
+        let text = &file?.text;
+        let line = text.lines().nth(span.line.checked_sub(1)? as usize)?;
+        Some((span, line))
+    });
+    let digits = source_line.map_or(1, |(span, _)| span.line.to_string().len());
+    let gutter = " ".repeat(digits);
+    if let Some((span, _)) = place {
+        out.push_str(&format!(
+            "{gutter}{} {}\n",
+            paint("1;34", "-->"),
+            sources.location(span)
+        ));
+    }
+    if let Some((span, line)) = source_line {
+        let shown = line.replace('\t', "    ");
+        let before: String = line
+            .chars()
+            .take(span.column.saturating_sub(1) as usize)
+            .collect();
+        let rest = line.get(before.len()..).unwrap_or_default();
+        // The underline: the span's part of this line, at least one column.
+        let mut end = (span.end.saturating_sub(span.start) as usize).min(rest.len());
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        let marked = rest.get(..end).unwrap_or_default();
+        let before = before.replace('\t', "    ");
+        let carets = "^".repeat(marked.replace('\t', "    ").width().max(1));
+        let bar = paint("1;34", "|");
+        out.push_str(&format!("{gutter} {bar}\n"));
+        out.push_str(&format!(
+            "{} {bar} {shown}\n",
+            paint("1;34", &span.line.to_string())
+        ));
+        out.push_str(&format!(
+            "{gutter} {bar} {}{}\n",
+            " ".repeat(before.width()),
+            paint(severity_color, &carets)
+        ));
+    }
+    for hint in &diagnostic.hints {
+        let mut lines = hint.lines();
+        if let Some(first) = lines.next() {
+            out.push_str(&format!("{gutter} {} {first}\n", paint("1", "= help:")));
+        }
+        for more in lines {
+            out.push_str(&format!("{gutter}         {more}\n"));
+        }
     }
     out
 }
 
-/// Adapter from our diagnostic to miette's.
-struct Picture {
-    message: String,
-    severity: miette::Severity,
-    help: Option<String>,
-    source: Option<NamedSource<String>>,
-    label: Option<SourceSpan>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quire_model::{FileId, Span};
 
-impl Picture {
-    fn new(diagnostic: &Diagnostic, sources: &Sources) -> Self {
-        let (source, label) = match diagnostic
-            .span
-            .and_then(|s| sources.get(s.file).map(|f| (s, f)))
-        {
-            Some((span, file)) if !file.text.is_empty() => {
-                let start = (span.start as usize).min(file.text.len());
-                let len = (span.end as usize)
-                    .min(file.text.len())
-                    .saturating_sub(start);
-                (
-                    Some(NamedSource::new(file.path.clone(), file.text.clone())),
-                    Some(SourceSpan::new(start.into(), len)),
-                )
-            }
-            _ => (None, None),
-        };
-        Picture {
-            message: diagnostic.message.clone(),
-            severity: match diagnostic.severity {
-                Severity::Error => miette::Severity::Error,
-                Severity::Warning => miette::Severity::Warning,
-                Severity::Note => miette::Severity::Advice,
+    fn sources(text: &str) -> Sources {
+        let mut sources = Sources::new();
+        let id = sources.add("book/a.md", text);
+        assert_eq!(id, FileId(0));
+        sources
+    }
+
+    #[test]
+    fn a_diagnostic_is_printed_once_as_rustc_prints_it() {
+        let sources = sources("# Title\n\nSee [the map](map.png) here.\n");
+        let d = Diagnostic::error(
+            Span {
+                file: FileId(0),
+                start: 14,
+                end: 33,
+                line: 3,
+                column: 5,
             },
-            help: (!diagnostic.hints.is_empty()).then(|| diagnostic.hints.join("\n")),
-            source,
-            label,
-        }
-    }
-}
-
-impl fmt::Debug for Picture {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl fmt::Display for Picture {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Picture {}
-
-impl miette::Diagnostic for Picture {
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(self.severity)
+            "image `map.png` not found",
+        )
+        .with_hint("check the path");
+        let text = render(&d, &sources, false);
+        assert_eq!(
+            text,
+            "error: image `map.png` not found\n \
+             --> book/a.md:3:5\n  \
+             |\n\
+             3 | See [the map](map.png) here.\n  \
+             |     ^^^^^^^^^^^^^^^^^^^\n  \
+             = help: check the path\n"
+        );
+        assert_eq!(text.matches("not found").count(), 1, "the message once");
+        assert_eq!(
+            one_line(&d, &sources),
+            "error: book/a.md:3:5: image `map.png` not found"
+        );
     }
 
-    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    #[test]
+    fn the_underline_stands_under_wide_characters_and_tabs() {
+        let line = "\t孫子 says: 𥘲 here";
+        let sources = sources(&format!("{line}\n"));
+        let start = line.find('𥘲').unwrap();
+        let d = Diagnostic::warning(
+            Span {
+                file: FileId(0),
+                start: start as u32,
+                end: (start + '𥘲'.len_utf8()) as u32,
+                line: 1,
+                column: line[..start].chars().count() as u32 + 1,
+            },
+            "no glyph",
+        );
+        let text = render(&d, &sources, false);
+        let lines: Vec<&str> = text.lines().collect();
+        // Tab as four columns, each CJK character two.
+        assert_eq!(lines[3], "1 |     孫子 says: 𥘲 here");
+        assert_eq!(lines[4], "  |                ^^");
     }
 
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    #[test]
+    fn a_span_over_several_lines_is_underlined_to_its_first_line_s_end() {
+        let sources = sources("one two\nthree\n");
+        let d = Diagnostic::note(
+            Span {
+                file: FileId(0),
+                start: 4,
+                end: 13,
+                line: 1,
+                column: 5,
+            },
+            "loose",
+        );
+        let text = render(&d, &sources, false);
+        assert!(text.contains("1 | one two\n  |     ^^^\n"), "{text}");
     }
 
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.label?;
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-            Some("here".into()),
-            span,
-        ))))
+    #[test]
+    fn without_a_place_only_the_message_and_hints() {
+        let d = Diagnostic::warning(None, "no cover").with_hint("add one");
+        assert_eq!(
+            render(&d, &Sources::new(), false),
+            "warning: no cover\n  = help: add one\n"
+        );
     }
 }

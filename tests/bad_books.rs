@@ -33,6 +33,7 @@ fn run_case(case: &Path) -> Result<(), String> {
             vec!["check", "book"]
         };
         let (output, stderr) = common::run_in(work.path(), &args);
+        let stderr = common::reported(&stderr);
         let got = output.status.code().unwrap_or(-1);
         if got != code {
             return Err(format!(
@@ -114,6 +115,7 @@ fn a_symlink_out_of_the_book_is_refused() {
     )
     .expect("write");
     let (output, stderr) = common::run_in(work.path(), &["check", "book"]);
+    let stderr = common::reported(&stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("book/book.toml:6:13: chapter path `one.md` leaves the book folder"),

@@ -23,6 +23,7 @@ fn the_report_names_forced_breaks_and_missing_glyphs_where_they_are() {
         work.path(),
         &["build", "book", "--format", "pdf", "--report"],
     );
+    let stderr = common::reported(&stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
         stderr.contains(
@@ -73,6 +74,7 @@ fn loose_paragraphs_are_notes_shown_with_report() {
         work.path(),
         &["build", "book", "--format", "pdf", "--report"],
     );
+    let with_report = common::reported(&with_report);
     assert!(stderr.contains("1 typesetting note(s)"), "{stderr}");
     assert!(!stderr.contains("note: book/a.md"), "{stderr}");
     assert!(

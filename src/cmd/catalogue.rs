@@ -313,7 +313,7 @@ fn build_one(book: &Path, out: &Path, options: &CatalogueOptions) -> Row {
         }))
     });
     let ok = matches!(outcome, Ok(code) if code == ExitCode::SUCCESS);
-    let mut text = text;
+    let mut text = text.text;
     if outcome.is_err() {
         text.push_str("error: the build stopped on an internal error\n");
     }

@@ -93,16 +93,7 @@ pub(crate) fn rebuild(
         }))
     });
     let elapsed = started.elapsed();
-    let mut diagnostics: Vec<String> = text
-        .lines()
-        .filter(|l| {
-            l.starts_with("warning:")
-                || l.starts_with("error:")
-                || l.starts_with("warning[")
-                || l.starts_with("error[")
-        })
-        .map(str::to_string)
-        .collect();
+    let mut diagnostics = text.problems;
     let layout = lock(session)
         .last_layout_time()
         .filter(|t| Some(*t) != layouts_before);

@@ -141,3 +141,26 @@ pub(crate) fn last_chapter_file(book: &Path) -> PathBuf {
         .max()
         .expect("a Markdown file")
 }
+
+/// `quire`'s output with each diagnostic (printed as rustc does: `error: message`, then
+/// ` --> file:line:col`) also as one line, `error: file:line:col: message`, so that a test
+/// can look for a message at its place with one `contains`.
+pub(crate) fn reported(stderr: &str) -> String {
+    let mut out = stderr.to_string();
+    let lines: Vec<&str> = stderr.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some((severity, message)) = ["error", "warning", "note"]
+            .iter()
+            .find_map(|w| line.strip_prefix(&format!("{w}: ")).map(|m| (*w, m)))
+        else {
+            continue;
+        };
+        if let Some(place) = lines
+            .get(i + 1)
+            .and_then(|l| l.trim_start().strip_prefix("--> "))
+        {
+            out.push_str(&format!("\n{severity}: {place}: {message}"));
+        }
+    }
+    out
+}
