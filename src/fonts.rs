@@ -96,6 +96,49 @@ fn font_files(book_dir: &Path) -> Vec<std::path::PathBuf> {
     files
 }
 
+/// The family `[print] font` names, or an error placed at that key in `book.toml` (the
+/// check `quire check` and `quire build` share).
+pub(crate) fn family_checked(
+    book_dir: &Path,
+    book: &quire_model::Book,
+    sources: &quire_model::Sources,
+) -> Result<FontFamily, quire_model::Diagnostic> {
+    family(book_dir, &book.settings.print.font).map_err(|message| {
+        quire_model::Diagnostic::error(font_key_span(sources), message).with_hint(
+            "fonts are looked for in the book's `fonts/` folder; EB Garamond is built in",
+        )
+    })
+}
+
+/// Where `font = ...` stands in `book.toml`, if it does.
+fn font_key_span(sources: &quire_model::Sources) -> Option<quire_model::Span> {
+    let file = (0..sources.len())
+        .map(|i| quire_model::FileId(i as u32))
+        .find(|id| sources.path(*id).ends_with("book.toml"))?;
+    let text = &sources.get(file)?.text;
+    let mut offset = 0;
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix("font")
+            && rest.trim_start().starts_with('=')
+        {
+            let value = line.find('=').map_or(0, |eq| {
+                eq + 1 + line[eq + 1..].len() - line[eq + 1..].trim_start().len()
+            });
+            let end = line.trim_end().len();
+            return Some(quire_model::Span {
+                file,
+                start: (offset + value) as u32,
+                end: (offset + end.max(value)) as u32,
+                line: index as u32 + 1,
+                column: line[..value].chars().count() as u32 + 1,
+            });
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// The family named in `[print] font`: EB Garamond (built in), or font files in the book's
 /// `fonts/` folder whose names contain the family name without spaces
 /// (`Libertinus Serif` -> `LibertinusSerif-Regular.otf`, `...-Italic.otf`, `...-Bold.otf`).

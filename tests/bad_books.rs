@@ -127,12 +127,23 @@ fn a_symlink_out_of_the_book_is_refused() {
 #[test]
 fn a_missing_book_folder_is_a_clear_error() {
     let work = tempfile::tempdir().expect("tempdir");
-    let (output, stderr) = common::run_in(work.path(), &["check", "nowhere"]);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("book folder `nowhere` not found"),
-        "{stderr}"
-    );
+    for command in ["check", "build", "proof"] {
+        let (output, stderr) = common::run_in(work.path(), &[command, "nowhere"]);
+        assert_eq!(output.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains("book folder `nowhere` not found"),
+            "{stderr}"
+        );
+    }
+    // Outside any book, the default is not suggested back.
+    let (output, stderr) = common::run_in(work.path(), &["build"]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("quire init mybook"), "{stderr}");
+    // A folder without book.toml says so.
+    std::fs::create_dir(work.path().join("empty")).expect("mkdir");
+    let (output, stderr) = common::run_in(work.path(), &["check", "empty"]);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`empty` has no book.toml"), "{stderr}");
 }
 
 #[test]

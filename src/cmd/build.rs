@@ -98,18 +98,21 @@ pub(crate) fn run(
         book.settings.print.text_height = Some(quire_model::Length(height - 2.0 * 0.87 * 72.0));
     }
     let family = std::cell::OnceCell::new();
-    if crate::svg::has_svg(&book) {
-        // Text in SVG drawings is set in the book's fonts, as outlines, for both editions.
-        match crate::fonts::family(book_dir, &book.settings.print.font) {
-            Ok(f) => {
-                crate::svg::outline_text(&mut book, &f);
-                let _ = family.set(f);
-            }
-            Err(message) => {
-                crate::report::say!("error: {message}");
-                return ExitCode::from(super::EXIT_BOOK_ERRORS);
-            }
+    match crate::fonts::family_checked(book_dir, &book, &loaded.sources) {
+        Ok(f) => {
+            let _ = family.set(f);
         }
+        Err(error) => {
+            report::print_all(&[error], &loaded.sources);
+            crate::report::say!("build: 1 error(s): nothing written");
+            return ExitCode::from(super::EXIT_BOOK_ERRORS);
+        }
+    }
+    if crate::svg::has_svg(&book)
+        && let Some(f) = family.get()
+    {
+        // Text in SVG drawings is set in the book's fonts, as outlines, for both editions.
+        crate::svg::outline_text(&mut book, f);
     }
     let book = &book;
     if options.write

@@ -9,8 +9,16 @@ use crate::report;
 pub(crate) fn run(book_dir: &Path) -> ExitCode {
     let loaded = quire_markdown::load_book(book_dir);
     let mut diagnostics = loaded.diagnostics.clone();
-    if let Some(warning) = loaded.book.as_ref().and_then(identifier_warning) {
-        diagnostics.push(warning);
+    if let Some(book) = &loaded.book {
+        diagnostics.extend(identifier_warning(book));
+        // What the build checks before typesetting: the fonts, and the EPUB's own checks
+        // (pictures' text, links, the language of parts ...).
+        if let Err(error) = crate::fonts::family_checked(book_dir, book, &loaded.sources) {
+            diagnostics.push(error);
+        }
+        if loaded.diagnostics.iter().all(|d| !d.is_error()) {
+            diagnostics.extend(epub_warnings(book));
+        }
     }
     let (errors, warnings) = report::print_all(&diagnostics, &loaded.sources);
     let summary = format!("{errors} error(s), {warnings} warning(s)");
@@ -38,6 +46,25 @@ pub(crate) fn run(book_dir: &Path) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// The EPUB's warnings, made in memory. A book with no cover image of its own gets the
+/// designed front in the build, so that warning is left out.
+fn epub_warnings(book: &quire_model::Book) -> Vec<quire_model::Diagnostic> {
+    let mut with_cover = book.clone();
+    if with_cover.metadata.cover.is_none() {
+        with_cover.images.push(quire_model::ImageAsset {
+            path: "cover.jpg".into(),
+            data: Vec::new(),
+            format: quire_model::ImageFormat::Jpeg,
+            width: 1600,
+            height: 2560,
+        });
+        with_cover.metadata.cover = Some(quire_model::ImageId(with_cover.images.len() - 1));
+    }
+    quire_epub::write_epub(&with_cover, &quire_epub::EpubOptions::default())
+        .map(|output| output.diagnostics)
+        .unwrap_or_default()
 }
 
 /// A warning for a book without a fixed identifier (no `identifier`, no ebook ISBN): the

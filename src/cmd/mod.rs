@@ -21,6 +21,21 @@ pub(crate) const EXIT_IO: u8 = 2;
 
 /// Runs a parsed command line.
 pub(crate) fn run(cli: Cli) -> ExitCode {
+    let book = match &cli.command {
+        Command::Build { books, .. } if books.len() == 1 && !catalogue::is_catalogue(books) => {
+            books.first()
+        }
+        Command::Proof { book, .. }
+        | Command::Check { book, .. }
+        | Command::Preview { book, .. }
+        | Command::Watch { book, .. } => Some(book),
+        _ => None,
+    };
+    if let Some(book) = book
+        && let Some(code) = no_book_at(book)
+    {
+        return code;
+    }
     match cli.command {
         Command::Build {
             books,
@@ -91,6 +106,31 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
         Command::Preview { book, port } => preview::run(&book, port),
         Command::Watch { book, out, format } => watch::run(&book, &out, &format),
     }
+}
+
+/// When `book` holds no `book.toml`: the error, with what to do instead, and exit code 2
+/// (a usage problem, not a problem of a book).
+fn no_book_at(book: &std::path::Path) -> Option<ExitCode> {
+    if book.join("book.toml").is_file() {
+        return None;
+    }
+    let shown = book.display();
+    let message = if book.exists() {
+        format!("`{shown}` has no book.toml")
+    } else {
+        format!("book folder `{shown}` not found")
+    };
+    let here = std::path::Path::new("book.toml").is_file();
+    let hint = if here {
+        "this folder holds a book: give `.` (e.g. `quire build .`)".to_string()
+    } else if book == std::path::Path::new("manuscript") {
+        "give the folder that holds book.toml (`quire build mybook`), or start a book with `quire init mybook`".to_string()
+    } else {
+        "give the folder that holds book.toml; `quire init DIR` starts a new book".to_string()
+    };
+    let diagnostic = quire_model::Diagnostic::error(None, message).with_hint(hint);
+    crate::report::print_all(&[diagnostic], &quire_model::Sources::new());
+    Some(ExitCode::from(EXIT_IO))
 }
 
 /// The project's own layout: `manuscript/` is built with `cover/` beside it.

@@ -499,6 +499,10 @@ impl Loader {
         print.text_height = length(&p.text_height, "text-height");
         if let Some(trim) = &p.trim {
             match parse_trim(trim.get_ref()) {
+                Some(t) if let Some((message, hint)) = trim_out_of_range(t) => problems.push(
+                    Diagnostic::error(lines.span_in(text, file, trim.span()), message)
+                        .with_hint(hint),
+                ),
                 Some(t) => print.trim = t,
                 None => problems.push(
                     Diagnostic::error(
@@ -589,7 +593,7 @@ impl Loader {
         let resolved = match paths::resolve(&self.root, Path::new(""), written) {
             Ok(p) => p,
             Err(problem) => {
-                self.path_problem(problem, written, at, "chapter");
+                self.path_problem(problem, written, at, "chapter", Path::new(""));
                 return None;
             }
         };
@@ -636,7 +640,24 @@ impl Loader {
         Some((chapter, resolved.relative))
     }
 
-    fn path_problem(&mut self, problem: PathProblem, written: &str, at: Span, what: &str) {
+    fn path_problem(
+        &mut self,
+        problem: PathProblem,
+        written: &str,
+        at: Span,
+        what: &str,
+        base: &Path,
+    ) {
+        if problem == PathProblem::Missing
+            && let Some(near) = self.near_file(base, written)
+        {
+            self.error(
+                at,
+                format!("{what} `{written}` not found"),
+                &format!("did you mean `{near}`?"),
+            );
+            return;
+        }
         let (message, hint) = match problem {
             PathProblem::OutsideBook => (
                 format!("{what} path `{written}` leaves the book folder"),
@@ -655,6 +676,40 @@ impl Loader {
         self.error(at, message, hint);
     }
 
+    /// A file beside where `written` points (same folder, same extension) whose name is
+    /// close to it: `chapter-1.md` for `chapter-01.md`.
+    fn near_file(&self, base: &Path, written: &str) -> Option<String> {
+        let wanted = Path::new(written);
+        let folder_written = wanted.parent().unwrap_or(Path::new(""));
+        let folder = self.root.join(base).join(folder_written);
+        let name = wanted.file_name()?.to_string_lossy().to_lowercase();
+        let extension = wanted
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase());
+        let mut best: Option<(f64, String)> = None;
+        for entry in std::fs::read_dir(&folder).ok()?.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            let same_kind = Path::new(&file)
+                .extension()
+                .map(|e| e.to_string_lossy().to_lowercase())
+                == extension;
+            if !same_kind || !entry.path().is_file() {
+                continue;
+            }
+            let score = strsim::jaro_winkler(&name, &file.to_lowercase());
+            if score >= 0.85 && best.as_ref().is_none_or(|(b, _)| score > *b) {
+                best = Some((score, file));
+            }
+        }
+        let (_, file) = best?;
+        Some(
+            folder_written
+                .join(file)
+                .to_string_lossy()
+                .replace('\\', "/"),
+        )
+    }
+
     fn image(
         &mut self,
         base: &Path,
@@ -666,7 +721,7 @@ impl Loader {
             Ok(p) => p,
             Err(problem) => {
                 let before = self.diagnostics.len();
-                self.path_problem(problem, written, at, "image");
+                self.path_problem(problem, written, at, "image", base);
                 diags.extend(self.diagnostics.drain(before..));
                 return None;
             }
@@ -1010,6 +1065,44 @@ pub(crate) fn parse_length(text: &str) -> Option<Length> {
 }
 
 /// A trim preset or `WIDTHxHEIGHTunit`.
+/// The smallest and largest trims accepted, in inches (width, height): book presses and
+/// print-on-demand printers take roughly 4 x 6 in to 8.5 x 11.7 in (KDP), down to 3.5 x 5
+/// in for some offset work and up to 12 x 12 in for art books.
+const SMALLEST_TRIM: (f64, f64) = (3.0, 4.0);
+const LARGEST_TRIM: (f64, f64) = (12.0, 14.0);
+
+/// Why a trim no book printer prints is refused, with the accepted range.
+fn trim_out_of_range(trim: TrimSize) -> Option<(String, String)> {
+    let (w, h) = (trim.width.0 / 72.0, trim.height.0 / 72.0);
+    let shown = format!("{} x {} in", inches(w), inches(h));
+    let range = format!(
+        "Quire takes trims from {} x {} in to {} x {} in (KDP prints 4 x 6 in to 8.5 x 11.69 in)",
+        inches(SMALLEST_TRIM.0),
+        inches(SMALLEST_TRIM.1),
+        inches(LARGEST_TRIM.0),
+        inches(LARGEST_TRIM.1)
+    );
+    if w < SMALLEST_TRIM.0 || h < SMALLEST_TRIM.1 {
+        Some((
+            format!("a trim of {shown} is smaller than any book printer prints"),
+            range,
+        ))
+    } else if w > LARGEST_TRIM.0 || h > LARGEST_TRIM.1 {
+        Some((
+            format!("a trim of {shown} is larger than any book press prints"),
+            range,
+        ))
+    } else {
+        None
+    }
+}
+
+/// Inches with at most two decimals, no trailing zeros.
+fn inches(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 pub(crate) fn parse_trim(text: &str) -> Option<TrimSize> {
     let lower = text.trim().to_ascii_lowercase().replace(' ', "");
     let preset = match lower.as_str() {
@@ -1030,7 +1123,8 @@ pub(crate) fn parse_trim(text: &str) -> Option<TrimSize> {
         parse_length(&format!("{w}{unit}"))?
     };
     let h_len = parse_length(h)?;
-    (w_len.0 > 0.0 && h_len.0 > 0.0 && w_len.0 < 3000.0 && h_len.0 < 3000.0).then_some(TrimSize {
+    let finite = w_len.0.is_finite() && h_len.0.is_finite();
+    (finite && w_len.0 > 0.0 && h_len.0 > 0.0).then_some(TrimSize {
         width: w_len,
         height: h_len,
     })

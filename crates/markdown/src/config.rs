@@ -225,18 +225,92 @@ pub(crate) fn parse_book_toml(
     if diagnostics.len() > before {
         return None;
     }
-    let deserializer = toml::de::Deserializer::from(table);
-    match BookToml::deserialize(deserializer) {
-        Ok(config) => Some(config),
-        Err(err) => {
-            let span = err.span().map(span_of).unwrap_or(lines.span(file, 0..0));
-            diagnostics.push(Diagnostic::error(
-                span,
-                format!("invalid value in book.toml: {}", first_line(err.message())),
-            ));
-            None
+    // A value of the wrong type is reported, taken out, and the rest read again, so that
+    // every such mistake is reported at once, and the checks after this one still run.
+    let mut table = table;
+    let mut wrong = 0;
+    loop {
+        let deserializer = toml::de::Deserializer::from(table.clone());
+        match BookToml::deserialize(deserializer) {
+            // With wrong values taken out (and reported as errors): the rest is checked.
+            Ok(config) => return Some(config),
+            Err(err) => {
+                let span = err.span().map(span_of).unwrap_or(lines.span(file, 0..0));
+                let removed = err
+                    .span()
+                    .and_then(|at| remove_value_at(table.get_mut(), &at, ""));
+                let message = first_line(err.message());
+                let mut diagnostic = Diagnostic::error(
+                    span,
+                    match &removed {
+                        Some(key) => format!("`{key}` has the wrong type: {message}"),
+                        None => format!("invalid value in book.toml: {message}"),
+                    },
+                );
+                if let Some(hint) = removed.as_deref().and_then(type_hint) {
+                    diagnostic = diagnostic.with_hint(hint);
+                }
+                diagnostics.push(diagnostic);
+                wrong += 1;
+                if removed.is_none() || wrong > 100 {
+                    return None;
+                }
+            }
         }
     }
+}
+
+/// Takes out of `table` the innermost key whose value spans `at`; returns its dotted name.
+fn remove_value_at(
+    table: &mut DeTable<'_>,
+    at: &std::ops::Range<usize>,
+    path: &str,
+) -> Option<String> {
+    let mut hit = None;
+    for (key, value) in table.iter_mut() {
+        let name = if path.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{path}.{}", key.get_ref())
+        };
+        // A `[table]`'s span is its header: look inside every table.
+        if let DeValue::Table(inner) = value.get_mut()
+            && let Some(found) = remove_value_at(inner, at, &name)
+        {
+            return Some(found);
+        }
+        let span = value.span();
+        if span.start <= at.start && at.end <= span.end {
+            hit = Some((key.clone(), name));
+            break;
+        }
+    }
+    let (key, name) = hit?;
+    table.remove(&key);
+    Some(name)
+}
+
+/// How to write a key's value, for a value of the wrong type.
+fn type_hint(key: &str) -> Option<String> {
+    let name = key.rsplit('.').next().unwrap_or(key);
+    let example = match name {
+        "font-size" => "font-size = \"11.5pt\" (a length with its unit: pt, mm, in)",
+        "leading" => "leading = \"14.5pt\" (a length with its unit)",
+        "text-width" | "text-height" | "bleed-width" => {
+            "a length in quotes with its unit, e.g. \"4.2in\" or \"105mm\""
+        }
+        "trim" => "trim = \"5.5x8.5in\" (or a preset: \"A5\", \"Royal\")",
+        "authors" => "authors = [\"First Author\", \"Second Author\"]",
+        "chapters" | "front" | "back" => {
+            "a list of file names: chapters = [\"one.md\", \"two.md\"]"
+        }
+        "title" | "subtitle" | "language" | "description" | "publisher" | "identifier" | "font" => {
+            "text in quotes, e.g. key = \"value\""
+        }
+        "ragged-right" | "color" | "embed-fonts" | "bleed" => "true or false, without quotes",
+        _ => return Some("see the manuscript format for what this key takes".to_string()),
+    };
+    Some(format!("write {example}"))
 }
 
 fn first_line(message: &str) -> String {
