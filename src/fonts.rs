@@ -45,7 +45,7 @@ fn with_fallback(
         if family_files.contains(&path) {
             continue;
         }
-        let data = std::fs::read(&path)
+        let data = quire_markdown::read_book_file(&path)
             .map_err(|e| format!("cannot read font `{}`: {e}", path.display()))?;
         let face = quire_typeset::FontFace::from_bytes(data, quire_typeset::FontVariant::Regular)
             .map_err(|e| format!("font `{}`: {e}", path.display()))?;
@@ -178,7 +178,7 @@ pub(crate) fn family(book_dir: &Path, name: &str) -> Result<FontFamily, String> 
             .find(|(f, _)| {
                 want.iter().all(|w| f.contains(w)) && !avoid.iter().any(|a| f.contains(a))
             })
-            .and_then(|(_, p)| std::fs::read(p).ok())
+            .and_then(|(_, p)| quire_markdown::read_book_file(p).ok())
     };
     let regular = pick(&["regular"], &["italic", "bold"])
         .or_else(|| pick(&[], &["italic", "bold"]))
@@ -229,22 +229,21 @@ pub(crate) fn epub_fonts(
             ),
         ]);
     }
-    let folder = book_dir.join("fonts");
     let mut out = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(&folder)
-        .map_err(|e| format!("cannot read `{}`: {e}", folder.display()))?
-        .flatten()
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let file = entry.file_name().to_string_lossy().into_owned();
+    // The same files the print edition may use: inside the book, regular files.
+    for path in font_files(book_dir) {
+        let file = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let lower = file.to_lowercase();
         if !(lower.ends_with(".otf") || lower.ends_with(".ttf"))
             || !lower.replace([' ', '_', '-'], "").contains(&key)
         {
             continue;
         }
-        let data = std::fs::read(entry.path()).map_err(|e| format!("cannot read `{file}`: {e}"))?;
+        let data = quire_markdown::read_book_file(&path)
+            .map_err(|e| format!("cannot read `{file}`: {e}"))?;
         out.push(quire_epub::EmbeddedFont {
             family: name.to_string(),
             italic: lower.contains("italic"),

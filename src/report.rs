@@ -166,11 +166,8 @@ pub(crate) fn render(diagnostic: &Diagnostic, sources: &Sources, color: bool) ->
         ));
     }
     if let Some((span, line)) = source_line {
-        let shown = line.replace('\t', "    ");
-        let before: String = line
-            .chars()
-            .take(span.column.saturating_sub(1) as usize)
-            .collect();
+        let column = span.column.saturating_sub(1) as usize;
+        let before: String = line.chars().take(column).collect();
         let rest = line.get(before.len()..).unwrap_or_default();
         // The underline: the span's part of this line, at least one column.
         let mut end = (span.end.saturating_sub(span.start) as usize).min(rest.len());
@@ -178,7 +175,30 @@ pub(crate) fn render(diagnostic: &Diagnostic, sources: &Sources, color: bool) ->
             end -= 1;
         }
         let marked = rest.get(..end).unwrap_or_default();
-        let before = before.replace('\t', "    ");
+        // A long line is shown around the place: at most 40 characters before it and 80
+        // from it, cut ends marked `...`.
+        let from = column.saturating_sub(40);
+        let before: String = before.chars().skip(from).collect();
+        let marked: String = marked.chars().take(80).collect();
+        let after: String = rest
+            .get(end..)
+            .unwrap_or_default()
+            .chars()
+            .take(80usize.saturating_sub(marked.chars().count()))
+            .collect();
+        let cut_left = if from > 0 { "..." } else { "" };
+        let cut_right = if before.len() + marked.len() + after.len() + cut_left.len()
+            < line
+                .len()
+                .saturating_sub(line.chars().take(from).map(char::len_utf8).sum::<usize>())
+        {
+            "..."
+        } else {
+            ""
+        };
+        let shown = format!("{cut_left}{before}{marked}{after}{cut_right}").replace('\t', "    ");
+        let before = format!("{cut_left}{before}").replace('\t', "    ");
+        let marked = marked.as_str();
         let carets = "^".repeat(marked.replace('\t', "    ").width().max(1));
         let bar = paint("1;34", "|");
         out.push_str(&format!("{gutter} {bar}\n"));
@@ -284,6 +304,30 @@ mod tests {
         );
         let text = render(&d, &sources, false);
         assert!(text.contains("1 | one two\n  |     ^^^\n"), "{text}");
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_place() {
+        let line = format!("{}target{}", "a ".repeat(5000), " b".repeat(5000));
+        let sources = sources(&format!("{line}\n"));
+        let start = line.find("target").unwrap();
+        let d = Diagnostic::warning(
+            Span {
+                file: FileId(0),
+                start: start as u32,
+                end: start as u32 + 6,
+                line: 1,
+                column: start as u32 + 1,
+            },
+            "here",
+        );
+        let text = render(&d, &sources, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[3].len() < 200, "{}", lines[3]);
+        assert!(lines[3].starts_with("1 | ...") && lines[3].ends_with("..."));
+        let at = lines[3].find("target").unwrap();
+        assert_eq!(lines[4].find('^'), Some(at), "{text}");
+        assert_eq!(lines[4].matches('^').count(), 6);
     }
 
     #[test]

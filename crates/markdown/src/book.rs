@@ -981,8 +981,59 @@ fn chapter_kind(
     }
 }
 
+/// The largest file a book may hold (a chapter, a picture, a font): 256 MB.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads a file of the book. Only a regular file of at most [`MAX_FILE_BYTES`] is read: a
+/// folder, a FIFO or a device named as a chapter, picture or font is refused at once (a
+/// FIFO would wait forever, `/dev/zero` never end). On Unix the file is opened without
+/// blocking and checked on the open handle, so it cannot be swapped in between.
+pub fn read_book_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer.
+        options.custom_flags(0o4000);
+    }
+    let file = options.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            if meta.is_dir() {
+                "it is a folder, not a file"
+            } else {
+                "it is not a regular file (a FIFO, a socket or a device)"
+            },
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut data)?;
+    if data.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(data.len() as u64));
+    }
+    Ok(data)
+}
+
+fn too_large(bytes: u64) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "it is {} MB, more than the {} MB a file of a book may be",
+            bytes / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ),
+    )
+}
+
 fn read_text(path: &Path) -> Result<String, ReadProblem> {
-    let bytes = std::fs::read(path).map_err(ReadProblem::Io)?;
+    let bytes = read_book_file(path).map_err(ReadProblem::Io)?;
     match String::from_utf8(bytes) {
         Ok(mut text) => {
             if text.starts_with('\u{feff}') {
@@ -1001,7 +1052,7 @@ fn read_text(path: &Path) -> Result<String, ReadProblem> {
 
 /// Reads and checks an image file; for SVG also the features print cannot draw.
 fn load_image(path: &Path, relative: &str) -> Result<(ImageAsset, Vec<&'static str>), String> {
-    let data = std::fs::read(path).map_err(|e| e.to_string())?;
+    let data = read_book_file(path).map_err(|e| e.to_string())?;
     if quire_svg::looks_like_svg(&data) {
         // Text needs fonts, which the front end does not have: the build outlines it later
         // (`quire_svg::Svg::to_clean_svg`); here the file is checked and measured.

@@ -29,5 +29,5 @@ mod metadata;
 mod parse;
 mod paths;
 
-pub use book::{Loaded, load_book, parse_chapter_text};
+pub use book::{Loaded, MAX_FILE_BYTES, load_book, parse_chapter_text, read_book_file};
 pub use config::read_cover_settings;

@@ -90,6 +90,8 @@ pub(crate) fn parse_chapter(
         cell_images: Vec::new(),
         text_ranges: Vec::new(),
         index_marks: Vec::new(),
+        depth: 0,
+        flattened: 0,
     };
     let blocks = parser.blocks_until(None);
     let footnotes = parser.finish_footnotes();
@@ -130,7 +132,16 @@ struct ChapterParser<'t, 'r> {
     text_ranges: Vec<Range<usize>>,
     /// Index markers read so far.
     index_marks: Vec<IndexMark>,
+    /// Block quotes and lists open around the current event.
+    depth: usize,
+    /// Containers opened deeper than [`MAX_NESTING`], read as if they were not there: their
+    /// ends are skipped.
+    flattened: usize,
 }
+
+/// How deep block quotes and lists may nest; deeper ones are read as part of the deepest
+/// (no book nests 32 deep; a hostile one nesting 50,000 deep would exhaust the stack).
+const MAX_NESTING: usize = 32;
 
 impl<'t> ChapterParser<'t, '_> {
     fn span(&self, range: Range<usize>) -> Span {
@@ -149,6 +160,11 @@ impl<'t> ChapterParser<'t, '_> {
         let mut out = Vec::new();
         while let Some((event, range)) = self.next() {
             match event {
+                Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item)
+                    if self.flattened > 0 =>
+                {
+                    self.flattened -= 1;
+                }
                 Event::End(e) if Some(e) == end => break,
                 Event::End(_) => {}
                 // A tight list item's text may open with emphasis, a link ...: loose inlines.
@@ -202,6 +218,56 @@ impl<'t> ChapterParser<'t, '_> {
     fn block(&mut self, tag: Tag<'t>, range: Range<usize>, out: &mut Vec<Block>) {
         let span = self.span(range.clone());
         let end = tag.to_end();
+        if matches!(tag, Tag::BlockQuote(_) | Tag::List(_) | Tag::Item) {
+            if self.depth >= MAX_NESTING {
+                if self.flattened == 0 {
+                    self.diagnostics.push(
+                        Diagnostic::warning(
+                            span,
+                            format!(
+                                "quotes and lists nest more than {MAX_NESTING} deep here: the deeper levels are set at depth {MAX_NESTING}"
+                            ),
+                        )
+                        .with_hint("no reader can follow such nesting: flatten the text"),
+                    );
+                }
+                self.flattened += 1;
+                return;
+            }
+            self.depth += 1;
+            self.container(tag, span, end, range, out);
+            self.depth -= 1;
+            return;
+        }
+        self.leaf(tag, span, end, range, out);
+    }
+
+    /// A block quote or a list (an item outside a list: its blocks).
+    fn container(
+        &mut self,
+        tag: Tag<'t>,
+        span: Span,
+        end: TagEnd,
+        range: Range<usize>,
+        out: &mut Vec<Block>,
+    ) {
+        match tag {
+            Tag::Item => {
+                let blocks = self.blocks_until(Some(end));
+                out.extend(blocks);
+            }
+            other => self.leaf(other, span, end, range, out),
+        }
+    }
+
+    fn leaf(
+        &mut self,
+        tag: Tag<'t>,
+        span: Span,
+        end: TagEnd,
+        range: Range<usize>,
+        out: &mut Vec<Block>,
+    ) {
         match tag {
             Tag::Paragraph => {
                 self.text_ranges.clear();

@@ -604,7 +604,13 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 self.no_indent = true;
             }
             BlockKind::BlockQuote(inner) => {
-                let indent = self.size * 1.5;
+                // Indented on both sides while at least half the text block's measure is
+                // left; a quote nested deeper is set at the depth where the room ran out.
+                let indent = if measure - self.size * 3.0 >= self.min_measure() {
+                    self.size * 1.5
+                } else {
+                    Pt::ZERO
+                };
                 self.space(1.0);
                 self.no_indent = true;
                 self.depth += 1;
@@ -1113,9 +1119,21 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         self.no_indent = true;
     }
 
+    /// The narrowest measure nesting may leave: half the text block's.
+    fn min_measure(&self) -> Pt {
+        self.ctx.geometry.text_width * 0.5
+    }
+
     fn list(&mut self, list: &List, x: Pt, measure: Pt) {
         let size = self.size;
         let indent = size * 1.8;
+        // Nested so deep that less than half the measure would be left: the items take the
+        // place of the list around them (markers in its marker column).
+        let (x, measure) = if measure - indent < self.min_measure() && x >= indent {
+            (x - indent, measure + indent)
+        } else {
+            (x, measure)
+        };
         let leading = self.leading;
         self.space(1.0);
         self.depth += 1;

@@ -1107,12 +1107,19 @@ fn mark(body: &mut PageBody, line: &LineBox, top: Pt) {
 /// markers (which the model's plain text leaves out) are not counted.
 fn plain_offset(para: &super::flow::Para, at: usize) -> usize {
     let text = para.prepared.text();
+    // The markers in order, walked alongside the text (a paragraph may hold thousands).
+    let mut markers: Vec<&std::ops::Range<usize>> = para.markers.iter().map(|(r, _)| r).collect();
+    markers.sort_by_key(|r| r.start);
+    let mut next = 0;
     let mut count = 0;
     for (i, _) in text.char_indices() {
         if i >= at {
             break;
         }
-        if !para.markers.iter().any(|(r, _)| r.contains(&i)) {
+        while markers.get(next).is_some_and(|r| r.end <= i) {
+            next += 1;
+        }
+        if !markers.get(next).is_some_and(|r| r.contains(&i)) {
             count += 1;
         }
     }
