@@ -203,16 +203,15 @@ fn symlink(target: &Path, link: &Path) {
 
 fn cases() -> Vec<Case> {
     let mut cases: Vec<Case> = Vec::new();
-    let mut add =
-        |name: &'static str, expect: Expect, messages: &[&str], setup: FolderStep| {
-            cases.push(Case {
-                name,
-                expect,
-                messages: messages.iter().map(|m| m.to_string()).collect(),
-                setup,
-                outputs: None,
-            });
-        };
+    let mut add = |name: &'static str, expect: Expect, messages: &[&str], setup: FolderStep| {
+        cases.push(Case {
+            name,
+            expect,
+            messages: messages.iter().map(|m| m.to_string()).collect(),
+            setup,
+            outputs: None,
+        });
+    };
 
     // --- book.toml ---
     add(
@@ -473,16 +472,15 @@ fn cases() -> Vec<Case> {
             assert!(!text.contains("root:x:0"), "a file outside the book was read");
         })),
     });
-    let mut add =
-        |name: &'static str, expect: Expect, messages: &[&str], setup: FolderStep| {
-            cases.push(Case {
-                name,
-                expect,
-                messages: messages.iter().map(|m| m.to_string()).collect(),
-                setup,
-                outputs: None,
-            });
-        };
+    let mut add = |name: &'static str, expect: Expect, messages: &[&str], setup: FolderStep| {
+        cases.push(Case {
+            name,
+            expect,
+            messages: messages.iter().map(|m| m.to_string()).collect(),
+            setup,
+            outputs: None,
+        });
+    };
     add(
         "a font file that is not a font",
         Expect::BookError,
@@ -558,6 +556,15 @@ fn cases() -> Vec<Case> {
         Expect::Builds,
         &[],
         Box::new(|b| write_book(b, "", &chapter(&"漢字".repeat(10_000)))),
+    );
+    add(
+        "CJK in a code block",
+        Expect::Builds,
+        &["book/one.md:", "was wrapped"],
+        Box::new(|b| {
+            let code = format!("```\nlet s = \"{}\";\n```", "漢字".repeat(30));
+            write_book(b, "", &chapter(&code))
+        }),
     );
     add(
         "right-to-left text",

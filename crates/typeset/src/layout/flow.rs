@@ -694,9 +694,18 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             self.size
         };
         let face = self.ctx.family.face(FontVariant::Mono);
-        let advance = face
-            .glyph_id(' ')
-            .map_or(size * 0.6, |g| Pt(face.advance(g) * face.scale(size.0)));
+        // A column: the monospace face's advance; in a family without one (code falls back
+        // to a proportional face) the widest ASCII character's, so that no line overflows.
+        let advance_of = |c: char| {
+            face.glyph_id(c)
+                .map(|g| Pt(face.advance(g) * face.scale(size.0)))
+        };
+        let space = advance_of(' ').unwrap_or(size * 0.6);
+        let advance = if advance_of('M').is_some_and(|m| (m - space).0.abs() > space.0 * 0.01) {
+            (' '..='~').filter_map(advance_of).fold(space, Pt::max)
+        } else {
+            space
+        };
         // Line numbers: as many digits as the last number has, at 80 %, then two spaces.
         let number_size = size * 0.8;
         let digits = listing.line_numbers.map(|first| {
@@ -1690,7 +1699,15 @@ fn expand_tabs(line: &str, stop: usize) -> String {
 /// each piece's prefix (empty for the first) and its character range in the line.
 pub(crate) fn wrap_code_line(line: &str, columns: usize) -> Vec<(String, std::ops::Range<usize>)> {
     let chars: Vec<char> = line.trim_end().chars().collect();
-    if chars.len() <= columns {
+    // Columns each character takes: two for the wide characters of East Asian scripts
+    // (set in a face about twice as wide as the monospace's), one for the others.
+    let width = |c: &char| {
+        unicode_width::UnicodeWidthChar::width(*c)
+            .unwrap_or(1)
+            .max(1)
+    };
+    let total: usize = chars.iter().map(width).sum();
+    if total <= columns {
         return vec![(String::new(), 0..chars.len())];
     }
     let indent = chars.iter().take_while(|c| **c == ' ').count();
@@ -1702,25 +1719,35 @@ pub(crate) fn wrap_code_line(line: &str, columns: usize) -> Vec<(String, std::op
     let mut room = columns;
     while start < chars.len() {
         let rest = &chars[start..];
-        if rest.len() <= room {
+        if rest.iter().map(width).sum::<usize>() <= room {
             pieces.push(start..chars.len());
             break;
         }
+        // How many characters of the rest fit `room` columns (at least one).
+        let mut used = 0;
+        let fit = rest
+            .iter()
+            .take_while(|c| {
+                used += width(c);
+                used <= room
+            })
+            .count()
+            .max(1);
         // After a space near the end, else after an operator near the end; else after a
         // space or an operator further back (past the indentation); else inside a name
         // after an underscore; a character boundary only when the line has none of these.
         let lowest = if start == 0 { indent + 1 } else { 1 };
         let after = |from: usize, pred: &dyn Fn(char) -> bool| {
-            (from.max(1)..room).rev().find(|&i| pred(rest[i - 1]))
+            (from.max(1)..fit).rev().find(|&i| pred(rest[i - 1]))
         };
         let is_space = |c: char| c == ' ';
         let is_operator = |c: char| ",;([{=+-*/&|.:>".contains(c);
-        let cut = after(room / 2, &is_space)
-            .or_else(|| after(room / 2, &is_operator))
+        let cut = after(fit / 2, &is_space)
+            .or_else(|| after(fit / 2, &is_operator))
             .or_else(|| after(lowest, &is_space))
             .or_else(|| after(lowest, &is_operator))
-            .or_else(|| after(room / 2, &|c| c == '_'))
-            .unwrap_or(room);
+            .or_else(|| after(fit / 2, &|c| c == '_'))
+            .unwrap_or(fit);
         let mut end = start + cut;
         // The piece keeps no trailing spaces; the next starts at its first character.
         let mut piece_end = end;
