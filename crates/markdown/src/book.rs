@@ -498,12 +498,12 @@ impl Loader {
         print.text_width = length(&p.text_width, "text-width");
         print.text_height = length(&p.text_height, "text-height");
         if let Some(trim) = &p.trim {
-            match parse_trim(trim.get_ref()) {
-                Some(t) if let Some((message, hint)) = trim_out_of_range(t) => problems.push(
+            match parse_trim(trim.get_ref()).map(|t| (t, trim_out_of_range(t))) {
+                Some((_, Some((message, hint)))) => problems.push(
                     Diagnostic::error(lines.span_in(text, file, trim.span()), message)
                         .with_hint(hint),
                 ),
-                Some(t) => print.trim = t,
+                Some((t, None)) => print.trim = t,
                 None => problems.push(
                     Diagnostic::error(
                         lines.span_in(text, file, trim.span()),

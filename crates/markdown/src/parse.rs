@@ -239,7 +239,7 @@ impl<'t> ChapterParser<'t, '_> {
             self.depth -= 1;
             return;
         }
-        self.leaf(tag, span, end, range, out);
+        self.tagged_block(tag, span, end, range, out);
     }
 
     /// A block quote or a list (an item outside a list: its blocks).
@@ -256,11 +256,12 @@ impl<'t> ChapterParser<'t, '_> {
                 let blocks = self.blocks_until(Some(end));
                 out.extend(blocks);
             }
-            other => self.leaf(other, span, end, range, out),
+            other => self.tagged_block(other, span, end, range, out),
         }
     }
 
-    fn leaf(
+    /// A block of any other kind (and the lists and quotes [`Self::container`] passes on).
+    fn tagged_block(
         &mut self,
         tag: Tag<'t>,
         span: Span,
