@@ -315,6 +315,95 @@ fn cases() -> Vec<Case> {
         }),
     );
 
+    // --- every other value `check` refuses ---
+    for (name, extra, message) in [
+        (
+            "a chapter opening that is not one",
+            "[print]\nchapters-open = \"left\"",
+            "`left` is not a chapter opening",
+        ),
+        (
+            "a paper that is not one",
+            "[print]\npaper = \"gold\"",
+            "`gold` is not a paper",
+        ),
+        (
+            "a length that is not one",
+            "[print]\ntext-width = \"wide\"",
+            "`wide` is not a length for `text-width`",
+        ),
+        (
+            "a date that is not one",
+            "date = \"1813-13-45\"",
+            "`1813-13-45` is not an ISO 8601 date",
+        ),
+        (
+            "an ISBN that is not one",
+            "[book.isbn]\nprint = \"978-0-00-000000-0\"",
+            "is not a valid ISBN",
+        ),
+        (
+            "a cover style that is not one",
+            "[cover]\nstyle = \"baroque\"",
+            "`baroque` is not a cover style",
+        ),
+        (
+            "a colour that is not one",
+            "[cover]\nbackground = \"sunset\"",
+            "`sunset` is not a colour",
+        ),
+    ] {
+        let extra = extra.to_string();
+        let (setup, messages): (FolderStep, Vec<String>) = (
+            Box::new(move |b: &Path| write_book(b, &extra, &chapter("Text."))),
+            vec!["book/book.toml:".to_string(), message.to_string()],
+        );
+        cases.push(Case {
+            name,
+            expect: Expect::BookError,
+            messages,
+            setup,
+            outputs: None,
+        });
+    }
+    let mut add = |name: &'static str, expect: Expect, messages: &[&str], setup: FolderStep| {
+        cases.push(Case {
+            name,
+            expect,
+            messages: messages.iter().map(|m| m.to_string()).collect(),
+            setup,
+            outputs: None,
+        });
+    };
+    add(
+        "a footnote defined twice",
+        Expect::BookError,
+        &["book/one.md:", "footnote `[^a]` is defined twice"],
+        Box::new(|b| write_book(b, "", &chapter("Claim.[^a]\n\n[^a]: One.\n\n[^a]: Two."))),
+    );
+    add(
+        "an SVG cover",
+        Expect::BookError,
+        &["book/book.toml:", "the cover `cover.svg` is an SVG image"],
+        Box::new(|b| {
+            write_book(b, "cover = \"cover.svg\"", &chapter("Text."));
+            std::fs::write(
+                b.join("cover.svg"),
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"16\"/>",
+            )
+            .unwrap();
+        }),
+    );
+    add(
+        "an HTML tag left open",
+        Expect::Builds,
+        &[
+            "book/one.md:",
+            "`<sup>` is not closed before the paragraph ends",
+        ],
+        Box::new(|b| write_book(b, "", &chapter("Water is H<sub>2</sub>O and E = mc<sup>2."))),
+    );
+
     // --- paths out of the book ---
     add(
         "an absolute chapter path",
