@@ -72,7 +72,10 @@ fn check(book: &Path, target: &str) -> (i32, String) {
         &common::repo(),
         &["check", &book.to_string_lossy(), "--target", target],
     );
-    (output.status.code().unwrap_or(-1), stderr)
+    (
+        output.status.code().unwrap_or(-1),
+        common::reported(&stderr),
+    )
 }
 
 #[test]
