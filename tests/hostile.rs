@@ -201,20 +201,32 @@ fn symlink(target: &Path, link: &Path) {
     std::os::unix::fs::symlink(target, link).unwrap();
 }
 
-fn cases() -> Vec<Case> {
-    let mut cases: Vec<Case> = Vec::new();
-    let mut add = |name: &'static str, expect: Expect, messages: &[&str], setup: FolderStep| {
-        cases.push(Case {
+/// The catalogue as it is written down.
+#[derive(Default)]
+struct Cases(Vec<Case>);
+
+impl Cases {
+    /// A case with no check of the outputs beyond the common ones.
+    fn add(&mut self, name: &'static str, expect: Expect, messages: &[&str], setup: FolderStep) {
+        self.push(Case {
             name,
             expect,
             messages: messages.iter().map(|m| m.to_string()).collect(),
             setup,
             outputs: None,
         });
-    };
+    }
+
+    fn push(&mut self, case: Case) {
+        self.0.push(case);
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let mut cases = Cases::default();
 
     // --- book.toml ---
-    add(
+    cases.add(
         "wrong type",
         Expect::BookError,
         &[
@@ -224,7 +236,7 @@ fn cases() -> Vec<Case> {
         ],
         Box::new(|b| write_book(b, "[print]\nfont-size = 11.5", &chapter("Text."))),
     );
-    add(
+    cases.add(
         "two wrong types reported together",
         Expect::BookError,
         &[
@@ -239,7 +251,7 @@ fn cases() -> Vec<Case> {
             )
         }),
     );
-    add(
+    cases.add(
         "trim too small",
         Expect::BookError,
         &[
@@ -248,25 +260,25 @@ fn cases() -> Vec<Case> {
         ],
         Box::new(|b| write_book(b, "[print]\ntrim = \"1x1in\"", &chapter("Text."))),
     );
-    add(
+    cases.add(
         "trim too large",
         Expect::BookError,
         &["a trim of 60 x 90 in is larger than any book press prints"],
         Box::new(|b| write_book(b, "[print]\ntrim = \"60x90in\"", &chapter("Text."))),
     );
-    add(
+    cases.add(
         "absurd trim",
         Expect::BookError,
         &["book/book.toml:", "is not a trim size"],
         Box::new(|b| write_book(b, "[print]\ntrim = \"1e308x1e308in\"", &chapter("Text."))),
     );
-    add(
+    cases.add(
         "unknown font",
         Expect::BookError,
         &["book/book.toml:", "font family `Minion Pro` not found"],
         Box::new(|b| write_book(b, "[print]\nfont = \"Minion Pro\"", &chapter("Text."))),
     );
-    add(
+    cases.add(
         "a 10 MB book.toml",
         Expect::BookError,
         &["book/book.toml:"],
@@ -282,7 +294,7 @@ fn cases() -> Vec<Case> {
             );
         }),
     );
-    add(
+    cases.add(
         "the same chapter twice",
         Expect::BookError,
         &["book/book.toml:", "one.md"],
@@ -299,7 +311,7 @@ fn cases() -> Vec<Case> {
             .unwrap();
         }),
     );
-    add(
+    cases.add(
         "a missing chapter with a near name",
         Expect::BookError,
         &["book/book.toml:", "did you mean `chapter-01.md`?"],
@@ -366,22 +378,13 @@ fn cases() -> Vec<Case> {
             outputs: None,
         });
     }
-    let mut add = |name: &'static str, expect: Expect, messages: &[&str], setup: FolderStep| {
-        cases.push(Case {
-            name,
-            expect,
-            messages: messages.iter().map(|m| m.to_string()).collect(),
-            setup,
-            outputs: None,
-        });
-    };
-    add(
+    cases.add(
         "a footnote defined twice",
         Expect::BookError,
         &["book/one.md:", "footnote `[^a]` is defined twice"],
         Box::new(|b| write_book(b, "", &chapter("Claim.[^a]\n\n[^a]: One.\n\n[^a]: Two."))),
     );
-    add(
+    cases.add(
         "an SVG cover",
         Expect::BookError,
         &["book/book.toml:", "the cover `cover.svg` is an SVG image"],
@@ -394,7 +397,7 @@ fn cases() -> Vec<Case> {
             .unwrap();
         }),
     );
-    add(
+    cases.add(
         "an HTML tag left open",
         Expect::Builds,
         &[
@@ -405,7 +408,7 @@ fn cases() -> Vec<Case> {
     );
 
     // --- paths out of the book ---
-    add(
+    cases.add(
         "an absolute chapter path",
         Expect::BookError,
         &["book/book.toml:", "leaves the book folder"],
@@ -419,13 +422,13 @@ fn cases() -> Vec<Case> {
             .unwrap();
         }),
     );
-    add(
+    cases.add(
         "an absolute image path",
         Expect::BookError,
         &["book/one.md:", "leaves the book folder"],
         Box::new(|b| write_book(b, "", &chapter("![a map](/etc/hostname)"))),
     );
-    add(
+    cases.add(
         "an image symlink out of the book",
         Expect::BookError,
         &["book/one.md:", "leaves the book folder"],
@@ -434,13 +437,13 @@ fn cases() -> Vec<Case> {
             symlink(Path::new("/etc/hostname"), &b.join("map.png"));
         }),
     );
-    add(
+    cases.add(
         "a cover path out of the book",
         Expect::BookError,
         &["book/book.toml:", "leaves the book folder"],
         Box::new(|b| write_book(b, "cover = \"../../cover.jpg\"", &chapter("Text."))),
     );
-    add(
+    cases.add(
         "a font symlink out of the book",
         Expect::BookError,
         &["font"],
@@ -453,7 +456,7 @@ fn cases() -> Vec<Case> {
             );
         }),
     );
-    add(
+    cases.add(
         "a chapter symlink to a device",
         Expect::BookError,
         &["book/book.toml:", "leaves the book folder"],
@@ -463,7 +466,7 @@ fn cases() -> Vec<Case> {
             symlink(Path::new("/dev/zero"), &b.join("one.md"));
         }),
     );
-    add(
+    cases.add(
         "a chapter that is a folder",
         Expect::BookError,
         &["book/book.toml:", "one.md"],
@@ -473,7 +476,7 @@ fn cases() -> Vec<Case> {
             std::fs::create_dir(b.join("one.md")).unwrap();
         }),
     );
-    add(
+    cases.add(
         "a chapter that is a FIFO",
         Expect::BookError,
         &["book/book.toml:", "not a regular file"],
@@ -488,7 +491,7 @@ fn cases() -> Vec<Case> {
     );
 
     // --- pictures and fonts that are not what they claim ---
-    add(
+    cases.add(
         "a text file named .png",
         Expect::BookError,
         &["book/one.md:", "map.png"],
@@ -497,7 +500,7 @@ fn cases() -> Vec<Case> {
             std::fs::write(b.join("map.png"), "this is not a picture").unwrap();
         }),
     );
-    add(
+    cases.add(
         "a truncated JPEG",
         Expect::BookError,
         &["book/one.md:", "photo.jpg"],
@@ -515,7 +518,7 @@ fn cases() -> Vec<Case> {
             std::fs::write(b.join("photo.jpg"), jpeg).unwrap();
         }),
     );
-    add(
+    cases.add(
         "a PNG claiming 100000 x 100000 pixels",
         Expect::BookError,
         &["book/one.md:", "huge.png"],
@@ -524,7 +527,7 @@ fn cases() -> Vec<Case> {
             std::fs::write(b.join("huge.png"), png_header(100_000, 100_000)).unwrap();
         }),
     );
-    add(
+    cases.add(
         "an SVG nested 10000 deep",
         Expect::BookError,
         &["book/one.md:", "deep.svg"],
@@ -538,7 +541,7 @@ fn cases() -> Vec<Case> {
             std::fs::write(b.join("deep.svg"), svg).unwrap();
         }),
     );
-    add(
+    cases.add(
         "an SVG with a huge viewBox",
         Expect::Builds,
         &[],
@@ -561,16 +564,7 @@ fn cases() -> Vec<Case> {
             assert!(!text.contains("root:x:0"), "a file outside the book was read");
         })),
     });
-    let mut add = |name: &'static str, expect: Expect, messages: &[&str], setup: FolderStep| {
-        cases.push(Case {
-            name,
-            expect,
-            messages: messages.iter().map(|m| m.to_string()).collect(),
-            setup,
-            outputs: None,
-        });
-    };
-    add(
+    cases.add(
         "a font file that is not a font",
         Expect::BookError,
         &["font"],
@@ -582,7 +576,7 @@ fn cases() -> Vec<Case> {
     );
 
     // --- text ---
-    add(
+    cases.add(
         "an empty chapter",
         Expect::Builds,
         &["book/one.md:", "is empty"],
@@ -597,13 +591,13 @@ fn cases() -> Vec<Case> {
             )
         }),
     );
-    add(
+    cases.add(
         "3000 levels of nested quotes",
         Expect::Builds,
         &[],
         Box::new(|b| write_book(b, "", &chapter(&format!("{} deep", "> ".repeat(3000))))),
     );
-    add(
+    cases.add(
         "3000 levels of nested lists",
         Expect::Builds,
         &[],
@@ -614,7 +608,7 @@ fn cases() -> Vec<Case> {
             write_book(b, "", &chapter(&list));
         }),
     );
-    add(
+    cases.add(
         "10000 footnotes in one chapter",
         Expect::Builds,
         &[],
@@ -628,25 +622,25 @@ fn cases() -> Vec<Case> {
             write_book(b, "", &chapter(&format!("{refs}\n\n{notes}")));
         }),
     );
-    add(
+    cases.add(
         "a 6000-letter word",
         Expect::Builds,
         &["book/one.md:"],
         Box::new(|b| write_book(b, "", &chapter(&format!("A {} word.", "x".repeat(6000))))),
     );
-    add(
+    cases.add(
         "a 60000-word paragraph",
         Expect::Builds,
         &[],
         Box::new(|b| write_book(b, "", &chapter(&"word ".repeat(60_000)))),
     );
-    add(
+    cases.add(
         "20000 CJK characters without a space",
         Expect::Builds,
         &[],
         Box::new(|b| write_book(b, "", &chapter(&"漢字".repeat(10_000)))),
     );
-    add(
+    cases.add(
         "CJK in a code block",
         Expect::Builds,
         &["book/one.md:", "was wrapped"],
@@ -655,7 +649,7 @@ fn cases() -> Vec<Case> {
             write_book(b, "", &chapter(&code))
         }),
     );
-    add(
+    cases.add(
         "right-to-left text",
         Expect::Builds,
         &[],
@@ -667,7 +661,7 @@ fn cases() -> Vec<Case> {
             )
         }),
     );
-    add(
+    cases.add(
         "emoji and combining marks",
         Expect::Builds,
         &[],
@@ -681,7 +675,7 @@ fn cases() -> Vec<Case> {
             )
         }),
     );
-    add(
+    cases.add(
         "NUL and control characters",
         Expect::Builds,
         &[],
@@ -743,7 +737,7 @@ fn cases() -> Vec<Case> {
         setup: Box::new(|b| write_book(b, "", &chapter("Text."))),
         outputs: None,
     });
-    cases
+    cases.0
 }
 
 /// A PNG signature and an IHDR chunk claiming `width` x `height`, and nothing more.
