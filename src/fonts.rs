@@ -51,8 +51,8 @@ fn with_fallback(
             .map_err(|e| format!("font `{}`: {e}", path.display()))?;
         family = family.with_fallback(face);
     }
-    let face = |data: &[u8], variant| {
-        quire_typeset::FontFace::from_bytes(data.to_vec(), variant).map_err(|e| e.to_string())
+    let face = |data: &'static [u8], variant| {
+        quire_typeset::FontFace::from_static(data, variant).map_err(|e| e.to_string())
     };
     use quire_typeset::FontVariant as V;
     family = family.with_mono(
@@ -62,9 +62,8 @@ fn with_fallback(
         Some(face(MONO_BOLD_ITALIC, V::MonoBoldItalic)?),
     );
     for data in [MONO_SUPPLEMENT, CJK_SERIF, CJK_EXT_B, FALLBACK] {
-        let face =
-            quire_typeset::FontFace::from_bytes(data.to_vec(), quire_typeset::FontVariant::Regular)
-                .map_err(|e| e.to_string())?;
+        let face = quire_typeset::FontFace::from_static(data, quire_typeset::FontVariant::Regular)
+            .map_err(|e| e.to_string())?;
         family = family.with_fallback(face);
     }
     Ok(family)
@@ -157,13 +156,14 @@ pub(crate) fn family(book_dir: &Path, name: &str) -> Result<FontFamily, String> 
     let family_files: Vec<std::path::PathBuf> = files.iter().map(|(_, p)| p.clone()).collect();
     if files.is_empty() {
         if key == "ebgaramond" || key == "ebgaramond12" {
-            let family = FontFamily::from_bytes(
-                EB_GARAMOND_REGULAR.to_vec(),
-                Some(EB_GARAMOND_ITALIC.to_vec()),
-                Some(EB_GARAMOND_BOLD.to_vec()),
-                Some(EB_GARAMOND_BOLD_ITALIC.to_vec()),
-            )
-            .map_err(|e| e.to_string())?;
+            use quire_typeset::{FontFace, FontVariant as V};
+            let face = |data: &'static [u8], variant| {
+                FontFace::from_static(data, variant).map_err(|e| e.to_string())
+            };
+            let family = FontFamily::new(face(EB_GARAMOND_REGULAR, V::Regular)?)
+                .with_italic(face(EB_GARAMOND_ITALIC, V::Italic)?)
+                .with_bold(face(EB_GARAMOND_BOLD, V::Bold)?)
+                .with_bold_italic(face(EB_GARAMOND_BOLD_ITALIC, V::BoldItalic)?);
             return with_fallback(family, book_dir, &family_files);
         }
         return Err(format!(

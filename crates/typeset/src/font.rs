@@ -7,9 +7,10 @@
 //! `skrifa::Font`).
 
 use std::ops::Range;
-use std::sync::Arc;
 
 use skrifa::raw::{FontRef, TableProvider};
+
+use crate::frame::SharedBytes;
 use skrifa::{GlyphId, Tag};
 
 /// Which face of a family a piece of text asks for.
@@ -132,7 +133,7 @@ pub struct FaceFeatures {
 /// Cloning is cheap (the bytes and the parsed font are shared).
 #[derive(Clone)]
 pub struct FontFace {
-    data: Arc<Vec<u8>>,
+    data: SharedBytes,
     font: skrifa::Font,
     metrics: FaceMetrics,
     features: FaceFeatures,
@@ -169,10 +170,19 @@ impl FontFace {
     ///
     /// `variant` only labels errors.
     pub fn from_bytes(data: Vec<u8>, variant: FontVariant) -> Result<FontFace, FontError> {
-        let data = Arc::new(data);
+        FontFace::from_shared(SharedBytes::from(data), variant)
+    }
+
+    /// [`FontFace::from_bytes`] for a font built into the program: its bytes are read where
+    /// they are, never copied.
+    pub fn from_static(data: &'static [u8], variant: FontVariant) -> Result<FontFace, FontError> {
+        FontFace::from_shared(SharedBytes::from_static(data), variant)
+    }
+
+    /// [`FontFace::from_bytes`] for bytes already shared.
+    pub fn from_shared(data: SharedBytes, variant: FontVariant) -> Result<FontFace, FontError> {
         let (features, postscript_name) = {
-            let font_ref =
-                FontRef::new(data.as_slice()).map_err(|_| FontError::Unreadable { variant })?;
+            let font_ref = FontRef::new(&data).map_err(|_| FontError::Unreadable { variant })?;
             let features = FaceFeatures {
                 onum: has_feature(&font_ref, Tag::new(b"onum")),
                 pnum: has_feature(&font_ref, Tag::new(b"pnum")),
@@ -193,8 +203,7 @@ impl FontFace {
                 .unwrap_or_default();
             (features, name)
         };
-        let blob: Arc<dyn AsRef<[u8]> + Send + Sync> = data.clone();
-        let font = skrifa::Font::new(blob, 0).ok_or(FontError::Unreadable { variant })?;
+        let font = skrifa::Font::new(data.handle(), 0).ok_or(FontError::Unreadable { variant })?;
         if !font.charmap().has_unicode() {
             return Err(FontError::NoUnicodeCmap { variant });
         }
@@ -240,6 +249,11 @@ impl FontFace {
     /// The font file's bytes, unchanged, for the PDF backend to subset and embed.
     pub fn bytes(&self) -> &[u8] {
         &self.data
+    }
+
+    /// The font file's bytes, shared (for a document that embeds the face).
+    pub fn shared_bytes(&self) -> SharedBytes {
+        self.data.clone()
     }
 
     /// The PostScript name from the `name` table (empty if the font has none).
@@ -504,13 +518,13 @@ impl FontFamily {
     /// True when both families are made of the same font files, face for face (compared
     /// byte for byte): a layout made with one is the layout the other makes.
     pub fn same_faces(&self, other: &FontFamily) -> bool {
-        let faces = |f: &FontFamily| -> Vec<Option<Arc<Vec<u8>>>> {
+        let faces = |f: &FontFamily| -> Vec<Option<SharedBytes>> {
             [&f.italic, &f.bold, &f.bold_italic]
                 .into_iter()
                 .chain(&f.mono)
-                .map(|face| face.as_ref().map(|face| Arc::clone(&face.data)))
-                .chain(std::iter::once(Some(Arc::clone(&f.regular.data))))
-                .chain(f.fallbacks.iter().map(|face| Some(Arc::clone(&face.data))))
+                .map(|face| face.as_ref().map(|face| face.data.clone()))
+                .chain(std::iter::once(Some(f.regular.data.clone())))
+                .chain(f.fallbacks.iter().map(|face| Some(face.data.clone())))
                 .collect()
         };
         faces(self) == faces(other)

@@ -4,7 +4,58 @@
 //! points from the top-left corner of the trimmed page, y growing downwards; a text run's
 //! origin is the left end of its baseline.
 
+use std::sync::Arc;
+
 use crate::units::Pt;
+
+/// Bytes that several owners read and nobody changes: a font file, whether read from the
+/// book folder or built into the program, shared by the typesetter's faces and the
+/// document (cloning shares them; nothing is copied).
+#[derive(Clone)]
+pub struct SharedBytes(Arc<dyn AsRef<[u8]> + Send + Sync>);
+
+impl SharedBytes {
+    /// Bytes built into the program.
+    pub fn from_static(bytes: &'static [u8]) -> SharedBytes {
+        SharedBytes(Arc::new(bytes))
+    }
+
+    /// The shared handle, for a reader that takes one (skrifa).
+    pub fn handle(&self) -> Arc<dyn AsRef<[u8]> + Send + Sync> {
+        self.0.clone()
+    }
+}
+
+impl From<Vec<u8>> for SharedBytes {
+    fn from(bytes: Vec<u8>) -> SharedBytes {
+        SharedBytes(Arc::new(bytes))
+    }
+}
+
+impl std::ops::Deref for SharedBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        (*self.0).as_ref()
+    }
+}
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::fmt::Debug for SharedBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SharedBytes({} bytes)", self.len())
+    }
+}
+
+impl PartialEq for SharedBytes {
+    fn eq(&self, other: &SharedBytes) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || **self == **other
+    }
+}
 
 /// A point on a page: from the trimmed page's top-left corner, y downwards.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -37,8 +88,8 @@ pub struct ImageRef(pub usize);
 /// A font the document uses: its OpenType bytes, to embed (subset) in the output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DocumentFont {
-    /// The OpenType file.
-    pub data: Vec<u8>,
+    /// The OpenType file (shared with the typesetter's face, not copied).
+    pub data: SharedBytes,
     /// Index in a collection (0 for a plain font file).
     pub index: u32,
     /// PostScript name, for the PDF font name.

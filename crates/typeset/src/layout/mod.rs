@@ -742,7 +742,7 @@ impl<'a> Ctx<'a> {
                         )
                         .is_italic();
                 Some(DocumentFont {
-                    data: face.bytes().to_vec(),
+                    data: face.shared_bytes(),
                     index: 0,
                     postscript_name: face.postscript_name().to_string(),
                     units_per_em: m.units_per_em,
