@@ -442,22 +442,25 @@ fn draw_text(
             !text.is_empty() && usage.text_of(run.font.0, g.id) != Some(text)
         };
         let first = &run.glyphs[start];
-        let level = first.y_offset;
+        let level = run.rise(start);
         let alone = special(first);
+        let at_level = |k: usize| run.rise(start + 1 + k) == level;
         let end = if alone {
             // The glyph and the glyphs continuing its cluster at its level.
             start
                 + 1
                 + run.glyphs[start + 1..]
                     .iter()
-                    .take_while(|g| run.glyph_text(g).is_empty() && g.y_offset == level)
+                    .enumerate()
+                    .take_while(|(k, g)| run.glyph_text(g).is_empty() && at_level(*k))
                     .count()
         } else {
             start
                 + 1
                 + run.glyphs[start + 1..]
                     .iter()
-                    .take_while(|g| !special(g) && g.y_offset == level)
+                    .enumerate()
+                    .take_while(|(k, g)| !special(g) && at_level(*k))
                     .count()
         };
         if level != rise {
@@ -645,6 +648,22 @@ mod mark_tests {
             .unwrap()
     }
 
+    /// A book of one chapter holding one paragraph of plain text.
+    fn one_paragraph(text: &str) -> Book {
+        let mut book = Book::default();
+        book.body.push(Chapter {
+            blocks: vec![Block {
+                kind: BlockKind::Paragraph(vec![Inline {
+                    kind: InlineKind::Text(text.into()),
+                    span: Span::default(),
+                }]),
+                span: Span::default(),
+            }],
+            ..Chapter::default()
+        });
+        book
+    }
+
     /// The page content streams of a PDF, inflated.
     fn contents(pdf: &[u8]) -> String {
         let mut out = String::new();
@@ -665,18 +684,7 @@ mod mark_tests {
 
     #[test]
     fn marks_placed_above_or_below_the_baseline_are_drawn_there() {
-        let mut book = Book::default();
-        let text = "Q\u{0308}X\u{0308}J\u{0301} aq\u{0323}x\u{0308} word";
-        book.body.push(Chapter {
-            blocks: vec![Block {
-                kind: BlockKind::Paragraph(vec![Inline {
-                    kind: InlineKind::Text(text.into()),
-                    span: Span::default(),
-                }]),
-                span: Span::default(),
-            }],
-            ..Chapter::default()
-        });
+        let book = one_paragraph("Q\u{0308}X\u{0308}J\u{0301} aq\u{0323}x\u{0308} word");
         let typeset = quire_typeset::typeset_book(&book, &family());
         let offsets: Vec<f32> = typeset
             .document
@@ -684,7 +692,7 @@ mod mark_tests {
             .iter()
             .flat_map(|p| &p.items)
             .filter_map(|i| match i {
-                Item::Text(run) => Some(run.glyphs.iter().map(|g| g.y_offset)),
+                Item::Text(run) => Some(run.rises.iter().map(|(_, y)| *y)),
                 _ => None,
             })
             .flatten()
@@ -702,5 +710,31 @@ mod mark_tests {
             "no text rise in the content: {rises:?}"
         );
         assert_eq!(rises.last(), Some(&"0 Ts"), "the rise is reset");
+    }
+
+    #[test]
+    fn a_cluster_longer_than_a_glyph_can_name_keeps_all_its_text() {
+        // One letter under 40,000 acute accents: 80,001 bytes in one cluster, more than
+        // one glyph's text can hold; the glyphs after it carry the rest.
+        let word = format!("e{}", "\u{0301}".repeat(40_000));
+        let book = one_paragraph(&format!("A {word} b"));
+        let typeset = quire_typeset::typeset_book(&book, &family());
+        let mut named = String::new();
+        for page in &typeset.document.pages {
+            for item in &page.items {
+                if let Item::Text(run) = item {
+                    for glyph in &run.glyphs {
+                        named.push_str(run.glyph_text(glyph));
+                    }
+                }
+            }
+        }
+        assert!(
+            named.contains(&word),
+            "the glyphs name {} of the cluster's {} bytes",
+            named.len(),
+            word.len()
+        );
+        write_pdf(&typeset.document, &PdfOptions::default()).unwrap();
     }
 }

@@ -119,26 +119,51 @@ pub struct DocumentImage {
     pub vector: bool,
 }
 
-/// One glyph of a run. A book holds millions, so the lengths are in points as `f32` (a
-/// millionth of a point on a page; the PDF writes positions as `f32` anyway): 24 bytes a
-/// glyph rather than 40.
-#[derive(Debug, Clone, PartialEq)]
+/// One glyph of a run. A book holds millions, so a glyph takes 16 bytes: lengths in points
+/// as `f32` (a millionth of a point on a page; the PDF writes positions as `f32` anyway), its
+/// text as a start and a length, and its vertical offset, which almost no glyph has, kept by
+/// the run ([`TextRun::rises`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Glyph {
     /// Glyph id in the font.
     pub id: u16,
+    /// Length in bytes of the text the glyph stands for (see [`Glyph::text`]).
+    text_len: u16,
+    /// Where in the run's `text` the glyph's text starts.
+    text_start: u32,
     /// Horizontal position of the glyph's origin relative to the run's origin (justification
     /// and kerning included), in points.
     pub x: f32,
-    /// Vertical offset from the baseline (upwards positive, as in fonts), in points.
-    pub y_offset: f32,
     /// The glyph's advance as the font gives it at this size and scale, in points.
     pub advance: f32,
-    /// Byte range in the run's `text` this glyph stands for: one or more characters ("ffi"
-    /// for a ligature), or empty for a glyph that continues the previous one's text.
-    pub text: std::ops::Range<u32>,
 }
 
 impl Glyph {
+    /// The longest text one glyph can stand for, in bytes; a cluster with more text (tens of
+    /// thousands of combining marks on one letter) hands the rest to the glyphs after it.
+    pub const MAX_TEXT: usize = u16::MAX as usize;
+
+    /// A glyph standing for the bytes `text` of its run's text (one or more characters,
+    /// "ffi" for a ligature, or none for a glyph that continues the previous one's text);
+    /// more than [`Glyph::MAX_TEXT`] bytes are cut to that many.
+    pub fn new(id: u16, x: f32, advance: f32, text: std::ops::Range<u32>) -> Glyph {
+        let len = text.end.saturating_sub(text.start).min(u32::from(u16::MAX));
+        Glyph {
+            id,
+            text_len: len as u16,
+            text_start: text.start,
+            x,
+            advance,
+        }
+    }
+
+    /// Byte range in the run's `text` this glyph stands for: one or more characters ("ffi"
+    /// for a ligature), or empty for a glyph that continues the previous one's text.
+    pub fn text(&self) -> std::ops::Range<usize> {
+        let start = self.text_start as usize;
+        start..start + usize::from(self.text_len)
+    }
+
     /// Where the glyph starts, from the run's origin.
     pub fn left(&self) -> Pt {
         Pt(f64::from(self.x))
@@ -167,14 +192,27 @@ pub struct TextRun {
     pub text: String,
     /// The glyphs.
     pub glyphs: Vec<Glyph>,
+    /// The glyphs the font moves up or down (a mark over a capital): the index in `glyphs`
+    /// and the offset from the baseline in points, upwards positive; in order of index, and
+    /// empty for almost every run.
+    pub rises: Vec<(u32, f32)>,
 }
 
 impl TextRun {
     /// The text a glyph of this run stands for.
     pub fn glyph_text(&self, glyph: &Glyph) -> &str {
-        self.text
-            .get(glyph.text.start as usize..glyph.text.end as usize)
-            .unwrap_or("")
+        self.text.get(glyph.text()).unwrap_or("")
+    }
+
+    /// The vertical offset of glyph `index` from the baseline, upwards positive (see
+    /// [`TextRun::rises`]).
+    pub fn rise(&self, index: usize) -> f32 {
+        if self.rises.is_empty() {
+            return 0.0;
+        }
+        self.rises
+            .binary_search_by_key(&index, |(i, _)| *i as usize)
+            .map_or(0.0, |found| self.rises[found].1)
     }
 }
 

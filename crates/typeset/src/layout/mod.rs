@@ -970,13 +970,12 @@ impl<'a> Ctx<'a> {
             let start = u32::try_from(frame.text.len()).unwrap_or(u32::MAX);
             frame.text.push(' ');
             let pen = frame.glyphs.last().map_or(Pt::ZERO, Glyph::right);
-            frame.glyphs.push(Glyph {
-                id: space,
-                x: pen.0 as f32,
-                y_offset: 0.0,
-                advance: (face.advance(space) * face.scale(frame.size.0) * scale) as f32,
-                text: start..start.saturating_add(1),
-            });
+            frame.glyphs.push(Glyph::new(
+                space,
+                pen.0 as f32,
+                (face.advance(space) * face.scale(frame.size.0) * scale) as f32,
+                start..start.saturating_add(1),
+            ));
         }
     }
 
@@ -1054,6 +1053,7 @@ impl<'a> Ctx<'a> {
                     rotated: false,
                     text: String::with_capacity(64),
                     glyphs: Vec::with_capacity(64),
+                    rises: Vec::new(),
                 };
                 if space_at.is_some() {
                     self.push_space(&mut frame, run.face, run.horizontal_scale);
@@ -1068,17 +1068,36 @@ impl<'a> Ctx<'a> {
                 // A word space: a real space glyph where the gap starts.
                 self.push_space(frame, *face, run.horizontal_scale);
             }
-            let offset = frame.text.len() as u32;
+            let offset = frame.text.len();
             frame.text.push_str(&run.text);
+            // Text a glyph cannot hold (a cluster of more than `Glyph::MAX_TEXT` bytes)
+            // goes to the glyphs after it that have none of their own.
+            let mut rest: Option<std::ops::Range<usize>> = None;
             for g in &run.glyphs {
-                frame.glyphs.push(Glyph {
-                    id: g.id,
-                    x: (base_x + g.x).0 as f32,
-                    y_offset: g.y.0 as f32,
-                    advance: g.advance.0 as f32,
-                    text: offset + u32::try_from(g.text.start).unwrap_or(0)
-                        ..offset + u32::try_from(g.text.end).unwrap_or(0),
-                });
+                let mut text = offset + g.text.start..offset + g.text.end;
+                if text.is_empty()
+                    && let Some(more) = rest.take()
+                {
+                    text = more;
+                }
+                if text.len() > Glyph::MAX_TEXT {
+                    let mut cut = text.start + Glyph::MAX_TEXT;
+                    while !frame.text.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    rest = Some(cut..text.end);
+                    text.end = cut;
+                }
+                if g.y.0 != 0.0 {
+                    frame.rises.push((frame.glyphs.len() as u32, g.y.0 as f32));
+                }
+                frame.glyphs.push(Glyph::new(
+                    g.id,
+                    (base_x + g.x).0 as f32,
+                    g.advance.0 as f32,
+                    u32::try_from(text.start).unwrap_or(u32::MAX)
+                        ..u32::try_from(text.end).unwrap_or(u32::MAX),
+                ));
             }
             *last_end = run.source.end;
         }

@@ -879,12 +879,13 @@ fn leader_dots(ctx: &Ctx<'_>, title: &[Item], number: &[Item], baseline: Pt) -> 
     let count = count as usize;
     let gap = (avail - dot_w * count as f64) / (count - 1) as f64;
     let glyphs = (0..count)
-        .map(|i| crate::frame::Glyph {
-            id: dot,
-            x: ((dot_w + gap) * i as f64).0 as f32,
-            y_offset: 0.0,
-            advance: dot_w.0 as f32,
-            text: i as u32..i as u32 + 1,
+        .map(|i| {
+            crate::frame::Glyph::new(
+                dot,
+                ((dot_w + gap) * i as f64).0 as f32,
+                dot_w.0 as f32,
+                i as u32..i as u32 + 1,
+            )
         })
         .collect();
     Some(Item::Text(crate::frame::TextRun {
@@ -898,6 +899,7 @@ fn leader_dots(ctx: &Ctx<'_>, title: &[Item], number: &[Item], baseline: Pt) -> 
         rotated: false,
         text: ".".repeat(count),
         glyphs,
+        rises: Vec::new(),
     }))
 }
 
