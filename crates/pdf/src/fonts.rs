@@ -244,7 +244,7 @@ pub(crate) fn embed(
         pdf.cmap(cmap_ref, cmap_data.as_slice());
 
         let data = cff.unwrap_or(subset);
-        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&data, 6);
+        let compressed = crate::deflate(&data, 6);
         let mut stream = pdf.stream(file_ref, &compressed);
         stream.filter(Filter::FlateDecode);
         if descriptor_is_cff(&data) {

@@ -75,7 +75,7 @@ pub(crate) fn embed(
                 samples.push(flat(luma));
             }
         }
-        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&samples, 3);
+        let compressed = crate::deflate(&samples, 3);
         let id = refs.next();
         let mut xobject = pdf.image_xobject(id, &compressed);
         xobject.filter(Filter::FlateDecode);

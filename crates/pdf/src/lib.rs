@@ -217,7 +217,7 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
             }
         }
         let raw = content.finish().into_vec();
-        (miniz_oxide::deflate::compress_to_vec_zlib(&raw, 1), links)
+        (deflate(&raw, 3), links)
     };
     let drawn: Vec<DrawnPage> = parallel_map(&doc.pages, &draw);
     let mut annotations_all: Vec<(usize, Ref, Rect, LinkTarget)> = Vec::new();
@@ -303,7 +303,7 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
     let (info_ref, xmp_ref) = metadata::write(&mut pdf, &mut refs, doc, options);
     let profile_ref = refs.next();
     if pdfx.is_some() {
-        let compressed = miniz_oxide::deflate::compress_to_vec_zlib(OUTPUT_PROFILE, 6);
+        let compressed = deflate(OUTPUT_PROFILE, 6);
         pdf.icc_profile(profile_ref, &compressed)
             .n(4)
             .filter(Filter::FlateDecode);
@@ -374,6 +374,19 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
 
     pdf.set_file_id(metadata::file_id(doc, &contents));
     Ok(pdf.finish())
+}
+
+/// `data` compressed as a zlib stream (`/FlateDecode`) at `level` (0 to 9); the same bytes
+/// every time.
+pub(crate) fn deflate(data: &[u8], level: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::ZlibEncoder::new(
+        Vec::with_capacity(data.len() / 3 + 64),
+        flate2::Compression::new(level.min(9)),
+    );
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(data);
+    encoder.finish().unwrap_or_default()
 }
 
 /// Maps `f` over `items` on up to two threads (the machine's cores), keeping the order.

@@ -82,7 +82,7 @@ impl FormWriter<'_> {
             self.node(&mut content, child);
         }
         let resources = std::mem::replace(&mut self.resources, outer);
-        let data = miniz_oxide::deflate::compress_to_vec_zlib(&content.finish().into_vec(), 6);
+        let data = crate::deflate(&content.finish().into_vec(), 6);
         let id = (self.next)();
         let mut form = self.chunk.form_xobject(id, &data);
         form.bbox(bbox);
