@@ -29,7 +29,8 @@ use unicode_linebreak::{BreakOpportunity, linebreaks};
 use crate::font::{FontFamily, FontVariant};
 use crate::hyphenate::{HyphenationOptions, Hyphenator};
 use crate::linebreak::{
-    BreakParams, Hang, INFINITE_PENALTY, Item, LineWidths, LoosenessMemo, Pass, break_lines_memo,
+    BreakParams, Breaking, Hang, INFINITE_PENALTY, Item, LineWidths, LoosenessMemo, Pass,
+    break_lines_memo,
 };
 use crate::shape::{FxHashMap, ShapeFeatures, ShapeStyle, ShapedText, Shaper};
 use crate::units::Pt;
@@ -328,6 +329,8 @@ pub struct Typesetter {
     shaper: Shaper,
     hyphenator: Hyphenator,
     words: WordCache,
+    /// The words every typesetter made from this one with [`Typesetter::fresh`] prepared.
+    shared_words: Arc<SharedWords>,
     /// The shaped space of each style used so far.
     spaces: Vec<(ShapeStyle, Arc<ShapedText>)>,
     /// The last paragraph's passes with a looseness, for its next looseness.
@@ -406,7 +409,7 @@ enum WordPart {
 
 /// A word (all in one style) turned into the parts of its items: what [`Typesetter::prepare`]
 /// needs to set it again, so that a repeated word costs one look-up.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct CachedWord {
     /// Where its parts are in [`WordCache::parts`].
     parts: Range<usize>,
@@ -431,6 +434,8 @@ struct WordCache {
     maps: Vec<(ShapeStyle, bool, FxHashMap<Box<str>, CachedWord>)>,
     /// The parts of every word, one after the other (one allocation for all).
     parts: Vec<WordPart>,
+    /// How many words were shaped and hyphenated here (not found in another core's words).
+    made: usize,
 }
 
 impl WordCache {
@@ -447,6 +452,66 @@ impl WordCache {
                 self.maps.len() - 1
             }
         }
+    }
+}
+
+/// The words prepared by every typesetter made from one another ([`Typesetter::fresh`]): a
+/// typesetter on another core takes a word from here rather than shaping and hyphenating it
+/// again. What a word becomes depends only on the word, its style and the typesetter's
+/// fonts, language and hyphenation rules, which all of them share, so the book comes out
+/// the same whichever core prepared a word first.
+#[derive(Debug, Default)]
+struct SharedWords {
+    maps: std::sync::Mutex<Vec<SharedMap>>,
+}
+
+/// The shared words of one style, hyphenated or not.
+type SharedMap = (ShapeStyle, bool, FxHashMap<Box<str>, Arc<SharedWord>>);
+
+/// A word of [`SharedWords`]: its entry, with `parts` counted from 0 in its own parts.
+#[derive(Debug)]
+struct SharedWord {
+    entry: CachedWord,
+    parts: Box<[WordPart]>,
+}
+
+impl SharedWords {
+    /// The word in `style` (hyphenated or not), if some typesetter prepared it.
+    fn get(&self, style: ShapeStyle, hyphenate: bool, word: &str) -> Option<Arc<SharedWord>> {
+        let maps = self.maps.lock().unwrap_or_else(|e| e.into_inner());
+        maps.iter()
+            .find(|(s, h, _)| *s == style && *h == hyphenate)
+            .and_then(|(_, _, map)| map.get(word).cloned())
+    }
+
+    /// Keeps a word a typesetter prepared (`parts`: its parts, in order).
+    fn insert(
+        &self,
+        style: ShapeStyle,
+        hyphenate: bool,
+        word: &str,
+        entry: &CachedWord,
+        parts: &[WordPart],
+    ) {
+        let shared = Arc::new(SharedWord {
+            entry: CachedWord {
+                parts: 0..parts.len(),
+                ..entry.clone()
+            },
+            parts: parts.into(),
+        });
+        let mut maps = self.maps.lock().unwrap_or_else(|e| e.into_inner());
+        let index = match maps
+            .iter()
+            .position(|(s, h, _)| *s == style && *h == hyphenate)
+        {
+            Some(index) => index,
+            None => {
+                maps.push((style, hyphenate, FxHashMap::default()));
+                maps.len() - 1
+            }
+        };
+        maps[index].2.entry(Box::from(word)).or_insert(shared);
     }
 }
 
@@ -758,6 +823,20 @@ fn word_breaks(
 
 /// True for a web address (`https://...`, `www....`) or an e-mail address, perhaps in
 /// brackets or followed by punctuation.
+/// The layout of a paragraph with nothing in it.
+fn empty_layout(prepared: &PreparedParagraph) -> ParagraphLayout {
+    ParagraphLayout {
+        lines: Vec::new(),
+        diagnostics: prepared.diagnostics.clone(),
+        missing: prepared.missing.clone(),
+        stats: LayoutStats {
+            pass: Pass::First,
+            looseness: 0,
+            demerits: 0.0,
+        },
+    }
+}
+
 fn is_url(word: &str) -> bool {
     let core = word.trim_start_matches(['(', '[', '<', '\u{2018}', '\u{201C}', '"', '\'']);
     core.contains("://")
@@ -828,6 +907,7 @@ impl Typesetter {
             shaper: Shaper::new(family, features),
             hyphenator: Hyphenator::new(language, hyphenation),
             words: WordCache::default(),
+            shared_words: Arc::default(),
             spaces: Vec::new(),
             memo: LoosenessMemo::default(),
             use_word_cache: true,
@@ -835,14 +915,15 @@ impl Typesetter {
         }
     }
 
-    /// A typesetter with the same fonts, language and hyphenation and empty caches, for
-    /// setting other paragraphs on another core (what it sets does not depend on what is
-    /// cached).
+    /// A typesetter with the same fonts, language and hyphenation, for setting other
+    /// paragraphs on another core: its caches start empty, but the words either prepares
+    /// are shared (what it sets does not depend on what is cached).
     pub fn fresh(&self) -> Typesetter {
         Typesetter {
             shaper: self.shaper.fresh(),
             hyphenator: self.hyphenator.fresh(),
             words: WordCache::default(),
+            shared_words: self.shared_words.clone(),
             spaces: Vec::new(),
             memo: LoosenessMemo::default(),
             use_word_cache: self.use_word_cache,
@@ -1159,8 +1240,24 @@ impl Typesetter {
                 entry, parts, family, style, range, available, options, prepared, missing,
             );
         }
-        let allowed = allowed_breaks(allowed, text);
-        let entry = self.cached_word(text, &range, shape_style, allowed, hyphenate);
+        let entry = match self.shared_words.get(shape_style, hyphenate, word) {
+            Some(shared) => {
+                let first = self.words.parts.len();
+                self.words.parts.extend_from_slice(&shared.parts);
+                CachedWord {
+                    parts: first..self.words.parts.len(),
+                    ..shared.entry.clone()
+                }
+            }
+            None => {
+                let allowed = allowed_breaks(allowed, text);
+                let entry = self.cached_word(text, &range, shape_style, allowed, hyphenate);
+                let parts = &self.words.parts[entry.parts.clone()];
+                self.shared_words
+                    .insert(shape_style, hyphenate, word, &entry, parts);
+                entry
+            }
+        };
         let parts = &self.words.parts[entry.parts.clone()];
         let family = self.shaper.family();
         let pushed = push_word_items(
@@ -1209,6 +1306,7 @@ impl Typesetter {
             self.cjk_language,
             style.variant.is_mono(),
         );
+        self.words.made += 1;
         let first_part = self.words.parts.len();
         let mut segments: Vec<Arc<ShapedText>> = Vec::with_capacity(runs.len());
         // Every chunk is measured (the last one always), so the start value never stays.
@@ -1500,17 +1598,22 @@ impl Typesetter {
         prepared: &PreparedParagraph,
         params: &BreakParams,
     ) -> ParagraphLayout {
+        match self.break_prepared(prepared, params) {
+            Some(breaking) => self.set_lines(prepared, &breaking),
+            None => empty_layout(prepared),
+        }
+    }
+
+    /// Where [`Typesetter::layout`] breaks the paragraph, without setting its lines: enough
+    /// to weigh one looseness against another by the demerits, and what
+    /// [`Typesetter::set_lines`] then sets. `None` for a paragraph with nothing in it.
+    pub fn break_prepared(
+        &mut self,
+        prepared: &PreparedParagraph,
+        params: &BreakParams,
+    ) -> Option<Breaking> {
         if prepared.items.is_empty() {
-            return ParagraphLayout {
-                lines: Vec::new(),
-                diagnostics: prepared.diagnostics.clone(),
-                missing: prepared.missing.clone(),
-                stats: LayoutStats {
-                    pass: Pass::First,
-                    looseness: 0,
-                    demerits: 0.0,
-                },
-            };
+            return None;
         }
         let mut params = params.clone();
         if prepared.options.ragged_right && params.line_end_stretch.0 <= 0.0 {
@@ -1521,13 +1624,26 @@ impl Typesetter {
         } else {
             Pt::ZERO
         };
-        let breaking = break_lines_memo(
+        Some(break_lines_memo(
             &prepared.items,
             &LineWidths::uniform(measure),
             &params,
             Some((prepared.id, &mut self.memo)),
             &prepared.hangs,
-        );
+        ))
+    }
+
+    /// The lines of a paragraph broken where `breaking` says (from
+    /// [`Typesetter::break_prepared`] on the same paragraph), as [`Typesetter::layout`]
+    /// sets them.
+    pub fn set_lines(
+        &mut self,
+        prepared: &PreparedParagraph,
+        breaking: &Breaking,
+    ) -> ParagraphLayout {
+        if prepared.items.is_empty() {
+            return empty_layout(prepared);
+        }
         let mut diagnostics = prepared.diagnostics.clone();
         let mut lines = Vec::with_capacity(breaking.lines.len());
         let mut forced_used = false;
@@ -2125,6 +2241,16 @@ mod tests {
                     plain.layout(&expected, &options.breaking)
                 );
             }
+            // A typesetter for another core takes the words the first one prepared: the
+            // same items, and not a word shaped and hyphenated again.
+            let mut other = cached.fresh();
+            let got = other.prepare(&runs, &options, Span::default());
+            assert_eq!(other.words.made, 0, "{text}");
+            assert_eq!(got.items(), expected.items(), "{text}");
+            assert_eq!(
+                other.layout(&got, &options.breaking),
+                plain.layout(&expected, &options.breaking)
+            );
         }
     }
 

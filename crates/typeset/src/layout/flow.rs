@@ -35,6 +35,9 @@ pub(crate) struct Para {
     pub(crate) links: Vec<(std::ops::Range<usize>, String)>,
     /// Laid out with looseness -1, 0, +1 (index 0, 1, 2), computed when first asked for.
     pub(crate) layouts: [Option<Laid>; 3],
+    /// Broken with looseness -1, 0, +1 but not yet laid out (see [`rate`]): pagination
+    /// weighs many more loosenesses than it uses.
+    pub(crate) broken: [Option<crate::linebreak::Breaking>; 3],
     /// The looseness in use.
     pub(crate) current: i32,
     /// Items drawn on the first line before the text (a list marker).
@@ -1060,6 +1063,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 .collect(),
             links: text.links.clone(),
             layouts: [None, None, None],
+            broken: [None, None, None],
             current: 0,
             first_line_extra,
             no_hyphen: None,
@@ -1900,9 +1904,14 @@ pub(crate) fn lay_out(ctx: &mut Ctx<'_>, para: &mut Para, looseness: i32) -> boo
         return false;
     }
     if para.layouts[index].is_none() {
-        let mut params = para.prepared.options().breaking.clone();
-        params.looseness = looseness;
-        let layout = ctx.ts.layout(&para.prepared, &params);
+        let layout = match para.broken[index].take() {
+            Some(breaking) => ctx.ts.set_lines(&para.prepared, &breaking),
+            None => {
+                let mut params = para.prepared.options().breaking.clone();
+                params.looseness = looseness;
+                ctx.ts.layout(&para.prepared, &params)
+            }
+        };
         if looseness == 0 {
             ctx.report.paragraphs += 1;
             match layout.stats.pass {
@@ -1935,6 +1944,30 @@ pub(crate) fn lay_out(ctx: &mut Ctx<'_>, para: &mut Para, looseness: i32) -> boo
         });
     }
     para.layouts[index].as_ref().is_some_and(|l| l.achieved)
+}
+
+/// The demerits of the paragraph broken with `looseness`, or `None` when that looseness
+/// cannot be reached: what [`lay_out`] and [`Para::demerits`] would give, without setting
+/// the lines (they are set when [`lay_out`] asks for them).
+pub(crate) fn rate(ctx: &mut Ctx<'_>, para: &mut Para, looseness: i32) -> Option<f64> {
+    let index = (looseness + 1) as usize;
+    if index > 2 {
+        return None;
+    }
+    if let Some(laid) = &para.layouts[index] {
+        return laid.achieved.then_some(laid.demerits);
+    }
+    if para.broken[index].is_none() {
+        let mut params = para.prepared.options().breaking.clone();
+        params.looseness = looseness;
+        match ctx.ts.break_prepared(&para.prepared, &params) {
+            Some(breaking) => para.broken[index] = Some(breaking),
+            // Nothing to break: as `lay_out` finds it, reached only without a looseness.
+            None => return (looseness == 0).then_some(0.0),
+        }
+    }
+    let breaking = para.broken[index].as_ref()?;
+    (looseness == 0 || breaking.looseness == looseness).then_some(breaking.demerits)
 }
 
 fn line_boxes(

@@ -15,7 +15,7 @@
 
 use std::collections::BTreeSet;
 
-use super::flow::{ChapterFlow, Cost, Element, lay_out};
+use super::flow::{ChapterFlow, Cost, Element, lay_out, rate};
 use super::{Ctx, LineBox};
 use crate::frame::{Item, Point, Rect, Rule};
 use crate::units::Pt;
@@ -540,9 +540,7 @@ fn mend(
         if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
             let base = p.demerits(0).unwrap_or(0.0);
             for looseness in [-1, 1] {
-                if lay_out(ctx, p, looseness)
-                    && let Some(d) = p.demerits(looseness)
-                {
+                if let Some(d) = rate(ctx, p, looseness) {
                     candidates.push((d - base, v.element, looseness));
                 }
             }
@@ -580,6 +578,7 @@ fn mend(
             .collect();
         for (element, looseness) in &trial_set {
             if let Some(Element::Para(p)) = flow.elements.get_mut(*element) {
+                lay_out(ctx, p, *looseness);
                 p.current = *looseness;
             }
         }
@@ -878,8 +877,7 @@ pub(crate) fn paginate(
                     let base = p.demerits(p.current).unwrap_or(0.0);
                     for looseness in [-1, 1] {
                         if looseness != p.current
-                            && lay_out(ctx, p, looseness)
-                            && let Some(d) = p.demerits(looseness)
+                            && let Some(d) = rate(ctx, p, looseness)
                         {
                             candidates.push((d - base, placed.element, looseness));
                         }
@@ -891,6 +889,7 @@ pub(crate) fn paginate(
             for &(_, element, looseness) in candidates.iter().take(8) {
                 state = saved.restore(flow);
                 if let Some(Element::Para(p)) = flow.elements.get_mut(element) {
+                    lay_out(ctx, p, looseness);
                     p.current = looseness;
                 }
                 flat = flatten(flow);
