@@ -217,7 +217,7 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
             }
         }
         let raw = content.finish().into_vec();
-        (deflate(&raw, 3), links)
+        (deflate(&raw, 1), links)
     };
     let drawn: Vec<DrawnPage> = parallel_map(&doc.pages, &draw);
     let mut annotations_all: Vec<(usize, Ref, Rect, LinkTarget)> = Vec::new();
