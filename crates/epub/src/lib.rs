@@ -538,16 +538,20 @@ pub fn write_epub(book: &Book, options: &EpubOptions) -> Result<EpubOutput, Epub
             deflate: true,
         },
     ];
-    // Embedded fonts are cut to the characters of the finished documents and style sheet.
-    let used = subset::characters(
-        entries
-            .iter()
-            .chain(&tail)
-            .filter(|e| e.path.ends_with(".xhtml") || e.path.ends_with(".css"))
-            .map(|e| e.data.as_slice()),
-    );
+    // Embedded fonts are cut to the characters of the finished documents and style sheet
+    // (read only when there is a font to cut).
+    let mut used = None;
     for (item, mut entry) in resources {
         if item.id.starts_with("font-") {
+            let used = used.get_or_insert_with(|| {
+                subset::characters(
+                    entries
+                        .iter()
+                        .chain(&tail)
+                        .filter(|e| e.path.ends_with(".xhtml") || e.path.ends_with(".css"))
+                        .map(|e| e.data.as_slice()),
+                )
+            });
             match subset::subset_font(&entry.data, &used) {
                 Ok(cut) => entry.data = cut,
                 Err(why) => diagnostics.push(

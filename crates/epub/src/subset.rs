@@ -86,10 +86,23 @@ pub(crate) fn subset_font(data: &[u8], chars: &BTreeSet<char>) -> Result<Vec<u8>
 /// Every character of the given texts (documents and style sheet), the set the fonts are cut
 /// to. Markup characters are ASCII, which the book's text needs anyway.
 pub(crate) fn characters<'a>(texts: impl IntoIterator<Item = &'a [u8]>) -> BTreeSet<char> {
-    let mut out = BTreeSet::new();
+    // One bit per code point: a book's million characters are a few hundred distinct ones.
+    let mut seen = vec![0u64; (char::MAX as usize + 1).div_ceil(64)];
     for text in texts {
-        out.extend(String::from_utf8_lossy(text).chars());
+        for c in String::from_utf8_lossy(text).chars() {
+            seen[c as usize / 64] |= 1 << (c as usize % 64);
+        }
     }
+    let mut out: BTreeSet<char> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, bits)| **bits != 0)
+        .flat_map(|(word, bits)| {
+            (0..64)
+                .filter(move |bit| bits & (1 << bit) != 0)
+                .filter_map(move |bit| char::from_u32((word * 64 + bit) as u32))
+        })
+        .collect();
     // Numeric character references (`&#x2003;`) and CSS escapes (`\2003`) hide characters
     // from the scan above; the few the backend writes are listed here.
     out.extend(['\u{2003}', '\u{a0}', '\u{2009}', '\u{202f}', '*']);
