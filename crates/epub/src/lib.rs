@@ -552,7 +552,7 @@ pub fn write_epub(book: &Book, options: &EpubOptions) -> Result<EpubOutput, Epub
                         .map(|e| e.data.as_slice()),
                 )
             });
-            match subset::subset_font(&entry.data, &used) {
+            match subset::subset_font(&entry.data, used) {
                 Ok(cut) => entry.data = cut,
                 Err(why) => diagnostics.push(
                     Diagnostic::warning(
