@@ -296,6 +296,8 @@ pub(crate) fn run(
             failed = true;
         }
     }
+    // Millions of glyphs: freed while the program ends (or, in `quire watch`, waits).
+    quire_typeset::free_later(typeset);
     if failed {
         return ExitCode::from(super::EXIT_BOOK_ERRORS);
     }
