@@ -166,39 +166,43 @@ pub(crate) fn untagged_words(xhtml: &str, book_lang: &str) -> Vec<UntaggedWord> 
 
 /// Words of `text` (two letters or more, one script) that `lang` does not write.
 fn words_not_written(text: &str, lang: &str, out: &mut Vec<UntaggedWord>) {
-    let mut word = String::new();
-    let mut word_script = None;
-    let mut flush = |word: &mut String, s: Option<Script>| {
+    // Words are byte ranges of `text`, copied only when reported; every language writes
+    // Latin, so a Latin word (nearly every word of most books) is passed over at once.
+    let mut flush = |word: &str, s: Option<Script>| {
         if let Some(s) = s
-            && word.chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && s != Script::Latin
             && !writes(lang, s)
+            && word.chars().filter(|c| c.is_alphabetic()).count() >= 2
         {
             out.push(UntaggedWord {
                 script: s,
-                word: std::mem::take(word),
+                word: word.to_string(),
             });
         }
-        word.clear();
     };
-    for c in text.chars() {
+    let mut start = 0;
+    let mut word_script = None;
+    for (i, c) in text.char_indices() {
         match script(c) {
             Some(s) if Some(s) == word_script || (word_script.is_none() && !is_mark(c)) => {
+                if word_script.is_none() {
+                    start = i;
+                }
                 word_script = Some(s);
-                word.push(c);
             }
-            Some(_) if is_mark(c) && word_script.is_some() => word.push(c),
+            Some(_) if is_mark(c) && word_script.is_some() => {}
             Some(s) => {
-                flush(&mut word, word_script);
+                flush(&text[start..i], word_script);
                 word_script = Some(s);
-                word.push(c);
+                start = i;
             }
             None => {
-                flush(&mut word, word_script);
+                flush(&text[start..i], word_script);
                 word_script = None;
             }
         }
     }
-    flush(&mut word, word_script);
+    flush(&text[start..], word_script);
 }
 
 /// The `xml:lang` or `lang` value of a start tag's attributes.
