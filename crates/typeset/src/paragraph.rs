@@ -331,6 +331,9 @@ pub struct Typesetter {
     words: WordCache,
     /// The words every typesetter made from this one with [`Typesetter::fresh`] prepared.
     shared_words: Arc<SharedWords>,
+    /// Glyph runs of lines already used, kept for their text and glyph buffers (see
+    /// [`Typesetter::recycle`]).
+    spare_runs: Vec<GlyphRun>,
     /// The shaped space of each style used so far.
     spaces: Vec<(ShapeStyle, Arc<ShapedText>)>,
     /// The last paragraph's passes with a looseness, for its next looseness.
@@ -908,6 +911,7 @@ impl Typesetter {
             hyphenator: Hyphenator::new(language, hyphenation),
             words: WordCache::default(),
             shared_words: Arc::default(),
+            spare_runs: Vec::new(),
             spaces: Vec::new(),
             memo: LoosenessMemo::default(),
             use_word_cache: true,
@@ -924,6 +928,7 @@ impl Typesetter {
             hyphenator: self.hyphenator.fresh(),
             words: WordCache::default(),
             shared_words: self.shared_words.clone(),
+            spare_runs: Vec::new(),
             spaces: Vec::new(),
             memo: LoosenessMemo::default(),
             use_word_cache: self.use_word_cache,
@@ -951,6 +956,18 @@ impl Typesetter {
     ) -> ParagraphLayout {
         let prepared = self.prepare(runs, options, span);
         self.layout(&prepared, &options.breaking)
+    }
+
+    /// Takes back the glyph runs of a layout that has been used (turned into page lines),
+    /// so that later lines fill their buffers rather than allocate new ones: a book's lines
+    /// are set three times over (each looseness pagination tries), a word at a time.
+    pub fn recycle(&mut self, layout: ParagraphLayout) {
+        /// Enough for the longest paragraphs; a few hundred kilobytes at most.
+        const KEEP: usize = 4096;
+        for line in layout.lines {
+            let room = KEEP.saturating_sub(self.spare_runs.len());
+            self.spare_runs.extend(line.runs.into_iter().take(room));
+        }
     }
 
     fn width(&self, shaped: &ShapedText, size: Pt) -> Pt {
@@ -1892,7 +1909,16 @@ impl Typesetter {
             Some(shaped) => (shaped, 0),
             None => (&seg.shaped, start),
         };
-        let mut glyphs = Vec::with_capacity(shaped.glyphs.len());
+        // A used run's buffers, when there is one (see `Typesetter::recycle`).
+        let (mut glyphs, mut text) = match self.spare_runs.pop() {
+            Some(run) => (run.glyphs, run.text),
+            None => (
+                Vec::with_capacity(shaped.glyphs.len()),
+                String::with_capacity(end - start + usize::from(hyphen)),
+            ),
+        };
+        glyphs.clear();
+        text.clear();
         let mut pen = Pt::ZERO;
         let unit = seg.scale;
         for (i, g) in shaped.glyphs.iter().enumerate() {
@@ -1911,7 +1937,6 @@ impl Typesetter {
             });
             pen += advance;
         }
-        let mut text = String::with_capacity(end - start + usize::from(hyphen));
         text.push_str(&seg_text[start..end]);
         if hyphen {
             text.push('-');

@@ -1937,9 +1937,11 @@ pub(crate) fn lay_out(ctx: &mut Ctx<'_>, para: &mut Para, looseness: i32) -> boo
         }
         let lines = line_boxes(ctx, para, &layout);
         let achieved = looseness == 0 || layout.stats.looseness == looseness;
+        let demerits = layout.stats.demerits;
+        ctx.ts.recycle(layout);
         para.layouts[index] = Some(Laid {
             lines,
-            demerits: layout.stats.demerits,
+            demerits,
             achieved,
         });
     }
