@@ -297,7 +297,7 @@ pub(crate) fn run(
         }
     }
     // Millions of glyphs: freed while the program ends (or, in `quire watch`, waits).
-    quire_typeset::free_later(typeset);
+    quire_typeset::free_at_exit(typeset);
     if failed {
         return ExitCode::from(super::EXIT_BOOK_ERRORS);
     }

@@ -80,9 +80,14 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                 write: true,
                 layout: None,
             };
+            // One book, then the program ends: its memory goes back with the process.
+            quire_typeset::leave_to_exit();
             build::run(&book, &out, &format, &options)
         }
-        Command::Proof { book, out } => proof::run(&book, &out),
+        Command::Proof { book, out } => {
+            quire_typeset::leave_to_exit();
+            proof::run(&book, &out)
+        }
         Command::Check { book, target } => {
             let code = check::run(&book);
             match target {

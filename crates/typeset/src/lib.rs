@@ -52,8 +52,8 @@ pub use layout::cover::{
 };
 pub use layout::proof::{PROOF_MARGIN_IN, proof_document};
 pub use layout::{
-    LayoutReport, LayoutSession, PageAnchor, TypesetBook, free_later, typeset_book,
-    typeset_book_with_sources,
+    LayoutReport, LayoutSession, PageAnchor, TypesetBook, free_at_exit, free_later, leave_to_exit,
+    typeset_book, typeset_book_with_sources,
 };
 pub use linebreak::{BreakParams, Breaking, Item, Line, LineWidths, Pass, break_lines};
 pub use paragraph::{

@@ -571,6 +571,7 @@ fn lay_chapter(
     let errors = ledger::check_chapter(chapter, &chapter_flow, &plans);
     ctx.diagnostics.extend(errors);
     let bodies = paginate::draw(ctx, &chapter_flow, &plans);
+    super::free_later(chapter_flow);
     let title_text = chapter
         .title_text
         .clone()
@@ -1065,7 +1066,10 @@ pub(crate) fn build(ctx: &mut Ctx<'_>, kept: &mut Kept) -> Built {
         for _ in 0..workers {
             let mut worker = ctx.worker();
             let pipeline = &pipeline;
-            scope.spawn(move || pipeline.work(&mut worker));
+            scope.spawn(move || {
+                pipeline.work(&mut worker);
+                super::free_at_exit(worker.ts);
+            });
         }
         let mut flows = FlowSupply {
             pipeline: &pipeline,
@@ -1073,6 +1077,7 @@ pub(crate) fn build(ctx: &mut Ctx<'_>, kept: &mut Kept) -> Built {
         };
         let built = paginate_book(ctx, &mut flows, kept, frontispiece);
         pipeline.finish();
+        super::free_at_exit(flows.own.ts);
         built
     })
 }
