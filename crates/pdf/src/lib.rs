@@ -759,6 +759,25 @@ mod mark_tests {
     }
 
     #[test]
+    fn parallel_map_keeps_the_order_whatever_each_item_costs() {
+        let items: Vec<u64> = (0..200).collect();
+        let slow = |n: &u64| {
+            // Some items take far longer than others.
+            let spins = if n.is_multiple_of(7) { 200_000 } else { 10 };
+            let mut a = *n;
+            for b in 0..spins {
+                a = std::hint::black_box(a.wrapping_mul(31).wrapping_add(b));
+            }
+            std::hint::black_box(a);
+            n * 2
+        };
+        assert_eq!(
+            parallel_map(&items, &slow),
+            items.iter().map(|n| n * 2).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
     fn a_cluster_longer_than_a_glyph_can_name_keeps_all_its_text() {
         // One letter under 40,000 acute accents: 80,001 bytes in one cluster, more than
         // one glyph's text can hold; the glyphs after it carry the rest.
