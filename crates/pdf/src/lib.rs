@@ -140,7 +140,10 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
         .sum();
     let embedded_bytes: usize = doc.fonts.iter().map(|f| f.data.len() / 4).sum::<usize>()
         + doc.images.iter().map(|i| i.data.len()).sum::<usize>();
-    let mut pdf = Pdf::with_capacity(glyphs * 3 + embedded_bytes + doc.pages.len() * 512 + 65_536);
+    // At most 64 MB ahead: a book of large pictures grows its buffer as before rather than
+    // asking for all of it at once.
+    let estimate = glyphs * 3 + embedded_bytes + doc.pages.len() * 512 + 65_536;
+    let mut pdf = Pdf::with_capacity(estimate.min(64 << 20));
     let pdfx = options.pdfx;
     if pdfx.is_some() {
         pdf.set_version(1, 3);
