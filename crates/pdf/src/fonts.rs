@@ -1,7 +1,5 @@
 //! Fonts: which glyphs are used, subsetting, and the Type 0 / CID font objects with ToUnicode.
 
-use std::collections::BTreeMap;
-
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str};
 use quire_typeset::frame::{Document, TextRun};
@@ -23,11 +21,13 @@ pub(crate) struct FontUsage {
 }
 
 struct FontGlyphs {
-    /// Glyph ids already recorded (a glyph is recorded once however often it is used).
-    seen: Vec<bool>,
     remapper: GlyphRemapper,
-    /// Original glyph id -> the text it stands for (first seen wins).
-    text: BTreeMap<u16, String>,
+    /// Per original glyph id, where its text is in `texts` plus one; 0 for a glyph not yet
+    /// met with text (a glyph is recorded once however often it is used). Drawing asks for
+    /// every glyph's text: an index, not a search.
+    text_slot: Vec<u32>,
+    /// Original glyph id and the text it stands for (first seen wins), in order of meeting.
+    texts: Vec<(u16, String)>,
 }
 
 impl FontUsage {
@@ -46,23 +46,23 @@ impl FontUsage {
             let mut remapper = GlyphRemapper::new();
             remapper.remap(0); // .notdef stays glyph 0
             FontGlyphs {
-                seen: vec![false; usize::from(u16::MAX) + 1],
                 remapper,
-                text: BTreeMap::new(),
+                text_slot: vec![0; usize::from(u16::MAX) + 1],
+                texts: Vec::new(),
             }
         });
         for glyph in &run.glyphs {
-            // `seen` means: remapped and its text known; a glyph first met without text (a
+            // A slot means: remapped and its text known; a glyph first met without text (a
             // further glyph of a cluster) is looked at again until one occurrence has text.
-            let seen = &mut glyphs.seen[usize::from(glyph.id)];
-            if *seen {
+            if glyphs.text_slot[usize::from(glyph.id)] != 0 {
                 continue;
             }
             glyphs.remapper.remap(glyph.id);
             let text = run.glyph_text(glyph);
             if !text.is_empty() {
-                glyphs.text.insert(glyph.id, text.to_string());
-                *seen = true;
+                glyphs.texts.push((glyph.id, text.to_string()));
+                glyphs.text_slot[usize::from(glyph.id)] =
+                    u32::try_from(glyphs.texts.len()).unwrap_or(u32::MAX);
             }
         }
     }
@@ -72,8 +72,11 @@ impl FontUsage {
         self.fonts
             .get(font)
             .and_then(|f| f.as_ref())
-            .and_then(|f| f.text.get(&glyph))
-            .map(String::as_str)
+            .and_then(|f| {
+                let slot = *f.text_slot.get(usize::from(glyph))?;
+                f.texts.get(usize::try_from(slot).ok()?.checked_sub(1)?)
+            })
+            .map(|(_, text)| text.as_str())
     }
 
     /// The CID (the glyph's id in the subset) of a glyph.
@@ -89,14 +92,15 @@ impl FontUsage {
 /// A font written to the PDF.
 pub(crate) struct EmbeddedFont {
     pub(crate) type0: Ref,
-    /// Original glyph id -> advance in 1/1000 em, as written in the W array.
-    widths: BTreeMap<u16, f32>,
+    /// Per original glyph id, its advance in 1/1000 em as written in the W array (0 for
+    /// glyphs not used).
+    widths: Vec<f32>,
 }
 
 impl EmbeddedFont {
     /// The advance the PDF viewer will use for a glyph, in 1/1000 em.
     pub(crate) fn width_of(&self, glyph: u16) -> f32 {
-        self.widths.get(&glyph).copied().unwrap_or(0.0)
+        self.widths.get(usize::from(glyph)).copied().unwrap_or(0.0)
     }
 }
 
@@ -138,14 +142,14 @@ pub(crate) fn embed(
             .map(|d| d.as_bytes().to_vec());
 
         // Widths in subset (CID) order.
-        let mut widths = BTreeMap::new();
+        let mut widths = vec![0.0; usize::from(u16::MAX) + 1];
         let mut by_cid: Vec<(u16, f32)> = Vec::new();
         for old in glyphs.remapper.remapped_gids() {
             let advance = glyph_metrics
                 .advance_width(GlyphId::new(u32::from(old)))
                 .unwrap_or(0.0);
             let w = to_1000(advance);
-            widths.insert(old, w);
+            widths[usize::from(old)] = w;
             if let Some(cid) = glyphs.remapper.get(old) {
                 by_cid.push((cid, w));
             }
@@ -235,7 +239,10 @@ pub(crate) fn embed(
                 supplement: 0,
             },
         );
-        for (old, text) in &glyphs.text {
+        // In glyph order, as the map was always written.
+        let mut texts: Vec<&(u16, String)> = glyphs.texts.iter().collect();
+        texts.sort_by_key(|(old, _)| *old);
+        for (old, text) in texts {
             if let Some(new) = glyphs.remapper.get(*old) {
                 cmap.pair_with_multiple(new, text.chars());
             }
