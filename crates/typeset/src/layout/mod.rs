@@ -506,20 +506,18 @@ fn typeset_once(
 /// waited for: a chapter's flow once its pages are drawn (3% of a build's time, on the
 /// core that paginates).
 pub fn free_later<T: Send + 'static>(value: T) {
+    use std::sync::OnceLock;
     use std::sync::mpsc::Sender;
-    use std::sync::{Mutex, OnceLock};
-    type Freer = Mutex<Option<Sender<Box<dyn Send>>>>;
-    static FREER: OnceLock<Freer> = OnceLock::new();
+    static FREER: OnceLock<Option<Sender<Box<dyn Send>>>> = OnceLock::new();
     let freer = FREER.get_or_init(|| {
         let (send, receive) = std::sync::mpsc::channel::<Box<dyn Send>>();
         let started = std::thread::Builder::new()
             .name("quire-free".into())
             .spawn(move || receive.into_iter().for_each(drop));
-        Mutex::new(started.ok().map(|_| send))
+        started.ok().map(|_| send)
     });
-    let sender = freer.lock().unwrap_or_else(|e| e.into_inner()).clone();
     // Without the thread (it could not be started), `value` is dropped here.
-    if let Some(sender) = sender {
+    if let Some(sender) = freer {
         let _ = sender.send(Box::new(value));
     }
 }
