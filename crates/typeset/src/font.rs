@@ -138,7 +138,17 @@ pub struct FontFace {
     metrics: FaceMetrics,
     features: FaceFeatures,
     postscript_name: String,
+    /// The nominal glyphs of the first [`QUICK_CHARS`] characters (Latin, with its
+    /// accented letters), 0 for those the face lacks: looked up for every word checked and
+    /// every space set, without going through the `cmap` table each time.
+    quick: std::sync::Arc<[u16]>,
+    /// The space's glyph and advance in font units, when the face has one.
+    space: Option<(u16, f64)>,
 }
+
+/// How many characters, from U+0000, [`FontFace`] keeps the glyphs of at hand: Basic Latin,
+/// Latin-1 and Latin Extended-A and B.
+const QUICK_CHARS: u32 = 0x250;
 
 impl std::fmt::Debug for FontFace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -237,12 +247,31 @@ impl FontFace {
                 .filter(|v| *v > 0.0)
                 .unwrap_or(f64::from(upem) * 0.7),
         };
+        let charmap = font.charmap();
+        let quick: std::sync::Arc<[u16]> = (0..QUICK_CHARS)
+            .map(|c| {
+                char::from_u32(c)
+                    .and_then(|c| charmap.map_unicode(c))
+                    .and_then(|g| u16::try_from(g.to_u32()).ok())
+                    .unwrap_or(0)
+            })
+            .collect();
+        let space = quick
+            .get(usize::from(b' '))
+            .copied()
+            .filter(|g| *g != 0)
+            .map(|g| {
+                let advance = font.glyph_metrics().h_advance(GlyphId::new(u32::from(g)));
+                (g, f64::from(advance))
+            });
         Ok(FontFace {
             data,
             font,
             metrics,
             features,
             postscript_name,
+            quick,
+            space,
         })
     }
 
@@ -279,11 +308,24 @@ impl FontFace {
     /// The nominal glyph for a character, or `None` when the font does not map it (PDF
     /// would show glyph 0, `.notdef`).
     pub fn glyph_id(&self, c: char) -> Option<u16> {
+        if let Some(&glyph) = self.quick.get(c as usize) {
+            return (glyph != 0).then_some(glyph);
+        }
+        self.glyph_id_in_cmap(c)
+    }
+
+    /// [`FontFace::glyph_id`] read from the `cmap` table.
+    fn glyph_id_in_cmap(&self, c: char) -> Option<u16> {
         self.font
             .charmap()
             .map_unicode(c)
             .and_then(|g| u16::try_from(g.to_u32()).ok())
             .filter(|g| *g != 0)
+    }
+
+    /// The space's glyph and its advance in font units, or `None` for a face without one.
+    pub fn space(&self) -> Option<(u16, f64)> {
+        self.space
     }
 
     /// The horizontal advance of a glyph in font units (0 for a glyph the font lacks).
@@ -672,6 +714,22 @@ mod tests {
         let a = face.glyph_id('a').expect("a is mapped");
         assert!(face.advance(a) > 300.0);
         assert_eq!(face.glyph_id('\u{E000}'), None);
+    }
+
+    #[test]
+    fn the_glyphs_kept_at_hand_are_the_cmap_s() {
+        let family = test_family_with_fallback();
+        let mut checked = 0;
+        for face in FontFamily::VARIANTS.map(|v| family.face(v)) {
+            for c in (0..QUICK_CHARS + 64).filter_map(char::from_u32) {
+                assert_eq!(face.glyph_id(c), face.glyph_id_in_cmap(c), "{c:?}");
+                checked += usize::from(face.glyph_id(c).is_some());
+            }
+            let (space, advance) = face.space().expect("a space");
+            assert_eq!(Some(space), face.glyph_id_in_cmap(' '));
+            assert_eq!(advance, face.advance(space));
+        }
+        assert!(checked > 1000, "{checked}");
     }
 
     #[test]

@@ -1010,14 +1010,14 @@ impl<'a> Ctx<'a> {
         let Some(face) = self.family.face_by_index(face) else {
             return;
         };
-        if let Some(space) = face.glyph_id(' ') {
+        if let Some((space, advance)) = face.space() {
             let start = u32::try_from(frame.text.len()).unwrap_or(u32::MAX);
             frame.text.push(' ');
             let pen = frame.glyphs.last().map_or(Pt::ZERO, Glyph::right);
             frame.glyphs.push(Glyph::new(
                 space,
                 pen.0 as f32,
-                (face.advance(space) * face.scale(frame.size.0) * scale) as f32,
+                (advance * face.scale(frame.size.0) * scale) as f32,
                 start..start.saturating_add(1),
             ));
         }
