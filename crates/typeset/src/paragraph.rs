@@ -981,8 +981,8 @@ impl Typesetter {
         options: &ParagraphOptions,
         span: Span,
     ) -> PreparedParagraph {
-        let mut text = String::new();
-        let mut run_bounds: Vec<(Range<usize>, RunStyle)> = Vec::new();
+        let mut text = String::with_capacity(runs.iter().map(|r| r.text.len()).sum());
+        let mut run_bounds: Vec<(Range<usize>, RunStyle)> = Vec::with_capacity(runs.len());
         for run in runs {
             let start = text.len();
             text.push_str(run.text);
@@ -1017,7 +1017,7 @@ impl Typesetter {
             Space { at: usize, breakable: bool },
             HardBreak,
         }
-        let mut tokens = Vec::new();
+        let mut tokens = Vec::with_capacity(text.len() / 3 + 4);
         let mut word_start: Option<usize> = None;
         for (i, c) in text.char_indices() {
             let space = c.is_whitespace();
@@ -1068,12 +1068,19 @@ impl Typesetter {
         }
         let last_word = cleaned.iter().rposition(|t| matches!(t, Token::Word(_)));
 
+        // Room from the start for a word's box, the space after it and a couple of
+        // hyphenation points: growing these cost more than the rest of a cached word.
+        let words = cleaned
+            .iter()
+            .filter(|t| matches!(t, Token::Word(_)))
+            .count();
+        let items = cleaned.len() + 3 * words + 4;
         let mut prepared = PreparedParagraph {
             id: NEXT_PREPARED_ID.fetch_add(1, Ordering::Relaxed),
             text: String::new(),
-            segments: Vec::new(),
-            items: Vec::new(),
-            contents: Vec::new(),
+            segments: Vec::with_capacity(words),
+            items: Vec::with_capacity(items),
+            contents: Vec::with_capacity(items),
             options: options.clone(),
             span,
             diagnostics: Vec::new(),
@@ -1203,6 +1210,9 @@ impl Typesetter {
                 prepared.options.breaking.line_end_stretch = min_size * 3.0;
             }
         }
+        // What was reserved and not used is given back (glibc shrinks in place).
+        prepared.items.shrink_to_fit();
+        prepared.contents.shrink_to_fit();
         prepared.missing = missing.clone();
         for c in missing {
             prepared.diagnostics.push(
