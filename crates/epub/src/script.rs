@@ -54,7 +54,8 @@ pub(crate) fn language_runs<'t>(text: &'t str, book: &str) -> Vec<(&'t str, Opti
     let mut plain_from = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((start, c)) = chars.next() {
-        if !matches!(class(c), Class::Han | Class::Kana | Class::Hangul) {
+        // Below Hangul Jamo nothing starts a run: most books never get past this test.
+        if u32::from(c) < 0x1100 || !matches!(class(c), Class::Han | Class::Kana | Class::Hangul) {
             continue;
         }
         // A run: letters and joiners, through spaces only when more CJK follows.
