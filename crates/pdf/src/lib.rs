@@ -112,8 +112,9 @@ pub enum PdfError {
     },
 }
 
-/// A page's compressed content stream and its link areas.
-type DrawnPage = (Vec<u8>, Vec<(Rect, LinkTarget)>);
+/// A page's compressed content stream, its link areas, and a hash of the stream for the
+/// file identifier (hashed where it is made, on every core).
+type DrawnPage = (Vec<u8>, Vec<(Rect, LinkTarget)>, u64);
 
 /// Allocates object numbers in order.
 pub(crate) struct Refs(i32);
@@ -233,16 +234,24 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
             }
         }
         let raw = content.finish().into_vec();
-        (deflate(&raw, 1), links)
+        let compressed = deflate(&raw, 1);
+        let hash = metadata::content_hash(&compressed);
+        (compressed, links, hash)
     };
     let drawn: Vec<DrawnPage> = parallel_map(&doc.pages, &draw);
     let mut annotations_all: Vec<(usize, Ref, Rect, LinkTarget)> = Vec::new();
     let mut contents = Vec::with_capacity(drawn.len());
-    for (index, (data, links)) in drawn.into_iter().enumerate() {
+    let mut content_hashes = Vec::with_capacity(drawn.len());
+    // Per page, the indices of its links in `annotations_all`.
+    let mut page_links: Vec<std::ops::Range<usize>> = Vec::with_capacity(drawn.len());
+    for (index, (data, links, hash)) in drawn.into_iter().enumerate() {
+        let first = annotations_all.len();
         for (rect, target) in links {
             annotations_all.push((index, refs.next(), rect, target));
         }
+        page_links.push(first..annotations_all.len());
         contents.push(data);
+        content_hashes.push(hash);
     }
 
     for (index, page) in doc.pages.iter().enumerate() {
@@ -256,8 +265,9 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
         p.trim_box(trim);
         p.contents(content_ref);
         let annots: Vec<Ref> = annotations_all
+            .get(page_links[index].clone())
+            .unwrap_or_default()
             .iter()
-            .filter(|a| a.0 == index)
             .map(|a| a.1)
             .collect();
         if !annots.is_empty() {
@@ -388,7 +398,7 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
     catalog.finish();
     let _ = info_ref;
 
-    pdf.set_file_id(metadata::file_id(doc, &contents));
+    pdf.set_file_id(metadata::file_id(doc, &content_hashes));
     Ok(pdf.finish())
 }
 

@@ -126,8 +126,9 @@ pub(crate) fn write(
     (info_ref, xmp_ref)
 }
 
-/// A stable file identifier: FNV-1a hashes of the title and every page's content.
-pub(crate) fn file_id(doc: &Document, contents: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>) {
+/// A stable file identifier: FNV-1a hashes of the title, the identifier and every page's
+/// [`content_hash`], in page order.
+pub(crate) fn file_id(doc: &Document, page_hashes: &[u64]) -> (Vec<u8>, Vec<u8>) {
     let mut a: u64 = 0xcbf2_9ce4_8422_2325;
     let mut b: u64 = 0x8422_2325_cbf2_9ce4;
     let mut feed = |bytes: &[u8]| {
@@ -140,17 +141,48 @@ pub(crate) fn file_id(doc: &Document, contents: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>
     };
     feed(doc.info.title.as_bytes());
     feed(doc.info.identifier.as_bytes());
-    for content in contents {
-        feed(content);
+    for hash in page_hashes {
+        feed(&hash.to_le_bytes());
     }
     let mut id = a.to_be_bytes().to_vec();
     id.extend(b.to_be_bytes());
     (id.clone(), id)
 }
 
+/// A 64-bit hash of a page's content stream for [`file_id`]: FNV-1a over its 8-byte words
+/// (and the bytes left over), eight times fewer steps than byte by byte.
+pub(crate) fn content_hash(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut eight = [0u8; 8];
+        eight.copy_from_slice(word);
+        hash ^= u64::from_le_bytes(eight);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+    }
+    for &byte in words.remainder() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_content_hash_sees_every_byte() {
+        let page = b"BT /F0 11 Tf 1 0 0 1 72 700 Tm [(Hello)] TJ ET 0 0 1 rg".to_vec();
+        let base = content_hash(&page);
+        assert_eq!(base, content_hash(&page.clone()));
+        for i in 0..page.len() {
+            let mut changed = page.clone();
+            changed[i] ^= 1;
+            assert_ne!(content_hash(&changed), base, "byte {i}");
+        }
+        assert_ne!(content_hash(&page[..page.len() - 1]), base);
+    }
 
     #[test]
     fn unix_epoch_to_civil() {
