@@ -57,9 +57,10 @@ pub(crate) fn run(
     options: &Options<'_>,
 ) -> ExitCode {
     let (report, cover_dir) = (options.report, options.cover_dir);
-    phase_done("start");
+    let started = std::time::Instant::now();
+    let timed = |phase: &str| phase_done(started, phase);
     let loaded = quire_markdown::load_book(book_dir);
-    phase_done("parse");
+    timed("parse");
     let (errors, _) = report::print_all(&loaded.diagnostics, &loaded.sources);
     let Some(mut book) = loaded.book.filter(|_| errors == 0) else {
         crate::report::say!("build: {errors} error(s): nothing written");
@@ -136,7 +137,7 @@ pub(crate) fn run(
         cache: options.write.then(|| out_dir.join(CACHE_FOLDER)),
         layout: options.layout,
     };
-    phase_done("fonts");
+    timed("fonts");
     let formats = dedup(formats);
     // Pages are needed by the PDF, by the cover (its spine) and by the EPUB of a book with a
     // print edition (its page-break markers); they are typeset once.
@@ -165,7 +166,7 @@ pub(crate) fn run(
             scope.spawn(move || side.epub(None))
         });
         let typeset = needs_pages.then(|| build.typeset());
-        phase_done("typeset");
+        timed("typeset");
         let epub = side.map(|thread| {
             thread
                 .join()
@@ -173,7 +174,7 @@ pub(crate) fn run(
         });
         (typeset, epub)
     });
-    phase_done("typeset and the EPUB beside it");
+    timed("typeset and the EPUB beside it");
     let mut typeset = match typeset.transpose() {
         Ok(t) => t,
         Err(message) => {
@@ -240,7 +241,7 @@ pub(crate) fn run(
             Ok((extension, bytes)) => {
                 let path = out_dir.join(format!("{slug}.{extension}"));
                 let written = crate::output::write_atomically(&path, &bytes);
-                phase_done(&extension);
+                timed(&extension);
                 match written {
                     Ok(()) => crate::report::say!(
                         "build: wrote {} ({} bytes)",
@@ -303,7 +304,7 @@ pub(crate) fn run(
             failed = true;
         }
     }
-    phase_done("build");
+    timed("build");
     // Millions of glyphs: freed while the program ends (or, in `quire watch`, waits).
     quire_typeset::free_at_exit(typeset);
     if failed {
@@ -314,11 +315,9 @@ pub(crate) fn run(
 
 /// The date a proof names: `SOURCE_DATE_EPOCH` when set, else the time the book's newest
 /// file was changed (never the clock, so the same sources give the same proof).
-/// With `QUIRE_TIMING` set, prints when a phase of the build ended, counted from the
-/// first call: where a build's time goes, without a profiler.
-fn phase_done(phase: &str) {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    let start = *START.get_or_init(std::time::Instant::now);
+/// With `QUIRE_TIMING` set, prints when a phase of the build ended, counted from `start`
+/// (the build's): where a build's time goes, without a profiler.
+fn phase_done(start: std::time::Instant, phase: &str) {
     if std::env::var_os("QUIRE_TIMING").is_some() {
         crate::report::say!(
             "timing: {phase} done at {:.1} ms",

@@ -54,31 +54,6 @@ impl PdfX {
 /// The CMYK output profile of the PDF/X output intent (see `icc/README.md`: CC0).
 const OUTPUT_PROFILE: &[u8] = include_bytes!("../icc/FOGRA39L_coated.icc");
 
-/// A file identifier from the document's content (FNV-1a over its title, identifier, size
-/// and glyph text): 16 bytes, the same for the same book.
-fn file_id(doc: &Document) -> Vec<u8> {
-    let mut hashes = [0xcbf2_9ce4_8422_2325u64, 0x8422_2325_cbf2_9ce4u64];
-    let mut feed = |bytes: &[u8]| {
-        for (n, h) in hashes.iter_mut().enumerate() {
-            for &b in bytes {
-                *h ^= u64::from(b) + n as u64;
-                *h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-        }
-    };
-    feed(doc.info.title.as_bytes());
-    feed(doc.info.identifier.as_bytes());
-    feed(&doc.pages.len().to_le_bytes());
-    for page in &doc.pages {
-        for item in &page.items {
-            if let Item::Text(run) = item {
-                feed(run.text.as_bytes());
-            }
-        }
-    }
-    hashes.iter().flat_map(|h| h.to_be_bytes()).collect()
-}
-
 /// An sRGB colour (0-1) as CMYK (0-1) for PDF/X: greys (and black) on the black ink only,
 /// other colours by grey-component replacement (K = 1 - max), without a colour-managed
 /// conversion.
@@ -239,15 +214,15 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
         (compressed, links, hash)
     };
     let drawn: Vec<DrawnPage> = parallel_map(&doc.pages, &draw);
-    let mut annotations_all: Vec<(usize, Ref, Rect, LinkTarget)> = Vec::new();
+    let mut annotations_all: Vec<(Ref, Rect, LinkTarget)> = Vec::new();
     let mut contents = Vec::with_capacity(drawn.len());
     let mut content_hashes = Vec::with_capacity(drawn.len());
     // Per page, the indices of its links in `annotations_all`.
     let mut page_links: Vec<std::ops::Range<usize>> = Vec::with_capacity(drawn.len());
-    for (index, (data, links, hash)) in drawn.into_iter().enumerate() {
+    for (data, links, hash) in drawn {
         let first = annotations_all.len();
         for (rect, target) in links {
-            annotations_all.push((index, refs.next(), rect, target));
+            annotations_all.push((refs.next(), rect, target));
         }
         page_links.push(first..annotations_all.len());
         contents.push(data);
@@ -268,7 +243,7 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
             .get(page_links[index].clone())
             .unwrap_or_default()
             .iter()
-            .map(|a| a.1)
+            .map(|a| a.0)
             .collect();
         if !annots.is_empty() {
             p.annotations(annots);
@@ -294,7 +269,7 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
             .filter(Filter::FlateDecode);
     }
 
-    for (_, annot_ref, rect, target) in &annotations_all {
+    for (annot_ref, rect, target) in &annotations_all {
         let mut annot = pdf.annotation(*annot_ref);
         annot.subtype(AnnotationType::Link);
         annot.rect(*rect);
@@ -333,10 +308,6 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
         pdf.icc_profile(profile_ref, &compressed)
             .n(4)
             .filter(Filter::FlateDecode);
-        // A file identifier (PDF/X asks for one), from the content: the same book gives
-        // the same bytes.
-        let id = file_id(doc);
-        pdf.set_file_id((id.clone(), id));
     }
 
     // Page labels: a new range wherever the numbering style or sequence changes.

@@ -126,7 +126,7 @@ pub(crate) fn write(
     (info_ref, xmp_ref)
 }
 
-/// A stable file identifier: FNV-1a hashes of the title, the identifier and every page's
+/// A stable file identifier (PDF/X asks for one; every PDF gets it): FNV-1a hashes of the title, the identifier and every page's
 /// [`content_hash`], in page order.
 pub(crate) fn file_id(doc: &Document, page_hashes: &[u64]) -> (Vec<u8>, Vec<u8>) {
     let mut a: u64 = 0xcbf2_9ce4_8422_2325;

@@ -1210,7 +1210,7 @@ impl Typesetter {
                 prepared.options.breaking.line_end_stretch = min_size * 3.0;
             }
         }
-        // What was reserved and not used is given back (glibc shrinks in place).
+        // What was reserved and not used is given back.
         prepared.items.shrink_to_fit();
         prepared.contents.shrink_to_fit();
         prepared.missing = missing.clone();
