@@ -675,18 +675,28 @@ fn cases() -> Vec<Case> {
             )
         }),
     );
-    cases.add(
-        "NUL and control characters",
-        Expect::Builds,
-        &[],
-        Box::new(|b| {
+    cases.push(Case {
+        name: "NUL and control characters",
+        expect: Expect::Builds,
+        // Each is reported where it is written (line 3 of one.md), and left out.
+        messages: vec![
+            "a control character (U+0000) in the text is left out".into(),
+            "one.md:3:7".into(),
+            "one.md:3:13".into(),
+        ],
+        setup: Box::new(|b| {
             write_book(
                 b,
                 "",
-                &chapter("Before\u{0}after\u{1}\u{7}\u{1b}[31m the end."),
+                &chapter("Before\u{0}after\u{1}\u{7}\u{1b}[31m the\u{c}end."),
             )
         }),
-    );
+        outputs: Some(Box::new(|out| {
+            // The ebook holds what the print edition holds: the form feed is a space.
+            let text = epub_text(out);
+            assert!(text.contains("Beforeafter[31m the end."), "{text}");
+        })),
+    });
     {
         let case = Case {
             name: "raw HTML with scripts, handlers and javascript: links",

@@ -67,11 +67,14 @@ pub(crate) fn parse_chapter(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ParsedChapter {
     let lines = LineIndex::new(text);
-    let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(text, markdown_options())
+    let cleaned = Cleaned::of(text, file, &lines, diagnostics);
+    let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(&cleaned.text, markdown_options())
         .into_offset_iter()
         .collect();
     let mut parser = ChapterParser {
-        text,
+        text: &cleaned.text,
+        source: text,
+        removed: &cleaned.removed,
         file,
         lines,
         events,
@@ -103,8 +106,89 @@ pub(crate) fn parse_chapter(
     }
 }
 
+/// A chapter's text as it is parsed: with the control characters that have no printed form
+/// left out (each reported where it stands) and the whitespace ones (vertical tab, form
+/// feed, next line) read as spaces, so that the ebook and the print edition hold the same
+/// text.
+struct Cleaned<'a> {
+    text: std::borrow::Cow<'a, str>,
+    /// Where characters were left out: (offset in `text`, bytes left out up to there).
+    removed: Vec<(usize, usize)>,
+}
+
+/// How many left-out control characters of one file are reported one by one.
+const CONTROLS_REPORTED: usize = 10;
+
+impl<'a> Cleaned<'a> {
+    fn of(
+        text: &'a str,
+        file: FileId,
+        lines: &LineIndex,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Self {
+        let stray = |c: char| {
+            let u = u32::from(c);
+            (u < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || (0x7f..=0x9f).contains(&u)
+        };
+        if !text.chars().any(stray) {
+            return Cleaned {
+                text: std::borrow::Cow::Borrowed(text),
+                removed: Vec::new(),
+            };
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut removed = Vec::new();
+        let mut total = 0;
+        let mut reported = 0;
+        for (at, c) in text.char_indices() {
+            if !stray(c) {
+                out.push(c);
+                continue;
+            }
+            if matches!(c, '\u{b}' | '\u{c}' | '\u{85}') {
+                // Whitespace (Unicode's White_Space): as many spaces as it had bytes.
+                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+                continue;
+            }
+            if reported < CONTROLS_REPORTED {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        lines.span_in(text, file, at..at + c.len_utf8()),
+                        format!(
+                            "a control character (U+{:04X}) in the text is left out: it has no printed form",
+                            u32::from(c)
+                        ),
+                    )
+                    .with_hint("delete it from the file (a copy from a terminal or an old word processor can leave one)"),
+                );
+            }
+            reported += 1;
+            total += c.len_utf8();
+            removed.push((out.len(), total));
+        }
+        if reported > CONTROLS_REPORTED {
+            diagnostics.push(Diagnostic::warning(
+                lines.span(file, 0..0),
+                format!(
+                    "{} more control characters in this file are left out",
+                    reported - CONTROLS_REPORTED
+                ),
+            ));
+        }
+        Cleaned {
+            text: std::borrow::Cow::Owned(out),
+            removed,
+        }
+    }
+}
+
 struct ChapterParser<'t, 'r> {
+    /// The text parsed (see [`Cleaned`]).
     text: &'t str,
+    /// The file's text as written, which spans point into.
+    source: &'t str,
+    /// Where `text` left characters of `source` out (see [`Cleaned::removed`]).
+    removed: &'t [(usize, usize)],
     file: FileId,
     lines: LineIndex,
     events: Vec<(Event<'t>, Range<usize>)>,
@@ -145,7 +229,12 @@ const MAX_NESTING: usize = 32;
 
 impl<'t> ChapterParser<'t, '_> {
     fn span(&self, range: Range<usize>) -> Span {
-        self.lines.span_in(self.text, self.file, range)
+        let in_source = |at: usize| {
+            let before = self.removed.partition_point(|&(offset, _)| offset <= at);
+            at + before.checked_sub(1).map_or(0, |last| self.removed[last].1)
+        };
+        let range = in_source(range.start)..in_source(range.end);
+        self.lines.span_in(self.source, self.file, range)
     }
 
     fn next(&mut self) -> Option<(Event<'t>, Range<usize>)> {
@@ -1505,6 +1594,50 @@ mod tests {
             BlockKind::Paragraph(content) => content,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn control_characters_are_left_out_where_they_stand_and_spans_stay_true() {
+        let text = "# T\n\nA\u{7}b, c\u{c}d e\u{85}f \u{1b}[0m é\u{0}*g*.\n\n```\nx\u{1b}y\n```\n";
+        let (parsed, diagnostics) = parse(text);
+        let warned: Vec<(u32, u32, bool)> = diagnostics
+            .iter()
+            .map(|d| {
+                let span = d.span.expect("a place");
+                (
+                    span.line,
+                    span.column,
+                    d.message.contains("control character"),
+                )
+            })
+            .collect();
+        // BEL, ESC and NUL in the paragraph, ESC in the code block: where they are written.
+        assert_eq!(
+            warned,
+            [(3, 2, true), (3, 14, true), (3, 20, true), (6, 2, true)]
+        );
+        let content = paragraph(&parsed, 0);
+        let plain: String = content
+            .iter()
+            .map(|i| match &i.kind {
+                InlineKind::Text(t) => t.clone(),
+                InlineKind::Emphasis(inner) => format!("<{inner:?}>"),
+                _ => String::new(),
+            })
+            .collect();
+        assert!(plain.starts_with("Ab, c d e  f [0m é"), "{plain:?}");
+        // The emphasis after the left-out characters is found where it is written.
+        let emphasis = content
+            .iter()
+            .find(|i| matches!(i.kind, InlineKind::Emphasis(_)))
+            .expect("emphasis");
+        let span = emphasis.span;
+        assert_eq!(&text[span.start as usize..span.end as usize], "*g*");
+        assert_eq!((span.line, span.column), (3, 21));
+        let BlockKind::CodeBlock { text: code, .. } = &parsed.blocks[1].kind else {
+            panic!("{:?}", parsed.blocks[1])
+        };
+        assert_eq!(code.trim_end(), "xy");
     }
 
     #[test]
