@@ -567,15 +567,19 @@ impl Manuscript {
                         });
                         Some(st.m.captions.len() - 1)
                     };
-                    if let Some(src) = attribute(&t, "src") {
-                        st.m.images.push(Image {
-                            path: st.dir.join(src),
-                            file: st.file.clone(),
-                            line: st.line_of(at),
-                            chapter,
-                            before: st.m.blocks.len(),
-                            caption,
-                        });
+                    // Every `<img>` of the line (a row of pictures in a `<p align>`).
+                    for tag in t.split("<img").skip(1) {
+                        let tag = tag.split('>').next().unwrap_or_default();
+                        if let Some(src) = attribute(tag, "src") {
+                            st.m.images.push(Image {
+                                path: st.dir.join(src),
+                                file: st.file.clone(),
+                                line: st.line_of(at),
+                                chapter,
+                                before: st.m.blocks.len(),
+                                caption,
+                            });
+                        }
                     }
                     if let Some((line, kind)) = open_kind {
                         st.open = Some((String::new(), line, kind));

@@ -990,9 +990,11 @@ impl<'t> ChapterParser<'t, '_> {
             });
             return;
         }
-        if let Some(figure) = html_figure(trimmed) {
-            self.figure(&figure.src, &figure.caption, figure.alt, span);
-            out.extend(std::mem::take(&mut self.pending_figures));
+        if let Some(figures) = html_figures(trimmed) {
+            for figure in figures {
+                self.figure(&figure.src, &figure.caption, figure.alt, span);
+                out.append(&mut self.pending_figures);
+            }
             return;
         }
         if matches!(
@@ -1262,11 +1264,18 @@ struct HtmlFigure {
     caption: String,
 }
 
-/// Reads an HTML block that is only a picture (and its caption); `None` for anything else.
-fn html_figure(html: &str) -> Option<HtmlFigure> {
-    let mut figure: Option<HtmlFigure> = None;
+/// Reads an HTML block that is only pictures (and their captions); `None` for anything
+/// else. The pictures may be wrapped as READMEs and web-first books wrap them: a centring
+/// `<p align="center">`, `<div>` or `<center>`, a link around a picture (a badge), a
+/// `<picture>` with its `<source>`s (the `<img>` is the picture printed); a `<figcaption>`
+/// captions the picture of its `<figure>`.
+fn html_figures(html: &str) -> Option<Vec<HtmlFigure>> {
+    const WRAPPERS: [&str; 7] = ["p", "div", "center", "a", "picture", "source", "br"];
+    let mut figures: Vec<HtmlFigure> = Vec::new();
+    // The caption being read, and the figure (by index) whose `<figure>` it is in.
     let mut caption: Option<String> = None;
     let mut in_caption = false;
+    let mut figure_start: Option<usize> = None;
     let mut rest = html;
     while !rest.trim().is_empty() {
         let text_end = rest.find('<').unwrap_or(rest.len());
@@ -1284,24 +1293,33 @@ fn html_figure(html: &str) -> Option<HtmlFigure> {
         let tag = html::Tag::parse(&rest[..tag_end])?;
         rest = &rest[tag_end..];
         match (tag.name.as_str(), tag.closing) {
-            ("figure", _) => {}
+            ("figure", false) => figure_start = Some(figures.len()),
+            ("figure", true) => {
+                let caption = caption.take();
+                if let (Some(caption), Some(start)) = (caption, figure_start.take())
+                    && let Some(figure) = figures.get_mut(start..).and_then(|f| f.last_mut())
+                {
+                    figure.caption = caption.split_whitespace().collect::<Vec<_>>().join(" ");
+                }
+            }
             ("figcaption", false) => in_caption = true,
             ("figcaption", true) => in_caption = false,
-            ("img", false) if figure.is_none() => {
-                figure = Some(HtmlFigure {
-                    src: tag.attr("src")?.to_string(),
-                    alt: tag.attr("alt").unwrap_or_default().trim().to_string(),
-                    caption: tag.attr("title").unwrap_or_default().to_string(),
-                });
-            }
+            ("img", false) => figures.push(HtmlFigure {
+                src: tag.attr("src")?.to_string(),
+                alt: tag.attr("alt").unwrap_or_default().trim().to_string(),
+                caption: tag.attr("title").unwrap_or_default().to_string(),
+            }),
+            (name, _) if WRAPPERS.contains(&name) && !in_caption => {}
             _ => return None,
         }
     }
-    let mut figure = figure?;
-    if let Some(caption) = caption {
+    // A `<figure>` left open still captions its picture.
+    if let (Some(caption), Some(start)) = (caption, figure_start)
+        && let Some(figure) = figures.get_mut(start..).and_then(|f| f.last_mut())
+    {
         figure.caption = caption.split_whitespace().collect::<Vec<_>>().join(" ");
     }
-    Some(figure)
+    (!figures.is_empty()).then_some(figures)
 }
 
 fn is_pagebreak(html: &str) -> bool {
@@ -1311,10 +1329,12 @@ fn is_pagebreak(html: &str) -> bool {
 }
 
 /// An HTML block made only of container tags (`div`, `details`, `section`, `aside`,
-/// `article`, `summary`, opening or closing), with text only inside a `<summary>`:
+/// `article`, `summary`, `p`, `center`, opening or closing), with text only inside a `<summary>`:
 /// `Some(the summary text, if any)`. `None` for anything else.
 fn container_tags(html: &str) -> Option<Option<String>> {
-    const CONTAINERS: [&str; 6] = ["div", "details", "section", "aside", "article", "summary"];
+    const CONTAINERS: [&str; 8] = [
+        "div", "details", "section", "aside", "article", "summary", "p", "center",
+    ];
     let mut rest = html.trim();
     let mut in_summary = false;
     let mut summary: Option<String> = None;
@@ -1706,12 +1726,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn an_html_figure_is_a_figure() {
-        let text = "# T\n\n<figure>\n  <img src=\"a.svg\" alt=\"A diagram\">\n  <figcaption>The *caption*</figcaption>\n</figure>\n\n<img src=\"b.png\" alt=\"B\" title=\"Bee\">\n";
-        let (parsed, diagnostics) = parse(text);
-        assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        let figures: Vec<(String, String)> = parsed
+    /// The figures of a chapter: alt text and caption.
+    fn figures(parsed: &ParsedChapter) -> Vec<(String, String)> {
+        parsed
             .blocks
             .iter()
             .filter_map(|b| match &b.kind {
@@ -1721,13 +1738,52 @@ mod tests {
                 )),
                 _ => None,
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn an_html_figure_is_a_figure() {
+        let text = "# T\n\n<figure>\n  <img src=\"a.svg\" alt=\"A diagram\">\n  <figcaption>The *caption*</figcaption>\n</figure>\n\n<img src=\"b.png\" alt=\"B\" title=\"Bee\">\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let figures = figures(&parsed);
         assert_eq!(
             figures,
             [
                 ("A diagram".to_string(), "The caption".to_string()),
                 ("B".to_string(), "Bee".to_string())
             ]
+        );
+    }
+
+    #[test]
+    fn pictures_wrapped_as_web_pages_wrap_them_are_pictures() {
+        let text = concat!(
+            "# T\n\n",
+            "<p align=\"center\">\n  <img src=\"a.png\" alt=\"Logo\" width=\"200\">\n</p>\n\n",
+            "<div align=\"center\"><a href=\"https://example.com\"><img src=\"b.png\" alt=\"Badge\"></a>\n",
+            "<img src=\"c.png\" alt=\"Second\"></div>\n\n",
+            "<picture>\n<source srcset=\"d-dark.png\" media=\"(prefers-color-scheme: dark)\">\n",
+            "<img src=\"d.png\" alt=\"Chart\">\n</picture>\n\n",
+            "<center>\n<figure><figcaption>Above</figcaption><img src=\"e.png\" alt=\"E\"></figure>\n</center>\n\n",
+            "<p align=\"center\">\n\n![Inside](f.png)\n\n</p>\n\n",
+            "<p align=\"center\">Words <b>too</b></p>\n",
+        );
+        let (parsed, diagnostics) = parse(text);
+        let figures = figures(&parsed);
+        let alts: Vec<&str> = figures.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(alts, ["Logo", "Badge", "Second", "Chart", "E", "Inside"]);
+        assert_eq!(figures[4].1, "Above");
+        // A paragraph of HTML text is not a picture: printed as written, and warned.
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.message.contains("Words <b>too</b>")),
+            "{diagnostics:?}"
+        );
+        assert!(
+            !diagnostics.iter().any(|d| d.message.contains("<img")),
+            "{diagnostics:?}"
         );
     }
 
