@@ -683,11 +683,14 @@ fn cases() -> Vec<Case> {
             "a control character (U+0000) in the text is left out".into(),
             "one.md:3:7".into(),
             "one.md:3:13".into(),
+            // In the metadata too, at the key that writes it.
+            "`subtitle` holds a control character, which is left out".into(),
+            "book.toml:6:1".into(),
         ],
         setup: Box::new(|b| {
             write_book(
                 b,
-                "",
+                "subtitle = \"Sub\\u0007title\"",
                 &chapter("Before\u{0}after\u{1}\u{7}\u{1b}[31m the\u{c}end."),
             )
         }),
@@ -695,6 +698,7 @@ fn cases() -> Vec<Case> {
             // The ebook holds what the print edition holds: the form feed is a space.
             let text = epub_text(out);
             assert!(text.contains("Beforeafter[31m the end."), "{text}");
+            assert!(text.contains(">Subtitle</dc:title>"), "{text}");
         })),
     });
     {

@@ -459,7 +459,66 @@ impl Loader {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect();
+        // Where a key of [book] is written (the first line that sets it), else the table.
+        let key_span = |key: &str| {
+            let mut offset = 0;
+            for line in text.split_inclusive('\n') {
+                let rest = line.trim_start();
+                if let Some(after) = rest.strip_prefix(key)
+                    && after.trim_start().starts_with('=')
+                {
+                    let at = offset + (line.len() - rest.len());
+                    return span_of(at..at + key.len());
+                }
+                offset += line.len();
+            }
+            book_span
+        };
+        self.leave_out_controls(&mut meta, key_span);
         meta
+    }
+
+    /// Control characters in the metadata (a TOML escape such as `\u0007` can write one):
+    /// left out with a warning, as in a chapter's text, so that the ebook's metadata and
+    /// the printed title page agree.
+    fn leave_out_controls(&mut self, meta: &mut Metadata, at: impl Fn(&str) -> Span) {
+        let stray = |c: char| {
+            let u = u32::from(c);
+            u < 0x20 || (0x7f..=0x9f).contains(&u)
+        };
+        let mut fields: Vec<(&str, &mut String)> = vec![("title", &mut meta.title)];
+        fields.extend(meta.subtitle.as_mut().map(|s| ("subtitle", s)));
+        fields.extend(meta.authors.iter_mut().map(|a| ("authors", &mut a.name)));
+        fields.extend(meta.publisher.as_mut().map(|s| ("publisher", s)));
+        fields.extend(meta.rights.as_mut().map(|s| ("rights", s)));
+        fields.extend(meta.subjects.iter_mut().map(|s| ("subjects", s)));
+        for (name, value) in fields {
+            if value.chars().any(stray) {
+                self.diagnostics.push(
+                    Diagnostic::warning(
+                        at(name),
+                        format!("`{name}` holds a control character, which is left out"),
+                    )
+                    .with_hint("it has no printed form: delete the escape that writes it"),
+                );
+                value.retain(|c| !stray(c));
+            }
+        }
+        // The description may run over lines: its line ends stay.
+        if let Some(description) = meta.description.as_mut()
+            && description
+                .chars()
+                .any(|c| stray(c) && !matches!(c, '\n' | '\t'))
+        {
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    at("description"),
+                    "`description` holds a control character, which is left out".to_string(),
+                )
+                .with_hint("it has no printed form: delete the escape that writes it"),
+            );
+            description.retain(|c| !stray(c) || matches!(c, '\n' | '\t'));
+        }
     }
 
     fn settings(
