@@ -635,9 +635,20 @@ impl<'t> ChapterParser<'t, '_> {
                             });
                         }
                         Tag::Link {
-                            dest_url, title, ..
+                            link_type,
+                            dest_url,
+                            title,
+                            ..
                         } => {
                             let content = self.inlines_until(Some(end));
+                            // `<someone@example.com>`: an e-mail address, written bare.
+                            let dest_url = if link_type == pulldown_cmark::LinkType::Email
+                                && !dest_url.starts_with("mailto:")
+                            {
+                                format!("mailto:{dest_url}").into()
+                            } else {
+                                dest_url
+                            };
                             // `[](#target "page")`: no text, a cross-reference.
                             let empty = Inline::plain_text(&content).trim().is_empty();
                             match self.checked_url(&dest_url, span) {
@@ -1784,6 +1795,24 @@ mod tests {
         assert!(
             !diagnostics.iter().any(|d| d.message.contains("<img")),
             "{diagnostics:?}"
+        );
+    }
+
+    #[test]
+    fn a_bare_e_mail_address_links_to_mail() {
+        let text = "# T\n\nWrite to <someone@example.com> or <mailto:other@example.com>.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let urls: Vec<&str> = paragraph(&parsed, 0)
+            .iter()
+            .filter_map(|i| match &i.kind {
+                InlineKind::Link { url, .. } => Some(url.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            urls,
+            ["mailto:someone@example.com", "mailto:other@example.com"]
         );
     }
 
