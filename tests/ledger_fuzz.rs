@@ -256,3 +256,77 @@ proptest! {
         prop_assert_eq!(typeset.document.pages.len() % 2, 0);
     }
 }
+
+/// `~~struck~~` text is printed with a rule through it, from its first letter to its last
+/// on each line it takes, and the text around it is not.
+#[test]
+fn struck_text_has_a_rule_through_it_on_every_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let filler = "Plain words fill the measure here, ".repeat(6);
+    std::fs::write(
+        dir.path().join("c.md"),
+        format!(
+            "# T\n\n{filler}then ~~struck words run on across the line end and go on~~ after.\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("book.toml"),
+        "[book]\ntitle = \"T\"\nlanguage = \"en\"\nauthors = [\"A\"]\n[contents]\nchapters = [\"c.md\"]\n",
+    )
+    .unwrap();
+    let loaded = quire_markdown::load_book(dir.path());
+    let book = loaded.book.expect("the book loads");
+    let typeset = quire_typeset::typeset_book(&book, &family());
+    // Every letter set, with its left and right edges and its baseline.
+    let mut letters: Vec<(String, f64, f64, f64)> = Vec::new();
+    let mut rules: Vec<(f64, f64, f64)> = Vec::new();
+    for page in &typeset.document.pages {
+        for item in &page.items {
+            match item {
+                quire_typeset::frame::Item::Text(run) => {
+                    for glyph in &run.glyphs {
+                        letters.push((
+                            run.glyph_text(glyph).to_string(),
+                            (run.origin.x + glyph.left()).0,
+                            (run.origin.x + glyph.right()).0,
+                            run.origin.y.0,
+                        ));
+                    }
+                }
+                quire_typeset::frame::Item::Rule(rule) => rules.push((
+                    rule.rect.origin.x.0,
+                    (rule.rect.origin.x + rule.rect.width).0,
+                    rule.rect.origin.y.0,
+                )),
+                _ => {}
+            }
+        }
+    }
+    let struck = |(_, left, right, baseline): &(String, f64, f64, f64)| {
+        let middle = (left + right) / 2.0;
+        rules
+            .iter()
+            .any(|(a, b, y)| *a <= middle && middle <= *b && *y < *baseline && *baseline - *y < 6.0)
+    };
+    // The letters of the struck words (and of no other) are struck.
+    let text: String = letters.iter().map(|l| l.0.as_str()).collect();
+    let start = text.find("struck").expect("the struck words are set");
+    let end = text.find(" after").expect("the words after them are set");
+    let mut offset = 0;
+    let mut lines_struck = std::collections::BTreeSet::new();
+    for letter in &letters {
+        let at = offset;
+        offset += letter.0.len();
+        if letter.0.trim().is_empty() {
+            continue;
+        }
+        let inside = (start..end).contains(&at);
+        assert_eq!(struck(letter), inside, "{:?} at {at}", letter.0);
+        if inside {
+            lines_struck.insert(letter.3.to_bits());
+        }
+    }
+    assert!(lines_struck.len() >= 2, "the struck words take two lines");
+    assert_eq!(rules.len(), lines_struck.len(), "one rule per line");
+}

@@ -330,8 +330,10 @@ impl Manuscript {
             code_line: None,
             m: self,
         };
-        let options =
-            Options::ENABLE_FOOTNOTES | Options::ENABLE_TABLES | Options::ENABLE_SMART_PUNCTUATION;
+        let options = Options::ENABLE_FOOTNOTES
+            | Options::ENABLE_TABLES
+            | Options::ENABLE_SMART_PUNCTUATION
+            | Options::ENABLE_STRIKETHROUGH;
         let mut title_pending = true;
         for (event, range) in Parser::new_ext(&source, options).into_offset_iter() {
             let at = range.start;

@@ -941,6 +941,10 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                             self.out.push_str("<kbd>");
                             "</kbd>"
                         }
+                        TextStyle::Strikethrough => {
+                            self.out.push_str("<del>");
+                            "</del>"
+                        }
                         TextStyle::Language(lang) => {
                             self.out.push_str("<span");
                             push_attr(&mut self.out, "lang", lang);

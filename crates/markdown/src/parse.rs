@@ -55,7 +55,10 @@ pub(crate) enum RangeMark {
 
 /// The Markdown dialect of the manuscript format.
 pub(crate) fn markdown_options() -> Options {
-    Options::ENABLE_FOOTNOTES | Options::ENABLE_TABLES | Options::ENABLE_SMART_PUNCTUATION
+    Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_TABLES
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_STRIKETHROUGH
 }
 
 /// Parses one chapter file. `chapter_id` prefixes anchors so they are unique in the book.
@@ -689,7 +692,17 @@ impl<'t> ChapterParser<'t, '_> {
                             self.figure(&dest_url, &title, alt, span);
                             out.append(&mut self.cell_images);
                         }
-                        Tag::Strikethrough | Tag::Superscript | Tag::Subscript => {
+                        Tag::Strikethrough => {
+                            let content = self.inlines_until(Some(end));
+                            out.push(Inline {
+                                kind: InlineKind::Styled {
+                                    style: TextStyle::Strikethrough,
+                                    content,
+                                },
+                                span,
+                            });
+                        }
+                        Tag::Superscript | Tag::Subscript => {
                             let c = self.inlines_until(Some(end));
                             out.extend(c);
                         }
@@ -1120,6 +1133,10 @@ impl<'t> ChapterParser<'t, '_> {
             )),
             "kbd" => Some(styled(
                 TextStyle::Keyboard,
+                self.inlines_until_html(None, Some(name)),
+            )),
+            "del" | "s" | "strike" => Some(styled(
+                TextStyle::Strikethrough,
                 self.inlines_until_html(None, Some(name)),
             )),
             "sup" => Some(styled(
@@ -1796,6 +1813,27 @@ mod tests {
             !diagnostics.iter().any(|d| d.message.contains("<img")),
             "{diagnostics:?}"
         );
+    }
+
+    #[test]
+    fn struck_text_is_struck_and_a_lone_tilde_is_a_tilde() {
+        let text =
+            "# T\n\nA ~~gone~~ word, <del>deleted</del>, <s>stale</s>; about ~10 ms or ~20.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let content = paragraph(&parsed, 0);
+        let struck: Vec<String> = content
+            .iter()
+            .filter_map(|i| match &i.kind {
+                InlineKind::Styled {
+                    style: TextStyle::Strikethrough,
+                    content,
+                } => Some(Inline::plain_text(content)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(struck, ["gone", "deleted", "stale"]);
+        assert!(Inline::plain_text(content).ends_with("about ~10 ms or ~20."));
     }
 
     #[test]

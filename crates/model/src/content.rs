@@ -357,6 +357,8 @@ pub enum TextStyle {
     Subscript,
     /// A key or a key combination to press (`<kbd>`).
     Keyboard,
+    /// Struck through, shown as deleted (`~~text~~`, `<del>`, `<s>`).
+    Strikethrough,
     /// Text in another language (`<span lang="de">`): a BCP 47 tag, checked by the front end.
     Language(String),
 }

@@ -33,6 +33,8 @@ pub(crate) struct Para {
     /// Anchors and links in its text (see [`StyledText::anchors`], [`StyledText::links`]).
     pub(crate) anchors: Vec<(usize, String)>,
     pub(crate) links: Vec<(std::ops::Range<usize>, String)>,
+    /// Byte ranges struck through (see [`StyledText::strikes`]).
+    pub(crate) strikes: Vec<std::ops::Range<usize>>,
     /// Laid out with looseness -1, 0, +1 (index 0, 1, 2), computed when first asked for.
     pub(crate) layouts: [Option<Laid>; 3],
     /// Broken with looseness -1, 0, +1 but not yet laid out (see [`rate`]): pagination
@@ -327,6 +329,16 @@ pub(crate) fn styled(
                 if out.len > start {
                     out.rises
                         .push((start..out.len, if up { 0.5 } else { -0.3 }));
+                }
+            }
+            InlineKind::Styled {
+                style: TextStyle::Strikethrough,
+                content,
+            } => {
+                let start = out.len;
+                styled(content, size, base, at, out);
+                if out.len > start {
+                    out.strikes.push(start..out.len);
                 }
             }
             InlineKind::Styled {
@@ -1062,6 +1074,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 .chain(text.anchors.iter().cloned())
                 .collect(),
             links: text.links.clone(),
+            strikes: text.strikes.clone(),
             layouts: [None, None, None],
             broken: [None, None, None],
             current: 0,
@@ -1981,14 +1994,20 @@ fn line_boxes(
         .lines
         .iter()
         .map(|l| {
-            ctx.line_box_linked(
+            let mut boxed = ctx.line_box_linked(
                 l,
                 para.x,
                 para.leading,
                 &para.markers,
                 &para.rises,
                 &para.links,
-            )
+            );
+            if !para.strikes.is_empty() {
+                boxed
+                    .items
+                    .extend(super::strike_rules(l, para.x, para.leading, &para.strikes));
+            }
+            boxed
         })
         .collect();
     super::place_anchors(&mut lines, &para.anchors);

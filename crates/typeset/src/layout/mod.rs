@@ -639,6 +639,8 @@ pub(crate) struct StyledText {
     pub(crate) anchors: Vec<(usize, String)>,
     /// Links: byte range of the link text and the target (`https:...` or `#id`).
     pub(crate) links: Vec<(std::ops::Range<usize>, String)>,
+    /// Byte ranges struck through.
+    pub(crate) strikes: Vec<std::ops::Range<usize>>,
 }
 
 /// The widths of a piece of text (see [`Ctx::content_widths`]).
@@ -922,14 +924,18 @@ impl<'a> Ctx<'a> {
                     Align::Center => (measure - line.width) * 0.5,
                     Align::Right => measure - line.width,
                 };
-                self.line_box_linked(
+                let mut boxed = self.line_box_linked(
                     line,
                     shift,
                     leading,
                     &text.markers,
                     &text.rises,
                     &text.links,
-                )
+                );
+                boxed
+                    .items
+                    .extend(strike_rules(line, shift, leading, &text.strikes));
+                boxed
             })
             .collect();
         place_anchors(&mut lines, &text.anchors);
@@ -1171,24 +1177,7 @@ impl<'a> Ctx<'a> {
     ) -> LineBox {
         let mut boxed = self.line_box(line, x, height, markers, rises);
         for (range, target) in links {
-            let mut extent: Option<(Pt, Pt)> = None;
-            for run in &line.runs {
-                if run.source.start < range.end && range.start < run.source.end {
-                    // Only the glyphs of the link's own text: not the full stop after it.
-                    let mut inside = false;
-                    for glyph in &run.glyphs {
-                        if !glyph.text.is_empty() {
-                            inside = range.contains(&(run.source.start + glyph.text.start));
-                        }
-                        if inside {
-                            let a = x + run.x + glyph.x;
-                            let b = a + glyph.advance;
-                            extent = Some(extent.map_or((a, b), |(l, r)| (l.min(a), r.max(b))));
-                        }
-                    }
-                }
-            }
-            if let Some((left, right)) = extent {
+            if let Some((left, right, _)) = range_extent(line, x, range) {
                 // The link's rectangle tiles the leading around its baseline: from under
                 // the descenders down to where the next line's ascenders begin, so that it
                 // covers its own words and no part of the lines above or below.
@@ -1209,6 +1198,61 @@ impl<'a> Ctx<'a> {
         }
         boxed
     }
+}
+
+/// Where the glyphs of the text `range` (bytes of the paragraph's text) stand on `line`,
+/// set from `x`: their left and right edges and the largest size among them. Only the
+/// range's own glyphs: not the full stop after a link.
+fn range_extent(line: &LaidLine, x: Pt, range: &std::ops::Range<usize>) -> Option<(Pt, Pt, Pt)> {
+    let mut extent: Option<(Pt, Pt, Pt)> = None;
+    for run in &line.runs {
+        if run.source.end <= range.start || range.end <= run.source.start {
+            continue;
+        }
+        let mut inside = false;
+        for glyph in &run.glyphs {
+            if !glyph.text.is_empty() {
+                inside = range.contains(&(run.source.start + glyph.text.start));
+            }
+            if inside {
+                let a = x + run.x + glyph.x;
+                let b = a + glyph.advance;
+                extent = Some(extent.map_or((a, b, run.size), |(l, r, size)| {
+                    (l.min(a), r.max(b), size.max(run.size))
+                }));
+            }
+        }
+    }
+    extent
+}
+
+/// The rules that strike through the parts of `line` in `strikes` (byte ranges of the
+/// paragraph's text), for a line set from `x` with its baseline `height` below its top: one
+/// rule per struck range on the line, across its word spaces, at the height and in the
+/// weight of a strikeout as fonts give it (a quarter of the size up, a twentieth thick).
+pub(crate) fn strike_rules(
+    line: &LaidLine,
+    x: Pt,
+    height: Pt,
+    strikes: &[std::ops::Range<usize>],
+) -> Vec<Item> {
+    let mut rules = Vec::new();
+    for range in strikes {
+        if let Some((left, right, size)) = range_extent(line, x, range) {
+            let thickness = (size * 0.05).max(Pt(0.4));
+            rules.push(Item::Rule(crate::frame::Rule {
+                rect: Rect {
+                    origin: Point {
+                        x: left,
+                        y: height - size * 0.27 - thickness * 0.5,
+                    },
+                    width: right - left,
+                    height: thickness,
+                },
+            }));
+        }
+    }
+    rules
 }
 
 /// Puts each anchor on the line its offset falls in (the last line starting at or before
