@@ -333,12 +333,20 @@ impl Manuscript {
         let options = Options::ENABLE_FOOTNOTES
             | Options::ENABLE_TABLES
             | Options::ENABLE_SMART_PUNCTUATION
-            | Options::ENABLE_STRIKETHROUGH;
+            | Options::ENABLE_STRIKETHROUGH
+            | Options::ENABLE_GFM;
         let mut title_pending = true;
         for (event, range) in Parser::new_ext(&source, options).into_offset_iter() {
             let at = range.start;
             match event {
                 Event::Start(tag) => match tag {
+                    // A GitHub alert (`> [!WARNING]`) prints its label as a paragraph.
+                    Tag::BlockQuote(Some(kind)) => {
+                        st.flush();
+                        st.start_block(at, BlockKind::Text);
+                        st.text(&format!("{kind:?}"), at, BlockKind::Text);
+                        st.flush();
+                    }
                     Tag::Paragraph
                     | Tag::Item
                     | Tag::BlockQuote(_)

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    BlockQuoteKind, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd,
+};
 use quire_model::{
     Alignment, Block, BlockKind, Diagnostic, Figure, FileId, Footnote, FootnoteId, ImageId, Inline,
     InlineKind, List, ListItem, RefKind, Span, Table, TableCell, TextStyle, VerseLine,
@@ -59,6 +61,7 @@ pub(crate) fn markdown_options() -> Options {
         | Options::ENABLE_TABLES
         | Options::ENABLE_SMART_PUNCTUATION
         | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_GFM
 }
 
 /// Parses one chapter file. `chapter_id` prefixes anchors so they are unique in the book.
@@ -382,8 +385,32 @@ impl<'t> ChapterParser<'t, '_> {
                     });
                 }
             }
-            Tag::BlockQuote(_) => {
-                let inner = self.blocks_until(Some(end));
+            Tag::BlockQuote(kind) => {
+                let mut inner = self.blocks_until(Some(end));
+                // GitHub's alerts (`> [!NOTE]`): the quote opens with its label, in bold.
+                if let Some(kind) = kind {
+                    let label = match kind {
+                        BlockQuoteKind::Note => "Note",
+                        BlockQuoteKind::Tip => "Tip",
+                        BlockQuoteKind::Important => "Important",
+                        BlockQuoteKind::Warning => "Warning",
+                        BlockQuoteKind::Caution => "Caution",
+                    };
+                    let text = Inline {
+                        kind: InlineKind::Text(label.to_string()),
+                        span,
+                    };
+                    inner.insert(
+                        0,
+                        Block {
+                            kind: BlockKind::Paragraph(vec![Inline {
+                                kind: InlineKind::Strong(vec![text]),
+                                span,
+                            }]),
+                            span,
+                        },
+                    );
+                }
                 out.push(Block {
                     kind: verse_or_quote(inner),
                     span,
@@ -1834,6 +1861,35 @@ mod tests {
             .collect();
         assert_eq!(struck, ["gone", "deleted", "stale"]);
         assert!(Inline::plain_text(content).ends_with("about ~10 ms or ~20."));
+    }
+
+    #[test]
+    fn a_github_alert_is_a_quote_opening_with_its_label() {
+        let text = "# T\n\n> [!WARNING]\n> Do not *run* this.\n\n> [!TIP]\n> A tip.\n\n> [!nonsense]\n> Kept.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let quotes: Vec<Vec<String>> = parsed
+            .blocks
+            .iter()
+            .map(|b| match &b.kind {
+                BlockKind::BlockQuote(inner) => inner
+                    .iter()
+                    .map(|b| match &b.kind {
+                        BlockKind::Paragraph(content) => Inline::plain_text(content),
+                        other => format!("{other:?}"),
+                    })
+                    .collect(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            quotes,
+            [
+                vec!["Warning", "Do not run this."],
+                vec!["Tip", "A tip."],
+                vec!["[!nonsense] Kept."]
+            ]
+        );
     }
 
     #[test]
