@@ -199,6 +199,8 @@ struct FileState<'m> {
     /// In a code block with numbered lines: the next line's number, and whether the next
     /// character starts a line.
     code_line: Option<(u64, bool)>,
+    /// In a Rust code block: its `# ` lines are hidden, as rustdoc and mdBook hide them.
+    rust_code: bool,
 }
 
 impl FileState<'_> {
@@ -328,6 +330,7 @@ impl Manuscript {
             title: None,
             heading_text: None,
             code_line: None,
+            rust_code: false,
             m: self,
         };
         let options = Options::ENABLE_FOOTNOTES
@@ -371,6 +374,13 @@ impl Manuscript {
                     }
                     Tag::CodeBlock(kind) => {
                         st.start_block(at, BlockKind::Code);
+                        st.rust_code = match &kind {
+                            pulldown_cmark::CodeBlockKind::Fenced(info) => info
+                                .split([',', ' ', '{'])
+                                .next()
+                                .is_some_and(|l| l.eq_ignore_ascii_case("rust")),
+                            pulldown_cmark::CodeBlockKind::Indented => false,
+                        };
                         // A listing's attributes: `{#id caption="..." linenos start=N}`.
                         if let pulldown_cmark::CodeBlockKind::Fenced(info) = kind
                             && let Some(open) = info.find('{')
@@ -481,6 +491,7 @@ impl Manuscript {
                 Event::End(tag) => match tag {
                     TagEnd::CodeBlock => {
                         st.code_line = None;
+                        st.rust_code = false;
                         st.flush();
                         if st.in_note.is_some() {
                             st.start_block(at, BlockKind::Text);
@@ -534,10 +545,26 @@ impl Manuscript {
                     }
                     _ => {}
                 },
-                Event::Text(t) if st.code_line.is_some() => {
+                Event::Text(t) if st.rust_code || st.code_line.is_some() => {
+                    // In Rust, lines of scaffolding (`# use std::mem;`) are not printed and
+                    // `##` is `#`.
+                    let shown: String = if st.rust_code {
+                        t.split_inclusive('\n')
+                            .filter(|l| !(l.trim().starts_with("# ") || l.trim() == "#"))
+                            .map(|l| {
+                                if l.trim().starts_with("##") {
+                                    l.replacen("##", "#", 1)
+                                } else {
+                                    l.to_string()
+                                }
+                            })
+                            .collect()
+                    } else {
+                        t.to_string()
+                    };
                     // Numbered code lines print their number first.
                     let mut numbered = String::new();
-                    for c in t.chars() {
+                    for c in shown.chars() {
                         if let Some((n, line_start)) = &mut st.code_line {
                             if *line_start {
                                 numbered.push_str(&format!(" {n} "));

@@ -445,6 +445,12 @@ impl<'t> ChapterParser<'t, '_> {
                 if text.ends_with('\n') {
                     text.pop();
                 }
+                if language
+                    .as_deref()
+                    .is_some_and(|l| l.eq_ignore_ascii_case("rust"))
+                {
+                    text = visible_rust(&text);
+                }
                 out.push(Block {
                     kind: BlockKind::CodeBlock {
                         language,
@@ -1425,6 +1431,27 @@ fn container_tags(html: &str) -> Option<Option<String>> {
     )
 }
 
+/// Rust code as rustdoc and mdBook show it: a line whose text starts with `# ` (or is `#`
+/// alone) is scaffolding that makes the example compile and that the reader does not see,
+/// and a line starting with `##` shows one `#` (rustdoc's rule).
+fn visible_rust(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if trimmed.starts_with("##") {
+            out.push_str(&line.replacen("##", "#", 1));
+        } else if trimmed.starts_with("# ") || trimmed == "#" {
+            continue;
+        } else {
+            out.push_str(line);
+        }
+    }
+    if out.ends_with('\n') && !text.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
 /// What a fence's info string says (see `ChapterParser::code_info`).
 #[derive(Debug, Default, PartialEq)]
 struct CodeInfo {
@@ -1888,6 +1915,32 @@ mod tests {
                 vec!["Warning", "Do not run this."],
                 vec!["Tip", "A tip."],
                 vec!["[!nonsense] Kept."]
+            ]
+        );
+    }
+
+    #[test]
+    fn rust_code_hides_its_scaffolding_as_rustdoc_does() {
+        let text = concat!(
+            "# T\n\n",
+            "```rust,ignore\n# use std::mem;\n#[derive(Debug)]\nstruct A;\n    # fn hidden() {}\n#\n",
+            "## not hidden\nfn main() { let s = \"# kept\"; }\n# fn main() {}\n```\n\n",
+            "```python\n# a comment\nx = 1\n```\n",
+        );
+        let (parsed, _) = parse(text);
+        let code: Vec<&str> = parsed
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::CodeBlock { text, .. } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            code,
+            [
+                "#[derive(Debug)]\nstruct A;\n# not hidden\nfn main() { let s = \"# kept\"; }",
+                "# a comment\nx = 1"
             ]
         );
     }
