@@ -429,6 +429,26 @@ fn cases() -> Vec<Case> {
         Box::new(|b| write_book(b, "", &chapter("![a map](/etc/hostname)"))),
     );
     cases.add(
+        "mdBook includes out of the book",
+        Expect::BookError,
+        &[
+            "book/one.md:3:5",
+            "`{{#include /etc/hostname}}` cannot be carried out: `/etc/hostname` leaves the book folder",
+            "book/one.md:3:33",
+            "`../../outside.rs` leaves the book folder",
+            "book/one.md:3:75",
+            "`device.rs` leaves the book folder",
+        ],
+        Box::new(|b| {
+            write_book(
+                b,
+                "",
+                &chapter("See {{#include /etc/hostname}}, {{#rustdoc_include ../../outside.rs}} and {{#include device.rs}}."),
+            );
+            symlink(Path::new("/dev/zero"), &b.join("device.rs"));
+        }),
+    );
+    cases.add(
         "an image symlink out of the book",
         Expect::BookError,
         &["book/one.md:", "leaves the book folder"],

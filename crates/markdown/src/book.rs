@@ -76,6 +76,7 @@ pub fn parse_chapter_text(text: &str) -> (Chapter, Vec<Diagnostic>) {
         FileId(0),
         "chapter-1",
         &mut no_images,
+        None,
         &mut diagnostics,
     );
     let chapter = make_chapter(
@@ -679,10 +680,24 @@ impl Loader {
             .unwrap_or_default();
         let mut diags = Vec::new();
         let mut parsed = {
+            let root = self.root.clone();
+            let mut reader = |written: &str, folder: &str| read_included(&root, folder, written);
+            let folder = base_dir.to_string_lossy().replace('\\', "/");
+            let mut includes = parse::Includes {
+                reader: &mut reader,
+                folder: &folder,
+            };
             let mut resolver = |path: &str, span: Span, d: &mut Vec<Diagnostic>| {
                 self.image(&base_dir, path, span, d)
             };
-            parse::parse_chapter(&text, file, &id, &mut resolver, &mut diags)
+            parse::parse_chapter(
+                &text,
+                file,
+                &id,
+                &mut resolver,
+                Some(&mut includes),
+                &mut diags,
+            )
         };
         self.index_marks
             .append(&mut std::mem::take(&mut parsed.index_marks));
@@ -1089,6 +1104,23 @@ fn too_large(bytes: u64) -> std::io::Error {
             MAX_FILE_BYTES / (1024 * 1024)
         ),
     )
+}
+
+/// A file an mdBook directive names (`written`, relative to `folder`, a folder of the book
+/// given relative to `root`): its text and its path relative to the book, or why not.
+fn read_included(root: &Path, folder: &str, written: &str) -> Result<(String, String), String> {
+    let resolved =
+        paths::resolve(root, Path::new(folder), written).map_err(|problem| match problem {
+            PathProblem::OutsideBook => format!("`{written}` leaves the book folder"),
+            PathProblem::Remote => format!("`{written}` is not a file of the book"),
+            PathProblem::Missing => format!("`{written}` not found"),
+            PathProblem::Empty => "no file named".to_string(),
+        })?;
+    match read_text(&resolved.canonical) {
+        Ok(text) => Ok((text, resolved.relative)),
+        Err(ReadProblem::Io(e)) => Err(format!("`{written}` cannot be read: {e}")),
+        Err(ReadProblem::Utf8(at, _)) => Err(format!("`{written}` is not UTF-8 text (byte {at})")),
+    }
 }
 
 fn read_text(path: &Path) -> Result<String, ReadProblem> {

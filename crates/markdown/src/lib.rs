@@ -22,6 +22,7 @@
 mod book;
 mod config;
 mod html;
+mod include;
 mod index;
 mod lines;
 mod links;

@@ -70,17 +70,18 @@ pub(crate) fn parse_chapter(
     file: FileId,
     chapter_id: &str,
     images: &mut ImageResolver<'_>,
+    includes: Option<&mut Includes<'_, '_>>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ParsedChapter {
     let lines = LineIndex::new(text);
-    let cleaned = Cleaned::of(text, file, &lines, diagnostics);
+    let cleaned = Cleaned::of(text, file, &lines, includes, diagnostics);
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(&cleaned.text, markdown_options())
         .into_offset_iter()
         .collect();
     let mut parser = ChapterParser {
         text: &cleaned.text,
         source: text,
-        removed: &cleaned.removed,
+        pieces: &cleaned.pieces,
         file,
         lines,
         events,
@@ -112,47 +113,156 @@ pub(crate) fn parse_chapter(
     }
 }
 
-/// A chapter's text as it is parsed: with the control characters that have no printed form
-/// left out (each reported where it stands) and the whitespace ones (vertical tab, form
-/// feed, next line) read as spaces, so that the ebook and the print edition hold the same
-/// text.
+/// A chapter's text as it is parsed: with mdBook's directives carried out (see
+/// [`crate::include`]), the control characters that have no printed form left out (each
+/// reported where it stands) and the whitespace ones (vertical tab, form feed, next line)
+/// read as spaces, so that the ebook and the print edition hold the same text.
 struct Cleaned<'a> {
     text: std::borrow::Cow<'a, str>,
-    /// Where characters were left out: (offset in `text`, bytes left out up to there).
-    removed: Vec<(usize, usize)>,
+    /// Where the pieces of `text` come from, in order (see [`Piece`]); empty when `text` is
+    /// the file's text as it is.
+    pieces: Vec<Piece>,
+}
+
+/// Where a piece of a cleaned text comes from.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    /// Where it starts in the cleaned text.
+    at: usize,
+    /// Where it starts in the file.
+    source: usize,
+    /// Copied from the file byte for byte (else made by the directive at `source`).
+    verbatim: bool,
+}
+
+impl Piece {
+    /// Where byte `at` of the cleaned text comes from in the file.
+    fn source_of(pieces: &[Piece], at: usize) -> usize {
+        let index = pieces.partition_point(|p| p.at <= at);
+        match index.checked_sub(1).and_then(|i| pieces.get(i)) {
+            Some(piece) if piece.verbatim => piece.source + (at - piece.at),
+            Some(piece) => piece.source,
+            None => at,
+        }
+    }
 }
 
 /// How many left-out control characters of one file are reported one by one.
 const CONTROLS_REPORTED: usize = 10;
+
+/// What a chapter's mdBook directives need: the reader of the files they name, and the
+/// chapter's folder (relative to the book).
+pub(crate) struct Includes<'r, 'a> {
+    pub(crate) reader: &'r mut crate::include::IncludeReader<'a>,
+    pub(crate) folder: &'r str,
+}
+
+/// Characters with no printed form: C0 controls but tab and line ends, DEL, C1 controls.
+fn is_stray_control(c: char) -> bool {
+    let u = u32::from(c);
+    (u < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || (0x7f..=0x9f).contains(&u)
+}
+
+/// Whitespace among the controls (Unicode's White_Space): read as spaces.
+fn is_control_space(c: char) -> bool {
+    matches!(c, '\u{b}' | '\u{c}' | '\u{85}')
+}
 
 impl<'a> Cleaned<'a> {
     fn of(
         text: &'a str,
         file: FileId,
         lines: &LineIndex,
+        mut includes: Option<&mut Includes<'_, '_>>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Self {
-        let stray = |c: char| {
-            let u = u32::from(c);
-            (u < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || (0x7f..=0x9f).contains(&u)
-        };
-        if !text.chars().any(stray) {
+        let has_directives = includes.is_some() && text.contains("{{#");
+        if !has_directives && !text.chars().any(is_stray_control) {
             return Cleaned {
                 text: std::borrow::Cow::Borrowed(text),
-                removed: Vec::new(),
+                pieces: Vec::new(),
             };
         }
         let mut out = String::with_capacity(text.len());
-        let mut removed = Vec::new();
-        let mut total = 0;
+        let mut pieces = vec![Piece {
+            at: 0,
+            source: 0,
+            verbatim: true,
+        }];
         let mut reported = 0;
+        let mut skip_to = 0;
         for (at, c) in text.char_indices() {
-            if !stray(c) {
+            if at < skip_to {
+                continue;
+            }
+            if c == '{'
+                && has_directives
+                && let Some(includes) = includes.as_deref_mut()
+                && let Some(directive) = crate::include::directive_at(text, at)
+            {
+                let span = lines.span_in(text, file, at..at + directive.len);
+                if !crate::include::is_known(directive.name) {
+                    diagnostics.push(
+                        Diagnostic::warning(
+                            span,
+                            format!(
+                                "mdBook's `{{{{#{}}}}}` is not carried out: it is printed as written",
+                                directive.name
+                            ),
+                        )
+                        .with_hint("Quire carries out {{#include}}, {{#rustdoc_include}}, {{#playground}} and {{#title}}"),
+                    );
+                } else if text[..at].ends_with('\\') {
+                    // `\{{#include x}}`: the directive written out, without the backslash.
+                    out.pop();
+                    pieces.push(Piece {
+                        at: out.len(),
+                        source: at,
+                        verbatim: true,
+                    });
+                } else {
+                    match crate::include::expand(&directive, includes.folder, includes.reader, 0)
+                    {
+                        Ok(included) => {
+                            pieces.push(Piece {
+                                at: out.len(),
+                                source: at,
+                                verbatim: false,
+                            });
+                            // Control characters of an included file go without a word.
+                            out.extend(
+                                included
+                                    .chars()
+                                    .map(|c| if is_control_space(c) { ' ' } else { c })
+                                    .filter(|c| !is_stray_control(*c)),
+                            );
+                        }
+                        Err(problem) => diagnostics.push(
+                            Diagnostic::error(
+                                span,
+                                format!(
+                                    "`{{{{#{} {}}}}}` cannot be carried out: {problem}",
+                                    directive.name, directive.argument
+                                ),
+                            )
+                            .with_hint("the path is relative to the file that names it, and stays inside the book folder"),
+                        ),
+                    }
+                    skip_to = at + directive.len;
+                    pieces.push(Piece {
+                        at: out.len(),
+                        source: skip_to,
+                        verbatim: true,
+                    });
+                    continue;
+                }
+            }
+            if !is_stray_control(c) {
                 out.push(c);
                 continue;
             }
-            if matches!(c, '\u{b}' | '\u{c}' | '\u{85}') {
-                // Whitespace (Unicode's White_Space): as many spaces as it had bytes.
+            if is_control_space(c) {
+                // As many spaces as it had bytes.
                 out.extend(std::iter::repeat_n(' ', c.len_utf8()));
                 continue;
             }
@@ -169,8 +279,11 @@ impl<'a> Cleaned<'a> {
                 );
             }
             reported += 1;
-            total += c.len_utf8();
-            removed.push((out.len(), total));
+            pieces.push(Piece {
+                at: out.len(),
+                source: at + c.len_utf8(),
+                verbatim: true,
+            });
         }
         if reported > CONTROLS_REPORTED {
             diagnostics.push(Diagnostic::warning(
@@ -183,7 +296,7 @@ impl<'a> Cleaned<'a> {
         }
         Cleaned {
             text: std::borrow::Cow::Owned(out),
-            removed,
+            pieces,
         }
     }
 }
@@ -193,8 +306,8 @@ struct ChapterParser<'t, 'r> {
     text: &'t str,
     /// The file's text as written, which spans point into.
     source: &'t str,
-    /// Where `text` left characters of `source` out (see [`Cleaned::removed`]).
-    removed: &'t [(usize, usize)],
+    /// Where the pieces of `text` come from in `source` (see [`Cleaned::pieces`]).
+    pieces: &'t [Piece],
     file: FileId,
     lines: LineIndex,
     events: Vec<(Event<'t>, Range<usize>)>,
@@ -235,11 +348,12 @@ const MAX_NESTING: usize = 32;
 
 impl<'t> ChapterParser<'t, '_> {
     fn span(&self, range: Range<usize>) -> Span {
-        let in_source = |at: usize| {
-            let before = self.removed.partition_point(|&(offset, _)| offset <= at);
-            at + before.checked_sub(1).map_or(0, |last| self.removed[last].1)
+        let range = if self.pieces.is_empty() {
+            range
+        } else {
+            let start = Piece::source_of(self.pieces, range.start);
+            start..Piece::source_of(self.pieces, range.end).max(start)
         };
-        let range = in_source(range.start)..in_source(range.end);
         self.lines.span_in(self.source, self.file, range)
     }
 
@@ -1631,7 +1745,7 @@ mod tests {
     fn errors(text: &str) -> Vec<Diagnostic> {
         let mut diagnostics = Vec::new();
         let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
-        parse_chapter(text, FileId(0), "c", &mut images, &mut diagnostics);
+        parse_chapter(text, FileId(0), "c", &mut images, None, &mut diagnostics);
         diagnostics
     }
 
@@ -1658,7 +1772,7 @@ mod tests {
         let text = "# T\n\n1. **Create it.** Then build:\n   - `cargo new`;\n2. *Build it* now.\n3. [**Run it**](#x). Done.\n";
         let mut diagnostics = Vec::new();
         let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
-        let parsed = parse_chapter(text, FileId(0), "c", &mut images, &mut diagnostics);
+        let parsed = parse_chapter(text, FileId(0), "c", &mut images, None, &mut diagnostics);
         let BlockKind::List(list) = &parsed.blocks[0].kind else {
             panic!("{:?}", parsed.blocks)
         };
@@ -1687,7 +1801,7 @@ mod tests {
     fn parse(text: &str) -> (ParsedChapter, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
         let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| Some(ImageId(0));
-        let parsed = parse_chapter(text, FileId(0), "c", &mut images, &mut diagnostics);
+        let parsed = parse_chapter(text, FileId(0), "c", &mut images, None, &mut diagnostics);
         (parsed, diagnostics)
     }
 
@@ -1943,6 +2057,52 @@ mod tests {
                 "# a comment\nx = 1"
             ]
         );
+    }
+
+    #[test]
+    fn included_text_is_read_and_what_follows_keeps_its_place() {
+        let text =
+            "# T\n\n```rust\n{{#include src/a.rs:1}}\n```\n\nAfter {{#include b.md}} it, *here*.\n";
+        let mut reader = |written: &str, folder: &str| -> Result<(String, String), String> {
+            assert_eq!(folder, "book");
+            match written {
+                "src/a.rs" => Ok(("let a = 1;\nlet b = 2;\n".into(), "book/src/a.rs".into())),
+                "b.md" => Ok(("*included* words".into(), "book/b.md".into())),
+                _ => Err("not found".into()),
+            }
+        };
+        let mut includes = Includes {
+            reader: &mut reader,
+            folder: "book",
+        };
+        let mut diagnostics = Vec::new();
+        let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
+        let parsed = parse_chapter(
+            text,
+            FileId(0),
+            "c",
+            &mut images,
+            Some(&mut includes),
+            &mut diagnostics,
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let BlockKind::CodeBlock { text: code, .. } = &parsed.blocks[0].kind else {
+            panic!("{:?}", parsed.blocks[0])
+        };
+        assert_eq!(code, "let a = 1;");
+        let content = paragraph(&parsed, 1);
+        assert_eq!(
+            Inline::plain_text(content),
+            "After included words it, here."
+        );
+        // Spans point into the file as written: the included emphasis at its directive, the
+        // emphasis after it where it is.
+        let emphases: Vec<(u32, u32)> = content
+            .iter()
+            .filter(|i| matches!(i.kind, InlineKind::Emphasis(_)))
+            .map(|i| (i.span.line, i.span.column))
+            .collect();
+        assert_eq!(emphases, [(7, 7), (7, 29)]);
     }
 
     #[test]
