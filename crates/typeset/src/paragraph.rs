@@ -300,6 +300,16 @@ pub struct PreparedParagraph {
 }
 
 impl PreparedParagraph {
+    /// Lets go of what breaking the paragraph needs (its items, shaped pieces and hangs),
+    /// keeping its text and options: for a paragraph whose lines are final. Breaking it
+    /// again afterwards gives no lines.
+    pub fn release_breaking_data(&mut self) {
+        self.segments = Vec::new();
+        self.items = Vec::new();
+        self.contents = Vec::new();
+        self.hangs = Vec::new();
+    }
+
     /// The boxes, glue and penalties.
     pub fn items(&self) -> &[Item] {
         &self.items

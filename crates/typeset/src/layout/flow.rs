@@ -165,6 +165,23 @@ impl Element {
 }
 
 impl Para {
+    /// Lets go of all but the lines in use (see [`Para::lines`]): for a paragraph that
+    /// pagination has passed for good, in a long chapter.
+    pub(crate) fn release(&mut self) {
+        let keep = (self.current + 1) as usize;
+        if self.no_hyphen.is_some() {
+            self.layouts = [None, None, None];
+        } else {
+            for (i, layout) in self.layouts.iter_mut().enumerate() {
+                if i != keep {
+                    *layout = None;
+                }
+            }
+        }
+        self.broken = [None, None, None];
+        self.prepared.release_breaking_data();
+    }
+
     pub(crate) fn lines(&self) -> &[LineBox] {
         if let Some(laid) = &self.no_hyphen {
             return &laid.lines;

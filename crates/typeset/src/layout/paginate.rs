@@ -89,14 +89,158 @@ pub(crate) struct PagePlan {
     pub(crate) drop: Pt,
 }
 
-fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
+/// Where a flattening of a chapter's flow starts: an element, the first of its lines taken
+/// (the earlier ones are on pages already set), and what the elements before it leave
+/// for its first line.
+#[derive(Debug, Clone, Copy)]
+struct FlatStart {
+    element: usize,
+    line: usize,
+    /// Space from `Element::Space`s since the last line.
+    space: Pt,
+    /// A forced page break since the last line.
+    page_break: bool,
+    /// How many following lines must stay with what came before, and how firmly.
+    keep_next: usize,
+    keep_cost: Cost,
+}
+
+impl FlatStart {
+    /// The start of a chapter.
+    const CHAPTER: FlatStart = FlatStart {
+        element: 0,
+        line: 0,
+        space: Pt::ZERO,
+        page_break: false,
+        keep_next: 0,
+        keep_cost: Cost::Allowed,
+    };
+
+    /// What `element` leaves for the element after it, entered with `self` (as
+    /// [`flatten`] goes through it).
+    fn after(mut self, element: &Element) -> FlatStart {
+        match element {
+            Element::Space(s) => self.space += *s,
+            Element::PageBreak => self.page_break = true,
+            _ => {
+                let n = element.lines().len();
+                if !matches!(element, Element::Float(_)) {
+                    self.keep_next = self.keep_next.saturating_sub(n);
+                }
+                if n > 0 {
+                    self.space = Pt::ZERO;
+                    self.page_break = false;
+                }
+                if let Element::Fixed(f) = element
+                    && f.keep_with_next > 0
+                {
+                    self.keep_next = f.keep_with_next;
+                    self.keep_cost = if f.keep_with_previous {
+                        Cost::Weak
+                    } else {
+                        Cost::Strong
+                    };
+                }
+            }
+        }
+        self.element += 1;
+        self.line = 0;
+        self
+    }
+}
+
+/// The part of a long chapter that pagination looks at: from where the current spread
+/// starts (or a figure waiting from before it) to some pages past it. Flattening the
+/// whole chapter again after each paragraph re-broken for a page end costs time in
+/// proportion to the chapter: a book in one file of 2,600 pages took 15 s, nearly all of
+/// it here.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    start: FlatStart,
+    /// Lines are taken up to the first element boundary past this many lines of text
+    /// (lines of at least half a leading, figures not counted); `None`: to the end.
+    horizon: Option<usize>,
+    leading: Pt,
+}
+
+/// How many pages of text past its start a window reaches: pagination sets a spread (two
+/// pages) at a time and looks a line or two past it.
+const WINDOW_PAGES: f64 = 12.0;
+
+/// Chapters with more lines than this are paginated through a window (see [`Window`]);
+/// shorter ones are flattened whole. `QUIRE_PAGINATION_WINDOW_LINES` changes it (tests
+/// set it to 0 to window every chapter, and compare).
+fn window_min_lines() -> usize {
+    static MIN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *MIN.get_or_init(|| {
+        std::env::var("QUIRE_PAGINATION_WINDOW_LINES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3_000)
+    })
+}
+
+impl Window {
+    /// The window for a chapter: the whole of it, or (a long one) its first pages.
+    fn of(flow: &ChapterFlow, m: &Measures) -> Window {
+        let lines: usize = flow.elements.iter().map(|e| e.lines().len()).sum();
+        let per_page = (m.full.0 / m.leading.0).max(1.0);
+        Window {
+            start: FlatStart::CHAPTER,
+            horizon: (lines > window_min_lines())
+                .then_some((per_page * WINDOW_PAGES).ceil() as usize),
+            leading: m.leading,
+        }
+    }
+
+    /// Moves the window's start to line `at` of `flat` (this window's lines), if that
+    /// is past the chapter's first line of text; returns by how many lines it moved.
+    fn advance(&mut self, flow: &ChapterFlow, flat: &[VLine], at: usize) -> usize {
+        if self.horizon.is_none() || at == 0 {
+            return 0;
+        }
+        let Some(target) = flat.get(at) else {
+            return 0;
+        };
+        // The chapter title's notes go with its first line of text: that line stays in.
+        if !flat[..at].iter().any(|v| !v.float) && self.start.element == 0 && self.start.line == 0 {
+            return 0;
+        }
+        let mut start = self.start;
+        start.line = 0;
+        for element in flow
+            .elements
+            .iter()
+            .take(target.element)
+            .skip(start.element)
+        {
+            start = start.after(element);
+        }
+        start.line = target.line;
+        self.start = start;
+        at
+    }
+}
+
+fn flatten(flow: &ChapterFlow, window: &Window) -> Vec<VLine> {
     let mut out: Vec<VLine> = Vec::new();
-    let mut space = Pt::ZERO;
-    let mut page_break = false;
-    // How many following lines must stay with what came before, and how firmly.
-    let mut keep_next = 0usize;
-    let mut keep_cost = Cost::Allowed;
-    for (e, element) in flow.elements.iter().enumerate() {
+    let start = window.start;
+    let FlatStart {
+        mut space,
+        mut page_break,
+        mut keep_next,
+        mut keep_cost,
+        ..
+    } = start;
+    let mut counted = 0usize;
+    let mut complete = true;
+    for (e, element) in flow.elements.iter().enumerate().skip(start.element) {
+        if let Some(horizon) = window.horizon
+            && counted >= horizon
+        {
+            complete = false;
+            break;
+        }
         match element {
             Element::Space(s) => {
                 space += *s;
@@ -111,6 +255,7 @@ fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
         let lines = element.lines();
         let n = lines.len();
         let float = matches!(element, Element::Float(_));
+        let first = if e == start.element { start.line } else { 0 };
         for (i, line) in lines.iter().enumerate() {
             let mut cost = Cost::Allowed;
             match element {
@@ -128,6 +273,12 @@ fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
             if keep_next > 0 && !float {
                 cost = cost.max(keep_cost);
                 keep_next -= 1;
+            }
+            if i < first {
+                continue;
+            }
+            if !float && line.height >= window.leading * 0.5 {
+                counted += 1;
             }
             out.push(VLine {
                 element: e,
@@ -167,13 +318,17 @@ fn flatten(flow: &ChapterFlow) -> Vec<VLine> {
         }
     }
     // Notes referenced in the chapter title go with the first line of text.
-    if let Some(first) = out.iter_mut().find(|v| !v.float) {
+    if start.element == 0
+        && start.line == 0
+        && let Some(first) = out.iter_mut().find(|v| !v.float)
+    {
         let mut notes: Vec<usize> = flow.title_notes.iter().map(|k| k.note).collect();
         notes.append(&mut first.notes);
         first.notes = notes;
     }
     // A chapter's last page holds at least two lines.
-    if let Some(last) = out.last_mut()
+    if complete
+        && let Some(last) = out.last_mut()
         && !last.float
         && last.line > 0
     {
@@ -461,16 +616,21 @@ fn cost_at(flat: &[VLine], end: usize) -> (Cost, bool) {
 /// to go back to when a spread is set again.
 struct Saved {
     state: State,
+    /// The first element whose paragraph is kept (those before the window do not change).
+    from: usize,
     currents: Vec<(i32, bool)>,
 }
 
 impl Saved {
-    fn take(flow: &ChapterFlow, state: &State) -> Saved {
+    fn take(flow: &ChapterFlow, state: &State, window: &Window) -> Saved {
+        let from = window.start.element;
         Saved {
             state: state.clone(),
+            from,
             currents: flow
                 .elements
                 .iter()
+                .skip(from)
                 .map(|e| match e {
                     Element::Para(p) => (p.current, p.no_hyphen.is_some()),
                     _ => (0, false),
@@ -481,7 +641,9 @@ impl Saved {
 
     /// Puts the flow back; returns the state.
     fn restore(&self, flow: &mut ChapterFlow) -> State {
-        for (element, (current, had)) in flow.elements.iter_mut().zip(&self.currents) {
+        for (element, (current, had)) in
+            flow.elements.iter_mut().skip(self.from).zip(&self.currents)
+        {
             if let Element::Para(p) = element {
                 p.current = *current;
                 if !had {
@@ -496,11 +658,12 @@ impl Saved {
 /// The flow flattened again (after a paragraph was re-broken) and the page filled anew.
 fn refill(
     flow: &ChapterFlow,
+    window: &Window,
     (leading, separator, full): (Pt, Pt, Pt),
     state: &State,
     capacity: Pt,
 ) -> (Vec<VLine>, Fill) {
-    let flat = flatten(flow);
+    let flat = flatten(flow, window);
     let paginator = Paginator {
         flow,
         leading,
@@ -519,9 +682,11 @@ const MAX_SHORT_STRONG: f64 = 5.0;
 
 /// Tries re-breaking paragraphs that start on the page (looseness -1 or +1, singly, then
 /// in pairs) until the page ends at a good place. Returns the new flat list and fill.
+#[allow(clippy::too_many_arguments)]
 fn mend(
     ctx: &mut Ctx<'_>,
     flow: &mut ChapterFlow,
+    window: &Window,
     paginator_parts: (Pt, Pt, Pt),
     state: &State,
     capacity: Pt,
@@ -582,7 +747,7 @@ fn mend(
                 p.current = *looseness;
             }
         }
-        let (trial_flat, trial) = refill(flow, paginator_parts, state, capacity);
+        let (trial_flat, trial) = refill(flow, window, paginator_parts, state, capacity);
         let (c2, s2) = cost_at(&trial_flat, trial.end);
         let ok = c2 == Cost::Allowed
             && (!s2 || !soft || cost > Cost::Allowed)
@@ -616,6 +781,7 @@ struct Measures {
 fn set_page(
     ctx: &mut Ctx<'_>,
     flow: &mut ChapterFlow,
+    window: &Window,
     flat: &mut Vec<VLine>,
     state: &mut State,
     m: Measures,
@@ -634,7 +800,9 @@ fn set_page(
     let mut fill = paginator.fill(flat, state, capacity, None);
     let (cost, soft) = cost_at(flat, fill.end);
     if (cost > Cost::Allowed || soft) && fill.end < flat.len() {
-        if let Some((new_flat, new_fill)) = mend(ctx, flow, parts, state, capacity, &fill, flat) {
+        if let Some((new_flat, new_fill)) =
+            mend(ctx, flow, window, parts, state, capacity, &fill, flat)
+        {
             *flat = new_flat;
             fill = new_fill;
             if cost > Cost::Allowed {
@@ -694,7 +862,7 @@ fn set_page(
         let starts_here = last.as_ref().is_some_and(|v| {
             flat.iter()
                 .position(|w| w.element == v.element)
-                .is_some_and(|first| first >= state.pos)
+                .is_some_and(|first| first >= state.pos && flat[first].line == 0)
         });
         if let Some(v) = last.filter(|_| starts_here)
             && let Some(Element::Para(p)) = flow.elements.get(v.element)
@@ -704,7 +872,7 @@ fn set_page(
             if let Some(Element::Para(p)) = flow.elements.get_mut(v.element) {
                 p.no_hyphen = Some(laid);
             }
-            let (trial_flat, trial) = refill(flow, parts, state, capacity);
+            let (trial_flat, trial) = refill(flow, window, parts, state, capacity);
             let (c2, s2) = cost_at(&trial_flat, trial.end);
             if c2 == Cost::Allowed && !s2 && trial.end > state.pos {
                 *flat = trial_flat;
@@ -785,7 +953,9 @@ pub(crate) fn paginate(
         separator: ctx.geometry.leading * 0.75,
     };
     let mut plans: Vec<PagePlan> = Vec::new();
-    let mut flat = flatten(flow);
+    let mut window = Window::of(flow, &m);
+    let mut flat = flatten(flow, &window);
+    let total_lines: usize = flow.elements.iter().map(|e| e.lines().len()).sum();
     let mut state = State::default();
     // Notes on the title of a chapter with no text of its own go on its first page.
     if !flat.iter().any(|v| !v.float) && !flow.title_notes.is_empty() {
@@ -804,18 +974,42 @@ pub(crate) fn paginate(
         state.pos < flat.len() || !state.pending.is_empty() || !state.carried.is_empty()
     };
     let mut guard = 0usize;
-    let limit = 4 * (flat.len() + flow.notes.iter().map(|n| n.lines.len()).sum::<usize>()) + 64;
+    let limit = 4 * (total_lines + flow.notes.iter().map(|n| n.lines.len()).sum::<usize>()) + 64;
     while more(&state, &flat) {
         guard += 1;
         if guard > limit {
             // The ledger reports whatever was not placed.
             break;
         }
+        // A long chapter's window moves on to where this spread starts (or to a figure
+        // waiting from before it).
+        let base = state.pending.iter().copied().fold(state.pos, usize::min);
+        let passed = window.start.element;
+        let moved = window.advance(flow, &flat, base);
+        if moved > 0 {
+            // The paragraphs before the window are set for good: what re-breaking them
+            // would need goes (a long chapter's flow holds it for every paragraph).
+            for element in flow
+                .elements
+                .iter_mut()
+                .take(window.start.element)
+                .skip(passed)
+            {
+                if let Element::Para(p) = element {
+                    p.release();
+                }
+            }
+            flat = flatten(flow, &window);
+            state.pos -= moved;
+            for pending in &mut state.pending {
+                *pending -= moved;
+            }
+        }
         let index = plans.len();
         let recto = start_recto == index.is_multiple_of(2);
         // A recto opens a spread of its own only at the chapter's start.
         let count = if recto { 1 } else { 2 };
-        let saved = Saved::take(flow, &state);
+        let saved = Saved::take(flow, &state, &window);
         let short_before = ctx.report.short_pages;
         let short_pages = |spread: &[PagePlan]| spread.iter().filter(|p| p.cut > Pt::ZERO).count();
         // Sets the spread with its pages `cut` shorter (the recto `recto_cut` more); returns
@@ -843,8 +1037,9 @@ pub(crate) fn paginate(
                 };
                 let cut = if k == 1 { cut + recto_cut } else { cut };
                 let capacity = (m.full - sink - cut).max(m.leading);
-                let (plan, short, last) =
-                    set_page(ctx, flow, flat, state, m, capacity, sink, cut, strict);
+                let (plan, short, last) = set_page(
+                    ctx, flow, &window, flat, state, m, capacity, sink, cut, strict,
+                );
                 if !last {
                     worst = worst.max(short);
                 }
@@ -892,7 +1087,7 @@ pub(crate) fn paginate(
                     lay_out(ctx, p, looseness);
                     p.current = looseness;
                 }
-                flat = flatten(flow);
+                flat = flatten(flow, &window);
                 ctx.report.short_pages = short_before;
                 let (trial, worst) = set(ctx, flow, &mut flat, &mut state, Pt::ZERO, true);
                 if worst <= EPSILON {
@@ -905,7 +1100,7 @@ pub(crate) fn paginate(
             if !mended && worst >= m.full * 0.5 {
                 // Nothing to gain by shortening: the spread as first set.
                 state = saved.restore(flow);
-                flat = flatten(flow);
+                flat = flatten(flow, &window);
                 ctx.report.short_pages = short_before;
                 spread = set(ctx, flow, &mut flat, &mut state, Pt::ZERO, true).0;
             } else if !mended {
@@ -916,7 +1111,7 @@ pub(crate) fn paginate(
                 let mut strict = cut <= m.leading * MAX_SHORT_WEAK + EPSILON;
                 while cut < m.full * 0.5 {
                     state = saved.restore(flow);
-                    flat = flatten(flow);
+                    flat = flatten(flow, &window);
                     ctx.report.short_pages = short_before;
                     let (trial, more_short, shorts) =
                         set_spread(ctx, flow, &mut flat, &mut state, cut, Pt::ZERO, strict);
@@ -929,7 +1124,7 @@ pub(crate) fn paginate(
                         // The recto still ends higher: the spread that much shorter, if
                         // that levels it; else as it was.
                         state = saved.restore(flow);
-                        flat = flatten(flow);
+                        flat = flatten(flow, &window);
                         ctx.report.short_pages = short_before;
                         let (deeper, still, _) = set_spread(
                             ctx,
@@ -944,7 +1139,7 @@ pub(crate) fn paginate(
                             spread = deeper;
                         } else {
                             state = saved.restore(flow);
-                            flat = flatten(flow);
+                            flat = flatten(flow, &window);
                             ctx.report.short_pages = short_before;
                             spread =
                                 set_spread(ctx, flow, &mut flat, &mut state, cut, Pt::ZERO, strict)
@@ -958,7 +1153,7 @@ pub(crate) fn paginate(
                         // The verso still ends higher (a table row or a keep that would not
                         // break): the recto ends as high, so that the spread stays level.
                         state = saved.restore(flow);
-                        flat = flatten(flow);
+                        flat = flatten(flow, &window);
                         ctx.report.short_pages = short_before;
                         spread = set_spread(
                             ctx,
