@@ -405,3 +405,38 @@ fn bleed_adds_an_eighth_of_an_inch_outside() {
     assert!(bytes.contains("/TrimBox [0 9 396 621]"), "recto trim box");
     assert!(bytes.contains("/TrimBox [9 9 405 621]"), "verso trim box");
 }
+
+/// A French book's contents are its "Table des matières", in the book and in its running
+/// heads, and its copyright page says who wrote it and how it was set in French.
+#[test]
+fn a_french_book_prints_its_own_words() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    std::fs::create_dir_all(&book).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"Le Rouge\"\nauthors = [\"Stendhal\"]\nlanguage = \"fr\"\n[contents]\nchapters = [\"un.md\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("un.md"),
+        format!("# Un\n\n{}\n", "La petite ville de Verrières. ".repeat(40)),
+    )
+    .unwrap();
+    let pdf = build_pdf(&book, &work.path().join("out"));
+    let out = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for words in ["Table des matières", "par Stendhal", "Composé en"] {
+        assert!(text.contains(words), "`{words}` is not printed:\n{text}");
+    }
+    for english in ["Contents", "by Stendhal", "Typeset in"] {
+        assert!(!text.contains(english), "`{english}` is printed:\n{text}");
+    }
+}

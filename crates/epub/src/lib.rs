@@ -414,6 +414,7 @@ pub fn write_epub(book: &Book, options: &EpubOptions) -> Result<EpubOutput, Epub
         lang: &lang,
         english,
         css: "../styles/book.css",
+        labels: quire_model::Labels::of(&lang),
     };
     let mut doc = |id: &str, path: String, properties: Option<&'static str>, xhtml: String| {
         // The navigation document stays as it is: Kobo's readers do not page through it.

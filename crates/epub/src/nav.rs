@@ -94,31 +94,31 @@ pub(crate) fn nav_document(
     body.push_str(
         "<nav id=\"toc\" epub:type=\"toc\" role=\"doc-toc\" aria-labelledby=\"toc-title\">\n<h1 id=\"toc-title\">",
     );
-    ctx.label(&mut body, "Contents");
+    ctx.word(&mut body, ctx.labels.contents);
     body.push_str("</h1>\n");
     push_list(&mut body, &entries(plan, title));
     body.push_str("</nav>\n");
 
     body.push_str("<nav id=\"landmarks\" epub:type=\"landmarks\" hidden=\"hidden\">\n<h2>");
-    ctx.label(&mut body, "Landmarks");
+    ctx.word(&mut body, ctx.labels.landmarks);
     body.push_str("</h2>\n<ol>\n");
     let mut landmark = |kind: &str, href: &str, label: &str| {
         body.push_str("<li><a");
         push_attr(&mut body, "epub:type", kind);
         push_attr(&mut body, "href", href);
         body.push('>');
-        ctx.label(&mut body, label);
+        ctx.word(&mut body, label);
         body.push_str("</a></li>\n");
     };
     if has_cover {
-        landmark("cover", &format!("text/{COVER_FILE}"), "Cover");
+        landmark("cover", &format!("text/{COVER_FILE}"), ctx.labels.cover);
     }
-    landmark("toc", "nav.xhtml#toc", "Table of Contents");
+    landmark("toc", "nav.xhtml#toc", ctx.labels.table_of_contents);
     if let Some(start) = plan.body_start() {
         landmark(
             "bodymatter",
             &format!("text/{}", start.file),
-            "Start of Content",
+            ctx.labels.start_of_content,
         );
     }
     body.push_str("</ol>\n</nav>\n");

@@ -526,6 +526,45 @@ fn minimal_book_builds_with_a_cover_warning() {
     assert_epubcheck_clean(&out.bytes, "minimal-book");
 }
 
+/// The words Quire writes itself are in the book's language when Quire has them, else in
+/// English marked as English.
+#[test]
+fn generated_words_are_in_the_books_language() {
+    let nav = |language: &str| {
+        let mut metadata = Metadata::new("Livre", language);
+        metadata.first_published = Some("1830".into());
+        metadata.date = Some("2025".into());
+        metadata.publisher = Some("Éditions Q".into());
+        let book = Book::new(metadata);
+        let out = write_epub(&book, &EpubOptions::default()).unwrap();
+        let files = entries(&out.bytes);
+        (
+            file(&files, "OEBPS/nav.xhtml").to_string(),
+            file(&files, "OEBPS/text/copyright.xhtml").to_string(),
+        )
+    };
+    let (french, copyright) = nav("fr-CA");
+    assert!(
+        french.contains("<h1 id=\"toc-title\">Table des matières</h1>"),
+        "{french}"
+    );
+    assert!(french.contains(">Repères</h2>"), "{french}");
+    assert!(!french.contains("lang=\"en\""), "{french}");
+    assert!(
+        copyright.contains("Première publication en 1830"),
+        "{copyright}"
+    );
+    assert!(
+        copyright.contains("Cette édition publiée par Éditions Q, 2025"),
+        "{copyright}"
+    );
+    let (japanese, _) = nav("ja");
+    assert!(
+        japanese.contains("<span lang=\"en\" xml:lang=\"en\">Contents</span>"),
+        "{japanese}"
+    );
+}
+
 #[test]
 fn derived_identifier_is_stable() {
     let a = write_epub(

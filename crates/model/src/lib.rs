@@ -24,6 +24,7 @@ mod date;
 mod diagnostic;
 mod isbn;
 mod isbn_ranges;
+mod labels;
 mod metadata;
 mod refs;
 mod settings;
@@ -38,6 +39,7 @@ pub use content::{
 pub use date::civil_from_unix;
 pub use diagnostic::{Diagnostic, Severity};
 pub use isbn::{hyphenate_isbn, isbn_valid, isbn10_valid, isbn13_digits, isbn13_valid};
+pub use labels::Labels;
 pub use metadata::{Author, Isbn, Metadata, Series};
 pub use refs::AnchorIndex;
 pub use settings::{

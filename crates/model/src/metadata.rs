@@ -83,14 +83,16 @@ impl Metadata {
         }
     }
 
-    /// The credits of the contributors who are not authors, one line per role:
-    /// "Translated by Lionel Giles", "Illustrated by John Tenniel", "Edited by ...".
+    /// The credits of the contributors who are not authors, one line per role, in the
+    /// book's language: "Translated by Lionel Giles", "Illustrated by John Tenniel", "Edited
+    /// by ...".
     pub fn credits(&self) -> Vec<String> {
+        let labels = crate::Labels::of(&self.language);
         let mut out = Vec::new();
         for (role, phrase) in [
-            ("trl", "Translated by"),
-            ("ill", "Illustrated by"),
-            ("edt", "Edited by"),
+            ("trl", labels.translated_by),
+            ("ill", labels.illustrated_by),
+            ("edt", labels.edited_by),
         ] {
             let names: Vec<&str> = self
                 .authors

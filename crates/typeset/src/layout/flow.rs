@@ -753,10 +753,11 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             let mut caption = StyledText::default();
             caption.origins.push((0, span));
             if let Some(number) = listing.number {
+                let word = quire_model::Labels::of(&self.ctx.book.metadata.language).listing;
                 let label = if listing.caption.is_some() {
-                    format!("Listing\u{a0}{number}.\u{a0}")
+                    format!("{word}\u{a0}{number}.\u{a0}")
                 } else {
-                    format!("Listing\u{a0}{number}")
+                    format!("{word}\u{a0}{number}")
                 };
                 caption.push(&label, style(FontVariant::Regular, self.size * 0.9));
             }
@@ -1254,10 +1255,11 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         let caption_lines = if figure.caption.is_some() || number.is_some() {
             let mut text = StyledText::default();
             if let Some(number) = &number {
+                let word = quire_model::Labels::of(&self.ctx.book.metadata.language).figure;
                 let label = if figure.caption.is_some() {
-                    format!("Figure\u{a0}{number}.\u{a0}")
+                    format!("{word}\u{a0}{number}.\u{a0}")
                 } else {
-                    format!("Figure\u{a0}{number}")
+                    format!("{word}\u{a0}{number}")
                 };
                 text.push(&label, style(FontVariant::Regular, size * 0.9));
             }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use quire_model::{ChapterKind, ChapterOpening, Division};
+use quire_model::{ChapterKind, ChapterOpening, Division, Labels};
 
 use super::flow::{self, style_of};
 use super::ledger;
@@ -726,10 +726,12 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
     let size = g.size * 0.8;
     let leading = g.leading * 0.8;
     let mut paragraphs: Vec<String> = Vec::new();
+    let labels = Labels::of(&meta.language);
     let mut first = meta.full_title();
     let authors = meta.author_line();
     if !authors.is_empty() {
-        first.push_str(&format!("\nby {authors}"));
+        first.push('\n');
+        first.push_str(&Labels::fill(labels.by, &authors));
     }
     for credit in meta.credits() {
         first.push('\n');
@@ -746,10 +748,16 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
         } else {
             authors.clone()
         };
-        paragraphs.push(format!("Copyright © {year} {holder}. All rights reserved."));
+        paragraphs.push(format!(
+            "Copyright © {year} {holder}. {}",
+            labels.all_rights_reserved
+        ));
     }
     let mut ids = Vec::new();
-    for (isbn, edition) in [(&meta.isbn.print, "print"), (&meta.isbn.ebook, "ebook")] {
+    for (isbn, edition) in [
+        (&meta.isbn.print, labels.print),
+        (&meta.isbn.ebook, labels.ebook),
+    ] {
         if let Some(isbn) = isbn {
             let printed = quire_model::hyphenate_isbn(isbn).unwrap_or_else(|| isbn.clone());
             ids.push(format!("ISBN {printed} ({edition})"));
@@ -765,20 +773,24 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
         .filter(|f| Some(*f) != meta.date.as_ref());
     let mut history = Vec::new();
     if let Some(first) = first {
-        history.push(format!("First published {}", year_of(first)));
+        history.push(Labels::fill(labels.first_published, year_of(first)));
     }
     if let Some(edition) = &meta.edition {
         history.push(edition.clone());
     }
-    let this = if first.is_some() {
-        "This edition published"
+    let by = if first.is_some() {
+        labels.this_edition_published_by
     } else {
-        "Published"
+        labels.published_by
     };
     match (&meta.publisher, meta.date.as_deref().map(year_of)) {
-        (Some(publisher), Some(year)) => history.push(format!("{this} by {publisher}, {year}")),
-        (Some(publisher), None) => history.push(format!("{this} by {publisher}")),
-        (None, Some(year)) if first.is_some() => history.push(format!("This edition {year}")),
+        (Some(publisher), Some(year)) => {
+            history.push(format!("{}, {year}", Labels::fill(by, publisher)));
+        }
+        (Some(publisher), None) => history.push(Labels::fill(by, publisher)),
+        (None, Some(year)) if first.is_some() => {
+            history.push(Labels::fill(labels.this_edition, year));
+        }
         _ => {}
     }
     if !history.is_empty() {
@@ -789,7 +801,7 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
         .face(FontVariant::Regular)
         .postscript_name()
         .replace('-', " ");
-    paragraphs.push(format!("Typeset in {} with Quire.", family_name(&face)));
+    paragraphs.push(Labels::fill(labels.typeset_in, &family_name(&face)));
     let mut lines: Vec<LineBox> = Vec::new();
     for (i, p) in paragraphs.iter().enumerate() {
         if i > 0 {
@@ -913,6 +925,7 @@ fn toc_pages(
     let g = ctx.geometry.clone();
     let leading = g.leading;
     let size = g.size;
+    let contents = Labels::of(&ctx.book.metadata.language).contents;
     let mut rows: Vec<(Vec<LineBox>, usize)> = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         let number = numbers.get(i).map_or("000".to_string(), |n| n.0.clone());
@@ -947,13 +960,13 @@ fn toc_pages(
     let mut current = PageDraft {
         body: PageBody::default(),
         kind: PageKind::Plain,
-        head: Some("Contents".into()),
-        verso_head: Some("Contents".into()),
+        head: Some(contents.into()),
+        verso_head: Some(contents.into()),
         block_relative: true,
     };
     let (title_items, _) = centered(
         ctx,
-        "Contents",
+        contents,
         size * 1.6,
         FontVariant::Regular,
         false,
@@ -968,8 +981,8 @@ fn toc_pages(
             current = PageDraft {
                 body: PageBody::default(),
                 kind: PageKind::Text,
-                head: Some("Contents".into()),
-                verso_head: Some("Contents".into()),
+                head: Some(contents.into()),
+                verso_head: Some(contents.into()),
                 block_relative: true,
             };
             line_no = 0;
@@ -1361,7 +1374,7 @@ fn paginate_book(
 
     // Outline: the contents and every chapter with its sections.
     let mut outline = vec![OutlineEntry {
-        title: "Contents".into(),
+        title: Labels::of(&book.metadata.language).contents.into(),
         page: toc_start,
         y: Pt::ZERO,
         children: Vec::new(),

@@ -1,0 +1,367 @@
+//! The words Quire prints itself (the contents' heading, the copyright page's lines, the
+//! ebook's navigation, the captions' "Figure"), in the book's language: a French novel's
+//! contents are its "Table des matières". Languages without a table here get English.
+
+/// The words of one language. Phrases with `{}` take a name, a year or a font there.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Labels {
+    /// The contents' heading and running head ("Contents").
+    pub contents: &'static str,
+    /// The ebook's table of contents, as a landmark ("Table of Contents").
+    pub table_of_contents: &'static str,
+    /// The ebook's landmarks list ("Landmarks").
+    pub landmarks: &'static str,
+    /// The cover, as a landmark ("Cover").
+    pub cover: &'static str,
+    /// Where the text starts, as a landmark ("Start of Content").
+    pub start_of_content: &'static str,
+    /// The copyright page, as a label ("Copyright").
+    pub copyright: &'static str,
+    /// Under the title: "by {}" with the authors.
+    pub by: &'static str,
+    /// Before the translators' names ("Translated by").
+    pub translated_by: &'static str,
+    /// Before the illustrators' names ("Illustrated by").
+    pub illustrated_by: &'static str,
+    /// Before the editors' names ("Edited by").
+    pub edited_by: &'static str,
+    /// After the copyright line ("All rights reserved.").
+    pub all_rights_reserved: &'static str,
+    /// "First published {}" with a year.
+    pub first_published: &'static str,
+    /// "Published by {}" with the publisher.
+    pub published_by: &'static str,
+    /// "This edition published by {}" with the publisher (a reprint).
+    pub this_edition_published_by: &'static str,
+    /// "This edition {}" with a year (a reprint without a publisher).
+    pub this_edition: &'static str,
+    /// The edition a print ISBN is for ("print").
+    pub print: &'static str,
+    /// The edition an ebook ISBN is for ("ebook").
+    pub ebook: &'static str,
+    /// "Typeset in {} with Quire." with the font.
+    pub typeset_in: &'static str,
+    /// A figure's caption label ("Figure 3").
+    pub figure: &'static str,
+    /// A listing's caption label ("Listing 3-2").
+    pub listing: &'static str,
+}
+
+impl Labels {
+    /// The labels for a BCP 47 language tag (`fr`, `de-CH`, `pt-BR`): its primary
+    /// language's, or English's.
+    pub fn of(language: &str) -> &'static Labels {
+        let primary = language
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "fr" => &FRENCH,
+            "de" => &GERMAN,
+            "es" => &SPANISH,
+            "it" => &ITALIAN,
+            "pt" => &PORTUGUESE,
+            "nl" => &DUTCH,
+            "sv" => &SWEDISH,
+            "pl" => &POLISH,
+            "ru" => &RUSSIAN,
+            "el" => &GREEK,
+            _ => &ENGLISH,
+        }
+    }
+
+    /// `phrase` (one of the labels with `{}`) with `value` in it.
+    pub fn fill(phrase: &str, value: &str) -> String {
+        phrase.replacen("{}", value, 1)
+    }
+}
+
+/// English (and every language without a table of its own).
+const ENGLISH: Labels = Labels {
+    contents: "Contents",
+    table_of_contents: "Table of Contents",
+    landmarks: "Landmarks",
+    cover: "Cover",
+    start_of_content: "Start of Content",
+    copyright: "Copyright",
+    by: "by {}",
+    translated_by: "Translated by",
+    illustrated_by: "Illustrated by",
+    edited_by: "Edited by",
+    all_rights_reserved: "All rights reserved.",
+    first_published: "First published {}",
+    published_by: "Published by {}",
+    this_edition_published_by: "This edition published by {}",
+    this_edition: "This edition {}",
+    print: "print",
+    ebook: "ebook",
+    typeset_in: "Typeset in {} with Quire.",
+    figure: "Figure",
+    listing: "Listing",
+};
+
+const FRENCH: Labels = Labels {
+    contents: "Table des matières",
+    table_of_contents: "Table des matières",
+    landmarks: "Repères",
+    cover: "Couverture",
+    start_of_content: "Début du texte",
+    copyright: "Copyright",
+    by: "par {}",
+    translated_by: "Traduit par",
+    illustrated_by: "Illustré par",
+    edited_by: "Édité par",
+    all_rights_reserved: "Tous droits réservés.",
+    first_published: "Première publication en {}",
+    published_by: "Publié par {}",
+    this_edition_published_by: "Cette édition publiée par {}",
+    this_edition: "Cette édition en {}",
+    print: "papier",
+    ebook: "numérique",
+    typeset_in: "Composé en {} avec Quire.",
+    figure: "Figure",
+    listing: "Listing",
+};
+
+const GERMAN: Labels = Labels {
+    contents: "Inhalt",
+    table_of_contents: "Inhaltsverzeichnis",
+    landmarks: "Orientierungspunkte",
+    cover: "Umschlag",
+    start_of_content: "Textbeginn",
+    copyright: "Impressum",
+    by: "von {}",
+    translated_by: "Übersetzt von",
+    illustrated_by: "Illustriert von",
+    edited_by: "Herausgegeben von",
+    all_rights_reserved: "Alle Rechte vorbehalten.",
+    first_published: "Erstausgabe {}",
+    published_by: "Erschienen bei {}",
+    this_edition_published_by: "Diese Ausgabe erschien bei {}",
+    this_edition: "Diese Ausgabe {}",
+    print: "Druckausgabe",
+    ebook: "E-Book",
+    typeset_in: "Gesetzt aus der {} mit Quire.",
+    figure: "Abbildung",
+    listing: "Listing",
+};
+
+const SPANISH: Labels = Labels {
+    contents: "Índice",
+    table_of_contents: "Índice",
+    landmarks: "Puntos de referencia",
+    cover: "Cubierta",
+    start_of_content: "Inicio del texto",
+    copyright: "Créditos",
+    by: "por {}",
+    translated_by: "Traducción de",
+    illustrated_by: "Ilustraciones de",
+    edited_by: "Edición de",
+    all_rights_reserved: "Todos los derechos reservados.",
+    first_published: "Primera edición: {}",
+    published_by: "Publicado por {}",
+    this_edition_published_by: "Esta edición publicada por {}",
+    this_edition: "Esta edición: {}",
+    print: "impreso",
+    ebook: "libro electrónico",
+    typeset_in: "Compuesto en {} con Quire.",
+    figure: "Figura",
+    listing: "Listado",
+};
+
+const ITALIAN: Labels = Labels {
+    contents: "Indice",
+    table_of_contents: "Indice",
+    landmarks: "Punti di riferimento",
+    cover: "Copertina",
+    start_of_content: "Inizio del testo",
+    copyright: "Copyright",
+    by: "di {}",
+    translated_by: "Traduzione di",
+    illustrated_by: "Illustrazioni di",
+    edited_by: "A cura di",
+    all_rights_reserved: "Tutti i diritti riservati.",
+    first_published: "Prima edizione: {}",
+    published_by: "Pubblicato da {}",
+    this_edition_published_by: "Questa edizione pubblicata da {}",
+    this_edition: "Questa edizione: {}",
+    print: "cartaceo",
+    ebook: "ebook",
+    typeset_in: "Composto in {} con Quire.",
+    figure: "Figura",
+    listing: "Listato",
+};
+
+const PORTUGUESE: Labels = Labels {
+    contents: "Índice",
+    table_of_contents: "Índice",
+    landmarks: "Pontos de referência",
+    cover: "Capa",
+    start_of_content: "Início do texto",
+    copyright: "Direitos autorais",
+    by: "de {}",
+    translated_by: "Tradução de",
+    illustrated_by: "Ilustrações de",
+    edited_by: "Edição de",
+    all_rights_reserved: "Todos os direitos reservados.",
+    first_published: "Primeira edição: {}",
+    published_by: "Publicado por {}",
+    this_edition_published_by: "Esta edição publicada por {}",
+    this_edition: "Esta edição: {}",
+    print: "impresso",
+    ebook: "e-book",
+    typeset_in: "Composto em {} com Quire.",
+    figure: "Figura",
+    listing: "Listagem",
+};
+
+const DUTCH: Labels = Labels {
+    contents: "Inhoud",
+    table_of_contents: "Inhoudsopgave",
+    landmarks: "Oriëntatiepunten",
+    cover: "Omslag",
+    start_of_content: "Begin van de tekst",
+    copyright: "Colofon",
+    by: "door {}",
+    translated_by: "Vertaald door",
+    illustrated_by: "Geïllustreerd door",
+    edited_by: "Bezorgd door",
+    all_rights_reserved: "Alle rechten voorbehouden.",
+    first_published: "Eerste uitgave: {}",
+    published_by: "Uitgegeven door {}",
+    this_edition_published_by: "Deze uitgave verschenen bij {}",
+    this_edition: "Deze uitgave: {}",
+    print: "gedrukt",
+    ebook: "e-book",
+    typeset_in: "Gezet in de {} met Quire.",
+    figure: "Figuur",
+    listing: "Listing",
+};
+
+const SWEDISH: Labels = Labels {
+    contents: "Innehåll",
+    table_of_contents: "Innehållsförteckning",
+    landmarks: "Landmärken",
+    cover: "Omslag",
+    start_of_content: "Textens början",
+    copyright: "Upphovsrätt",
+    by: "av {}",
+    translated_by: "Översättning:",
+    illustrated_by: "Illustrationer:",
+    edited_by: "Redaktör:",
+    all_rights_reserved: "Alla rättigheter förbehållna.",
+    first_published: "Första utgåva: {}",
+    published_by: "Utgiven av {}",
+    this_edition_published_by: "Denna utgåva utgiven av {}",
+    this_edition: "Denna utgåva: {}",
+    print: "tryckt",
+    ebook: "e-bok",
+    typeset_in: "Satt med {} i Quire.",
+    figure: "Figur",
+    listing: "Kodexempel",
+};
+
+const POLISH: Labels = Labels {
+    contents: "Spis treści",
+    table_of_contents: "Spis treści",
+    landmarks: "Punkty orientacyjne",
+    cover: "Okładka",
+    start_of_content: "Początek tekstu",
+    copyright: "Prawa autorskie",
+    by: "{}",
+    translated_by: "Przekład:",
+    illustrated_by: "Ilustracje:",
+    edited_by: "Redakcja:",
+    all_rights_reserved: "Wszelkie prawa zastrzeżone.",
+    first_published: "Wydanie pierwsze: {}",
+    published_by: "Wydawca: {}",
+    this_edition_published_by: "To wydanie: {}",
+    this_edition: "To wydanie: {}",
+    print: "wydanie drukowane",
+    ebook: "e-book",
+    typeset_in: "Złożono krojem {} w programie Quire.",
+    figure: "Rysunek",
+    listing: "Listing",
+};
+
+const RUSSIAN: Labels = Labels {
+    contents: "Содержание",
+    table_of_contents: "Оглавление",
+    landmarks: "Ориентиры",
+    cover: "Обложка",
+    start_of_content: "Начало текста",
+    copyright: "Авторские права",
+    by: "{}",
+    translated_by: "Перевод:",
+    illustrated_by: "Иллюстрации:",
+    edited_by: "Редактор:",
+    all_rights_reserved: "Все права защищены.",
+    first_published: "Первое издание: {}",
+    published_by: "Издатель: {}",
+    this_edition_published_by: "Это издание: {}",
+    this_edition: "Это издание: {}",
+    print: "печатное издание",
+    ebook: "электронное издание",
+    typeset_in: "Набрано шрифтом {} в Quire.",
+    figure: "Рисунок",
+    listing: "Листинг",
+};
+
+const GREEK: Labels = Labels {
+    contents: "Περιεχόμενα",
+    table_of_contents: "Πίνακας περιεχομένων",
+    landmarks: "Ορόσημα",
+    cover: "Εξώφυλλο",
+    start_of_content: "Αρχή του κειμένου",
+    copyright: "Πνευματικά δικαιώματα",
+    by: "{}",
+    translated_by: "Μετάφραση:",
+    illustrated_by: "Εικονογράφηση:",
+    edited_by: "Επιμέλεια:",
+    all_rights_reserved: "Με την επιφύλαξη παντός δικαιώματος.",
+    first_published: "Πρώτη έκδοση: {}",
+    published_by: "Εκδότης: {}",
+    this_edition_published_by: "Η παρούσα έκδοση: {}",
+    this_edition: "Η παρούσα έκδοση: {}",
+    print: "έντυπη έκδοση",
+    ebook: "ηλεκτρονική έκδοση",
+    typeset_in: "Στοιχειοθετήθηκε σε {} με το Quire.",
+    figure: "Σχήμα",
+    listing: "Κώδικας",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_language_gets_its_words_and_an_unknown_one_english() {
+        assert_eq!(Labels::of("fr").contents, "Table des matières");
+        assert_eq!(Labels::of("de-CH").contents, "Inhalt");
+        assert_eq!(Labels::of("pt_BR").figure, "Figura");
+        assert_eq!(Labels::of("en-GB"), &ENGLISH);
+        assert_eq!(Labels::of("tlh"), &ENGLISH);
+        assert_eq!(Labels::of(""), &ENGLISH);
+        assert_eq!(
+            Labels::fill(Labels::of("fr").by, "Stendhal"),
+            "par Stendhal"
+        );
+        // Every phrase that takes a value has a place for it.
+        for language in [
+            "en", "fr", "de", "es", "it", "pt", "nl", "sv", "pl", "ru", "el",
+        ] {
+            let l = Labels::of(language);
+            for phrase in [
+                l.by,
+                l.first_published,
+                l.published_by,
+                l.this_edition_published_by,
+                l.this_edition,
+                l.typeset_in,
+            ] {
+                assert_eq!(phrase.matches("{}").count(), 1, "{language}: {phrase}");
+            }
+        }
+    }
+}
