@@ -49,6 +49,23 @@ fn markdownish() -> impl Strategy<Value = String> {
         "\t",
         "<",
         "&amp;",
+        "{{#include inc.md}}",
+        "{{#include inc.md:2}}",
+        "{{#include inc.md:a}}",
+        "{{#rustdoc_include inc.md::3}}",
+        "{{#playground inc.md editable}}",
+        "{{#title T}}",
+        "{{#unknown}}",
+        "\\{{#include inc.md}}",
+        "{{#include ../x}}",
+        "{{#",
+        "}}",
+        "ANCHOR: a\n",
+        "ANCHOR_END: a\n",
+        "\u{7}",
+        "\u{c}",
+        "\u{85}",
+        "\u{0}",
     ]);
     prop::collection::vec(pieces, 0..60).prop_map(|v| v.concat())
 }
@@ -66,6 +83,33 @@ proptest! {
             }
         }
         let _ = chapter;
+    }
+
+    /// A chapter that includes a file (which may include itself), with control characters
+    /// about: no panic, and every place a message names is inside the chapter as written.
+    #[test]
+    fn includes_and_control_characters_never_panic(
+        text in markdownish(),
+        included in markdownish(),
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("book.toml"),
+            "[book]\ntitle = \"T\"\nlanguage = \"en\"\n[contents]\nchapters = [\"a.md\"]\n",
+        )
+        .expect("write");
+        let chapter = format!("# A\n\n{text}");
+        std::fs::write(dir.path().join("a.md"), &chapter).expect("write");
+        std::fs::write(dir.path().join("inc.md"), &included).expect("write");
+        let loaded = quire_markdown::load_book(dir.path());
+        for d in &loaded.diagnostics {
+            if let Some(span) = d.span.filter(|s| s.file.0 > 0) {
+                prop_assert!(span.start <= span.end, "{d:?}");
+                prop_assert!(span.end as usize <= chapter.len(), "{d:?}");
+                prop_assert!(chapter.is_char_boundary(span.start as usize), "{d:?}");
+                prop_assert!(span.line >= 1 && span.column >= 1, "{d:?}");
+            }
+        }
     }
 
     #[test]
