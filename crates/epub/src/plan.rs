@@ -227,7 +227,11 @@ pub(crate) fn plan<'a>(book: &'a Book, ids: &mut Ids) -> Plan<'a> {
             .or_else(|| chapter.title.as_ref().map(|t| Inline::plain_text(t)))
             .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
             .filter(|t| !t.is_empty());
-        let label = title_text.unwrap_or_else(|| chapter.kind.label().to_string());
+        let label = title_text.unwrap_or_else(|| {
+            quire_model::Labels::of(&book.metadata.language)
+                .kind(chapter.kind)
+                .to_string()
+        });
 
         chapters.push(ChapterPlan {
             chapter,

@@ -2,6 +2,8 @@
 //! ebook's navigation, the captions' "Figure"), in the book's language: a French novel's
 //! contents are its "Table des matières". Languages without a table here get English.
 
+use crate::ChapterKind;
+
 /// The words of one language. Phrases with `{}` take a name, a year or a font there.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Labels {
@@ -45,6 +47,9 @@ pub struct Labels {
     pub figure: &'static str,
     /// A listing's caption label ("Listing 3-2").
     pub listing: &'static str,
+    /// What a chapter with no title of its own is called, by kind, in the order of
+    /// [`Labels::KINDS`] ("Chapter", "Dedication" ...).
+    pub kinds: [&'static str; 16],
 }
 
 impl Labels {
@@ -69,6 +74,42 @@ impl Labels {
             "el" => &GREEK,
             _ => &ENGLISH,
         }
+    }
+
+    /// The kinds [`Labels::kinds`] names, in order.
+    pub const KINDS: [ChapterKind; 16] = [
+        ChapterKind::Chapter,
+        ChapterKind::Dedication,
+        ChapterKind::Epigraph,
+        ChapterKind::Foreword,
+        ChapterKind::Preface,
+        ChapterKind::Introduction,
+        ChapterKind::Prologue,
+        ChapterKind::Epilogue,
+        ChapterKind::Afterword,
+        ChapterKind::Acknowledgments,
+        ChapterKind::Appendix,
+        ChapterKind::Bibliography,
+        ChapterKind::Glossary,
+        ChapterKind::Frontispiece,
+        ChapterKind::Part,
+        ChapterKind::Index,
+    ];
+
+    /// What a chapter of `kind` with no title of its own is called ("Dedication"), for
+    /// contents, running heads and navigation.
+    pub fn kind(&self, kind: ChapterKind) -> &'static str {
+        let kind = if kind == ChapterKind::Other {
+            ChapterKind::Chapter
+        } else {
+            kind
+        };
+        Self::KINDS
+            .iter()
+            .position(|k| *k == kind)
+            .and_then(|i| self.kinds.get(i))
+            .copied()
+            .unwrap_or(self.kinds[0])
     }
 
     /// `phrase` (one of the labels with `{}`) with `value` in it.
@@ -99,6 +140,24 @@ const ENGLISH: Labels = Labels {
     typeset_in: "Typeset in {} with Quire.",
     figure: "Figure",
     listing: "Listing",
+    kinds: [
+        "Chapter",
+        "Dedication",
+        "Epigraph",
+        "Foreword",
+        "Preface",
+        "Introduction",
+        "Prologue",
+        "Epilogue",
+        "Afterword",
+        "Acknowledgments",
+        "Appendix",
+        "Bibliography",
+        "Glossary",
+        "Frontispiece",
+        "Part",
+        "Index",
+    ],
 };
 
 const FRENCH: Labels = Labels {
@@ -122,6 +181,24 @@ const FRENCH: Labels = Labels {
     typeset_in: "Composé en {} avec Quire.",
     figure: "Figure",
     listing: "Listing",
+    kinds: [
+        "Chapitre",
+        "Dédicace",
+        "Épigraphe",
+        "Avant-propos",
+        "Préface",
+        "Introduction",
+        "Prologue",
+        "Épilogue",
+        "Postface",
+        "Remerciements",
+        "Annexe",
+        "Bibliographie",
+        "Glossaire",
+        "Frontispice",
+        "Partie",
+        "Index",
+    ],
 };
 
 const GERMAN: Labels = Labels {
@@ -145,6 +222,24 @@ const GERMAN: Labels = Labels {
     typeset_in: "Gesetzt aus der {} mit Quire.",
     figure: "Abbildung",
     listing: "Listing",
+    kinds: [
+        "Kapitel",
+        "Widmung",
+        "Motto",
+        "Geleitwort",
+        "Vorwort",
+        "Einleitung",
+        "Prolog",
+        "Epilog",
+        "Nachwort",
+        "Danksagung",
+        "Anhang",
+        "Literaturverzeichnis",
+        "Glossar",
+        "Frontispiz",
+        "Teil",
+        "Register",
+    ],
 };
 
 const SPANISH: Labels = Labels {
@@ -168,6 +263,24 @@ const SPANISH: Labels = Labels {
     typeset_in: "Compuesto en {} con Quire.",
     figure: "Figura",
     listing: "Listado",
+    kinds: [
+        "Capítulo",
+        "Dedicatoria",
+        "Epígrafe",
+        "Presentación",
+        "Prefacio",
+        "Introducción",
+        "Prólogo",
+        "Epílogo",
+        "Epílogo del autor",
+        "Agradecimientos",
+        "Apéndice",
+        "Bibliografía",
+        "Glosario",
+        "Frontispicio",
+        "Parte",
+        "Índice alfabético",
+    ],
 };
 
 const ITALIAN: Labels = Labels {
@@ -191,6 +304,24 @@ const ITALIAN: Labels = Labels {
     typeset_in: "Composto in {} con Quire.",
     figure: "Figura",
     listing: "Listato",
+    kinds: [
+        "Capitolo",
+        "Dedica",
+        "Epigrafe",
+        "Premessa",
+        "Prefazione",
+        "Introduzione",
+        "Prologo",
+        "Epilogo",
+        "Postfazione",
+        "Ringraziamenti",
+        "Appendice",
+        "Bibliografia",
+        "Glossario",
+        "Frontespizio",
+        "Parte",
+        "Indice analitico",
+    ],
 };
 
 const PORTUGUESE: Labels = Labels {
@@ -214,6 +345,24 @@ const PORTUGUESE: Labels = Labels {
     typeset_in: "Composto em {} com Quire.",
     figure: "Figura",
     listing: "Listagem",
+    kinds: [
+        "Capítulo",
+        "Dedicatória",
+        "Epígrafe",
+        "Apresentação",
+        "Prefácio",
+        "Introdução",
+        "Prólogo",
+        "Epílogo",
+        "Posfácio",
+        "Agradecimentos",
+        "Apêndice",
+        "Bibliografia",
+        "Glossário",
+        "Frontispício",
+        "Parte",
+        "Índice remissivo",
+    ],
 };
 
 const DUTCH: Labels = Labels {
@@ -237,6 +386,24 @@ const DUTCH: Labels = Labels {
     typeset_in: "Gezet in de {} met Quire.",
     figure: "Figuur",
     listing: "Listing",
+    kinds: [
+        "Hoofdstuk",
+        "Opdracht",
+        "Motto",
+        "Voorwoord",
+        "Woord vooraf",
+        "Inleiding",
+        "Proloog",
+        "Epiloog",
+        "Nawoord",
+        "Dankwoord",
+        "Bijlage",
+        "Bibliografie",
+        "Woordenlijst",
+        "Frontispice",
+        "Deel",
+        "Register",
+    ],
 };
 
 const SWEDISH: Labels = Labels {
@@ -260,6 +427,24 @@ const SWEDISH: Labels = Labels {
     typeset_in: "Satt med {} i Quire.",
     figure: "Figur",
     listing: "Kodexempel",
+    kinds: [
+        "Kapitel",
+        "Dedikation",
+        "Motto",
+        "Förord",
+        "Förord",
+        "Inledning",
+        "Prolog",
+        "Epilog",
+        "Efterord",
+        "Tack",
+        "Bilaga",
+        "Litteraturförteckning",
+        "Ordlista",
+        "Frontespis",
+        "Del",
+        "Register",
+    ],
 };
 
 const POLISH: Labels = Labels {
@@ -283,6 +468,24 @@ const POLISH: Labels = Labels {
     typeset_in: "Złożono krojem {} w programie Quire.",
     figure: "Rysunek",
     listing: "Listing",
+    kinds: [
+        "Rozdział",
+        "Dedykacja",
+        "Motto",
+        "Słowo wstępne",
+        "Przedmowa",
+        "Wstęp",
+        "Prolog",
+        "Epilog",
+        "Posłowie",
+        "Podziękowania",
+        "Dodatek",
+        "Bibliografia",
+        "Słowniczek",
+        "Frontyspis",
+        "Część",
+        "Indeks",
+    ],
 };
 
 const RUSSIAN: Labels = Labels {
@@ -306,6 +509,24 @@ const RUSSIAN: Labels = Labels {
     typeset_in: "Набрано шрифтом {} в Quire.",
     figure: "Рисунок",
     listing: "Листинг",
+    kinds: [
+        "Глава",
+        "Посвящение",
+        "Эпиграф",
+        "Вступительное слово",
+        "Предисловие",
+        "Введение",
+        "Пролог",
+        "Эпилог",
+        "Послесловие",
+        "Благодарности",
+        "Приложение",
+        "Библиография",
+        "Глоссарий",
+        "Фронтиспис",
+        "Часть",
+        "Указатель",
+    ],
 };
 
 const GREEK: Labels = Labels {
@@ -329,6 +550,24 @@ const GREEK: Labels = Labels {
     typeset_in: "Στοιχειοθετήθηκε σε {} με το Quire.",
     figure: "Σχήμα",
     listing: "Κώδικας",
+    kinds: [
+        "Κεφάλαιο",
+        "Αφιέρωση",
+        "Μότο",
+        "Προλογικό σημείωμα",
+        "Πρόλογος",
+        "Εισαγωγή",
+        "Πρόλογος",
+        "Επίλογος",
+        "Επίμετρο",
+        "Ευχαριστίες",
+        "Παράρτημα",
+        "Βιβλιογραφία",
+        "Γλωσσάριο",
+        "Προμετωπίδα",
+        "Μέρος",
+        "Ευρετήριο",
+    ],
 };
 
 #[cfg(test)]

@@ -182,10 +182,11 @@ impl Book {
                 // Front and back matter figures: numbered within the chapter's id.
                 chapter.id.clone()
             };
-            let title = chapter
-                .title_text
-                .clone()
-                .unwrap_or_else(|| chapter.kind.label().to_string());
+            let title = chapter.title_text.clone().unwrap_or_else(|| {
+                crate::Labels::of(&self.metadata.language)
+                    .kind(chapter.kind)
+                    .to_string()
+            });
             let mut walk = Walk {
                 index: &mut index,
                 chapter: ci,

@@ -572,10 +572,11 @@ fn lay_chapter(
     ctx.diagnostics.extend(errors);
     let bodies = paginate::draw(ctx, &chapter_flow, &plans);
     super::free_later(chapter_flow);
-    let title_text = chapter
-        .title_text
-        .clone()
-        .unwrap_or_else(|| chapter.kind.label().to_string());
+    let title_text = chapter.title_text.clone().unwrap_or_else(|| {
+        Labels::of(&ctx.book.metadata.language)
+            .kind(chapter.kind)
+            .to_string()
+    });
     let mut pages = Vec::new();
     let mut sections = Vec::new();
     for (i, mut body) in bodies.into_iter().enumerate() {
