@@ -390,6 +390,30 @@ fn oracle_generated_escaped_brackets() {
     generated("escaped-brackets", &text, &[]);
 }
 
+/// One file holding three chapters (a novel exported as one Markdown file): each `#`
+/// heading starts a chapter on a page of its own, with its notes numbered from 1 (a note
+/// referred to from two chapters is printed in both), and a `#` heading inside a quote
+/// stays a heading of its chapter.
+#[test]
+fn oracle_generated_chapters_in_one_file() {
+    let text = format!(
+        "# The First of Three\n\n{} A note.[^shared]\n\n{}\n\n\
+         # The Second of Three\n\n{} Its own note.[^own] The shared one again.[^shared]\n\n\
+         > # A Heading in a Quote\n>\n> {}\n\n{}\n\n\
+         The Third of Three\n==================\n\n{}\n\n\
+         [^shared]: {}\n\n[^own]: {}\n",
+        paragraphs(70, 1, 80),
+        paragraphs(71, 5, 90),
+        paragraphs(72, 1, 80),
+        filler(73, 30),
+        paragraphs(74, 5, 90),
+        paragraphs(75, 4, 90),
+        filler(76, 20),
+        filler(77, 25)
+    );
+    generated("chapters-in-one-file", &text, &[]);
+}
+
 /// The checks are not vacuous: the manuscript's EPUB read back, then damaged by hand (a
 /// paragraph dropped, one doubled, one moved), is reported on all three counts.
 #[test]

@@ -2,7 +2,7 @@
 //! `[contents]` and the title, subtitle and authors) and every chapter file with
 //! `pulldown-cmark` (footnotes, tables, smart punctuation).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
@@ -188,19 +188,26 @@ struct FileState<'m> {
     /// The footnote definition being read.
     in_note: Option<String>,
     notes: BTreeMap<String, (String, usize)>,
-    ref_order: Vec<(String, usize, bool)>,
+    /// References in order: label, line, in a heading, chapter of the file (from 0).
+    ref_order: Vec<(String, usize, bool, usize)>,
     image_depth: usize,
     /// An external link being read: its address and where its text starts in the open
     /// block (print shows the address after text that is not the address itself).
     link: Option<(String, usize)>,
     heading_depth: usize,
-    title: Option<Vec<String>>,
     heading_text: Option<String>,
     /// In a code block with numbered lines: the next line's number, and whether the next
     /// character starts a line.
     code_line: Option<(u64, bool)>,
     /// In a Rust code block: its `# ` lines are hidden, as rustdoc and mdBook hide them.
     rust_code: bool,
+    /// Block quotes and lists open.
+    containers: usize,
+    /// The file's chapters: each `#` heading after the first, outside quotes, lists and
+    /// notes, starts another. Each: its first block, its first picture, its first caption.
+    segments: Vec<(usize, usize)>,
+    /// The title of each of the file's chapters.
+    titles: Vec<Option<Vec<String>>>,
 }
 
 impl FileState<'_> {
@@ -312,7 +319,6 @@ impl Manuscript {
         let chapter = self.chapters.len();
         let first_block = self.blocks.len();
         let first_image = self.images.len();
-        let first_note = self.notes.len();
         let mut line_starts = vec![0];
         line_starts.extend(source.match_indices('\n').map(|(i, _)| i + 1));
         let mut st = FileState {
@@ -327,10 +333,12 @@ impl Manuscript {
             image_depth: 0,
             link: None,
             heading_depth: 0,
-            title: None,
             heading_text: None,
             code_line: None,
             rust_code: false,
+            containers: 0,
+            segments: vec![(first_block, first_image)],
+            titles: vec![None],
             m: self,
         };
         let options = Options::ENABLE_FOOTNOTES
@@ -345,30 +353,39 @@ impl Manuscript {
                 Event::Start(tag) => match tag {
                     // A GitHub alert (`> [!WARNING]`) prints its label as a paragraph.
                     Tag::BlockQuote(Some(kind)) => {
+                        st.containers += 1;
                         st.flush();
                         st.start_block(at, BlockKind::Text);
                         st.text(&format!("{kind:?}"), at, BlockKind::Text);
                         st.flush();
                     }
-                    Tag::Paragraph
-                    | Tag::Item
-                    | Tag::BlockQuote(_)
-                    | Tag::List(_)
-                    | Tag::Table(_)
-                    | Tag::TableHead
-                    | Tag::TableRow => {
+                    Tag::BlockQuote(_) | Tag::List(_) => {
+                        st.containers += 1;
+                        st.flush();
+                        if st.in_note.is_some() {
+                            st.start_block(at, BlockKind::Text);
+                        }
+                    }
+                    Tag::Paragraph | Tag::Item | Tag::Table(_) | Tag::TableHead | Tag::TableRow => {
                         st.flush();
                         if st.in_note.is_some() {
                             st.start_block(at, BlockKind::Text);
                         }
                     }
                     Tag::Heading { level, .. } => {
+                        let h1 = level == pulldown_cmark::HeadingLevel::H1 && st.in_note.is_none();
+                        if h1 && !title_pending && st.containers == 0 {
+                            // Another chapter of the file starts.
+                            st.flush();
+                            st.chapter += 1;
+                            let at_block = (st.m.blocks.len(), st.m.images.len());
+                            st.segments.push(at_block);
+                            st.titles.push(None);
+                            title_pending = true;
+                        }
                         st.start_block(at, BlockKind::Heading);
                         st.heading_depth += 1;
-                        if level == pulldown_cmark::HeadingLevel::H1
-                            && title_pending
-                            && st.in_note.is_none()
-                        {
+                        if h1 && title_pending {
                             st.heading_text = Some(String::new());
                         }
                     }
@@ -412,7 +429,7 @@ impl Manuscript {
                                         words: words(caption),
                                         file: st.file.clone(),
                                         line: st.line_of(at),
-                                        chapter,
+                                        chapter: st.chapter,
                                     });
                                     break;
                                 }
@@ -467,7 +484,7 @@ impl Manuscript {
                                     words: words(&title),
                                     file: st.file.clone(),
                                     line: st.line_of(at),
-                                    chapter,
+                                    chapter: st.chapter,
                                 });
                                 Some(st.m.captions.len() - 1)
                             };
@@ -476,7 +493,7 @@ impl Manuscript {
                                 path: img_path,
                                 file: st.file.clone(),
                                 line: st.line_of(at),
-                                chapter,
+                                chapter: st.chapter,
                                 before: st.m.blocks.len(),
                                 caption,
                             });
@@ -497,10 +514,15 @@ impl Manuscript {
                             st.start_block(at, BlockKind::Text);
                         }
                     }
+                    TagEnd::BlockQuote(_) | TagEnd::List(_) => {
+                        st.containers = st.containers.saturating_sub(1);
+                        st.flush();
+                        if st.in_note.is_some() {
+                            st.start_block(at, BlockKind::Text);
+                        }
+                    }
                     TagEnd::Paragraph
                     | TagEnd::Item
-                    | TagEnd::BlockQuote(_)
-                    | TagEnd::List(_)
                     | TagEnd::Table
                     | TagEnd::TableHead
                     | TagEnd::TableRow
@@ -515,7 +537,9 @@ impl Manuscript {
                         st.flush();
                         st.heading_depth = st.heading_depth.saturating_sub(1);
                         if let Some(h) = st.heading_text.take() {
-                            st.title = Some(words(&h));
+                            if let Some(title) = st.titles.last_mut() {
+                                *title = Some(words(&h));
+                            }
                             title_pending = false;
                         }
                     }
@@ -600,7 +624,7 @@ impl Manuscript {
                             words: words(&caption_text),
                             file: st.file.clone(),
                             line: st.line_of(at),
-                            chapter,
+                            chapter: st.chapter,
                         });
                         Some(st.m.captions.len() - 1)
                     };
@@ -612,7 +636,7 @@ impl Manuscript {
                                 path: st.dir.join(src),
                                 file: st.file.clone(),
                                 line: st.line_of(at),
-                                chapter,
+                                chapter: st.chapter,
                                 before: st.m.blocks.len(),
                                 caption,
                             });
@@ -633,8 +657,9 @@ impl Manuscript {
                 Event::FootnoteReference(label) => {
                     let line = st.line_of(at);
                     if st.in_note.is_none() {
+                        let segment = st.segments.len() - 1;
                         st.ref_order
-                            .push((label.to_string(), line, st.heading_depth > 0));
+                            .push((label.to_string(), line, st.heading_depth > 0, segment));
                     }
                     // A reference is no text, but it separates nothing either.
                 }
@@ -643,48 +668,63 @@ impl Manuscript {
             }
         }
         st.flush();
-        // Notes in the order of their first reference; never-referenced ones last.
-        let mut order: Vec<String> = Vec::new();
-        let mut refs: BTreeMap<String, (usize, usize, bool)> = BTreeMap::new();
-        for (label, line, heading) in &st.ref_order {
-            let e = refs.entry(label.clone()).or_insert((0, *line, *heading));
-            e.0 += 1;
-            if !order.contains(label) {
-                order.push(label.clone());
-            }
-        }
-        for label in st.notes.keys() {
-            if !order.contains(label) {
-                order.push(label.clone());
-            }
-        }
-        let title = st.title.take();
+        // Each chapter of the file: its notes in the order of their first reference in it
+        // (a note referred to from two chapters is in both); never-referenced ones last.
         let notes = std::mem::take(&mut st.notes);
+        let ref_order = std::mem::take(&mut st.ref_order);
+        let segments = std::mem::take(&mut st.segments);
+        let titles = std::mem::take(&mut st.titles);
         drop(st);
-        for label in order {
-            let Some((text, line)) = notes.get(&label) else {
-                continue;
-            };
-            let (count, ref_line, in_heading) = refs.get(&label).copied().unwrap_or((0, 0, false));
-            self.notes.push(Note {
-                label: label.clone(),
-                words: words(text),
+        let mut referenced: BTreeSet<String> = BTreeSet::new();
+        for (k, &(first_block, first_image)) in segments.iter().enumerate() {
+            let (end_block, end_image) = segments
+                .get(k + 1)
+                .copied()
+                .unwrap_or((self.blocks.len(), self.images.len()));
+            let first_note = self.notes.len();
+            let mut order: Vec<String> = Vec::new();
+            let mut refs: BTreeMap<String, (usize, usize, bool)> = BTreeMap::new();
+            for (label, line, heading, _) in ref_order.iter().filter(|r| r.3 == k) {
+                let e = refs.entry(label.clone()).or_insert((0, *line, *heading));
+                e.0 += 1;
+                if !order.contains(label) {
+                    order.push(label.clone());
+                }
+                referenced.insert(label.clone());
+            }
+            if k + 1 == segments.len() {
+                for label in notes.keys() {
+                    if !referenced.contains(label) && !order.contains(label) {
+                        order.push(label.clone());
+                    }
+                }
+            }
+            for label in order {
+                let Some((text, line)) = notes.get(&label) else {
+                    continue;
+                };
+                let (count, ref_line, in_heading) =
+                    refs.get(&label).copied().unwrap_or((0, 0, false));
+                self.notes.push(Note {
+                    label: label.clone(),
+                    words: words(text),
+                    file: file.to_string(),
+                    line: *line,
+                    ref_line,
+                    chapter: chapter + k,
+                    refs: count,
+                    in_heading,
+                });
+            }
+            self.chapters.push(Chapter {
                 file: file.to_string(),
-                line: *line,
-                ref_line,
-                chapter,
-                refs: count,
-                in_heading,
+                division,
+                blocks: first_block..end_block,
+                notes: first_note..self.notes.len(),
+                images: first_image..end_image,
+                title: titles.get(k).cloned().flatten(),
             });
         }
-        self.chapters.push(Chapter {
-            file: file.to_string(),
-            division,
-            blocks: first_block..self.blocks.len(),
-            notes: first_note..self.notes.len(),
-            images: first_image..self.images.len(),
-            title,
-        });
     }
 
     /// Words of the whole body, for statistics.

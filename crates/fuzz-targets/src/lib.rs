@@ -40,7 +40,7 @@ pub fn pipeline(data: &[u8]) {
         return;
     }
     let text = String::from_utf8_lossy(data);
-    let (chapter, _) = quire_markdown::parse_chapter_text(&text);
+    let (chapters, _) = quire_markdown::parse_chapter_text(&text);
     let mut book = quire_model::Book::new(quire_model::Metadata {
         title: "Fuzz".into(),
         authors: vec![quire_model::Author {
@@ -51,7 +51,7 @@ pub fn pipeline(data: &[u8]) {
         language: "en".into(),
         ..quire_model::Metadata::default()
     });
-    book.body.push(chapter);
+    book.body.extend(chapters);
     let typeset = quire_typeset::typeset_book(&book, &family());
     let broken: Vec<_> = typeset
         .diagnostics
@@ -87,9 +87,9 @@ pub fn parsers(data: &[u8]) {
             };
             let family = quire_typeset::FontFamily::new(face);
             let mut book = quire_model::Book::default();
-            let (chapter, _) =
+            let (chapters, _) =
                 quire_markdown::parse_chapter_text("# T\n\nSome text, *set* in it: fi ffl 123.\n");
-            book.body.push(chapter);
+            book.body.extend(chapters);
             let _ = quire_typeset::typeset_book(&book, &family);
         }
         _ => {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use quire_model::{
     Author, Block, BlockKind, Book, Chapter, ChapterKind, ChapterOpening, CoverStyle, Diagnostic,
-    Division, FileId, ImageAsset, ImageFormat, ImageId, Inline, InlineKind, Length, Metadata, Rgb,
-    Settings, Sources, Span, TrimSize,
+    Division, FileId, Footnote, ImageAsset, ImageFormat, ImageId, Inline, InlineKind, Length,
+    Metadata, Rgb, Settings, Sources, Span, TrimSize,
 };
 use toml::Spanned;
 
@@ -66,9 +66,10 @@ pub fn load_book(dir: &Path) -> Loaded {
     }
 }
 
-/// Parses one chapter's Markdown text on its own (no images, no files): for tests and fuzzing.
-/// Returns the title, the blocks and the diagnostics.
-pub fn parse_chapter_text(text: &str) -> (Chapter, Vec<Diagnostic>) {
+/// Parses one chapter file's Markdown text on its own (no images, no files): for tests and
+/// fuzzing. Returns its chapters (more than one when it has several `#` headings) and the
+/// diagnostics.
+pub fn parse_chapter_text(text: &str) -> (Vec<Chapter>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let mut no_images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
     let parsed = parse::parse_chapter(
@@ -79,14 +80,21 @@ pub fn parse_chapter_text(text: &str) -> (Chapter, Vec<Diagnostic>) {
         None,
         &mut diagnostics,
     );
-    let chapter = make_chapter(
-        parsed,
-        Division::Body,
-        "chapter-1".into(),
-        FileId(0),
-        "chapter.md",
-    );
-    (chapter, diagnostics)
+    let chapters = split_chapters(parsed, "chapter-1")
+        .into_iter()
+        .enumerate()
+        .map(|(k, part)| {
+            let file = if k == 0 { "chapter.md" } else { "" };
+            make_chapter(
+                part,
+                Division::Body,
+                part_id("chapter-1", k),
+                FileId(0),
+                file,
+            )
+        })
+        .collect();
+    (chapters, diagnostics)
 }
 
 struct Loader {
@@ -192,11 +200,16 @@ impl Loader {
                     Division::Body => format!("chapter-{}", index + 1),
                     Division::Back => format!("back-{}", index + 1),
                 };
-                let Some((chapter, path)) =
+                let Some((chapters, path)) =
                     self.chapter(written.get_ref(), span, division, id, &mut seen)
                 else {
                     continue;
                 };
+                let mut chapters = chapters.into_iter();
+                let Some(chapter) = chapters.next() else {
+                    continue;
+                };
+                let more = chapters.len();
                 // Chapters of the divisions before this one, in reading order.
                 let before = match division {
                     Division::Front => 0,
@@ -220,17 +233,21 @@ impl Loader {
                         path,
                         file,
                         chapter: before + target.len() - 1,
+                        chapters: more + 1,
                         anchor,
                     });
+                    target.extend(chapters);
                     continue;
                 }
                 files.push(links::BookFile {
                     path,
                     file,
                     chapter: before + target.len(),
+                    chapters: more + 1,
                     anchor: chapter.id.clone(),
                 });
                 target.push(chapter);
+                target.extend(chapters);
             }
         }
         links::resolve(&mut book, &files, &mut self.diagnostics);
@@ -649,7 +666,7 @@ impl Loader {
         division: Division,
         id: String,
         seen: &mut BTreeMap<String, Span>,
-    ) -> Option<(Chapter, String)> {
+    ) -> Option<(Vec<Chapter>, String)> {
         let resolved = match paths::resolve(&self.root, Path::new(""), written) {
             Ok(p) => p,
             Err(problem) => {
@@ -703,15 +720,30 @@ impl Loader {
             .append(&mut std::mem::take(&mut parsed.index_marks));
         self.diagnostics.extend(diags);
         self.sources.set_text(file, text);
-        let chapter = make_chapter(parsed, division, id, file, &resolved.relative);
-        if chapter.blocks.is_empty() && chapter.kind != ChapterKind::Part {
-            let span = chapter.span;
-            self.diagnostics.push(
-                Diagnostic::warning(span, format!("`{shown}` is empty"))
-                    .with_hint("write the chapter, or take it out of [contents]"),
-            );
+        let mut chapters = Vec::new();
+        for (k, part) in split_chapters(parsed, &id).into_iter().enumerate() {
+            // The file's name tells what its first chapter is, not the ones after.
+            let (part_id, relative) = if k == 0 {
+                (id.clone(), resolved.relative.as_str())
+            } else {
+                (part_id(&id, k), "")
+            };
+            let chapter = make_chapter(part, division, part_id, file, relative);
+            if chapter.blocks.is_empty() && chapter.kind != ChapterKind::Part {
+                let span = chapter.span;
+                let message = match (&chapter.title_text, k) {
+                    (_, 0) => format!("`{shown}` is empty"),
+                    (Some(title), _) => format!("the chapter `{title}` is empty"),
+                    (None, _) => "this chapter is empty".to_string(),
+                };
+                self.diagnostics.push(
+                    Diagnostic::warning(span, message)
+                        .with_hint("write the chapter, or take it out of [contents]"),
+                );
+            }
+            chapters.push(chapter);
         }
-        Some((chapter, resolved.relative))
+        Some((chapters, resolved.relative))
     }
 
     fn path_problem(
@@ -942,6 +974,127 @@ fn shift_notes(inlines: &mut [Inline], offset: usize) {
             other => {
                 if let Some(c) = other.children_mut() {
                     shift_notes(c, offset);
+                }
+            }
+        }
+    }
+}
+
+/// The id of the `k`-th chapter (from 0) of the file whose first chapter is `id`: `_` is
+/// in no slug, so no heading's id can be the same.
+fn part_id(id: &str, k: usize) -> String {
+    if k == 0 {
+        id.to_string()
+    } else {
+        format!("{id}_{}", k + 1)
+    }
+}
+
+/// A chapter's title and where its heading is.
+type Title = (Vec<Inline>, Span);
+
+/// A file's chapters: the blocks before its second `#` heading make the first (titled by
+/// the first `#` heading), and each further `#` heading outside quotes, lists and notes
+/// starts another, as Pandoc and mdBook-to-EPUB tools split one file into chapters. Each
+/// chapter keeps the notes it refers to, numbered from 1 in order of first reference, with
+/// ids of its own (a note referred to from two chapters is in both).
+fn split_chapters(mut parsed: ParsedChapter, id: &str) -> Vec<ParsedChapter> {
+    if parsed.later_titles.is_empty() {
+        return vec![parsed];
+    }
+    let later = std::mem::take(&mut parsed.later_titles);
+    let notes = std::mem::take(&mut parsed.footnotes);
+    let mut blocks = std::mem::take(&mut parsed.blocks);
+    let mut parts: Vec<ParsedChapter> = Vec::with_capacity(later.len() + 1);
+    // From the last chapter back, so that each split leaves the blocks before it.
+    let mut tails: Vec<(Option<Title>, Vec<Block>)> = Vec::new();
+    for (start, title, span) in later.into_iter().rev() {
+        let start = start.min(blocks.len());
+        tails.push((Some((title, span)), blocks.split_off(start)));
+    }
+    tails.push((parsed.title.take(), blocks));
+    for (k, (title, mut blocks)) in tails.into_iter().rev().enumerate() {
+        let mut title = title;
+        let own_id = part_id(id, k);
+        let footnotes = renumber_notes(&mut title, &mut blocks, &notes, &own_id);
+        parts.push(ParsedChapter {
+            title,
+            later_titles: Vec::new(),
+            blocks,
+            footnotes,
+            index_marks: Vec::new(),
+        });
+    }
+    if let Some(first) = parts.first_mut() {
+        first.index_marks = std::mem::take(&mut parsed.index_marks);
+    }
+    parts
+}
+
+/// The notes of `notes` (the whole file's) that a chapter's title and blocks refer to (and
+/// the notes they refer to in turn), in order of first reference, numbered from 1 with ids
+/// of `chapter_id`; the references are rewritten to the new numbering.
+fn renumber_notes(
+    title: &mut Option<Title>,
+    blocks: &mut [Block],
+    notes: &[Footnote],
+    chapter_id: &str,
+) -> Vec<Footnote> {
+    let mut numbering = NoteNumbering::default();
+    if let Some((inlines, _)) = title {
+        numbering.apply(inlines);
+    }
+    for block in blocks.iter_mut() {
+        block.inline_runs_mut(&mut |inlines| numbering.apply(inlines));
+    }
+    // Notes referred to from notes join the list as they are reached.
+    let mut footnotes: Vec<Footnote> = Vec::new();
+    let mut k = 0;
+    while let Some(&old) = numbering.order.get(k) {
+        if let Some(note) = notes.get(old) {
+            let mut note = note.clone();
+            for block in &mut note.blocks {
+                block.inline_runs_mut(&mut |inlines| numbering.apply(inlines));
+            }
+            note.number = footnotes.len() + 1;
+            note.id = format!("{chapter_id}-note-{}", note.number);
+            footnotes.push(note);
+        }
+        k += 1;
+    }
+    footnotes
+}
+
+/// The new numbers of a chapter's notes: old index -> new index, in order of first
+/// reference.
+#[derive(Default)]
+struct NoteNumbering {
+    /// The old indices, by new index.
+    order: Vec<usize>,
+    new_of: BTreeMap<usize, usize>,
+}
+
+impl NoteNumbering {
+    fn apply(&mut self, inlines: &mut [Inline]) {
+        renumber_refs(inlines, &mut |old| match self.new_of.get(&old) {
+            Some(&new) => new,
+            None => {
+                self.order.push(old);
+                self.new_of.insert(old, self.order.len() - 1);
+                self.order.len() - 1
+            }
+        });
+    }
+}
+
+/// Rewrites every footnote reference in `inlines` (and inside them) with `new_index`.
+fn renumber_refs(inlines: &mut [Inline], new_index: &mut dyn FnMut(usize) -> usize) {
+    for inline in inlines {
+        match &mut inline.kind {
+            InlineKind::FootnoteRef(id) => id.0 = new_index(id.0),
+            other => {
+                if let Some(c) = other.children_mut() {
+                    renumber_refs(c, new_index);
                 }
             }
         }
@@ -1275,6 +1428,147 @@ pub(crate) fn parse_trim(text: &str) -> Option<TrimSize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Loads a one-chapter-file book whose file is `text`.
+    fn load_one_file(text: &str) -> Loaded {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("book.toml"),
+            "[book]\ntitle = \"T\"\nauthors = [\"A\"]\nlanguage = \"en\"\n\
+             [contents]\nfront = [\"front.md\"]\nchapters = [\"all.md\", \"last.md\"]\n",
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("front.md"), "# Dedication\n\nFor you.\n").expect("write");
+        std::fs::write(dir.path().join("all.md"), text).expect("write");
+        std::fs::write(
+            dir.path().join("last.md"),
+            "# Last\n\nBack to [the second](all.md#second) and [its part](all.md#a-part).\n",
+        )
+        .expect("write");
+        load_book(dir.path())
+    }
+
+    #[test]
+    fn each_hash_heading_of_a_file_starts_a_chapter() {
+        let loaded = load_one_file(
+            "An epigraph.\n\n# First\n\nOne.[^s] [Down](#a-part), [on](#second).\n\n\
+             # Second\n\nTwo.[^t] Again.[^s]\n\n> # Quoted\n\n- # Listed\n\n## A part\n\n\
+             Epilogue\n========\n\nThree.[^n]\n\n[^s]: Shared.\n[^t]: Own.\n[^n]: Then [^t].\n",
+        );
+        let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let warnings: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("goes nowhere"))
+            .collect();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let book = loaded.book.expect("book");
+        let titles: Vec<_> = book.body.iter().map(|c| c.title_text.clone()).collect();
+        assert_eq!(
+            titles,
+            [
+                Some("First"),
+                Some("Second"),
+                Some("Epilogue"),
+                Some("Last")
+            ]
+            .map(|t| t.map(String::from))
+        );
+        let ids: Vec<_> = book.body.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["chapter-1", "chapter-1_2", "chapter-1_3", "chapter-2"]
+        );
+        assert_eq!(book.body[2].kind, ChapterKind::Epilogue);
+        // The epigraph stays with the first chapter; the quoted and listed `#` headings
+        // are headings of the second.
+        assert!(matches!(
+            book.body[0].blocks[0].kind,
+            BlockKind::Paragraph(_)
+        ));
+        let headings = |c: &Chapter| {
+            c.blocks
+                .iter()
+                .filter(|b| matches!(b.kind, BlockKind::Heading { .. }))
+                .count()
+        };
+        assert_eq!(headings(&book.body[1]), 1, "{:?}", book.body[1].blocks);
+        assert_eq!(book.body[1].blocks.len(), 4);
+        // Each chapter has the notes it refers to, numbered from 1, with its own ids.
+        let notes = |c: &Chapter| {
+            c.footnotes
+                .iter()
+                .map(|n| (n.label.clone(), n.number, n.id.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            notes(&book.body[0]),
+            [("s".into(), 1, "chapter-1-note-1".into())]
+        );
+        assert_eq!(
+            notes(&book.body[1]),
+            [
+                ("t".into(), 1, "chapter-1_2-note-1".into()),
+                ("s".into(), 2, "chapter-1_2-note-2".into())
+            ]
+        );
+        // A note's note comes along, after it.
+        assert_eq!(
+            notes(&book.body[2]),
+            [
+                ("n".into(), 1, "chapter-1_3-note-1".into()),
+                ("t".into(), 2, "chapter-1_3-note-2".into())
+            ]
+        );
+        let refs = |c: &Chapter| {
+            let mut found = Vec::new();
+            let mut chapter = c.clone();
+            for block in chapter.blocks.iter_mut().chain(
+                chapter
+                    .footnotes
+                    .iter_mut()
+                    .flat_map(|n| n.blocks.iter_mut()),
+            ) {
+                block.inline_runs_mut(&mut |inlines| {
+                    for inline in inlines.iter() {
+                        if let InlineKind::FootnoteRef(id) = &inline.kind {
+                            found.push(id.0);
+                        }
+                    }
+                });
+            }
+            found
+        };
+        assert_eq!(refs(&book.body[1]), [0, 1]);
+        assert_eq!(refs(&book.body[2]), [0, 1]);
+        // Links find headings and chapters in the file's other chapters.
+        let links = |c: &Chapter| {
+            let mut found = Vec::new();
+            let mut chapter = c.clone();
+            for block in &mut chapter.blocks {
+                block.inline_runs_mut(&mut |inlines| {
+                    for inline in inlines.iter() {
+                        if let InlineKind::Link { url, .. } = &inline.kind {
+                            found.push(url.clone());
+                        }
+                    }
+                });
+            }
+            found
+        };
+        assert_eq!(links(&book.body[0]), ["#chapter-1-a-part", "#chapter-1_2"]);
+        assert_eq!(links(&book.body[3]), ["#chapter-1_2", "#chapter-1-a-part"]);
+    }
+
+    #[test]
+    fn a_file_with_one_hash_heading_is_one_chapter() {
+        let loaded = load_one_file("# Only\n\nText.\n\n## Part\n\nMore.\n");
+        let book = loaded.book.expect("book");
+        assert_eq!(book.body.len(), 2);
+        assert_eq!(book.body[0].id, "chapter-1");
+        assert_eq!(book.body[1].id, "chapter-2");
+    }
 
     #[test]
     fn lengths_and_trims() {

@@ -21,6 +21,9 @@ pub(crate) struct BookFile {
     pub(crate) file: FileId,
     /// Index of its chapter in reading order (`Book::chapters()`).
     pub(crate) chapter: usize,
+    /// How many chapters it makes, from `chapter` on (more than one when it has several
+    /// `#` headings).
+    pub(crate) chapters: usize,
     /// The anchor a link to the file itself goes to.
     pub(crate) anchor: String,
 }
@@ -222,10 +225,20 @@ impl Resolver<'_> {
             None => (url, None),
         };
         let path = path.split('?').next().unwrap_or(path);
-        let target_chapter;
+        // The chapters to look in, in order: the one linked to first, then the other
+        // chapters of its file.
+        let mut targets: Vec<usize>;
         let mut default_anchor = None;
         if path.is_empty() {
-            target_chapter = chapter;
+            targets = vec![chapter];
+            if let Some(file) = self
+                .files
+                .iter()
+                .find(|f| f.file == from && (f.chapter..f.chapter + f.chapters).contains(&chapter))
+            {
+                targets
+                    .extend((file.chapter..file.chapter + file.chapters).filter(|c| *c != chapter));
+            }
         } else {
             let base = self
                 .files
@@ -244,20 +257,23 @@ impl Resolver<'_> {
                 .iter()
                 .find(|f| f.path == joined || Some(&f.path) == as_md.as_ref())
                 .ok_or_else(|| format!("`{path}` is not a file of the book's [contents]"))?;
-            target_chapter = file.chapter;
+            targets = (file.chapter..file.chapter + file.chapters.max(1)).collect();
             default_anchor = Some(file.anchor.clone());
         }
         match fragment {
             Some(fragment) if !fragment.is_empty() => {
-                let map = self.fragments.get(target_chapter);
-                if let Some(id) = map.and_then(|m| m.get(&fragment)) {
+                if let Some(id) = targets
+                    .iter()
+                    .find_map(|c| self.fragments.get(*c).and_then(|m| m.get(&fragment)))
+                {
                     return Ok(id.clone());
                 }
                 if path.is_empty() && self.ids.contains(&fragment) {
                     return Ok(fragment);
                 }
-                let near = map
-                    .into_iter()
+                let near = targets
+                    .iter()
+                    .filter_map(|c| self.fragments.get(*c))
                     .flat_map(|m| m.keys())
                     .map(|k| (strsim::jaro_winkler(k, &fragment), k))
                     .filter(|(score, _)| *score >= 0.8)

@@ -24,6 +24,10 @@ pub(crate) type ImageResolver<'a> =
 pub(crate) struct ParsedChapter {
     /// The first `#` heading and where it is.
     pub(crate) title: Option<(Vec<Inline>, Span)>,
+    /// The file's further `#` headings outside quotes, lists and notes, each of which
+    /// starts another chapter: the index in `blocks` where that chapter's blocks start, its
+    /// title and where the heading is.
+    pub(crate) later_titles: Vec<(usize, Vec<Inline>, Span)>,
     /// Everything else, in order.
     pub(crate) blocks: Vec<Block>,
     /// Footnotes in order of first reference.
@@ -101,12 +105,15 @@ pub(crate) fn parse_chapter(
         text_ranges: Vec::new(),
         index_marks: Vec::new(),
         depth: 0,
+        in_note: false,
+        later_titles: Vec::new(),
         flattened: 0,
     };
     let blocks = parser.blocks_until(None);
     let footnotes = parser.finish_footnotes();
     ParsedChapter {
         title: parser.title.take(),
+        later_titles: std::mem::take(&mut parser.later_titles),
         blocks,
         footnotes,
         index_marks: std::mem::take(&mut parser.index_marks),
@@ -337,6 +344,10 @@ struct ChapterParser<'t, 'r> {
     index_marks: Vec<IndexMark>,
     /// Block quotes and lists open around the current event.
     depth: usize,
+    /// Reading a footnote's definition.
+    in_note: bool,
+    /// See [`ParsedChapter::later_titles`].
+    later_titles: Vec<(usize, Vec<Inline>, Span)>,
     /// Containers opened deeper than [`MAX_NESTING`], read as if they were not there: their
     /// ends are skipped.
     flattened: usize,
@@ -490,6 +501,10 @@ impl<'t> ChapterParser<'t, '_> {
                 self.check_undefined_notes();
                 if level == HeadingLevel::H1 && self.title.is_none() {
                     self.title = Some((content, span));
+                } else if level == HeadingLevel::H1 && self.depth == 0 && !self.in_note {
+                    // Figures waiting for their place go before the chapter ends.
+                    out.append(&mut self.pending_figures);
+                    self.later_titles.push((out.len(), content, span));
                 } else {
                     let level = (level as u8).max(2);
                     let id = self.heading_id(&Inline::plain_text(&content));
@@ -607,7 +622,9 @@ impl<'t> ChapterParser<'t, '_> {
                 });
             }
             Tag::FootnoteDefinition(label) => {
+                let in_note = std::mem::replace(&mut self.in_note, true);
                 let blocks = self.blocks_until(Some(end));
+                self.in_note = in_note;
                 let label = label.to_string();
                 match self.note_defs.entry(label) {
                     std::collections::btree_map::Entry::Occupied(entry) => {
