@@ -414,6 +414,23 @@ fn oracle_generated_chapters_in_one_file() {
     generated("chapters-in-one-file", &text, &[]);
 }
 
+/// A note that refers to a note the text refers to later: the book builds (it was refused
+/// as "footnotes printed out of order"), and every note is printed once, whole.
+#[test]
+fn oracle_generated_note_in_a_note() {
+    let text = format!(
+        "# Notes Within Notes\n\n{} First.[^outer] Second.[^plain]\n\n{} Third.[^inner]\n\n{}\n\n\
+         [^outer]: {} See also[^inner].\n\n[^plain]: {}\n\n[^inner]: {}\n",
+        paragraphs(80, 1, 80),
+        paragraphs(81, 1, 80),
+        paragraphs(82, 5, 90),
+        filler(83, 20),
+        filler(84, 15),
+        filler(85, 18)
+    );
+    generated("note-in-a-note", &text, &[]);
+}
+
 /// The checks are not vacuous: the manuscript's EPUB read back, then damaged by hand (a
 /// paragraph dropped, one doubled, one moved), is reported on all three counts.
 #[test]

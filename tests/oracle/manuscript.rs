@@ -190,6 +190,8 @@ struct FileState<'m> {
     notes: BTreeMap<String, (String, usize)>,
     /// References in order: label, line, in a heading, chapter of the file (from 0).
     ref_order: Vec<(String, usize, bool, usize)>,
+    /// The notes each note refers to, in order.
+    refs_in_notes: BTreeMap<String, Vec<String>>,
     image_depth: usize,
     /// An external link being read: its address and where its text starts in the open
     /// block (print shows the address after text that is not the address itself).
@@ -330,6 +332,7 @@ impl Manuscript {
             in_note: None,
             notes: BTreeMap::new(),
             ref_order: Vec::new(),
+            refs_in_notes: BTreeMap::new(),
             image_depth: 0,
             link: None,
             heading_depth: 0,
@@ -656,7 +659,12 @@ impl Manuscript {
                 Event::SoftBreak | Event::HardBreak => st.text(" ", at, BlockKind::Text),
                 Event::FootnoteReference(label) => {
                     let line = st.line_of(at);
-                    if st.in_note.is_none() {
+                    if let Some(note) = st.in_note.clone() {
+                        st.refs_in_notes
+                            .entry(note)
+                            .or_default()
+                            .push(label.to_string());
+                    } else {
                         let segment = st.segments.len() - 1;
                         st.ref_order
                             .push((label.to_string(), line, st.heading_depth > 0, segment));
@@ -668,9 +676,11 @@ impl Manuscript {
             }
         }
         st.flush();
-        // Each chapter of the file: its notes in the order of their first reference in it
-        // (a note referred to from two chapters is in both); never-referenced ones last.
+        // Each chapter of the file: its notes in the order a reader meets them (a note's
+        // own notes right after it; a note referred to from two chapters is in both);
+        // never-referenced ones last.
         let notes = std::mem::take(&mut st.notes);
+        let refs_in_notes = std::mem::take(&mut st.refs_in_notes);
         let ref_order = std::mem::take(&mut st.ref_order);
         let segments = std::mem::take(&mut st.segments);
         let titles = std::mem::take(&mut st.titles);
@@ -687,10 +697,17 @@ impl Manuscript {
             for (label, line, heading, _) in ref_order.iter().filter(|r| r.3 == k) {
                 let e = refs.entry(label.clone()).or_insert((0, *line, *heading));
                 e.0 += 1;
-                if !order.contains(label) {
+                let mut stack = vec![label.clone()];
+                while let Some(label) = stack.pop() {
+                    if order.contains(&label) {
+                        continue;
+                    }
                     order.push(label.clone());
+                    referenced.insert(label.clone());
+                    if let Some(inner) = refs_in_notes.get(&label) {
+                        stack.extend(inner.iter().rev().cloned());
+                    }
                 }
-                referenced.insert(label.clone());
             }
             if k + 1 == segments.len() {
                 for label in notes.keys() {

@@ -996,10 +996,11 @@ type Title = (Vec<Inline>, Span);
 /// A file's chapters: the blocks before its second `#` heading make the first (titled by
 /// the first `#` heading), and each further `#` heading outside quotes, lists and notes
 /// starts another, as Pandoc and mdBook-to-EPUB tools split one file into chapters. Each
-/// chapter keeps the notes it refers to, numbered from 1 in order of first reference, with
-/// ids of its own (a note referred to from two chapters is in both).
+/// chapter keeps the notes it refers to, numbered from 1 in the order a reader meets them
+/// (see [`renumber_notes`]), with ids of its own (a note referred to from two chapters is
+/// in both).
 fn split_chapters(mut parsed: ParsedChapter, id: &str) -> Vec<ParsedChapter> {
-    if parsed.later_titles.is_empty() {
+    if parsed.later_titles.is_empty() && parsed.footnotes.is_empty() {
         return vec![parsed];
     }
     let later = std::mem::take(&mut parsed.later_titles);
@@ -1031,60 +1032,84 @@ fn split_chapters(mut parsed: ParsedChapter, id: &str) -> Vec<ParsedChapter> {
     parts
 }
 
-/// The notes of `notes` (the whole file's) that a chapter's title and blocks refer to (and
-/// the notes they refer to in turn), in order of first reference, numbered from 1 with ids
-/// of `chapter_id`; the references are rewritten to the new numbering.
+/// The notes of `notes` (the whole file's) that a chapter's title and blocks refer to,
+/// and the notes those refer to in turn, numbered from 1 with ids of `chapter_id`, in the
+/// order a reader meets them: a note's own references right after it, since its notes are
+/// printed with it. The references are rewritten to the new numbering.
 fn renumber_notes(
     title: &mut Option<Title>,
     blocks: &mut [Block],
     notes: &[Footnote],
     chapter_id: &str,
 ) -> Vec<Footnote> {
-    let mut numbering = NoteNumbering::default();
+    let mut text_refs: Vec<usize> = Vec::new();
     if let Some((inlines, _)) = title {
-        numbering.apply(inlines);
-    }
-    for block in blocks.iter_mut() {
-        block.inline_runs_mut(&mut |inlines| numbering.apply(inlines));
-    }
-    // Notes referred to from notes join the list as they are reached.
-    let mut footnotes: Vec<Footnote> = Vec::new();
-    let mut k = 0;
-    while let Some(&old) = numbering.order.get(k) {
-        if let Some(note) = notes.get(old) {
-            let mut note = note.clone();
-            for block in &mut note.blocks {
-                block.inline_runs_mut(&mut |inlines| numbering.apply(inlines));
-            }
-            note.number = footnotes.len() + 1;
-            note.id = format!("{chapter_id}-note-{}", note.number);
-            footnotes.push(note);
-        }
-        k += 1;
-    }
-    footnotes
-}
-
-/// The new numbers of a chapter's notes: old index -> new index, in order of first
-/// reference.
-#[derive(Default)]
-struct NoteNumbering {
-    /// The old indices, by new index.
-    order: Vec<usize>,
-    new_of: BTreeMap<usize, usize>,
-}
-
-impl NoteNumbering {
-    fn apply(&mut self, inlines: &mut [Inline]) {
-        renumber_refs(inlines, &mut |old| match self.new_of.get(&old) {
-            Some(&new) => new,
-            None => {
-                self.order.push(old);
-                self.new_of.insert(old, self.order.len() - 1);
-                self.order.len() - 1
-            }
+        renumber_refs(inlines, &mut |old| {
+            text_refs.push(old);
+            old
         });
     }
+    for block in blocks.iter_mut() {
+        block.inline_runs_mut(&mut |inlines| {
+            renumber_refs(inlines, &mut |old| {
+                text_refs.push(old);
+                old
+            })
+        });
+    }
+    let inner_refs: Vec<Vec<usize>> = notes
+        .iter()
+        .map(|note| {
+            let mut refs = Vec::new();
+            let mut blocks = note.blocks.clone();
+            for block in &mut blocks {
+                block.inline_runs_mut(&mut |inlines| {
+                    renumber_refs(inlines, &mut |old| {
+                        refs.push(old);
+                        old
+                    })
+                });
+            }
+            refs
+        })
+        .collect();
+    // Depth first: each note, then the notes it refers to, then the next reference.
+    let mut order: Vec<usize> = Vec::new();
+    let mut new_of: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut stack: Vec<usize> = text_refs.into_iter().rev().collect();
+    while let Some(old) = stack.pop() {
+        if new_of.contains_key(&old) {
+            continue;
+        }
+        new_of.insert(old, order.len());
+        order.push(old);
+        if let Some(inner) = inner_refs.get(old) {
+            stack.extend(inner.iter().rev());
+        }
+    }
+    let mut renumber = |inlines: &mut Vec<Inline>| {
+        renumber_refs(inlines, &mut |old| new_of.get(&old).copied().unwrap_or(old))
+    };
+    if let Some((inlines, _)) = title {
+        renumber(inlines);
+    }
+    for block in blocks.iter_mut() {
+        block.inline_runs_mut(&mut renumber);
+    }
+    order
+        .iter()
+        .filter_map(|&old| notes.get(old))
+        .enumerate()
+        .map(|(k, note)| {
+            let mut note = note.clone();
+            for block in &mut note.blocks {
+                block.inline_runs_mut(&mut renumber);
+            }
+            note.number = k + 1;
+            note.id = format!("{chapter_id}-note-{}", k + 1);
+            note
+        })
+        .collect()
 }
 
 /// Rewrites every footnote reference in `inlines` (and inside them) with `new_index`.

@@ -222,16 +222,20 @@ pub(crate) fn check_chapter(
             }
         }
     }
-    // Notes referenced only from other notes come with them.
+    // A note referred to from another note comes with it: its first reference is the
+    // earlier of its own in the text and that note's.
     let mut changed = true;
     while changed {
         changed = false;
         for (n, block) in flow.notes.iter().enumerate() {
             if let Some(&page) = first_ref.get(&n) {
                 for &r in &block.refs {
-                    if let std::collections::btree_map::Entry::Vacant(slot) = first_ref.entry(r) {
-                        slot.insert(page);
-                        changed = true;
+                    match first_ref.get(&r) {
+                        Some(&own) if own <= page => {}
+                        _ => {
+                            first_ref.insert(r, page);
+                            changed = true;
+                        }
                     }
                 }
             }
