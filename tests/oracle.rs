@@ -431,6 +431,23 @@ fn oracle_generated_note_in_a_note() {
     generated("note-in-a-note", &text, &[]);
 }
 
+/// A chapter exported from Pandoc, Jekyll or Obsidian: YAML front matter (its title names
+/// the chapter, the rest is not printed), headings with `{#id .class}` attributes (not
+/// printed; links may use the id), and a `---` scene break later that is not front matter.
+#[test]
+fn oracle_generated_front_matter_and_heading_ids() {
+    let text = format!(
+        "---\ntitle: \"Exported: A Chapter\"\nauthor: Someone Else\ntags: [a, b]\n---\n\n{}\n\n\
+         ## A Section {{#sec .unnumbered}}\n\n{} See [the section](#sec).\n\n---\n{}\n\n\
+         ## Sets {{1, 2}} and {{3}}\n\n{}\n",
+        paragraphs(90, 2, 80),
+        paragraphs(91, 2, 80),
+        paragraphs(92, 1, 60),
+        paragraphs(93, 4, 90)
+    );
+    generated("front-matter", &text, &[]);
+}
+
 /// The checks are not vacuous: the manuscript's EPUB read back, then damaged by hand (a
 /// paragraph dropped, one doubled, one moved), is reported on all three counts.
 #[test]

@@ -265,6 +265,61 @@ impl FileState<'_> {
     }
 }
 
+/// The text with its front matter blanked (same length), and the front matter's title.
+fn front_matter(source: &str) -> (String, Option<String>) {
+    let fence = if source.starts_with("---") {
+        "---"
+    } else if source.starts_with("+++") {
+        "+++"
+    } else {
+        return (source.to_string(), None);
+    };
+    let separator = if fence == "+++" { '=' } else { ':' };
+    let lines: Vec<&str> = source.split_inclusive('\n').take(101).collect();
+    if lines.first().map(|l| l.trim_end()) != Some(fence) {
+        return (source.to_string(), None);
+    }
+    let Some(close) = lines
+        .iter()
+        .skip(1)
+        .position(|l| l.trim_end() == fence || (fence == "---" && l.trim_end() == "..."))
+    else {
+        return (source.to_string(), None);
+    };
+    let body = &lines[1..=close];
+    let first_key = body
+        .iter()
+        .map(|l| l.trim())
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    let is_key = first_key.is_some_and(|l| {
+        l.split_once(separator).is_some_and(|(k, _)| {
+            !k.trim().is_empty()
+                && k.trim()
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "_-.\"".contains(c))
+        })
+    });
+    if !is_key {
+        return (source.to_string(), None);
+    }
+    let title = body.iter().find_map(|l| {
+        let (k, v) = l.split_once(separator)?;
+        (k.trim() == "title" && !l.starts_with(' ')).then(|| {
+            let v = v.trim();
+            v.trim_matches('"').trim_matches('\'').to_string()
+        })
+    });
+    let end: usize = lines[..=close + 1].iter().map(|l| l.len()).sum();
+    let blanked: String = source[..end]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect::<String>();
+    // Multi-byte characters become one space each: pad to the same length.
+    let pad = end - blanked.len();
+    let text = blanked + &" ".repeat(pad) + &source[end..];
+    (text, title.filter(|t| !t.is_empty()))
+}
+
 fn string_list(table: &toml::Table, key: &str) -> Vec<String> {
     table
         .get(key)
@@ -318,6 +373,9 @@ impl Manuscript {
         let path = dir.join(file);
         let source =
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        // Front matter (`---` YAML or `+++` TOML at the very start) is not printed; its
+        // `title` names a file that has no `#` heading.
+        let (source, matter_title) = front_matter(&source);
         let chapter = self.chapters.len();
         let first_block = self.blocks.len();
         let first_image = self.images.len();
@@ -348,8 +406,25 @@ impl Manuscript {
             | Options::ENABLE_TABLES
             | Options::ENABLE_SMART_PUNCTUATION
             | Options::ENABLE_STRIKETHROUGH
-            | Options::ENABLE_GFM;
+            | Options::ENABLE_GFM
+            | Options::ENABLE_HEADING_ATTRIBUTES;
+        let has_h1 = Parser::new_ext(&source, options).any(|e| {
+            matches!(
+                e,
+                Event::Start(Tag::Heading {
+                    level: pulldown_cmark::HeadingLevel::H1,
+                    ..
+                })
+            )
+        });
+        if let Some(title) = matter_title.filter(|_| !has_h1) {
+            st.start_block(0, BlockKind::Heading);
+            st.text(&title, 0, BlockKind::Heading);
+            st.flush();
+            st.titles[0] = Some(words(&title));
+        }
         let mut title_pending = true;
+        let mut heading_braces: Option<String> = None;
         for (event, range) in Parser::new_ext(&source, options).into_offset_iter() {
             let at = range.start;
             match event {
@@ -375,7 +450,18 @@ impl Manuscript {
                             st.start_block(at, BlockKind::Text);
                         }
                     }
-                    Tag::Heading { level, .. } => {
+                    Tag::Heading { level, attrs, .. } => {
+                        // Braces after a heading that hold no attributes (`{1, 2}`) are
+                        // printed as its text.
+                        heading_braces = attrs
+                            .iter()
+                            .any(|(_, v)| v.is_none())
+                            .then(|| {
+                                let line = source[range.clone()].lines().next().unwrap_or("");
+                                let line = line.trim_end().trim_end_matches('#').trim_end();
+                                line.rfind('{').map(|i| line[i..].to_string())
+                            })
+                            .flatten();
                         let h1 = level == pulldown_cmark::HeadingLevel::H1 && st.in_note.is_none();
                         if h1 && !title_pending && st.containers == 0 {
                             // Another chapter of the file starts.
@@ -537,6 +623,9 @@ impl Manuscript {
                         }
                     }
                     TagEnd::Heading(_) => {
+                        if let Some(braces) = heading_braces.take() {
+                            st.text(&format!(" {braces}"), at, BlockKind::Heading);
+                        }
                         st.flush();
                         st.heading_depth = st.heading_depth.saturating_sub(1);
                         if let Some(h) = st.heading_text.take() {

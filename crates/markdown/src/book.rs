@@ -56,6 +56,7 @@ pub fn load_book(dir: &Path) -> Loaded {
         images: Vec::new(),
         image_ids: BTreeMap::new(),
         index_marks: Vec::new(),
+        aliases: Vec::new(),
     };
     let book = loader.load(dir);
     let has_errors = loader.diagnostics.iter().any(Diagnostic::is_error);
@@ -109,6 +110,9 @@ struct Loader {
     image_ids: BTreeMap<String, ImageId>,
     /// The index markers of all chapters, in reading order.
     index_marks: Vec<parse::IndexMark>,
+    /// The ids headings name for themselves (`{#id}`), each with the id it stands for
+    /// and where it is written, in reading order.
+    aliases: Vec<(String, String, Span)>,
 }
 
 /// Why a file could not be read as text.
@@ -250,7 +254,7 @@ impl Loader {
                 target.extend(chapters);
             }
         }
-        links::resolve(&mut book, &files, &mut self.diagnostics);
+        links::resolve(&mut book, &files, &self.aliases, &mut self.diagnostics);
         // The index, last of the back matter, when the manuscript marks terms.
         if let Some(index) = index::build(&self.index_marks, &mut self.diagnostics) {
             book.back.push(index);
@@ -718,6 +722,8 @@ impl Loader {
         };
         self.index_marks
             .append(&mut std::mem::take(&mut parsed.index_marks));
+        self.aliases
+            .append(&mut std::mem::take(&mut parsed.aliases));
         self.diagnostics.extend(diags);
         self.sources.set_text(file, text);
         let mut chapters = Vec::new();
@@ -728,6 +734,9 @@ impl Loader {
             } else {
                 (part_id(&id, k), "")
             };
+            if let Some((alias, (_, span))) = part.title_alias.clone().zip(part.title.as_ref()) {
+                self.aliases.push((alias, part_id.clone(), *span));
+            }
             let chapter = make_chapter(part, division, part_id, file, relative);
             if chapter.blocks.is_empty() && chapter.kind != ChapterKind::Part {
                 let span = chapter.span;
@@ -1008,19 +1017,25 @@ fn split_chapters(mut parsed: ParsedChapter, id: &str) -> Vec<ParsedChapter> {
     let mut blocks = std::mem::take(&mut parsed.blocks);
     let mut parts: Vec<ParsedChapter> = Vec::with_capacity(later.len() + 1);
     // From the last chapter back, so that each split leaves the blocks before it.
-    let mut tails: Vec<(Option<Title>, Vec<Block>)> = Vec::new();
-    for (start, title, span) in later.into_iter().rev() {
-        let start = start.min(blocks.len());
-        tails.push((Some((title, span)), blocks.split_off(start)));
+    let mut tails: Vec<(Option<Title>, Option<String>, Vec<Block>)> = Vec::new();
+    for title in later.into_iter().rev() {
+        let start = title.at.min(blocks.len());
+        tails.push((
+            Some((title.title, title.span)),
+            title.alias,
+            blocks.split_off(start),
+        ));
     }
-    tails.push((parsed.title.take(), blocks));
-    for (k, (title, mut blocks)) in tails.into_iter().rev().enumerate() {
+    tails.push((parsed.title.take(), parsed.title_alias.take(), blocks));
+    for (k, (title, title_alias, mut blocks)) in tails.into_iter().rev().enumerate() {
         let mut title = title;
         let own_id = part_id(id, k);
         let footnotes = renumber_notes(&mut title, &mut blocks, &notes, &own_id);
         parts.push(ParsedChapter {
             title,
+            title_alias,
             later_titles: Vec::new(),
+            aliases: Vec::new(),
             blocks,
             footnotes,
             index_marks: Vec::new(),
@@ -1028,6 +1043,7 @@ fn split_chapters(mut parsed: ParsedChapter, id: &str) -> Vec<ParsedChapter> {
     }
     if let Some(first) = parts.first_mut() {
         first.index_marks = std::mem::take(&mut parsed.index_marks);
+        first.aliases = std::mem::take(&mut parsed.aliases);
     }
     parts
 }

@@ -214,6 +214,8 @@ struct Resolver<'a> {
     files: &'a [BookFile],
     fragments: Vec<Fragments>,
     ids: BTreeSet<String>,
+    /// The ids headings name for themselves (`{#id}`) -> the id each stands for.
+    aliases: BTreeMap<String, String>,
 }
 
 impl Resolver<'_> {
@@ -268,6 +270,15 @@ impl Resolver<'_> {
                 {
                     return Ok(id.clone());
                 }
+                // A heading's own `{#id}`: in the file linked to, or (with no file) anywhere.
+                if let Some(id) = self.aliases.get(&fragment).filter(|id| {
+                    path.is_empty()
+                        || targets
+                            .iter()
+                            .any(|c| self.fragments.get(*c).is_some_and(|m| m.contains_key(*id)))
+                }) {
+                    return Ok(id.clone());
+                }
                 if path.is_empty() && self.ids.contains(&fragment) {
                     return Ok(fragment);
                 }
@@ -289,16 +300,33 @@ impl Resolver<'_> {
 
 /// Resolves every link and cross-reference of the book to `#id`, dropping (with a warning
 /// at its place) those that point nowhere.
-pub(crate) fn resolve(book: &mut Book, files: &[BookFile], diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn resolve(
+    book: &mut Book,
+    files: &[BookFile],
+    aliases: &[(String, String, Span)],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let mut ids_seen: BTreeMap<String, Span> = BTreeMap::new();
     let fragments: Vec<Fragments> = book
         .chapters()
         .map(|c| fragments(c, &mut ids_seen, diagnostics))
         .collect();
+    let mut alias_map: BTreeMap<String, String> = BTreeMap::new();
+    for (alias, id, span) in aliases {
+        if alias_map.contains_key(alias) {
+            diagnostics.push(
+                Diagnostic::warning(*span, format!("the id `{alias}` is used twice in the book"))
+                    .with_hint("give each heading its own `{#id}`: links go to the first"),
+            );
+        } else {
+            alias_map.insert(alias.clone(), id.clone());
+        }
+    }
     let resolver = Resolver {
         files,
         fragments,
         ids: ids_seen.into_keys().collect(),
+        aliases: alias_map,
     };
     let has_stores = !book.metadata.stores.is_empty();
     book.inline_runs_mut(&mut |index, inlines| {

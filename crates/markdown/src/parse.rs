@@ -24,16 +24,33 @@ pub(crate) type ImageResolver<'a> =
 pub(crate) struct ParsedChapter {
     /// The first `#` heading and where it is.
     pub(crate) title: Option<(Vec<Inline>, Span)>,
+    /// The id the title heading names for itself (`# Title {#intro}`), which links may use.
+    pub(crate) title_alias: Option<String>,
     /// The file's further `#` headings outside quotes, lists and notes, each of which
-    /// starts another chapter: the index in `blocks` where that chapter's blocks start, its
-    /// title and where the heading is.
-    pub(crate) later_titles: Vec<(usize, Vec<Inline>, Span)>,
+    /// starts another chapter.
+    pub(crate) later_titles: Vec<LaterTitle>,
+    /// The ids section headings name for themselves (`## Setup {#setup}`), each with the
+    /// heading's own id: links may use either.
+    pub(crate) aliases: Vec<(String, String, Span)>,
     /// Everything else, in order.
     pub(crate) blocks: Vec<Block>,
     /// Footnotes in order of first reference.
     pub(crate) footnotes: Vec<Footnote>,
     /// The index markers, in order (each is also an anchor in `blocks`).
     pub(crate) index_marks: Vec<IndexMark>,
+}
+
+/// A `#` heading that starts another chapter of its file.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LaterTitle {
+    /// The index in the file's blocks where the chapter's blocks start.
+    pub(crate) at: usize,
+    /// The heading's text.
+    pub(crate) title: Vec<Inline>,
+    /// Where the heading is.
+    pub(crate) span: Span,
+    /// The id it names for itself (`{#id}`), if any.
+    pub(crate) alias: Option<String>,
 }
 
 /// An index marker (`<!-- index: term; term!sub; term|( -->`): the terms it names, the
@@ -66,6 +83,7 @@ pub(crate) fn markdown_options() -> Options {
         | Options::ENABLE_SMART_PUNCTUATION
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_GFM
+        | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
 /// Parses one chapter file. `chapter_id` prefixes anchors so they are unique in the book.
@@ -78,7 +96,17 @@ pub(crate) fn parse_chapter(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> ParsedChapter {
     let lines = LineIndex::new(text);
-    let cleaned = Cleaned::of(text, file, &lines, includes, diagnostics);
+    // Front matter is left out of the text parsed (blanked, so that every place in the
+    // file keeps its offset); its title may name the chapter.
+    let matter = FrontMatter::of(text);
+    let blanked = matter.as_ref().map(|m| m.blank(text));
+    let cleaned = Cleaned::of(
+        blanked.as_deref().unwrap_or(text),
+        file,
+        &lines,
+        includes,
+        diagnostics,
+    );
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(&cleaned.text, markdown_options())
         .into_offset_iter()
         .collect();
@@ -107,13 +135,23 @@ pub(crate) fn parse_chapter(
         depth: 0,
         in_note: false,
         later_titles: Vec::new(),
+        title_alias: None,
+        aliases: Vec::new(),
         flattened: 0,
     };
     let blocks = parser.blocks_until(None);
     let footnotes = parser.finish_footnotes();
+    if parser.title.is_none()
+        && let Some((title, range)) = matter.and_then(|m| m.title)
+    {
+        let span = parser.span(range);
+        parser.title = Some((inline_markdown(&title, span), span));
+    }
     ParsedChapter {
         title: parser.title.take(),
         later_titles: std::mem::take(&mut parser.later_titles),
+        title_alias: parser.title_alias.take(),
+        aliases: std::mem::take(&mut parser.aliases),
         blocks,
         footnotes,
         index_marks: std::mem::take(&mut parser.index_marks),
@@ -152,6 +190,117 @@ impl Piece {
             None => at,
         }
     }
+}
+
+/// A chapter file's front matter, as Pandoc, Jekyll, Hugo and Obsidian write it: a block at
+/// the very start between `---` lines (YAML; the closing line may be `...`) or `+++` lines
+/// (TOML), whose first line is a `key: value` (or `key = value`). Nothing else is taken for
+/// it: a scene break (`---`) later in the file stays a scene break.
+struct FrontMatter {
+    /// The bytes of the block, fences included.
+    range: Range<usize>,
+    /// Its `title`, unquoted, and where the value is.
+    title: Option<(String, Range<usize>)>,
+}
+
+impl FrontMatter {
+    /// The front matter `text` opens with, if any.
+    fn of(text: &str) -> Option<FrontMatter> {
+        let (fence, closers): (&str, &[&str]) = if text.starts_with("---") {
+            ("---", &["---", "..."])
+        } else if text.starts_with("+++") {
+            ("+++", &["+++"])
+        } else {
+            return None;
+        };
+        let toml = fence == "+++";
+        let mut lines = text.split_inclusive('\n');
+        let first = lines.next()?;
+        if first.trim_end() != fence {
+            return None;
+        }
+        let mut at = first.len();
+        let mut title = None;
+        let mut first_key = true;
+        // A front matter is short: a closing fence within a hundred lines, or none at all.
+        for line in lines.take(100) {
+            let start = at;
+            at += line.len();
+            let trimmed = line.trim_end();
+            if closers.contains(&trimmed) {
+                return (!first_key).then_some(FrontMatter {
+                    range: 0..at,
+                    title,
+                });
+            }
+            if first_key {
+                if trimmed.trim().is_empty() || trimmed.starts_with('#') {
+                    continue;
+                }
+                if !looks_like_key(trimmed, toml) {
+                    return None;
+                }
+                first_key = false;
+            }
+            let separator = if toml { '=' } else { ':' };
+            if let Some((key, value)) = trimmed.split_once(separator)
+                && key.trim() == "title"
+                && !line.starts_with([' ', '\t'])
+            {
+                let value_start = start + key.len() + 1;
+                let raw = value.trim();
+                let unquoted = raw
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .or_else(|| raw.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                    .unwrap_or(raw);
+                if !unquoted.is_empty() && !matches!(unquoted, "|" | ">" | "|-" | ">-") {
+                    let lead = value.len() - value.trim_start().len();
+                    let range = value_start + lead..value_start + lead + raw.len();
+                    title = Some((unquoted.replace("\\\"", "\"").replace("''", "'"), range));
+                }
+            }
+        }
+        None
+    }
+
+    /// `text` with the front matter turned into spaces (line ends kept).
+    fn blank(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text[self.range.clone()].chars() {
+            if c == '\n' || c == '\r' {
+                out.push(c);
+            } else {
+                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+            }
+        }
+        out.push_str(&text[self.range.end..]);
+        out
+    }
+}
+
+/// The `{...}` a heading's line ends with (before any closing `#`s), as written.
+fn trailing_braces(heading: &str) -> Option<&str> {
+    let line = heading.lines().next()?.trim_end();
+    let line = line.trim_end_matches('#').trim_end();
+    if !line.ends_with('}') {
+        return None;
+    }
+    let open = line.rfind('{')?;
+    Some(&line[open..])
+}
+
+/// Whether a line is a `key: value` of YAML (or `key = value` of TOML) front matter.
+fn looks_like_key(line: &str, toml: bool) -> bool {
+    let separator = if toml { '=' } else { ':' };
+    let Some((key, _)) = line.split_once(separator) else {
+        return false;
+    };
+    let key = key.trim_end();
+    !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'))
 }
 
 /// How many left-out control characters of one file are reported one by one.
@@ -347,7 +496,11 @@ struct ChapterParser<'t, 'r> {
     /// Reading a footnote's definition.
     in_note: bool,
     /// See [`ParsedChapter::later_titles`].
-    later_titles: Vec<(usize, Vec<Inline>, Span)>,
+    later_titles: Vec<LaterTitle>,
+    /// See [`ParsedChapter::title_alias`].
+    title_alias: Option<String>,
+    /// See [`ParsedChapter::aliases`].
+    aliases: Vec<(String, String, Span)>,
     /// Containers opened deeper than [`MAX_NESTING`], read as if they were not there: their
     /// ends are skipped.
     flattened: usize,
@@ -495,19 +648,46 @@ impl<'t> ChapterParser<'t, '_> {
                 let content = self.inlines_until(Some(end));
                 self.push_paragraph(content, range, out);
             }
-            Tag::Heading { level, .. } => {
+            Tag::Heading {
+                level,
+                id: alias,
+                attrs,
+                ..
+            } => {
                 self.text_ranges.clear();
-                let content = self.inlines_until(Some(end));
+                let mut content = self.inlines_until(Some(end));
                 self.check_undefined_notes();
+                // `{#id .class key=value}` after a heading (Pandoc, mdBook) is not printed,
+                // and its id is another name links may use. Braces holding anything else
+                // ("Sets {1, 2}") are the heading's text.
+                let attributes = attrs.iter().all(|(_, value)| value.is_some());
+                let alias = alias
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| attributes && !a.is_empty() && !a.contains(char::is_whitespace));
+                if !attributes && let Some(braces) = trailing_braces(&self.text[range.clone()]) {
+                    content.push(Inline {
+                        kind: InlineKind::Text(format!(" {braces}")),
+                        span,
+                    });
+                }
                 if level == HeadingLevel::H1 && self.title.is_none() {
                     self.title = Some((content, span));
+                    self.title_alias = alias;
                 } else if level == HeadingLevel::H1 && self.depth == 0 && !self.in_note {
                     // Figures waiting for their place go before the chapter ends.
                     out.append(&mut self.pending_figures);
-                    self.later_titles.push((out.len(), content, span));
+                    self.later_titles.push(LaterTitle {
+                        at: out.len(),
+                        title: content,
+                        span,
+                        alias,
+                    });
                 } else {
                     let level = (level as u8).max(2);
                     let id = self.heading_id(&Inline::plain_text(&content));
+                    if let Some(alias) = alias {
+                        self.aliases.push((alias, id.clone(), span));
+                    }
                     out.push(Block {
                         kind: BlockKind::Heading { level, id, content },
                         span,
@@ -1764,6 +1944,83 @@ mod tests {
         let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
         parse_chapter(text, FileId(0), "c", &mut images, None, &mut diagnostics);
         diagnostics
+    }
+
+    fn parsed(text: &str) -> ParsedChapter {
+        let mut diagnostics = Vec::new();
+        let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
+        parse_chapter(text, FileId(0), "c", &mut images, None, &mut diagnostics)
+    }
+
+    fn title_of(chapter: &ParsedChapter) -> Option<String> {
+        chapter.title.as_ref().map(|(t, _)| Inline::plain_text(t))
+    }
+
+    #[test]
+    fn front_matter_is_left_out_and_its_title_names_the_chapter() {
+        let text = "---\ntitle: \"Exported: A Chapter\"\nauthor: X\n---\n\nBody *text*.\n";
+        let chapter = parsed(text);
+        assert_eq!(title_of(&chapter).as_deref(), Some("Exported: A Chapter"));
+        assert_eq!(chapter.blocks.len(), 1, "{:?}", chapter.blocks);
+        // The title's place is its value in the file.
+        let span = chapter.title.as_ref().map(|t| t.1).expect("span");
+        assert_eq!((span.line, span.column), (2, 8));
+        // A `#` heading names the chapter, the front matter's title does not.
+        let chapter = parsed("+++\ntitle = 'Toml'\n+++\n# Heading\n\nText.\n");
+        assert_eq!(title_of(&chapter).as_deref(), Some("Heading"));
+        assert_eq!(chapter.blocks.len(), 1);
+        // YAML may close with `...`, and open with a comment.
+        let chapter = parsed("---\n# a comment\nlayout: post\n...\nText.\n");
+        assert_eq!(chapter.title, None);
+        assert_eq!(chapter.blocks.len(), 1);
+    }
+
+    #[test]
+    fn scene_breaks_are_not_front_matter() {
+        // Not at the start: a scene break, a paragraph, a setext heading.
+        let chapter = parsed("# T\n\nText.\n\n---\ntitle: no\n---\n");
+        assert_eq!(chapter.blocks.len(), 3, "{:?}", chapter.blocks);
+        // At the start, but prose rather than `key: value`: kept.
+        let chapter = parsed("---\n\nIt was a dark night.\n\n---\n\nMore.\n");
+        let scenes = chapter
+            .blocks
+            .iter()
+            .filter(|b| b.kind == BlockKind::SceneBreak)
+            .count();
+        assert_eq!(
+            (scenes, chapter.blocks.len()),
+            (2, 4),
+            "{:?}",
+            chapter.blocks
+        );
+        // Never closed: kept.
+        let chapter = parsed("---\nkey: value\n\nText.\n");
+        assert!(chapter.blocks.len() >= 2, "{:?}", chapter.blocks);
+    }
+
+    #[test]
+    fn heading_attributes_name_the_heading_and_are_not_printed() {
+        let chapter = parsed("# Title {#intro .unnumbered}\n\n## Setup {#setup}\n\nText.\n");
+        // Braces that hold no attributes are text.
+        let sets = parsed("# Sets {1, 2}\n\n## Generic<T> {T: Clone} ##\n");
+        assert_eq!(title_of(&sets).as_deref(), Some("Sets {1, 2}"));
+        match &sets.blocks[0].kind {
+            BlockKind::Heading { content, .. } => {
+                assert!(Inline::plain_text(content).ends_with(" {T: Clone}"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(sets.aliases.is_empty() && sets.title_alias.is_none());
+        assert_eq!(title_of(&chapter).as_deref(), Some("Title"));
+        assert_eq!(chapter.title_alias.as_deref(), Some("intro"));
+        match &chapter.blocks[0].kind {
+            BlockKind::Heading { id, content, .. } => {
+                assert_eq!(Inline::plain_text(content), "Setup");
+                assert_eq!(chapter.aliases[0].0, "setup");
+                assert_eq!(&chapter.aliases[0].1, id);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
