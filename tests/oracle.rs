@@ -483,12 +483,19 @@ fn oracle_detects_damage() {
     let at = find(&damaged, long[0]);
     let moved: Vec<_> = damaged.body.drain(at..at + long[0].len()).collect();
     damaged.body.extend(moved);
+    // Print words the manuscript does not hold (front matter leaking in, say).
+    let mut leaked = damaged.body[at].clone();
+    for word in ["title", "exported", "author", "someone"] {
+        leaked.w = word.to_string();
+        damaged.body.insert(at, leaked.clone());
+    }
     let report = oracle::check_epub("manuscript (damaged)", &m, &damaged);
     eprintln!("{}", report.render(5));
     for check in [
         "a. body text missing",
         "b. body text doubled",
         "c. body order",
+        "h. text not in the manuscript",
     ] {
         assert!(
             report.violations.get(check).is_some_and(|v| !v.is_empty()),

@@ -20,6 +20,7 @@ pub(crate) const CHECKS: &[&str] = &[
     "e. pictures",
     "f. trim box",
     "g. page depth",
+    "h. text not in the manuscript",
 ];
 
 /// The findings of one output of one book.
@@ -295,6 +296,53 @@ fn check_content(m: &Manuscript, out: &Output, report: &mut Report) -> Vec<Place
                     lost.len(),
                     u.words.len(),
                     preview(lost, 14),
+                ),
+            );
+        }
+    }
+
+    // ---- h. text the manuscript does not hold ----------------------------------------------
+    // Output words no run of the manuscript covers, but for what the book generates: numbers
+    // (note markers, page numbers, "figure 3-1"), single letters (the index's groups), the
+    // words of cross-references, link addresses (print shows them) and index terms.
+    {
+        let mut covered = vec![false; out_words.len()];
+        for u in &units {
+            for g in grams(u.words) {
+                for &p in got_at(g) {
+                    for c in covered.iter_mut().skip(p).take(g.len()) {
+                        *c = true;
+                    }
+                }
+            }
+        }
+        let generated = |w: &str| {
+            w.chars().all(|c| c.is_ascii_digit())
+                || w.chars().count() == 1
+                || w.chars().all(|c| "ivxlcdm".contains(c))
+                || matches!(w, "page" | "chapter" | "figure" | "listing" | "part")
+                || m.printed_extra.contains(w)
+        };
+        let mut i = 0;
+        while i < out_words.len() {
+            if covered[i] || out_words[i] == "\u{0}" || generated(&out_words[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < out_words.len()
+                && !covered[i]
+                && out_words[i] != "\u{0}"
+                && !generated(&out_words[i])
+            {
+                i += 1;
+            }
+            report.add(
+                "h. text not in the manuscript",
+                format!(
+                    "{}: {} is printed, and no run of the manuscript holds it",
+                    where_(start),
+                    preview(&out_words[start..i], 12)
                 ),
             );
         }

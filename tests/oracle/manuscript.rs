@@ -94,6 +94,9 @@ pub(crate) struct Manuscript {
     pub(crate) notes: Vec<Note>,
     pub(crate) captions: Vec<Caption>,
     pub(crate) images: Vec<Image>,
+    /// Words the book may print that are not the manuscript's text: those of link
+    /// addresses (print shows them) and of index terms.
+    pub(crate) printed_extra: std::collections::BTreeSet<String>,
 }
 
 impl Block {
@@ -427,6 +430,18 @@ impl Manuscript {
         let mut heading_braces: Option<String> = None;
         for (event, range) in Parser::new_ext(&source, options).into_offset_iter() {
             let at = range.start;
+            match &event {
+                Event::Start(Tag::Link { dest_url, .. }) => {
+                    st.m.printed_extra.extend(words(dest_url));
+                }
+                Event::Html(t) | Event::InlineHtml(t) => {
+                    if let Some(terms) = between(t, "<!-- index:", "-->") {
+                        st.m.printed_extra
+                            .extend(words(&terms.replace(['!', '|', ';'], " ")));
+                    }
+                }
+                _ => {}
+            }
             match event {
                 Event::Start(tag) => match tag {
                     // A GitHub alert (`> [!WARNING]`) prints its label as a paragraph.
