@@ -448,6 +448,25 @@ fn oracle_generated_front_matter_and_heading_ids() {
     generated("front-matter", &text, &[]);
 }
 
+/// Pandoc's fenced divs and line blocks: the fences are not printed, what they hold is;
+/// a line block is verse, a line for each line; a table and code keep their bars.
+#[test]
+fn oracle_generated_pandoc_divs_and_line_blocks() {
+    let text = format!(
+        "# Divs and Line Blocks\n\n::: epigraph\n{}\n:::\n\n{}\n\n::: {{.note custom-style=\"Aside\"}}\n\n{}\n\n:::\n\n\
+         | The lantern swings above the quay,\n|    the harbour sleeps in grey;\n|\n\
+         | a kettle sings for you and me.[^n]\n\n{}\n\n| Col | Other |\n|---|---|\n| river | lantern |\n\n\
+         ```\n::: kept in code\n| kept too\n```\n\n{}\n\n[^n]: {}\n",
+        filler(110, 25),
+        paragraphs(111, 2, 80),
+        paragraphs(112, 1, 60),
+        paragraphs(113, 2, 80),
+        paragraphs(114, 3, 90),
+        filler(115, 12)
+    );
+    generated("pandoc-divs", &text, &[]);
+}
+
 /// The checks are not vacuous: the manuscript's EPUB read back, then damaged by hand (a
 /// paragraph dropped, one doubled, one moved), is reported on all three counts.
 #[test]

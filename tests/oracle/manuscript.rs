@@ -268,6 +268,40 @@ impl FileState<'_> {
     }
 }
 
+/// The text with the lines of Pandoc's div fences (outside code fences) blanked.
+fn without_div_fences(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut code: Option<&str> = None;
+    for line in source.split_inclusive('\n') {
+        let trimmed = line.trim();
+        let lead = line.len() - line.trim_start().len();
+        for fence in ["```", "~~~"] {
+            if lead <= 3 && trimmed.starts_with(fence) {
+                code = match code {
+                    None => Some(fence),
+                    Some(f) if f == fence => None,
+                    other => other,
+                };
+            }
+        }
+        let rest = trimmed.trim_start_matches(':');
+        let colons = trimmed.len() - rest.len();
+        let rest = rest.trim().trim_end_matches(':').trim();
+        let fence_line = code.is_none()
+            && lead <= 3
+            && colons >= 3
+            && (rest.is_empty()
+                || (rest.starts_with('{') && rest.ends_with('}'))
+                || !rest.contains(' '));
+        if fence_line {
+            out.extend(line.chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
 /// The text with its front matter blanked (same length), and the front matter's title.
 fn front_matter(source: &str) -> (String, Option<String>) {
     let fence = if source.starts_with("---") {
@@ -379,6 +413,8 @@ impl Manuscript {
         // Front matter (`---` YAML or `+++` TOML at the very start) is not printed; its
         // `title` names a file that has no `#` heading.
         let (source, matter_title) = front_matter(&source);
+        // Pandoc's div fences (`::: epigraph`, `:::`) are not printed.
+        let source = without_div_fences(&source);
         let chapter = self.chapters.len();
         let first_block = self.blocks.len();
         let first_image = self.images.len();

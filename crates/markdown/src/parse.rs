@@ -100,13 +100,14 @@ pub(crate) fn parse_chapter(
     // file keeps its offset); its title may name the chapter.
     let matter = FrontMatter::of(text);
     let blanked = matter.as_ref().map(|m| m.blank(text));
-    let cleaned = Cleaned::of(
+    let mut cleaned = Cleaned::of(
         blanked.as_deref().unwrap_or(text),
         file,
         &lines,
         includes,
         diagnostics,
     );
+    let line_blocks = pandoc_blocks(&mut cleaned.text);
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(&cleaned.text, markdown_options())
         .into_offset_iter()
         .collect();
@@ -137,6 +138,8 @@ pub(crate) fn parse_chapter(
         later_titles: Vec::new(),
         title_alias: None,
         aliases: Vec::new(),
+        line_blocks,
+        in_line_block: false,
         flattened: 0,
     };
     let blocks = parser.blocks_until(None);
@@ -288,6 +291,128 @@ fn trailing_braces(heading: &str) -> Option<&str> {
     }
     let open = line.rfind('{')?;
     Some(&line[open..])
+}
+
+/// Pandoc's fenced divs and line blocks, which CommonMark does not know, in `text` (a
+/// chapter's, outside fenced code): a div's fence lines (`::: epigraph`, `::: {.note}`,
+/// `:::`) are blanked, so that what they hold reads as the blocks it is; a line block's
+/// bars (`| a line`) become `>`, so that it reads as a quote, and its place is returned
+/// (the parser sets it as verse). Every byte keeps its place.
+fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> Vec<LineBlock> {
+    if !text.contains(":::") && !text.contains('|') {
+        return Vec::new();
+    }
+    let mut blanks: Vec<Range<usize>> = Vec::new();
+    let mut bars: Vec<usize> = Vec::new();
+    let mut blocks: Vec<LineBlock> = Vec::new();
+    let mut fence: Option<(char, usize)> = None;
+    let mut at = 0;
+    // The line block being read: its bars, its lines' indents, whether it is a table.
+    let mut block: Option<(Vec<usize>, Vec<u16>, bool)> = None;
+    let mut in_table = false;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        let rest = &body[indent..];
+        // Fenced code: nothing in it is a div or a line block.
+        let run = |c: char| rest.chars().take_while(|x| *x == c).count();
+        if indent <= 3 {
+            for c in ['`', '~'] {
+                let n = run(c);
+                if n >= 3 {
+                    fence = match fence {
+                        None => Some((c, n)),
+                        Some((f, m)) if f == c && n >= m && rest[n..].trim().is_empty() => None,
+                        open => open,
+                    };
+                }
+            }
+        }
+        let in_code = fence.is_some() || rest.starts_with("```") || rest.starts_with("~~~");
+        // A table's delimiter row (bars, dashes, colons): the table's rows, to the next
+        // blank line, are no line block.
+        let delimiter = rest.contains('-')
+            && rest.contains('|')
+            && rest
+                .chars()
+                .all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'));
+        if delimiter && !in_code {
+            in_table = true;
+            block = None;
+        } else if rest.trim().is_empty() {
+            in_table = false;
+        }
+        let is_bar =
+            !in_code && !in_table && indent == 0 && (rest == "|" || rest.starts_with("| "));
+        if is_bar {
+            let after = rest[1..].strip_prefix(' ').unwrap_or(&rest[1..]);
+            let spaces = after.len() - after.trim_start_matches(' ').len();
+            let indent = u16::try_from(spaces).unwrap_or(u16::MAX);
+            let (lines, indents, table) = block.get_or_insert_with(Default::default);
+            lines.push(start);
+            if !after.trim().is_empty() {
+                indents.push(indent);
+            }
+            *table |= delimiter;
+        } else if let Some((lines, indents, table)) = block.take()
+            && !table
+            && !delimiter
+        {
+            blocks.push(LineBlock {
+                at: lines[0],
+                indents,
+            });
+            bars.extend(lines);
+        }
+        if !in_code && indent <= 3 && run(':') >= 3 {
+            let after = rest.trim_start_matches(':').trim();
+            let after = after.trim_end_matches(':').trim();
+            let attributes = after.is_empty()
+                || (after.starts_with('{') && after.ends_with('}'))
+                || !after.contains(char::is_whitespace);
+            if attributes {
+                blanks.push(start..start + body.len());
+            }
+        }
+    }
+    if let Some((lines, indents, false)) = block.take() {
+        blocks.push(LineBlock {
+            at: lines[0],
+            indents,
+        });
+        bars.extend(lines);
+    }
+    if blanks.is_empty() && bars.is_empty() {
+        return blocks;
+    }
+    let owned = text.to_mut();
+    // Whole lines blanked and ASCII bars replaced: the text stays UTF-8, byte for byte.
+    let mut bytes = std::mem::take(owned).into_bytes();
+    for range in blanks {
+        for b in bytes.get_mut(range).unwrap_or_default() {
+            if *b != b'\r' {
+                *b = b' ';
+            }
+        }
+    }
+    for at in bars {
+        if bytes.get(at) == Some(&b'|') {
+            bytes[at] = b'>';
+        }
+    }
+    *owned = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    blocks
+}
+
+/// A line block of Pandoc's (`| a line`): where it starts, and the indentation of each of
+/// its lines that holds text (the spaces after `| `).
+#[derive(Debug, Clone)]
+struct LineBlock {
+    at: usize,
+    indents: Vec<u16>,
 }
 
 /// Whether a line is a `key: value` of YAML (or `key = value` of TOML) front matter.
@@ -501,6 +626,11 @@ struct ChapterParser<'t, 'r> {
     title_alias: Option<String>,
     /// See [`ParsedChapter::aliases`].
     aliases: Vec<(String, String, Span)>,
+    /// Pandoc's line blocks (`| a line`), now read as quotes (see [`pandoc_blocks`]): each
+    /// is set as verse, a line for each line.
+    line_blocks: Vec<LineBlock>,
+    /// Reading a line block: a line end is a line break.
+    in_line_block: bool,
     /// Containers opened deeper than [`MAX_NESTING`], read as if they were not there: their
     /// ends are skipped.
     flattened: usize,
@@ -693,6 +823,33 @@ impl<'t> ChapterParser<'t, '_> {
                         span,
                     });
                 }
+            }
+            Tag::BlockQuote(_) if self.line_blocks.iter().any(|b| b.at == range.start) => {
+                let indents = self
+                    .line_blocks
+                    .iter()
+                    .find(|b| b.at == range.start)
+                    .map(|b| b.indents.clone())
+                    .unwrap_or_default();
+                let outer = std::mem::replace(&mut self.in_line_block, true);
+                let inner = self.blocks_until(Some(end));
+                self.in_line_block = outer;
+                let mut stanzas: Vec<Vec<VerseLine>> = Vec::new();
+                for block in inner {
+                    match block.kind {
+                        BlockKind::Paragraph(content) => stanzas.push(verse_lines(content)),
+                        // Whatever else a line block holds stays what it is, after it.
+                        _ => out.push(block),
+                    }
+                }
+                // The indentation as written (CommonMark drops it from continued lines).
+                for (line, indent) in stanzas.iter_mut().flatten().zip(indents) {
+                    line.indent = indent;
+                }
+                out.push(Block {
+                    kind: BlockKind::Verse(stanzas),
+                    span,
+                });
             }
             Tag::BlockQuote(kind) => {
                 let mut inner = self.blocks_until(Some(end));
@@ -943,6 +1100,10 @@ impl<'t> ChapterParser<'t, '_> {
                 }
                 Event::Code(t) => out.push(Inline {
                     kind: InlineKind::Code(t.to_string()),
+                    span,
+                }),
+                Event::SoftBreak if self.in_line_block => out.push(Inline {
+                    kind: InlineKind::LineBreak,
                     span,
                 }),
                 Event::SoftBreak => push_text(&mut out, " ", span),
@@ -1996,6 +2157,56 @@ mod tests {
         // Never closed: kept.
         let chapter = parsed("---\nkey: value\n\nText.\n");
         assert!(chapter.blocks.len() >= 2, "{:?}", chapter.blocks);
+    }
+
+    #[test]
+    fn pandoc_line_blocks_are_verse_and_div_fences_are_left_out() {
+        let chapter = parsed(
+            "# T\n\n::: epigraph\nQuoted.\n:::\n\n| One *line*;\n|   two, indented.\n|\n| three\n\n\
+             | a | b |\n|---|---|\n| 1 | 2 |\n\n```\n| code\n:::\n```\n",
+        );
+        let kinds: Vec<String> = chapter
+            .blocks
+            .iter()
+            .map(|b| format!("{:?}", b.kind).chars().take(9).collect())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["Paragraph", "Verse([[V", "Table(Tab", "CodeBlock"],
+            "{kinds:?}"
+        );
+        let BlockKind::Paragraph(quoted) = &chapter.blocks[0].kind else {
+            unreachable!()
+        };
+        assert_eq!(Inline::plain_text(quoted), "Quoted.");
+        let BlockKind::Verse(stanzas) = &chapter.blocks[1].kind else {
+            unreachable!()
+        };
+        let lines: Vec<Vec<(u16, String)>> = stanzas
+            .iter()
+            .map(|s| {
+                s.iter()
+                    .map(|l| (l.indent, Inline::plain_text(&l.content)))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                vec![
+                    (0, "One line;".to_string()),
+                    (2, "two, indented.".to_string())
+                ],
+                vec![(0, "three".to_string())]
+            ]
+        );
+        let BlockKind::CodeBlock { text, .. } = &chapter.blocks[3].kind else {
+            unreachable!()
+        };
+        assert_eq!(text, "| code\n:::");
+        // Each line of the verse is where it is written.
+        let span = stanzas[0][1].content[0].span;
+        assert_eq!(span.line, 8);
     }
 
     #[test]
