@@ -467,6 +467,22 @@ fn oracle_generated_pandoc_divs_and_line_blocks() {
     generated("pandoc-divs", &text, &[]);
 }
 
+/// A file whose `#` heading is the book's title ("Oracle Sample") holds the book: each `##`
+/// heading is a chapter, the title is not printed again, `###` headings are sections.
+#[test]
+fn oracle_generated_book_in_one_file_with_sections_for_chapters() {
+    let text = format!(
+        "# Oracle Sample\n\n## The First Part\n\n{} A note.[^a]\n\n### A Section of It\n\n{}\n\n\
+         > ## A Quoted Heading\n>\n> {}\n\n## The Second Part\n\n{}\n\n[^a]: {}\n",
+        paragraphs(120, 2, 80),
+        paragraphs(121, 3, 90),
+        filler(122, 30),
+        paragraphs(123, 4, 90),
+        filler(124, 20)
+    );
+    generated("book-in-one-file", &text, &[]);
+}
+
 /// The checks are not vacuous: the manuscript's EPUB read back, then damaged by hand (a
 /// paragraph dropped, one doubled, one moved), is reported on all three counts.
 #[test]

@@ -268,6 +268,45 @@ impl FileState<'_> {
     }
 }
 
+/// Whether a chapter file's only `#` heading is the book's title, and it has at least two
+/// `##` headings outside quotes and lists.
+fn holds_the_book(source: &str, options: Options, book_title: &str) -> bool {
+    let plain = |t: &str| -> String {
+        t.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let mut h1: Vec<String> = Vec::new();
+    let mut h2 = 0;
+    let mut depth = 0usize;
+    let mut note = false;
+    let mut open: Option<(u8, String)> = None;
+    for event in Parser::new_ext(source, options) {
+        match event {
+            Event::Start(Tag::BlockQuote(_) | Tag::List(_)) => depth += 1,
+            Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_)) => depth = depth.saturating_sub(1),
+            Event::Start(Tag::FootnoteDefinition(_)) => note = true,
+            Event::End(TagEnd::FootnoteDefinition) => note = false,
+            Event::Start(Tag::Heading { level, .. }) if depth == 0 && !note => {
+                open = Some((level as u8, String::new()));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, text)) = &mut open {
+                    text.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => match open.take() {
+                Some((1, text)) => h1.push(text),
+                Some((2, _)) => h2 += 1,
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    h1.len() == 1 && h2 >= 2 && !plain(book_title).is_empty() && plain(&h1[0]) == plain(book_title)
+}
+
 /// The text with the lines of Pandoc's div fences (outside code fences) blanked.
 fn without_div_fences(source: &str) -> String {
     let mut out = String::with_capacity(source.len());
@@ -464,6 +503,10 @@ impl Manuscript {
         }
         let mut title_pending = true;
         let mut heading_braces: Option<String> = None;
+        // A file whose only `#` heading is the book's title holds the book: its `##`
+        // headings (outside quotes and lists) are its chapters.
+        let whole_book = holds_the_book(&source, options, &st.m.title);
+        let mut book_title_open = false;
         for (event, range) in Parser::new_ext(&source, options).into_offset_iter() {
             let at = range.start;
             match &event {
@@ -513,8 +556,20 @@ impl Manuscript {
                                 line.rfind('{').map(|i| line[i..].to_string())
                             })
                             .flatten();
-                        let h1 = level == pulldown_cmark::HeadingLevel::H1 && st.in_note.is_none();
-                        if h1 && !title_pending && st.containers == 0 {
+                        let top = st.in_note.is_none() && st.containers == 0;
+                        if whole_book && level == pulldown_cmark::HeadingLevel::H1 && top {
+                            // The book's own title: the title page prints it.
+                            st.image_depth += 1;
+                            book_title_open = true;
+                            continue;
+                        }
+                        let h1 = (level == pulldown_cmark::HeadingLevel::H1
+                            || whole_book && level == pulldown_cmark::HeadingLevel::H2 && top)
+                            && st.in_note.is_none();
+                        let empty = st.m.blocks.len() == first_block && st.titles[0].is_none();
+                        if whole_book && h1 && st.segments.len() == 1 && empty {
+                            // Nothing came before the first chapter: it is the first.
+                        } else if h1 && !title_pending && st.containers == 0 {
                             // Another chapter of the file starts.
                             st.flush();
                             st.chapter += 1;
@@ -672,6 +727,11 @@ impl Manuscript {
                         if st.in_note.is_some() {
                             st.start_block(at, BlockKind::Text);
                         }
+                    }
+                    TagEnd::Heading(_) if book_title_open => {
+                        st.image_depth -= 1;
+                        book_title_open = false;
+                        title_pending = false;
                     }
                     TagEnd::Heading(_) => {
                         if let Some(braces) = heading_braces.take() {

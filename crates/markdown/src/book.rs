@@ -57,6 +57,7 @@ pub fn load_book(dir: &Path) -> Loaded {
         image_ids: BTreeMap::new(),
         index_marks: Vec::new(),
         aliases: Vec::new(),
+        book_title: String::new(),
     };
     let book = loader.load(dir);
     let has_errors = loader.diagnostics.iter().any(Diagnostic::is_error);
@@ -113,6 +114,8 @@ struct Loader {
     /// The ids headings name for themselves (`{#id}`), each with the id it stands for
     /// and where it is written, in reading order.
     aliases: Vec<(String, String, Span)>,
+    /// The book's title, once read (see [`promote_sections`]).
+    book_title: String,
 }
 
 /// Why a file could not be read as text.
@@ -163,6 +166,7 @@ impl Loader {
         let config = config::parse_book_toml(toml_file, &text, &lines, &mut self.diagnostics)?;
         let whole_file = lines.span(toml_file, 0..0);
         let mut book = Book::new(self.metadata(&config, toml_file, &text, &lines));
+        self.book_title = book.metadata.title.clone();
         book.settings = self.settings(&config, toml_file, &text, &lines);
 
         let contents = config.contents.as_ref();
@@ -722,6 +726,7 @@ impl Loader {
         };
         self.index_marks
             .append(&mut std::mem::take(&mut parsed.index_marks));
+        promote_sections(&mut parsed, &self.book_title);
         self.aliases
             .append(&mut std::mem::take(&mut parsed.aliases));
         self.diagnostics.extend(diags);
@@ -1002,6 +1007,68 @@ fn part_id(id: &str, k: usize) -> String {
 /// A chapter's title and where its heading is.
 type Title = (Vec<Inline>, Span);
 
+/// A file whose only `#` heading is the book's own title holds the whole book (a novel
+/// converted from a web page, `# Pride and Prejudice` then `## Chapter 1` ...): the title
+/// is left out (the title page has it), each `##` heading outside quotes and lists starts a
+/// chapter, and deeper headings go up a level. Other files are left as they are.
+fn promote_sections(parsed: &mut ParsedChapter, book_title: &str) {
+    let plain = |text: &str| -> String {
+        text.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let is_book_title = parsed.title.as_ref().is_some_and(|(title, _)| {
+        let title = plain(&Inline::plain_text(title));
+        !title.is_empty() && title == plain(book_title)
+    });
+    let sections = parsed
+        .blocks
+        .iter()
+        .filter(|b| matches!(b.kind, BlockKind::Heading { level: 2, .. }))
+        .count();
+    if !is_book_title || !parsed.later_titles.is_empty() || sections < 2 {
+        return;
+    }
+    parsed.title = None;
+    parsed.title_alias = None;
+    let blocks = std::mem::take(&mut parsed.blocks);
+    for block in blocks {
+        match block.kind {
+            BlockKind::Heading {
+                level: 2,
+                id,
+                content,
+            } => {
+                // A `{#id}` the heading named for itself now names its chapter.
+                let alias = parsed
+                    .aliases
+                    .iter()
+                    .position(|(_, target, _)| *target == id)
+                    .map(|i| parsed.aliases.remove(i).0);
+                parsed.later_titles.push(parse::LaterTitle {
+                    at: parsed.blocks.len(),
+                    title: content,
+                    span: block.span,
+                    alias,
+                });
+            }
+            BlockKind::Heading { level, id, content } => parsed.blocks.push(Block {
+                kind: BlockKind::Heading {
+                    level: level.saturating_sub(1).max(2),
+                    id,
+                    content,
+                },
+                span: block.span,
+            }),
+            kind => parsed.blocks.push(Block {
+                kind,
+                span: block.span,
+            }),
+        }
+    }
+}
+
 /// A file's chapters: the blocks before its second `#` heading make the first (titled by
 /// the first `#` heading), and each further `#` heading outside quotes, lists and notes
 /// starts another, as Pandoc and mdBook-to-EPUB tools split one file into chapters. Each
@@ -1026,7 +1093,11 @@ fn split_chapters(mut parsed: ParsedChapter, id: &str) -> Vec<ParsedChapter> {
             blocks.split_off(start),
         ));
     }
-    tails.push((parsed.title.take(), parsed.title_alias.take(), blocks));
+    // Nothing before the first of several chapters (a book's title that was left out):
+    // no chapter of its own.
+    if !(parsed.title.is_none() && blocks.is_empty() && !tails.is_empty()) {
+        tails.push((parsed.title.take(), parsed.title_alias.take(), blocks));
+    }
     for (k, (title, title_alias, mut blocks)) in tails.into_iter().rev().enumerate() {
         let mut title = title;
         let own_id = part_id(id, k);
@@ -1600,6 +1671,40 @@ mod tests {
         };
         assert_eq!(links(&book.body[0]), ["#chapter-1-a-part", "#chapter-1_2"]);
         assert_eq!(links(&book.body[3]), ["#chapter-1_2", "#chapter-1-a-part"]);
+    }
+
+    #[test]
+    fn a_file_titled_with_the_books_title_holds_its_chapters() {
+        let loaded = load_one_file(
+            "# T\n\n## Alpha {#alpha}\n\nOne.\n\n### Inside\n\nTwo.\n\n> ## Quoted\n\n\
+             ## Beta\n\nThree, [back](#alpha).\n",
+        );
+        let book = loaded.book.expect("book");
+        let titles: Vec<_> = book.body.iter().map(|c| c.title_text.clone()).collect();
+        assert_eq!(
+            titles,
+            [Some("Alpha"), Some("Beta"), Some("Last")].map(|t| t.map(String::from))
+        );
+        assert_eq!(book.body[0].id, "chapter-1");
+        assert_eq!(book.body[1].id, "chapter-1_2");
+        assert!(matches!(
+            book.body[0].blocks[1].kind,
+            BlockKind::Heading { level: 2, .. }
+        ));
+        // The heading's own id names its chapter now.
+        let warnings: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("#alpha"))
+            .collect();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        // Another title, or one `##`: the file is one chapter as written.
+        let one = load_one_file("# Other\n\n## A\n\nx\n\n## B\n\ny\n")
+            .book
+            .expect("book");
+        assert_eq!(one.body.len(), 2);
+        let one = load_one_file("# T\n\n## A\n\nx\n").book.expect("book");
+        assert_eq!(one.body[0].title_text.as_deref(), Some("T"));
     }
 
     #[test]
