@@ -483,6 +483,23 @@ fn oracle_generated_book_in_one_file_with_sections_for_chapters() {
     generated("book-in-one-file", &text, &[]);
 }
 
+/// A Bible's chapter as Pandoc writes it: verse numbers as `^1^` superscripts, a line block
+/// for poetry; every verse is printed, the numbers raised.
+#[test]
+fn oracle_generated_verse_numbers() {
+    let verses: Vec<String> = (1..=40)
+        .map(|n| format!("^{n}^ {}", filler(130 + n, 18 + (n as usize * 7) % 20)))
+        .collect();
+    let text = format!(
+        "# The First Chapter\n\n{}\n\n| ^41^ {}\n| {}\n\n{}\n",
+        verses[..20].join(" "),
+        filler(171, 8),
+        filler(172, 8),
+        verses[20..].join("\n\n")
+    );
+    generated("verse-numbers", &text, &[]);
+}
+
 /// The checks are not vacuous: the manuscript's EPUB read back, then damaged by hand (a
 /// paragraph dropped, one doubled, one moved), is reported on all three counts.
 #[test]

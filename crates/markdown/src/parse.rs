@@ -1067,6 +1067,13 @@ impl<'t> ChapterParser<'t, '_> {
     /// Inlines up to the end tag `end`, or (with `html_end`) up to the closing HTML tag of
     /// that name; an element the paragraph ends inside is closed there, with a warning.
     fn inlines_until_html(&mut self, end: Option<TagEnd>, html_end: Option<&str>) -> Vec<Inline> {
+        let mut out = self.inlines_as_read(end, html_end);
+        pandoc_scripts(&mut out);
+        out
+    }
+
+    /// [`Self::inlines_until_html`], before Pandoc's superscripts and subscripts are found.
+    fn inlines_as_read(&mut self, end: Option<TagEnd>, html_end: Option<&str>) -> Vec<Inline> {
         let mut out: Vec<Inline> = Vec::new();
         while let Some((event, range)) = self.next() {
             let span = self.span(range.clone());
@@ -2002,6 +2009,75 @@ fn push_text(out: &mut Vec<Inline>, text: &str, span: Span) {
     });
 }
 
+/// Pandoc's superscripts and subscripts in text (`2^10^`, `^1^ In the beginning`,
+/// `H~2~O`): a run of characters with no space between two carets (or two tildes the GFM
+/// reading left as text), holding a letter or a digit, is raised (or lowered). Code is not
+/// text, so `x^2^` in backticks stays as written.
+fn pandoc_scripts(inlines: &mut Vec<Inline>) {
+    if !inlines
+        .iter()
+        .any(|i| matches!(&i.kind, InlineKind::Text(t) if t.contains(['^', '~'])))
+    {
+        return;
+    }
+    let mut out: Vec<Inline> = Vec::with_capacity(inlines.len());
+    for inline in inlines.drain(..) {
+        let InlineKind::Text(text) = &inline.kind else {
+            out.push(inline);
+            continue;
+        };
+        let span = inline.span;
+        let mut rest = text.as_str();
+        let mut plain = String::new();
+        while let Some((at, mark)) = rest.char_indices().find(|(_, c)| matches!(c, '^' | '~')) {
+            let after = &rest[at + 1..];
+            let inner_len = after
+                .find(|c: char| c == mark || c.is_whitespace())
+                .filter(|&n| after[n..].starts_with(mark))
+                .filter(|&n| n > 0 && after[..n].chars().any(char::is_alphanumeric));
+            match inner_len {
+                Some(n) => {
+                    plain.push_str(&rest[..at]);
+                    if !plain.is_empty() {
+                        out.push(Inline {
+                            kind: InlineKind::Text(std::mem::take(&mut plain)),
+                            span,
+                        });
+                    }
+                    let style = if mark == '^' {
+                        TextStyle::Superscript
+                    } else {
+                        TextStyle::Subscript
+                    };
+                    out.push(Inline {
+                        kind: InlineKind::Styled {
+                            style,
+                            content: vec![Inline {
+                                kind: InlineKind::Text(after[..n].to_string()),
+                                span,
+                            }],
+                        },
+                        span,
+                    });
+                    rest = &after[n + 1..];
+                }
+                None => {
+                    plain.push_str(&rest[..at + 1]);
+                    rest = after;
+                }
+            }
+        }
+        plain.push_str(rest);
+        if !plain.is_empty() {
+            out.push(Inline {
+                kind: InlineKind::Text(plain),
+                span,
+            });
+        }
+    }
+    *inlines = out;
+}
+
 /// Parses a short piece of Markdown (a caption) as inlines, all at one span.
 pub(crate) fn inline_markdown(text: &str, span: Span) -> Vec<Inline> {
     let mut out = Vec::new();
@@ -2207,6 +2283,39 @@ mod tests {
         // Each line of the verse is where it is written.
         let span = stanzas[0][1].content[0].span;
         assert_eq!(span.line, 8);
+    }
+
+    #[test]
+    fn pandoc_superscripts_and_subscripts_are_raised_and_lowered() {
+        let chapter = parsed("^1^ In the beginning; H~2~O; 2^10^; x^2 + y^2; ^_^; `a^b^`.\n");
+        let BlockKind::Paragraph(content) = &chapter.blocks[0].kind else {
+            unreachable!()
+        };
+        let shown: Vec<String> = content
+            .iter()
+            .map(|i| match &i.kind {
+                InlineKind::Styled { style, content } => {
+                    format!("{style:?}:{}", Inline::plain_text(content))
+                }
+                other => Inline::plain_text(std::slice::from_ref(&Inline {
+                    kind: other.clone(),
+                    span: i.span,
+                })),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "Superscript:1",
+                " In the beginning; H",
+                "Subscript:2",
+                "O; 2",
+                "Superscript:10",
+                "; x^2 + y^2; ^_^; ",
+                "a^b^",
+                "."
+            ]
+        );
     }
 
     #[test]
