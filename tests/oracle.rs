@@ -491,7 +491,7 @@ fn oracle_generated_verse_numbers() {
         .map(|n| format!("^{n}^ {}", filler(130 + n, 18 + (n as usize * 7) % 20)))
         .collect();
     let text = format!(
-        "# The First Chapter\n\n{}\n\n| ^41^ {}\n| {}\n\n{}\n",
+        "# The First Chapter\n\n{}\n\n| ^41^ {}\n| {}\n\n{} The [Lord]{{.smallcaps}} said so.\n",
         verses[..20].join(" "),
         filler(171, 8),
         filler(172, 8),

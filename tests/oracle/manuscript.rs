@@ -222,7 +222,7 @@ impl FileState<'_> {
 
     fn flush(&mut self) {
         if let Some((text, line, kind)) = self.open.take() {
-            let w = words(&text);
+            let w = words(&without_span_attributes(&text));
             if !w.is_empty() {
                 self.m.blocks.push(Block {
                     words: w,
@@ -305,6 +305,41 @@ fn holds_the_book(source: &str, options: Options, book_title: &str) -> bool {
         }
     }
     h1.len() == 1 && h2 >= 2 && !plain(book_title).is_empty() && plain(&h1[0]) == plain(book_title)
+}
+
+/// Pandoc's bracketed spans (`[Lord]{.smallcaps}`) as the text they print (`Lord`): the
+/// brackets and an attribute list (classes, ids, `key=value`) are not printed.
+fn without_span_attributes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(close) = rest.find("]{") {
+        let open = rest[..close].rfind('[');
+        let end = rest[close..].find('}').map(|e| close + e);
+        match (open, end) {
+            (Some(open), Some(end)) => {
+                let attrs: Vec<&str> = rest[close + 2..end].split_whitespace().collect();
+                let inner = &rest[open + 1..close];
+                if !attrs.is_empty()
+                    && !inner.is_empty()
+                    && attrs
+                        .iter()
+                        .all(|a| a.starts_with('.') || a.starts_with('#') || a.contains('='))
+                {
+                    out.push_str(&rest[..open]);
+                    out.push_str(inner);
+                } else {
+                    out.push_str(&rest[..=end]);
+                }
+                rest = &rest[end + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..close + 2]);
+                rest = &rest[close + 2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The text with the lines of Pandoc's div fences (outside code fences) blanked.
@@ -741,7 +776,7 @@ impl Manuscript {
                         st.heading_depth = st.heading_depth.saturating_sub(1);
                         if let Some(h) = st.heading_text.take() {
                             if let Some(title) = st.titles.last_mut() {
-                                *title = Some(words(&h));
+                                *title = Some(words(&without_span_attributes(&h)));
                             }
                             title_pending = false;
                         }
@@ -924,7 +959,7 @@ impl Manuscript {
                     refs.get(&label).copied().unwrap_or((0, 0, false));
                 self.notes.push(Note {
                     label: label.clone(),
-                    words: words(text),
+                    words: words(&without_span_attributes(text)),
                     file: file.to_string(),
                     line: *line,
                     ref_line,

@@ -978,6 +978,10 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                             self.out.push_str("<del>");
                             "</del>"
                         }
+                        TextStyle::SmallCaps => {
+                            self.out.push_str("<span class=\"smallcaps\">");
+                            "</span>"
+                        }
                         TextStyle::Language(lang) => {
                             self.out.push_str("<span");
                             push_attr(&mut self.out, "lang", lang);

@@ -1676,6 +1676,20 @@ impl<'t> ChapterParser<'t, '_> {
                 };
                 Some(InlineKind::Code(text))
             }
+            "span"
+                if tag.attr("lang").is_none()
+                    && (tag.attr("class").is_some_and(|c| {
+                        c.split_whitespace()
+                            .any(|c| matches!(c, "smallcaps" | "small-caps"))
+                    }) || tag.attr("style").is_some_and(|s| {
+                        s.replace(' ', "").contains("font-variant:small-caps")
+                    })) =>
+            {
+                Some(styled(
+                    TextStyle::SmallCaps,
+                    self.inlines_until_html(None, Some(name)),
+                ))
+            }
             "span" if tag.attr("lang").is_some() => {
                 let lang = tag.attr("lang").unwrap_or_default().to_string();
                 let content = self.inlines_until_html(None, Some(name));
@@ -2014,6 +2028,7 @@ fn push_text(out: &mut Vec<Inline>, text: &str, span: Span) {
 /// reading left as text), holding a letter or a digit, is raised (or lowered). Code is not
 /// text, so `x^2^` in backticks stays as written.
 fn pandoc_scripts(inlines: &mut Vec<Inline>) {
+    pandoc_spans(inlines);
     if !inlines
         .iter()
         .any(|i| matches!(&i.kind, InlineKind::Text(t) if t.contains(['^', '~'])))
@@ -2066,6 +2081,99 @@ fn pandoc_scripts(inlines: &mut Vec<Inline>) {
                     rest = after;
                 }
             }
+        }
+        plain.push_str(rest);
+        if !plain.is_empty() {
+            out.push(Inline {
+                kind: InlineKind::Text(plain),
+                span,
+            });
+        }
+    }
+    *inlines = out;
+}
+
+/// Pandoc's bracketed spans in text (`[Lord]{.smallcaps}`, `[Paris]{lang=fr}`): the text
+/// in brackets, in small capitals for `.smallcaps`, marked as another language for a valid
+/// `lang`, else as it is; the brackets and attributes are not printed. Braces that hold no
+/// attributes (`[sic]{1}`) and brackets around formatted text stay as written.
+fn pandoc_spans(inlines: &mut Vec<Inline>) {
+    if !inlines
+        .iter()
+        .any(|i| matches!(&i.kind, InlineKind::Text(t) if t.contains("]{")))
+    {
+        return;
+    }
+    let mut out: Vec<Inline> = Vec::with_capacity(inlines.len());
+    for inline in inlines.drain(..) {
+        let InlineKind::Text(text) = &inline.kind else {
+            out.push(inline);
+            continue;
+        };
+        let span = inline.span;
+        let mut rest = text.as_str();
+        let mut plain = String::new();
+        while let Some(close) = rest.find("]{") {
+            let open = rest[..close].rfind('[');
+            let end = rest[close + 2..].find('}').map(|e| close + 2 + e);
+            let (Some(open), Some(end)) = (open, end) else {
+                plain.push_str(&rest[..close + 2]);
+                rest = &rest[close + 2..];
+                continue;
+            };
+            let inner = &rest[open + 1..close];
+            let attributes = &rest[close + 2..end];
+            let tokens: Vec<&str> = attributes.split_whitespace().collect();
+            let is_attributes = !tokens.is_empty()
+                && !inner.is_empty()
+                && !inner.contains(']')
+                && tokens
+                    .iter()
+                    .all(|t| t.starts_with('.') || t.starts_with('#') || t.contains('='));
+            if !is_attributes {
+                plain.push_str(&rest[..close + 2]);
+                rest = &rest[close + 2..];
+                continue;
+            }
+            plain.push_str(&rest[..open]);
+            if !plain.is_empty() {
+                out.push(Inline {
+                    kind: InlineKind::Text(std::mem::take(&mut plain)),
+                    span,
+                });
+            }
+            let mut content = vec![Inline {
+                kind: InlineKind::Text(inner.to_string()),
+                span,
+            }];
+            let lang = tokens
+                .iter()
+                .find_map(|t| t.strip_prefix("lang="))
+                .map(|l| l.trim_matches(['"', '\'']))
+                .filter(|l| oxilangtag::LanguageTag::parse(*l).is_ok());
+            if let Some(lang) = lang {
+                content = vec![Inline {
+                    kind: InlineKind::Styled {
+                        style: TextStyle::Language(lang.to_string()),
+                        content,
+                    },
+                    span,
+                }];
+            }
+            if tokens
+                .iter()
+                .any(|t| matches!(*t, ".smallcaps" | ".small-caps"))
+            {
+                content = vec![Inline {
+                    kind: InlineKind::Styled {
+                        style: TextStyle::SmallCaps,
+                        content,
+                    },
+                    span,
+                }];
+            }
+            out.extend(content);
+            rest = &rest[end + 1..];
         }
         plain.push_str(rest);
         if !plain.is_empty() {
@@ -2283,6 +2391,38 @@ mod tests {
         // Each line of the verse is where it is written.
         let span = stanzas[0][1].content[0].span;
         assert_eq!(span.line, 8);
+    }
+
+    #[test]
+    fn pandoc_spans_and_small_caps() {
+        let chapter = parsed(
+            "The [Lord]{.smallcaps} said [bonjour]{lang=fr} and [sic]{1}; \
+             <span class=\"smallcaps\">nasa</span>.\n",
+        );
+        let BlockKind::Paragraph(content) = &chapter.blocks[0].kind else {
+            unreachable!()
+        };
+        let shown: Vec<String> = content
+            .iter()
+            .map(|i| match &i.kind {
+                InlineKind::Styled { style, content } => {
+                    format!("{style:?}:{}", Inline::plain_text(content))
+                }
+                _ => Inline::plain_text(std::slice::from_ref(i)),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "The ",
+                "SmallCaps:Lord",
+                " said ",
+                "Language(\"fr\"):bonjour",
+                " and [sic]{1}; ",
+                "SmallCaps:nasa",
+                "."
+            ]
+        );
     }
 
     #[test]

@@ -359,6 +359,9 @@ pub enum TextStyle {
     Keyboard,
     /// Struck through, shown as deleted (`~~text~~`, `<del>`, `<s>`).
     Strikethrough,
+    /// Lowercase letters as small capitals (`[Lord]{.smallcaps}`, `<span class="smallcaps">`):
+    /// the LORD of a Bible, an acronym set small.
+    SmallCaps,
     /// Text in another language (`<span lang="de">`): a BCP 47 tag, checked by the front end.
     Language(String),
 }

@@ -371,16 +371,22 @@ pub(crate) fn styled(
                 styled(content, size, base.mono(), at, out);
             }
             InlineKind::Styled {
+                style: TextStyle::SmallCaps,
+                content,
+            } => {
+                let start = out.len;
+                styled(content, size, base, at, out);
+                out.restyle_from(start, |s| s.small_caps = true);
+            }
+            InlineKind::Styled {
                 style: TextStyle::Language(lang),
                 content,
             } => {
                 // Another language: not hyphenated with the book's patterns.
-                let start = out.runs.len();
+                let start = out.len;
                 styled(content, size, base, at, out);
                 if !same_language(lang, at.language) {
-                    for (_, run_style) in &mut out.runs[start..] {
-                        run_style.hyphenate = false;
-                    }
+                    out.restyle_from(start, |s| s.hyphenate = false);
                 }
             }
             InlineKind::FootnoteRef(id) => {

@@ -697,6 +697,35 @@ impl StyledText {
         self.runs.push((text.to_string(), style));
     }
 
+    /// Changes the style of the text from byte `from` to the end (splitting the run it
+    /// starts in): what was pushed since `from` was the text's length, even when `push`
+    /// merged it into the run before.
+    pub(crate) fn restyle_from(&mut self, from: usize, change: impl Fn(&mut RunStyle)) {
+        let mut at = 0;
+        let mut index = self.runs.len();
+        for (i, (text, _)) in self.runs.iter().enumerate() {
+            if at + text.len() > from {
+                index = i;
+                break;
+            }
+            at += text.len();
+        }
+        if index == self.runs.len() {
+            return;
+        }
+        let offset = from - at;
+        if offset > 0 {
+            let (text, style) = &mut self.runs[index];
+            let tail = text.split_off(offset);
+            let style = *style;
+            self.runs.insert(index + 1, (tail, style));
+            index += 1;
+        }
+        for (_, style) in &mut self.runs[index..] {
+            change(style);
+        }
+    }
+
     pub(crate) fn is_blank(&self) -> bool {
         self.runs.iter().all(|(t, _)| t.trim().is_empty())
     }
@@ -1301,6 +1330,33 @@ fn locate(sources: Option<&Sources>, span: Span, c: char) -> Span {
         end: start + c.len_utf8() as u32,
         line,
         column,
+    }
+}
+
+#[cfg(test)]
+mod styled_text_tests {
+    use super::*;
+
+    /// A span restyled after it was pushed in the style of the text before it (and so
+    /// merged into that run) is split off and restyled alone: `[Lord]{.smallcaps}`.
+    #[test]
+    fn restyling_splits_the_run_the_text_was_merged_into() {
+        let plain = flow::style_of(FontVariant::Regular, Pt(10.0), false);
+        let mut text = StyledText::default();
+        text.push("And the ", plain);
+        let start = text.len;
+        text.push("Lord", plain);
+        text.restyle_from(start, |s| s.small_caps = true);
+        text.push(" said.", plain);
+        let runs: Vec<(&str, bool)> = text
+            .runs
+            .iter()
+            .map(|(t, s)| (t.as_str(), s.small_caps))
+            .collect();
+        assert_eq!(
+            runs,
+            [("And the ", false), ("Lord", true), (" said.", false)]
+        );
     }
 }
 
