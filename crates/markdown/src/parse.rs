@@ -2026,7 +2026,8 @@ fn push_text(out: &mut Vec<Inline>, text: &str, span: Span) {
 /// Pandoc's superscripts and subscripts in text (`2^10^`, `^1^ In the beginning`,
 /// `H~2~O`): a run of characters with no space between two carets (or two tildes the GFM
 /// reading left as text), holding a letter or a digit, is raised (or lowered). Code is not
-/// text, so `x^2^` in backticks stays as written.
+/// text, so `x^2^` in backticks stays as written. Bracketed spans first (see
+/// [`pandoc_spans`]).
 fn pandoc_scripts(inlines: &mut Vec<Inline>) {
     pandoc_spans(inlines);
     if !inlines
@@ -2035,14 +2036,8 @@ fn pandoc_scripts(inlines: &mut Vec<Inline>) {
     {
         return;
     }
-    let mut out: Vec<Inline> = Vec::with_capacity(inlines.len());
-    for inline in inlines.drain(..) {
-        let InlineKind::Text(text) = &inline.kind else {
-            out.push(inline);
-            continue;
-        };
-        let span = inline.span;
-        let mut rest = text.as_str();
+    rewrite_texts(inlines, |text, span, out| {
+        let mut rest = text;
         let mut plain = String::new();
         while let Some((at, mark)) = rest.char_indices().find(|(_, c)| matches!(c, '^' | '~')) {
             let after = &rest[at + 1..];
@@ -2050,47 +2045,24 @@ fn pandoc_scripts(inlines: &mut Vec<Inline>) {
                 .find(|c: char| c == mark || c.is_whitespace())
                 .filter(|&n| after[n..].starts_with(mark))
                 .filter(|&n| n > 0 && after[..n].chars().any(char::is_alphanumeric));
-            match inner_len {
-                Some(n) => {
-                    plain.push_str(&rest[..at]);
-                    if !plain.is_empty() {
-                        out.push(Inline {
-                            kind: InlineKind::Text(std::mem::take(&mut plain)),
-                            span,
-                        });
-                    }
-                    let style = if mark == '^' {
-                        TextStyle::Superscript
-                    } else {
-                        TextStyle::Subscript
-                    };
-                    out.push(Inline {
-                        kind: InlineKind::Styled {
-                            style,
-                            content: vec![Inline {
-                                kind: InlineKind::Text(after[..n].to_string()),
-                                span,
-                            }],
-                        },
-                        span,
-                    });
-                    rest = &after[n + 1..];
-                }
-                None => {
-                    plain.push_str(&rest[..at + 1]);
-                    rest = after;
-                }
-            }
+            let Some(n) = inner_len else {
+                plain.push_str(&rest[..at + 1]);
+                rest = after;
+                continue;
+            };
+            plain.push_str(&rest[..at]);
+            push_plain(out, &mut plain, span);
+            let style = if mark == '^' {
+                TextStyle::Superscript
+            } else {
+                TextStyle::Subscript
+            };
+            out.push(styled_text(style, after[..n].to_string(), span));
+            rest = &after[n + 1..];
         }
         plain.push_str(rest);
-        if !plain.is_empty() {
-            out.push(Inline {
-                kind: InlineKind::Text(plain),
-                span,
-            });
-        }
-    }
-    *inlines = out;
+        push_plain(out, &mut plain, span);
+    });
 }
 
 /// Pandoc's bracketed spans in text (`[Lord]{.smallcaps}`, `[Paris]{lang=fr}`): the text
@@ -2104,14 +2076,8 @@ fn pandoc_spans(inlines: &mut Vec<Inline>) {
     {
         return;
     }
-    let mut out: Vec<Inline> = Vec::with_capacity(inlines.len());
-    for inline in inlines.drain(..) {
-        let InlineKind::Text(text) = &inline.kind else {
-            out.push(inline);
-            continue;
-        };
-        let span = inline.span;
-        let mut rest = text.as_str();
+    rewrite_texts(inlines, |text, span, out| {
+        let mut rest = text;
         let mut plain = String::new();
         while let Some(close) = rest.find("]{") {
             let open = rest[..close].rfind('[');
@@ -2122,8 +2088,7 @@ fn pandoc_spans(inlines: &mut Vec<Inline>) {
                 continue;
             };
             let inner = &rest[open + 1..close];
-            let attributes = &rest[close + 2..end];
-            let tokens: Vec<&str> = attributes.split_whitespace().collect();
+            let tokens: Vec<&str> = rest[close + 2..end].split_whitespace().collect();
             let is_attributes = !tokens.is_empty()
                 && !inner.is_empty()
                 && !inner.contains(']')
@@ -2136,54 +2101,79 @@ fn pandoc_spans(inlines: &mut Vec<Inline>) {
                 continue;
             }
             plain.push_str(&rest[..open]);
-            if !plain.is_empty() {
-                out.push(Inline {
-                    kind: InlineKind::Text(std::mem::take(&mut plain)),
-                    span,
-                });
-            }
-            let mut content = vec![Inline {
+            push_plain(out, &mut plain, span);
+            let mut inline = Inline {
                 kind: InlineKind::Text(inner.to_string()),
                 span,
-            }];
+            };
             let lang = tokens
                 .iter()
                 .find_map(|t| t.strip_prefix("lang="))
                 .map(|l| l.trim_matches(['"', '\'']))
                 .filter(|l| oxilangtag::LanguageTag::parse(*l).is_ok());
             if let Some(lang) = lang {
-                content = vec![Inline {
+                inline = Inline {
                     kind: InlineKind::Styled {
                         style: TextStyle::Language(lang.to_string()),
-                        content,
+                        content: vec![inline],
                     },
                     span,
-                }];
+                };
             }
             if tokens
                 .iter()
                 .any(|t| matches!(*t, ".smallcaps" | ".small-caps"))
             {
-                content = vec![Inline {
+                inline = Inline {
                     kind: InlineKind::Styled {
                         style: TextStyle::SmallCaps,
-                        content,
+                        content: vec![inline],
                     },
                     span,
-                }];
+                };
             }
-            out.extend(content);
+            out.push(inline);
             rest = &rest[end + 1..];
         }
         plain.push_str(rest);
-        if !plain.is_empty() {
-            out.push(Inline {
-                kind: InlineKind::Text(plain),
-                span,
-            });
+        push_plain(out, &mut plain, span);
+    });
+}
+
+/// Replaces each text inline of `inlines` by what `rewrite` pushes for it.
+fn rewrite_texts(inlines: &mut Vec<Inline>, mut rewrite: impl FnMut(&str, Span, &mut Vec<Inline>)) {
+    let mut out: Vec<Inline> = Vec::with_capacity(inlines.len());
+    for inline in inlines.drain(..) {
+        match &inline.kind {
+            InlineKind::Text(text) => rewrite(text, inline.span, &mut out),
+            _ => out.push(inline),
         }
     }
     *inlines = out;
+}
+
+/// Pushes `plain` (and empties it) as a text inline, unless it is empty.
+fn push_plain(out: &mut Vec<Inline>, plain: &mut String, span: Span) {
+    if !plain.is_empty() {
+        out.push(Inline {
+            kind: InlineKind::Text(std::mem::take(plain)),
+            span,
+        });
+    }
+}
+
+/// A styled run of plain text.
+fn styled_text(style: TextStyle, text: String, span: Span) -> Inline {
+    Inline {
+        kind: InlineKind::Styled {
+            style,
+            content: vec![Inline {
+                kind: InlineKind::Text(text),
+                span,
+            }],
+        },
+        span,
+    }
 }
 
 /// Parses a short piece of Markdown (a caption) as inlines, all at one span.
