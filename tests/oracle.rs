@@ -350,6 +350,24 @@ fn oracle_generated_tall_picture() {
     generated("tall-picture", &text, &[("images/tall.png", 200, 2400)]);
 }
 
+/// Pictures with Pandoc's attributes (`{#fig:id width=50%}`): the attributes are not
+/// printed, and a cross-reference to the id names the figure.
+#[test]
+fn oracle_generated_picture_attributes() {
+    let text = format!(
+        "# Pictures With Attributes\n\n{}\n\n![A grey pattern.](images/a.png \"The first picture\"){{width=50%}}\n\n\
+         {} As [](#fig:second \"figure\") shows.\n\n![Another.](images/b.png \"The second picture\"){{#fig:second .center}}\n\n{}\n",
+        paragraphs(140, 2, 80),
+        paragraphs(141, 2, 80),
+        paragraphs(142, 4, 90)
+    );
+    generated(
+        "picture-attributes",
+        &text,
+        &[("images/a.png", 300, 200), ("images/b.png", 320, 180)],
+    );
+}
+
 #[test]
 fn oracle_generated_long_table() {
     let mut table = String::from("| Row | Place | Thing |\n| --- | --- | --- |\n");

@@ -542,6 +542,7 @@ impl Manuscript {
         // headings (outside quotes and lists) are its chapters.
         let whole_book = holds_the_book(&source, options, &st.m.title);
         let mut book_title_open = false;
+        let mut image_ended = usize::MAX;
         for (event, range) in Parser::new_ext(&source, options).into_offset_iter() {
             let at = range.start;
             match &event {
@@ -784,7 +785,10 @@ impl Manuscript {
                     TagEnd::FootnoteDefinition => {
                         st.in_note = None;
                     }
-                    TagEnd::Image => st.image_depth = st.image_depth.saturating_sub(1),
+                    TagEnd::Image => {
+                        st.image_depth = st.image_depth.saturating_sub(1);
+                        image_ended = range.end;
+                    }
                     TagEnd::Link => {
                         // Text that is not the address: print adds the address after it,
                         // so the words around it are compared as two runs.
@@ -840,6 +844,18 @@ impl Manuscript {
                         numbered.push(c);
                     }
                     st.text(&numbered, at, BlockKind::Text);
+                }
+                // Pandoc's attributes right after a picture (`{width=50%}`) are not printed.
+                Event::Text(t) if at == image_ended && t.starts_with('{') => {
+                    let rest = t
+                        .find('}')
+                        .filter(|&e| {
+                            t[1..e].split_whitespace().all(|a| {
+                                a.starts_with('.') || a.starts_with('#') || a.contains('=')
+                            }) && !t[1..e].trim().is_empty()
+                        })
+                        .map_or(&t[..], |e| &t[e + 1..]);
+                    st.text(rest, at, BlockKind::Text);
                 }
                 Event::Text(t) => st.text(&t, at, BlockKind::Text),
                 Event::Code(t) => st.text(&t, at, BlockKind::Text),

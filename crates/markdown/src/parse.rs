@@ -1201,8 +1201,23 @@ impl<'t> ChapterParser<'t, '_> {
                         } => {
                             let alt_inlines = self.inlines_until(Some(end));
                             let alt = Inline::plain_text(&alt_inlines).trim().to_string();
+                            let figures = self.pending_figures.len();
                             self.figure(&dest_url, &title, alt, span);
                             out.append(&mut self.cell_images);
+                            // Pandoc's attributes after a picture (`{#fig:map width=50%}`)
+                            // are not printed; its id names the figure.
+                            if let Some(id) = self.image_attributes(range.end, span, &mut out)
+                                && self.pending_figures.len() > figures
+                            {
+                                let at = self.pending_figures.len() - 1;
+                                self.pending_figures.insert(
+                                    at,
+                                    Block {
+                                        kind: BlockKind::Anchor(id),
+                                        span,
+                                    },
+                                );
+                            }
                         }
                         Tag::Strikethrough => {
                             let content = self.inlines_until(Some(end));
@@ -1310,6 +1325,47 @@ impl<'t> ChapterParser<'t, '_> {
             out.line_numbers = Some(start.unwrap_or(1));
         }
         out
+    }
+
+    /// Skips an attribute list (`{#id .class width=50%}`) written right after a picture
+    /// ending at byte `after`, putting back any text its last event holds beyond it; the
+    /// list's id, if any.
+    fn image_attributes(
+        &mut self,
+        after: usize,
+        span: Span,
+        out: &mut Vec<Inline>,
+    ) -> Option<String> {
+        let rest = self.text.get(after..)?;
+        let body = rest.strip_prefix('{')?;
+        let close = body.find('}')?;
+        let inner = &body[..close];
+        let tokens: Vec<&str> = inner.split_whitespace().collect();
+        if tokens.is_empty()
+            || inner.contains('\n')
+            || !tokens
+                .iter()
+                .all(|t| t.starts_with('.') || t.starts_with('#') || t.contains('='))
+        {
+            return None;
+        }
+        let stop = after + close + 2;
+        while let Some((Event::Text(_), r)) = self.events.get(self.pos).cloned() {
+            if r.start < after || r.start >= stop {
+                break;
+            }
+            self.pos += 1;
+            if r.end > stop
+                && let Some(more) = self.text.get(stop..r.end)
+            {
+                push_text(out, more, span);
+            }
+        }
+        tokens
+            .iter()
+            .find_map(|t| t.strip_prefix('#'))
+            .filter(|id| !id.is_empty())
+            .map(str::to_string)
     }
 
     fn figure(&mut self, path: &str, title: &str, alt: String, span: Span) {
