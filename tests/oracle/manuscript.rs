@@ -520,7 +520,8 @@ impl Manuscript {
             | Options::ENABLE_SMART_PUNCTUATION
             | Options::ENABLE_STRIKETHROUGH
             | Options::ENABLE_GFM
-            | Options::ENABLE_HEADING_ATTRIBUTES;
+            | Options::ENABLE_HEADING_ATTRIBUTES
+            | Options::ENABLE_DEFINITION_LIST;
         let has_h1 = Parser::new_ext(&source, options).any(|e| {
             matches!(
                 e,

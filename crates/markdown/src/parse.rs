@@ -84,6 +84,7 @@ pub(crate) fn markdown_options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_GFM
         | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_DEFINITION_LIST
 }
 
 /// Parses one chapter file. `chapter_id` prefixes anchors so they are unique in the book.
@@ -957,6 +958,43 @@ impl<'t> ChapterParser<'t, '_> {
                     kind: BlockKind::List(List { start, items }),
                     span,
                 });
+            }
+            // A definition list (`Term` / `: its definition`): each term a paragraph in
+            // bold, each definition indented under it.
+            Tag::DefinitionList => {
+                while let Some((event, item)) = self.next() {
+                    match event {
+                        Event::End(TagEnd::DefinitionList) => break,
+                        Event::Start(Tag::DefinitionListTitle) => {
+                            let span = self.span(item);
+                            let term = self.inlines_until(Some(TagEnd::DefinitionListTitle));
+                            out.push(Block {
+                                kind: BlockKind::Paragraph(vec![Inline {
+                                    kind: InlineKind::Strong(term),
+                                    span,
+                                }]),
+                                span,
+                            });
+                        }
+                        Event::Start(Tag::DefinitionListDefinition) => {
+                            let span = self.span(item);
+                            let mut blocks =
+                                self.blocks_until(Some(TagEnd::DefinitionListDefinition));
+                            // A term's definitions, one after the other, in one indent.
+                            match out.last_mut() {
+                                Some(Block {
+                                    kind: BlockKind::BlockQuote(previous),
+                                    ..
+                                }) => previous.append(&mut blocks),
+                                _ => out.push(Block {
+                                    kind: BlockKind::BlockQuote(blocks),
+                                    span,
+                                }),
+                            }
+                        }
+                        _ => {}
+                    }
+                }
             }
             Tag::FootnoteDefinition(label) => {
                 let in_note = std::mem::replace(&mut self.in_note, true);
@@ -2437,6 +2475,24 @@ mod tests {
         // Each line of the verse is where it is written.
         let span = stanzas[0][1].content[0].span;
         assert_eq!(span.line, 8);
+    }
+
+    #[test]
+    fn definition_lists_are_terms_in_bold_over_their_definitions() {
+        let chapter = parsed("Apple\n: A fruit.\n: A company.\n\nPear\n\n: Another.\n");
+        let shown: Vec<String> = chapter
+            .blocks
+            .iter()
+            .map(|b| match &b.kind {
+                BlockKind::Paragraph(c) => format!("term {}", Inline::plain_text(c)),
+                BlockKind::BlockQuote(inner) => format!("{} definitions", inner.len()),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            ["term Apple", "2 definitions", "term Pear", "1 definitions"]
+        );
     }
 
     #[test]
