@@ -440,3 +440,35 @@ fn a_french_book_prints_its_own_words() {
         assert!(!text.contains(english), "`{english}` is printed:\n{text}");
     }
 }
+
+/// Hebrew words in an English book (a Bible study's בְּרֵאשִׁית) print in Noto Serif Hebrew,
+/// embedded and subset: no character is missing.
+#[test]
+fn hebrew_words_print_in_the_hebrew_fallback() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    std::fs::create_dir_all(&book).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"Genesis\"\nauthors = [\"A\"]\nlanguage = \"en\"\n[contents]\nchapters = [\"one.md\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("one.md"),
+        "# One\n\nIn the beginning (בְּרֵאשִׁית) God (אֱלֹהִים) created the heaven.\n",
+    )
+    .unwrap();
+    let (pdf, missing) = build_pdf_report(&book, &work.path().join("out"));
+    assert!(missing.is_empty(), "no glyph for {missing:?}");
+    let fonts = Command::new("pdffonts").arg(&pdf).output().unwrap();
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    assert!(
+        fonts
+            .lines()
+            .any(|l| l.contains("NotoSerifHebrew") && l.contains(" yes yes yes ")),
+        "{fonts}"
+    );
+}
