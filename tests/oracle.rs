@@ -518,6 +518,20 @@ fn oracle_generated_verse_numbers() {
     generated("verse-numbers", &text, &[]);
 }
 
+/// A novel converted from a web edition keeps inline HTML (Standard Ebooks' `<abbr>`,
+/// `<i lang>`, `<cite>`, `<span epub:type>`): the text prints, the tags do not.
+#[test]
+fn oracle_generated_inline_html_of_web_editions() {
+    let text = format!(
+        "# Inline Markup\n\n{} The <abbr title=\"Mister\">Mr.</abbr> read <cite>Ivanhoe</cite> \
+         and said <q>good morning</q> in <i lang=\"fr\">bonjour</i> at <time datetime=\"1813\">noon</time>, \
+         <small>quietly</small>, on page <span epub:type=\"z3998:roman\">XII</span>.\n\n{}\n",
+        paragraphs(150, 1, 80),
+        paragraphs(151, 5, 90)
+    );
+    generated("inline-html", &text, &[]);
+}
+
 /// The checks are not vacuous: the manuscript's EPUB read back, then damaged by hand (a
 /// paragraph dropped, one doubled, one moved), is reported on all three counts.
 #[test]

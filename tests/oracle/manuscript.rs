@@ -161,7 +161,35 @@ fn strip_html(html: &str) -> String {
                 .to_ascii_lowercase();
             let inline = matches!(
                 name.as_str(),
-                "sup" | "sub" | "kbd" | "em" | "i" | "b" | "strong" | "code" | "span" | "a"
+                "sup"
+                    | "sub"
+                    | "kbd"
+                    | "em"
+                    | "i"
+                    | "b"
+                    | "strong"
+                    | "code"
+                    | "span"
+                    | "a"
+                    | "abbr"
+                    | "acronym"
+                    | "cite"
+                    | "dfn"
+                    | "var"
+                    | "q"
+                    | "u"
+                    | "ins"
+                    | "small"
+                    | "mark"
+                    | "time"
+                    | "data"
+                    | "bdi"
+                    | "bdo"
+                    | "font"
+                    | "big"
+                    | "nobr"
+                    | "samp"
+                    | "tt"
             );
             rest = rest.find('>').map_or("", |i| &rest[i + 1..]);
             if !inline {

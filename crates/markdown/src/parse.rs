@@ -1690,6 +1690,10 @@ impl<'t> ChapterParser<'t, '_> {
                 self.open_anchors -= 1; // the end of `<a id="x">text</a>`
                 return;
             }
+            if TRANSPARENT_TAGS.contains(&name) {
+                // The end of a span whose start was in another paragraph: nothing to print.
+                return;
+            }
             self.warn_html(trimmed, span);
             push_text(out, html, span);
             return;
@@ -1731,9 +1735,20 @@ impl<'t> ChapterParser<'t, '_> {
                     }
                 }
             }
-            "em" | "i" => Some(InlineKind::Emphasis(
-                self.inlines_until_html(None, Some(name)),
-            )),
+            "em" | "i" => {
+                let content = self.inlines_until_html(None, Some(name));
+                // `<i lang="fr">`: a foreign word in italic, marked as its language.
+                let content = match tag.attr("lang") {
+                    Some(lang) if oxilangtag::LanguageTag::parse(lang).is_ok() => {
+                        vec![Inline {
+                            kind: styled(TextStyle::Language(lang.to_string()), content),
+                            span,
+                        }]
+                    }
+                    _ => content,
+                };
+                Some(InlineKind::Emphasis(content))
+            }
             "strong" | "b" => Some(InlineKind::Strong(
                 self.inlines_until_html(None, Some(name)),
             )),
@@ -1753,7 +1768,19 @@ impl<'t> ChapterParser<'t, '_> {
                 TextStyle::Subscript,
                 self.inlines_until_html(None, Some(name)),
             )),
-            "code" => {
+            // Titles, terms and variables in italic, as browsers show them.
+            "cite" | "dfn" | "var" => Some(InlineKind::Emphasis(
+                self.inlines_until_html(None, Some(name)),
+            )),
+            // A quotation: between the quotation marks it stands for.
+            "q" => {
+                let content = self.inlines_until_html(None, Some(name));
+                push_text(out, "\u{201c}", span);
+                out.extend(content);
+                push_text(out, "\u{201d}", span);
+                None
+            }
+            "code" | "samp" | "tt" => {
                 // The source between the tags as written (no smart quotes, no emphasis).
                 let start = range.end;
                 let content = self.inlines_until_html(None, Some(name));
@@ -1798,6 +1825,13 @@ impl<'t> ChapterParser<'t, '_> {
                     None
                 }
             }
+            // Markup that changes nothing a book prints (an abbreviation's expansion, a
+            // date's machine form, a class): its text.
+            _ if TRANSPARENT_TAGS.contains(&name) => {
+                let content = self.inlines_until_html(None, Some(name));
+                out.extend(content);
+                None
+            }
             _ => {
                 self.warn_html(trimmed, span);
                 push_text(out, html, span);
@@ -1819,7 +1853,7 @@ impl<'t> ChapterParser<'t, '_> {
         };
         self.diagnostics.push(
             Diagnostic::warning(span, format!("raw HTML `{shown}` is not understood: it is printed as text"))
-                .with_hint("use Markdown, or the HTML Quire reads: <br>, <a id>, <a href>, <img>, <figure>, <figcaption>, <em>, <strong>, <code>, <kbd>, <sup>, <sub>, <span lang>"),
+                .with_hint("use Markdown, or the HTML Quire reads: <br>, <a id>, <a href>, <img>, <figure>, <figcaption>, <em>, <strong>, <code>, <kbd>, <sup>, <sub>, <span lang>, <cite>, <q>, <abbr>, <small>, <u>, <mark>, <time>"),
         );
     }
 
@@ -2159,6 +2193,13 @@ fn pandoc_scripts(inlines: &mut Vec<Inline>) {
     });
 }
 
+/// Inline HTML elements that change nothing a book prints: their text is printed, the
+/// tags are not.
+const TRANSPARENT_TAGS: [&str; 14] = [
+    "span", "abbr", "acronym", "time", "data", "bdi", "bdo", "u", "ins", "small", "mark", "font",
+    "big", "nobr",
+];
+
 /// Pandoc's bracketed spans in text (`[Lord]{.smallcaps}`, `[Paris]{lang=fr}`): the text
 /// in brackets, in small capitals for `.smallcaps`, marked as another language for a valid
 /// `lang`, else as it is; the brackets and attributes are not printed. Braces that hold no
@@ -2493,6 +2534,41 @@ mod tests {
             shown,
             ["term Apple", "2 definitions", "term Pear", "1 definitions"]
         );
+    }
+
+    #[test]
+    fn inline_html_that_changes_nothing_printed_is_its_text() {
+        let chapter = parsed(
+            "<abbr title=\"Mister\">Mr.</abbr> read <cite>Ivanhoe</cite>, said <q>hi</q>, \
+             <u>u</u><small>s</small><mark>m</mark> <i lang=\"fr\">oui</i> <samp>$ ls</samp> \
+             <span class=\"x\">y</span></b>.\n",
+        );
+        let BlockKind::Paragraph(content) = &chapter.blocks[0].kind else {
+            unreachable!()
+        };
+        assert_eq!(
+            Inline::plain_text(content),
+            "Mr. read Ivanhoe, said \u{201c}hi\u{201d}, usm oui $ ls y</b>."
+        );
+        assert!(matches!(content[1].kind, InlineKind::Emphasis(_)));
+        let foreign = content.iter().find_map(|i| match &i.kind {
+            InlineKind::Emphasis(inner) => inner.iter().find_map(|j| match &j.kind {
+                InlineKind::Styled {
+                    style: TextStyle::Language(lang),
+                    ..
+                } => Some(lang.clone()),
+                _ => None,
+            }),
+            _ => None,
+        });
+        assert_eq!(foreign.as_deref(), Some("fr"));
+        // Only the tag nothing explains is warned (and printed).
+        let warned: Vec<_> = errors("<cite>x</cite> <blink>y</blink>\n")
+            .into_iter()
+            .map(|d| d.message)
+            .collect();
+        assert_eq!(warned.len(), 2, "{warned:?}");
+        assert!(warned.iter().all(|w| w.contains("blink")), "{warned:?}");
     }
 
     #[test]
