@@ -1633,6 +1633,14 @@ impl<'t> ChapterParser<'t, '_> {
         ) {
             return;
         }
+        // A rule between two scenes, as HTML writes it.
+        if html::Tag::parse(trimmed).is_some_and(|t| t.name == "hr" && !t.closing) {
+            out.push(Block {
+                kind: BlockKind::SceneBreak,
+                span,
+            });
+            return;
+        }
         if let Some(summary) = container_tags(trimmed) {
             // `<div class="warning">`, `<details>`, `</div>` ... on lines of their own wrap
             // Markdown that is read as usual: the tags are left out, a `<summary>` is
@@ -2569,6 +2577,15 @@ mod tests {
             .collect();
         assert_eq!(warned.len(), 2, "{warned:?}");
         assert!(warned.iter().all(|w| w.contains("blink")), "{warned:?}");
+    }
+
+    #[test]
+    fn an_html_rule_is_a_scene_break() {
+        for rule in ["<hr>", "<hr/>", "<hr class=\"scene\" />", "<HR>"] {
+            let chapter = parsed(&format!("One.\n\n{rule}\n\nTwo.\n"));
+            assert_eq!(chapter.blocks.len(), 3, "{rule}");
+            assert_eq!(chapter.blocks[1].kind, BlockKind::SceneBreak, "{rule}");
+        }
     }
 
     #[test]
