@@ -532,6 +532,23 @@ fn oracle_generated_inline_html_of_web_editions() {
     generated("inline-html", &text, &[]);
 }
 
+/// HTML that writes Markdown's blocks (`<p class>`, `<h2>`, `<ul><li>`, `<hr>`) prints
+/// as those blocks, not as markup.
+#[test]
+fn oracle_generated_html_blocks() {
+    let text = format!(
+        "# Html Blocks\n\n{}\n\n<p class=\"center\">{} <em>and more</em>.</p>\n\n<h2>An Html Heading</h2>\n\n\
+         <ul>\n<li>{}</li>\n<li>{}</li>\n</ul>\n\n<hr/>\n\n<p>\n{}\n</p>\n\n{}\n",
+        paragraphs(160, 1, 80),
+        filler(161, 30),
+        filler(162, 8),
+        filler(163, 8),
+        filler(164, 40),
+        paragraphs(165, 4, 90)
+    );
+    generated("html-blocks", &text, &[]);
+}
+
 /// The checks are not vacuous: the manuscript's EPUB read back, then damaged by hand (a
 /// paragraph dropped, one doubled, one moved), is reported on all three counts.
 #[test]

@@ -109,6 +109,7 @@ pub(crate) fn parse_chapter(
         diagnostics,
     );
     let line_blocks = pandoc_blocks(&mut cleaned.text);
+    html_block_tags(&mut cleaned.text);
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(&cleaned.text, markdown_options())
         .into_offset_iter()
         .collect();
@@ -406,6 +407,175 @@ fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> Vec<LineBlock> {
     *owned = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     blocks
+}
+
+/// HTML that writes Markdown's own blocks, on lines outside fenced code, read as that
+/// Markdown: a line `<p ...>text</p>` (or a `<p>` line, a `</p>` line) is a paragraph,
+/// `<h2>Title</h2>` a heading of its level, `<li>item</li>` lines between `<ul>`/`<ol>`
+/// lines a list. The tags are replaced in place (`<h2>` by `##` and spaces, `<li>` by `-`
+/// or `1.`), so every byte keeps its place; what is inside is read as Markdown, its
+/// inline HTML as usual. Anything else is left as it is.
+fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
+    if !text.contains("<p") && !text.contains("<h") && !text.contains("<li") {
+        return;
+    }
+    let mut edits: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut fence: Option<(char, usize)> = None;
+    let mut list: Option<bool> = None; // Some(numbered) inside <ul>/<ol>
+    let mut at = 0;
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    for (index, line) in lines.iter().enumerate() {
+        let start = at;
+        at += line.len();
+        // The next line starts with text (not a tag, not blank).
+        let text_follows = lines.get(index + 1).is_some_and(|next| {
+            let next = next.trim();
+            !next.is_empty() && !next.starts_with('<')
+        });
+        let body = line.trim_end_matches(['\n', '\r']);
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        let rest = &body[indent..];
+        let run = |c: char| rest.chars().take_while(|x| *x == c).count();
+        for c in ['`', '~'] {
+            let n = run(c);
+            if indent <= 3 && n >= 3 {
+                fence = match fence {
+                    None => Some((c, n)),
+                    Some((f, m)) if f == c && n >= m && rest[n..].trim().is_empty() => None,
+                    open => open,
+                };
+            }
+        }
+        if fence.is_some() || indent > 3 || !rest.starts_with('<') {
+            continue;
+        }
+        let lower = rest.to_ascii_lowercase();
+        let tag_end = |from: usize| lower[from..].find('>').map(|e| from + e + 1);
+        let blank = |from: usize, to: usize| (start + indent + from, vec![b' '; to - from]);
+        // Lists: the `<ul>`/`<ol>` lines go, each `<li>` line is an item.
+        if let Some(t) = ["<ul", "<ol"]
+            .iter()
+            .find(|t| lower.starts_with(**t) && lower[3..].starts_with(['>', ' ']))
+            && let Some(end) = tag_end(0)
+            && lower[end..].trim().is_empty()
+        {
+            list = Some(*t == "<ol");
+            edits.push(blank(0, end));
+            continue;
+        }
+        if (lower.starts_with("</ul>") || lower.starts_with("</ol>"))
+            && lower[5..].trim().is_empty()
+        {
+            list = None;
+            edits.push(blank(0, 5));
+            continue;
+        }
+        if let Some(numbered) = list
+            && lower.starts_with("<li")
+            && lower[3..].starts_with(['>', ' '])
+            && let Some(end) = tag_end(0)
+            && end >= 4
+        {
+            let marker: &[u8] = if numbered { b"1." } else { b"-" };
+            if let Some(replacement) = tag_replacement(marker, end, indent) {
+                edits.push((start + indent, replacement));
+                if lower.trim_end().ends_with("</li>") {
+                    let close = lower.trim_end().len() - 5;
+                    edits.push(blank(close, close + 5));
+                }
+            }
+            continue;
+        }
+        // Headings: a whole `<hN>...</hN>` line.
+        if lower.len() > 3
+            && lower.starts_with("<h")
+            && let Some(level) = lower[2..3]
+                .parse::<usize>()
+                .ok()
+                .filter(|l| (1..=6).contains(l))
+            && lower[3..].starts_with(['>', ' '])
+            && let Some(end) = tag_end(0)
+            && lower.trim_end().ends_with(&format!("</h{level}>"))
+            && end > level
+        {
+            if let Some(replacement) = tag_replacement(&vec![b'#'; level], end, indent) {
+                edits.push((start + indent, replacement));
+                let close = lower.trim_end().len() - 5;
+                edits.push(blank(close, close + 5));
+            }
+            continue;
+        }
+        // Paragraphs: `<p ...>` at the start, `</p>` at the end, with text between (a tag
+        // on a line of its own wraps Markdown: see `container_tags`).
+        let opens = lower.starts_with("<p") && lower[2..].starts_with(['>', ' ']);
+        let inner = tag_end(0).map_or("", |end| {
+            let line = lower.trim_end();
+            let line = line.strip_suffix("</p>").unwrap_or(line);
+            line.get(end.min(line.len())..).unwrap_or("")
+        });
+        if opens && inner.trim().is_empty() {
+            // On a line of its own: a wrapper of Markdown (see `container_tags`), unless
+            // text follows it in the same HTML block, which would print it as written.
+            if text_follows && lower.trim_end().ends_with('>') {
+                edits.push(blank(0, lower.trim_end().len()));
+            }
+            continue;
+        }
+        if opens {
+            // The indentation goes with the tag.
+            match tag_end(0).and_then(|end| tag_replacement(b"", indent + end, 0)) {
+                Some(replacement) => edits.push((start, replacement)),
+                None => continue,
+            }
+        }
+        if lower.trim_end().ends_with("</p>") {
+            let close = lower.trim_end().len() - 4;
+            edits.push(blank(close, close + 4));
+        }
+    }
+    if edits.is_empty() {
+        return;
+    }
+    let owned = text.to_mut();
+    let mut bytes = std::mem::take(owned).into_bytes();
+    for (at, replacement) in edits {
+        if let Some(target) = bytes.get_mut(at..at + replacement.len())
+            && target.is_ascii()
+        {
+            target.copy_from_slice(&replacement);
+        }
+    }
+    *owned = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
+/// What replaces an opening tag of `len` bytes: `marker` (`##`, `-`, nothing), then
+/// spaces, with an empty `<wbr>` (which prints nothing) taking up the rest when plain
+/// spaces would make the text after it indented code.
+/// `None` when neither fits (the line is left as written). `indent`: the spaces before the
+/// tag.
+fn tag_replacement(marker: &[u8], len: usize, indent: usize) -> Option<Vec<u8>> {
+    let mut out = marker.to_vec();
+    let room = len.checked_sub(marker.len())?;
+    let indents = if marker.is_empty() {
+        indent + room > 3
+    } else {
+        room > 4
+    };
+    if !indents {
+        out.resize(len, b' ');
+        return Some(out);
+    }
+    if room < 5 + usize::from(!marker.is_empty()) {
+        return None;
+    }
+    if !marker.is_empty() {
+        out.push(b' ');
+    }
+    out.extend_from_slice(b"<wbr");
+    out.resize(len - 1, b' ');
+    out.push(b'>');
+    Some(out)
 }
 
 /// A line block of Pandoc's (`| a line`): where it starts, and the indentation of each of
@@ -1708,6 +1878,8 @@ impl<'t> ChapterParser<'t, '_> {
         }
         let kind = match name {
             "br" => Some(InlineKind::LineBreak),
+            // A line break opportunity: nothing to print.
+            "wbr" => None,
             "a" if tag.attr("href").is_none() => {
                 let Some(id) = tag.attr("id").or_else(|| tag.attr("name")) else {
                     self.warn_html(trimmed, span);
@@ -2577,6 +2749,40 @@ mod tests {
             .collect();
         assert_eq!(warned.len(), 2, "{warned:?}");
         assert!(warned.iter().all(|w| w.contains("blink")), "{warned:?}");
+    }
+
+    #[test]
+    fn html_paragraphs_headings_and_lists_are_read_as_markdown() {
+        let chapter = parsed(
+            "<p class=\"center\">Centered <em>text</em>.</p>\n\n<p>\nTwo\nlines.\n</p>\n\n  <p>Indented.</p>\n\n\
+             <h2>A Heading</h2>\n\n<h3 class=\"sub\">Sub</h3>\n\n<ul>\n<li>one</li>\n<li class=\"x\">two</li>\n</ul>\n\n\
+             ```\n<p>code</p>\n```\n",
+        );
+        let shown: Vec<String> = chapter
+            .blocks
+            .iter()
+            .map(|b| match &b.kind {
+                BlockKind::Paragraph(c) => format!("p {}", Inline::plain_text(c)),
+                BlockKind::Heading { level, content, .. } => {
+                    format!("h{level} {}", Inline::plain_text(content))
+                }
+                BlockKind::List(list) => format!("list of {}", list.items.len()),
+                BlockKind::CodeBlock { text, .. } => format!("code {text}"),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "p Centered text.",
+                "p Two lines.",
+                "p Indented.",
+                "h2 A Heading",
+                "h3 Sub",
+                "list of 2",
+                "code <p>code</p>"
+            ]
+        );
     }
 
     #[test]
