@@ -489,10 +489,11 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
         // Headings: a whole `<hN>...</hN>` line.
         if lower.len() > 3
             && lower.starts_with("<h")
-            && let Some(level) = lower[2..3]
-                .parse::<usize>()
-                .ok()
-                .filter(|l| (1..=6).contains(l))
+            && let Some(level) = lower
+                .as_bytes()
+                .get(2)
+                .filter(|b| (b'1'..=b'6').contains(*b))
+                .map(|b| usize::from(b - b'0'))
             && lower[3..].starts_with(['>', ' '])
             && let Some(end) = tag_end(0)
             && lower.trim_end().ends_with(&format!("</h{level}>"))
@@ -2783,6 +2784,23 @@ mod tests {
                 "code <p>code</p>"
             ]
         );
+    }
+
+    #[test]
+    fn html_like_lines_with_other_letters_never_panic() {
+        for text in [
+            "<hé>x</hé>\n",
+            "<h2é>x</h2>\n",
+            "<pé>x</p>\n",
+            "<ulé>\n<li>é</li>\n",
+            "<ul>\n<li\n",
+            "<h\n",
+            "<p",
+            "|é\n| é\n",
+            ":::é\n",
+        ] {
+            let _ = parsed(text);
+        }
     }
 
     #[test]
