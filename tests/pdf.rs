@@ -42,6 +42,19 @@ fn build_pdf_report(book: &Path, out: &Path) -> (PathBuf, Vec<char>) {
     (common::output_file(&files, "pdf"), missing)
 }
 
+/// Writes `<work>/book`: a book.toml whose [book] table holds `book` and one chapter file.
+fn one_chapter_book(work: &Path, book: &str, chapter: &str) -> PathBuf {
+    let dir = work.join("book");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("book.toml"),
+        format!("[book]\n{book}\n[contents]\nchapters = [\"one.md\"]\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("one.md"), chapter).unwrap();
+    dir
+}
+
 fn is_ideograph(c: char) -> bool {
     matches!(u32::from(c), 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
@@ -414,18 +427,11 @@ fn a_french_book_prints_its_own_words() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let book = work.path().join("book");
-    std::fs::create_dir_all(&book).unwrap();
-    std::fs::write(
-        book.join("book.toml"),
-        "[book]\ntitle = \"Le Rouge\"\nauthors = [\"Stendhal\"]\nlanguage = \"fr\"\n[contents]\nchapters = [\"un.md\"]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        book.join("un.md"),
-        format!("# Un\n\n{}\n", "La petite ville de Verrières. ".repeat(40)),
-    )
-    .unwrap();
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"Le Rouge\"\nauthors = [\"Stendhal\"]\nlanguage = \"fr\"",
+        &format!("# Un\n\n{}\n", "La petite ville de Verrières. ".repeat(40)),
+    );
     let pdf = build_pdf(&book, &work.path().join("out"));
     let out = Command::new("pdftotext")
         .arg(&pdf)
@@ -449,18 +455,11 @@ fn hebrew_words_print_in_the_hebrew_fallback() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let book = work.path().join("book");
-    std::fs::create_dir_all(&book).unwrap();
-    std::fs::write(
-        book.join("book.toml"),
-        "[book]\ntitle = \"Genesis\"\nauthors = [\"A\"]\nlanguage = \"en\"\n[contents]\nchapters = [\"one.md\"]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        book.join("one.md"),
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"Genesis\"\nauthors = [\"A\"]\nlanguage = \"en\"",
         "# One\n\nIn the beginning (בְּרֵאשִׁית) God (אֱלֹהִים) created the heaven.\n",
-    )
-    .unwrap();
+    );
     let (pdf, missing) = build_pdf_report(&book, &work.path().join("out"));
     assert!(missing.is_empty(), "no glyph for {missing:?}");
     let fonts = Command::new("pdffonts").arg(&pdf).output().unwrap();

@@ -2812,16 +2812,12 @@ mod tests {
         }
     }
 
-    #[test]
-    fn pandoc_spans_and_small_caps() {
-        let chapter = parsed(
-            "The [Lord]{.smallcaps} said [bonjour]{lang=fr} and [sic]{1}; \
-             <span class=\"smallcaps\">nasa</span>.\n",
-        );
+    /// The first paragraph's inlines: a styled run as `Style:text`, others as their text.
+    fn styled_runs(chapter: &ParsedChapter) -> Vec<String> {
         let BlockKind::Paragraph(content) = &chapter.blocks[0].kind else {
             unreachable!()
         };
-        let shown: Vec<String> = content
+        content
             .iter()
             .map(|i| match &i.kind {
                 InlineKind::Styled { style, content } => {
@@ -2829,7 +2825,16 @@ mod tests {
                 }
                 _ => Inline::plain_text(std::slice::from_ref(i)),
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn pandoc_spans_and_small_caps() {
+        let chapter = parsed(
+            "The [Lord]{.smallcaps} said [bonjour]{lang=fr} and [sic]{1}; \
+             <span class=\"smallcaps\">nasa</span>.\n",
+        );
+        let shown = styled_runs(&chapter);
         assert_eq!(
             shown,
             [
@@ -2847,21 +2852,7 @@ mod tests {
     #[test]
     fn pandoc_superscripts_and_subscripts_are_raised_and_lowered() {
         let chapter = parsed("^1^ In the beginning; H~2~O; 2^10^; x^2 + y^2; ^_^; `a^b^`.\n");
-        let BlockKind::Paragraph(content) = &chapter.blocks[0].kind else {
-            unreachable!()
-        };
-        let shown: Vec<String> = content
-            .iter()
-            .map(|i| match &i.kind {
-                InlineKind::Styled { style, content } => {
-                    format!("{style:?}:{}", Inline::plain_text(content))
-                }
-                other => Inline::plain_text(std::slice::from_ref(&Inline {
-                    kind: other.clone(),
-                    span: i.span,
-                })),
-            })
-            .collect();
+        let shown = styled_runs(&chapter);
         assert_eq!(
             shown,
             [
