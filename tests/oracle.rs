@@ -549,6 +549,28 @@ fn oracle_generated_html_blocks() {
     generated("html-blocks", &text, &[]);
 }
 
+/// Whole HTML elements that write Markdown's blocks (`<pre>`, `<table>`, `<blockquote>`,
+/// and `<blockquote>` tags around Markdown) print as code, a table and quotes: every word
+/// once, no tag.
+#[test]
+fn oracle_generated_html_elements() {
+    let text = format!(
+        "# Html Elements\n\n{}\n\n<pre><code class=\"language-rust\">fn lantern() {{\n    let river = 1 &lt; 2;\n}}\n</code></pre>\n\n\
+         <table>\n<thead><tr><th>Orchard</th><th align=\"right\">Copper</th></tr></thead>\n\
+         <tr><td><em>{}</em></td><td>{}</td></tr>\n<tr><td colspan=\"2\">{}</td></tr>\n</table>\n\n\
+         <blockquote>\n<p>{}</p>\n<p>{}</p>\n</blockquote>\n\n<blockquote>\n\n{}\n\n</blockquote>\n\n{}\n",
+        paragraphs(170, 1, 80),
+        filler(171, 6),
+        filler(172, 5),
+        filler(173, 9),
+        filler(174, 40),
+        filler(175, 30),
+        paragraphs(176, 2, 60),
+        paragraphs(177, 4, 90)
+    );
+    generated("html-elements", &text, &[]);
+}
+
 /// The checks are not vacuous: the manuscript's EPUB read back, then damaged by hand (a
 /// paragraph dropped, one doubled, one moved), is reported on all three counts.
 #[test]

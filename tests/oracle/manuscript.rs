@@ -143,6 +143,28 @@ fn attribute(html: &str, name: &str) -> Option<String> {
     Some(value.to_string())
 }
 
+/// The cells of a line of an HTML table (`<td>`, `<th>`, `<caption>` up to the next of
+/// them, tags included), in order; empty for a line without any.
+fn html_cells(html: &str) -> Vec<&str> {
+    let lower = html.to_ascii_lowercase();
+    let starts: Vec<usize> = lower
+        .match_indices('<')
+        .map(|(at, _)| at)
+        .filter(|&at| {
+            let rest = &lower[at + 1..];
+            ["td", "th", "caption"].iter().any(|name| {
+                rest.strip_prefix(name)
+                    .is_some_and(|after| after.starts_with(['>', ' ', '\t', '/']))
+            })
+        })
+        .collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(k, &at)| &html[at..starts.get(k + 1).copied().unwrap_or(html.len())])
+        .collect()
+}
+
 fn strip_html(html: &str) -> String {
     let mut out = String::new();
     let mut rest = html;
@@ -928,6 +950,15 @@ impl Manuscript {
                     if let Some((line, kind)) = open_kind {
                         st.open = Some((String::new(), line, kind));
                     }
+                }
+                Event::Html(t) if !html_cells(&t).is_empty() => {
+                    // A line of an HTML table: each cell (and the caption) is a block of its
+                    // own, as a Markdown table's cells are.
+                    for cell in html_cells(&t) {
+                        st.start_block(at, BlockKind::Cell);
+                        st.text(&strip_html(cell), at, BlockKind::Cell);
+                    }
+                    st.start_block(at, BlockKind::Html);
                 }
                 Event::Html(t) | Event::InlineHtml(t) => {
                     // strip_html keeps a space only where a tag separates words.

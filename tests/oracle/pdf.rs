@@ -617,12 +617,25 @@ pub(crate) fn read(path: &Path) -> Output {
         let mut i = 0;
         while i < body.len() {
             if let Some(end) = region_end[i] {
+                // A column's pieces share their left edge, their right edge (a column set
+                // to the right) or their middle (centred).
                 let mut columns: Vec<(f64, Vec<&Line>)> = Vec::new();
                 for piece in pieces[i..end].iter().flatten() {
-                    let x = piece.x0();
-                    match columns.iter_mut().find(|(cx, _)| (cx - x).abs() <= 1.5) {
-                        Some((_, col)) => col.push(piece),
-                        None => columns.push((x, vec![piece])),
+                    let (x0, x1) = (piece.x0(), piece.x1());
+                    let same = |p: &Line| {
+                        (p.x0() - x0).abs() <= 1.5
+                            || (p.x1() - x1).abs() <= 1.5
+                            || ((p.x0() + p.x1()) - (x0 + x1)).abs() <= 3.0
+                    };
+                    match columns
+                        .iter_mut()
+                        .find(|(_, col)| col.iter().any(|p| same(p)))
+                    {
+                        Some((left, col)) => {
+                            *left = left.min(x0);
+                            col.push(piece);
+                        }
+                        None => columns.push((x0, vec![piece])),
                     }
                 }
                 columns.sort_by(|a, b| a.0.total_cmp(&b.0));

@@ -91,7 +91,44 @@ impl Tag {
     }
 }
 
-/// Decodes the five XML entities and decimal or hexadecimal character references.
+/// A piece of an HTML fragment: a tag, or the text between two tags (entities not decoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Token<'a> {
+    /// A tag this module reads.
+    Tag(Tag),
+    /// Text up to the next tag.
+    Text(&'a str),
+}
+
+/// `html` cut into tags and the text between them, comments left out. A `<` that does not
+/// open a tag [`Tag::parse`] reads is text.
+pub(crate) fn tokens(html: &str) -> Vec<Token<'_>> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.find("-->").map_or("", |end| &after[end + 3..]);
+            continue;
+        }
+        if rest.starts_with('<')
+            && let Some(end) = rest.find('>')
+            && let Some(tag) = Tag::parse(&rest[..=end])
+        {
+            out.push(Token::Tag(tag));
+            rest = &rest[end + 1..];
+            continue;
+        }
+        // Text, up to the next `<` (past this one, if it opens no tag).
+        let from = usize::from(rest.starts_with('<'));
+        let end = rest[from..].find('<').map_or(rest.len(), |e| e + from);
+        out.push(Token::Text(&rest[..end]));
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// Decodes the five XML entities, decimal or hexadecimal character references, and
+/// HTML's named entities (`&mdash;`, `&nbsp;`, with pulldown-cmark's table of them).
 pub(crate) fn decode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
@@ -116,12 +153,21 @@ pub(crate) fn decode(value: &str) -> String {
                 .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
                 .and_then(char::from_u32),
         };
-        match decoded {
-            Some(c) => {
+        let named = || {
+            (decoded.is_none() && !entity.is_empty() && entity.len() < 32)
+                .then(|| named_entity(entity))
+                .flatten()
+        };
+        match (decoded, named()) {
+            (Some(c), _) => {
                 out.push(c);
                 rest = &after[end + 1..];
             }
-            None => {
+            (None, Some(text)) => {
+                out.push_str(&text);
+                rest = &after[end + 1..];
+            }
+            (None, None) => {
                 out.push('&');
                 rest = &after[1..];
             }
@@ -129,6 +175,22 @@ pub(crate) fn decode(value: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// What the named entity `&name;` stands for, if HTML names it: read as Markdown, whose
+/// parser knows HTML's whole table of entities.
+fn named_entity(name: &str) -> Option<String> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let written = format!("&{name};");
+    let mut text = String::new();
+    for event in pulldown_cmark::Parser::new(&written) {
+        if let pulldown_cmark::Event::Text(t) = event {
+            text.push_str(&t);
+        }
+    }
+    (text != written && !text.is_empty()).then_some(text)
 }
 
 #[cfg(test)]
@@ -152,5 +214,25 @@ mod tests {
         for bad in ["<>", "< a>", "text", "<a id=\"x>", "<a =x>", "<!-- c -->"] {
             assert!(Tag::parse(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn fragments_are_tags_and_text_and_entities_decode() {
+        let pieces = tokens("<td>a <b>&lt; b</b><!-- gone --> 1 < 2</td>");
+        let shown: Vec<String> = pieces
+            .iter()
+            .map(|t| match t {
+                Token::Tag(tag) => format!("{}{}", if tag.closing { "/" } else { "" }, tag.name),
+                Token::Text(text) => format!("'{text}'"),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            ["td", "'a '", "b", "'&lt; b'", "/b", "' 1 '", "'< 2'", "/td"]
+        );
+        assert_eq!(
+            decode("a&nbsp;b &mdash; &eacute; &amp; &bogus; &"),
+            "a\u{a0}b \u{2014} \u{e9} & &bogus; &"
+        );
     }
 }

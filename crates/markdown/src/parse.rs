@@ -143,6 +143,8 @@ pub(crate) fn parse_chapter(
         line_blocks,
         in_line_block: false,
         flattened: 0,
+        html_quotes: 0,
+        html_quote_closed: false,
     };
     let blocks = parser.blocks_until(None);
     let footnotes = parser.finish_footnotes();
@@ -806,6 +808,10 @@ struct ChapterParser<'t, 'r> {
     /// Containers opened deeper than [`MAX_NESTING`], read as if they were not there: their
     /// ends are skipped.
     flattened: usize,
+    /// `<blockquote>` tags on lines of their own whose `</blockquote>` is still to come.
+    html_quotes: usize,
+    /// The `</blockquote>` of the innermost of them was just read.
+    html_quote_closed: bool,
 }
 
 /// How deep block quotes and lists may nest; deeper ones are read as part of the deepest
@@ -855,7 +861,14 @@ impl<'t> ChapterParser<'t, '_> {
                     self.pos -= 1;
                     self.loose_inlines(range.start, &mut out);
                 }
-                Event::Start(tag) => self.block(tag, range, &mut out),
+                Event::Start(tag) => {
+                    self.block(tag, range, &mut out);
+                    if self.html_quote_closed {
+                        // The `</blockquote>` of the HTML quote these blocks are in.
+                        self.html_quote_closed = false;
+                        break;
+                    }
+                }
                 Event::Rule => out.push(Block {
                     kind: BlockKind::SceneBreak,
                     span: self.span(range),
@@ -1764,6 +1777,49 @@ impl<'t> ChapterParser<'t, '_> {
         }
     }
 
+    /// Whether `html` is a `<blockquote>` tag alone, at the chapter's top level, whose
+    /// `</blockquote>` follows (alone) at that level: the two wrap Markdown to be quoted.
+    fn opens_html_quote(&self, html: &str) -> bool {
+        let opens = html::Tag::parse(html)
+            .is_some_and(|t| t.name == "blockquote" && !t.closing && !t.self_closing);
+        if !opens || self.depth > 0 || self.in_note || self.html_quotes >= MAX_NESTING {
+            return false;
+        }
+        // The closing tag, before this level ends; nested quotes counted. (An HTML block
+        // is its own Start and End events around its text.)
+        let mut nested = 0usize;
+        let mut level = 0usize;
+        let mut block_html: Option<String> = None;
+        for (event, _) in self.events.get(self.pos..).unwrap_or_default() {
+            match event {
+                Event::Start(Tag::HtmlBlock) if level == 0 => block_html = Some(String::new()),
+                Event::Html(t) | Event::Text(t) if block_html.is_some() => {
+                    if let Some(h) = &mut block_html {
+                        h.push_str(t);
+                    }
+                }
+                Event::End(TagEnd::HtmlBlock) if level == 0 => {
+                    let h = block_html.take().unwrap_or_default();
+                    if closes_html_quote(&h) {
+                        if nested == 0 {
+                            return true;
+                        }
+                        nested -= 1;
+                    } else if html::Tag::parse(&h)
+                        .is_some_and(|t| t.name == "blockquote" && !t.closing && !t.self_closing)
+                    {
+                        nested += 1;
+                    }
+                }
+                Event::Start(_) => level += 1,
+                Event::End(_) if level == 0 => return false,
+                Event::End(_) => level -= 1,
+                _ => {}
+            }
+        }
+        false
+    }
+
     fn html_block(&mut self, html: &str, range: Range<usize>, out: &mut Vec<Block>) {
         let trimmed = html.trim();
         let span = self.span(range);
@@ -1808,6 +1864,27 @@ impl<'t> ChapterParser<'t, '_> {
         if html::Tag::parse(trimmed).is_some_and(|t| t.name == "hr" && !t.closing) {
             out.push(Block {
                 kind: BlockKind::SceneBreak,
+                span,
+            });
+            return;
+        }
+        if self.html_quotes > 0 && self.depth == 0 && closes_html_quote(trimmed) {
+            self.html_quote_closed = true;
+            return;
+        }
+        if let Some(kinds) = html_element(trimmed, span) {
+            // `<pre>`, `<table>` or `<blockquote>`, whole: the block it writes in HTML.
+            out.extend(kinds.into_iter().map(|kind| Block { kind, span }));
+            return;
+        }
+        if self.opens_html_quote(trimmed) {
+            // `<blockquote>` on a line of its own, Markdown, `</blockquote>`: a quote of
+            // that Markdown.
+            self.html_quotes += 1;
+            let blocks = self.blocks_until(None);
+            self.html_quotes -= 1;
+            out.push(Block {
+                kind: verse_or_quote(blocks),
                 span,
             });
             return;
@@ -2034,7 +2111,7 @@ impl<'t> ChapterParser<'t, '_> {
         };
         self.diagnostics.push(
             Diagnostic::warning(span, format!("raw HTML `{shown}` is not understood: it is printed as text"))
-                .with_hint("use Markdown, or the HTML Quire reads: <br>, <a id>, <a href>, <img>, <figure>, <figcaption>, <em>, <strong>, <code>, <kbd>, <sup>, <sub>, <span lang>, <cite>, <q>, <abbr>, <small>, <u>, <mark>, <time>"),
+                .with_hint("use Markdown, or the HTML Quire reads: <br>, <a id>, <a href>, <img>, <figure>, <figcaption>, <em>, <strong>, <code>, <kbd>, <sup>, <sub>, <span lang>, <cite>, <q>, <abbr>, <small>, <u>, <mark>, <time>, and whole <pre>, <table> and <blockquote> elements"),
         );
     }
 
@@ -2183,6 +2260,376 @@ fn html_figures(html: &str) -> Option<Vec<HtmlFigure>> {
         figure.caption = caption.split_whitespace().collect::<Vec<_>>().join(" ");
     }
     (!figures.is_empty()).then_some(figures)
+}
+
+/// Whether an HTML block is a `</blockquote>` tag alone.
+fn closes_html_quote(html: &str) -> bool {
+    html::Tag::parse(html).is_some_and(|t| t.name == "blockquote" && t.closing)
+}
+
+/// A whole HTML element that writes one of Markdown's blocks, read as that block: `<pre>`
+/// is a code block (its language from a `language-` or `lang-` class), `<table>` a table
+/// (with its `<caption>` as a paragraph above it), `<blockquote>` a quote of its `<p>`
+/// paragraphs. `None` for any other HTML.
+fn html_element(html: &str, span: Span) -> Option<Vec<BlockKind>> {
+    use html::Token;
+    let tokens = html::tokens(html);
+    let inner_end = tokens.len().checked_sub(1)?;
+    let (Token::Tag(open), Token::Tag(close)) = (tokens.first()?, tokens.last()?) else {
+        return None;
+    };
+    if open.closing || open.self_closing || !close.closing || open.name != close.name {
+        return None;
+    }
+    let inner = tokens.get(1..inner_end)?;
+    // The element must close only at the end (`<pre>a</pre> <pre>b</pre>` is not one).
+    let closes_early = inner
+        .iter()
+        .any(|t| matches!(t, Token::Tag(tag) if tag.closing && tag.name == open.name));
+    if closes_early {
+        return None;
+    }
+    match open.name.as_str() {
+        "pre" => {
+            let mut text = String::new();
+            let mut language = class_language(open);
+            for token in inner {
+                match token {
+                    Token::Text(t) => text.push_str(&html::decode(t)),
+                    Token::Tag(tag) if tag.name == "br" => text.push('\n'),
+                    Token::Tag(tag) if tag.name == "code" && !tag.closing => {
+                        language = language.or_else(|| class_language(tag));
+                    }
+                    Token::Tag(_) => {}
+                }
+            }
+            // HTML drops a line break right after `<pre>`.
+            let text = text
+                .strip_prefix("\r\n")
+                .or_else(|| text.strip_prefix('\n'))
+                .unwrap_or(&text);
+            let text = text.trim_end().replace("\r\n", "\n");
+            Some(vec![BlockKind::CodeBlock {
+                language,
+                text,
+                caption: None,
+                line_numbers: None,
+            }])
+        }
+        "table" => html_table(inner, span),
+        "blockquote" => {
+            let mut paragraphs = Vec::new();
+            let mut current: Vec<Token<'_>> = Vec::new();
+            for token in inner {
+                match token {
+                    Token::Tag(tag) if tag.name == "p" => {
+                        paragraphs.push(std::mem::take(&mut current));
+                    }
+                    other => current.push(other.clone()),
+                }
+            }
+            paragraphs.push(current);
+            let blocks: Vec<Block> = paragraphs
+                .iter()
+                .map(|tokens| html_inlines(tokens, span))
+                .filter(|content| !content.is_empty())
+                .map(|content| Block {
+                    kind: BlockKind::Paragraph(content),
+                    span,
+                })
+                .collect();
+            (!blocks.is_empty()).then(|| vec![verse_or_quote(blocks)])
+        }
+        _ => None,
+    }
+}
+
+/// The language a `class="language-rust"` (or `lang-rust`) names.
+fn class_language(tag: &html::Tag) -> Option<String> {
+    tag.attr("class")?
+        .split_whitespace()
+        .find_map(|c| {
+            c.strip_prefix("language-")
+                .or_else(|| c.strip_prefix("lang-"))
+        })
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+}
+
+/// The rows of an HTML table (`<tr>` of `<th>`/`<td>` cells, in a `<thead>` or not) as the
+/// model's table: the head is the `<thead>` row, or a first row of `<th>` cells; a cell
+/// spanning columns is followed by empty ones, so that columns stay in line; alignment
+/// from the first row's `align` or `text-align`.
+fn html_table(inner: &[html::Token<'_>], span: Span) -> Option<Vec<BlockKind>> {
+    use html::Token;
+    struct Row {
+        cells: Vec<TableCell>,
+        all_head: bool,
+        in_head: bool,
+        alignments: Vec<Alignment>,
+    }
+    let mut rows: Vec<Row> = Vec::new();
+    let mut row: Option<Row> = None;
+    // The cell being read: its tokens, how many columns it spans, whether it is `<th>`.
+    let mut cell: Option<(Vec<Token<'_>>, usize, bool, Alignment)> = None;
+    let mut caption: Option<Vec<Token<'_>>> = None;
+    let mut in_caption = false;
+    let mut in_head = false;
+    let finish_cell = |cell: &mut Option<(Vec<Token<'_>>, usize, bool, Alignment)>,
+                       row: &mut Option<Row>,
+                       in_head: bool| {
+        if let Some((tokens, spans, head, align)) = cell.take() {
+            let row = row.get_or_insert_with(|| Row {
+                cells: Vec::new(),
+                all_head: true,
+                in_head,
+                alignments: Vec::new(),
+            });
+            row.all_head &= head;
+            row.cells.push(TableCell {
+                content: html_inlines(&tokens, span),
+                span,
+            });
+            row.alignments.push(align);
+            for _ in 1..spans {
+                row.cells.push(TableCell {
+                    content: Vec::new(),
+                    span,
+                });
+                row.alignments.push(align);
+            }
+        }
+    };
+    let finish_row = |row: &mut Option<Row>, rows: &mut Vec<Row>| {
+        if let Some(r) = row.take().filter(|r| !r.cells.is_empty()) {
+            rows.push(r);
+        }
+    };
+    for token in inner {
+        let tag = match token {
+            Token::Tag(tag) => tag,
+            Token::Text(_) => {
+                if in_caption {
+                    caption.get_or_insert_with(Vec::new).push(token.clone());
+                } else if let Some((tokens, ..)) = &mut cell {
+                    tokens.push(token.clone());
+                }
+                continue;
+            }
+        };
+        match (tag.name.as_str(), tag.closing) {
+            ("caption", closing) => in_caption = !closing,
+            ("thead", closing) => {
+                finish_cell(&mut cell, &mut row, in_head);
+                finish_row(&mut row, &mut rows);
+                in_head = !closing;
+            }
+            ("tbody" | "tfoot", _) => {
+                finish_cell(&mut cell, &mut row, in_head);
+                finish_row(&mut row, &mut rows);
+                in_head = false;
+            }
+            ("tr", _) => {
+                finish_cell(&mut cell, &mut row, in_head);
+                finish_row(&mut row, &mut rows);
+            }
+            ("th" | "td", false) => {
+                finish_cell(&mut cell, &mut row, in_head);
+                let spans = tag
+                    .attr("colspan")
+                    .and_then(|n| n.trim().parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .clamp(1, 64);
+                let style = tag.attr("style").unwrap_or_default().to_ascii_lowercase();
+                let align = match tag.attr("align").map(str::to_ascii_lowercase).as_deref() {
+                    Some("left") => Alignment::Left,
+                    Some("center") => Alignment::Center,
+                    Some("right") => Alignment::Right,
+                    _ if style.contains("text-align: right")
+                        || style.contains("text-align:right") =>
+                    {
+                        Alignment::Right
+                    }
+                    _ if style.contains("text-align: center")
+                        || style.contains("text-align:center") =>
+                    {
+                        Alignment::Center
+                    }
+                    _ => Alignment::None,
+                };
+                cell = Some((Vec::new(), spans, tag.name == "th", align));
+            }
+            ("th" | "td", true) => finish_cell(&mut cell, &mut row, in_head),
+            ("col" | "colgroup", _) => {}
+            _ if in_caption => caption.get_or_insert_with(Vec::new).push(token.clone()),
+            _ => {
+                if let Some((tokens, ..)) = &mut cell {
+                    tokens.push(token.clone());
+                }
+            }
+        }
+    }
+    finish_cell(&mut cell, &mut row, in_head);
+    finish_row(&mut row, &mut rows);
+    let columns = rows.iter().map(|r| r.cells.len()).max()?;
+    let head_row = rows
+        .first()
+        .is_some_and(|r| r.in_head || r.all_head)
+        .then(|| rows.remove(0));
+    let mut alignments = head_row
+        .as_ref()
+        .or(rows.first())
+        .map(|r| r.alignments.clone())
+        .unwrap_or_default();
+    alignments.resize(columns, Alignment::None);
+    let pad = |mut cells: Vec<TableCell>| {
+        while cells.len() < columns {
+            cells.push(TableCell {
+                content: Vec::new(),
+                span,
+            });
+        }
+        cells
+    };
+    let mut blocks = Vec::new();
+    if let Some(content) = caption
+        .map(|c| html_inlines(&c, span))
+        .filter(|c| !c.is_empty())
+    {
+        blocks.push(BlockKind::Paragraph(content));
+    }
+    blocks.push(BlockKind::Table(Table {
+        alignments,
+        head: head_row.map(|r| pad(r.cells)).unwrap_or_default(),
+        rows: rows.into_iter().map(|r| pad(r.cells)).collect(),
+    }));
+    Some(blocks)
+}
+
+/// Inline HTML (a table cell's, a quoted paragraph's) as the model's inlines: `<em>`,
+/// `<i>`, `<cite>` emphasis, `<strong>`, `<b>` strong, `<code>` and its kin code, `<kbd>`,
+/// `<sup>`, `<sub>`, `<del>` styled, `<br>` a line break; the text of any other tag kept.
+/// White space collapses as HTML's does; entities are decoded.
+fn html_inlines(tokens: &[html::Token<'_>], span: Span) -> Vec<Inline> {
+    enum Open {
+        Emphasis,
+        Strong,
+        Code,
+        Styled(TextStyle),
+        Plain,
+    }
+    let mut stack: Vec<(String, Open, Vec<Inline>)> = Vec::new();
+    let mut out: Vec<Inline> = Vec::new();
+    let close = |stack: &mut Vec<(String, Open, Vec<Inline>)>, out: &mut Vec<Inline>| {
+        let Some((_, open, outer)) = stack.pop() else {
+            return;
+        };
+        let inner = std::mem::replace(out, outer);
+        let kind = match open {
+            Open::Emphasis => InlineKind::Emphasis(inner),
+            Open::Strong => InlineKind::Strong(inner),
+            Open::Code => InlineKind::Code(Inline::plain_text(&inner)),
+            Open::Styled(style) => InlineKind::Styled {
+                style,
+                content: inner,
+            },
+            Open::Plain => {
+                for inline in inner {
+                    match inline.kind {
+                        InlineKind::Text(t) => push_text(out, &t, span),
+                        _ => out.push(inline),
+                    }
+                }
+                return;
+            }
+        };
+        out.push(Inline { kind, span });
+    };
+    for token in tokens {
+        match token {
+            html::Token::Text(text) => {
+                let text = html::decode(text);
+                let mut collapsed = String::with_capacity(text.len());
+                let mut space = false;
+                for c in text.chars() {
+                    if matches!(c, ' ' | '\t' | '\n' | '\r') {
+                        space = true;
+                        continue;
+                    }
+                    if space {
+                        collapsed.push(' ');
+                        space = false;
+                    }
+                    collapsed.push(c);
+                }
+                if space {
+                    collapsed.push(' ');
+                }
+                push_text(&mut out, &collapsed, span);
+            }
+            html::Token::Tag(tag) if tag.closing => {
+                if let Some(at) = stack.iter().rposition(|(name, ..)| *name == tag.name) {
+                    while stack.len() > at {
+                        close(&mut stack, &mut out);
+                    }
+                }
+            }
+            html::Token::Tag(tag) => {
+                let open = match tag.name.as_str() {
+                    "br" => {
+                        out.push(Inline {
+                            kind: InlineKind::LineBreak,
+                            span,
+                        });
+                        continue;
+                    }
+                    "img" => {
+                        // A picture in a cell prints its description.
+                        let alt = tag.attr("alt").unwrap_or_default().trim().to_string();
+                        if !alt.is_empty() {
+                            push_text(&mut out, &alt, span);
+                        }
+                        continue;
+                    }
+                    "wbr" | "hr" | "input" | "col" | "meta" | "link" | "source" => continue,
+                    _ if tag.self_closing => continue,
+                    "em" | "i" | "cite" | "dfn" | "var" => Open::Emphasis,
+                    "strong" | "b" => Open::Strong,
+                    "code" | "samp" | "tt" => Open::Code,
+                    "kbd" => Open::Styled(TextStyle::Keyboard),
+                    "sup" => Open::Styled(TextStyle::Superscript),
+                    "sub" => Open::Styled(TextStyle::Subscript),
+                    "del" | "s" | "strike" => Open::Styled(TextStyle::Strikethrough),
+                    _ => Open::Plain,
+                };
+                stack.push((tag.name.clone(), open, std::mem::take(&mut out)));
+            }
+        }
+    }
+    while !stack.is_empty() {
+        close(&mut stack, &mut out);
+    }
+    trim_inlines(&mut out);
+    out
+}
+
+/// Leading and trailing spaces of a run of inlines removed (an empty text left out).
+fn trim_inlines(inlines: &mut Vec<Inline>) {
+    if let Some(Inline {
+        kind: InlineKind::Text(t),
+        ..
+    }) = inlines.first_mut()
+    {
+        *t = t.trim_start().to_string();
+    }
+    if let Some(Inline {
+        kind: InlineKind::Text(t),
+        ..
+    }) = inlines.last_mut()
+    {
+        *t = t.trim_end().to_string();
+    }
+    inlines.retain(|i| !matches!(&i.kind, InlineKind::Text(t) if t.is_empty()));
 }
 
 fn is_pagebreak(html: &str) -> bool {
@@ -3376,5 +3823,65 @@ mod tests {
             .map(|d| d.message.as_str())
             .collect();
         assert_eq!(warned.len(), 2, "{warned:?}");
+    }
+
+    #[test]
+    fn html_pre_table_and_blockquote_are_those_blocks() {
+        let text = "# T\n\n<pre><code class=\"language-rust\">\nfn main() {\n    1 &lt; 2;\n}\n</code></pre>\n\n\
+            <table>\n<caption>Sizes</caption>\n<thead><tr><th>Name</th><th align=\"right\">Bytes</th></tr></thead>\n\
+            <tr><td><code>u8</code></td><td>1&nbsp;byte</td></tr>\n<tr><td colspan=\"2\"><em>all</em> of it</td></tr>\n</table>\n\n\
+            <blockquote><p>One &mdash; <b>two</b>.</p><p>Three.</p></blockquote>\n\n\
+            <blockquote>\n\nQuoted *Markdown*.\n\n<blockquote>\n\nInner.\n\n</blockquote>\n\nAfter.\n\n</blockquote>\n\nOutside.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(
+            diagnostics
+                .iter()
+                .all(|d| d.severity != quire_model::Severity::Warning),
+            "{diagnostics:?}"
+        );
+        let kinds = &parsed.blocks;
+        let BlockKind::CodeBlock { language, text, .. } = &kinds[0].kind else {
+            panic!("{:?}", kinds[0]);
+        };
+        assert_eq!(language.as_deref(), Some("rust"));
+        assert_eq!(text, "fn main() {\n    1 < 2;\n}");
+        assert!(
+            matches!(&kinds[1].kind, BlockKind::Paragraph(c) if Inline::plain_text(c) == "Sizes")
+        );
+        let BlockKind::Table(table) = &kinds[2].kind else {
+            panic!("{:?}", kinds[2]);
+        };
+        let cells = |row: &[TableCell]| -> Vec<String> {
+            row.iter().map(|c| Inline::plain_text(&c.content)).collect()
+        };
+        assert_eq!(cells(&table.head), ["Name", "Bytes"]);
+        assert_eq!(table.alignments, [Alignment::None, Alignment::Right]);
+        assert_eq!(cells(&table.rows[0]), ["u8", "1\u{a0}byte"]);
+        assert!(matches!(
+            table.rows[0][0].content[0].kind,
+            InlineKind::Code(_)
+        ));
+        assert_eq!(cells(&table.rows[1]), ["all of it", ""]);
+        let BlockKind::BlockQuote(quote) = &kinds[3].kind else {
+            panic!("{:?}", kinds[3]);
+        };
+        let paragraphs: Vec<String> = quote
+            .iter()
+            .map(|b| match &b.kind {
+                BlockKind::Paragraph(c) => Inline::plain_text(c),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(paragraphs, ["One \u{2014} two.", "Three."]);
+        // Tags on lines of their own quote the Markdown between them, nested too.
+        let BlockKind::BlockQuote(quote) = &kinds[4].kind else {
+            panic!("{:?}", kinds[4]);
+        };
+        assert_eq!(quote.len(), 3, "{quote:?}");
+        assert!(matches!(&quote[1].kind, BlockKind::BlockQuote(inner) if inner.len() == 1));
+        assert!(
+            matches!(&kinds[5].kind, BlockKind::Paragraph(c) if Inline::plain_text(c) == "Outside.")
+        );
+        assert_eq!(kinds.len(), 6);
     }
 }
