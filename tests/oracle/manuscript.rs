@@ -571,7 +571,9 @@ impl Manuscript {
             | Options::ENABLE_STRIKETHROUGH
             | Options::ENABLE_GFM
             | Options::ENABLE_HEADING_ATTRIBUTES
-            | Options::ENABLE_DEFINITION_LIST;
+            | Options::ENABLE_DEFINITION_LIST
+            // `- [x] done`: a box is printed, which is no word.
+            | Options::ENABLE_TASKLISTS;
         let has_h1 = Parser::new_ext(&source, options).any(|e| {
             matches!(
                 e,

@@ -85,6 +85,7 @@ pub(crate) fn markdown_options() -> Options {
         | Options::ENABLE_GFM
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_DEFINITION_LIST
+        | Options::ENABLE_TASKLISTS
 }
 
 /// Parses one chapter file. `chapter_id` prefixes anchors so they are unique in the book.
@@ -1342,7 +1343,8 @@ impl<'t> ChapterParser<'t, '_> {
                 }),
                 Event::InlineMath(t) | Event::DisplayMath(t) => push_text(&mut out, &t, span),
                 Event::TaskListMarker(done) => {
-                    push_text(&mut out, if done { "☒ " } else { "☐ " }, span)
+                    // A task list's boxes, as a browser shows its checkboxes.
+                    push_text(&mut out, if done { "\u{2611} " } else { "\u{2610} " }, span)
                 }
                 Event::FootnoteReference(label) => {
                     let id = self.note_ref(&label, span);
@@ -3823,6 +3825,23 @@ mod tests {
             .map(|d| d.message.as_str())
             .collect();
         assert_eq!(warned.len(), 2, "{warned:?}");
+    }
+
+    #[test]
+    fn task_list_markers_are_boxes() {
+        let (parsed, _) = parse("# T\n\n- [x] done\n- [ ] open\n- [link](#t) plain\n");
+        let BlockKind::List(list) = &parsed.blocks[0].kind else {
+            panic!("{:?}", parsed.blocks[0]);
+        };
+        let items: Vec<String> = list
+            .items
+            .iter()
+            .map(|item| match &item.blocks[0].kind {
+                BlockKind::Paragraph(c) => Inline::plain_text(c),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(items, ["\u{2611} done", "\u{2610} open", "link plain"]);
     }
 
     #[test]

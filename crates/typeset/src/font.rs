@@ -591,7 +591,8 @@ impl FontFamily {
 
     /// The face index for a cluster (a character and the marks and joiners that follow it)
     /// in text of variant `wanted`: the variant's face if it has the cluster, else the
-    /// regular face, else the first fallback face that has it. A face that has the base
+    /// regular face, else the first fallback face that has it, else (for text) the monospace
+    /// face. A face that has the base
     /// character but not all its marks is taken when no face has them all; when no face
     /// has the base either, the variant's face (which sets `.notdef`: a missing glyph).
     pub fn face_for_cluster(&self, cluster: &str, wanted: FontVariant) -> usize {
@@ -607,6 +608,11 @@ impl FontFamily {
         } else {
             FontVariant::Regular
         });
+        // Last of all, for text, the monospace face: a symbol no other face has (a ballot
+        // box ☐, a check mark) is better in the code's face than an empty box.
+        let mono = self.face_index(FontVariant::Mono);
+        let code_face = (!wanted.is_mono() && self.has_mono() && mono != home)
+            .then(|| (mono, self.face(FontVariant::Mono)));
         let candidates = || {
             let regular = (primary != home).then(|| (home, self.face(FontFamily::VARIANTS[home])));
             std::iter::once((primary, self.face(wanted)))
@@ -617,6 +623,7 @@ impl FontFamily {
                         .enumerate()
                         .map(|(i, f)| (FontFamily::FIRST_FALLBACK + i, f)),
                 )
+                .chain(code_face)
         };
         if let Some((index, _)) = candidates().find(|(_, f)| has_all(f)) {
             return index;
@@ -823,6 +830,39 @@ mod tests {
         assert_eq!(
             test_family().face_runs("孫", FontVariant::Italic),
             [(0..3, 1)]
+        );
+    }
+
+    #[test]
+    fn a_symbol_only_the_code_face_has_is_taken_from_it() {
+        let read = |name: &str| {
+            let path = format!("{}/../../fonts/{name}", env!("CARGO_MANIFEST_DIR"));
+            std::fs::read(path).expect("font file")
+        };
+        let mono = FontFace::from_bytes(read("QuireMono-Regular.otf"), FontVariant::Mono)
+            .expect("Quire Mono loads");
+        let family = test_family_with_fallback().with_mono(mono, None, None, None);
+        let code = family.face_index(FontVariant::Mono);
+        assert_eq!(code, 4);
+        // A ballot box (a task list's) is in no text face nor the fallback: the code face
+        // sets it, after every other face was tried (the space after it goes with it).
+        assert_eq!(
+            family.face_runs("a \u{2610} b", FontVariant::Regular),
+            [(0..2, 0), (2..6, code), (6..7, 0)]
+        );
+        assert_eq!(
+            family.face_runs("\u{2611}", FontVariant::Italic),
+            [(0..3, code)]
+        );
+        // What a text face or the fallback has is still theirs.
+        assert_eq!(
+            family.face_runs("a 孫", FontVariant::Regular),
+            [(0..2, 0), (2..5, FontFamily::FIRST_FALLBACK)]
+        );
+        // Without monospace faces it stays a missing glyph in the text face.
+        assert_eq!(
+            test_family_with_fallback().face_runs("\u{2610}", FontVariant::Regular),
+            [(0..3, 0)]
         );
     }
 
