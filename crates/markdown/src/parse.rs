@@ -120,6 +120,7 @@ pub(crate) fn parse_chapter(
         pieces: &cleaned.pieces,
         file,
         lines,
+        html_quote_openers: matched_html_quotes(&events),
         events,
         pos: 0,
         chapter_id,
@@ -811,6 +812,9 @@ struct ChapterParser<'t, 'r> {
     flattened: usize,
     /// `<blockquote>` tags on lines of their own whose `</blockquote>` is still to come.
     html_quotes: usize,
+    /// Where the `<blockquote>` HTML blocks at the chapter's top level that a
+    /// `</blockquote>` block closes end (the index of the event after each).
+    html_quote_openers: std::collections::BTreeSet<usize>,
     /// The `</blockquote>` of the innermost of them was just read.
     html_quote_closed: bool,
 }
@@ -1784,42 +1788,11 @@ impl<'t> ChapterParser<'t, '_> {
     fn opens_html_quote(&self, html: &str) -> bool {
         let opens = html::Tag::parse(html)
             .is_some_and(|t| t.name == "blockquote" && !t.closing && !t.self_closing);
-        if !opens || self.depth > 0 || self.in_note || self.html_quotes >= MAX_NESTING {
-            return false;
-        }
-        // The closing tag, before this level ends; nested quotes counted. (An HTML block
-        // is its own Start and End events around its text.)
-        let mut nested = 0usize;
-        let mut level = 0usize;
-        let mut block_html: Option<String> = None;
-        for (event, _) in self.events.get(self.pos..).unwrap_or_default() {
-            match event {
-                Event::Start(Tag::HtmlBlock) if level == 0 => block_html = Some(String::new()),
-                Event::Html(t) | Event::Text(t) if block_html.is_some() => {
-                    if let Some(h) = &mut block_html {
-                        h.push_str(t);
-                    }
-                }
-                Event::End(TagEnd::HtmlBlock) if level == 0 => {
-                    let h = block_html.take().unwrap_or_default();
-                    if closes_html_quote(&h) {
-                        if nested == 0 {
-                            return true;
-                        }
-                        nested -= 1;
-                    } else if html::Tag::parse(&h)
-                        .is_some_and(|t| t.name == "blockquote" && !t.closing && !t.self_closing)
-                    {
-                        nested += 1;
-                    }
-                }
-                Event::Start(_) => level += 1,
-                Event::End(_) if level == 0 => return false,
-                Event::End(_) => level -= 1,
-                _ => {}
-            }
-        }
-        false
+        opens
+            && self.depth == 0
+            && !self.in_note
+            && self.html_quotes < MAX_NESTING
+            && self.html_quote_openers.contains(&self.pos)
     }
 
     fn html_block(&mut self, html: &str, range: Range<usize>, out: &mut Vec<Block>) {
@@ -2262,6 +2235,42 @@ fn html_figures(html: &str) -> Option<Vec<HtmlFigure>> {
         figure.caption = caption.split_whitespace().collect::<Vec<_>>().join(" ");
     }
     (!figures.is_empty()).then_some(figures)
+}
+
+/// The `<blockquote>` HTML blocks at the top level of a chapter's events that a
+/// `</blockquote>` block at that level closes (nested pairs matched as brackets are): the
+/// index of the event after each. One pass, however many tags there are.
+fn matched_html_quotes(events: &[(Event<'_>, Range<usize>)]) -> std::collections::BTreeSet<usize> {
+    let mut matched = std::collections::BTreeSet::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut level = 0usize;
+    let mut block_html: Option<String> = None;
+    for (index, (event, _)) in events.iter().enumerate() {
+        match event {
+            Event::Start(Tag::HtmlBlock) if level == 0 => block_html = Some(String::new()),
+            Event::Html(t) | Event::Text(t) if block_html.is_some() => {
+                if let Some(h) = &mut block_html {
+                    h.push_str(t);
+                }
+            }
+            Event::End(TagEnd::HtmlBlock) if level == 0 => {
+                let h = block_html.take().unwrap_or_default();
+                if closes_html_quote(&h) {
+                    if let Some(opener) = open.pop() {
+                        matched.insert(opener);
+                    }
+                } else if html::Tag::parse(&h)
+                    .is_some_and(|t| t.name == "blockquote" && !t.closing && !t.self_closing)
+                {
+                    open.push(index + 1);
+                }
+            }
+            Event::Start(_) => level += 1,
+            Event::End(_) => level = level.saturating_sub(1),
+            _ => {}
+        }
+    }
+    matched
 }
 
 /// Whether an HTML block is a `</blockquote>` tag alone.
