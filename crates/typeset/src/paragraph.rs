@@ -894,6 +894,15 @@ fn url_breaks(word: &str) -> Vec<usize> {
 
 const ABBREVIATIONS: [&str; 8] = ["Mr", "Mrs", "Messrs", "Dr", "St", "Mme", "Mlle", "Esq"];
 
+/// A space that does not break and keeps its width: the no-break spaces, the fixed-width
+/// spaces of U+2000 to U+200A, and the ideographic space.
+fn is_fixed_space(c: char) -> bool {
+    matches!(
+        c,
+        '\u{A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{3000}'
+    )
+}
+
 fn is_sentence_end(word: &str) -> bool {
     let trimmed = word.trim_end_matches(['’', '”', '\'', '"', ')', ']', '»']);
     let Some(stripped) = trimmed.strip_suffix(['.', '!', '?']) else {
@@ -1024,8 +1033,15 @@ impl Typesetter {
         #[derive(Debug)]
         enum Token {
             Word(Range<usize>),
-            Space { at: usize, breakable: bool },
+            Space {
+                at: usize,
+                breakable: bool,
+            },
             HardBreak,
+            /// No-break or fixed-width spaces opening a line after a hard break
+            /// (`&nbsp;&nbsp;` or `&emsp;` before a line of verse): kept as an indent, as
+            /// a browser keeps them.
+            Indent(Range<usize>),
         }
         let mut tokens = Vec::with_capacity(text.len() / 3 + 4);
         let mut word_start: Option<usize> = None;
@@ -1035,8 +1051,17 @@ impl Typesetter {
                 if let Some(s) = word_start.take() {
                     tokens.push(Token::Word(s..i));
                 }
+                // After a hard break only: at the paragraph's start the paragraph indent
+                // stands for them (web editions fake it with `&nbsp;`s).
+                let line_start = matches!(tokens.last(), Some(Token::HardBreak | Token::Indent(_)));
                 if c == '\n' || c == '\u{2028}' {
                     tokens.push(Token::HardBreak);
+                } else if line_start && !options.preserve_spaces && is_fixed_space(c) {
+                    let end = i + c.len_utf8();
+                    match tokens.last_mut() {
+                        Some(Token::Indent(range)) => range.end = end,
+                        _ => tokens.push(Token::Indent(i..end)),
+                    }
                 } else if options.preserve_spaces {
                     // Code: every space is a space of its own, and none is a break.
                     tokens.push(Token::Space {
@@ -1073,7 +1098,10 @@ impl Typesetter {
                 t => cleaned.push(t),
             }
         }
-        while matches!(cleaned.last(), Some(Token::Space { .. } | Token::HardBreak)) {
+        while matches!(
+            cleaned.last(),
+            Some(Token::Space { .. } | Token::HardBreak | Token::Indent(_))
+        ) {
             cleaned.pop();
         }
         let last_word = cleaned.iter().rposition(|t| matches!(t, Token::Word(_)));
@@ -1145,6 +1173,16 @@ impl Typesetter {
                         shrink,
                         fill: false,
                     });
+                    prepared.contents.push(Content::None);
+                }
+                Token::Indent(range) => {
+                    let (style, _) = style_at(range.start);
+                    let shaped = self.shaper.shape(&text[range.clone()], style.shape_style());
+                    let mut width = self.width(&shaped, style.size);
+                    if width.0 <= 0.0 {
+                        width = style.size / 4.0 * text[range.clone()].chars().count() as f64;
+                    }
+                    prepared.items.push(Item::Box { width });
                     prepared.contents.push(Content::None);
                 }
                 Token::HardBreak => {
@@ -2222,6 +2260,37 @@ mod tests {
         assert!(!texts.iter().any(|t| t.ends_with("Mr.")), "{texts:?}");
         // No line starts with a dash.
         assert!(!texts.iter().any(|t| t.starts_with('—')), "{texts:?}");
+    }
+
+    #[test]
+    fn no_break_spaces_after_a_hard_break_indent_the_line() {
+        let mut ts = typesetter("en");
+        let mut options = ParagraphOptions::book(Pt(300.0), Pt(11.5));
+        options.indent = Pt::ZERO;
+        let first_x = |text: &str, ts: &mut Typesetter| -> Vec<f64> {
+            let layout = ts.typeset(&regular(text), &options, Span::default());
+            layout
+                .lines
+                .iter()
+                .map(|l| l.runs.first().map_or(-1.0, |r| r.x.0))
+                .collect()
+        };
+        let plain = first_x("Once upon\nOver many\nWhile I", &mut ts);
+        assert_eq!(plain, [0.0, 0.0, 0.0]);
+        // `&nbsp;` x4 and `&emsp;` x2 after a line break indent that line, as a browser shows
+        // them; the same spaces opening the paragraph are left to the paragraph indent.
+        let indented = first_x(
+            "\u{A0}\u{A0}Once upon\n\u{A0}\u{A0}\u{A0}\u{A0}Over many\n\u{2003}\u{2003}While I",
+            &mut ts,
+        );
+        assert_eq!(indented[0], 0.0);
+        assert!(indented[1] > 8.0 && indented[1] < 20.0, "{indented:?}");
+        assert!(
+            (indented[2] - 23.0).abs() < 0.5,
+            "two em spaces at 11.5 pt: {indented:?}"
+        );
+        // Ordinary spaces around a hard break are still dropped.
+        assert_eq!(first_x("Once upon \n  Over many", &mut ts), [0.0, 0.0]);
     }
 
     #[test]
