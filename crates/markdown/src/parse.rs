@@ -1783,16 +1783,11 @@ impl<'t> ChapterParser<'t, '_> {
         }
     }
 
-    /// Whether `html` is a `<blockquote>` tag alone, at the chapter's top level, whose
-    /// `</blockquote>` follows (alone) at that level: the two wrap Markdown to be quoted.
-    fn opens_html_quote(&self, html: &str) -> bool {
-        let opens = html::Tag::parse(html)
-            .is_some_and(|t| t.name == "blockquote" && !t.closing && !t.self_closing);
-        opens
-            && self.depth == 0
-            && !self.in_note
-            && self.html_quotes < MAX_NESTING
-            && self.html_quote_openers.contains(&self.pos)
+    /// Whether the HTML block just read is a `<blockquote>` tag alone, at the chapter's top
+    /// level, whose `</blockquote>` follows (alone) at that level: the two wrap Markdown to
+    /// be quoted (see [`matched_html_quotes`]).
+    fn opens_html_quote(&self) -> bool {
+        self.html_quotes < MAX_NESTING && self.html_quote_openers.contains(&self.pos)
     }
 
     fn html_block(&mut self, html: &str, range: Range<usize>, out: &mut Vec<Block>) {
@@ -1852,7 +1847,7 @@ impl<'t> ChapterParser<'t, '_> {
             out.extend(kinds.into_iter().map(|kind| Block { kind, span }));
             return;
         }
-        if self.opens_html_quote(trimmed) {
+        if self.opens_html_quote() {
             // `<blockquote>` on a line of its own, Markdown, `</blockquote>`: a quote of
             // that Markdown.
             self.html_quotes += 1;
@@ -2262,6 +2257,8 @@ fn matched_html_quotes(events: &[(Event<'_>, Range<usize>)]) -> std::collections
                 } else if html::Tag::parse(&h)
                     .is_some_and(|t| t.name == "blockquote" && !t.closing && !t.self_closing)
                 {
+                    // Only an HTML block at the top level is counted: the quote it opens
+                    // cannot be inside a list, a quote or a note.
                     open.push(index + 1);
                 }
             }
