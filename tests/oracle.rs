@@ -643,3 +643,19 @@ fn oracle_nomicon() {
         );
     }
 }
+
+/// The oracle on any book: `QUIRE_ORACLE_BOOK=path/to/book cargo test --test oracle --
+/// --ignored oracle_any_book` checks every word, note and picture of that book as the
+/// tests above check theirs (page depth reported, not failing), for trying a book nobody
+/// here wrote.
+#[test]
+#[ignore = "needs QUIRE_ORACLE_BOOK"]
+fn oracle_any_book() {
+    let Some(dir) = std::env::var_os("QUIRE_ORACLE_BOOK").map(PathBuf::from) else {
+        panic!("set QUIRE_ORACLE_BOOK to the folder of the book to check");
+    };
+    let name = dir
+        .file_name()
+        .map_or_else(|| "book".to_string(), |n| n.to_string_lossy().into_owned());
+    oracle_with(&name, &dir, false);
+}
