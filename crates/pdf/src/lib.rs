@@ -13,12 +13,15 @@
 mod fonts;
 mod images;
 mod metadata;
+mod page_stream;
 mod svg;
 
 use std::collections::BTreeMap;
 
 use pdf_writer::types::{ActionType, AnnotationType};
-use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+
+use page_stream::PageStream;
 use quire_typeset::frame::{self, Document, Item, LinkTarget, NumberStyle, OutlineEntry, TextRun};
 
 pub use metadata::Timestamp;
@@ -160,43 +163,49 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
         let x_shift = shift_of(page.recto);
         let to_pdf = |x: f64, y: f64| (x as f32 + x_shift, h + bleed - y as f32);
         let mut links = Vec::new();
-        let mut content = Content::new();
-        content.set_fill_gray(0.0);
+        let mut stream = PageStream::with_capacity(4096);
+        stream.op("0 g");
         // Horizontal scaling is text state: it persists until changed, across text objects.
         let mut scaling = 100.0f32;
         for item in &page.items {
             match item {
                 Item::Text(run) => {
-                    draw_text(&mut content, run, &embedded, &usage, &to_pdf, &mut scaling)
+                    draw_text(&mut stream, run, &embedded, &usage, &to_pdf, &mut scaling)
                 }
                 Item::Color(rgb) => {
                     let channel = |c: u8| f32::from(c) / 255.0;
                     let (r, g, b) = (channel(rgb.0), channel(rgb.1), channel(rgb.2));
-                    if pdfx.is_some() {
-                        let [c, m, y, k] = cmyk(r, g, b);
-                        content.set_fill_cmyk(c, m, y, k);
-                    } else if doc.color_images {
-                        content.set_fill_rgb(r, g, b);
-                    } else {
-                        // Rec. 709 luminance, as pictures are turned grey.
-                        content.set_fill_gray(0.2126 * r + 0.7152 * g + 0.0722 * b);
-                    }
+                    stream.content(|content| {
+                        if pdfx.is_some() {
+                            let [c, m, y, k] = cmyk(r, g, b);
+                            content.set_fill_cmyk(c, m, y, k);
+                        } else if doc.color_images {
+                            content.set_fill_rgb(r, g, b);
+                        } else {
+                            // Rec. 709 luminance, as pictures are turned grey.
+                            content.set_fill_gray(0.2126 * r + 0.7152 * g + 0.0722 * b);
+                        }
+                    });
                 }
                 Item::Rule(rule) => {
                     let (x, y) = to_pdf(
                         rule.rect.origin.x.0,
                         rule.rect.origin.y.0 + rule.rect.height.0,
                     );
-                    content.rect(x, y, rule.rect.width.0 as f32, rule.rect.height.0 as f32);
-                    content.fill_nonzero();
+                    stream.content(|content| {
+                        content.rect(x, y, rule.rect.width.0 as f32, rule.rect.height.0 as f32);
+                        content.fill_nonzero();
+                    });
                 }
                 Item::Image(placed) => {
                     let r = placed.rect;
                     let (x, y) = to_pdf(r.origin.x.0, r.origin.y.0 + r.height.0);
-                    content.save_state();
-                    content.transform([r.width.0 as f32, 0.0, 0.0, r.height.0 as f32, x, y]);
-                    content.x_object(Name(images::name(placed.image.0).as_bytes()));
-                    content.restore_state();
+                    stream.content(|content| {
+                        content.save_state();
+                        content.transform([r.width.0 as f32, 0.0, 0.0, r.height.0 as f32, x, y]);
+                        content.x_object(Name(images::name(placed.image.0).as_bytes()));
+                        content.restore_state();
+                    });
                 }
                 // PDF/X-1a: no annotation inside the bleed box, so no links.
                 Item::Link(_) if pdfx.is_some() => {}
@@ -208,8 +217,7 @@ pub fn write_pdf(doc: &Document, options: &PdfOptions) -> Result<Vec<u8>, PdfErr
                 }
             }
         }
-        let raw = content.finish().into_vec();
-        let compressed = deflate(&raw, 1);
+        let compressed = deflate_page(&stream.finish());
         let hash = metadata::content_hash(&compressed);
         (compressed, links, hash)
     };
@@ -429,7 +437,7 @@ pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> R +
 
 /// Draws one run: glyphs as 2-byte CIDs, positioned exactly with TJ adjustments.
 fn draw_text(
-    content: &mut Content,
+    stream: &mut PageStream,
     run: &TextRun,
     embedded: &[Option<fonts::EmbeddedFont>],
     usage: &fonts::FontUsage,
@@ -445,17 +453,24 @@ fn draw_text(
     }
     let scale = (run.horizontal_scale as f32).max(1.0);
     let (x, y) = to_pdf(run.origin.x.0, run.origin.y.0);
-    content.begin_text();
-    content.set_font(Name(fonts::name(run.font.0).as_bytes()), size);
+    stream.op("BT");
+    stream.name(&fonts::name(run.font.0));
+    stream.number(size);
+    stream.op("Tf");
     if (scale - *scaling).abs() > f32::EPSILON {
-        content.set_horizontal_scaling(scale);
+        stream.number(scale);
+        stream.op("Tz");
         *scaling = scale;
     }
-    if run.rotated {
-        content.set_text_matrix([0.0, -1.0, 1.0, 0.0, x, y]);
+    let matrix = if run.rotated {
+        [0.0, -1.0, 1.0, 0.0, x, y]
     } else {
-        content.set_text_matrix([1.0, 0.0, 0.0, 1.0, x, y]);
+        [1.0, 0.0, 0.0, 1.0, x, y]
+    };
+    for value in matrix {
+        stream.number(value);
     }
+    stream.op("Tm");
     let factor = size * scale / 100.0 / 1000.0;
     let mut pen = 0.0f32;
     // Glyphs go out in strings of one TJ each; a glyph whose text is not what the font's
@@ -494,18 +509,21 @@ fn draw_text(
                     .count()
         };
         if level != rise {
-            content.set_rise(level);
+            stream.number(level);
+            stream.op("Ts");
             rise = level;
         }
         if alone {
-            let text = run.glyph_text(first).to_string();
-            content
-                .begin_marked_content_with_properties(Name(b"Span"))
-                .properties()
-                .actual_text(TextStr(&text));
+            let text = run.glyph_text(first);
+            stream.content(|content| {
+                content
+                    .begin_marked_content_with_properties(Name(b"Span"))
+                    .properties()
+                    .actual_text(TextStr(text));
+            });
         }
         show_glyphs(
-            content,
+            stream,
             &run.glyphs[start..end],
             run.font.0,
             font,
@@ -514,20 +532,21 @@ fn draw_text(
             &mut pen,
         );
         if alone {
-            content.end_marked_content();
+            stream.op("EMC");
         }
         start = end;
     }
     if rise != 0.0 {
-        content.set_rise(0.0);
+        stream.number(0.0);
+        stream.op("Ts");
     }
-    content.end_text();
+    stream.op("ET");
 }
 
 /// Shows glyphs with one `TJ`, each at its place: `pen` is where the text position is, in
 /// points from the run's origin, before and after.
 fn show_glyphs(
-    content: &mut Content,
+    stream: &mut PageStream,
     glyphs: &[frame::Glyph],
     font_index: usize,
     font: &fonts::EmbeddedFont,
@@ -535,8 +554,7 @@ fn show_glyphs(
     factor: f32,
     pen: &mut f32,
 ) {
-    let mut shown = content.show_positioned();
-    let mut items = shown.items();
+    stream.open_array();
     // Glyphs between two adjustments go out as one string.
     let mut pending: Vec<u8> = Vec::with_capacity(glyphs.len() * 2);
     for glyph in glyphs {
@@ -546,10 +564,10 @@ fn show_glyphs(
         let adjust = (-delta / factor * 10.0).round() / 10.0;
         if adjust != 0.0 {
             if !pending.is_empty() {
-                items.show(Str(&pending));
+                stream.string(&pending);
                 pending.clear();
             }
-            items.adjust(adjust);
+            stream.number(adjust);
             *pen -= adjust * factor;
         }
         let cid = usage.cid(font_index, glyph.id);
@@ -557,8 +575,42 @@ fn show_glyphs(
         *pen += font.width_of(glyph.id) * factor;
     }
     if !pending.is_empty() {
-        items.show(Str(&pending));
+        stream.string(&pending);
     }
+    stream.close_array("TJ");
+}
+
+/// A page's content stream compressed as [`deflate`] at level 1 would, by a compressor
+/// kept for the thread: making one costs as much as compressing a page (it clears and
+/// allocates a third of a megabyte), so the pages a thread draws share it.
+fn deflate_page(data: &[u8]) -> Vec<u8> {
+    use std::cell::RefCell;
+    thread_local! {
+        static PAGE_COMPRESSOR: RefCell<Option<flate2::Compress>> = const { RefCell::new(None) };
+    }
+    PAGE_COMPRESSOR.with(|cell| {
+        let Ok(mut slot) = cell.try_borrow_mut() else {
+            return deflate(data, 1);
+        };
+        let compress =
+            slot.get_or_insert_with(|| flate2::Compress::new(flate2::Compression::new(1), true));
+        compress.reset();
+        let mut out = Vec::with_capacity(data.len() / 3 + 64);
+        loop {
+            let read = compress.total_in() as usize;
+            let status = compress.compress_vec(
+                data.get(read..).unwrap_or_default(),
+                &mut out,
+                flate2::FlushCompress::Finish,
+            );
+            match status {
+                Ok(flate2::Status::StreamEnd) => return out,
+                Ok(_) => out.reserve(out.capacity().max(64)),
+                // Not reached with a whole input and room to grow; the one-off way then.
+                Err(_) => return deflate(data, 1),
+            }
+        }
+    })
 }
 
 fn write_outline(
