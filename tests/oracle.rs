@@ -328,6 +328,21 @@ fn oracle_generated_figure_between_stanzas() {
     );
 }
 
+/// A chapter title of five lines: the text starts below it, not under it (it was printed
+/// over the first lines, which only the overprint check saw).
+#[test]
+fn oracle_generated_long_chapter_title() {
+    let title = ["The Extraordinary"; 12].join(" ");
+    let text = format!(
+        "# {title} Adventure
+
+{}
+",
+        paragraphs(30, 5, 80)
+    );
+    generated("long-chapter-title", &text, &[]);
+}
+
 #[test]
 fn oracle_generated_long_note() {
     let text = format!(

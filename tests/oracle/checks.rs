@@ -21,6 +21,7 @@ pub(crate) const CHECKS: &[&str] = &[
     "f. trim box",
     "g. page depth",
     "h. text not in the manuscript",
+    "i. overprinted text",
 ];
 
 /// The findings of one output of one book.
@@ -970,6 +971,9 @@ pub(crate) fn check_pdf(book: &str, m: &Manuscript, out: &Output) -> Report {
     for info in &out.pages {
         for v in &info.outside_trim {
             report.add("f. trim box", v.clone());
+        }
+        for v in &info.overprints {
+            report.add("i. overprinted text", v.clone());
         }
     }
     check_depth(m, out, &placed, &mut report);

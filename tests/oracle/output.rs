@@ -40,6 +40,8 @@ pub(crate) struct PageInfo {
     pub(crate) furniture: String,
     /// Violations of the trim box.
     pub(crate) outside_trim: Vec<String>,
+    /// Text printed over other text or over a picture.
+    pub(crate) overprints: Vec<String>,
     /// The page's trim box.
     pub(crate) trim: [f64; 4],
 }

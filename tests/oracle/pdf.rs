@@ -295,6 +295,77 @@ struct RawPage {
     images: Vec<OutImage>,
     rules: Vec<[f64; 4]>,
     outside_trim: Vec<String>,
+    overprints: Vec<String>,
+}
+
+/// A combining mark, drawn over or under the letter before it on purpose.
+fn is_mark(c: char) -> bool {
+    matches!(u32::from(c),
+        0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05C7 | 0x0610..=0x061A
+        | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED | 0x0900..=0x0903 | 0x093A..=0x094F
+        | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF
+        | 0x20D0..=0x20FF | 0x302A..=0x302F | 0x3099 | 0x309A | 0xFE20..=0xFE2F)
+}
+
+/// Characters of one line printed over characters of another (a title run into the text
+/// under it), or over a picture: each character reduced to the middle half of its width,
+/// and from its cap height to a sixth of its size below the baseline (where a descender
+/// meets the capitals of a line set too close under it), so that letters of neighbouring
+/// lines, whose full boxes may overlap by design, never meet.
+fn overprints(page: usize, chars: &[Ch], images: &[OutImage]) -> Vec<String> {
+    let core = |c: &Ch| {
+        let quarter = (c.x1 - c.x0) / 4.0;
+        [
+            c.x0 + quarter,
+            c.oy - 0.7 * c.size,
+            c.x1 - quarter,
+            c.oy + 0.15 * c.size,
+        ]
+    };
+    let meet = |a: [f64; 4], b: [f64; 4]| a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+    let mut visible: Vec<&Ch> = chars
+        .iter()
+        .filter(|c| !c.c.is_whitespace() && !is_mark(c.c) && c.x1 > c.x0)
+        .collect();
+    visible.sort_by(|a, b| core(a)[1].total_cmp(&core(b)[1]));
+    let mut found = Vec::new();
+    for (i, a) in visible.iter().enumerate() {
+        let ca = core(a);
+        for b in &visible[i + 1..] {
+            let cb = core(b);
+            if cb[1] >= ca[3] {
+                break;
+            }
+            // Characters of one line (or a raised mark beside its word) are not compared.
+            if (a.oy - b.oy).abs() <= 0.25 * a.size.max(b.size) || !meet(ca, cb) {
+                continue;
+            }
+            found.push(format!(
+                "p. {}: '{}' (baseline {:.1}, size {:.1}) and '{}' (baseline {:.1}, size {:.1}) are printed over each other at x {:.1}",
+                page + 1, a.c, a.oy, a.size, b.c, b.oy, b.size, a.x0
+            ));
+            if found.len() >= 3 {
+                return found;
+            }
+        }
+        for image in images {
+            if meet(ca, image.bbox) {
+                found.push(format!(
+                    "p. {}: '{}' (baseline {:.1}) is printed over the picture ({}) at {:?}",
+                    page + 1,
+                    a.c,
+                    a.oy,
+                    image.name,
+                    image.bbox
+                ));
+                if found.len() >= 3 {
+                    return found;
+                }
+                break;
+            }
+        }
+    }
+    found
 }
 
 /// Reads the PDF at `path` into an [`Output`].
@@ -387,8 +458,10 @@ pub(crate) fn read(path: &Path) -> Output {
                 && r[2] - r[0] >= 0.05 * page_width
                 && r[2] - r[0] <= 0.5 * page_width
         });
+        let overprints = overprints(index, &chars, &images);
         raw.push(RawPage {
             trim,
+            overprints,
             lines: merge_shifted(drop_markers(lines_of(chars), has_notes)),
             images,
             rules,
@@ -455,7 +528,24 @@ pub(crate) fn read(path: &Path) -> Output {
         .reduce(f64::min)
         .or_else(|| mode(firsts.iter().copied(), 0.05))
         .unwrap_or(0.0);
-    let furniture_limit = first_baseline - 0.5 * leading;
+    // Running heads: the top line of a page, smaller than the text, at one height on at
+    // least two pages. Above them and the text block's first baseline is furniture (in a
+    // book of short chapters the first baseline found may be an opening's, sunk lower).
+    let heads: Vec<f64> = raw
+        .iter()
+        .filter_map(|p| p.lines.first())
+        .filter(|l| l.size() < size && !body_size(l.size()))
+        .map(|l| l.y)
+        .collect();
+    let head = heads
+        .iter()
+        .copied()
+        .filter(|&y| heads.iter().filter(|&&o| (o - y).abs() <= 0.05).count() >= 2)
+        .reduce(f64::min);
+    let furniture_limit = match head {
+        Some(head) => (head + 0.5 * leading).min(first_baseline - 0.5 * leading),
+        None => first_baseline - 0.5 * leading,
+    };
     // The text width: the most common width of a body line.
     let text_width = mode(
         raw.iter().flat_map(|p| {
@@ -494,6 +584,7 @@ pub(crate) fn read(path: &Path) -> Output {
         let mut info = PageInfo {
             trim: page.trim,
             outside_trim: page.outside_trim,
+            overprints: page.overprints,
             ..PageInfo::default()
         };
         let (furniture, text): (Vec<Line>, Vec<Line>) = page.lines.into_iter().partition(|l| {
@@ -507,8 +598,26 @@ pub(crate) fn read(path: &Path) -> Output {
             .collect::<Vec<_>>()
             .join(" / ");
         // A page of contents entries is generated: none of its text is compared.
-        let entries = text.iter().filter(|l| is_contents_entry(l)).count();
-        if entries >= 2 && entries * 2 >= text.len() {
+        // An entry too long for one line wraps: the lines just above its page number (one
+        // leading apart, at its size) are part of it.
+        let mut entry_lines = 0;
+        let mut entries = 0;
+        let mut below: Option<&Line> = None;
+        for line in text.iter().rev() {
+            let entry = is_contents_entry(line);
+            let wrapped = below.is_some_and(|b| {
+                (b.y - line.y - leading).abs() <= 0.1 * leading
+                    && (b.size() - line.size()).abs() <= 0.05 * b.size()
+            });
+            entries += usize::from(entry);
+            if entry || wrapped {
+                entry_lines += 1;
+                below = Some(line);
+            } else {
+                below = None;
+            }
+        }
+        if entries >= 2 && entry_lines * 2 >= text.len() {
             out.generated.push(index);
             out.pages.push(info);
             continue;

@@ -460,7 +460,7 @@ fn lay_chapter(
             .all(|b| matches!(b.kind, quire_model::BlockKind::Figure(_)));
     // The sink: a third of the page for chapters, a quarter for untitled front matter, none
     // for a page that is only a picture (a frontispiece).
-    let sink_lines = if picture_only {
+    let mut sink_lines = if picture_only {
         0
     } else if chapter.kind == ChapterKind::Part {
         // A part title stands two fifths down its page.
@@ -472,6 +472,8 @@ fn lay_chapter(
     };
     let mut title_items: Vec<Item> = Vec::new();
     let mut title_notes = Vec::new();
+    // Where the title's last line ends, for a title too long for the sink.
+    let mut title_bottom: Option<Pt> = None;
     if let Some(title) = &chapter.title {
         let size = g.size;
         let big = size * 1.6;
@@ -552,6 +554,28 @@ fn lay_chapter(
             }
             title_notes.extend(line.notes.iter().copied());
             y += title_leading;
+        }
+        title_bottom = Some(y + title_leading - leading);
+    }
+    // A title of many lines lowers the text below it, a blank line under its last line,
+    // rather than being printed over it.
+    if let Some(bottom) = title_bottom {
+        let body_top = g.first_baseline() - leading;
+        let needed = ((bottom + leading - body_top).0 / leading.0).ceil();
+        if needed.is_finite() && needed > sink_lines as f64 {
+            // The text keeps at least its last line on the page.
+            sink_lines = (needed as usize).min(lines.saturating_sub(1));
+            if needed as usize >= lines {
+                ctx.diagnostics.push(
+                    quire_model::Diagnostic::warning(
+                        chapter.span,
+                        "the chapter title is longer than its opening page can hold",
+                    )
+                    .with_hint(
+                        "shorten the title, and put the rest of it in the chapter's first paragraph",
+                    ),
+                );
+            }
         }
     }
     let mut chapter_flow = match made {
