@@ -2201,8 +2201,13 @@ fn html_figures(html: &str) -> Option<Vec<HtmlFigure>> {
         }
         let tag_end = rest.find('>')? + 1;
         let tag = html::Tag::parse(&rest[..tag_end])?;
+        let raw_tag = &rest[..tag_end];
         rest = &rest[tag_end..];
         match (tag.name.as_str(), tag.closing) {
+            // Inline markup in a caption (`<em>`, `<a href>`) is read with the caption.
+            (name, _) if in_caption && !matches!(name, "figcaption" | "figure" | "img") => {
+                caption.get_or_insert_with(String::new).push_str(raw_tag);
+            }
             ("figure", false) => figure_start = Some(figures.len()),
             ("figure", true) => {
                 let caption = caption.take();
@@ -2951,6 +2956,8 @@ fn styled_text(style: TextStyle, text: String, span: Span) -> Inline {
 pub(crate) fn inline_markdown(text: &str, span: Span) -> Vec<Inline> {
     let mut out = Vec::new();
     let mut stack: Vec<Vec<Inline>> = Vec::new();
+    // For each HTML emphasis open on `stack`: `<em>` or `<i>` (else `<strong>` or `<b>`).
+    let mut emphasis: Vec<bool> = Vec::new();
     for event in Parser::new_ext(text, markdown_options()) {
         match event {
             Event::Start(Tag::Emphasis | Tag::Strong) => stack.push(std::mem::take(&mut out)),
@@ -2969,6 +2976,30 @@ pub(crate) fn inline_markdown(text: &str, span: Span) -> Vec<Inline> {
                 span,
             }),
             Event::SoftBreak | Event::HardBreak => push_text(&mut out, " ", span),
+            // Emphasis written in HTML (a caption from an HTML `<figcaption>`); other tags
+            // are dropped and their text kept.
+            Event::InlineHtml(raw) => match html::Tag::parse(&raw) {
+                Some(tag)
+                    if !tag.closing && matches!(tag.name.as_str(), "em" | "i" | "strong" | "b") =>
+                {
+                    stack.push(std::mem::take(&mut out));
+                    emphasis.push(matches!(tag.name.as_str(), "em" | "i"));
+                }
+                Some(tag)
+                    if tag.closing
+                        && matches!(tag.name.as_str(), "em" | "i" | "strong" | "b")
+                        && !emphasis.is_empty() =>
+                {
+                    let inner = std::mem::replace(&mut out, stack.pop().unwrap_or_default());
+                    let kind = if emphasis.pop() == Some(true) {
+                        InlineKind::Emphasis(inner)
+                    } else {
+                        InlineKind::Strong(inner)
+                    };
+                    out.push(Inline { kind, span });
+                }
+                _ => {}
+            },
             _ => {}
         }
     }
@@ -3549,6 +3580,22 @@ mod tests {
                 ("B".to_string(), "Bee".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn inline_html_in_a_figcaption_is_read_with_the_caption() {
+        let text = "# T\n\n<figure>\n<img src=\"a.png\" alt=\"A blue square\">\n<figcaption>The chart, <em>again</em>, from <a href=\"https://example.com\">here</a>.</figcaption>\n</figure>\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(
+            figures(&parsed),
+            [(
+                "A blue square".to_string(),
+                "The chart, again, from here.".to_string()
+            )]
+        );
+        let caption = format!("{:?}", parsed.blocks);
+        assert!(caption.contains("Emphasis"), "{caption}");
     }
 
     #[test]
