@@ -420,12 +420,17 @@ fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> Vec<LineBlock> {
 /// or `1.`), so every byte keeps its place; what is inside is read as Markdown, its
 /// inline HTML as usual. Anything else is left as it is.
 fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
-    if !text.contains("<p") && !text.contains("<h") && !text.contains("<li") {
+    if !["<p", "<h", "<li", "<div", "<center"]
+        .iter()
+        .any(|tag| text.contains(tag))
+    {
         return;
     }
     let mut edits: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut fence: Option<(char, usize)> = None;
-    let mut list: Option<bool> = None; // Some(numbered) inside <ul>/<ol>
+    // Inside `<ul>`/`<ol>`: numbered or not, and the number of an `<ol start>`'s first item
+    // until it is written.
+    let mut list: Option<(bool, Option<u32>)> = None;
     let mut at = 0;
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     for (index, line) in lines.iter().enumerate() {
@@ -438,7 +443,11 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
         });
         let body = line.trim_end_matches(['\n', '\r']);
         let indent = body.len() - body.trim_start_matches(' ').len();
-        let rest = &body[indent..];
+        // Quote and list markers before the tag (`> <p>...</p>`, `- <p>...</p>`): only a
+        // paragraph is read there.
+        let lead = indent + container_markers(&body[indent..]);
+        let prefixed = lead > indent;
+        let rest = &body[lead..];
         let run = |c: char| rest.chars().take_while(|x| *x == c).count();
         for c in ['`', '~'] {
             let n = run(c);
@@ -455,33 +464,45 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
         }
         let lower = rest.to_ascii_lowercase();
         let tag_end = |from: usize| lower[from..].find('>').map(|e| from + e + 1);
-        let blank = |from: usize, to: usize| (start + indent + from, vec![b' '; to - from]);
+        let blank = |from: usize, to: usize| (start + lead + from, vec![b' '; to - from]);
         // Lists: the `<ul>`/`<ol>` lines go, each `<li>` line is an item.
-        if let Some(t) = ["<ul", "<ol"]
-            .iter()
-            .find(|t| lower.starts_with(**t) && lower[3..].starts_with(['>', ' ']))
+        if !prefixed
+            && let Some(t) = ["<ul", "<ol"]
+                .iter()
+                .find(|t| lower.starts_with(**t) && lower[3..].starts_with(['>', ' ']))
             && let Some(end) = tag_end(0)
             && lower[end..].trim().is_empty()
         {
-            list = Some(*t == "<ol");
+            let start = html::Tag::parse(&rest[..end])
+                .and_then(|tag| tag.attr("start").and_then(|n| n.trim().parse::<u32>().ok()));
+            list = Some((*t == "<ol", start));
             edits.push(blank(0, end));
             continue;
         }
-        if (lower.starts_with("</ul>") || lower.starts_with("</ol>"))
+        if !prefixed
+            && (lower.starts_with("</ul>") || lower.starts_with("</ol>"))
             && lower[5..].trim().is_empty()
         {
             list = None;
             edits.push(blank(0, 5));
             continue;
         }
-        if let Some(numbered) = list
+        if let Some((numbered, first)) = list
+            && !prefixed
             && lower.starts_with("<li")
             && lower[3..].starts_with(['>', ' '])
             && let Some(end) = tag_end(0)
             && end >= 4
         {
-            let marker: &[u8] = if numbered { b"1." } else { b"-" };
-            if let Some(replacement) = tag_replacement(marker, end, indent) {
+            // The first item of an `<ol start="7">` is numbered 7 (Markdown numbers the
+            // rest from it), when the number fits in place of the tag.
+            let marker: Vec<u8> = match first {
+                Some(n) if numbered && format!("{n}.").len() < end => format!("{n}.").into_bytes(),
+                _ if numbered => b"1.".to_vec(),
+                _ => b"-".to_vec(),
+            };
+            list = Some((numbered, None));
+            if let Some(replacement) = tag_replacement(&marker, end, indent) {
                 edits.push((start + indent, replacement));
                 if lower.trim_end().ends_with("</li>") {
                     let close = lower.trim_end().len() - 5;
@@ -491,7 +512,8 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
             continue;
         }
         // Headings: a whole `<hN>...</hN>` line.
-        if lower.len() > 3
+        if !prefixed
+            && lower.len() > 3
             && lower.starts_with("<h")
             && let Some(level) = lower
                 .as_bytes()
@@ -511,13 +533,38 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
             continue;
         }
         // Paragraphs: `<p ...>` at the start, `</p>` at the end, with text between (a tag
-        // on a line of its own wraps Markdown: see `container_tags`).
+        // on a line of its own wraps Markdown: see `container_tags`). A `<div>` or
+        // `<center>` with text, opened and closed on one line, is a paragraph too.
+        let one_line_box = ["div", "center"].into_iter().find(|name| {
+            lower.starts_with(&format!("<{name}"))
+                && lower[name.len() + 1..].starts_with(['>', ' '])
+                && lower.trim_end().ends_with(&format!("</{name}>"))
+                && tag_end(0).is_some_and(|end| end + name.len() + 3 < lower.trim_end().len())
+        });
+        if let Some(name) = one_line_box
+            && let Some(end) = tag_end(0)
+        {
+            let replacement = if prefixed {
+                tag_replacement(b"", end, 0).map(|r| (start + lead, r))
+            } else {
+                tag_replacement(b"", indent + end, 0).map(|r| (start, r))
+            };
+            if let Some(edit) = replacement {
+                edits.push(edit);
+                let close = lower.trim_end().len() - name.len() - 3;
+                edits.push(blank(close, close + name.len() + 3));
+            }
+            continue;
+        }
         let opens = lower.starts_with("<p") && lower[2..].starts_with(['>', ' ']);
         let inner = tag_end(0).map_or("", |end| {
             let line = lower.trim_end();
             let line = line.strip_suffix("</p>").unwrap_or(line);
             line.get(end.min(line.len())..).unwrap_or("")
         });
+        if opens && prefixed && inner.trim().is_empty() {
+            continue;
+        }
         if opens && inner.trim().is_empty() {
             // On a line of its own: a wrapper of Markdown (see `container_tags`), unless
             // text follows it in the same HTML block, which would print it as written.
@@ -527,9 +574,18 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
             continue;
         }
         if opens {
-            // The indentation goes with the tag.
-            match tag_end(0).and_then(|end| tag_replacement(b"", indent + end, 0)) {
-                Some(replacement) => edits.push((start, replacement)),
+            // The indentation goes with the tag (after the markers, the markers stay).
+            let replacement = if prefixed {
+                tag_end(0)
+                    .and_then(|end| tag_replacement(b"", end, 0))
+                    .map(|r| (start + lead, r))
+            } else {
+                tag_end(0)
+                    .and_then(|end| tag_replacement(b"", indent + end, 0))
+                    .map(|r| (start, r))
+            };
+            match replacement {
+                Some(edit) => edits.push(edit),
                 None => continue,
             }
         }
@@ -552,6 +608,32 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
     }
     *owned = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
+/// The length of the block quote markers (`> `, nested) and the one list marker (`- `,
+/// `1. `) at the start of `line`, before what the quote or list item holds.
+fn container_markers(line: &str) -> usize {
+    let bytes = line.as_bytes();
+    let mut at = 0;
+    while bytes.get(at) == Some(&b'>') {
+        at += 1;
+        if bytes.get(at) == Some(&b' ') {
+            at += 1;
+        }
+    }
+    let digits = bytes[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if matches!(bytes.get(at), Some(b'-' | b'*' | b'+')) && bytes.get(at + 1) == Some(&b' ') {
+        at += 2;
+    } else if (1..=9).contains(&digits)
+        && matches!(bytes.get(at + digits), Some(b'.' | b')'))
+        && bytes.get(at + digits + 1) == Some(&b' ')
+    {
+        at += digits + 2;
+    }
+    at
 }
 
 /// What replaces an opening tag of `len` bytes: `marker` (`##`, `-`, nothing), then
@@ -2114,10 +2196,15 @@ impl<'t> ChapterParser<'t, '_> {
         }
         for (label, (_, span)) in std::mem::take(&mut self.note_defs) {
             self.diagnostics.push(
-                Diagnostic::error(span, format!("footnote `[^{label}]` is never referenced"))
-                    .with_hint(format!(
-                        "refer to it with `[^{label}]` in the text, or delete it"
-                    )),
+                // Left out with a warning, as GFM, Pandoc and mdBook leave it out: a note kept
+                // for later does not stop the book.
+                Diagnostic::warning(
+                    span,
+                    format!("footnote `[^{label}]` is never referenced: it is left out"),
+                )
+                .with_hint(format!(
+                    "refer to it with `[^{label}]` in the text, or delete it"
+                )),
             );
         }
         notes
@@ -3533,7 +3620,7 @@ mod tests {
 
     #[test]
     fn other_html_is_text_and_warned_every_time() {
-        let text = "# T\n\nA <blink>one</blink> and <blink>two</blink>.\n\n<div>block</div>\n\nB <span lang=\"??\">x</span>.\n";
+        let text = "# T\n\nA <blink>one</blink> and <blink>two</blink>.\n\n<dl>block</dl>\n\nB <span lang=\"??\">x</span>.\n";
         let (parsed, diagnostics) = parse(text);
         assert!(Inline::plain_text(paragraph(&parsed, 0)).contains("<blink>one</blink>"));
         let html: Vec<(u32, u32)> = diagnostics
@@ -3580,6 +3667,24 @@ mod tests {
                 ("B".to_string(), "Bee".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn html_paragraphs_in_quotes_and_list_items_and_one_line_boxes_are_text() {
+        let text = "# T\n\n> Dear Sir,\n>\n> <p align=\"right\">Your servant, J.</p>\n\n- <p>An item.</p>\n\n<center>Centred.</center>\n\n<div align=\"center\">Also centred.</div>\n\n<ol start=\"7\">\n<li>Seventh</li>\n<li>Eighth</li>\n</ol>\n";
+        let (parsed, _) = parse(text);
+        let printed = format!("{:?}", parsed.blocks);
+        assert!(printed.contains("start: Some(7)"), "{printed}");
+        for words in ["Your servant, J.", "An item.", "Centred.", "Also centred."] {
+            assert!(
+                printed.contains(&format!("Text(\"{words}\")")),
+                "{words}: {printed}"
+            );
+        }
+        assert!(!printed.contains('<'), "{printed}");
+        // Alone in a chapter (nothing else for the pre-pass to look at).
+        let (parsed, _) = parse("# T\n\n<center>Centred.</center>\n");
+        assert!(format!("{:?}", parsed.blocks).contains("Text(\"Centred.\")"));
     }
 
     #[test]
