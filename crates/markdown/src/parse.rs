@@ -111,6 +111,7 @@ pub(crate) fn parse_chapter(
     );
     let line_blocks = pandoc_blocks(&mut cleaned.text);
     html_block_tags(&mut cleaned.text);
+    notes_after_link_text(&mut cleaned.text);
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(&cleaned.text, markdown_options())
         .into_offset_iter()
         .collect();
@@ -130,6 +131,7 @@ pub(crate) fn parse_chapter(
         note_order: BTreeMap::new(),
         note_refs: Vec::new(),
         note_defs: BTreeMap::new(),
+        inline_notes: 0,
         heading_ids: Vec::new(),
         pending_figures: Vec::new(),
         open_anchors: 0,
@@ -610,6 +612,87 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
+/// A note reference at the end of a link's text (`[the site[^1]](https://...)`), which the
+/// GFM reading takes for a reference and so leaves the link as written, brackets and
+/// address printed: the reference is moved after the link (`[the site](https://...)[^1]`),
+/// where a typesetter puts a note marker. Bytes are swapped, not added, so that every
+/// position after stays where it was. Code (fenced, or between backticks) is left alone.
+fn notes_after_link_text(text: &mut std::borrow::Cow<'_, str>) {
+    if !text.contains("]](") {
+        return;
+    }
+    let mut swaps: Vec<(usize, usize, usize)> = Vec::new();
+    let mut fence: Option<(char, usize)> = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let trimmed = line.trim_start();
+        for c in ['`', '~'] {
+            let n = trimmed.chars().take_while(|x| *x == c).count();
+            if n >= 3 && line.len() - trimmed.len() <= 3 {
+                fence = match fence {
+                    None => Some((c, n)),
+                    Some((f, m)) if f == c && n >= m && trimmed[n..].trim().is_empty() => None,
+                    open => open,
+                };
+            }
+        }
+        if fence.is_some() || !line.contains("]](") {
+            continue;
+        }
+        let bytes = line.as_bytes();
+        let mut search = 0;
+        while let Some(found) = line[search..].find("]](") {
+            let close = search + found; // the `]` ending the reference
+            search = close + 3;
+            // Inside inline code when an odd number of backticks come before.
+            if bytes[..close].iter().filter(|b| **b == b'`').count() % 2 == 1 {
+                continue;
+            }
+            let Some(open) = line[..close].rfind("[^") else {
+                continue;
+            };
+            let label = &line[open + 2..close];
+            if label.is_empty()
+                || label.contains(|c: char| c.is_whitespace() || c == '[' || c == ']')
+            {
+                continue;
+            }
+            // The link's destination, to its `)` (parentheses inside it balanced).
+            let mut depth = 0usize;
+            let mut end = None;
+            for (k, b) in bytes.iter().enumerate().skip(close + 3) {
+                match b {
+                    b'(' => depth += 1,
+                    b')' if depth == 0 => {
+                        end = Some(k);
+                        break;
+                    }
+                    b')' => depth -= 1,
+                    _ => {}
+                }
+            }
+            let Some(end) = end else { continue };
+            // `[^label]` is open..=close; `](dest)` is close+1..=end.
+            swaps.push((start + open, start + close + 1, start + end + 1));
+            search = end + 1;
+        }
+    }
+    if swaps.is_empty() {
+        return;
+    }
+    let owned = text.to_mut();
+    let mut bytes = std::mem::take(owned).into_bytes();
+    for (a, b, c) in swaps {
+        if let Some(region) = bytes.get_mut(a..c) {
+            region.rotate_left(b - a);
+        }
+    }
+    *owned = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
 /// The length of the block quote markers (`> `, nested) and the one list marker (`- `,
 /// `1. `) at the start of `line`, before what the quote or list item holds.
 fn container_markers(line: &str) -> usize {
@@ -861,6 +944,8 @@ struct ChapterParser<'t, 'r> {
     note_refs: Vec<(String, Span)>,
     /// Label -> (content, span of the definition).
     note_defs: BTreeMap<String, (Vec<Block>, Span)>,
+    /// Pandoc inline notes (`^[...]`) made so far, for their labels.
+    inline_notes: usize,
     heading_ids: Vec<String>,
     pending_figures: Vec<Block>,
     /// `<a id="x">` tags whose `</a>` is still to come.
@@ -1377,8 +1462,106 @@ impl<'t> ChapterParser<'t, '_> {
     /// that name; an element the paragraph ends inside is closed there, with a warning.
     fn inlines_until_html(&mut self, end: Option<TagEnd>, html_end: Option<&str>) -> Vec<Inline> {
         let mut out = self.inlines_as_read(end, html_end);
+        self.pandoc_inline_notes(&mut out);
         pandoc_scripts(&mut out);
         out
+    }
+
+    /// Pandoc's inline notes (`text.^[The note, *formatted*.]`): each becomes a footnote of
+    /// the chapter, numbered with the others where it stands. The brackets are matched in
+    /// the text at this level (a `]` in code does not count); a note left unclosed stays as
+    /// written.
+    fn pandoc_inline_notes(&mut self, inlines: &mut Vec<Inline>) {
+        let opens = |i: &Inline| matches!(&i.kind, InlineKind::Text(t) if t.contains("^["));
+        if !inlines.iter().any(opens) {
+            return;
+        }
+        let mut out: Vec<Inline> = Vec::with_capacity(inlines.len());
+        let mut rest: std::collections::VecDeque<Inline> = std::mem::take(inlines).into();
+        while let Some(inline) = rest.pop_front() {
+            let InlineKind::Text(text) = &inline.kind else {
+                out.push(inline);
+                continue;
+            };
+            let Some(at) = text.find("^[") else {
+                out.push(inline);
+                continue;
+            };
+            // Find the `]` closing it: in this text, or in a later text at this level.
+            let span = inline.span;
+            let before = text[..at].to_string();
+            let mut note: Vec<Inline> = Vec::new();
+            let mut depth = 0usize;
+            let mut pending = text[at + 2..].to_string();
+            let mut taken: Vec<Inline> = Vec::new();
+            let closed = loop {
+                let close = pending.char_indices().find_map(|(k, c)| match c {
+                    '[' => {
+                        depth += 1;
+                        None
+                    }
+                    ']' if depth == 0 => Some(k),
+                    ']' => {
+                        depth -= 1;
+                        None
+                    }
+                    _ => None,
+                });
+                if let Some(k) = close {
+                    push_text(&mut note, &pending[..k], span);
+                    break Some(pending[k + 1..].to_string());
+                }
+                push_text(&mut note, &pending, span);
+                // The next inline: formatted text is part of the note, text is read on.
+                match rest.pop_front() {
+                    Some(next) => {
+                        taken.push(next.clone());
+                        match next.kind {
+                            InlineKind::Text(t) => pending = t,
+                            _ => {
+                                note.push(next);
+                                pending = String::new();
+                            }
+                        }
+                    }
+                    None => break None,
+                }
+            };
+            let Some(after) = closed else {
+                // Unclosed: as written.
+                out.push(inline);
+                out.extend(taken);
+                break;
+            };
+            push_text(&mut out, &before, span);
+            let label = format!("\u{0}inline-note-{}", self.inline_notes);
+            self.inline_notes += 1;
+            pandoc_scripts(&mut note);
+            let id = self.note_ref(&label, span);
+            self.note_defs.insert(
+                label,
+                (
+                    vec![Block {
+                        kind: BlockKind::Paragraph(note),
+                        span,
+                    }],
+                    span,
+                ),
+            );
+            out.push(Inline {
+                kind: InlineKind::FootnoteRef(id),
+                span,
+            });
+            if !after.is_empty() {
+                // The rest is looked at again: it may open another note.
+                rest.push_front(Inline {
+                    kind: InlineKind::Text(after),
+                    span,
+                });
+            }
+        }
+        out.extend(rest);
+        *inlines = out;
     }
 
     /// [`Self::inlines_until_html`], before Pandoc's superscripts and subscripts are found.
@@ -3685,6 +3868,43 @@ mod tests {
         // Alone in a chapter (nothing else for the pre-pass to look at).
         let (parsed, _) = parse("# T\n\n<center>Centred.</center>\n");
         assert!(format!("{:?}", parsed.blocks).contains("Text(\"Centred.\")"));
+    }
+
+    #[test]
+    fn a_note_at_the_end_of_a_link_text_follows_the_link() {
+        let text = "# T\n\nSee [the site[^1]](https://example.com/a_(b)) now, `[x[^1]](y)`.\n\n[^1]: Visited.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let printed = format!("{:?}", paragraph(&parsed, 0));
+        assert!(printed.contains("https://example.com/a_(b)"), "{printed}");
+        assert_eq!(
+            Inline::plain_text(paragraph(&parsed, 0)),
+            "See the site now, [x[^1]](y)."
+        );
+        assert_eq!(parsed.footnotes.len(), 1);
+    }
+
+    #[test]
+    fn pandoc_inline_notes_are_footnotes_in_order() {
+        let text = "# T\n\nA[^a] one.^[First [nested] with `code]` and *em*.] Two^[Second.] three ^[open.\n\n[^a]: Defined.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let notes: Vec<String> = parsed
+            .footnotes
+            .iter()
+            .map(|n| match &n.blocks[0].kind {
+                BlockKind::Paragraph(c) => Inline::plain_text(c),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            notes,
+            ["Defined.", "First [nested] with code] and em.", "Second."]
+        );
+        assert_eq!(
+            Inline::plain_text(paragraph(&parsed, 0)),
+            "A one. Two three ^[open."
+        );
     }
 
     #[test]
