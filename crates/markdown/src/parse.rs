@@ -693,6 +693,37 @@ fn notes_after_link_text(text: &mut std::borrow::Cow<'_, str>) {
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
+/// A paragraph that is only a scene-break sign: an asterism (`⁂`), a floral heart or
+/// fleuron (`❧`, `☙`, `❦`), or a row of asterisks, stars or dots written as text.
+fn is_scene_ornament(content: &[Inline]) -> bool {
+    let mut signs = String::new();
+    for inline in content {
+        match &inline.kind {
+            InlineKind::Text(t) => signs.extend(t.chars().filter(|c| !c.is_whitespace())),
+            _ => return false,
+        }
+    }
+    match signs.as_str() {
+        "\u{2042}" | "\u{2767}" | "\u{2619}" | "\u{2766}" | "\u{2042}\u{2042}\u{2042}" => true,
+        s => {
+            let count = s.chars().count();
+            (3..=7).contains(&count)
+                && s.chars().all(|c| c == s.chars().next().unwrap_or('x'))
+                && s.chars().all(|c| {
+                    matches!(
+                        c,
+                        '*' | '\u{204E}'
+                            | '\u{2022}'
+                            | '\u{00B7}'
+                            | '\u{2731}'
+                            | '\u{2605}'
+                            | '\u{2736}'
+                    )
+                })
+        }
+    }
+}
+
 /// The length of the block quote markers (`> `, nested) and the one list marker (`- `,
 /// `1. `) at the start of `line`, before what the quote or list item holds.
 fn container_markers(line: &str) -> usize {
@@ -1444,7 +1475,14 @@ impl<'t> ChapterParser<'t, '_> {
             InlineKind::LineBreak => true,
             _ => false,
         });
-        if !is_blank {
+        if !is_blank && self.depth == 0 && !self.in_note && is_scene_ornament(&content) {
+            // `⁂`, `❧` or `\* \* \*` alone (centred, in a web edition): a scene break, which
+            // print and ebook mark in their own way (no font of the book has the asterism).
+            out.push(Block {
+                kind: BlockKind::SceneBreak,
+                span,
+            });
+        } else if !is_blank {
             out.push(Block {
                 kind: BlockKind::Paragraph(content),
                 span,
@@ -3882,6 +3920,22 @@ mod tests {
             "See the site now, [x[^1]](y)."
         );
         assert_eq!(parsed.footnotes.len(), 1);
+    }
+
+    #[test]
+    fn a_paragraph_of_only_an_asterism_or_stars_is_a_scene_break() {
+        let text = "# T\n\nOne.\n\n<p align=\"center\">\u{2042}</p>\n\nTwo.\n\n\\* \\* \\*\n\nThree.\n\nA \u{2042} in text.\n";
+        let (parsed, _) = parse(text);
+        let kinds: Vec<&str> = parsed
+            .blocks
+            .iter()
+            .map(|b| match b.kind {
+                BlockKind::SceneBreak => "break",
+                BlockKind::Paragraph(_) => "para",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["para", "break", "para", "break", "para", "para"]);
     }
 
     #[test]
