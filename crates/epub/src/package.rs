@@ -368,7 +368,12 @@ pub(crate) fn package_document(
         }
         out.push_str("/>\n");
     }
-    out.push_str("</manifest>\n<spine toc=\"ncx\">\n");
+    out.push_str("</manifest>\n<spine toc=\"ncx\"");
+    if crate::escape::is_right_to_left(input.lang) {
+        // A Hebrew or Arabic book turns its pages from right to left.
+        push_attr(&mut out, "page-progression-direction", "rtl");
+    }
+    out.push_str(">\n");
     for item in input.items.iter().filter(|i| i.in_spine) {
         out.push_str("<itemref");
         push_attr(&mut out, "idref", &item.id);
