@@ -72,6 +72,7 @@ impl Labels {
             "pl" => &POLISH,
             "ru" => &RUSSIAN,
             "el" => &GREEK,
+            "he" | "iw" => &HEBREW,
             _ => &ENGLISH,
         }
     }
@@ -570,6 +571,47 @@ const GREEK: Labels = Labels {
     ],
 };
 
+const HEBREW: Labels = Labels {
+    contents: "תוכן העניינים",
+    table_of_contents: "תוכן העניינים",
+    landmarks: "ציוני דרך",
+    cover: "כריכה",
+    start_of_content: "תחילת הטקסט",
+    copyright: "זכויות יוצרים",
+    by: "מאת {}",
+    translated_by: "תרגום:",
+    illustrated_by: "איורים:",
+    edited_by: "עריכה:",
+    all_rights_reserved: "כל הזכויות שמורות.",
+    first_published: "יצא לאור לראשונה ב־{}",
+    published_by: "יצא לאור בהוצאת {}",
+    this_edition_published_by: "מהדורה זו יצאה לאור בהוצאת {}",
+    this_edition: "מהדורה זו: {}",
+    print: "מהדורה מודפסת",
+    ebook: "ספר אלקטרוני",
+    typeset_in: "סודר באות {} עם Quire.",
+    figure: "איור",
+    listing: "קטע קוד",
+    kinds: [
+        "פרק",
+        "הקדשה",
+        "מוטו",
+        "פתח דבר",
+        "הקדמה",
+        "מבוא",
+        "פרולוג",
+        "אפילוג",
+        "אחרית דבר",
+        "תודות",
+        "נספח",
+        "ביבליוגרפיה",
+        "מילון מונחים",
+        "תמונת שער",
+        "חלק",
+        "מפתח",
+    ],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,7 +630,7 @@ mod tests {
         );
         // Every phrase that takes a value has a place for it.
         for language in [
-            "en", "fr", "de", "es", "it", "pt", "nl", "sv", "pl", "ru", "el",
+            "en", "fr", "de", "es", "it", "pt", "nl", "sv", "pl", "ru", "el", "he",
         ] {
             let l = Labels::of(language);
             for phrase in [
