@@ -15,7 +15,8 @@ fn book_text() -> (quire_model::Book, String) {
         text.push_str(chapter.title_text.as_deref().unwrap_or(""));
         text.push('\n');
         for block in &chapter.blocks {
-            if let BlockKind::Paragraph(content) = &block.kind {
+            if let BlockKind::Paragraph(content) | BlockKind::Aligned { content, .. } = &block.kind
+            {
                 text.push_str(&Inline::plain_text(content));
                 text.push('\n');
             }

@@ -88,7 +88,7 @@ fn words(text: &str) -> Vec<String> {
 fn push_blocks(blocks: &[Block], out: &mut String) {
     for block in blocks {
         match &block.kind {
-            BlockKind::Paragraph(c) => {
+            BlockKind::Paragraph(c) | BlockKind::Aligned { content: c, .. } => {
                 out.push_str(&Inline::plain_text(c));
                 out.push('\n');
             }

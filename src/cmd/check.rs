@@ -31,9 +31,12 @@ pub(crate) fn run(book_dir: &Path) -> ExitCode {
             .chapters()
             .flat_map(|c| &c.blocks)
             .map(|b| match &b.kind {
-                quire_model::BlockKind::Paragraph(inl) => quire_model::Inline::plain_text(inl)
-                    .split_whitespace()
-                    .count(),
+                quire_model::BlockKind::Paragraph(inl)
+                | quire_model::BlockKind::Aligned { content: inl, .. } => {
+                    quire_model::Inline::plain_text(inl)
+                        .split_whitespace()
+                        .count()
+                }
                 _ => 0,
             })
             .sum();

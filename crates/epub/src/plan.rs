@@ -295,7 +295,9 @@ fn anchors_in(inlines: &[Inline], out: &mut Vec<String>) {
 /// Calls `f` on each list of inlines a block holds directly (not those of nested blocks).
 pub(crate) fn each_inline_list(block: &Block, f: &mut dyn FnMut(&[Inline])) {
     match &block.kind {
-        BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => f(c),
+        BlockKind::Paragraph(c)
+        | BlockKind::Aligned { content: c, .. }
+        | BlockKind::Heading { content: c, .. } => f(c),
         BlockKind::Verse(stanzas) => {
             for line in stanzas.iter().flatten() {
                 f(&line.content);

@@ -449,6 +449,19 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                     self.out.push_str("</p>\n");
                     after_break = false;
                 }
+                BlockKind::Aligned { align, content } => {
+                    if top {
+                        self.lead_done = true;
+                    }
+                    self.out.push_str(match align {
+                        Alignment::Right => "<p class=\"right\">",
+                        Alignment::Left => "<p class=\"first\">",
+                        _ => "<p class=\"center\">",
+                    });
+                    self.inlines(content);
+                    self.out.push_str("</p>\n");
+                    after_break = false;
+                }
                 BlockKind::Heading { level, content, .. } => {
                     let id = self.plan_heading_id();
                     // Never skip a level: h2 may follow h1, h4 only after an h3.

@@ -75,7 +75,9 @@ fn walk_inlines<'i>(inlines: &'i [Inline], f: &mut dyn FnMut(&'i Inline)) {
 /// Every inline list of a block (paragraph, heading, verse line, caption, cell).
 fn block_inlines<'b>(block: &'b Block, f: &mut dyn FnMut(&'b [Inline])) {
     match &block.kind {
-        BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => f(c),
+        BlockKind::Paragraph(c)
+        | BlockKind::Aligned { content: c, .. }
+        | BlockKind::Heading { content: c, .. } => f(c),
         BlockKind::Verse(stanzas) => {
             for line in stanzas.iter().flatten() {
                 f(&line.content);

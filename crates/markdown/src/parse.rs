@@ -110,7 +110,7 @@ pub(crate) fn parse_chapter(
         diagnostics,
     );
     let line_blocks = pandoc_blocks(&mut cleaned.text);
-    html_block_tags(&mut cleaned.text);
+    let aligned = html_block_tags(&mut cleaned.text);
     notes_after_link_text(&mut cleaned.text);
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(&cleaned.text, markdown_options())
         .into_offset_iter()
@@ -132,6 +132,7 @@ pub(crate) fn parse_chapter(
         note_refs: Vec::new(),
         note_defs: BTreeMap::new(),
         inline_notes: 0,
+        aligned,
         heading_ids: Vec::new(),
         pending_figures: Vec::new(),
         open_anchors: 0,
@@ -421,12 +422,13 @@ fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> Vec<LineBlock> {
 /// lines a list. The tags are replaced in place (`<h2>` by `##` and spaces, `<li>` by `-`
 /// or `1.`), so every byte keeps its place; what is inside is read as Markdown, its
 /// inline HTML as usual. Anything else is left as it is.
-fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
+fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) -> Vec<(Range<usize>, Alignment)> {
+    let mut aligned: Vec<(Range<usize>, Alignment)> = Vec::new();
     if !["<p", "<h", "<li", "<div", "<center"]
         .iter()
         .any(|tag| text.contains(tag))
     {
-        return;
+        return aligned;
     }
     let mut edits: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut fence: Option<(char, usize)> = None;
@@ -546,6 +548,9 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
         if let Some(name) = one_line_box
             && let Some(end) = tag_end(0)
         {
+            if let Some(align) = html_alignment(name, &rest[..end]) {
+                aligned.push((start..at, align));
+            }
             let replacement = if prefixed {
                 tag_replacement(b"", end, 0).map(|r| (start + lead, r))
             } else {
@@ -572,8 +577,20 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
             // text follows it in the same HTML block, which would print it as written.
             if text_follows && lower.trim_end().ends_with('>') {
                 edits.push(blank(0, lower.trim_end().len()));
+                if let Some(end) = tag_end(0)
+                    && let Some(align) = html_alignment("p", &rest[..end])
+                {
+                    let next = lines.get(index + 1).map_or(0, |l| l.len());
+                    aligned.push((start..at + next, align));
+                }
             }
             continue;
+        }
+        if opens
+            && let Some(end) = tag_end(0)
+            && let Some(align) = html_alignment("p", &rest[..end])
+        {
+            aligned.push((start..at, align));
         }
         if opens {
             // The indentation goes with the tag (after the markers, the markers stay).
@@ -597,7 +614,7 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
         }
     }
     if edits.is_empty() {
-        return;
+        return aligned;
     }
     let owned = text.to_mut();
     let mut bytes = std::mem::take(owned).into_bytes();
@@ -610,6 +627,30 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) {
     }
     *owned = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    aligned
+}
+
+/// The alignment an HTML paragraph's opening tag asks for (`<center>`, `align="right"`,
+/// `style="text-align: center"`): centred or flush right, else `None`.
+fn html_alignment(name: &str, tag: &str) -> Option<Alignment> {
+    if name == "center" {
+        return Some(Alignment::Center);
+    }
+    let tag = html::Tag::parse(tag)?;
+    let style = tag.attr("style").unwrap_or_default().to_ascii_lowercase();
+    let from_style = style.split(';').find_map(|rule| {
+        let (key, value) = rule.split_once(':')?;
+        (key.trim() == "text-align").then(|| value.trim().to_string())
+    });
+    let value = tag
+        .attr("align")
+        .map(|a| a.trim().to_ascii_lowercase())
+        .or(from_style)?;
+    match value.as_str() {
+        "center" | "centre" => Some(Alignment::Center),
+        "right" | "end" => Some(Alignment::Right),
+        _ => None,
+    }
 }
 
 /// A note reference at the end of a link's text (`[the site[^1]](https://...)`), which the
@@ -977,6 +1018,8 @@ struct ChapterParser<'t, 'r> {
     note_defs: BTreeMap<String, (Vec<Block>, Span)>,
     /// Pandoc inline notes (`^[...]`) made so far, for their labels.
     inline_notes: usize,
+    /// Where HTML paragraphs centred or set flush right start (from [`html_block_tags`]).
+    aligned: Vec<(Range<usize>, Alignment)>,
     heading_ids: Vec<String>,
     pending_figures: Vec<Block>,
     /// `<a id="x">` tags whose `</a>` is still to come.
@@ -1483,10 +1526,16 @@ impl<'t> ChapterParser<'t, '_> {
                 span,
             });
         } else if !is_blank {
-            out.push(Block {
-                kind: BlockKind::Paragraph(content),
-                span,
-            });
+            let align = self
+                .aligned
+                .iter()
+                .find(|(lines, _)| lines.contains(&range.start))
+                .map(|(_, align)| *align);
+            let kind = match align {
+                Some(align) => BlockKind::Aligned { align, content },
+                None => BlockKind::Paragraph(content),
+            };
+            out.push(Block { kind, span });
         }
         out.extend(figures);
     }
@@ -3962,6 +4011,39 @@ mod tests {
     }
 
     #[test]
+    fn html_alignment_makes_aligned_paragraphs() {
+        let text = "# T\n\n> <p align=\"right\">Yours, J.</p>\n\n<center>The End</center>\n\n<p style=\"color: red; text-align: center\">Centred</p>\n\n<div align=\"right\">Right</div>\n\n<p align=\"left\">Plain</p>\n\n<p align=\"center\">\nOn the next line\n</p>\n";
+        let (parsed, _) = parse(text);
+        let mut found = Vec::new();
+        fn walk(blocks: &[Block], found: &mut Vec<(String, Option<Alignment>)>) {
+            for b in blocks {
+                match &b.kind {
+                    BlockKind::Aligned { align, content } => {
+                        found.push((Inline::plain_text(content), Some(*align)))
+                    }
+                    BlockKind::Paragraph(c) => found.push((Inline::plain_text(c), None)),
+                    BlockKind::BlockQuote(inner) => walk(inner, found),
+                    _ => {}
+                }
+            }
+        }
+        walk(&parsed.blocks, &mut found);
+        let right = Some(Alignment::Right);
+        let center = Some(Alignment::Center);
+        assert_eq!(
+            found,
+            [
+                ("Yours, J.".to_string(), right),
+                ("The End".to_string(), center),
+                ("Centred".to_string(), center),
+                ("Right".to_string(), right),
+                ("Plain".to_string(), None),
+                ("On the next line".to_string(), center),
+            ]
+        );
+    }
+
+    #[test]
     fn inline_html_in_a_figcaption_is_read_with_the_caption() {
         let text = "# T\n\n<figure>\n<img src=\"a.png\" alt=\"A blue square\">\n<figcaption>The chart, <em>again</em>, from <a href=\"https://example.com\">here</a>.</figcaption>\n</figure>\n";
         let (parsed, diagnostics) = parse(text);
@@ -3995,10 +4077,12 @@ mod tests {
         let alts: Vec<&str> = figures.iter().map(|(a, _)| a.as_str()).collect();
         assert_eq!(alts, ["Logo", "Badge", "Second", "Chart", "E", "Inside"]);
         assert_eq!(figures[4].1, "Above");
-        // A paragraph of HTML text is not a picture: it is read as the paragraph it writes.
+        // A paragraph of HTML text is not a picture: it is read as the (centred) paragraph
+        // it writes.
         assert!(
             parsed.blocks.iter().any(|b| matches!(&b.kind,
-                BlockKind::Paragraph(c) if Inline::plain_text(c) == "Words too")),
+                BlockKind::Aligned { align: Alignment::Center, content }
+                    if Inline::plain_text(content) == "Words too")),
             "{:?}",
             parsed.blocks
         );

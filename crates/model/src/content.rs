@@ -141,6 +141,14 @@ pub struct Block {
 pub enum BlockKind {
     /// A paragraph of running text.
     Paragraph(Vec<Inline>),
+    /// A paragraph set centred or flush right, as HTML's `align` or `text-align` asks
+    /// (`<p align="right">` under a letter, `<center>`); never indented.
+    Aligned {
+        /// [`Alignment::Center`] or [`Alignment::Right`].
+        align: Alignment,
+        /// The paragraph's text.
+        content: Vec<Inline>,
+    },
     /// A section heading inside a chapter (level 2 to 6; the chapter title is not a block).
     Heading {
         /// 2 for `##`, 3 for `###` ...

@@ -53,7 +53,7 @@ fn inline_anchors(inlines: &[Inline], out: &mut Vec<String>) {
 fn anchors_only(block: &Block) -> Option<Vec<String>> {
     match &block.kind {
         BlockKind::Anchor(id) => Some(vec![id.clone()]),
-        BlockKind::Paragraph(content) => {
+        BlockKind::Paragraph(content) | BlockKind::Aligned { content, .. } => {
             let mut ids = Vec::new();
             for inline in content {
                 match &inline.kind {
@@ -143,9 +143,9 @@ impl Walk<'_> {
             before_figure.clear();
             let mut ids = Vec::new();
             match &block.kind {
-                BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => {
-                    inline_anchors(c, &mut ids)
-                }
+                BlockKind::Paragraph(c)
+                | BlockKind::Aligned { content: c, .. }
+                | BlockKind::Heading { content: c, .. } => inline_anchors(c, &mut ids),
                 BlockKind::Verse(stanzas) => {
                     for line in stanzas.iter().flatten() {
                         inline_anchors(&line.content, &mut ids);
@@ -259,7 +259,9 @@ fn collect_figure_refs(inlines: &[Inline], out: &mut Vec<String>) {
 
 fn each_inlines(block: &Block, f: &mut dyn FnMut(&[Inline])) {
     match &block.kind {
-        BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => f(c),
+        BlockKind::Paragraph(c)
+        | BlockKind::Aligned { content: c, .. }
+        | BlockKind::Heading { content: c, .. } => f(c),
         BlockKind::BlockQuote(inner) => {
             for b in inner {
                 each_inlines(b, f);

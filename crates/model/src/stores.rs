@@ -50,7 +50,9 @@ impl Block {
 
 fn block_runs_mut(block: &mut Block, f: &mut dyn FnMut(&mut Vec<Inline>)) {
     match &mut block.kind {
-        BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => f(c),
+        BlockKind::Paragraph(c)
+        | BlockKind::Aligned { content: c, .. }
+        | BlockKind::Heading { content: c, .. } => f(c),
         BlockKind::BlockQuote(inner) => {
             for b in inner {
                 block_runs_mut(b, f);

@@ -616,6 +616,9 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 let indent = !self.no_indent || self.kind == FlowKind::Note;
                 self.paragraph(content, block.span, x, measure, indent);
             }
+            BlockKind::Aligned { align, content } => {
+                self.aligned(content, *align, block.span, x, measure, leading);
+            }
             BlockKind::Heading { level, content, .. } => {
                 let mut text = StyledText::default();
                 let variant = if *level <= 2 {
@@ -1057,6 +1060,42 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         }
         self.push_para(&text, options, span, x, Vec::new());
         self.no_indent = false;
+    }
+
+    /// A paragraph centred or set flush right, line by line, with no indent: a page may
+    /// break between its lines.
+    fn aligned(
+        &mut self,
+        content: &[Inline],
+        align: quire_model::Alignment,
+        span: Span,
+        x: Pt,
+        measure: Pt,
+        leading: Pt,
+    ) {
+        let mut text = self.prefix.take().unwrap_or_default();
+        styled(
+            content,
+            self.size,
+            FontVariant::Regular,
+            self.styling(),
+            &mut text,
+        );
+        if text.is_blank() {
+            self.pending_anchors
+                .extend(text.anchors.into_iter().map(|(_, id)| id));
+            return;
+        }
+        let align = match align {
+            quire_model::Alignment::Right => Align::Right,
+            quire_model::Alignment::Left => Align::Left,
+            _ => Align::Center,
+        };
+        let lines = self.ctx.set_ragged(&text, measure, align, leading, false);
+        let lines = shift(lines, x);
+        self.elements
+            .push(Element::Fixed(Fixed::breakable(lines, span)));
+        self.opening = false;
     }
 
     /// Paragraph options of this flow at a measure.

@@ -29,7 +29,7 @@ fn error(span: Span, message: String) -> Diagnostic {
 /// What a block is, in words, for messages.
 fn kind_name(kind: &BlockKind) -> &'static str {
     match kind {
-        BlockKind::Paragraph(_) => "paragraph",
+        BlockKind::Paragraph(_) | BlockKind::Aligned { .. } => "paragraph",
         BlockKind::Heading { .. } => "heading",
         BlockKind::BlockQuote(_) => "block quote",
         BlockKind::Verse(_) => "verse",

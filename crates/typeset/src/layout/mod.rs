@@ -344,7 +344,9 @@ fn plan_blocks(blocks: &[quire_model::Block], count: &mut usize) {
     use quire_model::BlockKind;
     for block in blocks {
         match &block.kind {
-            BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => {
+            BlockKind::Paragraph(c)
+            | BlockKind::Aligned { content: c, .. }
+            | BlockKind::Heading { content: c, .. } => {
                 *count += quire_model::Inline::plain_text(c).chars().count();
             }
             BlockKind::BlockQuote(inner) => plan_blocks(inner, count),
@@ -395,7 +397,9 @@ pub(crate) fn chapter_page_references(chapter: &quire_model::Chapter) -> Vec<Str
         use quire_model::BlockKind;
         for block in list {
             match &block.kind {
-                BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => inlines(c, out),
+                BlockKind::Paragraph(c)
+                | BlockKind::Aligned { content: c, .. }
+                | BlockKind::Heading { content: c, .. } => inlines(c, out),
                 BlockKind::BlockQuote(inner) => blocks(inner, out),
                 BlockKind::List(list) => {
                     for item in &list.items {
