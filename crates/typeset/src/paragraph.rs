@@ -809,7 +809,10 @@ fn word_breaks(
             // a line ending on one would read as a hyphenated word.
             continue;
         }
-        let kind = if is_ideographic(before) || is_ideographic(after) {
+        let kind = if before == '\u{AD}' {
+            // The author's soft hyphen: a break that prints a hyphen, hyphenation on or off.
+            BreakKind::Hyphen
+        } else if is_ideographic(before) || is_ideographic(after) {
             // Inside other text, a CJK term (a name) stays whole and solid; a run too long
             // to be one breaks and justifies between characters, as CJK text does.
             if !cjk_language && cjk_run_around(text, i) < SHORTEST_BROKEN_CJK_RUN {
@@ -2168,6 +2171,39 @@ mod tests {
             assert_eq!(last.id, hyphen_glyph);
             assert_eq!(&run.text[last.text.clone()], "-");
             assert!((line.width.0 - 120.0).abs() < 0.01, "{line:?}");
+        }
+    }
+
+    /// A line broken at the author's soft hyphen ends in a printed hyphen, with automatic
+    /// hyphenation on or off (the line-break rules allow a break there too, and that break,
+    /// which adds nothing, was taken instead).
+    #[test]
+    fn a_break_at_a_soft_hyphen_prints_a_hyphen() {
+        let text = "Words super\u{AD}cali\u{AD}fragi\u{AD}listic\u{AD}expi\u{AD}ali\u{AD}docious and more words after it to fill several lines";
+        for hyphenate in [true, false] {
+            let mut ts = typesetter("en-US");
+            let mut options = ParagraphOptions::book(Pt(90.0), Pt(11.5));
+            options.hyphenate = hyphenate;
+            options.protrusion = false;
+            let layout = ts.typeset(&regular(text), &options, Span::default());
+            let broken: Vec<&LaidLine> = layout
+                .lines
+                .iter()
+                .filter(|l| {
+                    l.runs
+                        .last()
+                        .is_some_and(|r| r.text.ends_with('\u{AD}') || r.text.ends_with('-'))
+                })
+                .collect();
+            assert!(!broken.is_empty(), "{:?}", line_texts(&layout));
+            for line in broken {
+                let run = line.runs.last().expect("runs");
+                assert!(
+                    run.added_hyphen && run.text.ends_with('-'),
+                    "{:?}",
+                    line_texts(&layout)
+                );
+            }
         }
     }
 
