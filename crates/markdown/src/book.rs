@@ -837,7 +837,17 @@ impl Loader {
         at: Span,
         diags: &mut Vec<Diagnostic>,
     ) -> Option<ImageId> {
-        let resolved = match paths::resolve(&self.root, base, written) {
+        // A path written as a web address (`my%20pictures/a.png`, as GitHub, mdBook and
+        // browsers read it) names the file with its escapes decoded.
+        let found = paths::resolve(&self.root, base, written).or_else(|problem| {
+            let decoded = crate::links::percent_decode(written);
+            if problem == PathProblem::Missing && decoded != written {
+                paths::resolve(&self.root, base, &decoded).map_err(|_| problem)
+            } else {
+                Err(problem)
+            }
+        });
+        let resolved = match found {
             Ok(p) => p,
             Err(problem) => {
                 let before = self.diagnostics.len();
@@ -1558,6 +1568,34 @@ mod tests {
         )
         .expect("write");
         load_book(dir.path())
+    }
+
+    /// `my%20pics/a%20b.svg` names `my pics/a b.svg`, as a browser reads it; decoding never
+    /// lets a path leave the book folder.
+    #[test]
+    fn a_picture_path_written_as_a_web_address_is_decoded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("book.toml"),
+            "[book]\ntitle = \"T\"\nauthors = [\"A\"]\nlanguage = \"en\"\n[contents]\nchapters = [\"a.md\"]\n",
+        )
+        .expect("write");
+        std::fs::create_dir_all(dir.path().join("my pics")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("my pics/a b.svg"),
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><rect width=\"10\" height=\"10\"/></svg>",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join("a.md"),
+            "# A\n\n![Square](my%20pics/a%20b.svg)\n\n![Again](my%20pics/a%20b.svg)\n",
+        )
+        .expect("write");
+        let loaded = load_book(dir.path());
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        assert_eq!(loaded.book.expect("book").images.len(), 1);
+        std::fs::write(dir.path().join("a.md"), "# A\n\n![Out](%2e%2e/x.svg)\n").expect("write");
+        assert!(load_book(dir.path()).has_errors());
     }
 
     #[test]

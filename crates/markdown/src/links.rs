@@ -177,8 +177,9 @@ fn fragments(
     map
 }
 
-/// Decodes `%xx` escapes (links to headings with accents or spaces).
-fn percent_decode(text: &str) -> String {
+/// Decodes `%xx` escapes (links to headings with accents or spaces, picture paths written
+/// as web addresses).
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
