@@ -621,12 +621,21 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             }
             BlockKind::Heading { level, content, .. } => {
                 let mut text = StyledText::default();
-                let variant = if *level <= 2 {
-                    FontVariant::Italic
-                } else {
+                // `##` in italic, `###` in capitals and small capitals, deeper levels in
+                // italic again: each level apart from the text and from the one above it.
+                let variant = if *level == 3 {
                     FontVariant::Regular
+                } else {
+                    FontVariant::Italic
                 };
                 styled(content, self.size, variant, self.styling(), &mut text);
+                if *level == 3 {
+                    for (_, style) in &mut text.runs {
+                        if style.variant == FontVariant::Regular {
+                            style.small_caps = true;
+                        }
+                    }
+                }
                 let title = text.plain();
                 let lines = self
                     .ctx
