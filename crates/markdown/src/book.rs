@@ -477,7 +477,7 @@ impl Loader {
         meta.description = book
             .description
             .as_ref()
-            .map(|d| d.trim().to_string())
+            .map(|d| plain_description(d.trim()))
             .filter(|s| !s.is_empty());
         meta.subjects = book
             .subjects
@@ -1547,9 +1547,38 @@ pub(crate) fn parse_trim(text: &str) -> Option<TrimSize> {
     })
 }
 
+/// The description as the stores and the back cover take it: plain text, its paragraphs
+/// (blank lines) kept. Authors write it in Markdown (`*emphasis*`, links): the marks are
+/// read, not printed, and quotes and dashes are set as in the text.
+fn plain_description(markdown: &str) -> String {
+    markdown
+        .split("\n\n")
+        .map(|paragraph| {
+            let inlines =
+                crate::parse::inline_markdown(paragraph.trim(), quire_model::Span::default());
+            Inline::plain_text(&inlines)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_description_in_markdown_is_plain_text() {
+        assert_eq!(
+            plain_description(
+                "An *unusual* book about **orchards** and a [link](https://example.org).\n\n\"Quoted\" -- and `code`."
+            ),
+            "An unusual book about orchards and a link.\n\n\u{201c}Quoted\u{201d} \u{2013} and code."
+        );
+    }
 
     /// Loads a one-chapter-file book whose file is `text`.
     fn load_one_file(text: &str) -> Loaded {

@@ -151,7 +151,12 @@ pub(crate) fn parse_chapter(
         html_quotes: 0,
         html_quote_closed: false,
     };
-    let blocks = parser.blocks_until(None);
+    let mut blocks = parser.blocks_until(None);
+    let boundaries: Vec<usize> = parser.later_titles.iter().map(|t| t.at).collect();
+    let moved = stanzas_as_verse(&mut blocks, &boundaries);
+    for later in &mut parser.later_titles {
+        later.at = moved.get(later.at).copied().unwrap_or(blocks.len());
+    }
     let footnotes = parser.finish_footnotes();
     if parser.title.is_none()
         && let Some((title, range)) = matter.and_then(|m| m.title)
@@ -3389,6 +3394,69 @@ fn verse_or_quote(blocks: Vec<Block>) -> BlockKind {
     BlockKind::Verse(stanzas)
 }
 
+/// Stanzas written as paragraphs of hand-broken lines (`\` or two spaces at each line's
+/// end), two or more in a row, at a chapter's top level: verse, set line by line with a
+/// space between stanzas, as a quote of such paragraphs already is. Each paragraph has
+/// three lines or more, none longer than a line of verse (a letter's address or a list of
+/// verses numbered in prose stays prose). Returns where each block now is (a later title's
+/// place); runs never cross `boundaries` (where later chapters of the file start).
+fn stanzas_as_verse(blocks: &mut Vec<Block>, boundaries: &[usize]) -> Vec<usize> {
+    const LONGEST_VERSE_LINE: usize = 80;
+    let is_stanza = |block: &Block| match &block.kind {
+        BlockKind::Paragraph(content) => {
+            let breaks = content
+                .iter()
+                .filter(|i| matches!(i.kind, InlineKind::LineBreak))
+                .count();
+            breaks >= 2
+                && content
+                    .split(|i| matches!(i.kind, InlineKind::LineBreak))
+                    .all(|line| {
+                        Inline::plain_text(line).trim().chars().count() <= LONGEST_VERSE_LINE
+                    })
+        }
+        _ => false,
+    };
+    let old = std::mem::take(blocks);
+    let mut moved = Vec::with_capacity(old.len() + 1);
+    let mut run: Vec<Block> = Vec::new();
+    let flush = |run: &mut Vec<Block>, out: &mut Vec<Block>| {
+        if run.len() >= 2 {
+            let span = run[0].span;
+            let stanzas = run
+                .drain(..)
+                .filter_map(|b| match b.kind {
+                    BlockKind::Paragraph(content) => Some(verse_lines(content)),
+                    _ => None,
+                })
+                .collect();
+            out.push(Block {
+                kind: BlockKind::Verse(stanzas),
+                span,
+            });
+        } else {
+            out.append(run);
+        }
+    };
+    for (index, block) in old.into_iter().enumerate() {
+        if boundaries.contains(&index) || !is_stanza(&block) {
+            flush(&mut run, blocks);
+        }
+        if is_stanza(&block) {
+            // Where the run will start, whether it is grouped or not: nothing is added to
+            // `blocks` while a run lasts.
+            moved.push(blocks.len());
+            run.push(block);
+        } else {
+            moved.push(blocks.len());
+            blocks.push(block);
+        }
+    }
+    flush(&mut run, blocks);
+    moved.push(blocks.len());
+    moved
+}
+
 fn verse_lines(content: Vec<Inline>) -> Vec<VerseLine> {
     let mut lines = Vec::new();
     let mut current: Vec<Inline> = Vec::new();
@@ -4041,6 +4109,31 @@ mod tests {
                 ("On the next line".to_string(), center),
             ]
         );
+    }
+
+    #[test]
+    fn stanzas_of_hand_broken_lines_are_verse() {
+        let text = "# Poems\n\nA prose paragraph.\n\nThe first line,\\\nthe second line,\\\n&emsp;the third.\n\nAnother stanza\\\nof two lines\\\nand three.\n\nProse again,\\\nwith one break.\n\n# Next\n\nOne\\\ntwo\\\nthree\n";
+        let (parsed, _) = parse(text);
+        let kinds: Vec<String> = parsed
+            .blocks
+            .iter()
+            .map(|b| match &b.kind {
+                BlockKind::Verse(stanzas) => format!(
+                    "verse {:?}",
+                    stanzas.iter().map(Vec::len).collect::<Vec<_>>()
+                ),
+                BlockKind::Paragraph(_) => "para".to_string(),
+                _ => "other".to_string(),
+            })
+            .collect();
+        assert_eq!(kinds, ["para", "verse [3, 3]", "para", "para"]);
+        assert_eq!(parsed.later_titles.len(), 1);
+        assert_eq!(parsed.later_titles[0].at, 3);
+        let BlockKind::Verse(stanzas) = &parsed.blocks[1].kind else {
+            unreachable!()
+        };
+        assert_eq!(stanzas[0][2].indent, 1);
     }
 
     #[test]
