@@ -381,7 +381,7 @@ fn follows_base(c: char) -> bool {
 /// Whitespace and the default-ignorable characters (soft hyphen, joiners, variation
 /// selectors, bidi controls...): the shaper hides them or the paragraph sets them as
 /// space, so a face lacking them is no reason to change faces.
-fn never_falls_back(c: char) -> bool {
+pub(crate) fn never_falls_back(c: char) -> bool {
     c.is_whitespace()
         || matches!(
             c,

@@ -402,8 +402,10 @@ impl Shaper {
         for (i, g) in out.glyphs.iter().enumerate() {
             if g.id == 0 {
                 let range = out.glyph_text(i);
+                // A joiner or a variation selector in the cluster prints nothing of its
+                // own: only the characters that would print are missing.
                 for c in text.get(range).unwrap_or("").chars() {
-                    if !out.missing.contains(&c) {
+                    if !crate::font::never_falls_back(c) && !out.missing.contains(&c) {
                         out.missing.push(c);
                     }
                 }
@@ -422,6 +424,28 @@ mod tests {
 
     fn shaper() -> Shaper {
         Shaper::new(test_family(), ShapeFeatures::default())
+    }
+
+    #[test]
+    fn joiners_are_never_missing_glyphs() {
+        let mut shaper = shaper();
+        let style = ShapeStyle::default();
+        assert!(
+            shaper
+                .shape("a\u{200D}b\u{200C}c", style)
+                .missing
+                .is_empty()
+        );
+        let family = shaper.shape("\u{1F468}\u{200D}\u{1F469}\u{FE0F}", style);
+        assert!(!family.missing.is_empty());
+        assert!(
+            family
+                .missing
+                .iter()
+                .all(|c| !matches!(c, '\u{200D}' | '\u{FE0F}')),
+            "{:?}",
+            family.missing
+        );
     }
 
     #[test]
