@@ -307,6 +307,31 @@ fn trailing_braces(heading: &str) -> Option<&str> {
     Some(&line[open..])
 }
 
+/// Whether a line-by-line pre-pass is inside a fenced code block: fed each line's text
+/// after its indentation, it opens on three or more backticks or tildes and closes on a
+/// run of the same character at least as long with nothing after it.
+#[derive(Debug, Default)]
+struct Fences(Option<(char, usize)>);
+
+impl Fences {
+    /// Reads a line (`rest`, after `indent` spaces); true while inside a fence after it.
+    fn line(&mut self, rest: &str, indent: usize) -> bool {
+        if indent <= 3 {
+            for c in ['`', '~'] {
+                let n = rest.chars().take_while(|x| *x == c).count();
+                if n >= 3 {
+                    self.0 = match self.0 {
+                        None => Some((c, n)),
+                        Some((f, m)) if f == c && n >= m && rest[n..].trim().is_empty() => None,
+                        open => open,
+                    };
+                }
+            }
+        }
+        self.0.is_some()
+    }
+}
+
 /// Pandoc's fenced divs and line blocks, which CommonMark does not know, in `text` (a
 /// chapter's, outside fenced code): a div's fence lines (`::: epigraph`, `::: {.note}`,
 /// `:::`) are blanked, so that what they hold reads as the blocks it is; a line block's
@@ -319,7 +344,7 @@ fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> Vec<LineBlock> {
     let mut blanks: Vec<Range<usize>> = Vec::new();
     let mut bars: Vec<usize> = Vec::new();
     let mut blocks: Vec<LineBlock> = Vec::new();
-    let mut fence: Option<(char, usize)> = None;
+    let mut fences = Fences::default();
     let mut at = 0;
     // The line block being read: its bars, its lines' indents, whether it is a table.
     let mut block: Option<(Vec<usize>, Vec<u16>, bool)> = None;
@@ -331,20 +356,9 @@ fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> Vec<LineBlock> {
         let indent = body.len() - body.trim_start_matches(' ').len();
         let rest = &body[indent..];
         // Fenced code: nothing in it is a div or a line block.
+        let in_code =
+            fences.line(rest, indent) || rest.starts_with("```") || rest.starts_with("~~~");
         let run = |c: char| rest.chars().take_while(|x| *x == c).count();
-        if indent <= 3 {
-            for c in ['`', '~'] {
-                let n = run(c);
-                if n >= 3 {
-                    fence = match fence {
-                        None => Some((c, n)),
-                        Some((f, m)) if f == c && n >= m && rest[n..].trim().is_empty() => None,
-                        open => open,
-                    };
-                }
-            }
-        }
-        let in_code = fence.is_some() || rest.starts_with("```") || rest.starts_with("~~~");
         // A table's delimiter row (bars, dashes, colons): the table's rows, to the next
         // blank line, are no line block.
         let delimiter = rest.contains('-')
@@ -436,7 +450,7 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) -> Vec<(Range<usize>, A
         return aligned;
     }
     let mut edits: Vec<(usize, Vec<u8>)> = Vec::new();
-    let mut fence: Option<(char, usize)> = None;
+    let mut fences = Fences::default();
     // Inside `<ul>`/`<ol>`: numbered or not, and the number of an `<ol start>`'s first item
     // until it is written.
     let mut list: Option<(bool, Option<u32>)> = None;
@@ -457,18 +471,7 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) -> Vec<(Range<usize>, A
         let lead = indent + container_markers(&body[indent..]);
         let prefixed = lead > indent;
         let rest = &body[lead..];
-        let run = |c: char| rest.chars().take_while(|x| *x == c).count();
-        for c in ['`', '~'] {
-            let n = run(c);
-            if indent <= 3 && n >= 3 {
-                fence = match fence {
-                    None => Some((c, n)),
-                    Some((f, m)) if f == c && n >= m && rest[n..].trim().is_empty() => None,
-                    open => open,
-                };
-            }
-        }
-        if fence.is_some() || indent > 3 || !rest.starts_with('<') {
+        if fences.line(rest, indent) || indent > 3 || !rest.starts_with('<') {
             continue;
         }
         let lower = rest.to_ascii_lowercase();
@@ -668,23 +671,13 @@ fn notes_after_link_text(text: &mut std::borrow::Cow<'_, str>) {
         return;
     }
     let mut swaps: Vec<(usize, usize, usize)> = Vec::new();
-    let mut fence: Option<(char, usize)> = None;
+    let mut fences = Fences::default();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
         let start = at;
         at += line.len();
         let trimmed = line.trim_start();
-        for c in ['`', '~'] {
-            let n = trimmed.chars().take_while(|x| *x == c).count();
-            if n >= 3 && line.len() - trimmed.len() <= 3 {
-                fence = match fence {
-                    None => Some((c, n)),
-                    Some((f, m)) if f == c && n >= m && trimmed[n..].trim().is_empty() => None,
-                    open => open,
-                };
-            }
-        }
-        if fence.is_some() || !line.contains("]](") {
+        if fences.line(trimmed, line.len() - trimmed.len()) || !line.contains("]](") {
             continue;
         }
         let bytes = line.as_bytes();
