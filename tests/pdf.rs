@@ -21,6 +21,16 @@ fn tool(name: &str) -> bool {
     found
 }
 
+/// The PDF's text as `pdftotext` reads it.
+fn pdf_text(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Builds `book` as PDF into a fresh folder; returns the PDF's path (and keeps the folder).
 fn build_pdf(book: &Path, out: &Path) -> PathBuf {
     build_pdf_report(book, out).0
@@ -433,12 +443,7 @@ fn a_french_book_prints_its_own_words() {
         &format!("# Un\n\n{}\n", "La petite ville de Verrières. ".repeat(40)),
     );
     let pdf = build_pdf(&book, &work.path().join("out"));
-    let out = Command::new("pdftotext")
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = pdf_text(&pdf);
     for words in ["Table des matières", "par Stendhal", "Composé en"] {
         assert!(text.contains(words), "`{words}` is not printed:\n{text}");
     }
@@ -470,4 +475,77 @@ fn hebrew_words_print_in_the_hebrew_fallback() {
             .any(|l| l.contains("NotoSerifHebrew") && l.contains(" yes yes yes ")),
         "{fonts}"
     );
+}
+
+/// A Hebrew book prints right to left: pdftotext reads each line back in the order it was
+/// written (numbers and a Latin word inside it in theirs), the first word of a paragraph
+/// stands at the right of its line, a paragraph's short last line is flush right, and
+/// parentheses face their words.
+#[test]
+fn a_hebrew_book_prints_right_to_left() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let sentence = "שלום עולם בשנת 1948 נכתב ספר בשם Genesis והוא טוב";
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"ספר\"\nauthors = [\"מחבר\"]\nlanguage = \"he\"",
+        &format!("# פרק ראשון\n\n{sentence}.\n\nראשית (בסוגריים) אחרית.\n"),
+    );
+    let pdf = build_pdf(&book, &work.path().join("out"));
+    let text = pdf_text(&pdf);
+    // pdftotext marks right-to-left lines with embedding controls, and where the direction
+    // changes it moves or drops the word space (as it does for any PDF): the letters and
+    // their order are what count.
+    let letters = |text: &str| -> String {
+        text.chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '\u{202A}'..='\u{202E}'))
+            .collect()
+    };
+    let plain = letters(&text);
+    for written in [sentence, "פרק ראשון", "ראשית (בסוגריים) אחרית."] {
+        assert!(plain.contains(&letters(written)), "{written}: {text}");
+    }
+    // Where the words stand: the first word right of the last on its line, and flush with
+    // the right edge of the text block as the heading's centre shows it.
+    let script = r#"
+import sys, pymupdf
+doc = pymupdf.open(sys.argv[1])
+for page in doc:
+    for w in page.get_text("words"):
+        word = w[4].strip(".")
+        if word in ("שלום", "טוב", "Genesis", "ראשית", "אחרית"):
+            print(word, round(w[0], 1), round(w[2], 1), w[5], w[6])
+"#;
+    let Some(found) = common::pymupdf(script, &pdf) else {
+        return;
+    };
+    let at = |word: &str| -> (f64, f64) {
+        let line = found
+            .lines()
+            .find(|l| l.starts_with(&format!("{word} ")))
+            .unwrap_or_else(|| panic!("{word} not found: {found}"));
+        let v: Vec<f64> = line
+            .split(' ')
+            .skip(1)
+            .take(2)
+            .map(|n| n.parse().unwrap())
+            .collect();
+        (v[0], v[1])
+    };
+    let (first_left, first_right) = at("שלום");
+    let (last_left, _) = at("טוב");
+    let (genesis_left, _) = at("Genesis");
+    assert!(
+        first_left > genesis_left && genesis_left > last_left,
+        "{found}"
+    );
+    // The second paragraph's one line is indented from the right (an em at 11.5 pt), and
+    // its last word is left of its first.
+    let (_, second_right) = at("ראשית");
+    let indent = first_right - second_right;
+    assert!((8.0..15.0).contains(&indent), "{found}");
+    let (end_left, _) = at("אחרית");
+    assert!(end_left < second_right - 40.0, "{found}");
 }

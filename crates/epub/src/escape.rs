@@ -34,24 +34,6 @@ pub(crate) fn escaped(text: &str) -> String {
     out
 }
 
-/// Whether text in the language `tag` (BCP 47) is written right to left: Arabic, Hebrew,
-/// Persian, Urdu, Yiddish and the other languages written in the Arabic, Hebrew, Syriac or
-/// Thaana scripts, or any tag naming one of those scripts (`az-Arab`).
-pub(crate) fn is_right_to_left(tag: &str) -> bool {
-    let mut subtags = tag.split(['-', '_']);
-    let primary = subtags.next().unwrap_or_default().to_ascii_lowercase();
-    let script_rtl = subtags.any(|s| {
-        s.len() == 4
-            && ["arab", "hebr", "syrc", "thaa", "nkoo", "adlm"]
-                .contains(&s.to_ascii_lowercase().as_str())
-    });
-    script_rtl
-        || [
-            "ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "syr", "ckb", "arc",
-        ]
-        .contains(&primary.as_str())
-}
-
 /// Appends ` name="value"` with the value escaped.
 pub(crate) fn push_attr(out: &mut String, name: &str, value: &str) {
     out.push(' ');
@@ -193,16 +175,6 @@ pub(crate) fn is_language_tag(tag: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn right_to_left_languages() {
-        for rtl in ["he", "ar-EG", "fa", "yi", "az-Arab", "HE"] {
-            assert!(super::is_right_to_left(rtl), "{rtl}");
-        }
-        for ltr in ["en", "fr", "az-Latn", "el", "", "hebrew"] {
-            assert!(!super::is_right_to_left(ltr), "{ltr}");
-        }
-    }
-
     use super::*;
 
     #[test]

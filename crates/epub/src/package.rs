@@ -369,7 +369,7 @@ pub(crate) fn package_document(
         out.push_str("/>\n");
     }
     out.push_str("</manifest>\n<spine toc=\"ncx\"");
-    if crate::escape::is_right_to_left(input.lang) {
+    if quire_model::is_right_to_left(input.lang) {
         // A Hebrew or Arabic book turns its pages from right to left.
         push_attr(&mut out, "page-progression-direction", "rtl");
     }

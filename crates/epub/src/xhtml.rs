@@ -63,7 +63,7 @@ impl DocContext<'_> {
         out.push_str("<html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\"");
         push_attr(&mut out, "xml:lang", self.lang);
         push_attr(&mut out, "lang", self.lang);
-        if crate::escape::is_right_to_left(self.lang) {
+        if quire_model::is_right_to_left(self.lang) {
             push_attr(&mut out, "dir", "rtl");
         }
         out.push_str(">\n<head>\n<title>");

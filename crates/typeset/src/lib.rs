@@ -35,6 +35,7 @@
 //! }
 //! ```
 
+mod bidi;
 pub mod font;
 pub mod frame;
 pub mod hyphenate;

@@ -204,6 +204,9 @@ pub struct LaidLine {
     pub target: Pt,
     /// Width the content actually takes.
     pub width: Pt,
+    /// Where the content starts from the line's left edge: zero, or for a line of a
+    /// right-to-left paragraph (set from the right edge) the target less the width.
+    pub left: Pt,
     /// Glue adjustment ratio (see [`crate::linebreak::Line::ratio`]).
     pub ratio: f64,
     /// Glyph scaling used, as a fraction (0.01 = 101 %).
@@ -355,6 +358,9 @@ pub struct Typesetter {
     /// of the text (a name, a term): set solid, broken only inside a run too long for a
     /// line.
     cjk_language: bool,
+    /// The book's language is written right to left (Hebrew, Arabic...): paragraphs start
+    /// at the right edge, but for code.
+    right_to_left: bool,
 }
 
 static NEXT_PREPARED_ID: AtomicU64 = AtomicU64::new(0);
@@ -938,6 +944,7 @@ impl Typesetter {
             memo: LoosenessMemo::default(),
             use_word_cache: true,
             cjk_language: is_cjk_language(language),
+            right_to_left: quire_model::is_right_to_left(language),
         }
     }
 
@@ -955,6 +962,7 @@ impl Typesetter {
             memo: LoosenessMemo::default(),
             use_word_cache: self.use_word_cache,
             cjk_language: self.cjk_language,
+            right_to_left: self.right_to_left,
         }
     }
 
@@ -1818,12 +1826,24 @@ impl Typesetter {
                 runs,
                 target: line.target,
                 width: x,
+                left: Pt::ZERO,
                 ratio: line.ratio,
                 expansion: line.expansion,
                 badness: line.badness,
                 hyphenated: line.hyphenated,
                 overfull: line.overfull,
             });
+        }
+        let right_to_left = self.right_to_left && !prepared.options.preserve_spaces;
+        if right_to_left
+            || prepared
+                .text
+                .chars()
+                .any(crate::bidi::is_right_to_left_char)
+        {
+            let family = self.shaper.family();
+            let glyph_of = |face: usize, c: char| family.face_by_index(face)?.glyph_id(c);
+            crate::bidi::reorder_lines(&mut lines, &prepared.text, right_to_left, &glyph_of);
         }
         if forced_used {
             diagnostics.push(

@@ -1677,7 +1677,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                     };
                     let lines = lines.min(12.0);
                     let left = match align {
-                        Align::Left => Pt::ZERO,
+                        Align::Left | Align::LeftEdge => Pt::ZERO,
                         Align::Center => (width - w) * 0.5,
                         Align::Right => width - w,
                     };

@@ -598,7 +598,10 @@ fn document_info(book: &Book) -> DocumentInfo {
 /// Horizontal placement of lines set ragged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Align {
+    /// The start of the line: the left, or the right in right-to-left text.
     Left,
+    /// The left edge in either direction (a verso's folio).
+    LeftEdge,
     Center,
     Right,
 }
@@ -954,8 +957,10 @@ impl<'a> Ctx<'a> {
             .map(|line| {
                 let shift = match align {
                     Align::Left => Pt::ZERO,
-                    Align::Center => (measure - line.width) * 0.5,
-                    Align::Right => measure - line.width,
+                    Align::LeftEdge => -line.left,
+                    // A right-to-left line starts at the right: `Left` leaves it there.
+                    Align::Center => (measure - line.width) * 0.5 - line.left,
+                    Align::Right => measure - line.width - line.left,
                 };
                 let mut boxed = self.line_box_linked(
                     line,
@@ -1077,8 +1082,8 @@ impl<'a> Ctx<'a> {
     ) -> LineBox {
         let mut items: Vec<Item> = Vec::with_capacity(line.runs.len().min(8));
         let mut notes = Vec::new();
-        // The run being built, with the source end and rise of its last word.
-        let mut current: Option<(FrameRun, usize, Pt, usize)> = None;
+        // The run being built, with the source and rise of its last word.
+        let mut current: Option<(FrameRun, std::ops::Range<usize>, Pt, usize)> = None;
         for run in &line.runs {
             let is_marker = markers.iter().any(|(r, _)| {
                 r.start <= run.source.start
@@ -1088,9 +1093,9 @@ impl<'a> Ctx<'a> {
             for (range, key) in markers {
                 if range.start >= run.source.start
                     && range.start < run.source.end.max(run.source.start + 1)
-                    && !notes.contains(key)
+                    && !notes.iter().any(|(_, k)| k == key)
                 {
-                    notes.push(*key);
+                    notes.push((range.start, *key));
                 }
             }
             let inside = |r: &std::ops::Range<usize>| {
@@ -1118,8 +1123,8 @@ impl<'a> Ctx<'a> {
                 // A word space before a change of style opens the new run, from where the
                 // previous word ended (text extraction then sees it inside one text object).
                 let mut space_at = None;
-                if let Some((done, last_end, ..)) = current.take() {
-                    if run.source.start > last_end {
+                if let Some((done, last, ..)) = current.take() {
+                    if words_apart(&last, &run.source) {
                         space_at = done.glyphs.last().map(|g| done.origin.x + g.right());
                     }
                     items.push(Item::Text(done));
@@ -1141,13 +1146,13 @@ impl<'a> Ctx<'a> {
                 if space_at.is_some() {
                     self.push_space(&mut frame, run.face, run.horizontal_scale);
                 }
-                current = Some((frame, run.source.start, rise, run.face));
+                current = Some((frame, run.source.start..run.source.start, rise, run.face));
             }
-            let Some((frame, last_end, _, face)) = current.as_mut() else {
+            let Some((frame, last, _, face)) = current.as_mut() else {
                 continue;
             };
             let base_x = x + run.x - frame.origin.x;
-            if !frame.glyphs.is_empty() && run.source.start > *last_end {
+            if !frame.glyphs.is_empty() && words_apart(last, &run.source) {
                 // A word space: a real space glyph where the gap starts.
                 self.push_space(frame, *face, run.horizontal_scale);
             }
@@ -1182,17 +1187,20 @@ impl<'a> Ctx<'a> {
                         ..u32::try_from(text.end).unwrap_or(u32::MAX),
                 ));
             }
-            *last_end = run.source.end;
+            *last = run.source.clone();
         }
         if let Some((done, ..)) = current.take() {
             items.push(Item::Text(done));
         }
+        // Notes in the order of their references in the text (a right-to-left line lists
+        // its runs from the end).
+        notes.sort_by_key(|(at, _)| *at);
         LineBox {
             items,
             height,
-            notes,
+            notes: notes.into_iter().map(|(_, key)| key).collect(),
             hyphenated: line.hyphenated,
-            source_start: line.runs.first().map_or(0, |r| r.source.start),
+            source_start: line.runs.iter().map(|r| r.source.start).min().unwrap_or(0),
             anchors: Vec::new(),
             links: Vec::new(),
         }
@@ -1231,6 +1239,13 @@ impl<'a> Ctx<'a> {
         }
         boxed
     }
+}
+
+/// Whether a word space comes between two runs of a line, the one with the text `next`
+/// set right after the one with `last`: there is text between them, in the order of the
+/// text or (on a line reordered for right-to-left text) against it.
+fn words_apart(last: &std::ops::Range<usize>, next: &std::ops::Range<usize>) -> bool {
+    next.start > last.end || (next.start < last.start && next.end < last.start)
 }
 
 /// Where the glyphs of the text `range` (bytes of the paragraph's text) stand on `line`,

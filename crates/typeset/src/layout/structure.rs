@@ -896,11 +896,12 @@ fn text_extent(items: &[Item]) -> Option<(Pt, Pt)> {
         .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
 }
 
-/// Leader dots from a contents entry's title to its page number, a word space clear of
-/// each and as far apart as word spaces, so the eye runs along the line.
-fn leader_dots(ctx: &Ctx<'_>, title: &[Item], number: &[Item], baseline: Pt) -> Option<Item> {
-    let (_, title_end) = text_extent(title)?;
-    let (number_start, _) = text_extent(number)?;
+/// Leader dots from a contents entry's title to its page number (`left` and `right`: the
+/// one on the left and the one on the right), a word space clear of each and as far apart
+/// as word spaces, so the eye runs along the line.
+fn leader_dots(ctx: &Ctx<'_>, left: &[Item], right: &[Item], baseline: Pt) -> Option<Item> {
+    let (_, title_end) = text_extent(left)?;
+    let (number_start, _) = text_extent(right)?;
     let face = ctx.family.face(FontVariant::Regular);
     let size = ctx.geometry.size;
     let scale = face.scale(size.0);
@@ -951,6 +952,7 @@ fn toc_pages(
     let leading = g.leading;
     let size = g.size;
     let contents = Labels::of(&ctx.book.metadata.language).contents;
+    let right_to_left = quire_model::is_right_to_left(&ctx.book.metadata.language);
     let mut rows: Vec<(Vec<LineBox>, usize)> = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         let number = numbers.get(i).map_or("000".to_string(), |n| n.0.clone());
@@ -960,18 +962,34 @@ fn toc_pages(
         let mut lines =
             ctx.set_ragged(&t, g.text_width - num_w - size, Align::Left, leading, false);
         for (k, line) in lines.iter_mut().enumerate() {
-            if k > 0 {
-                *line = flow::shift(vec![std::mem::take(line)], size)
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default();
-            }
+            // Right to left, the title starts at the right edge and the number is at the
+            // left; turned lines are indented from the start.
+            let dx = match (right_to_left, k) {
+                (false, 0) => continue,
+                (false, _) => size,
+                (true, 0) => num_w + size,
+                (true, _) => num_w,
+            };
+            *line = flow::shift(vec![std::mem::take(line)], dx)
+                .into_iter()
+                .next()
+                .unwrap_or_default();
         }
         let mut n = StyledText::default();
         n.push(&number, style_of(FontVariant::Regular, size, false));
-        let num_lines = ctx.set_ragged(&n, g.text_width, Align::Right, leading, false);
+        let number_align = if right_to_left {
+            Align::LeftEdge
+        } else {
+            Align::Right
+        };
+        let num_lines = ctx.set_ragged(&n, g.text_width, number_align, leading, false);
         if let (Some(last), Some(num)) = (lines.last_mut(), num_lines.into_iter().next()) {
-            if let Some(leader) = leader_dots(ctx, &last.items, &num.items, leading) {
+            let leader = if right_to_left {
+                leader_dots(ctx, &num.items, &last.items, leading)
+            } else {
+                leader_dots(ctx, &last.items, &num.items, leading)
+            };
+            if let Some(leader) = leader {
                 last.items.push(leader);
             }
             last.items.extend(num.items);
@@ -1066,7 +1084,7 @@ fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<
     }
     let mut f = StyledText::default();
     f.push(folio, style_of(FontVariant::Regular, g.size * 0.9, false));
-    let align = if recto { Align::Right } else { Align::Left };
+    let align = if recto { Align::Right } else { Align::LeftEdge };
     if let Some(line) = ctx
         .set_ragged(&f, g.text_width, align, g.leading, false)
         .into_iter()
