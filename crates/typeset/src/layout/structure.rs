@@ -231,6 +231,91 @@ fn make_flow(worker: &mut Ctx<'_>, index: usize) -> Option<MadeFlow> {
     Some(made)
 }
 
+/// Whether the words before a chapter title's colon name a numbered division ("Chapter
+/// XLIV", "Book 2", "Act V, Scene ii", "Letter the Third" is not): at most three words, the
+/// last a number, a roman numeral or a number word. Only then is it set apart as a label:
+/// in "Hamlet: A Tragedy" or "Note: On the Translation" the colon is part of the title.
+fn is_numbered_label(label: &str) -> bool {
+    const NUMBER_WORDS: [&str; 24] = [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "hundred",
+    ];
+    let words: Vec<&str> = label.split_whitespace().collect();
+    if words.is_empty() || words.len() > 4 {
+        return false;
+    }
+    let last = words[words.len() - 1]
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    let roman = is_roman_numeral(&last);
+    let number = !last.is_empty() && last.chars().all(|c| c.is_numeric());
+    let word = last
+        .split('-')
+        .all(|part| NUMBER_WORDS.contains(&part) || part.ends_with("teen"));
+    roman || number || (!last.is_empty() && word)
+}
+
+/// Whether `word` (lower case) is a roman numeral as written, from i to mmmcmxcix: "vivid"
+/// and "mild" are not.
+fn is_roman_numeral(word: &str) -> bool {
+    const DIGITS: [(&str, u32); 13] = [
+        ("m", 1000),
+        ("cm", 900),
+        ("d", 500),
+        ("cd", 400),
+        ("c", 100),
+        ("xc", 90),
+        ("l", 50),
+        ("xl", 40),
+        ("x", 10),
+        ("ix", 9),
+        ("v", 5),
+        ("iv", 4),
+        ("i", 1),
+    ];
+    let mut value = 0;
+    let mut rest = word;
+    while let Some(&(digits, n)) = DIGITS.iter().find(|(d, _)| rest.starts_with(d)) {
+        value += n;
+        rest = &rest[digits.len()..];
+    }
+    if !rest.is_empty() || value == 0 || value >= 4000 {
+        return false;
+    }
+    // Written the one way a roman numeral is written.
+    let mut canonical = String::new();
+    let mut left = value;
+    for (digits, n) in DIGITS {
+        while left >= n {
+            canonical.push_str(digits);
+            left -= n;
+        }
+    }
+    canonical == word
+}
+
 /// A generated page without running head or folio (half title, title, copyright).
 fn plain_page(items: Vec<Item>) -> PageDraft {
     PageDraft {
@@ -492,7 +577,7 @@ fn lay_chapter(
         );
         let plain = text.plain();
         let (label, rest) = match plain.split_once(": ") {
-            Some((label, rest)) if label.split_whitespace().count() <= 3 => {
+            Some((label, rest)) if is_numbered_label(label) => {
                 (Some(label.to_string()), Some(rest.len()))
             }
             _ => (None, None),
@@ -1448,5 +1533,35 @@ fn paginate_book(
         outline,
         anchors,
         anchor_pages,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_numbered_division_is_set_apart_as_a_label() {
+        for label in [
+            "Chapter XLIV",
+            "Book 2",
+            "Act V, Scene ii",
+            "Part One",
+            "Psalm 23",
+            "Chapitre 12",
+            "Twenty-one",
+        ] {
+            assert!(is_numbered_label(label), "{label}");
+        }
+        for title in [
+            "Hamlet",
+            "Note",
+            "A Civil War",
+            "Mild",
+            "Vivid",
+            "The Long Road Home Again",
+        ] {
+            assert!(!is_numbered_label(title), "{title}");
+        }
     }
 }
