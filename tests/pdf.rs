@@ -549,3 +549,38 @@ for page in doc:
     let (end_left, _) = at("אחרית");
     assert!(end_left < second_right - 40.0, "{found}");
 }
+
+/// A list numbered past 99 widens its number column: each number prints whole, on its
+/// item's line (they were broken in two and printed over each other).
+#[test]
+fn long_list_numbers_print_whole() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"Years\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        "# Years\n\n98. ninety-eight\n99. ninety-nine\n100. one hundred\n\nText.\n\n1998. year item\n1999. next year\n2000. millennium\n",
+    );
+    let pdf = build_pdf(&book, &work.path().join("out"));
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for item in [
+        "98. ninety-eight",
+        "100. one hundred",
+        "1998. year item",
+        "2000. millennium",
+    ] {
+        assert!(lines.iter().any(|l| l == item), "{item}:\n{text}");
+    }
+}

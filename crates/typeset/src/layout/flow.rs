@@ -1224,7 +1224,30 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
 
     fn list(&mut self, list: &List, x: Pt, measure: Pt) {
         let size = self.size;
-        let indent = size * 1.8;
+        let marker_text = |i: usize| match list.start {
+            Some(start) => format!("{}.", start.saturating_add(i as u64)),
+            None => "•".to_string(),
+        };
+        // The marker column: 1.8 em, or wider for numbers of three digits and more (the
+        // widest of the list's numbers, a space clear of the text).
+        let longest = (0..list.items.len())
+            .map(|i| marker_text(i).len())
+            .max()
+            .unwrap_or(0);
+        let widest = match list.start {
+            // The longest numbers (a few of them: digits differ a little in width).
+            Some(_) => (0..list.items.len())
+                .filter(|&i| marker_text(i).len() == longest)
+                .take(10)
+                .map(|i| {
+                    let mut m = StyledText::default();
+                    m.push(&marker_text(i), style(FontVariant::Regular, size));
+                    self.ctx.content_widths(&m).line
+                })
+                .fold(Pt::ZERO, Pt::max),
+            None => Pt::ZERO,
+        };
+        let indent = (size * 1.8).max(widest + size * 0.4);
         // Nested so deep that less than half the measure would be left: the items take the
         // place of the list around them (markers in its marker column).
         let (x, measure) = if measure - indent < self.min_measure() && x >= indent {
@@ -1236,10 +1259,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         self.space(1.0);
         self.depth += 1;
         for (i, item) in list.items.iter().enumerate() {
-            let marker = match list.start {
-                Some(start) => format!("{}.", start.saturating_add(i as u64)),
-                None => "•".to_string(),
-            };
+            let marker = marker_text(i);
             let mut m = StyledText::default();
             m.push(&marker, style(FontVariant::Regular, size));
             let marker_lines =
