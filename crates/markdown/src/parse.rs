@@ -1690,7 +1690,29 @@ impl<'t> ChapterParser<'t, '_> {
                     kind: InlineKind::LineBreak,
                     span,
                 }),
-                Event::SoftBreak => push_text(&mut out, " ", span),
+                Event::SoftBreak => {
+                    // A line break between two Chinese or Japanese characters is no space
+                    // (as CSS's segment break rules have it): those scripts put none
+                    // between words, and the author only wrapped the line.
+                    let before = match out.last() {
+                        Some(Inline {
+                            kind: InlineKind::Text(t),
+                            ..
+                        }) => t.chars().next_back(),
+                        _ => None,
+                    };
+                    let after = self
+                        .text
+                        .get(range.end..)
+                        .unwrap_or_default()
+                        .chars()
+                        .find(|c| !matches!(c, ' ' | '\t' | '>'));
+                    let joined = before.is_some_and(is_wide_east_asian)
+                        && after.is_some_and(is_wide_east_asian);
+                    if !joined {
+                        push_text(&mut out, " ", span);
+                    }
+                }
                 Event::HardBreak => out.push(Inline {
                     kind: InlineKind::LineBreak,
                     span,
@@ -3131,6 +3153,26 @@ fn collapse(text: &str) -> String {
 }
 
 /// Appends text, merging with a preceding text inline.
+/// Whether `c` is a Chinese or Japanese character (an ideograph, kana, or their punctuation
+/// and full-width forms), written without spaces between words. Not Hangul: Korean
+/// spaces its words.
+fn is_wide_east_asian(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x2E80..=0x2FDF
+            | 0x3000..=0x303F
+            | 0x3040..=0x30FF
+            | 0x3100..=0x312F
+            | 0x31A0..=0x31FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0x20000..=0x3FFFF
+    )
+}
+
 fn push_text(out: &mut Vec<Inline>, text: &str, span: Span) {
     if let Some(Inline {
         kind: InlineKind::Text(prev),
@@ -4201,6 +4243,29 @@ mod tests {
             .collect();
         assert_eq!(struck, ["gone", "deleted", "stale"]);
         assert!(Inline::plain_text(content).ends_with("about ~10 ms or ~20."));
+    }
+
+    #[test]
+    fn a_line_wrapped_between_chinese_or_japanese_characters_is_not_a_space() {
+        let text = "# T\n\n吾輩は猫である。\n名前はまだ無い。\nThe cat\nsleeps 猫\nhere.\n\n> 引用の\n> 続き\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let texts: Vec<String> = parsed
+            .blocks
+            .iter()
+            .map(|b| match &b.kind {
+                BlockKind::Paragraph(content) => Inline::plain_text(content),
+                BlockKind::BlockQuote(inner) => match &inner[0].kind {
+                    BlockKind::Paragraph(content) => Inline::plain_text(content),
+                    other => format!("{other:?}"),
+                },
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            ["吾輩は猫である。名前はまだ無い。 The cat sleeps 猫 here.", "引用の続き"]
+        );
     }
 
     #[test]
