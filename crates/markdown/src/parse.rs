@@ -571,6 +571,48 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) -> Vec<(Range<usize>, A
             }
             continue;
         }
+        // A `<div>` (or a like box) opening on a line of its own, text right after it, in
+        // one HTML block with its closing tag (mdBook's warning boxes): the tags go and the
+        // text is read as Markdown, as it is when blank lines part them.
+        let is_text = |line: Option<&&str>| {
+            line.is_some_and(|l| !l.trim().is_empty() && !l.trim_start().starts_with('<'))
+        };
+        let wrapper = ["div", "center", "section", "aside", "article"]
+            .into_iter()
+            .find(|name| {
+                lower.starts_with(&format!("<{name}"))
+                    && lower[name.len() + 1..].starts_with(['>', ' '])
+            });
+        if let Some(name) = wrapper
+            && !prefixed
+            && text_follows
+            && tag_end(0) == Some(lower.trim_end().len())
+        {
+            edits.push(blank(0, lower.trim_end().len()));
+            if let Some(align) = html_alignment(name, rest) {
+                let close = format!("</{name}>");
+                let end = lines
+                    .iter()
+                    .enumerate()
+                    .skip(index + 1)
+                    .take_while(|(_, l)| {
+                        let l = l.trim();
+                        !l.is_empty() && !l.eq_ignore_ascii_case(&close)
+                    })
+                    .fold(at, |end, (_, l)| end + l.len());
+                aligned.push((start..end, align));
+            }
+            continue;
+        }
+        if !prefixed
+            && ["div", "center", "section", "aside", "article"]
+                .iter()
+                .any(|name| lower.trim_end() == format!("</{name}>"))
+            && is_text(index.checked_sub(1).and_then(|i| lines.get(i)))
+        {
+            edits.push(blank(0, lower.trim_end().len()));
+            continue;
+        }
         let opens = lower.starts_with("<p") && lower[2..].starts_with(['>', ' ']);
         let inner = tag_end(0).map_or("", |end| {
             let line = lower.trim_end();
@@ -4115,8 +4157,12 @@ mod tests {
 
     #[test]
     fn html_alignment_makes_aligned_paragraphs() {
-        let text = "# T\n\n> <p align=\"right\">Yours, J.</p>\n\n<center>The End</center>\n\n<p style=\"color: red; text-align: center\">Centred</p>\n\n<div align=\"right\">Right</div>\n\n<p align=\"left\">Plain</p>\n\n<p align=\"center\">\nOn the next line\n</p>\n";
-        let (parsed, _) = parse(text);
+        let text = "# T\n\n> <p align=\"right\">Yours, J.</p>\n\n<center>The End</center>\n\n<p style=\"color: red; text-align: center\">Centred</p>\n\n<div align=\"right\">Right</div>\n\n<p align=\"left\">Plain</p>\n\n<p align=\"center\">\nOn the next line\n</p>\n\n<div class=\"warning\">\nA warning box.\n</div>\n\n<div align=\"center\">\nCentred **box**\nof two lines.\n</div>\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(
+            diagnostics.iter().all(|d| !d.message.contains("printed as text")),
+            "{diagnostics:?}"
+        );
         let mut found = Vec::new();
         fn walk(blocks: &[Block], found: &mut Vec<(String, Option<Alignment>)>) {
             for b in blocks {
@@ -4142,6 +4188,8 @@ mod tests {
                 ("Right".to_string(), right),
                 ("Plain".to_string(), None),
                 ("On the next line".to_string(), center),
+                ("A warning box.".to_string(), None),
+                ("Centred box of two lines.".to_string(), center),
             ]
         );
     }
