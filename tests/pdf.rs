@@ -584,3 +584,31 @@ fn long_list_numbers_print_whole() {
         assert!(lines.iter().any(|l| l == item), "{item}:\n{text}");
     }
 }
+
+/// Short sections (a heading and a one-line paragraph each) do not chain into one block:
+/// the chapter's opening page holds as many as fit, not only the text before the first
+/// heading (a heading kept its next two lines: the paragraph's one line and the next
+/// heading, and so on to the chapter's end).
+#[test]
+fn short_sections_fill_the_opening_page() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let mut chapter = String::from("# Title\n\nIntro.\n\n");
+    for n in 0..12 {
+        chapter.push_str(&format!("## Section {n}\n\nText {n}.\n\n"));
+    }
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"Sections\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        &chapter,
+    );
+    let pdf = build_pdf(&book, &work.path().join("out"));
+    let text = pdf_text(&pdf);
+    let page = text
+        .split('\u{c}')
+        .find(|page| page.contains("Intro."))
+        .unwrap_or_default();
+    assert!(page.contains("Text 3."), "{page}");
+}

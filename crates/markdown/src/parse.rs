@@ -4160,7 +4160,9 @@ mod tests {
         let text = "# T\n\n> <p align=\"right\">Yours, J.</p>\n\n<center>The End</center>\n\n<p style=\"color: red; text-align: center\">Centred</p>\n\n<div align=\"right\">Right</div>\n\n<p align=\"left\">Plain</p>\n\n<p align=\"center\">\nOn the next line\n</p>\n\n<div class=\"warning\">\nA warning box.\n</div>\n\n<div align=\"center\">\nCentred **box**\nof two lines.\n</div>\n";
         let (parsed, diagnostics) = parse(text);
         assert!(
-            diagnostics.iter().all(|d| !d.message.contains("printed as text")),
+            diagnostics
+                .iter()
+                .all(|d| !d.message.contains("printed as text")),
             "{diagnostics:?}"
         );
         let mut found = Vec::new();
@@ -4312,7 +4314,10 @@ mod tests {
             .collect();
         assert_eq!(
             texts,
-            ["吾輩は猫である。名前はまだ無い。 The cat sleeps 猫 here.", "引用の続き"]
+            [
+                "吾輩は猫である。名前はまだ無い。 The cat sleeps 猫 here.",
+                "引用の続き"
+            ]
         );
     }
 

@@ -124,8 +124,11 @@ impl FlatStart {
             Element::PageBreak => self.page_break = true,
             _ => {
                 let n = element.lines().len();
-                if !matches!(element, Element::Float(_)) {
-                    self.keep_next = self.keep_next.saturating_sub(n);
+                if !matches!(element, Element::Float(_)) && n > 0 {
+                    // What is kept with a heading is the next element's first lines, or
+                    // all of it when it is shorter: not the heading after a one-line
+                    // paragraph (a chain of short sections would be one block).
+                    self.keep_next = 0;
                 }
                 if n > 0 {
                     self.space = Pt::ZERO;
@@ -305,6 +308,10 @@ fn flatten(flow: &ChapterFlow, window: &Window) -> Vec<VLine> {
         if n > 0 {
             space = Pt::ZERO;
             page_break = false;
+            if !float {
+                // As in `FlatStart::after`: a keep ends with the element it reaches.
+                keep_next = 0;
+            }
         }
         if let Element::Fixed(f) = element
             && f.keep_with_next > 0
