@@ -58,6 +58,7 @@ pub fn load_book(dir: &Path) -> Loaded {
         index_marks: Vec::new(),
         aliases: Vec::new(),
         book_title: String::new(),
+        language: String::new(),
     };
     let book = loader.load(dir);
     let has_errors = loader.diagnostics.iter().any(Diagnostic::is_error);
@@ -78,6 +79,7 @@ pub fn parse_chapter_text(text: &str) -> (Vec<Chapter>, Vec<Diagnostic>) {
         text,
         FileId(0),
         "chapter-1",
+        "en",
         &mut no_images,
         None,
         &mut diagnostics,
@@ -116,6 +118,8 @@ struct Loader {
     aliases: Vec<(String, String, Span)>,
     /// The book's title, once read (see [`promote_sections`]).
     book_title: String,
+    /// The book's language, once read: quotation marks and French spacing follow it.
+    language: String,
 }
 
 /// Why a file could not be read as text.
@@ -167,6 +171,7 @@ impl Loader {
         let whole_file = lines.span(toml_file, 0..0);
         let mut book = Book::new(self.metadata(&config, toml_file, &text, &lines));
         self.book_title = book.metadata.title.clone();
+        self.language = book.metadata.language.clone();
         book.settings = self.settings(&config, toml_file, &text, &lines);
 
         let contents = config.contents.as_ref();
@@ -706,6 +711,7 @@ impl Loader {
         let mut diags = Vec::new();
         let mut parsed = {
             let root = self.root.clone();
+            let language = self.language.clone();
             let mut reader = |written: &str, folder: &str| read_included(&root, folder, written);
             let folder = base_dir.to_string_lossy().replace('\\', "/");
             let mut includes = parse::Includes {
@@ -719,6 +725,7 @@ impl Loader {
                 &text,
                 file,
                 &id,
+                &language,
                 &mut resolver,
                 Some(&mut includes),
                 &mut diags,

@@ -93,6 +93,7 @@ pub(crate) fn parse_chapter(
     text: &str,
     file: FileId,
     chapter_id: &str,
+    language: &str,
     images: &mut ImageResolver<'_>,
     includes: Option<&mut Includes<'_, '_>>,
     diagnostics: &mut Vec<Diagnostic>,
@@ -132,6 +133,7 @@ pub(crate) fn parse_chapter(
         note_refs: Vec::new(),
         note_defs: BTreeMap::new(),
         inline_notes: 0,
+        quotes: QuoteMarks::of(language),
         aligned,
         heading_ids: Vec::new(),
         pending_figures: Vec::new(),
@@ -1058,6 +1060,8 @@ struct ChapterParser<'t, 'r> {
     note_defs: BTreeMap<String, (Vec<Block>, Span)>,
     /// Pandoc inline notes (`^[...]`) made so far, for their labels.
     inline_notes: usize,
+    /// The book language's quotation marks, for straight double quotes.
+    quotes: QuoteMarks,
     /// Where HTML paragraphs centred or set flush right start (from [`html_block_tags`]).
     aligned: Vec<(Range<usize>, Alignment)>,
     heading_ids: Vec<String>,
@@ -1549,7 +1553,15 @@ impl<'t> ChapterParser<'t, '_> {
         cells
     }
 
-    fn push_paragraph(&mut self, content: Vec<Inline>, range: Range<usize>, out: &mut Vec<Block>) {
+    fn push_paragraph(
+        &mut self,
+        mut content: Vec<Inline>,
+        range: Range<usize>,
+        out: &mut Vec<Block>,
+    ) {
+        if self.quotes.french {
+            french_spacing(&mut content);
+        }
         let span = self.span(range.clone());
         self.check_undefined_notes();
         let figures = std::mem::take(&mut self.pending_figures);
@@ -1722,7 +1734,17 @@ impl<'t> ChapterParser<'t, '_> {
                                 | "\u{2026}"
                         )
                         && matches!(written, "\"" | "'" | "--" | "---" | "...");
-                    push_text(&mut out, if literal { written } else { &t }, span)
+                    // A straight double quote becomes the language's quotation mark.
+                    let quote = match &*t {
+                        "\u{201C}" if written == "\"" && !literal => self.quotes.open,
+                        "\u{201D}" if written == "\"" && !literal => self.quotes.close,
+                        _ => None,
+                    };
+                    push_text(
+                        &mut out,
+                        quote.unwrap_or(if literal { written } else { &t }),
+                        span,
+                    )
                 }
                 Event::Code(t) => out.push(Inline {
                     kind: InlineKind::Code(t.to_string()),
@@ -3215,6 +3237,82 @@ fn is_wide_east_asian(c: char) -> bool {
     )
 }
 
+/// The quotation marks straight double quotes become in a book's language (smart
+/// punctuation gives English ones): `None` keeps “ and ”. French sets its guillemets
+/// apart with no-break spaces.
+#[derive(Debug, Clone, Copy, Default)]
+struct QuoteMarks {
+    open: Option<&'static str>,
+    close: Option<&'static str>,
+    /// French: a no-break space before ; : ! ? and », after « (see [`french_spacing`]).
+    french: bool,
+}
+
+impl QuoteMarks {
+    fn of(language: &str) -> QuoteMarks {
+        let mut subtags = language.split(['-', '_']).map(str::to_ascii_lowercase);
+        let primary = subtags.next().unwrap_or_default();
+        let region: Vec<String> = subtags.collect();
+        let marks = |open, close| QuoteMarks {
+            open: Some(open),
+            close: Some(close),
+            french: false,
+        };
+        match primary.as_str() {
+            "fr" => QuoteMarks {
+                open: Some("«\u{A0}"),
+                close: Some("\u{A0}»"),
+                french: true,
+            },
+            "de" if region.iter().any(|r| r == "ch" || r == "li") => marks("«", "»"),
+            "de" | "cs" | "sk" | "sl" | "hr" | "bg" | "lt" | "et" | "is" | "ka" => marks("„", "“"),
+            "pl" | "hu" | "ro" => marks("„", "”"),
+            "pt" if region.iter().any(|r| r == "br") => QuoteMarks::default(),
+            "ru" | "uk" | "be" | "es" | "it" | "el" | "ca" | "nb" | "nn" | "no" | "pt" | "hy"
+            | "fa" | "ar" | "eu" | "gl" => marks("«", "»"),
+            "sv" | "fi" => marks("”", "”"),
+            "da" => marks("»", "«"),
+            "ja" => marks("「", "」"),
+            "zh" if region
+                .iter()
+                .any(|r| matches!(r.as_str(), "hant" | "tw" | "hk" | "mo")) =>
+            {
+                marks("「", "」")
+            }
+            _ => QuoteMarks::default(),
+        }
+    }
+}
+
+/// French spacing, as French typography has it: a no-break space before `;` `:` `!` `?`
+/// and `»` and after `«`, where the author put a plain space (a line never starts with the
+/// sign). The space keeps its place; only its kind changes.
+fn french_spacing(inlines: &mut [Inline]) {
+    for inline in inlines {
+        match &mut inline.kind {
+            InlineKind::Text(text) if text.contains(' ') => {
+                let mut out = String::with_capacity(text.len());
+                let mut chars = text.chars().peekable();
+                let mut previous = None;
+                while let Some(c) = chars.next() {
+                    let next = chars.peek().copied();
+                    let tie = c == ' '
+                        && (matches!(next, Some(';' | ':' | '!' | '?' | '»'))
+                            || previous == Some('«'));
+                    out.push(if tie { '\u{A0}' } else { c });
+                    previous = Some(c);
+                }
+                *text = out;
+            }
+            kind => {
+                if let Some(children) = kind.children_mut() {
+                    french_spacing(children);
+                }
+            }
+        }
+    }
+}
+
 fn push_text(out: &mut Vec<Inline>, text: &str, span: Span) {
     if let Some(Inline {
         kind: InlineKind::Text(prev),
@@ -3581,14 +3679,71 @@ mod tests {
     fn errors(text: &str) -> Vec<Diagnostic> {
         let mut diagnostics = Vec::new();
         let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
-        parse_chapter(text, FileId(0), "c", &mut images, None, &mut diagnostics);
+        parse_chapter(
+            text,
+            FileId(0),
+            "c",
+            "en",
+            &mut images,
+            None,
+            &mut diagnostics,
+        );
         diagnostics
     }
 
     fn parsed(text: &str) -> ParsedChapter {
+        parsed_in(text, "en")
+    }
+
+    fn parsed_in(text: &str, language: &str) -> ParsedChapter {
         let mut diagnostics = Vec::new();
         let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
-        parse_chapter(text, FileId(0), "c", &mut images, None, &mut diagnostics)
+        parse_chapter(
+            text,
+            FileId(0),
+            "c",
+            language,
+            &mut images,
+            None,
+            &mut diagnostics,
+        )
+    }
+
+    fn paragraph_texts(chapter: &ParsedChapter) -> Vec<String> {
+        chapter
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::Paragraph(content) => Some(Inline::plain_text(content)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn straight_quotes_become_the_languages_quotation_marks() {
+        let text = "# T\n\n\"Tu es venue,\" dit-elle. L'homme : \"Non !\" Pourquoi ?\n\nTyped “as is”.\n\n`\"code\" ?`\n";
+        assert_eq!(
+            paragraph_texts(&parsed_in(text, "fr")),
+            [
+                "«\u{A0}Tu es venue,\u{A0}» dit-elle. L’homme\u{A0}: «\u{A0}Non\u{A0}!\u{A0}» Pourquoi\u{A0}?",
+                "Typed “as is”.",
+                "\"code\" ?",
+            ]
+        );
+        let german = "# T\n\n\"Gregor\", rief sie, \"geht's?\"\n";
+        assert_eq!(
+            paragraph_texts(&parsed_in(german, "de-DE")),
+            ["„Gregor“, rief sie, „geht’s?“"]
+        );
+        assert_eq!(
+            paragraph_texts(&parsed_in("# T\n\n\"Да\"\n", "ru")),
+            ["«Да»"]
+        );
+        assert_eq!(
+            paragraph_texts(&parsed_in("# T\n\n\"Yes\" it's\n", "en-GB")),
+            ["“Yes” it’s"]
+        );
     }
 
     fn title_of(chapter: &ParsedChapter) -> Option<String> {
@@ -3904,7 +4059,15 @@ mod tests {
         let text = "# T\n\n1. **Create it.** Then build:\n   - `cargo new`;\n2. *Build it* now.\n3. [**Run it**](#x). Done.\n";
         let mut diagnostics = Vec::new();
         let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
-        let parsed = parse_chapter(text, FileId(0), "c", &mut images, None, &mut diagnostics);
+        let parsed = parse_chapter(
+            text,
+            FileId(0),
+            "c",
+            "en",
+            &mut images,
+            None,
+            &mut diagnostics,
+        );
         let BlockKind::List(list) = &parsed.blocks[0].kind else {
             panic!("{:?}", parsed.blocks)
         };
@@ -3933,7 +4096,15 @@ mod tests {
     fn parse(text: &str) -> (ParsedChapter, Vec<Diagnostic>) {
         let mut diagnostics = Vec::new();
         let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| Some(ImageId(0));
-        let parsed = parse_chapter(text, FileId(0), "c", &mut images, None, &mut diagnostics);
+        let parsed = parse_chapter(
+            text,
+            FileId(0),
+            "c",
+            "en",
+            &mut images,
+            None,
+            &mut diagnostics,
+        );
         (parsed, diagnostics)
     }
 
@@ -4398,6 +4569,7 @@ mod tests {
             text,
             FileId(0),
             "c",
+            "en",
             &mut images,
             Some(&mut includes),
             &mut diagnostics,
