@@ -4057,17 +4057,7 @@ mod tests {
     #[test]
     fn a_tight_list_item_keeps_the_style_it_opens_with() {
         let text = "# T\n\n1. **Create it.** Then build:\n   - `cargo new`;\n2. *Build it* now.\n3. [**Run it**](#x). Done.\n";
-        let mut diagnostics = Vec::new();
-        let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
-        let parsed = parse_chapter(
-            text,
-            FileId(0),
-            "c",
-            "en",
-            &mut images,
-            None,
-            &mut diagnostics,
-        );
+        let parsed = parsed(text);
         let BlockKind::List(list) = &parsed.blocks[0].kind else {
             panic!("{:?}", parsed.blocks)
         };
