@@ -217,6 +217,9 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
     pub(crate) fn with_language(mut self, lang: &str) -> Self {
         let primary = lang.split(['-', '_']).next().unwrap_or_default();
         self.book_lang = primary.to_ascii_lowercase();
+        if !quire_model::opens_in_small_caps(lang) {
+            self.lead_done = true;
+        }
         self
     }
 

@@ -612,6 +612,24 @@ const HEBREW: Labels = Labels {
     ],
 };
 
+/// Whether a chapter in the language `tag` (BCP 47) opens with its first words in small
+/// capitals: not in scripts without capitals (Hebrew, Arabic, Chinese, Japanese, Korean,
+/// the scripts of India, Thai, Georgian) nor in Greek, whose accented letters the book
+/// faces have no small capitals for.
+pub fn opens_in_small_caps(tag: &str) -> bool {
+    let primary = tag
+        .split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    !is_right_to_left(tag)
+        && ![
+            "el", "grc", "zh", "ja", "ko", "hi", "bn", "ta", "te", "mr", "gu", "kn", "ml", "pa",
+            "ne", "si", "th", "lo", "km", "my", "ka", "am", "bo",
+        ]
+        .contains(&primary.as_str())
+}
+
 /// Whether text in the language `tag` (BCP 47) is written right to left: Arabic, Hebrew,
 /// Persian, Urdu, Yiddish and the other languages written in the Arabic, Hebrew, Syriac or
 /// Thaana scripts, or any tag naming one of those scripts (`az-Arab`).
@@ -632,6 +650,16 @@ pub fn is_right_to_left(tag: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn chapters_open_in_small_caps_where_the_script_has_them() {
+        for cased in ["en", "fr-CA", "de", "ru", "pl", "vi"] {
+            assert!(super::opens_in_small_caps(cased), "{cased}");
+        }
+        for uncased in ["el", "grc", "ja", "zh-Hant", "he", "ar", "hi", "th"] {
+            assert!(!super::opens_in_small_caps(uncased), "{uncased}");
+        }
+    }
+
     #[test]
     fn right_to_left_languages() {
         for rtl in ["he", "ar-EG", "fa", "yi", "az-Arab", "HE"] {

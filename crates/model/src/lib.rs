@@ -39,7 +39,7 @@ pub use content::{
 pub use date::civil_from_unix;
 pub use diagnostic::{Diagnostic, Severity};
 pub use isbn::{hyphenate_isbn, isbn_valid, isbn10_valid, isbn13_digits, isbn13_valid};
-pub use labels::{Labels, is_right_to_left};
+pub use labels::{Labels, is_right_to_left, opens_in_small_caps};
 pub use metadata::{Author, Isbn, Metadata, Series};
 pub use refs::AnchorIndex;
 pub use settings::{

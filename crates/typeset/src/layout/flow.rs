@@ -1059,8 +1059,12 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 .push(Element::Fixed(Fixed::breakable(lines, span)));
             return;
         }
-        if self.opening {
-            small_caps_opening(&mut text);
+        // The chapter's first paragraph of text (not a quote or a list before it: an
+        // epigraph) opens in small caps, as in the EPUB.
+        if self.opening && self.depth == 0 {
+            if quire_model::opens_in_small_caps(&self.ctx.book.metadata.language) {
+                small_caps_opening(&mut text);
+            }
             self.opening = false;
         }
         let mut options = self.options(measure);
@@ -1104,7 +1108,9 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         let lines = shift(lines, x);
         self.elements
             .push(Element::Fixed(Fixed::breakable(lines, span)));
-        self.opening = false;
+        if self.depth == 0 {
+            self.opening = false;
+        }
     }
 
     /// Paragraph options of this flow at a measure.
