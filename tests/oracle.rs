@@ -367,6 +367,29 @@ fn oracle_generated_tall_picture() {
 
 /// Pictures with Pandoc's attributes (`{#fig:id width=50%}`): the attributes are not
 /// printed, and a cross-reference to the id names the figure.
+/// Pictures inside sentences (an icon, a badge on a link) stay in their line in the EPUB
+/// and follow their paragraph in print; the link's address is printed; a picture alone in
+/// its paragraph is a figure as before.
+#[test]
+fn oracle_generated_pictures_in_lines() {
+    let text = format!(
+        "# Pictures In Lines\n\n{}\n\nClick the ![gear icon](images/icon.png) button to open the settings.\n\n\
+         Build status: [![build badge](images/badge.png)](https://ci.example.com) for the main branch.\n\n\
+         ![A grey pattern.](images/a.png)\n\n{}\n",
+        paragraphs(150, 2, 80),
+        paragraphs(151, 3, 90)
+    );
+    generated(
+        "pictures-in-lines",
+        &text,
+        &[
+            ("images/icon.png", 64, 64),
+            ("images/badge.png", 200, 40),
+            ("images/a.png", 300, 200),
+        ],
+    );
+}
+
 #[test]
 fn oracle_generated_picture_attributes() {
     let text = format!(

@@ -187,17 +187,12 @@ pub(crate) fn plan<'a>(book: &'a Book, ids: &mut Ids) -> Plan<'a> {
             BlockKind::Figure(figure) => {
                 name_image(book, figure.image, &mut figure_images, &mut image_names);
             }
-            BlockKind::Table(table) => {
-                // Pictures in cells.
-                for cell in table.head.iter().chain(table.rows.iter().flatten()) {
-                    for inline in &cell.content {
-                        if let InlineKind::Image { image, .. } = &inline.kind {
-                            name_image(book, *image, &mut figure_images, &mut image_names);
-                        }
-                    }
-                }
-            }
-            _ => {}
+            // Pictures in table cells and inside lines of text (an icon, a badge).
+            _ => each_inline_list(block, &mut |inlines| {
+                inline_images(inlines, &mut |image| {
+                    name_image(book, image, &mut figure_images, &mut image_names)
+                })
+            }),
         });
 
         let footnote_ids = chapter
@@ -293,6 +288,18 @@ fn anchors_in(inlines: &[Inline], out: &mut Vec<String>) {
 }
 
 /// Calls `f` on each list of inlines a block holds directly (not those of nested blocks).
+/// Calls `f` with every picture inside `inlines`, links and emphasis included.
+fn inline_images(inlines: &[Inline], f: &mut dyn FnMut(quire_model::ImageId)) {
+    for inline in inlines {
+        if let InlineKind::Image { image, .. } = &inline.kind {
+            f(*image);
+        }
+        if let Some(children) = inline.kind.children() {
+            inline_images(children, f);
+        }
+    }
+}
+
 pub(crate) fn each_inline_list(block: &Block, f: &mut dyn FnMut(&[Inline])) {
     match &block.kind {
         BlockKind::Paragraph(c)

@@ -134,6 +134,7 @@ pub(crate) fn parse_chapter(
         note_defs: BTreeMap::new(),
         inline_notes: 0,
         quotes: QuoteMarks::of(language),
+        in_paragraph: false,
         aligned,
         heading_ids: Vec::new(),
         pending_figures: Vec::new(),
@@ -1062,6 +1063,9 @@ struct ChapterParser<'t, 'r> {
     inline_notes: usize,
     /// The book language's quotation marks, for straight double quotes.
     quotes: QuoteMarks,
+    /// Reading a paragraph's inlines: a picture there is also kept in its line (see
+    /// [`place_inline_images`]).
+    in_paragraph: bool,
     /// Where HTML paragraphs centred or set flush right start (from [`html_block_tags`]).
     aligned: Vec<(Range<usize>, Alignment)>,
     heading_ids: Vec<String>,
@@ -1185,7 +1189,9 @@ impl<'t> ChapterParser<'t, '_> {
     /// The inlines of a tight list item (no paragraph around them), from the current
     /// event to the next block, as one paragraph.
     fn loose_inlines(&mut self, start: usize, out: &mut Vec<Block>) {
+        let outer = std::mem::replace(&mut self.in_paragraph, true);
         let content = self.inlines_until(None);
+        self.in_paragraph = outer;
         let end_offset = self
             .events
             .get(self.pos.saturating_sub(1))
@@ -1250,7 +1256,9 @@ impl<'t> ChapterParser<'t, '_> {
         match tag {
             Tag::Paragraph => {
                 self.text_ranges.clear();
+                let outer = std::mem::replace(&mut self.in_paragraph, true);
                 let content = self.inlines_until(Some(end));
+                self.in_paragraph = outer;
                 self.push_paragraph(content, range, out);
             }
             Tag::Heading {
@@ -1564,7 +1572,8 @@ impl<'t> ChapterParser<'t, '_> {
         }
         let span = self.span(range.clone());
         self.check_undefined_notes();
-        let figures = std::mem::take(&mut self.pending_figures);
+        let mut figures = std::mem::take(&mut self.pending_figures);
+        place_inline_images(&mut content, &mut figures);
         let is_blank = content.iter().all(|i| match &i.kind {
             InlineKind::Text(t) => t.trim().is_empty(),
             InlineKind::LineBreak => true,
@@ -2050,6 +2059,17 @@ impl<'t> ChapterParser<'t, '_> {
                 span,
             });
             return;
+        }
+        if self.in_paragraph {
+            // In a paragraph, the picture is also kept where it stands: whether it is a
+            // figure or a picture in the line is decided with the whole paragraph read.
+            self.cell_images.push(Inline {
+                kind: InlineKind::Image {
+                    image,
+                    alt: alt.clone(),
+                },
+                span,
+            });
         }
         let caption = if title.trim().is_empty() {
             None
@@ -3235,6 +3255,71 @@ fn is_wide_east_asian(c: char) -> bool {
             | 0xFF00..=0xFF60
             | 0x20000..=0x3FFFF
     )
+}
+
+/// Pictures in a paragraph with text before and after them (an icon in a sentence, a
+/// badge in a link) stay in their line, and their figures go; any other picture of the
+/// paragraph (alone, or closing a lead-in) is a figure after it, and leaves the line. The
+/// paragraph's figures and its pictures come in the same order.
+fn place_inline_images(content: &mut Vec<Inline>, figures: &mut Vec<Block>) {
+    // Text or picture, in reading order.
+    fn tokens(inlines: &[Inline], out: &mut Vec<Option<ImageId>>) {
+        for inline in inlines {
+            match &inline.kind {
+                InlineKind::Image { image, .. } => out.push(Some(*image)),
+                InlineKind::Text(t) if !t.trim().is_empty() => out.push(None),
+                InlineKind::Code(_) => out.push(None),
+                kind => {
+                    if let Some(children) = kind.children() {
+                        tokens(children, out);
+                    }
+                }
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    tokens(content, &mut seen);
+    if seen.iter().all(Option::is_none) {
+        return;
+    }
+    let mut in_line: Vec<bool> = (0..seen.len())
+        .filter(|&i| seen[i].is_some())
+        .map(|i| seen[..i].iter().any(Option::is_none) && seen[i + 1..].iter().any(Option::is_none))
+        .collect();
+    // A picture with a caption is a figure wherever it stands.
+    let captioned = figures.iter().filter_map(|block| match &block.kind {
+        BlockKind::Figure(figure) => Some(figure.caption.is_some()),
+        _ => None,
+    });
+    for (place, captioned) in in_line.iter_mut().zip(captioned) {
+        *place &= !captioned;
+    }
+    // The figures of pictures kept in the line go.
+    let mut k = 0;
+    figures.retain(|block| {
+        if !matches!(block.kind, BlockKind::Figure(_)) {
+            return true;
+        }
+        let keep = !in_line.get(k).copied().unwrap_or(false);
+        k += 1;
+        keep
+    });
+    // The pictures that are figures leave the line.
+    fn strip(inlines: &mut Vec<Inline>, in_line: &[bool], k: &mut usize) {
+        inlines.retain_mut(|inline| {
+            if matches!(inline.kind, InlineKind::Image { .. }) {
+                let keep = in_line.get(*k).copied().unwrap_or(false);
+                *k += 1;
+                return keep;
+            }
+            if let Some(children) = inline.kind.children_mut() {
+                strip(children, in_line, k);
+            }
+            true
+        });
+    }
+    let mut k = 0;
+    strip(content, &in_line, &mut k);
 }
 
 /// The quotation marks straight double quotes become in a book's language (smart

@@ -423,7 +423,11 @@ fn printed_address(url: &str, content: &[Inline]) -> Option<String> {
             .to_ascii_lowercase()
     };
     let text = Inline::plain_text(content);
-    (bare(&text) != bare(url) && !text.trim().is_empty()).then(|| shown.to_string())
+    // A link on a picture (a badge) prints its address: the picture follows the paragraph.
+    let pictured = content
+        .iter()
+        .any(|i| matches!(i.kind, InlineKind::Image { .. }));
+    (bare(&text) != bare(url) && (!text.trim().is_empty() || pictured)).then(|| shown.to_string())
 }
 
 fn style(variant: FontVariant, size: Pt) -> RunStyle {
@@ -615,9 +619,11 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             BlockKind::Paragraph(content) => {
                 let indent = !self.no_indent || self.kind == FlowKind::Note;
                 self.paragraph(content, block.span, x, measure, indent);
+                self.pictures_in_line(content, x, measure);
             }
             BlockKind::Aligned { align, content } => {
                 self.aligned(content, *align, block.span, x, measure, leading);
+                self.pictures_in_line(content, x, measure);
             }
             BlockKind::Heading { level, content, .. } => {
                 let mut text = StyledText::default();
@@ -1024,6 +1030,32 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         merge_pages(places)
     }
 
+    /// The pictures inside a paragraph's lines (an icon in a sentence, a badge in a link),
+    /// which the EPUB shows in the line: in print each follows the paragraph as a picture
+    /// of its own, uncaptioned.
+    fn pictures_in_line(&mut self, content: &[Inline], x: Pt, measure: Pt) {
+        fn find(inlines: &[Inline], out: &mut Vec<(quire_model::ImageId, String, Span)>) {
+            for inline in inlines {
+                if let InlineKind::Image { image, alt } = &inline.kind {
+                    out.push((*image, alt.clone(), inline.span));
+                }
+                if let Some(children) = inline.kind.children() {
+                    find(children, out);
+                }
+            }
+        }
+        let mut pictures = Vec::new();
+        find(content, &mut pictures);
+        for (image, alt, span) in pictures {
+            let figure = quire_model::Figure {
+                image,
+                alt,
+                caption: None,
+            };
+            self.figure(&figure, span, x, measure);
+        }
+    }
+
     /// A paragraph: justified in the body and in notes, centred in a dedication.
     pub(crate) fn paragraph(
         &mut self,
@@ -1298,6 +1330,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                         let marker = std::mem::take(&mut extra);
                         self.push_para(&text, options, block.span, x + indent, marker);
                         self.no_indent = true;
+                        self.pictures_in_line(content, x + indent, measure - indent);
                     }
                     _ => self.block(block, x + indent, measure - indent),
                 }
