@@ -1262,6 +1262,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
 
     fn list(&mut self, list: &List, x: Pt, measure: Pt) {
         let size = self.size;
+        let right_to_left = quire_model::is_right_to_left(&self.ctx.book.metadata.language);
         let marker_text = |i: usize| match list.start {
             Some(start) => format!("{}.", start.saturating_add(i as u64)),
             None => "•".to_string(),
@@ -1289,9 +1290,16 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         // Nested so deep that less than half the measure would be left: the items take the
         // place of the list around them (markers in its marker column).
         let (x, measure) = if measure - indent < self.min_measure() && x >= indent {
-            (x - indent, measure + indent)
+            (if right_to_left { x } else { x - indent }, measure + indent)
         } else {
             (x, measure)
+        };
+        // Right to left, the markers stand at the right of the items, flush with them.
+        let text_x = if right_to_left { x } else { x + indent };
+        let (marker_x, marker_align) = if right_to_left {
+            (x + measure - indent + size * 0.4, Align::LeftEdge)
+        } else {
+            (x, Align::Right)
         };
         let leading = self.leading;
         self.space(1.0);
@@ -1302,10 +1310,10 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             m.push(&marker, style(FontVariant::Regular, size));
             let marker_lines =
                 self.ctx
-                    .set_ragged(&m, indent - size * 0.4, Align::Right, leading, false);
+                    .set_ragged(&m, indent - size * 0.4, marker_align, leading, false);
             let mut extra: Vec<Item> = marker_lines.into_iter().flat_map(|l| l.items).collect();
             for item in &mut extra {
-                item.translate(x, Pt::ZERO);
+                item.translate(marker_x, Pt::ZERO);
             }
             let before = self.elements.len();
             for block in &item.blocks {
@@ -1328,11 +1336,11 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                         // The marker stands in the item's indent, right-aligned, where
                         // the block's own left edge is `x`.
                         let marker = std::mem::take(&mut extra);
-                        self.push_para(&text, options, block.span, x + indent, marker);
+                        self.push_para(&text, options, block.span, text_x, marker);
                         self.no_indent = true;
-                        self.pictures_in_line(content, x + indent, measure - indent);
+                        self.pictures_in_line(content, text_x, measure - indent);
                     }
-                    _ => self.block(block, x + indent, measure - indent),
+                    _ => self.block(block, text_x, measure - indent),
                 }
             }
             // An item whose first block is not a paragraph gets its marker on a line of
