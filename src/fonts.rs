@@ -28,6 +28,9 @@ const MONO_SUPPLEMENT: &[u8] = include_bytes!("../fonts/QuireMonoSupplement-Regu
 const CJK_SERIF: &[u8] = include_bytes!("../fonts/NotoSerifCJKtc-Regular-subset.otf");
 /// Five Extension-B characters Noto lacks, from HanaMin B, renamed (Hanazono licence).
 const CJK_EXT_B: &[u8] = include_bytes!("../fonts/HanaMinB-ExtB-subset.ttf");
+/// Noto Serif CJK KR (SIL OFL 1.1), cut to Hangul (every syllable and the jamo): Korean,
+/// which the faces above lack and Droid Sans Fallback has only in part.
+const HANGUL_SERIF: &[u8] = include_bytes!("../fonts/NotoSerifCJKkr-Hangul-subset.otf");
 /// Noto Serif Hebrew (SIL OFL 1.1): Hebrew letters and points, which no face above has.
 const HEBREW_SERIF: &[u8] = include_bytes!("../fonts/NotoSerifHebrew-Regular.ttf");
 /// Droid Sans Fallback Full (Apache 2.0): the last fallback, for what the others lack.
@@ -36,7 +39,8 @@ const FALLBACK: &[u8] = include_bytes!("../fonts/DroidSansFallbackFull.ttf");
 /// Adds the built-in monospace faces (for code) and the fallback faces to a family, in the
 /// order a character is looked up: font files of the book's `fonts/` folder that are not
 /// part of the family (a book's own CJK or symbol font), then the monospace supplement's
-/// symbols, the built-in serif CJK faces, the Hebrew serif, and Droid Sans Fallback.
+/// symbols, the built-in serif CJK faces, the Hangul serif, the Hebrew serif, and Droid
+/// Sans Fallback.
 fn with_fallback(
     family: FontFamily,
     book_dir: &Path,
@@ -67,6 +71,7 @@ fn with_fallback(
         MONO_SUPPLEMENT,
         CJK_SERIF,
         CJK_EXT_B,
+        HANGUL_SERIF,
         HEBREW_SERIF,
         FALLBACK,
     ] {

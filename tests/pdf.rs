@@ -452,6 +452,25 @@ fn a_french_book_prints_its_own_words() {
     }
 }
 
+/// Builds a one-chapter book with `book` in its [book] table and `chapter` as its text,
+/// asserts no character lacks a glyph and the face whose PostScript name holds `face` is
+/// embedded and subset; returns the PDF and the folder it is in.
+fn prints_in_face(book: &str, chapter: &str, face: &str) -> (PathBuf, tempfile::TempDir) {
+    let work = tempfile::tempdir().unwrap();
+    let dir = one_chapter_book(work.path(), book, chapter);
+    let (pdf, missing) = build_pdf_report(&dir, &work.path().join("out"));
+    assert!(missing.is_empty(), "no glyph for {missing:?}");
+    let fonts = Command::new("pdffonts").arg(&pdf).output().unwrap();
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    assert!(
+        fonts
+            .lines()
+            .any(|l| l.contains(face) && l.contains(" yes yes yes ")),
+        "{fonts}"
+    );
+    (pdf, work)
+}
+
 /// Hebrew words in an English book (a Bible study's בְּרֵאשִׁית) print in Noto Serif Hebrew,
 /// embedded and subset: no character is missing.
 #[test]
@@ -459,21 +478,10 @@ fn hebrew_words_print_in_the_hebrew_fallback() {
     if !validators() {
         return;
     }
-    let work = tempfile::tempdir().unwrap();
-    let book = one_chapter_book(
-        work.path(),
+    prints_in_face(
         "title = \"Genesis\"\nauthors = [\"A\"]\nlanguage = \"en\"",
         "# One\n\nIn the beginning (בְּרֵאשִׁית) God (אֱלֹהִים) created the heaven.\n",
-    );
-    let (pdf, missing) = build_pdf_report(&book, &work.path().join("out"));
-    assert!(missing.is_empty(), "no glyph for {missing:?}");
-    let fonts = Command::new("pdffonts").arg(&pdf).output().unwrap();
-    let fonts = String::from_utf8_lossy(&fonts.stdout);
-    assert!(
-        fonts
-            .lines()
-            .any(|l| l.contains("NotoSerifHebrew") && l.contains(" yes yes yes ")),
-        "{fonts}"
+        "NotoSerifHebrew",
     );
 }
 
@@ -611,4 +619,21 @@ fn short_sections_fill_the_opening_page() {
         .find(|page| page.contains("Intro."))
         .unwrap_or_default();
     assert!(page.contains("Text 3."), "{page}");
+}
+
+/// A Korean book prints its Hangul in the Noto Serif CJK KR subset, embedded and subset:
+/// no character is missing (Droid Sans Fallback has only some syllables, and they printed
+/// as empty boxes).
+#[test]
+fn korean_prints_in_the_hangul_face() {
+    if !validators() {
+        return;
+    }
+    let (pdf, _work) = prints_in_face(
+        "title = \"하나\"\nauthors = [\"나\"]\nlanguage = \"ko\"",
+        "# 하나\n\n나는 고양이로소이다. 이름은 아직 없다. 한국어 문장입니다.\n",
+        "NotoSerifCJKkr",
+    );
+    let letters: String = pdf_text(&pdf).split_whitespace().collect();
+    assert!(letters.contains("나는고양이로소이다."), "{letters}");
 }
