@@ -906,12 +906,24 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
     if !history.is_empty() {
         paragraphs.push(history.join("\n"));
     }
-    let face = ctx
-        .family
-        .face(FontVariant::Regular)
-        .postscript_name()
-        .replace('-', " ");
-    paragraphs.push(Labels::fill(labels.typeset_in, &family_name(&face)));
+    let regular = ctx.family.face(FontVariant::Regular);
+    let mut faces = family_name(&regular.postscript_name().replace('-', " "));
+    // A book in a script the text face lacks (Chinese, Korean, Hebrew) is set in the
+    // fallback face that has the letters of its titles: it is named too.
+    let titles = std::iter::once(ctx.book.metadata.title.as_str())
+        .chain(ctx.book.chapters().filter_map(|c| c.title_text.as_deref()));
+    let sample = titles
+        .flat_map(str::chars)
+        .find(|c| c.is_alphabetic() && regular.glyph_id(*c).is_none());
+    if let Some(c) = sample
+        && let Some(face) = (crate::FontFamily::FIRST_FALLBACK..)
+            .map_while(|i| ctx.family.face_by_index(i))
+            .find(|f| f.glyph_id(c).is_some())
+    {
+        faces.push_str(", ");
+        faces.push_str(&family_name(&face.postscript_name().replace('-', " ")));
+    }
+    paragraphs.push(Labels::fill(labels.typeset_in, &faces));
     let mut lines: Vec<LineBox> = Vec::new();
     for (i, p) in paragraphs.iter().enumerate() {
         if i > 0 {
@@ -942,13 +954,22 @@ fn year_of(date: &str) -> &str {
 }
 
 fn family_name(postscript: &str) -> String {
-    // "EBGaramond12 Regular" -> "EB Garamond"
+    // "EBGaramond12 Regular" -> "EB Garamond", "NotoSerifCJKkr Regular" -> "Noto Serif CJK"
     let base = postscript.split_whitespace().next().unwrap_or(postscript);
     let base = base.trim_end_matches(|c: char| c.is_ascii_digit());
+    let base = ["CJKtc", "CJKkr", "CJKjp", "CJKsc", "CJKhk"]
+        .iter()
+        .find_map(|region| base.strip_suffix(region).map(|b| format!("{b}CJK")))
+        .unwrap_or_else(|| base.to_string());
     let mut out = String::new();
     let chars: Vec<char> = base.chars().collect();
     for (i, c) in chars.iter().enumerate() {
-        if i > 0 && c.is_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_lowercase()) {
+        let starts_word = c.is_uppercase()
+            && (chars.get(i + 1).is_some_and(|n| n.is_lowercase())
+                || i.checked_sub(1)
+                    .and_then(|p| chars.get(p))
+                    .is_some_and(|p| p.is_lowercase()));
+        if i > 0 && starts_word {
             out.push(' ');
         }
         out.push(*c);
@@ -1563,5 +1584,16 @@ mod tests {
         ] {
             assert!(!is_numbered_label(title), "{title}");
         }
+    }
+
+    #[test]
+    fn faces_are_named_as_their_families() {
+        assert_eq!(family_name("EBGaramond12 Regular"), "EB Garamond");
+        assert_eq!(family_name("NotoSerifCJKkr Regular"), "Noto Serif CJK");
+        assert_eq!(family_name("NotoSerifHebrew Regular"), "Noto Serif Hebrew");
+        assert_eq!(
+            family_name("DroidSansFallbackFull"),
+            "Droid Sans Fallback Full"
+        );
     }
 }
