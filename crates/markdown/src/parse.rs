@@ -134,6 +134,7 @@ pub(crate) fn parse_chapter(
         note_defs: BTreeMap::new(),
         inline_notes: 0,
         quotes: QuoteMarks::of(language),
+        open_quotes: [false; 2],
         in_paragraph: false,
         aligned,
         heading_ids: Vec::new(),
@@ -1063,6 +1064,9 @@ struct ChapterParser<'t, 'r> {
     inline_notes: usize,
     /// The book language's quotation marks, for straight double quotes.
     quotes: QuoteMarks,
+    /// Whether a double and a single quote are open in the paragraph (see
+    /// [`QuoteMarks::by_turns`]).
+    open_quotes: [bool; 2],
     /// Reading a paragraph's inlines: a picture there is also kept in its line (see
     /// [`place_inline_images`]).
     in_paragraph: bool,
@@ -1190,6 +1194,7 @@ impl<'t> ChapterParser<'t, '_> {
     /// event to the next block, as one paragraph.
     fn loose_inlines(&mut self, start: usize, out: &mut Vec<Block>) {
         let outer = std::mem::replace(&mut self.in_paragraph, true);
+        self.open_quotes = [false; 2];
         let content = self.inlines_until(None);
         self.in_paragraph = outer;
         let end_offset = self
@@ -1257,6 +1262,7 @@ impl<'t> ChapterParser<'t, '_> {
             Tag::Paragraph => {
                 self.text_ranges.clear();
                 let outer = std::mem::replace(&mut self.in_paragraph, true);
+                self.open_quotes = [false; 2];
                 let content = self.inlines_until(Some(end));
                 self.in_paragraph = outer;
                 self.push_paragraph(content, range, out);
@@ -1744,10 +1750,30 @@ impl<'t> ChapterParser<'t, '_> {
                         )
                         && matches!(written, "\"" | "'" | "--" | "---" | "...");
                     // A straight double quote becomes the language's quotation mark.
-                    let quote = match &*t {
-                        "\u{201C}" if written == "\"" && !literal => self.quotes.open,
-                        "\u{201D}" if written == "\"" && !literal => self.quotes.close,
-                        _ => None,
+                    let quote = if literal {
+                        None
+                    } else if self.quotes.by_turns && matches!(written, "\"" | "'") {
+                        // Chinese, Japanese and Korean put no space around quotes, and
+                        // GFM's rule (a quote before a letter opens) turns closing
+                        // ones: quotes open and close by turns in a paragraph.
+                        let double = written == "\"";
+                        let open = &mut self.open_quotes[usize::from(!double)];
+                        *open = !*open;
+                        let (opening, closing) = if double {
+                            (
+                                self.quotes.open.unwrap_or("“"),
+                                self.quotes.close.unwrap_or("”"),
+                            )
+                        } else {
+                            self.quotes.single.unwrap_or(("‘", "’"))
+                        };
+                        Some(if *open { opening } else { closing })
+                    } else {
+                        match &*t {
+                            "\u{201C}" if written == "\"" => self.quotes.open,
+                            "\u{201D}" if written == "\"" => self.quotes.close,
+                            _ => None,
+                        }
                     };
                     push_text(
                         &mut out,
@@ -1767,19 +1793,18 @@ impl<'t> ChapterParser<'t, '_> {
                     // A line break between two Chinese or Japanese characters is no space
                     // (as CSS's segment break rules have it): those scripts put none
                     // between words, and the author only wrapped the line.
-                    let before = match out.last() {
-                        Some(Inline {
-                            kind: InlineKind::Text(t),
-                            ..
-                        }) => t.chars().next_back(),
-                        _ => None,
-                    };
+                    // The characters on either side, markup (emphasis, a link, code) aside.
+                    let before = out.last().and_then(|i| {
+                        Inline::plain_text(std::slice::from_ref(i))
+                            .chars()
+                            .next_back()
+                    });
                     let after = self
                         .text
                         .get(range.end..)
                         .unwrap_or_default()
                         .chars()
-                        .find(|c| !matches!(c, ' ' | '\t' | '>'));
+                        .find(|c| !matches!(c, ' ' | '\t' | '>' | '*' | '_' | '[' | '`' | '~'));
                     let joined = before.is_some_and(is_wide_east_asian)
                         && after.is_some_and(is_wide_east_asian);
                     if !joined {
@@ -3329,6 +3354,10 @@ fn place_inline_images(content: &mut Vec<Inline>, figures: &mut Vec<Block>) {
 struct QuoteMarks {
     open: Option<&'static str>,
     close: Option<&'static str>,
+    /// Straight quotes open and close by turns (Chinese, Japanese, Korean), single ones
+    /// becoming these marks (`None`: ‘ ’).
+    by_turns: bool,
+    single: Option<(&'static str, &'static str)>,
     /// French: a no-break space before ; : ! ? and », after « (see [`french_spacing`]).
     french: bool,
 }
@@ -3341,13 +3370,17 @@ impl QuoteMarks {
         let marks = |open, close| QuoteMarks {
             open: Some(open),
             close: Some(close),
-            french: false,
+            ..QuoteMarks::default()
         };
+        let traditional = region
+            .iter()
+            .any(|r| matches!(r.as_str(), "hant" | "tw" | "hk" | "mo"));
         match primary.as_str() {
             "fr" => QuoteMarks {
                 open: Some("«\u{A0}"),
                 close: Some("\u{A0}»"),
                 french: true,
+                ..QuoteMarks::default()
             },
             "de" if region.iter().any(|r| r == "ch" || r == "li") => marks("«", "»"),
             "de" | "cs" | "sk" | "sl" | "hr" | "bg" | "lt" | "et" | "is" | "ka" => marks("„", "“"),
@@ -3357,13 +3390,20 @@ impl QuoteMarks {
             | "fa" | "ar" | "eu" | "gl" => marks("«", "»"),
             "sv" | "fi" => marks("”", "”"),
             "da" => marks("»", "«"),
-            "ja" => marks("「", "」"),
-            "zh" if region
-                .iter()
-                .any(|r| matches!(r.as_str(), "hant" | "tw" | "hk" | "mo")) =>
-            {
-                marks("「", "」")
-            }
+            "ja" => QuoteMarks {
+                by_turns: true,
+                single: Some(("『", "』")),
+                ..marks("「", "」")
+            },
+            "zh" if traditional => QuoteMarks {
+                by_turns: true,
+                single: Some(("『", "』")),
+                ..marks("「", "」")
+            },
+            "zh" | "ko" => QuoteMarks {
+                by_turns: true,
+                ..QuoteMarks::default()
+            },
             _ => QuoteMarks::default(),
         }
     }
@@ -3828,6 +3868,18 @@ mod tests {
         assert_eq!(
             paragraph_texts(&parsed_in("# T\n\n\"Yes\" it's\n", "en-GB")),
             ["“Yes” it’s"]
+        );
+        // Quotes with no space around them open and close by turns.
+        assert_eq!(
+            paragraph_texts(&parsed_in(
+                "# T\n\n彼は\"こんにちは\"と言った。\"彼が'いいえ'と\"答えた。\n",
+                "ja"
+            )),
+            ["彼は「こんにちは」と言った。「彼が『いいえ』と」答えた。"]
+        );
+        assert_eq!(
+            paragraph_texts(&parsed_in("# T\n\n他说\"你好\"。\n", "zh-Hans")),
+            ["他说“你好”。"]
         );
     }
 
@@ -4543,7 +4595,7 @@ mod tests {
 
     #[test]
     fn a_line_wrapped_between_chinese_or_japanese_characters_is_not_a_space() {
-        let text = "# T\n\n吾輩は猫である。\n名前はまだ無い。\nThe cat\nsleeps 猫\nhere.\n\n> 引用の\n> 続き\n";
+        let text = "# T\n\n吾輩は猫である。\n名前はまだ無い。\nThe cat\nsleeps 猫\nhere.\n\n> 引用の\n> 続き\n\nこれは文です。\n*強調*です。\n";
         let (parsed, diagnostics) = parse(text);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         let texts: Vec<String> = parsed
@@ -4562,7 +4614,8 @@ mod tests {
             texts,
             [
                 "吾輩は猫である。名前はまだ無い。 The cat sleeps 猫 here.",
-                "引用の続き"
+                "引用の続き",
+                "これは文です。強調です。"
             ]
         );
     }
