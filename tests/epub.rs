@@ -787,7 +787,7 @@ fn pictures_in_a_sentence_stay_in_their_line() {
     .unwrap();
     std::fs::write(
         book.join("one.md"),
-        "# One\n\nClick the ![gear icon](img/icon.png) button.\n\nStatus: [![badge](img/icon.png)](https://ci.example.com) today.\n\n![A figure.](img/icon.png)\n",
+        "# One\n\nClick the ![gear icon](img/icon.png) button.\n\nStatus: [![badge](img/icon.png)](https://ci.example.com) today.\n\n![A figure.](img/icon.png)\n\n[![one](img/icon.png)](https://a.example) [![two](img/icon.png)](https://b.example)\n",
     )
     .unwrap();
     let epub = build_epub(&book, &work.path().join("out"));
@@ -800,6 +800,11 @@ fn pictures_in_a_sentence_stay_in_their_line() {
     );
     assert!(
         chapter.contains("<a href=\"https://ci.example.com\"><img class=\"in-cell\" src=\"../images/icon.png\" alt=\"badge\"/></a> today"),
+        "{chapter}"
+    );
+    // A row of badges: each picture in its link.
+    assert!(
+        chapter.contains("<a href=\"https://b.example\"><img class=\"in-cell\" src=\"../images/icon.png\" alt=\"two\"/></a>"),
         "{chapter}"
     );
     assert_eq!(chapter.matches("<figure").count(), 1, "{chapter}");

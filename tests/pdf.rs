@@ -499,7 +499,9 @@ fn a_hebrew_book_prints_right_to_left() {
     let book = one_chapter_book(
         work.path(),
         "title = \"ספר\"\nauthors = [\"מחבר\"]\nlanguage = \"he\"",
-        &format!("# פרק ראשון\n\n{sentence}.\n\nראשית (בסוגריים) אחרית.\n"),
+        &format!(
+            "# פרק ראשון\n\n{sentence}.\n\nראשית (בסוגריים) אחרית.\n\nOpening words of an English paragraph.\n"
+        ),
     );
     let pdf = build_pdf(&book, &work.path().join("out"));
     let text = pdf_text(&pdf);
@@ -523,7 +525,7 @@ doc = pymupdf.open(sys.argv[1])
 for page in doc:
     for w in page.get_text("words"):
         word = w[4].strip(".")
-        if word in ("שלום", "טוב", "Genesis", "ראשית", "אחרית"):
+        if word in ("שלום", "טוב", "Genesis", "ראשית", "אחרית", "Opening", "paragraph"):
             print(word, round(w[0], 1), round(w[2], 1), w[5], w[6])
 "#;
     let Some(found) = common::pymupdf(script, &pdf) else {
@@ -556,6 +558,10 @@ for page in doc:
     assert!((8.0..15.0).contains(&indent), "{found}");
     let (end_left, _) = at("אחרית");
     assert!(end_left < second_right - 40.0, "{found}");
+    // A paragraph of English in the Hebrew book reads left to right.
+    let (opening_left, _) = at("Opening");
+    let (paragraph_left, _) = at("paragraph");
+    assert!(opening_left < paragraph_left, "{found}");
 }
 
 /// A list numbered past 99 widens its number column: each number prints whole, on its

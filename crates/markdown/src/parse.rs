@@ -3287,29 +3287,37 @@ fn is_wide_east_asian(c: char) -> bool {
 /// paragraph (alone, or closing a lead-in) is a figure after it, and leaves the line. The
 /// paragraph's figures and its pictures come in the same order.
 fn place_inline_images(content: &mut Vec<Inline>, figures: &mut Vec<Block>) {
-    // Text or picture, in reading order.
-    fn tokens(inlines: &[Inline], out: &mut Vec<Option<ImageId>>) {
+    // Text (`None`) or a picture (whether it is in a link), in reading order.
+    fn tokens(inlines: &[Inline], linked: bool, out: &mut Vec<Option<bool>>) {
         for inline in inlines {
             match &inline.kind {
-                InlineKind::Image { image, .. } => out.push(Some(*image)),
+                InlineKind::Image { .. } => out.push(Some(linked)),
                 InlineKind::Text(t) if !t.trim().is_empty() => out.push(None),
                 InlineKind::Code(_) => out.push(None),
+                InlineKind::Link { content, .. } => tokens(content, true, out),
                 kind => {
                     if let Some(children) = kind.children() {
-                        tokens(children, out);
+                        tokens(children, linked, out);
                     }
                 }
             }
         }
     }
     let mut seen = Vec::new();
-    tokens(content, &mut seen);
+    tokens(content, false, &mut seen);
     if seen.iter().all(Option::is_none) {
         return;
     }
+    // A picture in a link is what the link shows (a badge): it stays, or the link is empty.
     let mut in_line: Vec<bool> = (0..seen.len())
-        .filter(|&i| seen[i].is_some())
-        .map(|i| seen[..i].iter().any(Option::is_none) && seen[i + 1..].iter().any(Option::is_none))
+        .filter_map(|i| {
+            let linked = seen[i]?;
+            Some(
+                linked
+                    || (seen[..i].iter().any(Option::is_none)
+                        && seen[i + 1..].iter().any(Option::is_none)),
+            )
+        })
         .collect();
     // A picture with a caption is a figure wherever it stands.
     let captioned = figures.iter().filter_map(|block| match &block.kind {

@@ -1834,13 +1834,15 @@ impl Typesetter {
                 overfull: line.overfull,
             });
         }
-        let right_to_left = self.right_to_left && !prepared.options.preserve_spaces;
-        if right_to_left
-            || prepared
-                .text
-                .chars()
-                .any(crate::bidi::is_right_to_left_char)
-        {
+        // A paragraph of a right-to-left book is set right to left when it holds
+        // right-to-left letters: an English paragraph in a Hebrew book reads left to right.
+        let has_right_to_left = prepared
+            .text
+            .chars()
+            .any(crate::bidi::is_right_to_left_char);
+        let right_to_left =
+            self.right_to_left && !prepared.options.preserve_spaces && has_right_to_left;
+        if has_right_to_left {
             let family = self.shaper.family();
             let glyph_of = |face: usize, c: char| family.face_by_index(face)?.glyph_id(c);
             crate::bidi::reorder_lines(&mut lines, &prepared.text, right_to_left, &glyph_of);

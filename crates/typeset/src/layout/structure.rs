@@ -270,11 +270,21 @@ fn is_numbered_label(label: &str) -> bool {
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_lowercase();
     let roman = is_roman_numeral(&last);
+    // "Appendix A", "Part B": a capital letter after the division's name.
+    let lettered = words.len() >= 2
+        && words[words.len() - 1].len() == 1
+        && words[words.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_uppercase());
+    // A year alone ("1984: A Review") is part of the title.
+    if words.len() == 1 && last.len() == 4 && last.chars().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
     let number = !last.is_empty() && last.chars().all(|c| c.is_numeric());
     let word = last
         .split('-')
         .all(|part| NUMBER_WORDS.contains(&part) || part.ends_with("teen"));
-    roman || number || (!last.is_empty() && word)
+    roman || number || lettered || (!last.is_empty() && word)
 }
 
 /// Whether `word` (lower case) is a roman numeral as written, from i to mmmcmxcix: "vivid"
@@ -1571,6 +1581,8 @@ mod tests {
             "Psalm 23",
             "Chapitre 12",
             "Twenty-one",
+            "Appendix A",
+            "12",
         ] {
             assert!(is_numbered_label(label), "{label}");
         }
@@ -1581,6 +1593,8 @@ mod tests {
             "Mild",
             "Vivid",
             "The Long Road Home Again",
+            "1984",
+            "A",
         ] {
             assert!(!is_numbered_label(title), "{title}");
         }
