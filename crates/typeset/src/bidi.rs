@@ -49,6 +49,11 @@ fn mirrored(c: char) -> Option<char> {
     })
 }
 
+/// Whether `c` is a letter of a left-to-right script (Latin, Greek, Cyrillic, CJK...).
+pub(crate) fn is_left_to_right_char(c: char) -> bool {
+    bidi_class(c) == BidiClass::L
+}
+
 /// One cluster of a line: glyphs that stand for one piece of text and move together.
 struct Cluster {
     run: usize,

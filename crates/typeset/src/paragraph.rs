@@ -1834,15 +1834,21 @@ impl Typesetter {
                 overfull: line.overfull,
             });
         }
-        // A paragraph of a right-to-left book is set right to left when it holds
-        // right-to-left letters: an English paragraph in a Hebrew book reads left to right.
+        // A paragraph of a right-to-left book is set right to left unless all its letters
+        // are left-to-right ones: an English paragraph in a Hebrew book reads left to
+        // right, a number alone (a table cell) stands at the right.
         let has_right_to_left = prepared
             .text
             .chars()
             .any(crate::bidi::is_right_to_left_char);
-        let right_to_left =
-            self.right_to_left && !prepared.options.preserve_spaces && has_right_to_left;
-        if has_right_to_left {
+        let right_to_left = self.right_to_left
+            && !prepared.options.preserve_spaces
+            && (has_right_to_left
+                || !prepared
+                    .text
+                    .chars()
+                    .any(crate::bidi::is_left_to_right_char));
+        if has_right_to_left || right_to_left {
             let family = self.shaper.family();
             let glyph_of = |face: usize, c: char| family.face_by_index(face)?.glyph_id(c);
             crate::bidi::reorder_lines(&mut lines, &prepared.text, right_to_left, &glyph_of);

@@ -1573,6 +1573,11 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         let mut lines: Vec<LineBox> = Vec::new();
         let mut breaks = Vec::new();
         let count = rows.len();
+        // Right to left, the first column is at the right: columns are mirrored across the
+        // table's width.
+        let right_to_left = quire_model::is_right_to_left(&self.ctx.book.metadata.language);
+        let total = widths.iter().fold(Pt::ZERO, |sum, w| sum + *w)
+            + gap * widths.len().saturating_sub(1) as f64;
         for (r, (is_head, row)) in rows.iter().enumerate() {
             let variant = if *is_head {
                 FontVariant::Italic
@@ -1592,7 +1597,12 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 };
                 let cell_lines = self.cell_lines(&cell.content, size, variant, w, align);
                 max_lines = max_lines.max(cell_lines.len());
-                cells.push((cx, cell_lines));
+                let place = if right_to_left {
+                    x + total - (cx - x) - w
+                } else {
+                    cx
+                };
+                cells.push((place, cell_lines));
                 cx = cx + w + gap;
             }
             let mut items = Vec::new();
