@@ -282,6 +282,8 @@ struct Node {
     /// The line ending here was set overfull by the final pass's rescue.
     rescued: bool,
     post_width: f64,
+    /// How far the first glyph of the line after this break hangs into the left margin.
+    hang_left: f64,
     demerits: f64,
     prev: Option<usize>,
 }
@@ -296,6 +298,7 @@ impl Node {
         flagged: false,
         rescued: false,
         post_width: 0.0,
+        hang_left: 0.0,
         demerits: 0.0,
         prev: None,
     };
@@ -363,6 +366,19 @@ pub(crate) fn break_lines_memo(
     memo: Option<(u64, &mut LoosenessMemo)>,
     hangs: &[Hang],
 ) -> Breaking {
+    break_lines_with(items, widths, params, memo, hangs, true)
+}
+
+/// [`break_lines_memo`], with the shortcut for lines too loose to rate (`skip_loose`) on or
+/// off: the same breaking either way (a test compares them).
+fn break_lines_with(
+    items: &[Item],
+    widths: &LineWidths,
+    params: &BreakParams,
+    memo: Option<(u64, &mut LoosenessMemo)>,
+    hangs: &[Hang],
+    skip_loose: bool,
+) -> Breaking {
     let mut owned;
     let items = if matches!(items.last(), Some(Item::Penalty { penalty, .. }) if *penalty <= -INFINITE_PENALTY)
     {
@@ -403,6 +419,7 @@ pub(crate) fn break_lines_memo(
         widths,
         params,
         hangs,
+        skip_loose,
     };
     let mut passes = Vec::new();
     if params.pretolerance >= 0.0 && params.looseness == 0 {
@@ -475,6 +492,8 @@ struct Breaker<'a> {
     params: &'a BreakParams,
     /// Per item, how far it may hang into the margins (empty: no margin kerning).
     hangs: &'a [Hang],
+    /// Keep a node whose line is certainly too loose without rating the line.
+    skip_loose: bool,
 }
 
 fn fitness(ratio: f64) -> u8 {
@@ -493,24 +512,37 @@ impl Breaker<'_> {
     /// How far a line from item `start` to a break at `b` hangs into the margins.
     #[inline]
     fn hang(&self, start: usize, b: usize) -> (f64, f64) {
+        (self.hang_left(start), self.hang_right(b))
+    }
+
+    /// How far a line starting at item `start` hangs into the left margin.
+    #[inline]
+    fn hang_left(&self, start: usize) -> f64 {
         if self.hangs.is_empty() {
-            return (0.0, 0.0);
+            return 0.0;
         }
-        let left = match self.items.get(start) {
+        match self.items.get(start) {
             Some(Item::Box { .. }) => self.hangs.get(start).map_or(0.0, |h| h.left.0),
             _ => 0.0,
-        };
+        }
+    }
+
+    /// How far a line ending in a break at `b` hangs into the right margin.
+    #[inline]
+    fn hang_right(&self, b: usize) -> f64 {
+        if self.hangs.is_empty() {
+            return 0.0;
+        }
         let before = |b: usize| match b.checked_sub(1).map(|i| (i, self.items.get(i))) {
             Some((i, Some(Item::Box { .. }))) => self.hangs.get(i).map_or(0.0, |h| h.right.0),
             _ => 0.0,
         };
-        let right = match self.items.get(b) {
+        match self.items.get(b) {
             Some(Item::Penalty { width, .. }) if width.0 > 0.0 => {
                 self.hangs.get(b).map_or(0.0, |h| h.right.0)
             }
             _ => before(b),
-        };
-        (left, right)
+        }
     }
 
     /// Whether item `i` is a legal break in `pass`, and its penalty.
@@ -572,8 +604,19 @@ impl Breaker<'_> {
         };
         let distinct_lines =
             params.looseness != 0 || params.no_hyphen_at_line.is_some() || self.widths.0.len() > 1;
-        let mut nodes = vec![Node::START];
+        let mut nodes = vec![Node {
+            hang_left: self.hang_left(0),
+            ..Node::START
+        }];
         let mut active: Vec<usize> = vec![0];
+        // One target for every line, looked up once.
+        let uniform_target = (self.widths.0.len() <= 1).then(|| self.widths.get(0).0);
+        // A line whose glue, after the most expansion, must stretch further than this ratio
+        // has a badness above the tolerance: such a node is kept without rating the line
+        // (a margin keeps rounding from ever skipping a line the rating would accept).
+        let loose_limit = (self.skip_loose && tolerance < INFINITE_BADNESS)
+            .then(|| (tolerance.max(0.0) / 100.0).cbrt() * (1.0 + 1e-6));
+        let max_expansion = params.max_expansion.max(0.0);
         let last = self.items.len().saturating_sub(1);
         // Buffers reused from break to break.
         let mut candidates: Vec<Candidate> = Vec::new();
@@ -585,6 +628,8 @@ impl Breaker<'_> {
             };
             let forced = penalty <= -INFINITE_PENALTY;
             let (pen_width, flagged) = self.break_width(b);
+            let to = self.sums[b];
+            let hang_right = self.hang_right(b);
             candidates.clear();
             keep.clear();
             let mut rescue: Option<usize> = None;
@@ -597,7 +642,31 @@ impl Breaker<'_> {
                     keep.push(a);
                     continue;
                 }
-                let target = self.widths.get(node.lines).0;
+                let target = match uniform_target {
+                    Some(target) => target,
+                    None => self.widths.get(node.lines).0,
+                };
+                if let Some(limit) = loose_limit
+                    && !forced
+                {
+                    // The same arithmetic as `rate_line`, up to the glue's least ratio.
+                    let from = &self.sums[node.start];
+                    if to.fill <= from.fill {
+                        let natural = to.width - from.width + pen_width + node.post_width
+                            - node.hang_left
+                            - hang_right;
+                        let shortfall = target - natural;
+                        if shortfall > 0.0 {
+                            let boxes = to.boxes - from.boxes + pen_width + node.post_width;
+                            let stretch = to.stretch - from.stretch + params.line_end_stretch.0;
+                            let least_rest = shortfall - max_expansion * boxes.max(0.0);
+                            if least_rest > limit * (stretch + background) {
+                                keep.push(a);
+                                continue;
+                            }
+                        }
+                    }
+                }
                 let fit = match last_rating {
                     Some((start, post, t, rating))
                         if start == node.start
@@ -607,7 +676,8 @@ impl Breaker<'_> {
                         rating
                     }
                     _ => {
-                        let rating = self.rate(node, b, pen_width, background);
+                        let rating =
+                            self.rate_line(node, &to, pen_width, hang_right, target, background);
                         last_rating = Some((
                             node.start,
                             node.post_width.to_bits(),
@@ -717,6 +787,7 @@ impl Breaker<'_> {
                     _ => 0.0,
                 };
                 let start = self.line_start(b);
+                let hang_left = self.hang_left(start);
                 for &(_, fit, hyphens, c) in &best {
                     let lines = nodes[c.from].lines + 1;
                     nodes.push(Node {
@@ -728,6 +799,7 @@ impl Breaker<'_> {
                         flagged,
                         rescued: c.rescued,
                         post_width,
+                        hang_left,
                         demerits: c.demerits,
                         prev: Some(c.from),
                     });
@@ -846,16 +918,24 @@ impl Breaker<'_> {
         (line, fit.rate)
     }
 
-    /// How the line from node `a` to break `b` rates: the same rate and badness as
-    /// [`Breaker::measure`] (the same arithmetic), without building the line.
+    /// How the line from node `a` to a break whose running sums are `to` rates: the same
+    /// rate and badness as [`Breaker::measure`] (the same arithmetic), without building the
+    /// line. `a` starts its line at or before the break; `hang_right` and `target` are the
+    /// break's right hang and the line's target width.
     #[inline]
-    fn rate(&self, a: &Node, b: usize, pen_width: f64, background: f64) -> Rating {
+    fn rate_line(
+        &self,
+        a: &Node,
+        to: &Sums,
+        pen_width: f64,
+        hang_right: f64,
+        target: f64,
+        background: f64,
+    ) -> Rating {
         let params = self.params;
-        let s = a.start.min(b);
-        let (from, to) = (&self.sums[s], &self.sums[b]);
-        let (hang_left, hang_right) = self.hang(s, b);
-        let natural = to.width - from.width + pen_width + a.post_width - hang_left - hang_right;
-        let target = self.widths.get(a.lines).0;
+        let s = a.start;
+        let from = &self.sums[s];
+        let natural = to.width - from.width + pen_width + a.post_width - a.hang_left - hang_right;
         let boxes = to.boxes - from.boxes + pen_width + a.post_width;
         let stretch = to.stretch - from.stretch + params.line_end_stretch.0;
         let fit = adjustment(
@@ -1068,6 +1148,7 @@ mod tests {
             widths: &LineWidths::uniform(Pt(width)),
             params,
             hangs: &[],
+            skip_loose: false,
         };
         let points: Vec<usize> = (0..items.len())
             .filter(|&i| breaker.breakpoint(i, Pass::Second).is_some())
@@ -1166,6 +1247,77 @@ mod tests {
             } else {
                 assert_eq!(got.pass, Pass::Final);
             }
+        }
+    }
+
+    /// Keeping too-loose lines without rating them gives the breaking that rating every
+    /// line gives: with expansion, margin hangs, hyphens, emergency stretch, loosenesses,
+    /// ragged lines and lines of several widths.
+    #[test]
+    fn lines_kept_unrated_change_nothing() {
+        let mut seed = 987654321u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for round in 0..400 {
+            let count = 5 + next(60) as usize;
+            let mut items = Vec::new();
+            let mut hangs = Vec::new();
+            for i in 0..count {
+                if i > 0 {
+                    let width = 2.0 + next(3) as f64;
+                    items.push(Item::space(Pt(width)));
+                    hangs.push(Hang::default());
+                }
+                let syllables = 1 + next(3);
+                for k in 0..syllables {
+                    if k > 0 {
+                        items.push(Item::Penalty {
+                            width: Pt(3.0),
+                            post_width: Pt(next(2) as f64 * 0.25),
+                            penalty: 50.0,
+                            flagged: true,
+                            hyphenation: true,
+                        });
+                        hangs.push(Hang {
+                            left: Pt::ZERO,
+                            right: Pt(1.5),
+                        });
+                    }
+                    items.push(Item::Box {
+                        width: Pt(4.0 + next(20) as f64),
+                    });
+                    hangs.push(Hang {
+                        left: Pt(next(2) as f64 * 0.7),
+                        right: Pt(next(2) as f64 * 0.9),
+                    });
+                }
+            }
+            items.extend(Item::paragraph_end());
+            hangs.extend([Hang::default(); 3]);
+            let hangs = if round % 2 == 0 { &hangs[..] } else { &[][..] };
+            let widths = if round % 5 == 0 {
+                LineWidths(vec![Pt(90.0), Pt(120.0), Pt(110.0)])
+            } else {
+                LineWidths::uniform(Pt(100.0 + next(100) as f64))
+            };
+            let params = BreakParams {
+                pretolerance: if round % 3 == 0 { -1.0 } else { 50.0 },
+                tolerance: [100.0, 300.0, 2_000.0, 10_000.0][next(4) as usize],
+                emergency_stretch: Pt(next(3) as f64 * 8.0),
+                max_expansion: next(3) as f64 * 0.01,
+                looseness: next(3) as i32 - 1,
+                line_end_stretch: Pt(if round % 7 == 0 { 30.0 } else { 0.0 }),
+                runt_demerits: 1_000.0,
+                runt_width: Pt(20.0),
+                ..BreakParams::default()
+            };
+            let rated = break_lines_with(&items, &widths, &params, None, hangs, false);
+            let skipped = break_lines_with(&items, &widths, &params, None, hangs, true);
+            assert_eq!(rated, skipped, "round {round}");
         }
     }
 
