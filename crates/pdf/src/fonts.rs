@@ -22,6 +22,9 @@ pub(crate) struct FontUsage {
 
 struct FontGlyphs {
     remapper: GlyphRemapper,
+    /// Per original glyph id, its CID (its id in the subset): what `remapper` gives, read
+    /// by index for every glyph drawn.
+    cids: Vec<u16>,
     /// Per original glyph id, where its text is in `texts` plus one; 0 for a glyph not yet
     /// met with text (a glyph is recorded once however often it is used). Drawing asks for
     /// every glyph's text: an index, not a search.
@@ -47,6 +50,7 @@ impl FontUsage {
             remapper.remap(0); // .notdef stays glyph 0
             FontGlyphs {
                 remapper,
+                cids: vec![0; usize::from(u16::MAX) + 1],
                 text_slot: vec![0; usize::from(u16::MAX) + 1],
                 texts: Vec::new(),
             }
@@ -57,7 +61,10 @@ impl FontUsage {
             if glyphs.text_slot[usize::from(glyph.id)] != 0 {
                 continue;
             }
-            glyphs.remapper.remap(glyph.id);
+            let cid = glyphs.remapper.remap(glyph.id);
+            if let Some(slot) = glyphs.cids.get_mut(usize::from(glyph.id)) {
+                *slot = cid;
+            }
             let text = run.glyph_text(glyph);
             if !text.is_empty() {
                 glyphs.texts.push((glyph.id, text.to_string()));
@@ -84,7 +91,7 @@ impl FontUsage {
         self.fonts
             .get(font)
             .and_then(|f| f.as_ref())
-            .and_then(|f| f.remapper.get(glyph))
+            .and_then(|f| f.cids.get(usize::from(glyph)).copied())
             .unwrap_or(0)
     }
 }
