@@ -300,6 +300,10 @@ pub struct PreparedParagraph {
     /// Per item, how far it may hang into the margins (empty unless margin kerning is on).
     hangs: Vec<Hang>,
     min_size: Pt,
+    /// How many characters of `text` are not white space: what the lines must hold.
+    letters: usize,
+    /// Some character of `text` is a right-to-left letter (Hebrew, Arabic).
+    has_right_to_left: bool,
 }
 
 impl PreparedParagraph {
@@ -1056,8 +1060,12 @@ impl Typesetter {
         }
         let mut tokens = Vec::with_capacity(text.len() / 3 + 4);
         let mut word_start: Option<usize> = None;
+        let mut letters = 0;
+        let mut has_right_to_left = false;
         for (i, c) in text.char_indices() {
             let space = c.is_whitespace();
+            letters += usize::from(!space);
+            has_right_to_left = has_right_to_left || crate::bidi::is_right_to_left_char(c);
             if space {
                 if let Some(s) = word_start.take() {
                     tokens.push(Token::Word(s..i));
@@ -1125,6 +1133,8 @@ impl Typesetter {
             .count();
         let items = cleaned.len() + 3 * words + 4;
         let mut prepared = PreparedParagraph {
+            letters,
+            has_right_to_left,
             id: NEXT_PREPARED_ID.fetch_add(1, Ordering::Relaxed),
             text: String::new(),
             segments: Vec::with_capacity(words),
@@ -1837,10 +1847,7 @@ impl Typesetter {
         // A paragraph of a right-to-left book is set right to left unless all its letters
         // are left-to-right ones: an English paragraph in a Hebrew book reads left to
         // right, a number alone (a table cell) stands at the right.
-        let has_right_to_left = prepared
-            .text
-            .chars()
-            .any(crate::bidi::is_right_to_left_char);
+        let has_right_to_left = prepared.has_right_to_left;
         let right_to_left = self.right_to_left
             && !prepared.options.preserve_spaces
             && (has_right_to_left
@@ -1863,7 +1870,7 @@ impl Typesetter {
             );
         }
         // The ledger of the line breaker: the lines hold every character of the text.
-        let wanted = prepared.text.chars().filter(|c| !c.is_whitespace()).count();
+        let wanted = prepared.letters;
         let set: usize = lines
             .iter()
             .flat_map(|l| &l.runs)
