@@ -200,6 +200,44 @@ impl ShapedText {
 /// Shaped texts of one style and face by their text.
 type ShapedTexts = FxHashMap<Box<str>, Arc<ShapedText>>;
 
+/// The texts shaped by shapers on other cores (see [`Shaper::fresh`]).
+type SharedShapes = std::sync::Mutex<Vec<(ShapeStyle, usize, ShapedTexts)>>;
+
+/// `text` in `style` and `face`, if a shaper sharing `shared` has shaped it.
+fn shared_get(
+    shared: &SharedShapes,
+    style: ShapeStyle,
+    face: usize,
+    text: &str,
+) -> Option<Arc<ShapedText>> {
+    let maps = shared.lock().unwrap_or_else(|e| e.into_inner());
+    maps.iter()
+        .find(|(s, f, _)| *s == style && *f == face)
+        .and_then(|(_, _, texts)| texts.get(text).cloned())
+}
+
+/// Keeps `shaped` (`text` in `style` and `face`) for the shapers sharing `shared`.
+fn shared_insert(
+    shared: &SharedShapes,
+    style: ShapeStyle,
+    face: usize,
+    text: &str,
+    shaped: &Arc<ShapedText>,
+) {
+    let mut maps = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let index = match maps.iter().position(|(s, f, _)| *s == style && *f == face) {
+        Some(index) => index,
+        None => {
+            maps.push((style, face, FxHashMap::default()));
+            maps.len() - 1
+        }
+    };
+    maps[index]
+        .2
+        .entry(Box::from(text))
+        .or_insert_with(|| shaped.clone());
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct PlanKey {
     face: usize,
@@ -215,6 +253,10 @@ pub struct Shaper {
     plans: FxHashMap<PlanKey, ShapePlan>,
     /// One map per style and face index (a book uses a handful), searched in order.
     cache: Vec<(ShapeStyle, usize, ShapedTexts)>,
+    /// What every shaper made from this one ([`Shaper::fresh`]) has shaped: a shaper on
+    /// another core looks here before shaping a text again (a word's piece with a hyphen,
+    /// shaped where the word was first met, is asked for again where its line is set).
+    shared: Arc<SharedShapes>,
     buffer: Option<Buffer>,
     shaped: usize,
     lookups: usize,
@@ -232,7 +274,10 @@ impl std::fmt::Debug for Shaper {
 impl Shaper {
     /// A shaper with the same fonts and features and nothing shaped yet (for another core).
     pub fn fresh(&self) -> Shaper {
-        Shaper::new(self.family.clone(), self.features.clone())
+        Shaper {
+            shared: self.shared.clone(),
+            ..Shaper::new(self.family.clone(), self.features.clone())
+        }
     }
 
     /// A shaper of the family's faces with the given OpenType features.
@@ -247,6 +292,7 @@ impl Shaper {
             language,
             plans: FxHashMap::default(),
             cache: Vec::new(),
+            shared: Arc::default(),
             buffer: None,
             shaped: 0,
             lookups: 0,
@@ -301,7 +347,14 @@ impl Shaper {
         if let Some(hit) = self.cache[index].2.get(text) {
             return hit.clone();
         }
-        let shaped = Arc::new(self.shape_uncached_in(text, style, face));
+        let shaped = match shared_get(&self.shared, style, face, text) {
+            Some(shaped) => shaped,
+            None => {
+                let shaped = Arc::new(self.shape_uncached_in(text, style, face));
+                shared_insert(&self.shared, style, face, text, &shaped);
+                shaped
+            }
+        };
         self.cache[index].2.insert(Box::from(text), shaped.clone());
         shaped
     }
