@@ -585,6 +585,24 @@ mod tests {
         assert_ne!(lower.glyphs[0].id, sc.glyphs[0].id);
     }
 
+    /// A shaper for another core finds what the first one shaped (and the other way
+    /// round), the same result, without shaping it again; a shaper made anew does not.
+    #[test]
+    fn fresh_shapers_share_what_they_shaped() {
+        let mut first = shaper();
+        let mut second = first.fresh();
+        let here = first.shape("ques-", ShapeStyle::default());
+        let there = second.shape("ques-", ShapeStyle::default());
+        assert_eq!(*here, *there);
+        assert_eq!(second.stats(), (1, 0));
+        second.shape("tion", ShapeStyle::default());
+        first.shape("tion", ShapeStyle::default());
+        assert_eq!(first.stats(), (2, 1));
+        let mut apart = shaper();
+        apart.shape("ques-", ShapeStyle::default());
+        assert_eq!(apart.stats(), (1, 1));
+    }
+
     #[test]
     fn cache_shapes_each_word_once_per_style() {
         let mut s = shaper();
