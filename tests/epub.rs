@@ -813,3 +813,37 @@ fn pictures_in_a_sentence_stay_in_their_line() {
         assert!(messages.is_empty(), "{}", messages.join("\n"));
     }
 }
+
+/// The chapter's opening words in small capitals go to its first paragraph only when
+/// nothing but an epigraph comes before it: a chapter that opens with a table, a list or a
+/// section heading has begun, and a paragraph further down ("Steps:") does not take them.
+#[test]
+fn only_the_text_that_opens_a_chapter_takes_the_small_capitals() {
+    let work = tempfile::tempdir().unwrap();
+    let book = work.path().join("book");
+    std::fs::create_dir_all(&book).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        "[book]\ntitle = \"Leads\"\nauthors = [\"A\"]\nlanguage = \"en\"\n\n[contents]\nchapters = [\"one.md\", \"two.md\", \"three.md\", \"four.md\"]\n",
+    )
+    .unwrap();
+    let chapters = [
+        "# One\n\n| Option | Default |\n|---|---|\n| `a` | 1 |\n\nSteps: run it.\n",
+        "# Two\n\n- first\n- second\n\nAfter the list.\n",
+        "# Three\n\n> An epigraph.\n\nThe text opens here.\n",
+        "# Four\n\n## Overview\n\nA section's first words.\n",
+    ];
+    for (name, text) in ["one.md", "two.md", "three.md", "four.md"]
+        .iter()
+        .zip(chapters)
+    {
+        std::fs::write(book.join(name), text).unwrap();
+    }
+    let epub = build_epub(&book, &work.path().join("out"));
+    let leads: Vec<bool> = (1..=4)
+        .map(|n| {
+            epub_member(&epub, &format!("OEBPS/text/chapter-{n}.xhtml")).contains("class=\"lead\"")
+        })
+        .collect();
+    assert_eq!(leads, [false, false, true, false]);
+}

@@ -56,6 +56,18 @@ pub(crate) fn style_sheet(fonts: &[(&EmbeddedFont, String)]) -> String {
 mod tests {
     use super::*;
 
+    /// Code's tabs are as wide in the ebook as in print.
+    #[test]
+    fn tabs_in_code_are_as_wide_as_in_print() {
+        let rule = format!("tab-size: {};", quire_model::CODE_TAB_COLUMNS);
+        let pre = STYLE
+            .split("\npre {")
+            .nth(1)
+            .and_then(|rest| rest.split('}').next())
+            .unwrap_or_default();
+        assert!(pre.contains(&rule), "{pre}");
+    }
+
     #[test]
     fn font_names_are_quoted() {
         assert_eq!(

@@ -412,6 +412,10 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
         for block in blocks {
             if !matches!(block.kind, BlockKind::Paragraph(_)) {
                 self.block_marks(block.span.start);
+                // The chapter's text has begun (see `BlockKind::keeps_the_opening`).
+                if top && !block.kind.keeps_the_opening() {
+                    self.lead_done = true;
+                }
             }
             match &block.kind {
                 BlockKind::Paragraph(inlines) => {

@@ -191,6 +191,24 @@ pub enum BlockKind {
     Index(Vec<IndexGroup>),
 }
 
+impl BlockKind {
+    /// Whether the chapter's opening words in small capitals still go to the first
+    /// paragraph after this block, when it comes before any paragraph at the top of a
+    /// chapter: after an epigraph (a quotation, verse), a picture, an anchor or a page break
+    /// they do; after a heading, a list, a table, code or a centred line the chapter's text
+    /// has begun, and no later paragraph opens it. Print and ebook follow the same rule.
+    pub fn keeps_the_opening(&self) -> bool {
+        matches!(
+            self,
+            BlockKind::BlockQuote(_)
+                | BlockKind::Verse(_)
+                | BlockKind::Figure(_)
+                | BlockKind::Anchor(_)
+                | BlockKind::PageBreak
+        )
+    }
+}
+
 /// Index entries whose terms begin with one letter ("A"), or with no letter ("Symbols").
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexGroup {

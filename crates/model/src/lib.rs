@@ -96,6 +96,10 @@ impl Book {
     }
 }
 
+/// How many columns a tab in code stands for: the print edition sets code's tabs to this
+/// many columns, and the ebook's style sheet asks readers for the same.
+pub const CODE_TAB_COLUMNS: usize = 4;
+
 /// Lowercase ASCII words joined by hyphens: `"Alice’s Adventures"` -> `"alices-adventures"`.
 ///
 /// Letters outside ASCII are kept when alphanumeric (so a French or Chinese title still gives a

@@ -600,6 +600,10 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         let leading = self.leading;
         let before = self.elements.len();
         self.block_kind(block, x, measure, leading);
+        if self.depth == 0 && !block.kind.keeps_the_opening() {
+            // The chapter's text has begun (see `BlockKind::keeps_the_opening`).
+            self.opening = false;
+        }
         // Anchors waiting for this block go on its first line (a paragraph took them).
         if !self.pending_anchors.is_empty() && !matches!(block.kind, BlockKind::Anchor(_)) {
             let first = self.elements[before..].iter_mut().find_map(|e| match e {
@@ -807,7 +811,10 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         let spaces_allowed = self.kind != FlowKind::Note && self.depth == 0;
         // Line indices a blank line of the source stands before.
         let mut blank_before: Vec<usize> = Vec::new();
-        let expanded: Vec<String> = text.lines().map(|l| expand_tabs(l, 4)).collect();
+        let expanded: Vec<String> = text
+            .lines()
+            .map(|l| expand_tabs(l, quire_model::CODE_TAB_COLUMNS))
+            .collect();
         // Keywords in bold, comments in italic: a look that survives black-and-white
         // printing.
         let classes = language.and_then(|l| quire_highlight::highlight(l, &expanded.join("\n")));
