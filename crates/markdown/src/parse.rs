@@ -2350,11 +2350,21 @@ impl<'t> ChapterParser<'t, '_> {
             ));
             if let Some(summary) = summary {
                 let content = inline_markdown(&summary, span);
-                out.push(Block {
-                    kind: BlockKind::Paragraph(vec![Inline {
+                // Bold, unless the summary is bold all through already.
+                let content = match content.as_slice() {
+                    [
+                        Inline {
+                            kind: InlineKind::Strong(_),
+                            ..
+                        },
+                    ] => content,
+                    _ => vec![Inline {
                         kind: InlineKind::Strong(content),
                         span,
-                    }]),
+                    }],
+                };
+                out.push(Block {
+                    kind: BlockKind::Paragraph(content),
                     span,
                 });
             }
@@ -3152,7 +3162,14 @@ fn container_tags(html: &str) -> Option<Option<String>> {
             let end = rest.find('>')? + 1;
             let tag = html::Tag::parse(&rest[..end])?;
             if !CONTAINERS.contains(&tag.name.as_str()) {
-                return None;
+                // Inline markup inside the summary (`<code>`, `<b>`) is the summary's own,
+                // read with it; anywhere else the block is not made of containers.
+                match (&mut summary, in_summary) {
+                    (Some(s), true) => s.push_str(&rest[..end]),
+                    _ => return None,
+                }
+                rest = &rest[end..];
+                continue;
             }
             if tag.name == "summary" {
                 in_summary = !tag.closing;
@@ -3165,7 +3182,8 @@ fn container_tags(html: &str) -> Option<Option<String>> {
             let end = rest.find('<').unwrap_or(rest.len());
             let text = &rest[..end];
             match (&mut summary, in_summary) {
-                (Some(s), true) => s.push_str(&html::decode(text)),
+                // Raw: its entities are decoded where the summary is read as Markdown.
+                (Some(s), true) => s.push_str(text),
                 _ if text.trim().is_empty() => {}
                 _ => return None,
             }
@@ -3628,7 +3646,27 @@ pub(crate) fn inline_markdown(text: &str, span: Span) -> Vec<Inline> {
     let mut stack: Vec<Vec<Inline>> = Vec::new();
     // For each HTML emphasis open on `stack`: `<em>` or `<i>` (else `<strong>` or `<b>`).
     let mut emphasis: Vec<bool> = Vec::new();
+    // The text of an HTML `<code>` element being read.
+    let mut code: Option<String> = None;
     for event in Parser::new_ext(text, markdown_options()) {
+        if let Some(inside) = code.as_mut() {
+            match &event {
+                Event::Text(t) | Event::Code(t) => {
+                    inside.push_str(t);
+                    continue;
+                }
+                Event::InlineHtml(raw)
+                    if html::Tag::parse(raw).is_some_and(|t| t.closing && t.name == "code") =>
+                {
+                    out.push(Inline {
+                        kind: InlineKind::Code(code.take().unwrap_or_default()),
+                        span,
+                    });
+                    continue;
+                }
+                _ => {}
+            }
+        }
         match event {
             Event::Start(Tag::Emphasis | Tag::Strong) => stack.push(std::mem::take(&mut out)),
             Event::End(end @ (TagEnd::Emphasis | TagEnd::Strong)) => {
@@ -3649,6 +3687,7 @@ pub(crate) fn inline_markdown(text: &str, span: Span) -> Vec<Inline> {
             // Emphasis written in HTML (a caption from an HTML `<figcaption>`); other tags
             // are dropped and their text kept.
             Event::InlineHtml(raw) => match html::Tag::parse(&raw) {
+                Some(tag) if !tag.closing && tag.name == "code" => code = Some(String::new()),
                 Some(tag)
                     if !tag.closing && matches!(tag.name.as_str(), "em" | "i" | "strong" | "b") =>
                 {
@@ -3672,6 +3711,13 @@ pub(crate) fn inline_markdown(text: &str, span: Span) -> Vec<Inline> {
             },
             _ => {}
         }
+    }
+    if let Some(rest) = code {
+        // An unclosed `<code>`: its text as code all the same.
+        out.push(Inline {
+            kind: InlineKind::Code(rest),
+            span,
+        });
     }
     while let Some(mut outer) = stack.pop() {
         outer.append(&mut out);
@@ -4817,6 +4863,50 @@ mod tests {
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         assert!(diagnostics[0].message.contains("`wrap`"));
         assert_eq!(diagnostics[0].span.expect("span").line, 15);
+    }
+
+    /// A `<summary>` on the line after `<details>`, with inline markup in it (GitHub
+    /// READMEs: `<summary><code>HashMap</code> internals</summary>`), is a bold summary
+    /// with its code as code, not raw HTML printed as text.
+    #[test]
+    fn a_summary_keeps_its_inline_markup() {
+        let text = "# T\n\n<details>\n<summary><code>HashMap</code> internals &amp; <b>more</b></summary>\n\nHidden.\n\n</details>\n\n<details>\n<summary><b>Bold</b></summary>\n\nTwo.\n\n</details>\n";
+        let (parsed, _) = parse(text);
+        let plain: Vec<String> = parsed
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::Paragraph(c) => Some(Inline::plain_text(c)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            plain,
+            ["HashMap internals & more", "Hidden.", "Bold", "Two."]
+        );
+        let BlockKind::Paragraph(summary) = &parsed.blocks[0].kind else {
+            panic!("{:?}", parsed.blocks[0]);
+        };
+        let [
+            Inline {
+                kind: InlineKind::Strong(inner),
+                ..
+            },
+        ] = summary.as_slice()
+        else {
+            panic!("{summary:?}");
+        };
+        assert!(
+            matches!(&inner[0].kind, InlineKind::Code(c) if c == "HashMap"),
+            "{inner:?}"
+        );
+        let BlockKind::Paragraph(bold) = &parsed.blocks[2].kind else {
+            panic!("{:?}", parsed.blocks[2]);
+        };
+        assert!(
+            matches!(bold.as_slice(), [Inline { kind: InlineKind::Strong(inner), .. }] if !matches!(inner[0].kind, InlineKind::Strong(_))),
+            "{bold:?}"
+        );
     }
 
     #[test]
