@@ -117,7 +117,8 @@ pub fn slugify(text: &str) -> String {
                 slug.push('-');
             }
             pending_dash = false;
-            slug.extend(c.to_lowercase());
+            // (`İ` lowers to `i` and a combining dot: the dot is no letter of a name.)
+            slug.extend(c.to_lowercase().filter(|l| l.is_alphanumeric()));
         } else {
             pending_dash = true;
         }
@@ -140,6 +141,7 @@ mod tests {
             "alices-adventures-in-wonderland"
         );
         assert_eq!(slugify("  --  "), "book");
+        assert_eq!(slugify("İstanbul’da Bir Kış"), "istanbulda-bir-kış");
         assert_eq!(slugify("L'Étranger: roman"), "létranger-roman");
     }
 }

@@ -365,6 +365,9 @@ pub struct Typesetter {
     /// The book's language is written right to left (Hebrew, Arabic...): paragraphs start
     /// at the right edge, but for code.
     right_to_left: bool,
+    /// The book's language writes dotless and dotted i apart (Turkish, Azerbaijani,
+    /// Crimean Tatar): `I` is the capital of `ı`, `İ` of `i`.
+    turkic: bool,
 }
 
 static NEXT_PREPARED_ID: AtomicU64 = AtomicU64::new(0);
@@ -745,6 +748,14 @@ fn protrusion(c: char) -> (f64, f64) {
 }
 
 /// Whether a BCP 47 tag names a language written in CJK characters.
+/// Whether `tag` (BCP 47) is a language that writes dotless and dotted i apart.
+fn is_turkic_language(tag: &str) -> bool {
+    let primary = tag.split(['-', '_']).next().unwrap_or_default();
+    ["tr", "az", "crh"]
+        .iter()
+        .any(|t| primary.eq_ignore_ascii_case(t))
+}
+
 fn is_cjk_language(tag: &str) -> bool {
     let primary = tag
         .split(['-', '_'])
@@ -949,6 +960,7 @@ impl Typesetter {
             use_word_cache: true,
             cjk_language: is_cjk_language(language),
             right_to_left: quire_model::is_right_to_left(language),
+            turkic: is_turkic_language(language),
         }
     }
 
@@ -967,7 +979,60 @@ impl Typesetter {
             use_word_cache: self.use_word_cache,
             cjk_language: self.cjk_language,
             right_to_left: self.right_to_left,
+            turkic: self.turkic,
         }
+    }
+
+    /// `text` made ready to be set all in small capitals (running heads, the author on the
+    /// title page, labels): each letter in lower case where the regular face has a small
+    /// capital for it, so that the small capitals show; a letter it has none for (Cyrillic,
+    /// a Vietnamese vowel with two marks) in capitals, never a lower-case letter among small
+    /// capitals. Turkish and Azerbaijani keep dotless and dotted i apart both ways.
+    pub fn small_caps_text(&mut self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            let lower: String = match (self.turkic, c) {
+                (true, 'I') => "ı".into(),
+                (true, 'İ') => "i".into(),
+                _ => c.to_lowercase().collect(),
+            };
+            if lower.chars().all(|l| self.has_small_capital(l)) {
+                out.push_str(&lower);
+            } else {
+                match (self.turkic, c) {
+                    (true, 'i') => out.push('İ'),
+                    (true, 'ı') => out.push('I'),
+                    _ => out.extend(c.to_uppercase()),
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the regular face turns `c` into a small capital (true for what is not a
+    /// lower-case letter: it is set as it is).
+    fn has_small_capital(&mut self, c: char) -> bool {
+        if !c.is_lowercase() {
+            return true;
+        }
+        let mut buffer = [0u8; 4];
+        let text = c.encode_utf8(&mut buffer);
+        let plain = ShapeStyle {
+            variant: FontVariant::Regular,
+            small_caps: false,
+        };
+        let small = ShapeStyle {
+            small_caps: true,
+            ..plain
+        };
+        let upright = self.shaper.shape(text, plain);
+        let capital = self.shaper.shape(text, small);
+        upright.missing.is_empty()
+            && upright
+                .glyphs
+                .iter()
+                .map(|g| g.id)
+                .ne(capital.glyphs.iter().map(|g| g.id))
     }
 
     /// The shaper (and its cache statistics).
@@ -2089,6 +2154,24 @@ mod tests {
 
     fn typesetter(lang: &str) -> Typesetter {
         Typesetter::new(test_family(), lang, HyphenationOptions::default())
+    }
+
+    /// Text for all small capitals: lower case where the face has small capitals, else
+    /// capitals (never a lower-case letter among small capitals); Turkish keeps its i's.
+    #[test]
+    fn small_caps_text_keeps_every_letter_a_capital_of_some_size() {
+        let mut english = typesetter("en");
+        assert_eq!(
+            english.small_caps_text("Pride & Prejudice, 1813"),
+            "pride & prejudice, 1813"
+        );
+        // Cyrillic has no small capitals in the book face: capitals, not lower case.
+        assert_eq!(english.small_caps_text("Лев Толстой"), "ЛЕВ ТОЛСТОЙ");
+        // Vietnamese vowels with two marks have none either; the other letters do.
+        assert_eq!(english.small_caps_text("Nguyễn Thị"), "nguyỄn thỊ");
+        let mut turkish = typesetter("tr");
+        assert_eq!(turkish.small_caps_text("Işık İnce"), "ışık ince");
+        assert_eq!(english.small_caps_text("Işık İnce"), "işık i\u{307}nce");
     }
 
     fn regular(text: &str) -> Vec<TextRun<'_>> {

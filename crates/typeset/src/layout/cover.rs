@@ -263,7 +263,7 @@ fn front(ctx: &mut Ctx<'_>, book: &Book, x: Pt, width: Pt, height: Pt, items: &m
                 items.push(Item::Color(colours.ink));
                 let mut t = StyledText::default();
                 t.push(
-                    &author.to_lowercase(),
+                    &ctx.ts.small_caps_text(&author),
                     style(FontVariant::Regular, size * 0.55, true),
                 );
                 let lines = balanced(ctx, &t, measure, size * 0.75, true);
@@ -322,7 +322,7 @@ fn front(ctx: &mut Ctx<'_>, book: &Book, x: Pt, width: Pt, height: Pt, items: &m
                 items.push(Item::Color(colours.ink));
                 let mut t = StyledText::default();
                 t.push(
-                    &foot.to_lowercase(),
+                    &ctx.ts.small_caps_text(&foot),
                     style(FontVariant::Regular, size * 0.4, true),
                 );
                 let lines = balanced(ctx, &t, measure, size * 0.56, false);
@@ -370,7 +370,7 @@ fn front(ctx: &mut Ctx<'_>, book: &Book, x: Pt, width: Pt, height: Pt, items: &m
                 items.push(Item::Color(colours.accent));
                 let mut t = StyledText::default();
                 t.push(
-                    &author.to_lowercase(),
+                    &ctx.ts.small_caps_text(&author),
                     style(FontVariant::Regular, size * 0.55, true),
                 );
                 let lines = balanced(ctx, &t, measure, size * 0.75, true);
@@ -459,7 +459,7 @@ fn back(ctx: &mut Ctx<'_>, book: &Book, size: &CoverSize, items: &mut Vec<Item>)
         items.push(Item::Color(colours.ink));
         let mut t = StyledText::default();
         t.push(
-            &imprint.to_lowercase(),
+            &ctx.ts.small_caps_text(&imprint),
             style(FontVariant::Regular, Pt(10.0), true),
         );
         let lines = ctx.set_ragged(&t, measure * 0.4, Align::Left, Pt(12.0), false);
@@ -545,7 +545,7 @@ pub fn typeset_cover_with_warnings(
                     style(FontVariant::Regular, spine_size, false),
                 );
                 t.push(
-                    &author.to_lowercase(),
+                    &ctx.ts.small_caps_text(&author),
                     style(FontVariant::Regular, spine_size * 0.85, true),
                 );
             }
@@ -569,7 +569,7 @@ pub fn typeset_cover_with_warnings(
                 let mut t = StyledText::default();
                 let small = spine_size * 0.7;
                 t.push(
-                    &imprint.to_lowercase(),
+                    &ctx.ts.small_caps_text(&imprint),
                     style(FontVariant::Regular, small, true),
                 );
                 let lines = ctx.set_ragged(&t, Pt::inches(1.2), Align::Left, small, false);

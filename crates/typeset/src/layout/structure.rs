@@ -602,7 +602,7 @@ fn lay_chapter(
         if let (Some(label), Some(_)) = (&label, rest) {
             let mut t = StyledText::default();
             t.push(
-                &label.to_lowercase(),
+                &ctx.ts.small_caps_text(label),
                 super::flow::style_of(FontVariant::Regular, size, true),
             );
             for line in ctx.set_ragged(&t, g.text_width, Align::Center, leading, false) {
@@ -800,9 +800,10 @@ fn title_page(ctx: &mut Ctx<'_>) -> PageDraft {
     }
     let authors = meta.author_line();
     if !authors.is_empty() {
+        let authors_small = ctx.ts.small_caps_text(&authors);
         let (mut it, y2) = centered(
             ctx,
-            &authors.to_lowercase(),
+            &authors_small,
             g.size * 1.2,
             FontVariant::Regular,
             true,
@@ -827,9 +828,10 @@ fn title_page(ctx: &mut Ctx<'_>) -> PageDraft {
         first = false;
     }
     if let Some(publisher) = &meta.publisher {
+        let publisher_small = ctx.ts.small_caps_text(publisher);
         let (mut it, _) = centered(
             ctx,
-            &publisher.to_lowercase(),
+            &publisher_small,
             g.size * 0.9,
             FontVariant::Regular,
             true,
@@ -1180,7 +1182,7 @@ fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<
     let mut items = Vec::new();
     let mut t = StyledText::default();
     t.push(
-        &text.to_lowercase(),
+        &ctx.ts.small_caps_text(text),
         style_of(FontVariant::Regular, size, true),
     );
     let lines = ctx.set_ragged(
