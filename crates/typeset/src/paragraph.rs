@@ -251,6 +251,10 @@ enum BreakKind {
     Explicit,
     /// Forced inside a word too wide for a line.
     Forced,
+    /// Inside a word of code, where a programmer would break it (see `code_breaks`):
+    /// nothing is added, and like a hyphenation it is not tried in the first pass, so a
+    /// name in code is broken only when the paragraph cannot be set well without.
+    Code,
     /// Between ideographs (or next to one), where UAX #14 allows it: zero-width glue with a
     /// little stretch, so that CJK text justifies and breaks anywhere.
     Ideographic,
@@ -385,6 +389,8 @@ enum BreakClass {
     Other,
     /// Forced inside a word too wide for a line: `forced_break_penalty`.
     Forced,
+    /// Inside a word of code: `hyphen_penalty`, not flagged, not in the first pass.
+    Code,
 }
 
 impl BreakClass {
@@ -395,6 +401,7 @@ impl BreakClass {
             BreakKind::Explicit if matches!(before, '-' | '\u{2010}') => BreakClass::TextHyphen,
             BreakKind::Explicit | BreakKind::Ideographic => BreakClass::Other,
             BreakKind::Forced => BreakClass::Forced,
+            BreakKind::Code => BreakClass::Code,
         }
     }
 
@@ -406,6 +413,7 @@ impl BreakClass {
             BreakClass::TextHyphen => (options.ex_hyphen_penalty, true, false),
             BreakClass::Other => (options.ex_hyphen_penalty, false, false),
             BreakClass::Forced => (options.forced_break_penalty, false, false),
+            BreakClass::Code => (code_break_penalty(options), false, true),
         }
     }
 }
@@ -818,6 +826,14 @@ fn word_breaks(
         );
         return breaks;
     }
+    if code {
+        // A name in code breaks where a programmer would break it, and nothing is added.
+        breaks.extend(
+            code_breaks(word)
+                .into_iter()
+                .map(|i| (range.start + i, BreakKind::Code)),
+        );
+    }
     let first = allowed.partition_point(|&i| i <= range.start);
     for &i in allowed[first..].iter().take_while(|&&i| i < range.end) {
         let after = text[i..].chars().next().unwrap_or(' ');
@@ -889,6 +905,47 @@ fn is_url(word: &str) -> bool {
 /// before or after `=` and `&`; never inside `://`, never leaving fewer than five
 /// characters before the break or three after it, and never before the closing
 /// punctuation that follows the address.
+/// Where a word of code (`std::sync::atomic::AtomicUsize::compare_exchange_weak`,
+/// `config.server.port`, `src/bin/main.rs`) may break across lines, by the custom of
+/// printed programming books: after a path separator (`::`, `/`, `->`), an opening bracket
+/// or a comma; before a `.` joining two names (not before a file's extension); and, in a
+/// long name only, before an `_` with six characters or more on either side. Never within
+/// three characters of either end, never after a hyphen (see [`word_breaks`]).
+fn code_breaks(word: &str) -> Vec<usize> {
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    let count = chars.len();
+    let name_run = |from: usize| {
+        chars[from..]
+            .iter()
+            .take_while(|(_, c)| c.is_alphanumeric())
+            .count()
+    };
+    let mut out = Vec::new();
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        if k < 3 || count - k < 3 || c.is_whitespace() {
+            continue;
+        }
+        let prev = chars[k - 1].1;
+        let prev2 = chars[k - 2].1;
+        let after_separator = (prev == ':' && prev2 == ':' && c != ':')
+            || (prev == '>' && prev2 == '-')
+            || (matches!(prev, '/' | '(' | '[' | '{' | ',') && !matches!(c, '/' | ')' | ']' | '}'));
+        let joins_names = prev.is_alphanumeric() && chars[k + 1].1.is_alphanumeric();
+        let before_member = c == '.' && joins_names && name_run(k + 1) >= 4;
+        let before_underscore = c == '_' && joins_names && count >= 16 && k >= 6 && count - k >= 6;
+        if after_separator || before_member || before_underscore {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The cost of breaking a name in code: three automatic hyphens' (a reader must put the
+/// name together again, with no hyphen to say so).
+fn code_break_penalty(options: &ParagraphOptions) -> f64 {
+    (options.hyphen_penalty * 3.0).min(INFINITE_PENALTY - 1.0)
+}
+
 fn url_breaks(word: &str) -> Vec<usize> {
     let chars: Vec<(usize, char)> = word.char_indices().collect();
     let core_end = word
@@ -1694,7 +1751,10 @@ impl Typesetter {
                 };
                 let (width, post_width) = match kind {
                     BreakKind::Forced => (Pt::ZERO, Pt::ZERO),
-                    BreakKind::Hyphen | BreakKind::Explicit | BreakKind::Ideographic => {
+                    BreakKind::Hyphen
+                    | BreakKind::Explicit
+                    | BreakKind::Ideographic
+                    | BreakKind::Code => {
                         let (pre, post) = split_corrections(
                             &mut self.shaper,
                             seg_text,
@@ -1726,6 +1786,7 @@ impl Typesetter {
                         }
                     }
                     BreakKind::Forced => (options.forced_break_penalty, false, false),
+                    BreakKind::Code => (code_break_penalty(options), false, true),
                 };
                 prepared.items.push(Item::Penalty {
                     width,
@@ -2159,6 +2220,38 @@ mod tests {
     /// Text for all small capitals: lower case where the face has small capitals, else
     /// capitals (never a lower-case letter among small capitals); Turkish keeps its i's.
     #[test]
+    fn code_breaks_where_a_programmer_would() {
+        let at = |word: &str| -> Vec<String> {
+            let breaks = code_breaks(word);
+            let mut pieces = Vec::new();
+            let mut last = 0;
+            for b in breaks.into_iter().chain(std::iter::once(word.len())) {
+                pieces.push(word[last..b].to_string());
+                last = b;
+            }
+            pieces
+        };
+        assert_eq!(
+            at("std::sync::atomic::AtomicUsize::compare_exchange_weak"),
+            [
+                "std::",
+                "sync::",
+                "atomic::",
+                "AtomicUsize::",
+                "compare",
+                "_exchange_weak"
+            ]
+        );
+        assert_eq!(at("config.server.port"), ["config", ".server", ".port"]);
+        assert_eq!(at("src/bin/main.rs"), ["src/", "bin/", "main.rs"]);
+        assert_eq!(at("make_room"), ["make_room"]);
+        assert_eq!(at("handle_alloc_error"), ["handle", "_alloc", "_error"]);
+        assert_eq!(at("f(a,b)"), ["f(a,b)"]);
+        assert_eq!(at("self->next->value"), ["self->", "next->", "value"]);
+        assert_eq!(at("rustup-init"), ["rustup-init"]);
+    }
+
+    #[test]
     fn small_caps_text_keeps_every_letter_a_capital_of_some_size() {
         let mut english = typesetter("en");
         assert_eq!(
@@ -2396,6 +2489,49 @@ mod tests {
             .flat_map(|l| l.runs.iter().map(|r| r.text.as_str()))
             .collect();
         assert_eq!(joined, text.replace(' ', ""));
+    }
+
+    /// A long name in code across a line end breaks after a `::`, with nothing added and
+    /// no warning; a short one is not broken when the paragraph sets without.
+    #[test]
+    fn a_long_name_in_code_breaks_where_a_programmer_would() {
+        let mut ts = typesetter("en");
+        let code = RunStyle {
+            variant: FontVariant::Mono,
+            ..RunStyle::regular(Pt(11.5 * 0.833))
+        };
+        let runs = [
+            TextRun {
+                text: "Note: the examples are tested with Rust 1.80; the identifier ",
+                style: RunStyle::regular(Pt(11.5)),
+            },
+            TextRun {
+                text: "std::sync::atomic::AtomicUsize::compare_exchange_weak",
+                style: code,
+            },
+            TextRun {
+                text: " is long, and make_room is short.",
+                style: RunStyle::regular(Pt(11.5)),
+            },
+        ];
+        let options = ParagraphOptions::book(Pt(200.0), Pt(11.5));
+        let layout = ts.typeset(&runs, &options, Span::default());
+        assert!(
+            !layout
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("broken")),
+            "{:?}",
+            layout.diagnostics
+        );
+        let lines = line_texts(&layout);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.ends_with("::") || l.ends_with("compare")),
+            "{lines:?}"
+        );
+        assert!(lines.iter().all(|l| !l.ends_with("::-")), "{lines:?}");
     }
 
     #[test]
