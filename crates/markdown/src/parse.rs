@@ -1575,6 +1575,8 @@ impl<'t> ChapterParser<'t, '_> {
     ) {
         if self.quotes.french {
             french_spacing(&mut content);
+        } else if opens_guillemets_the_french_way(&content) {
+            guillemet_spacing(&mut content);
         }
         let span = self.span(range.clone());
         self.check_undefined_notes();
@@ -3439,6 +3441,14 @@ impl QuoteMarks {
 /// and `»` and after `«`, where the author put a plain space (a line never starts with the
 /// sign). The space keeps its place; only its kind changes.
 fn french_spacing(inlines: &mut [Inline]) {
+    tie_spaces(inlines, &|previous, next| {
+        matches!(next, Some(';' | ':' | '!' | '?' | '»')) || previous == Some('«')
+    });
+}
+
+/// The spaces of the text in `inlines` that `tie` picks (by the characters before and
+/// after the space) made no-break spaces.
+fn tie_spaces(inlines: &mut [Inline], tie: &dyn Fn(Option<char>, Option<char>) -> bool) {
     for inline in inlines {
         match &mut inline.kind {
             InlineKind::Text(text) if text.contains(' ') => {
@@ -3447,21 +3457,41 @@ fn french_spacing(inlines: &mut [Inline]) {
                 let mut previous = None;
                 while let Some(c) = chars.next() {
                     let next = chars.peek().copied();
-                    let tie = c == ' '
-                        && (matches!(next, Some(';' | ':' | '!' | '?' | '»'))
-                            || previous == Some('«'));
-                    out.push(if tie { '\u{A0}' } else { c });
+                    out.push(if c == ' ' && tie(previous, next) {
+                        '\u{A0}'
+                    } else {
+                        c
+                    });
                     previous = Some(c);
                 }
                 *text = out;
             }
             kind => {
                 if let Some(children) = kind.children_mut() {
-                    french_spacing(children);
+                    tie_spaces(children, tie);
                 }
             }
         }
     }
+}
+
+/// Whether a paragraph quotes with guillemets the French way, `« ... »` (a `«` before the
+/// first `»`), as a French sentence in a book in another language does; German and Danish
+/// quote `»...«`, and their `»` opens.
+fn opens_guillemets_the_french_way(inlines: &[Inline]) -> bool {
+    let text = Inline::plain_text(inlines);
+    match (text.find('«'), text.find('»')) {
+        (Some(open), Some(close)) => open < close,
+        _ => false,
+    }
+}
+
+/// The spaces inside French guillemets (`« Où ? »`, typed with ordinary spaces) made no-break
+/// spaces, so that no line starts with `»` or ends with `«`, in a book in any language.
+fn guillemet_spacing(inlines: &mut [Inline]) {
+    tie_spaces(inlines, &|previous, next| {
+        next == Some('»') || previous == Some('«')
+    });
 }
 
 fn push_text(out: &mut Vec<Inline>, text: &str, span: Span) {
@@ -3897,6 +3927,21 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    /// A French quotation in a book in another language, typed with plain spaces inside
+    /// its guillemets, keeps them on its lines; German guillemets (`»...«`) are left alone.
+    #[test]
+    fn french_guillemets_keep_their_spaces_in_any_language() {
+        let text =
+            "# T\n\nHe wrote: « Où êtes-vous ? » and left.\n\nEr sagte: »Hallo « und » ging«.\n";
+        assert_eq!(
+            paragraph_texts(&parsed_in(text, "en-GB")),
+            [
+                "He wrote: «\u{A0}Où êtes-vous ?\u{A0}» and left.",
+                "Er sagte: »Hallo « und » ging«.",
+            ]
+        );
     }
 
     #[test]
