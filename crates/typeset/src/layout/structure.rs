@@ -696,6 +696,7 @@ fn lay_chapter(
             .kind(chapter.kind)
             .to_string()
     });
+    let head = head_text(chapter, &title_text);
     let mut pages = Vec::new();
     let mut sections = Vec::new();
     for (i, mut body) in bodies.into_iter().enumerate() {
@@ -719,7 +720,7 @@ fn lay_chapter(
             } else {
                 PageKind::Text
             },
-            head: Some(title_text.clone()),
+            head: Some(head.clone()),
             verso_head: None,
             block_relative: true,
         });
@@ -1174,6 +1175,76 @@ fn toc_pages(
     pages
 }
 
+/// Where code starts and ends in a running head's text (private-use characters: see
+/// [`head_text`]).
+const HEAD_CODE_START: char = '\u{E000}';
+const HEAD_CODE_END: char = '\u{E001}';
+
+/// A chapter's running head: `title_text` (the title as plain text, as the contents give
+/// it) with the code in the title marked, so that the head sets code as written in the
+/// code face, and only the words around it in small capitals (`The HashMap API` is not
+/// `the hashmap api`).
+fn head_text(chapter: &quire_model::Chapter, title_text: &str) -> String {
+    use quire_model::{Inline, InlineKind};
+    fn mark(inlines: &[Inline], out: &mut String) {
+        for inline in inlines {
+            match &inline.kind {
+                InlineKind::Text(t) => out.push_str(t),
+                InlineKind::Code(t) => {
+                    out.push(HEAD_CODE_START);
+                    out.push_str(t);
+                    out.push(HEAD_CODE_END);
+                }
+                InlineKind::Emphasis(c)
+                | InlineKind::Strong(c)
+                | InlineKind::Link { content: c, .. }
+                | InlineKind::Styled { content: c, .. } => mark(c, out),
+                InlineKind::LineBreak => out.push(' '),
+                _ => {}
+            }
+        }
+    }
+    let Some(title) = &chapter.title else {
+        return title_text.to_string();
+    };
+    let mut marked = String::new();
+    mark(title, &mut marked);
+    if !marked.contains(HEAD_CODE_START) {
+        return title_text.to_string();
+    }
+    let is_mark = |c: &char| matches!(*c, HEAD_CODE_START | HEAD_CODE_END);
+    let plain: String = marked.chars().filter(|c| !is_mark(c)).collect();
+    // The title may have lost a label ("Chapter 3: ") on the way to `title_text`: the
+    // marked text from where `title_text` starts, else no marks.
+    let Some(skip) = plain
+        .ends_with(title_text)
+        .then(|| plain.chars().count() - title_text.chars().count())
+    else {
+        return title_text.to_string();
+    };
+    let mut seen = 0;
+    let mut out = String::with_capacity(marked.len());
+    let mut open = false;
+    for c in marked.chars() {
+        if is_mark(&c) {
+            open = c == HEAD_CODE_START;
+            if seen >= skip {
+                out.push(c);
+            }
+            continue;
+        }
+        if seen == skip && open {
+            // Code that began before the skipped label ends here: open it again.
+            out.push(HEAD_CODE_START);
+        }
+        if seen >= skip {
+            out.push(c);
+        }
+        seen += 1;
+    }
+    out
+}
+
 /// The running head and folio of a text page.
 fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<Item> {
     let g = ctx.geometry.clone();
@@ -1181,10 +1252,29 @@ fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<
     let y = g.first_baseline() - g.leading * 2.0;
     let mut items = Vec::new();
     let mut t = StyledText::default();
-    t.push(
-        &ctx.ts.small_caps_text(text),
-        style_of(FontVariant::Regular, size, true),
-    );
+    // Words in small capitals; code (see `head_text`) as written, in the code face.
+    let mut code = false;
+    for part in text.split_inclusive([HEAD_CODE_START, HEAD_CODE_END]) {
+        let words = part.trim_end_matches([HEAD_CODE_START, HEAD_CODE_END]);
+        if !words.is_empty() {
+            if code {
+                t.push(
+                    words,
+                    style_of(FontVariant::Mono, size * flow::CODE_SIZE, false),
+                );
+            } else {
+                t.push(
+                    &ctx.ts.small_caps_text(words),
+                    style_of(FontVariant::Regular, size, true),
+                );
+            }
+        }
+        if part.ends_with(HEAD_CODE_START) {
+            code = true;
+        } else if part.ends_with(HEAD_CODE_END) {
+            code = false;
+        }
+    }
     let lines = ctx.set_ragged(
         &t,
         g.text_width - size * 6.0,
@@ -1572,6 +1662,44 @@ fn paginate_book(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The running head marks the title's code, from where the contents' title starts.
+    #[test]
+    fn a_running_head_marks_the_code_of_its_title() {
+        use quire_model::{Chapter, Inline, InlineKind, Span};
+        let text = |t: &str| Inline {
+            kind: InlineKind::Text(t.into()),
+            span: Span::default(),
+        };
+        let code = |t: &str| Inline {
+            kind: InlineKind::Code(t.into()),
+            span: Span::default(),
+        };
+        let chapter = |title: Vec<Inline>| Chapter {
+            title: Some(title),
+            ..Chapter::default()
+        };
+        let (s, e) = (HEAD_CODE_START, HEAD_CODE_END);
+        let plain = chapter(vec![text("Ownership")]);
+        assert_eq!(head_text(&plain, "Ownership"), "Ownership");
+        let api = chapter(vec![text("The "), code("HashMap"), text(" API")]);
+        assert_eq!(
+            head_text(&api, "The HashMap API"),
+            format!("The {s}HashMap{e} API")
+        );
+        let labelled = chapter(vec![text("Chapter 3: Using "), code("Box<T>")]);
+        assert_eq!(
+            head_text(&labelled, "Using Box<T>"),
+            format!("Using {s}Box<T>{e}")
+        );
+        let inside = chapter(vec![code("std::io"), text(" in depth")]);
+        assert_eq!(
+            head_text(&inside, "io in depth"),
+            format!("{s}io{e} in depth")
+        );
+        // A title the contents give otherwise: no marks.
+        assert_eq!(head_text(&api, "Maps"), "Maps");
+    }
 
     #[test]
     fn only_a_numbered_division_is_set_apart_as_a_label() {
