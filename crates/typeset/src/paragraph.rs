@@ -1072,24 +1072,12 @@ impl Typesetter {
         if !c.is_lowercase() {
             return true;
         }
-        let mut buffer = [0u8; 4];
-        let text = c.encode_utf8(&mut buffer);
-        let plain = ShapeStyle {
+        let style = ShapeStyle {
             variant: FontVariant::Regular,
-            small_caps: false,
-        };
-        let small = ShapeStyle {
             small_caps: true,
-            ..plain
         };
-        let upright = self.shaper.shape(text, plain);
-        let capital = self.shaper.shape(text, small);
-        upright.missing.is_empty()
-            && upright
-                .glyphs
-                .iter()
-                .map(|g| g.id)
-                .ne(capital.glyphs.iter().map(|g| g.id))
+        let face = self.shaper.family().face_index(FontVariant::Regular);
+        self.shaper.has_small_capital(c, style, face)
     }
 
     /// The shaper (and its cache statistics).

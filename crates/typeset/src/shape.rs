@@ -257,6 +257,8 @@ pub struct Shaper {
     /// another core looks here before shaping a text again (a word's piece with a hyphen,
     /// shaped where the word was first met, is asked for again where its line is set).
     shared: Arc<SharedShapes>,
+    /// Per face and lower-case letter: whether the face has a small capital for it.
+    small_capitals: FxHashMap<(usize, char), bool>,
     buffer: Option<Buffer>,
     shaped: usize,
     lookups: usize,
@@ -293,6 +295,7 @@ impl Shaper {
             plans: FxHashMap::default(),
             cache: Vec::new(),
             shared: Arc::default(),
+            small_capitals: FxHashMap::default(),
             buffer: None,
             shaped: 0,
             lookups: 0,
@@ -399,6 +402,76 @@ impl Shaper {
     /// filling the cache.
     pub fn shape_uncached_in(&mut self, text: &str, style: ShapeStyle, face: usize) -> ShapedText {
         self.shaped += 1;
+        // In small capitals, a lower-case letter the face has no small capital for is set
+        // as its capital (never a lower-case letter among small capitals); the text stays.
+        if style.small_caps
+            && let Some(capitals) = self.capitals_for_missing_small_caps(text, style, face)
+        {
+            let mut out = self.shape_raw(&capitals, style, face);
+            out.text = text.to_owned();
+            return out;
+        }
+        self.shape_raw(text, style, face)
+    }
+
+    /// `text` with each lower-case letter that `face` has no small capital for replaced by
+    /// its capital (when that is one character of the same length, so that the glyphs'
+    /// clusters stay true); `None` when there is none to replace.
+    fn capitals_for_missing_small_caps(
+        &mut self,
+        text: &str,
+        style: ShapeStyle,
+        face: usize,
+    ) -> Option<String> {
+        let mut out: Option<String> = None;
+        for (i, c) in text.char_indices() {
+            if !c.is_lowercase() || self.has_small_capital(c, style, face) {
+                if let Some(out) = out.as_mut() {
+                    out.push(c);
+                }
+                continue;
+            }
+            let mut upper = c.to_uppercase();
+            let capital = match (upper.next(), upper.next()) {
+                (Some(u), None) if u.len_utf8() == c.len_utf8() => u,
+                _ => c,
+            };
+            out.get_or_insert_with(|| text[..i].to_string())
+                .push(capital);
+        }
+        out
+    }
+
+    /// Whether `face` (see [`Shaper::shape_in`]) turns the lower-case letter `c` into a
+    /// small capital (its glyph changes with `smcp`); remembered per face and letter.
+    pub fn has_small_capital(&mut self, c: char, style: ShapeStyle, face: usize) -> bool {
+        let face = self.checked_face(style, face);
+        if let Some(&known) = self.small_capitals.get(&(face, c)) {
+            return known;
+        }
+        let mut buffer = [0u8; 4];
+        let letter = c.encode_utf8(&mut buffer);
+        let small = self.shape_raw(letter, style, face);
+        let plain = self.shape_raw(
+            letter,
+            ShapeStyle {
+                small_caps: false,
+                ..style
+            },
+            face,
+        );
+        let known = small.missing.is_empty()
+            && small
+                .glyphs
+                .iter()
+                .map(|g| g.id)
+                .ne(plain.glyphs.iter().map(|g| g.id));
+        self.small_capitals.insert((face, c), known);
+        known
+    }
+
+    /// Shapes `text` with harfrust, as it is.
+    fn shape_raw(&mut self, text: &str, style: ShapeStyle, face: usize) -> ShapedText {
         let variant = self.family.resolve(style.variant);
         let face_index = self.checked_face(style, face);
         // Fields apart, so that the face is borrowed while the plans are filled.
@@ -601,6 +674,34 @@ mod tests {
         let mut apart = shaper();
         apart.shape("ques-", ShapeStyle::default());
         assert_eq!(apart.stats(), (1, 1));
+    }
+
+    /// In small capitals a letter the face has none for is its capital, not a lower-case
+    /// letter among small capitals; the shaped text is still the text as written.
+    #[test]
+    fn a_letter_without_a_small_capital_is_set_as_its_capital() {
+        let mut s = shaper();
+        let small = ShapeStyle {
+            small_caps: true,
+            ..ShapeStyle::default()
+        };
+        let thi = s.shape("thị", small);
+        assert_eq!(thi.text, "thị");
+        let capital = s.shape("Ị", ShapeStyle::default());
+        assert_eq!(
+            thi.glyphs.last().map(|g| g.id),
+            capital.glyphs.first().map(|g| g.id)
+        );
+        let lower = s.shape("ị", ShapeStyle::default());
+        assert_ne!(
+            thi.glyphs.last().map(|g| g.id),
+            lower.glyphs.first().map(|g| g.id)
+        );
+        // Letters with small capitals are untouched.
+        let t_small = s.shape("t", small).glyphs[0].id;
+        assert_eq!(thi.glyphs[0].id, t_small);
+        assert!(!s.has_small_capital('ị', small, 0));
+        assert!(s.has_small_capital('t', small, 0));
     }
 
     #[test]
