@@ -756,6 +756,30 @@ fn protrusion(c: char) -> (f64, f64) {
 }
 
 /// Whether a BCP 47 tag names a language written in CJK characters.
+/// A monotonic Greek letter with a tonos as the same letter without it (ά as α, ΐ as ϊ):
+/// Greek set in capitals or small capitals carries no accents.
+fn without_greek_tonos(c: char) -> char {
+    match c {
+        'ά' => 'α',
+        'έ' => 'ε',
+        'ή' => 'η',
+        'ί' => 'ι',
+        'ό' => 'ο',
+        'ύ' => 'υ',
+        'ώ' => 'ω',
+        'ΐ' => 'ϊ',
+        'ΰ' => 'ϋ',
+        'Ά' => 'Α',
+        'Έ' => 'Ε',
+        'Ή' => 'Η',
+        'Ί' => 'Ι',
+        'Ό' => 'Ο',
+        'Ύ' => 'Υ',
+        'Ώ' => 'Ω',
+        c => c,
+    }
+}
+
 /// Whether `tag` (BCP 47) is a language that writes dotless and dotted i apart.
 fn is_turkic_language(tag: &str) -> bool {
     let primary = tag.split(['-', '_']).next().unwrap_or_default();
@@ -1048,6 +1072,8 @@ impl Typesetter {
     pub fn small_caps_text(&mut self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         for c in text.chars() {
+            // Greek in capitals drops its accent (tonos), keeping the diaeresis.
+            let c = without_greek_tonos(c);
             let lower: String = match (self.turkic, c) {
                 (true, 'I') => "ı".into(),
                 (true, 'İ') => "i".into(),
@@ -2253,6 +2279,11 @@ mod tests {
         let mut turkish = typesetter("tr");
         assert_eq!(turkish.small_caps_text("Işık İnce"), "ışık ince");
         assert_eq!(english.small_caps_text("Işık İnce"), "işık i\u{307}nce");
+        // Greek in capitals loses its accents, not its diaeresis.
+        let mut greek = typesetter("el");
+        let head = greek.small_caps_text("Οδύσσεια Ομήρου, Ϊνδός");
+        assert!(!head.contains(['ύ', 'ή', 'Ύ', 'Ή']), "{head}");
+        assert!(head.contains(['ϊ', 'Ϊ']), "{head}");
     }
 
     fn regular(text: &str) -> Vec<TextRun<'_>> {
