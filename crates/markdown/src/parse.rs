@@ -4917,16 +4917,8 @@ mod tests {
     fn a_summary_keeps_its_inline_markup() {
         let text = "# T\n\n<details>\n<summary><code>HashMap</code> internals &amp; <b>more</b></summary>\n\nHidden.\n\n</details>\n\n<details>\n<summary><b>Bold</b></summary>\n\nTwo.\n\n</details>\n";
         let (parsed, _) = parse(text);
-        let plain: Vec<String> = parsed
-            .blocks
-            .iter()
-            .filter_map(|b| match &b.kind {
-                BlockKind::Paragraph(c) => Some(Inline::plain_text(c)),
-                _ => None,
-            })
-            .collect();
         assert_eq!(
-            plain,
+            paragraph_texts(&parsed),
             ["HashMap internals & more", "Hidden.", "Bold", "Two."]
         );
         let BlockKind::Paragraph(summary) = &parsed.blocks[0].kind else {
