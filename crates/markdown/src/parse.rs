@@ -1770,6 +1770,13 @@ impl<'t> ChapterParser<'t, '_> {
                             self.quotes.single.unwrap_or(("‘", "’"))
                         };
                         Some(if *open { opening } else { closing })
+                    } else if &*t == "\u{2018}"
+                        && written == "'"
+                        && elided_n_follows(self.text.get(range.end..).unwrap_or_default())
+                    {
+                        // `rock 'n' roll`: both marks are apostrophes (GFM pairs them as
+                        // quotes around the `n`).
+                        Some("\u{2019}")
                     } else {
                         match &*t {
                             "\u{201C}" if written == "\"" => self.quotes.open,
@@ -3494,6 +3501,15 @@ fn guillemet_spacing(inlines: &mut [Inline]) {
     });
 }
 
+/// Whether the text after a single quote is the `n'` of `rock 'n' roll` (or `'N'`): an `n`,
+/// a straight or curly apostrophe, then no letter or digit.
+fn elided_n_follows(after: &str) -> bool {
+    let mut chars = after.chars();
+    matches!(chars.next(), Some('n' | 'N'))
+        && matches!(chars.next(), Some('\'' | '\u{2019}'))
+        && !chars.next().is_some_and(char::is_alphanumeric)
+}
+
 fn push_text(out: &mut Vec<Inline>, text: &str, span: Span) {
     if let Some(Inline {
         kind: InlineKind::Text(prev),
@@ -4836,6 +4852,16 @@ mod tests {
         assert_eq!(
             urls,
             ["mailto:someone@example.com", "mailto:other@example.com"]
+        );
+    }
+
+    #[test]
+    fn rock_n_roll_takes_two_apostrophes() {
+        let text = "# T\n\nRock 'n' roll, Rock 'N' Roll, 'n'est-ce pas', 'no' and 'em.\n";
+        let (parsed, _) = parse(text);
+        assert_eq!(
+            Inline::plain_text(paragraph(&parsed, 0)),
+            "Rock \u{2019}n\u{2019} roll, Rock \u{2019}N\u{2019} Roll, \u{2018}n\u{2019}est-ce pas\u{2019}, \u{2018}no\u{2019} and \u{2019}em."
         );
     }
 
