@@ -309,6 +309,31 @@ fn oracle_generated_heading_notes() {
     generated("heading-notes", &text, &[]);
 }
 
+/// `####` to `######` heads run into their paragraphs in print: every word, note and the
+/// heads' own text still come out once, in order, across page ends.
+#[test]
+fn oracle_generated_run_in_heads() {
+    let mut text = String::from("# Run-in Heads\n\n");
+    for k in 0..12u64 {
+        let hashes = "#".repeat(4 + (k % 3) as usize);
+        text.push_str(&format!(
+            "{hashes} Head number {k}[^h{k}]\n\n{}\n\n",
+            paragraphs(20 + k, 2, 70)
+        ));
+        if k % 4 == 3 {
+            // A deep head followed by something else than a paragraph stands alone.
+            text.push_str(&format!(
+                "#### Standing head {k}\n\n- {}\n\n",
+                filler(60 + k, 12)
+            ));
+        }
+    }
+    for k in 0..12u64 {
+        text.push_str(&format!("[^h{k}]: {}\n\n", filler(40 + k, 15)));
+    }
+    generated("run-in-heads", &text, &[]);
+}
+
 #[test]
 fn oracle_generated_figure_between_stanzas() {
     let text = format!(

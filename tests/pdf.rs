@@ -643,3 +643,43 @@ fn korean_prints_in_the_hangul_face() {
     let letters: String = pdf_text(&pdf).split_whitespace().collect();
     assert!(letters.contains("나는고양이로소이다."), "{letters}");
 }
+
+/// `####` to `######` heads followed by a paragraph run into it (italic, a full stop
+/// added unless the head ends in punctuation), so that they no longer look like `##`
+/// heads; the PDF outline keeps them. A deep head followed by a list stands alone.
+#[test]
+fn deep_heads_run_into_their_paragraphs() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let chapter = "# Title\n\nIntro.\n\n## Section\n\nText.\n\n#### Fourth\n\nFourth's text.\n\n\
+                   ##### Fifth?\n\nFifth's text.\n\n###### Sixth\n\n- a list item\n";
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"Heads\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        chapter,
+    );
+    let pdf = build_pdf(&book, &work.path().join("out"));
+    let text = pdf_text(&pdf);
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    for want in ["Fourth. Fourth’s text.", "Fifth? Fifth’s text.", "Sixth"] {
+        assert!(lines.contains(&want), "no line {want:?} in {lines:?}");
+    }
+    assert!(
+        lines.contains(&"Section") && lines.contains(&"Text."),
+        "{lines:?}"
+    );
+    let outline = common::pymupdf(
+        "import sys, pymupdf\nfor level, title, page in pymupdf.open(sys.argv[1]).get_toc():\n    print(title)",
+        &pdf,
+    );
+    if let Some(outline) = outline {
+        for head in ["Section", "Fourth", "Fifth?", "Sixth"] {
+            assert!(
+                outline.lines().any(|l| l == head),
+                "{head} not in {outline}"
+            );
+        }
+    }
+}

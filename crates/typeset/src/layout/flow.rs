@@ -47,6 +47,11 @@ pub(crate) struct Para {
     /// A layout whose line at a page end does not end in a hyphen; used instead of the
     /// looseness layouts when set.
     pub(crate) no_hyphen: Option<Laid>,
+    /// Outline entry of a heading run into the paragraph (`####` and deeper): title, level.
+    pub(crate) outline: Option<(String, u8)>,
+    /// Characters set before the paragraph's own text (a run-in heading, a note's number),
+    /// which its place in the manuscript does not count.
+    pub(crate) lead_chars: usize,
     pub(crate) span: Span,
 }
 
@@ -221,6 +226,9 @@ pub(crate) struct ChapterFlow {
     /// Every model block (body and notes) the builder set, for the ledger.
     pub(crate) set_blocks: Vec<Span>,
 }
+
+/// The shallowest heading level run into its paragraph (`####`).
+const RUN_IN_LEVEL: u8 = 4;
 
 /// Code's size relative to the text around it: the monospace face's x-height matches
 /// EB Garamond's (Quire Mono 0.486 em, EB Garamond 0.405 em: 11.5 pt text, 9.6 pt code).
@@ -513,8 +521,12 @@ pub(crate) struct FlowBuilder<'c, 'a> {
     no_indent: bool,
     /// The next paragraph opens the chapter (small caps).
     opening: bool,
-    /// Text set before the first paragraph's own (a note's number).
+    /// Text set before the first paragraph's own (a note's number, a run-in heading).
     prefix: Option<StyledText>,
+    /// The heading run into the next paragraph: its outline entry.
+    run_in: Option<(String, u8)>,
+    /// The block after the one being set is a paragraph (a heading may run into it).
+    paragraph_next: bool,
     /// How deep in quotes and lists: spaces only around the outermost.
     depth: usize,
     /// Every model block set, by span.
@@ -536,6 +548,8 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             no_indent: true,
             opening,
             prefix: None,
+            run_in: None,
+            paragraph_next: false,
             depth: 0,
             set_blocks: Vec::new(),
             pending_anchors: Vec::new(),
@@ -590,7 +604,11 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
 
     /// Adds the blocks at a left offset and measure.
     pub(crate) fn blocks(&mut self, blocks: &[Block], x: Pt, measure: Pt) {
-        for block in blocks {
+        for (i, block) in blocks.iter().enumerate() {
+            self.paragraph_next = matches!(
+                blocks.get(i + 1).map(|b| &b.kind),
+                Some(BlockKind::Paragraph(_))
+            );
             self.block(block, x, measure);
         }
     }
@@ -628,6 +646,11 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             BlockKind::Aligned { align, content } => {
                 self.aligned(content, *align, block.span, x, measure, leading);
                 self.pictures_in_line(content, x, measure);
+            }
+            BlockKind::Heading { level, content, id }
+                if *level >= RUN_IN_LEVEL && self.paragraph_next && self.kind == FlowKind::Body =>
+            {
+                self.run_in_heading(*level, content, id);
             }
             BlockKind::Heading { level, content, .. } => {
                 let mut text = StyledText::default();
@@ -1063,6 +1086,32 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         }
     }
 
+    /// A `####` (or deeper) heading followed by a paragraph: run into it in italic, with a
+    /// full stop unless it ends in punctuation, as book designers set their lowest heads
+    /// (LaTeX's `\paragraph`); `####` flush left, deeper ones at the paragraph indent. A
+    /// standalone head at these levels would look like a `##` one.
+    fn run_in_heading(&mut self, level: u8, content: &[Inline], id: &str) {
+        let mut text = StyledText::default();
+        styled(
+            content,
+            self.size,
+            FontVariant::Italic,
+            self.styling(),
+            &mut text,
+        );
+        let title = text.plain();
+        let last = title.trim_end().chars().last();
+        if !last.is_some_and(|c| matches!(c, '.' | '?' | '!' | ':' | ';' | ',' | '\u{2026}')) {
+            text.push(".", style(FontVariant::Italic, self.size));
+        }
+        text.push(" ", style(FontVariant::Regular, self.size));
+        self.space(1.0);
+        self.pending_anchors.push(id.to_string());
+        self.prefix = Some(text);
+        self.run_in = Some((title, level));
+        self.no_indent = level == RUN_IN_LEVEL;
+    }
+
     /// A paragraph: justified in the body and in notes, centred in a dedication.
     pub(crate) fn paragraph(
         &mut self,
@@ -1079,6 +1128,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             FontVariant::Regular
         };
         let mut text = self.prefix.take().unwrap_or_default();
+        let lead_chars = text.plain().chars().count();
         styled(content, size, base, self.styling(), &mut text);
         if text.is_blank() {
             // Nothing to print, but its anchors mark the place of what follows.
@@ -1111,6 +1161,10 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             options.indent = Pt::ZERO;
         }
         self.push_para(&text, options, span, x, Vec::new());
+        if let Some(Element::Para(para)) = self.elements.last_mut() {
+            para.outline = self.run_in.take();
+            para.lead_chars = lead_chars;
+        }
         self.no_indent = false;
     }
 
@@ -1197,6 +1251,8 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             current: 0,
             first_line_extra,
             no_hyphen: None,
+            outline: None,
+            lead_chars: 0,
             span,
         };
         lay_out(self.ctx, &mut para, 0);

@@ -1227,8 +1227,15 @@ pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec
                 text_started = true;
             }
             match element {
-                Element::Para(p) if body.start.is_none() => {
-                    body.start = Some((p.span, plain_offset(p, line.source_start)));
+                Element::Para(p) => {
+                    if body.start.is_none() {
+                        body.start = Some((p.span, plain_offset(p, line.source_start)));
+                    }
+                    if placed.line == 0
+                        && let Some((title, level)) = &p.outline
+                    {
+                        body.anchors.push((title.clone(), *level, top));
+                    }
                 }
                 Element::Fixed(f) => {
                     // A page that starts inside verse, code or a table starts at that
@@ -1312,7 +1319,7 @@ fn plain_offset(para: &super::flow::Para, at: usize) -> usize {
     let mut markers: Vec<&std::ops::Range<usize>> = para.markers.iter().map(|(r, _)| r).collect();
     markers.sort_by_key(|r| r.start);
     let mut next = 0;
-    let mut count = 0;
+    let mut count: usize = 0;
     for (i, _) in text.char_indices() {
         if i >= at {
             break;
@@ -1324,5 +1331,5 @@ fn plain_offset(para: &super::flow::Para, at: usize) -> usize {
             count += 1;
         }
     }
-    count
+    count.saturating_sub(para.lead_chars)
 }
