@@ -847,3 +847,23 @@ fn only_the_text_that_opens_a_chapter_takes_the_small_capitals() {
         .collect();
     assert_eq!(leads, [false, false, true, false]);
 }
+
+/// A definition list is a `<dl>` in the EPUB: each term a `<dt>`, its definitions a `<dd>`;
+/// a line that only starts with a colon (`:wq`) stays in its paragraph.
+#[test]
+fn definition_lists_are_dl_elements() {
+    let work = tempfile::tempdir().unwrap();
+    let book = common::one_chapter_book(
+        work.path(),
+        "title = \"Terms\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        "# One\n\nApple\n: A fruit.\n: A company.\n\nIn Vim type\n:wq to save.\n",
+    );
+    let epub = build_epub(&book, &work.path().join("out"));
+    let xhtml = epub_member(&epub, "OEBPS/text/chapter-1.xhtml");
+    assert!(
+        xhtml.contains("<dl>\n<dt><strong>Apple</strong></dt>\n<dd>\n"),
+        "{xhtml}"
+    );
+    assert!(xhtml.contains("A company.</p>\n</dd>\n</dl>"), "{xhtml}");
+    assert!(xhtml.contains("In Vim type :wq to save."), "{xhtml}");
+}

@@ -52,18 +52,7 @@ fn build_pdf_report(book: &Path, out: &Path) -> (PathBuf, Vec<char>) {
     (common::output_file(&files, "pdf"), missing)
 }
 
-/// Writes `<work>/book`: a book.toml whose [book] table holds `book` and one chapter file.
-fn one_chapter_book(work: &Path, book: &str, chapter: &str) -> PathBuf {
-    let dir = work.join("book");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("book.toml"),
-        format!("[book]\n{book}\n[contents]\nchapters = [\"one.md\"]\n"),
-    )
-    .unwrap();
-    std::fs::write(dir.join("one.md"), chapter).unwrap();
-    dir
-}
+use common::one_chapter_book;
 
 fn is_ideograph(c: char) -> bool {
     matches!(u32::from(c), 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
@@ -681,5 +670,41 @@ fn deep_heads_run_into_their_paragraphs() {
                 "{head} not in {outline}"
             );
         }
+    }
+}
+
+/// A definition list's term stays on the page of its definition (a glossary of many short
+/// entries, so that page ends fall everywhere), flush left, with no paragraph indent.
+#[test]
+fn a_term_stays_with_its_definition() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let mut chapter = String::from("# Glossary\n\nThe terms of the trade.\n\n");
+    for n in 0..150 {
+        // One to four lines of definition, in an order that does not repeat every page.
+        let more = "and it goes on with a few more words of its own ".repeat((n * 7 + n / 5) % 7);
+        chapter.push_str(&format!(
+            "Term{n}\n: Meaning{n} is this: {more}to the end.\n\n"
+        ));
+    }
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"Terms\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        &chapter,
+    );
+    let pdf = build_pdf(&book, &work.path().join("out"));
+    let text = pdf_text(&pdf);
+    for n in 0..150 {
+        let term = format!("Term{n}");
+        let page = text
+            .split('\u{c}')
+            .find(|page| page.lines().any(|l| l.trim() == term))
+            .unwrap_or_else(|| panic!("no line {term}"));
+        assert!(
+            page.contains(&format!("Meaning{n} ")),
+            "{term} is apart from its definition:\n{page}"
+        );
     }
 }

@@ -164,3 +164,17 @@ pub(crate) fn reported(stderr: &str) -> String {
     }
     out
 }
+
+/// Writes `<work>/book`: a book.toml whose [book] table holds `book` and one chapter file,
+/// `one.md` (the book's `chapter-1` in the EPUB).
+pub(crate) fn one_chapter_book(work: &Path, book: &str, chapter: &str) -> PathBuf {
+    let dir = work.join("book");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("book.toml"),
+        format!("[book]\n{book}\n[contents]\nchapters = [\"one.md\"]\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("one.md"), chapter).unwrap();
+    dir
+}

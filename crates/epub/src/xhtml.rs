@@ -753,7 +753,37 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
         self.out.push_str("</div>\n");
     }
 
+    /// A definition list: `<dl>`, each item's first block its term (`<dt>`), the rest its
+    /// definition (`<dd>`).
+    fn definitions(&mut self, list: &List) {
+        self.out.push_str("<dl>\n");
+        for item in &list.items {
+            let Some((term, definition)) = item.blocks.split_first() else {
+                continue;
+            };
+            self.out.push_str("<dt>");
+            match &term.kind {
+                BlockKind::Paragraph(inlines) => {
+                    self.block_marks(term.span.start);
+                    self.inlines(inlines);
+                }
+                _ => self.blocks(std::slice::from_ref(term), false),
+            }
+            self.out.push_str("</dt>\n");
+            if !definition.is_empty() {
+                self.out.push_str("<dd>\n");
+                self.blocks(definition, false);
+                self.out.push_str("</dd>\n");
+            }
+        }
+        self.out.push_str("</dl>\n");
+    }
+
     fn list(&mut self, list: &List) {
+        if list.terms {
+            self.definitions(list);
+            return;
+        }
         match list.start {
             Some(1) => self.out.push_str("<ol>\n"),
             Some(n) => self.out.push_str(&format!("<ol start=\"{n}\">\n")),

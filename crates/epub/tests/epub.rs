@@ -209,6 +209,7 @@ fn sample_book() -> Book {
         ])),
         block(BlockKind::List(List {
             start: None,
+            terms: false,
             items: vec![
                 ListItem {
                     blocks: vec![para(vec![text("bullet one")])],
@@ -225,6 +226,7 @@ fn sample_book() -> Book {
         })),
         block(BlockKind::List(List {
             start: Some(3),
+            terms: false,
             items: vec![ListItem {
                 blocks: vec![para(vec![text("third")])],
                 span: span(),
@@ -635,6 +637,7 @@ fn hostile_model_values_do_not_break_the_book() {
         })),
         block(BlockKind::List(List {
             start: Some(0),
+            terms: false,
             items: vec![],
         })),
         block(BlockKind::Verse(vec![vec![VerseLine {

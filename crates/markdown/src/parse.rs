@@ -1117,6 +1117,168 @@ struct ChapterParser<'t, 'r> {
 const MAX_NESTING: usize = 32;
 
 impl<'t> ChapterParser<'t, '_> {
+    /// A definition list, up to its end. pulldown-cmark takes any line that starts with a
+    /// colon under a paragraph for a definition (`::std::vector`, `:wq`, Sphinx's
+    /// `:param x:`); as Pandoc and PHP Markdown Extra have it, only a colon followed by a
+    /// space or a tab starts one. Any other is the text as written: the line, colon and
+    /// all, goes back into the paragraph above it (or, after a blank line, is a paragraph
+    /// of its own), and a term left without a definition is a paragraph again.
+    fn definition_list(&mut self, span: Span, out: &mut Vec<Block>) {
+        /// A term, what follows it, and whether a real definition does.
+        struct Entry {
+            term: Vec<Inline>,
+            span: Span,
+            blocks: Vec<Block>,
+            defined: bool,
+        }
+        let mut entries: Vec<Entry> = Vec::new();
+        while let Some((event, range)) = self.next() {
+            match event {
+                Event::End(TagEnd::DefinitionList) => break,
+                Event::Start(Tag::DefinitionListTitle) => {
+                    let span = self.span(range.clone());
+                    let term = self.inlines_until(Some(TagEnd::DefinitionListTitle));
+                    entries.push(Entry {
+                        term,
+                        span,
+                        blocks: Vec::new(),
+                        defined: false,
+                    });
+                }
+                Event::Start(Tag::DefinitionListDefinition) => {
+                    let span = self.span(range.clone());
+                    let text = self.text;
+                    let marker = text
+                        .get(range.start..range.end)
+                        .and_then(|t| t.find(':'))
+                        .map(|i| range.start + i);
+                    let loose = marker.is_some_and(|m| {
+                        text.get(m + 1..)
+                            .and_then(|rest| rest.chars().next())
+                            .is_some_and(|c| !c.is_whitespace())
+                    });
+                    // A blank line between the text above and this line.
+                    let blank_before = text.get(..range.start).is_some_and(|before| {
+                        let above = before.trim_end_matches([' ', '\t', '\r', '\n']);
+                        before[above.len()..].matches('\n').count() >= 2
+                    });
+                    let mut blocks = self.blocks_until(Some(TagEnd::DefinitionListDefinition));
+                    if entries.is_empty() {
+                        entries.push(Entry {
+                            term: Vec::new(),
+                            span: Span {
+                                end: span.start,
+                                ..span
+                            },
+                            blocks: Vec::new(),
+                            defined: false,
+                        });
+                    }
+                    let Some(entry) = entries.last_mut() else {
+                        continue;
+                    };
+                    let written = match (loose, marker, blocks.as_mut_slice()) {
+                        (
+                            true,
+                            Some(m),
+                            [
+                                Block {
+                                    kind: BlockKind::Paragraph(content),
+                                    span: line_span,
+                                },
+                            ],
+                        ) => Some((m, std::mem::take(content), *line_span)),
+                        _ => None,
+                    };
+                    let Some((m, content, line_span)) = written else {
+                        entry.blocks.append(&mut blocks);
+                        entry.defined = true;
+                        continue;
+                    };
+                    let colon_span = self.span(m..m + 1);
+                    let mut line = vec![Inline {
+                        kind: InlineKind::Text(":".into()),
+                        span: colon_span,
+                    }];
+                    line.extend(content);
+                    let line_span = Span {
+                        start: colon_span.start.min(line_span.start),
+                        ..line_span
+                    };
+                    // The paragraph the line continues: the term's, or the definition's.
+                    let above = match entry.blocks.last_mut() {
+                        Some(Block {
+                            kind: BlockKind::Paragraph(content),
+                            span,
+                        }) => Some((content, span)),
+                        Some(_) => None,
+                        None => Some((&mut entry.term, &mut entry.span)),
+                    };
+                    match above {
+                        Some((content, above_span)) if !blank_before => {
+                            // The line break between them, a space as any soft break.
+                            push_text(content, " ", colon_span);
+                            content.extend(line);
+                            above_span.end = above_span.end.max(line_span.end);
+                        }
+                        _ => entry.blocks.push(Block {
+                            kind: BlockKind::Paragraph(line),
+                            span: line_span,
+                        }),
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut items: Vec<ListItem> = Vec::new();
+        let flush = |items: &mut Vec<ListItem>, out: &mut Vec<Block>| {
+            if let Some(first) = items.first() {
+                let span = Span {
+                    start: first.span.start.min(span.start),
+                    ..span
+                };
+                out.push(Block {
+                    kind: BlockKind::List(List {
+                        start: None,
+                        items: std::mem::take(items),
+                        terms: true,
+                    }),
+                    span,
+                });
+            }
+        };
+        for entry in entries {
+            if entry.defined {
+                let mut blocks = vec![Block {
+                    kind: BlockKind::Paragraph(if entry.term.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![Inline {
+                            kind: InlineKind::Strong(entry.term),
+                            span: entry.span,
+                        }]
+                    }),
+                    span: entry.span,
+                }];
+                blocks.extend(entry.blocks);
+                items.push(ListItem {
+                    blocks,
+                    span: entry.span,
+                });
+            } else {
+                flush(&mut items, out);
+                if !entry.term.is_empty() {
+                    out.push(Block {
+                        kind: BlockKind::Paragraph(entry.term),
+                        span: entry.span,
+                    });
+                }
+                out.extend(entry.blocks);
+            }
+        }
+        flush(&mut items, out);
+    }
+
     fn span(&self, range: Range<usize>) -> Span {
         let range = if self.pieces.is_empty() {
             range
@@ -1443,47 +1605,17 @@ impl<'t> ChapterParser<'t, '_> {
                     }
                 }
                 out.push(Block {
-                    kind: BlockKind::List(List { start, items }),
+                    kind: BlockKind::List(List {
+                        start,
+                        items,
+                        terms: false,
+                    }),
                     span,
                 });
             }
-            // A definition list (`Term` / `: its definition`): each term a paragraph in
-            // bold, each definition indented under it.
-            Tag::DefinitionList => {
-                while let Some((event, item)) = self.next() {
-                    match event {
-                        Event::End(TagEnd::DefinitionList) => break,
-                        Event::Start(Tag::DefinitionListTitle) => {
-                            let span = self.span(item);
-                            let term = self.inlines_until(Some(TagEnd::DefinitionListTitle));
-                            out.push(Block {
-                                kind: BlockKind::Paragraph(vec![Inline {
-                                    kind: InlineKind::Strong(term),
-                                    span,
-                                }]),
-                                span,
-                            });
-                        }
-                        Event::Start(Tag::DefinitionListDefinition) => {
-                            let span = self.span(item);
-                            let mut blocks =
-                                self.blocks_until(Some(TagEnd::DefinitionListDefinition));
-                            // A term's definitions, one after the other, in one indent.
-                            match out.last_mut() {
-                                Some(Block {
-                                    kind: BlockKind::BlockQuote(previous),
-                                    ..
-                                }) => previous.append(&mut blocks),
-                                _ => out.push(Block {
-                                    kind: BlockKind::BlockQuote(blocks),
-                                    span,
-                                }),
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            // A definition list (`Term` / `: its definition`): an item per term, the term
+            // (in bold) its first block, its definitions after it.
+            Tag::DefinitionList => self.definition_list(span, out),
             Tag::FootnoteDefinition(label) => {
                 let in_note = std::mem::replace(&mut self.in_note, true);
                 let blocks = self.blocks_until(Some(end));
@@ -4097,18 +4229,83 @@ mod tests {
     #[test]
     fn definition_lists_are_terms_in_bold_over_their_definitions() {
         let chapter = parsed("Apple\n: A fruit.\n: A company.\n\nPear\n\n: Another.\n");
+        let [
+            Block {
+                kind: BlockKind::List(list),
+                ..
+            },
+        ] = chapter.blocks.as_slice()
+        else {
+            panic!("{:?}", chapter.blocks)
+        };
+        assert!(list.terms && list.start.is_none());
+        let shown: Vec<String> = list
+            .items
+            .iter()
+            .map(|item| match item.blocks.as_slice() {
+                [
+                    Block {
+                        kind: BlockKind::Paragraph(term),
+                        ..
+                    },
+                    definitions @ ..,
+                ] if matches!(
+                    term.as_slice(),
+                    [Inline {
+                        kind: InlineKind::Strong(_),
+                        ..
+                    }]
+                ) =>
+                {
+                    format!("{}: {}", Inline::plain_text(term), definitions.len())
+                }
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(shown, ["Apple: 2", "Pear: 1"]);
+    }
+
+    #[test]
+    fn a_colon_without_a_space_starts_no_definition() {
+        // pulldown-cmark reads each of these lines as a definition of the line above.
+        let chapter = parsed(
+            "In C++ the name is\n::std::vector, in Vim\n:wq saves.\n\n\
+             Parameters\n:param x: the value.\n\n\
+             A paragraph.\n\n:b and c\n\n\
+             Term\n: A real definition\n:and its next line.\n",
+        );
         let shown: Vec<String> = chapter
             .blocks
             .iter()
             .map(|b| match &b.kind {
-                BlockKind::Paragraph(c) => format!("term {}", Inline::plain_text(c)),
-                BlockKind::BlockQuote(inner) => format!("{} definitions", inner.len()),
+                BlockKind::Paragraph(c) => Inline::plain_text(c),
+                BlockKind::List(list) if list.terms => list
+                    .items
+                    .iter()
+                    .map(|item| {
+                        item.blocks
+                            .iter()
+                            .map(|b| match &b.kind {
+                                BlockKind::Paragraph(c) => Inline::plain_text(c),
+                                other => format!("{other:?}"),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" | "),
                 other => format!("{other:?}"),
             })
             .collect();
         assert_eq!(
             shown,
-            ["term Apple", "2 definitions", "term Pear", "1 definitions"]
+            [
+                "In C++ the name is ::std::vector, in Vim :wq saves.",
+                "Parameters :param x: the value.",
+                "A paragraph.",
+                ":b and c",
+                "Term / A real definition :and its next line.",
+            ]
         );
     }
 

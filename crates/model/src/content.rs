@@ -248,13 +248,17 @@ pub struct VerseLine {
     pub content: Vec<Inline>,
 }
 
-/// A bullet or numbered list.
+/// A bullet or numbered list, or a definition list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct List {
-    /// The first number of a numbered list; `None` for bullets.
+    /// The first number of a numbered list; `None` for bullets (and definitions).
     pub start: Option<u64>,
     /// Items in order.
     pub items: Vec<ListItem>,
+    /// A definition list (`Term` / `: definition`): each item's first block is its term,
+    /// a paragraph (empty for a definition without one); the blocks after it are its
+    /// definitions. Read as bullets, nothing is lost.
+    pub terms: bool,
 }
 
 /// One list item: blocks (usually a single paragraph).

@@ -166,6 +166,7 @@ mod tests {
                     blocks: vec![paragraph(vec![link("STORE:", vec![text("buy")])])],
                     span: Span::default(),
                 }],
+                terms: false,
             }),
             span: Span::default(),
         };

@@ -1179,19 +1179,10 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         measure: Pt,
         leading: Pt,
     ) {
-        let mut text = self.prefix.take().unwrap_or_default();
-        styled(
-            content,
-            self.size,
-            FontVariant::Regular,
-            self.styling(),
-            &mut text,
-        );
-        if text.is_blank() {
-            self.pending_anchors
-                .extend(text.anchors.into_iter().map(|(_, id)| id));
+        let prefix = self.prefix.take().unwrap_or_default();
+        let Some(text) = self.printed(content, prefix) else {
             return;
-        }
+        };
         let align = match align {
             quire_model::Alignment::Right => Align::Right,
             quire_model::Alignment::Left => Align::Left,
@@ -1323,7 +1314,82 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         self.ctx.geometry.text_width * 0.5
     }
 
+    /// A definition list: each term flush left as written (in bold: the parser makes it
+    /// strong), kept with the first lines of its definitions; the definitions indented
+    /// 1.5 em under it, their first paragraph not indented.
+    fn definitions(&mut self, list: &List, x: Pt, measure: Pt) {
+        let indent = if measure - self.size * 1.5 >= self.min_measure() {
+            self.size * 1.5
+        } else {
+            Pt::ZERO
+        };
+        // Right to left, the definitions are indented from the right.
+        let right_to_left = quire_model::is_right_to_left(&self.ctx.book.metadata.language);
+        let inner_x = if right_to_left { x } else { x + indent };
+        self.space(1.0);
+        self.depth += 1;
+        for item in &list.items {
+            let mut blocks = item.blocks.iter();
+            if let Some(term) = blocks.next() {
+                self.term(term, x, measure);
+            }
+            self.no_indent = true;
+            for block in blocks {
+                self.block(block, inner_x, measure - indent);
+            }
+        }
+        self.depth -= 1;
+        self.space(1.0);
+        self.no_indent = true;
+    }
+
+    /// `content` in roman at the flow's size after `text`; `None` when nothing of it
+    /// prints (its anchors then mark the place of what follows).
+    fn printed(&mut self, content: &[Inline], mut text: StyledText) -> Option<StyledText> {
+        styled(
+            content,
+            self.size,
+            FontVariant::Regular,
+            self.styling(),
+            &mut text,
+        );
+        if text.is_blank() {
+            self.pending_anchors
+                .extend(text.anchors.into_iter().map(|(_, id)| id));
+            return None;
+        }
+        Some(text)
+    }
+
+    /// A definition list's term: ragged, never split, kept with the next two lines.
+    fn term(&mut self, block: &Block, x: Pt, measure: Pt) {
+        let BlockKind::Paragraph(content) = &block.kind else {
+            self.block(block, x, measure);
+            return;
+        };
+        self.set_blocks.push(block.span);
+        let Some(text) = self.printed(content, StyledText::default()) else {
+            return;
+        };
+        let lines = self
+            .ctx
+            .set_ragged(&text, measure, Align::Left, self.leading, false);
+        let mut lines = shift(lines, x);
+        if let Some(first) = lines.first_mut() {
+            first
+                .anchors
+                .splice(0..0, std::mem::take(&mut self.pending_anchors));
+        }
+        let mut fixed = Fixed::whole(lines, block.span);
+        fixed.keep_with_next = 2;
+        self.elements.push(Element::Fixed(fixed));
+    }
+
     fn list(&mut self, list: &List, x: Pt, measure: Pt) {
+        if list.terms {
+            self.definitions(list, x, measure);
+            return;
+        }
         let size = self.size;
         let right_to_left = quire_model::is_right_to_left(&self.ctx.book.metadata.language);
         let marker_text = |i: usize| match list.start {
