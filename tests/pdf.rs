@@ -708,3 +708,32 @@ fn a_term_stays_with_its_definition() {
         );
     }
 }
+
+/// Without `rights` in book.toml the copyright page claims nothing (a Bible or a novel in
+/// the public domain has no holder; it printed "Copyright © 1611 The Holy Bible. All rights
+/// reserved."), as the EPUB's does; with it, the words given are printed.
+#[test]
+fn no_copyright_is_claimed_that_the_book_does_not_state() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"The Holy Bible\"\nlanguage = \"en\"\ndate = \"1611\"",
+        "# Genesis\n\nIn the beginning God created the heaven and the earth.\n",
+    );
+    let text = pdf_text(&build_pdf(&book, &work.path().join("out")));
+    assert!(
+        !text.contains('©') && !text.contains("rights reserved"),
+        "{text}"
+    );
+    let stated = tempfile::tempdir().unwrap();
+    let book = one_chapter_book(
+        stated.path(),
+        "title = \"Mine\"\nlanguage = \"en\"\nrights = \"Copyright © 2026 A. Writer\"",
+        "# One\n\nText.\n",
+    );
+    let text = pdf_text(&build_pdf(&book, &stated.path().join("out")));
+    assert!(text.contains("Copyright © 2026 A. Writer"), "{text}");
+}

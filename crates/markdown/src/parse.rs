@@ -1904,10 +1904,11 @@ impl<'t> ChapterParser<'t, '_> {
                         Some(if *open { opening } else { closing })
                     } else if &*t == "\u{2018}"
                         && written == "'"
-                        && elided_n_follows(self.text.get(range.end..).unwrap_or_default())
+                        && apostrophe_follows(self.text.get(range.end..).unwrap_or_default())
                     {
                         // `rock 'n' roll`: both marks are apostrophes (GFM pairs them as
-                        // quotes around the `n`).
+                        // quotes around the `n`); `the '90s` (paired with a later `boys'`)
+                        // as well.
                         Some("\u{2019}")
                     } else {
                         match &*t {
@@ -3633,13 +3634,19 @@ fn guillemet_spacing(inlines: &mut [Inline]) {
     });
 }
 
-/// Whether the text after a single quote is the `n'` of `rock 'n' roll` (or `'N'`): an `n`,
-/// a straight or curly apostrophe, then no letter or digit.
-fn elided_n_follows(after: &str) -> bool {
+/// Whether the text after a single quote makes it an apostrophe, however GFM paired it:
+/// the `n'` of `rock 'n' roll` (or `'N'`: an `n`, an apostrophe, then no letter or digit),
+/// or a digit (`the '90s`, `in '49`).
+fn apostrophe_follows(after: &str) -> bool {
     let mut chars = after.chars();
-    matches!(chars.next(), Some('n' | 'N'))
-        && matches!(chars.next(), Some('\'' | '\u{2019}'))
-        && !chars.next().is_some_and(char::is_alphanumeric)
+    match chars.next() {
+        Some(c) if c.is_ascii_digit() => true,
+        Some('n' | 'N') => {
+            matches!(chars.next(), Some('\'' | '\u{2019}'))
+                && !chars.next().is_some_and(char::is_alphanumeric)
+        }
+        _ => false,
+    }
 }
 
 fn push_text(out: &mut Vec<Inline>, text: &str, span: Span) {
@@ -5053,12 +5060,17 @@ mod tests {
     }
 
     #[test]
-    fn rock_n_roll_takes_two_apostrophes() {
-        let text = "# T\n\nRock 'n' roll, Rock 'N' Roll, 'n'est-ce pas', 'no' and 'em.\n";
+    fn elisions_take_apostrophes_however_gfm_pairs_them() {
+        let text = "# T\n\nRock 'n' roll, Rock 'N' Roll, 'n'est-ce pas', 'no' and 'em.\n\n\
+                    In the '90s, the kids' toys; back in '49 the boys' club.\n";
         let (parsed, _) = parse(text);
         assert_eq!(
             Inline::plain_text(paragraph(&parsed, 0)),
             "Rock \u{2019}n\u{2019} roll, Rock \u{2019}N\u{2019} Roll, \u{2018}n\u{2019}est-ce pas\u{2019}, \u{2018}no\u{2019} and \u{2019}em."
+        );
+        assert_eq!(
+            Inline::plain_text(paragraph(&parsed, 1)),
+            "In the \u{2019}90s, the kids\u{2019} toys; back in \u{2019}49 the boys\u{2019} club."
         );
     }
 

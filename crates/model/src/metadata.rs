@@ -101,7 +101,7 @@ impl Metadata {
                 .map(|a| a.name.as_str())
                 .collect();
             if !names.is_empty() {
-                out.push(format!("{phrase} {}", join_names(&names)));
+                out.push(format!("{phrase} {}", join_names(&names, labels)));
             }
         }
         out
@@ -135,15 +135,48 @@ impl Metadata {
             .filter(|a| a.role == "aut")
             .map(|a| a.name.as_str())
             .collect();
-        join_names(&names)
+        join_names(&names, crate::Labels::of(&self.language))
     }
 }
 
-/// Names joined for display: "A", "A and B", "A, B and C".
-fn join_names(names: &[&str]) -> String {
+/// Names joined for display in the book's language: "A", "A and B", "A, B and C" ("A,
+/// B et C" in French).
+fn join_names(names: &[&str], labels: &crate::Labels) -> String {
     match names {
         [] => String::new(),
         [one] => (*one).to_string(),
-        [init @ .., last] => format!("{} and {}", init.join(", "), last),
+        [init @ .., last] => format!("{}{}{}", init.join(labels.comma), labels.and, last),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(name: &str, role: &str) -> Author {
+        Author {
+            name: name.into(),
+            file_as: name.into(),
+            role: role.into(),
+        }
+    }
+
+    #[test]
+    fn names_are_joined_in_the_books_language() {
+        let mut meta = Metadata::new("Les Trois Mousquetaires", "fr");
+        meta.authors = vec![
+            person("Alexandre Dumas", "aut"),
+            person("Auguste Maquet", "aut"),
+            person("Louise Maude", "trl"),
+            person("Aylmer Maude", "trl"),
+        ];
+        assert_eq!(meta.author_line(), "Alexandre Dumas et Auguste Maquet");
+        assert_eq!(meta.credits(), ["Traduit par Louise Maude et Aylmer Maude"]);
+        meta.language = "en-GB".into();
+        meta.authors.push(person("Third Writer", "aut"));
+        assert_eq!(
+            meta.author_line(),
+            "Alexandre Dumas, Auguste Maquet and Third Writer"
+        );
     }
 }

@@ -861,20 +861,10 @@ fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
         first.push_str(&credit);
     }
     paragraphs.push(first);
-    if let Some(rights) = &meta.rights {
+    // Only what the book says of its rights: no claim is made up (a Bible or a novel in the
+    // public domain has none), as in the EPUB.
+    if let Some(rights) = meta.rights.as_ref().filter(|r| !r.trim().is_empty()) {
         paragraphs.push(rights.clone());
-    } else if let Some(date) = meta.first_published.as_ref().or(meta.date.as_ref()) {
-        // Copyright runs from the first publication.
-        let year = date.split('-').next().unwrap_or(date);
-        let holder = if authors.is_empty() {
-            meta.title.clone()
-        } else {
-            authors.clone()
-        };
-        paragraphs.push(format!(
-            "Copyright © {year} {holder}. {}",
-            labels.all_rights_reserved
-        ));
     }
     let mut ids = Vec::new();
     for (isbn, edition) in [
