@@ -90,11 +90,30 @@ impl Book {
         self.metadata.cover.and_then(|id| self.image(id))
     }
 
-    /// A file-name-safe slug of the title, used to name outputs (`the-creative-cortex`).
+    /// A file-name-safe slug of the title, used to name outputs (`the-creative-cortex`):
+    /// at most [`MAX_SLUG_BYTES`] bytes, cut after a whole word, so that a long title
+    /// (Robinson Crusoe's 1719 one has 374 characters) still names a file the system takes.
     pub fn slug(&self) -> String {
-        slugify(&self.metadata.title)
+        let slug = slugify(&self.metadata.title);
+        if slug.len() <= MAX_SLUG_BYTES {
+            return slug;
+        }
+        let mut end = MAX_SLUG_BYTES;
+        while !slug.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = &slug[..end];
+        // After the last whole word, unless that leaves less than half.
+        match cut.rfind('-') {
+            Some(dash) if dash >= MAX_SLUG_BYTES / 2 => cut[..dash].to_string(),
+            _ => cut.to_string(),
+        }
     }
 }
+
+/// The longest output name [`Book::slug`] gives, in bytes (file systems take 255, and the
+/// outputs add `.cover.pdf` and a temporary suffix).
+pub const MAX_SLUG_BYTES: usize = 96;
 
 /// How many columns a tab in code stands for: the print edition sets code's tabs to this
 /// many columns, and the ebook's style sheet asks readers for the same.
@@ -143,5 +162,28 @@ mod tests {
         assert_eq!(slugify("  --  "), "book");
         assert_eq!(slugify("İstanbul’da Bir Kış"), "istanbulda-bir-kış");
         assert_eq!(slugify("L'Étranger: roman"), "létranger-roman");
+    }
+
+    #[test]
+    fn a_long_title_gives_a_short_enough_file_name() {
+        let crusoe = "The Life and Strange Surprizing Adventures of Robinson Crusoe, of York, \
+                      Mariner: Who lived Eight and Twenty Years, all alone in an un-inhabited \
+                      Island on the Coast of America, near the Mouth of the Great River of \
+                      Oroonoque; Having been cast on Shore by Shipwreck, wherein all the Men \
+                      perished but himself. With An Account how he was at last as strangely \
+                      deliver'd by Pyrates";
+        for title in [crusoe.to_string(), "Война ".repeat(60), "x".repeat(300)] {
+            let book = Book::new(Metadata::new(title.as_str(), "en"));
+            let slug = book.slug();
+            assert!(slug.len() <= MAX_SLUG_BYTES && !slug.is_empty(), "{slug}");
+            assert!(slugify(&title).starts_with(&slug) && !slug.ends_with('-'));
+        }
+        // Cut after a whole word.
+        let slug = Book::new(Metadata::new(crusoe, "en")).slug();
+        assert_eq!(
+            slugify(crusoe).as_bytes().get(slug.len()),
+            Some(&b'-'),
+            "{slug}"
+        );
     }
 }

@@ -774,60 +774,26 @@ fn half_title(ctx: &mut Ctx<'_>) -> PageDraft {
     plain_page(items)
 }
 
+/// The title page: title, subtitle, authors and credits from a fifth of the way down, the
+/// publisher at the foot. A title too long for the page at its size (a 1719 title of 374
+/// characters) is set smaller, and higher, until it fits.
 fn title_page(ctx: &mut Ctx<'_>) -> PageDraft {
     let g = ctx.geometry.clone();
     let meta = ctx.book.metadata.clone();
-    let mut items = Vec::new();
-    let (mut it, mut y) = centered(
-        ctx,
-        &meta.title,
-        g.size * 2.4,
-        FontVariant::Regular,
-        false,
-        g.top + g.text_height * 0.22,
-    );
-    items.append(&mut it);
-    if let Some(sub) = &meta.subtitle {
-        let (mut it, y2) = centered(
-            ctx,
-            sub,
-            g.size * 1.25,
-            FontVariant::Italic,
-            false,
-            y + g.leading * 0.8,
-        );
-        items.append(&mut it);
-        y = y2;
-    }
-    let authors = meta.author_line();
-    if !authors.is_empty() {
-        let authors_small = ctx.ts.small_caps_text(&authors);
-        let (mut it, y2) = centered(
-            ctx,
-            &authors_small,
-            g.size * 1.2,
-            FontVariant::Regular,
-            true,
-            y + g.leading * 3.0,
-        );
-        items.append(&mut it);
-        y = y2;
-    }
-    // Translators, illustrators, editors: credited under the author.
-    let mut first = true;
-    for credit in meta.credits() {
-        let (mut it, y2) = centered(
-            ctx,
-            &credit,
-            g.size * 0.95,
-            FontVariant::Italic,
-            false,
-            y + g.leading * if first { 2.0 } else { 1.0 },
-        );
-        items.append(&mut it);
-        y = y2;
-        first = false;
-    }
+    let foot = if meta.publisher.is_some() {
+        g.last_baseline() - g.leading * 2.0
+    } else {
+        g.last_baseline()
+    };
+    let mut scale = 1.0;
+    let mut items = loop {
+        let (items, y) = title_block(ctx, &meta, scale);
+        // (`y` is a line below the last baseline.)
+        if y <= foot + g.leading || scale <= MIN_TITLE_SCALE {
+            break items;
+        }
+        scale = (scale * 0.8).max(MIN_TITLE_SCALE);
+    };
     if let Some(publisher) = &meta.publisher {
         let publisher_small = ctx.ts.small_caps_text(publisher);
         let (mut it, _) = centered(
@@ -841,6 +807,68 @@ fn title_page(ctx: &mut Ctx<'_>) -> PageDraft {
         items.append(&mut it);
     }
     plain_page(items)
+}
+
+/// How small the title page's type may become for a long title: the title then stands at
+/// about the text's size.
+const MIN_TITLE_SCALE: f64 = 0.45;
+
+/// The title page's text above the publisher at `scale` (1 for the full sizes), and the
+/// place a line below its last baseline.
+fn title_block(ctx: &mut Ctx<'_>, meta: &quire_model::Metadata, scale: f64) -> (Vec<Item>, Pt) {
+    let g = ctx.geometry.clone();
+    let mut items = Vec::new();
+    let (mut it, mut y) = centered(
+        ctx,
+        &meta.title,
+        g.size * (2.4 * scale).max(1.0),
+        FontVariant::Regular,
+        false,
+        g.top + g.text_height * 0.22 * scale,
+    );
+    items.append(&mut it);
+    if let Some(sub) = &meta.subtitle {
+        let (mut it, y2) = centered(
+            ctx,
+            sub,
+            g.size * (1.25 * scale).max(0.95),
+            FontVariant::Italic,
+            false,
+            y + g.leading * 0.8 * scale,
+        );
+        items.append(&mut it);
+        y = y2;
+    }
+    let authors = meta.author_line();
+    if !authors.is_empty() {
+        let authors_small = ctx.ts.small_caps_text(&authors);
+        let (mut it, y2) = centered(
+            ctx,
+            &authors_small,
+            g.size * 1.2,
+            FontVariant::Regular,
+            true,
+            y + g.leading * 3.0 * scale,
+        );
+        items.append(&mut it);
+        y = y2;
+    }
+    // Translators, illustrators, editors: credited under the author.
+    let mut first = true;
+    for credit in meta.credits() {
+        let (mut it, y2) = centered(
+            ctx,
+            &credit,
+            g.size * 0.95,
+            FontVariant::Italic,
+            false,
+            y + g.leading * if first { 2.0 * scale } else { 1.0 },
+        );
+        items.append(&mut it);
+        y = y2;
+        first = false;
+    }
+    (items, y)
 }
 
 fn copyright_page(ctx: &mut Ctx<'_>) -> PageDraft {
@@ -1236,6 +1264,23 @@ fn head_text(chapter: &quire_model::Chapter, title_text: &str) -> String {
 }
 
 /// The running head and folio of a text page.
+/// A running head one step shorter than `text`: up to its last clause mark (`:`, `;`, `,`,
+/// `.`, a dash or a bracket), else without its last word and with an ellipsis; `None` when
+/// nothing is left to take away.
+fn shorter_head(text: &str) -> Option<String> {
+    let text = text.trim_end_matches(['\u{2026}', ' ']);
+    let clause = text
+        .char_indices()
+        .filter(|(_, c)| matches!(c, ':' | ';' | ',' | '.' | '\u{2014}' | '\u{2013}' | '('))
+        .map(|(i, _)| i)
+        .rfind(|&i| !text[..i].trim_end().is_empty());
+    if let Some(i) = clause {
+        return Some(text[..i].trim_end().to_string());
+    }
+    let word = text.trim_end().rfind(char::is_whitespace)?;
+    Some(format!("{}\u{2026}", text[..word].trim_end()))
+}
+
 fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<Item> {
     let g = ctx.geometry.clone();
     let size = g.size * 0.85;
@@ -1272,6 +1317,14 @@ fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<
         g.leading,
         false,
     );
+    // A head too long for its line (a 1719 title) is cut at the last clause that fits,
+    // else after the last word that does, with an ellipsis.
+    if lines.len() > 1
+        && !text.contains([HEAD_CODE_START, HEAD_CODE_END])
+        && let Some(shorter) = shorter_head(text)
+    {
+        return running_head(ctx, recto, &shorter, folio);
+    }
     if let Some(line) = lines.into_iter().next() {
         for item in flow::shift(vec![line], size * 3.0)
             .into_iter()
@@ -1654,6 +1707,31 @@ mod tests {
     use super::*;
 
     /// The running head marks the title's code, from where the contents' title starts.
+    #[test]
+    fn a_long_head_is_cut_at_a_clause_then_a_word() {
+        let crusoe =
+            "The Life and Strange Surprizing Adventures of Robinson Crusoe, of York, Mariner";
+        assert_eq!(
+            shorter_head(crusoe).as_deref(),
+            Some("The Life and Strange Surprizing Adventures of Robinson Crusoe, of York")
+        );
+        assert_eq!(
+            shorter_head("The Life and Strange Surprizing Adventures of Robinson Crusoe, of York")
+                .as_deref(),
+            Some("The Life and Strange Surprizing Adventures of Robinson Crusoe")
+        );
+        assert_eq!(
+            shorter_head("The Life and Strange Surprizing Adventures of Robinson Crusoe")
+                .as_deref(),
+            Some("The Life and Strange Surprizing Adventures of Robinson\u{2026}")
+        );
+        assert_eq!(
+            shorter_head("The Life and Strange\u{2026}").as_deref(),
+            Some("The Life and\u{2026}")
+        );
+        assert_eq!(shorter_head("Antidisestablishmentarianism"), None);
+    }
+
     #[test]
     fn a_running_head_marks_the_code_of_its_title() {
         use quire_model::{Chapter, Inline, InlineKind, Span};
