@@ -1821,6 +1821,28 @@ impl<'t> ChapterParser<'t, '_> {
                 out.extend(taken);
                 break;
             };
+            // `^[0-9]+$` in a sentence about patterns is no note: a note of one word must
+            // follow a word or a mark, and a character range is never one.
+            let plain = Inline::plain_text(&note);
+            let attached = match before.chars().last() {
+                Some(c) => !c.is_whitespace(),
+                None => out.last().is_some_and(|i| {
+                    !Inline::plain_text(std::slice::from_ref(i)).ends_with(char::is_whitespace)
+                }),
+            };
+            if !plain.contains(char::is_whitespace)
+                && (!attached || plain.is_empty() || has_character_range(&plain))
+            {
+                push_text(&mut out, &format!("{before}^["), span);
+                for inline in taken.into_iter().rev() {
+                    rest.push_front(inline);
+                }
+                rest.push_front(Inline {
+                    kind: InlineKind::Text(text[at + 2..].to_string()),
+                    span,
+                });
+                continue;
+            }
             push_text(&mut out, &before, span);
             let label = format!("\u{0}inline-note-{}", self.inline_notes);
             self.inline_notes += 1;
@@ -2388,6 +2410,7 @@ impl<'t> ChapterParser<'t, '_> {
                 if label.is_empty()
                     || label.contains(char::is_whitespace)
                     || label.contains(['[', '\\'])
+                    || is_character_class(label)
                 {
                     continue;
                 }
@@ -3634,6 +3657,34 @@ fn guillemet_spacing(inlines: &mut [Inline]) {
     });
 }
 
+/// Whether the inside of `[^...]` reads as a regular expression's negated character class
+/// (`[^0-9]`, `[^a-zA-Z_]`, `[^"]`, `[^.,;]`) rather than a footnote label: a range of two
+/// single characters, or a character no note label has. Such text is printed as written.
+fn is_character_class(label: &str) -> bool {
+    has_character_range(label)
+        || label.contains([
+            '^', '$', '*', '+', '?', '.', '|', '(', ')', '{', '}', '"', '\'', '<', '>', '/', '=',
+            ',', ';', '!', '&', '%', '#', '@',
+        ])
+}
+
+/// Whether `text` holds a character range of a regular expression: `0-9`, `a-z`,
+/// `a-zA-Z`.
+fn has_character_range(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let class = |c: char| (c.is_ascii_digit(), c.is_lowercase(), c.is_uppercase());
+    // `0-9`, `a-z`, `a-zA-Z`: two characters of one kind in order, the first starting the
+    // label, following a non-letter or ending another range.
+    let range = chars.windows(3).enumerate().any(|(i, w)| {
+        w[1] == '-'
+            && w[0].is_alphanumeric()
+            && class(w[0]) == class(w[2])
+            && w[0] < w[2]
+            && (i == 0 || !chars[i - 1].is_alphanumeric() || (i >= 2 && chars[i - 2] == '-'))
+    });
+    range
+}
+
 /// Whether the text after a single quote makes it an apostrophe, however GFM paired it:
 /// the `n'` of `rock 'n' roll` (or `'N'`: an `n`, an apostrophe, then no letter or digit),
 /// or a digit (`the '90s`, `in '49`).
@@ -3686,7 +3737,16 @@ fn pandoc_scripts(inlines: &mut Vec<Inline>) {
             let inner_len = after
                 .find(|c: char| c == mark || c.is_whitespace())
                 .filter(|&n| after[n..].starts_with(mark))
-                .filter(|&n| n > 0 && after[..n].chars().any(char::is_alphanumeric));
+                .filter(|&n| n > 0 && after[..n].chars().any(char::is_alphanumeric))
+                // `Press ^X^S to save`: a key's name, not a superscript. A script that stands
+                // apart from the word before it (a verse number, `^1^ In the beginning`) is
+                // followed by a space or a mark, never straight by a letter.
+                .filter(|&n| {
+                    let before = rest[..at].chars().last().or(plain.chars().last());
+                    let next = after[n + mark.len_utf8()..].chars().next();
+                    !(before.is_none_or(char::is_whitespace)
+                        && next.is_some_and(char::is_alphanumeric))
+                });
             let Some(n) = inner_len else {
                 plain.push_str(&rest[..at + 1]);
                 rest = after;
@@ -4273,6 +4333,41 @@ mod tests {
     }
 
     #[test]
+    fn a_regular_expressions_class_is_no_footnote_reference() {
+        for class in ["0-9", "a-zA-Z_", "a-z0-9", "\"", ".,;", "<>", "A-F0-9"] {
+            assert!(is_character_class(class), "{class}");
+        }
+        for label in [
+            "1",
+            "note",
+            "note-1",
+            "ref-z",
+            "my_note",
+            "chapter-two",
+            "fn3",
+        ] {
+            assert!(!is_character_class(label), "{label}");
+        }
+        let (parsed, diagnostics) = parse("# T\n\nThe class [^0-9] matches a non-digit.\n");
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(
+            Inline::plain_text(paragraph(&parsed, 0)),
+            "The class [^0-9] matches a non-digit."
+        );
+        // Nor is `^[0-9]` a Pandoc inline note; `word^[Smith.]` and `^[A whole note.]` are.
+        let (parsed, diagnostics) = parse(
+            "# T\n\nLines matching ^[0-9]+$ are numbers, x^[a-z] too; Smith^[Ibid.] and \
+             more ^[A whole note.] end.\n",
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(
+            Inline::plain_text(paragraph(&parsed, 0)),
+            "Lines matching ^[0-9]+$ are numbers, x^[a-z] too; Smith and more  end."
+        );
+        assert_eq!(parsed.footnotes.len(), 2);
+    }
+
+    #[test]
     fn a_colon_without_a_space_starts_no_definition() {
         // pulldown-cmark reads each of these lines as a definition of the line above.
         let chapter = parsed(
@@ -4450,7 +4545,9 @@ mod tests {
 
     #[test]
     fn pandoc_superscripts_and_subscripts_are_raised_and_lowered() {
-        let chapter = parsed("^1^ In the beginning; H~2~O; 2^10^; x^2 + y^2; ^_^; `a^b^`.\n");
+        let chapter = parsed(
+            "^1^ In the beginning; H~2~O; 2^10^; x^2 + y^2; ^_^; `a^b^`. Press ^X^S to save.\n",
+        );
         let shown = styled_runs(&chapter);
         assert_eq!(
             shown,
@@ -4462,7 +4559,7 @@ mod tests {
                 "Superscript:10",
                 "; x^2 + y^2; ^_^; ",
                 "a^b^",
-                "."
+                ". Press ^X^S to save."
             ]
         );
     }
