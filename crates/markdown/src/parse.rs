@@ -3675,14 +3675,13 @@ fn has_character_range(text: &str) -> bool {
     let class = |c: char| (c.is_ascii_digit(), c.is_lowercase(), c.is_uppercase());
     // `0-9`, `a-z`, `a-zA-Z`: two characters of one kind in order, the first starting the
     // label, following a non-letter or ending another range.
-    let range = chars.windows(3).enumerate().any(|(i, w)| {
+    chars.windows(3).enumerate().any(|(i, w)| {
         w[1] == '-'
             && w[0].is_alphanumeric()
             && class(w[0]) == class(w[2])
             && w[0] < w[2]
             && (i == 0 || !chars[i - 1].is_alphanumeric() || (i >= 2 && chars[i - 2] == '-'))
-    });
-    range
+    })
 }
 
 /// Whether the text after a single quote makes it an apostrophe, however GFM paired it:
