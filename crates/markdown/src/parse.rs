@@ -262,6 +262,14 @@ impl FrontMatter {
                     return None;
                 }
                 first_key = false;
+            } else if !trimmed.trim().is_empty()
+                && !line.starts_with([' ', '\t', '-', '#', '[', '}', ']'])
+                && !looks_like_key(trimmed, toml)
+            {
+                // Prose between two rules (`Warning: ...` over a paragraph) is no front
+                // matter: every line at the left edge of one is a key (or a comment, a list
+                // item, a table, a value's indented lines).
+                return None;
             }
             let separator = if toml { '=' } else { ':' };
             if let Some((key, value)) = trimmed.split_once(separator)
@@ -4240,6 +4248,30 @@ mod tests {
         // Never closed: kept.
         let chapter = parsed("---\nkey: value\n\nText.\n");
         assert!(chapter.blocks.len() >= 2, "{:?}", chapter.blocks);
+        // A first line like a key over prose: kept (both paragraphs were lost).
+        let chapter = parsed(
+            "---\nWarning: this chapter is optional.\n\nIt covers the allocator.\n---\n# C\n",
+        );
+        let text: String = chapter
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::Paragraph(c) | BlockKind::Heading { content: c, .. } => {
+                    Some(Inline::plain_text(c))
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join(" / ");
+        assert!(
+            text.contains("Warning: this chapter is optional.")
+                && text.contains("It covers the allocator."),
+            "{text}"
+        );
+        // YAML's lists and indented values are front matter.
+        let chapter =
+            parsed("---\ntags:\n  - a\n- b\nsummary: |\n  Two lines\n  of it.\n---\nText.\n");
+        assert_eq!(chapter.blocks.len(), 1, "{:?}", chapter.blocks);
     }
 
     #[test]
