@@ -737,3 +737,38 @@ fn no_copyright_is_claimed_that_the_book_does_not_state() {
     let text = pdf_text(&build_pdf(&book, &stated.path().join("out")));
     assert!(text.contains("Copyright © 2026 A. Writer"), "{text}");
 }
+
+/// A body chapter with no `#` title (a Psalter's file that opens with `## Psalm 1`) is
+/// text like any other: its pages after the first carry running heads and folios (all 44
+/// of them printed bare).
+#[test]
+fn an_untitled_chapter_keeps_its_heads_and_folios() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let mut chapter = String::new();
+    for n in 1..=12 {
+        chapter.push_str(&format!("## Psalm {n}\n\n"));
+        for v in 1..=8 {
+            chapter.push_str(&format!(
+                "{v} Blessed is the man that walketh not in the counsel of the ungodly, \
+                 nor standeth in the way of sinners.\n\n"
+            ));
+        }
+    }
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"The Psalter\"\nlanguage = \"en\"",
+        &chapter,
+    );
+    let text = pdf_text(&build_pdf(&book, &work.path().join("out")));
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| p.contains("Blessed"))
+        .collect();
+    assert!(pages.len() >= 4, "{} pages", pages.len());
+    for page in &pages[1..] {
+        assert!(page.contains("the psalter"), "no running head:\n{page}");
+    }
+}

@@ -696,7 +696,16 @@ fn lay_chapter(
             .kind(chapter.kind)
             .to_string()
     });
-    let head = head_text(chapter, &title_text);
+    // An untitled chapter of the body or back matter (a Psalter's file that opens with
+    // `## Psalm 1`) is text like any other: its pages carry heads and folios, the book's
+    // title on both sides. Untitled front matter (a dedication, an epigraph) does not.
+    let plain_piece = untitled
+        && (chapter.division == Division::Front
+            || matches!(
+                chapter.kind,
+                ChapterKind::Dedication | ChapterKind::Epigraph | ChapterKind::Frontispiece
+            ));
+    let head = (!untitled).then(|| head_text(chapter, &title_text));
     let mut pages = Vec::new();
     let mut sections = Vec::new();
     for (i, mut body) in bodies.into_iter().enumerate() {
@@ -715,12 +724,12 @@ fn lay_chapter(
         pages.push(PageDraft {
             body,
             // Untitled pieces (dedication, epigraph, frontispiece) carry no running heads.
-            kind: if i == 0 || untitled {
+            kind: if i == 0 || plain_piece {
                 PageKind::Plain
             } else {
                 PageKind::Text
             },
-            head: Some(head.clone()),
+            head: head.clone(),
             verso_head: None,
             block_relative: true,
         });
