@@ -47,6 +47,11 @@ pub(crate) fn directive_at(text: &str, at: usize) -> Option<Directive<'_>> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return None;
     }
+    // Every directive names something: `{{#title}}` alone is a template's (Handlebars,
+    // Mustache) section in a code example, and stays as written.
+    if inner[name_end..].trim().is_empty() {
+        return None;
+    }
     Some(Directive {
         len: 3 + close + 2,
         name,
@@ -286,6 +291,13 @@ mod tests {
             let error = run(argument, "include").unwrap_err();
             assert!(error.contains(problem), "{argument}: {error}");
         }
+    }
+
+    #[test]
+    fn a_directive_without_an_argument_is_a_templates_text() {
+        assert_eq!(directive_at("{{#title}}", 0), None);
+        assert_eq!(directive_at("{{#playground }}", 0), None);
+        assert!(directive_at("{{#title The Book}}", 0).is_some());
     }
 
     #[test]
