@@ -772,3 +772,60 @@ fn an_untitled_chapter_keeps_its_heads_and_folios() {
         assert!(page.contains("the psalter"), "no running head:\n{page}");
     }
 }
+
+/// A short code block is never split across pages, nor a quote's label (GitHub's
+/// `> [!WARNING]`) left at a page's foot apart from its text: among paragraphs of every
+/// length, so that page ends fall everywhere.
+#[test]
+fn short_code_and_labels_stay_with_their_lines() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let mut chapter = String::from("# Snippets\n\nSome code follows.\n\n");
+    for n in 0..60 {
+        let words = "word ".repeat(9 + (n * 37) % 70);
+        chapter.push_str(&format!("Text {n} {words}end.\n\n"));
+        if n % 4 == 0 {
+            chapter.push_str(&format!("```\nalpha{n}()\n\tomega{n}()\n```\n\n"));
+        } else if n % 4 == 2 {
+            chapter.push_str(&format!("```\nalpha{n}()\n\nomega{n}()\n```\n\n"));
+        } else {
+            chapter.push_str(&format!(
+                "> [!WARNING]\n> Careful{n} with this step of it.\n\n"
+            ));
+        }
+    }
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"Snippets\"\nlanguage = \"en\"",
+        &chapter,
+    );
+    let text = pdf_text(&build_pdf(&book, &work.path().join("out")));
+    let pages: Vec<&str> = text.split('\u{c}').collect();
+    let page_of = |needle: &str| {
+        pages
+            .iter()
+            .position(|p| p.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle}"))
+    };
+    for n in 0..60 {
+        if n % 2 == 0 {
+            let (a, b) = (format!("alpha{n}()"), format!("omega{n}()"));
+            assert_eq!(page_of(&a), page_of(&b), "code block {n} split");
+        } else {
+            let words = format!("Careful{n} ");
+            let page = pages[page_of(&words)];
+            let lines: Vec<&str> = page
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let at = lines.iter().position(|l| l.contains(&words)).unwrap();
+            assert!(
+                at > 0 && lines[at - 1] == "Warning",
+                "label {n} apart:\n{page}"
+            );
+        }
+    }
+}

@@ -227,6 +227,15 @@ pub(crate) struct ChapterFlow {
     pub(crate) set_blocks: Vec<Span>,
 }
 
+/// Whether a block is a label: a paragraph of bold text alone ("**Note**").
+fn is_label(block: &Block) -> bool {
+    matches!(&block.kind, BlockKind::Paragraph(content)
+        if matches!(content.as_slice(), [Inline { kind: InlineKind::Strong(_), .. }]))
+}
+
+/// Code blocks of at most this many lines (blank ones counted) are kept on one page.
+const SHORT_CODE_LINES: usize = 4;
+
 /// The shallowest heading level run into its paragraph (`####`).
 const RUN_IN_LEVEL: u8 = 4;
 
@@ -697,7 +706,17 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 self.space(1.0);
                 self.no_indent = true;
                 self.depth += 1;
-                self.blocks(inner, x + indent, measure - indent * 2.0);
+                match inner.split_first() {
+                    // A quote that opens with a label alone in bold (GitHub's `> [!NOTE]`,
+                    // a boxed "Warning"): the label stays with the text it labels.
+                    Some((label, rest)) if is_label(label) && !rest.is_empty() => {
+                        self.paragraph_next = false;
+                        self.term(label, x + indent, measure - indent * 2.0);
+                        self.no_indent = true;
+                        self.blocks(rest, x + indent, measure - indent * 2.0);
+                    }
+                    _ => self.blocks(inner, x + indent, measure - indent * 2.0),
+                }
                 self.depth -= 1;
                 self.space(1.0);
                 self.no_indent = true;
@@ -831,7 +850,10 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             }
         }
         let caption_lines = lines.len();
-        let spaces_allowed = self.kind != FlowKind::Note && self.depth == 0;
+        // A short block (a few lines, blank ones too) is never split: one line of it alone
+        // at a page's foot or head reads as no code at all. Its blank lines are lines of it.
+        let short = text.lines().count() <= SHORT_CODE_LINES;
+        let spaces_allowed = self.kind != FlowKind::Note && self.depth == 0 && !short;
         // Line indices a blank line of the source stands before.
         let mut blank_before: Vec<usize> = Vec::new();
         let expanded: Vec<String> = text
@@ -948,7 +970,9 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         for (r, (run_lines, mut run_breaks, captioned, blanks)) in runs.into_iter().enumerate() {
             let n = run_breaks.len();
             for (i, cost) in run_breaks.iter_mut().enumerate() {
-                if captioned > 0 && (1..=captioned + 1).contains(&i) {
+                if short {
+                    *cost = Cost::Strong;
+                } else if captioned > 0 && (1..=captioned + 1).contains(&i) {
                     *cost = Cost::Strong;
                 } else if (i == captioned + 1 || i + 1 == n) && *cost == Cost::Allowed {
                     *cost = Cost::Weak;
