@@ -970,9 +970,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         for (r, (run_lines, mut run_breaks, captioned, blanks)) in runs.into_iter().enumerate() {
             let n = run_breaks.len();
             for (i, cost) in run_breaks.iter_mut().enumerate() {
-                if short {
-                    *cost = Cost::Strong;
-                } else if captioned > 0 && (1..=captioned + 1).contains(&i) {
+                if short || captioned > 0 && (1..=captioned + 1).contains(&i) {
                     *cost = Cost::Strong;
                 } else if (i == captioned + 1 || i + 1 == n) && *cost == Cost::Allowed {
                     *cost = Cost::Weak;
