@@ -829,3 +829,37 @@ fn short_code_and_labels_stay_with_their_lines() {
         }
     }
 }
+
+/// Verse whose lines run long (Whitman's) is still verse, and a line too long for the
+/// measure goes on under itself indented, so that its end is not read as a line of the
+/// poem (it went on at the left edge).
+#[test]
+fn a_wrapped_verse_line_hangs() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"Leaves\"\nlanguage = \"en\"",
+        "# Song\n\nI celebrate myself,\\\nand sing myself,\\\nAnd what I assume.\n\n\
+         I loafe and invite my soul,\\\nMy tongue, every atom of my blood, form'd from this \
+         soil, this air, zebra quagga okapi,\\\nHoping to cease not till death.\n",
+    );
+    let pdf = build_pdf(&book, &work.path().join("out"));
+    // Each word's left edge, and the left edge of the line it is on.
+    let script = "import sys, pymupdf\nfor page in pymupdf.open(sys.argv[1]):\n    words = page.get_text('words')\n    for w in words:\n        if w[4] in ('My', 'okapi,', 'Hoping'):\n            left = min(v[0] for v in words if abs(v[3] - w[3]) < 1)\n            print(w[4], round(w[0], 1), round(left, 1))";
+    let Some(out) = common::pymupdf(script, &pdf) else {
+        return;
+    };
+    let at = |word: &str| -> (f64, f64) {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{word} ")))
+            .and_then(|v| v.split_once(' '))
+            .and_then(|(x, left)| Some((x.parse().ok()?, left.parse().ok()?)))
+            .unwrap_or_else(|| panic!("no {word} in {out}"))
+    };
+    assert_eq!(at("My").0, at("Hoping").0, "{out}");
+    // The line `okapi,` ends starts further right than the verse's lines.
+    assert!(at("okapi,").1 > at("My").0 + 10.0, "{out}");
+}

@@ -577,6 +577,8 @@ pub(crate) fn read(path: &Path) -> Output {
         ..Output::default()
     };
     let mut body_carry = String::new();
+    // The last line ended inside a web or mail address.
+    let mut address_goes_on = false;
     let mut note_carry = String::new();
     let mut body_words: Vec<String> = Vec::new();
     for (index, page) in raw.into_iter().enumerate() {
@@ -774,11 +776,14 @@ pub(crate) fn read(path: &Path) -> Output {
             let t = line.text();
             push_words(&t, &mut body_carry, &mut body_words);
             // An address broken before a hyphen goes on at the start of the next line
-            // ("...systems" / "-book/..."): its word is not finished.
+            // ("...systems" / "-book/..."): its word is not finished. A line that is only
+            // the middle of a long address ("/" on the line before) is in it too.
+            let words_on_line = t.split_whitespace().count();
             let in_address = t
                 .split_whitespace()
                 .last()
-                .is_some_and(|w| w.contains(['/', '@']));
+                .is_some_and(|w| w.contains(['/', '@']))
+                || (address_goes_on && words_on_line == 1);
             let continued = in_address
                 && body.get(i).is_some_and(|next| {
                     // The next line of the same paragraph: one leading down, same size.
@@ -795,6 +800,7 @@ pub(crate) fn read(path: &Path) -> Output {
                     .get(i)
                     .and_then(|next| next.visible().next())
                     .is_some_and(|c| c.c == '\u{21aa}');
+            address_goes_on = in_address;
             if !line.hyphenated() && !continued && !wrapped && !body_carry.is_empty() {
                 body_words.push(std::mem::take(&mut body_carry));
             }

@@ -133,6 +133,7 @@ pub(crate) fn parse_chapter(
         note_refs: Vec::new(),
         note_defs: BTreeMap::new(),
         inline_notes: 0,
+        tex_math_seen: false,
         quotes: QuoteMarks::of(language),
         open_quotes: [false; 2],
         in_paragraph: false,
@@ -1070,6 +1071,8 @@ struct ChapterParser<'t, 'r> {
     note_defs: BTreeMap<String, (Vec<Block>, Span)>,
     /// Pandoc inline notes (`^[...]`) made so far, for their labels.
     inline_notes: usize,
+    /// TeX math was found (and warned about once).
+    tex_math_seen: bool,
     /// The book language's quotation marks, for straight double quotes.
     quotes: QuoteMarks,
     /// Whether a double and a single quote are open in the paragraph (see
@@ -2393,12 +2396,37 @@ impl<'t> ChapterParser<'t, '_> {
         FootnoteId(index)
     }
 
+    /// TeX math in the text (`$\frac{1}{n}$`, `$$x^2$$`) is printed as written: the first
+    /// in a file is warned, with where it is.
+    fn warn_tex_math(&mut self, ranges: &[Range<usize>]) {
+        if self.tex_math_seen {
+            return;
+        }
+        let text = self.text;
+        let found = ranges.iter().find_map(|range| {
+            let slice = text.get(range.clone())?;
+            tex_math_in(slice).map(|r| range.start + r.start..range.start + r.end)
+        });
+        if let Some(at) = found {
+            self.tex_math_seen = true;
+            let span = self.span(at);
+            self.diagnostics.push(
+                Diagnostic::warning(
+                    span,
+                    "TeX math is printed as written: Quire does not typeset math",
+                )
+                .with_hint("write the formula in Unicode (x², ∑, ≤), or as a picture"),
+            );
+        }
+    }
+
     /// GFM leaves `[^label]` without a definition as literal text: find and report each one
     /// at the column of its `[^`. Only text the parser read as text counts: inline code, and
     /// brackets escaped with a backslash (`\[\^a-z\]`, as a book about regular expressions
     /// writes), are not references.
     fn check_undefined_notes(&mut self) {
         let ranges = std::mem::take(&mut self.text_ranges);
+        self.warn_tex_math(&ranges);
         let bytes = self.text.as_bytes();
         for range in &ranges {
             for p in range.clone() {
@@ -3665,6 +3693,26 @@ fn guillemet_spacing(inlines: &mut [Inline]) {
     });
 }
 
+/// Where the first TeX formula of `text` is: `$...$` or `$$...$$` with no space inside its
+/// dollars and a TeX command, script or brace in it (`$5 and $10` is money, not math).
+fn tex_math_in(text: &str) -> Option<Range<usize>> {
+    let mut from = 0;
+    while let Some(open) = text.get(from..)?.find('$').map(|i| from + i) {
+        let fence = if text[open..].starts_with("$$") { 2 } else { 1 };
+        let inner_start = open + fence;
+        let rest = &text[inner_start..];
+        let close = rest.find(&"$$"[..fence])?;
+        let inner = &rest[..close];
+        let tight =
+            !inner.starts_with(char::is_whitespace) && !inner.ends_with(char::is_whitespace);
+        if !inner.is_empty() && tight && inner.contains(['\\', '^', '_', '{']) {
+            return Some(open..inner_start + close + fence);
+        }
+        from = inner_start;
+    }
+    None
+}
+
 /// Whether the inside of `[^...]` reads as a regular expression's negated character class
 /// (`[^0-9]`, `[^a-zA-Z_]`, `[^"]`, `[^.,;]`) rather than a footnote label: a range of two
 /// single characters, or a character no note label has. Such text is printed as written.
@@ -4001,10 +4049,11 @@ fn verse_or_quote(blocks: Vec<Block>) -> BlockKind {
 }
 
 /// Stanzas written as paragraphs of hand-broken lines (`\` or two spaces at each line's
-/// end), two or more in a row, at a chapter's top level: verse, set line by line with a
+/// end), two or more in a row (or one of six lines or more: a sonnet), at a chapter's top
+/// level: verse, set line by line with a
 /// space between stanzas, as a quote of such paragraphs already is. Each paragraph has
-/// three lines or more, none longer than a line of verse (a letter's address or a list of
-/// verses numbered in prose stays prose). Returns where each block now is (a later title's
+/// three lines or more, few longer than a line of verse and none three times as long (a
+/// letter's address or a list of verses numbered in prose stays prose). Returns where each block now is (a later title's
 /// place); runs never cross `boundaries` (where later chapters of the file start).
 fn stanzas_as_verse(blocks: &mut Vec<Block>, boundaries: &[usize]) -> Vec<usize> {
     const LONGEST_VERSE_LINE: usize = 80;
@@ -4014,20 +4063,39 @@ fn stanzas_as_verse(blocks: &mut Vec<Block>, boundaries: &[usize]) -> Vec<usize>
                 .iter()
                 .filter(|i| matches!(i.kind, InlineKind::LineBreak))
                 .count();
+            // Most lines short (Whitman's run long, a few of them).
+            let lengths: Vec<usize> = content
+                .split(|i| matches!(i.kind, InlineKind::LineBreak))
+                .map(|line| Inline::plain_text(line).trim().chars().count())
+                .collect();
+            let long = lengths.iter().filter(|&&n| n > LONGEST_VERSE_LINE).count();
             breaks >= 2
-                && content
-                    .split(|i| matches!(i.kind, InlineKind::LineBreak))
-                    .all(|line| {
-                        Inline::plain_text(line).trim().chars().count() <= LONGEST_VERSE_LINE
-                    })
+                && long * 3 <= lengths.len()
+                && lengths.iter().all(|&n| n <= LONGEST_VERSE_LINE * 3)
         }
         _ => false,
     };
     let old = std::mem::take(blocks);
     let mut moved = Vec::with_capacity(old.len() + 1);
     let mut run: Vec<Block> = Vec::new();
+    // A poem of one stanza (a sonnet) is verse too when it is long enough that no address
+    // or signature is taken for one.
+    const LINES_OF_A_LONE_STANZA: usize = 6;
+    let lines_of = |block: &Block| match &block.kind {
+        BlockKind::Paragraph(content) => {
+            1 + content
+                .iter()
+                .filter(|i| matches!(i.kind, InlineKind::LineBreak))
+                .count()
+        }
+        _ => 0,
+    };
     let flush = |run: &mut Vec<Block>, out: &mut Vec<Block>| {
-        if run.len() >= 2 {
+        if run.len() >= 2
+            || run
+                .first()
+                .is_some_and(|b| lines_of(b) >= LINES_OF_A_LONE_STANZA)
+        {
             let span = run[0].span;
             let stanzas = run
                 .drain(..)
@@ -4396,6 +4464,35 @@ mod tests {
             "Lines matching ^[0-9]+$ are numbers, x^[a-z] too; Smith and more  end."
         );
         assert_eq!(parsed.footnotes.len(), 2);
+    }
+
+    #[test]
+    fn long_lined_verse_is_verse() {
+        let long =
+            "Born here of parents born here from parents the same, and their parents the same,";
+        assert!(long.chars().count() > 80);
+        let text = format!(
+            "# Song\n\nI celebrate myself,\\\nand sing myself,\\\nAnd what I assume.\n\n\
+             I loafe and invite my soul,\\\nI lean and loafe at my ease,\\\n{long}\\\n\
+             Hoping to cease not till death.\n"
+        );
+        let (parsed, _) = parse(&text);
+        assert!(
+            matches!(&parsed.blocks[..], [Block { kind: BlockKind::Verse(s), .. }] if s.len() == 2),
+            "{:?}",
+            parsed.blocks
+        );
+    }
+
+    #[test]
+    fn tex_math_is_found_and_money_is_not() {
+        assert_eq!(tex_math_in("so $\\frac{1}{n}$ is"), Some(3..16));
+        assert_eq!(tex_math_in("$$x^2$$"), Some(0..7));
+        assert_eq!(tex_math_in("It costs $5 and $10 a_b."), None);
+        assert_eq!(tex_math_in("$ a^b $"), None);
+        let (_, diagnostics) = parse("# T\n\nThe mean $\\bar{x}$ and $y_i$.\n");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(diagnostics[0].message.contains("TeX math"));
     }
 
     #[test]
@@ -4943,7 +5040,7 @@ mod tests {
 
     #[test]
     fn stanzas_of_hand_broken_lines_are_verse() {
-        let text = "# Poems\n\nA prose paragraph.\n\nThe first line,\\\nthe second line,\\\n&emsp;the third.\n\nAnother stanza\\\nof two lines\\\nand three.\n\nProse again,\\\nwith one break.\n\n# Next\n\nOne\\\ntwo\\\nthree\n";
+        let text = "# Poems\n\nA prose paragraph.\n\nThe first line,\\\nthe second line,\\\n&emsp;the third.\n\nAnother stanza\\\nof two lines\\\nand three.\n\nProse again,\\\nwith one break.\n\n# Next\n\nOne\\\ntwo\\\nthree\n\nProse.\n\nA sonnet\\\nof one\\\nstanza\\\nsix\\\nlines\\\nlong.\n";
         let (parsed, _) = parse(text);
         let kinds: Vec<String> = parsed
             .blocks
@@ -4957,7 +5054,10 @@ mod tests {
                 _ => "other".to_string(),
             })
             .collect();
-        assert_eq!(kinds, ["para", "verse [3, 3]", "para", "para"]);
+        assert_eq!(
+            kinds,
+            ["para", "verse [3, 3]", "para", "para", "para", "verse [6]"]
+        );
         assert_eq!(parsed.later_titles.len(), 1);
         assert_eq!(parsed.later_titles[0].at, 3);
         let BlockKind::Verse(stanzas) = &parsed.blocks[1].kind else {

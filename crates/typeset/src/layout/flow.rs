@@ -233,6 +233,9 @@ fn is_label(block: &Block) -> bool {
         if matches!(content.as_slice(), [Inline { kind: InlineKind::Strong(_), .. }]))
 }
 
+/// How far the rest of a verse line too long for the measure is indented, in ems.
+const VERSE_HANG: f64 = 2.0;
+
 /// Code blocks of at most this many lines (blank ones counted) are kept on one page.
 const SHORT_CODE_LINES: usize = 4;
 
@@ -1273,6 +1276,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
     }
 
     fn verse(&mut self, stanzas: &[Vec<VerseLine>], span: Span, x: Pt, measure: Pt) {
+        let right_to_left = quire_model::is_right_to_left(&self.ctx.book.metadata.language);
         let leading = self.leading;
         let em = self.size;
         let left = x + em * 2.0;
@@ -1298,20 +1302,33 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                     continue;
                 }
                 let indent = em * 0.5 * f64::from(line.indent.min(40));
-                let set = self.ctx.set_ragged(
-                    &text,
-                    (width - indent).max(em * 4.0),
-                    Align::Left,
-                    leading,
-                    false,
-                );
-                for (k, l) in shift(set, left + indent).into_iter().enumerate() {
+                let measure = (width - indent).max(em * 4.0);
+                let mut set = self
+                    .ctx
+                    .set_ragged(&text, measure, Align::Left, leading, false);
+                // A line too long for the measure goes on under itself, indented (a hanging
+                // indent), so that its end is not read as a line of the poem.
+                let hang = if set.len() > 1 && !right_to_left {
+                    set = self.ctx.set_ragged(
+                        &text,
+                        (measure - em * VERSE_HANG).max(em * 4.0),
+                        Align::Left,
+                        leading,
+                        false,
+                    );
+                    em * VERSE_HANG
+                } else {
+                    Pt::ZERO
+                };
+                for (k, l) in set.into_iter().enumerate() {
+                    let dx = if k == 0 { Pt::ZERO } else { hang };
                     starts.push(k == 0);
-                    lines.push(l);
+                    lines.extend(shift(vec![l], left + indent + dx));
                 }
             }
             // Keep the first two and the last two lines of a stanza together if it can be
-            // done (as a paragraph's widow and orphan), a wrapped verse line always.
+            // done (as a paragraph's widow and orphan), a wrapped verse line always. (Kept
+            // whole, quatrains left pages of Alice seven lines short.)
             let n = lines.len();
             let breaks = (0..n)
                 .map(|k| {
