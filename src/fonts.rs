@@ -33,14 +33,17 @@ const CJK_EXT_B: &[u8] = include_bytes!("../fonts/HanaMinB-ExtB-subset.ttf");
 const HANGUL_SERIF: &[u8] = include_bytes!("../fonts/NotoSerifCJKkr-Hangul-subset.otf");
 /// Noto Serif Hebrew (SIL OFL 1.1): Hebrew letters and points, which no face above has.
 const HEBREW_SERIF: &[u8] = include_bytes!("../fonts/NotoSerifHebrew-Regular.ttf");
-/// Droid Sans Fallback Full (Apache 2.0): the last fallback, for what the others lack.
+/// Droid Sans Fallback Full (Apache 2.0): the fallback for what the faces above lack.
 const FALLBACK: &[u8] = include_bytes!("../fonts/DroidSansFallbackFull.ttf");
+/// Symbola 2.60 (free for any use), cut to symbols, dingbats and the emoji of Unicode 9 in
+/// outline (✅ ❌ ⚠ ★ 🚀 👍, which printed as empty boxes): the last fallback.
+const SYMBOLS: &[u8] = include_bytes!("../fonts/Symbola-subset.ttf");
 
 /// Adds the built-in monospace faces (for code) and the fallback faces to a family, in the
 /// order a character is looked up: font files of the book's `fonts/` folder that are not
 /// part of the family (a book's own CJK or symbol font), then the monospace supplement's
-/// symbols, the built-in serif CJK faces, the Hangul serif, the Hebrew serif, and Droid
-/// Sans Fallback.
+/// symbols, the built-in serif CJK faces, the Hangul serif, the Hebrew serif, Droid Sans
+/// Fallback, and Symbola's symbols and emoji.
 fn with_fallback(
     family: FontFamily,
     book_dir: &Path,
@@ -74,6 +77,7 @@ fn with_fallback(
         HANGUL_SERIF,
         HEBREW_SERIF,
         FALLBACK,
+        SYMBOLS,
     ] {
         let face = quire_typeset::FontFace::from_static(data, quire_typeset::FontVariant::Regular)
             .map_err(|e| e.to_string())?;

@@ -863,3 +863,21 @@ fn a_wrapped_verse_line_hangs() {
     // The line `okapi,` ends starts further right than the verse's lines.
     assert!(at("okapi,").1 > at("My").0 + 10.0, "{out}");
 }
+
+/// Symbols and emoji of a README or a programming book (✅ ❌ ⚠️ ★ 🚀 👍), in text and in
+/// code, print in the built-in Symbola subset, embedded and subset (they printed as empty
+/// boxes); copied text keeps them.
+#[test]
+fn emoji_and_symbols_print_in_the_symbols_fallback() {
+    if !validators() {
+        return;
+    }
+    let (pdf, _work) = prints_in_face(
+        "title = \"Status\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        "# Status\n\nDone ✅, failed ❌, careful ⚠️, starred ★, shipped 🚀, liked 👍.\n\n\
+         ```\necho \"✅ ok\"\n```\n",
+        "Symbola",
+    );
+    let text = pdf_text(&pdf);
+    assert!(text.contains("shipped 🚀, liked 👍."), "{text}");
+}
