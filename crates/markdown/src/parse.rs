@@ -596,9 +596,14 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) -> Vec<(Range<usize>, A
                 lower.starts_with(&format!("<{name}"))
                     && lower[name.len() + 1..].starts_with(['>', ' '])
             });
+        // (Or a `<p>` line right after it: `<div class="note">` over `<p>...</p>` lines.)
+        let paragraph_follows = lines.get(index + 1).is_some_and(|next| {
+            let next = next.trim().to_ascii_lowercase();
+            next.starts_with("<p") && next[2..].starts_with(['>', ' ']) && next.ends_with("</p>")
+        });
         if let Some(name) = wrapper
             && !prefixed
-            && text_follows
+            && (text_follows || paragraph_follows)
             && tag_end(0) == Some(lower.trim_end().len())
         {
             edits.push(blank(0, lower.trim_end().len()));
@@ -621,7 +626,11 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) -> Vec<(Range<usize>, A
             && ["div", "center", "section", "aside", "article"]
                 .iter()
                 .any(|name| lower.trim_end() == format!("</{name}>"))
-            && is_text(index.checked_sub(1).and_then(|i| lines.get(i)))
+            && (is_text(index.checked_sub(1).and_then(|i| lines.get(i)))
+                || index
+                    .checked_sub(1)
+                    .and_then(|i| lines.get(i))
+                    .is_some_and(|l| l.trim_end().to_ascii_lowercase().ends_with("</p>")))
         {
             edits.push(blank(0, lower.trim_end().len()));
             continue;
@@ -4464,6 +4473,27 @@ mod tests {
             "Lines matching ^[0-9]+$ are numbers, x^[a-z] too; Smith and more  end."
         );
         assert_eq!(parsed.footnotes.len(), 2);
+    }
+
+    #[test]
+    fn a_div_of_html_paragraphs_is_read_as_its_paragraphs() {
+        let chapter = parsed(
+            "<div class=\"note\">\n<p>Text in a <em>paragraph</em>.</p>\n<p>Second.</p>\n</div>\n",
+        );
+        let text: String = chapter
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::Paragraph(c) => Some(Inline::plain_text(c)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join(" / ");
+        assert!(!text.contains('<'), "{text}");
+        assert!(
+            text.contains("Text in a paragraph.") && text.contains("Second."),
+            "{text}"
+        );
     }
 
     #[test]
