@@ -881,3 +881,24 @@ fn emoji_and_symbols_print_in_the_symbols_fallback() {
     let text = pdf_text(&pdf);
     assert!(text.contains("shipped 🚀, liked 👍."), "{text}");
 }
+
+/// A task list (`- [x]`, `- [ ]`) is set with each item's box where its bullet would be
+/// (the bullet and the box both printed, the box close against the text); other bullet
+/// lists keep their bullets.
+#[test]
+fn a_task_list_sets_its_boxes_as_markers() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"Tasks\"\nlanguage = \"en\"",
+        "# One\n\n- [x] Done item\n- [ ] Open item\n\nPlain:\n\n- one\n- two\n",
+    );
+    let text = pdf_text(&build_pdf(&book, &work.path().join("out")));
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    assert!(lines.contains(&"☑ Done item"), "{lines:?}");
+    assert!(lines.contains(&"☐ Open item"), "{lines:?}");
+    assert_eq!(text.matches('•').count(), 2, "{text}");
+}

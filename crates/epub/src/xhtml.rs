@@ -787,6 +787,8 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
         match list.start {
             Some(1) => self.out.push_str("<ol>\n"),
             Some(n) => self.out.push_str(&format!("<ol start=\"{n}\">\n")),
+            // A task list: the boxes stand where the bullets would.
+            None if list.is_task_list() => self.out.push_str("<ul class=\"tasks\">\n"),
             None => self.out.push_str("<ul>\n"),
         }
         for item in &list.items {

@@ -261,6 +261,25 @@ pub struct List {
     pub terms: bool,
 }
 
+impl List {
+    /// The boxes a task list's items open with (`- [ ]`, `- [x]`), which the parser writes
+    /// as the item's first characters.
+    pub const TASK_BOXES: [char; 2] = ['\u{2610}', '\u{2611}'];
+
+    /// Whether this is a task list: bullets whose items each open with a box. Such a list
+    /// is set without bullets, the box standing in their place.
+    pub fn is_task_list(&self) -> bool {
+        !self.terms
+            && self.start.is_none()
+            && !self.items.is_empty()
+            && self.items.iter().all(|item| {
+                matches!(item.blocks.first(), Some(Block { kind: BlockKind::Paragraph(c), .. })
+                    if matches!(c.first(), Some(Inline { kind: InlineKind::Text(t), .. })
+                        if t.starts_with(List::TASK_BOXES)))
+            })
+    }
+}
+
 /// One list item: blocks (usually a single paragraph).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListItem {

@@ -227,6 +227,22 @@ pub(crate) struct ChapterFlow {
     pub(crate) set_blocks: Vec<Span>,
 }
 
+/// A task's text without the box it opens with (and the space after it).
+fn strip_task_box(content: &[Inline]) -> Vec<Inline> {
+    let mut out = content.to_vec();
+    if let Some(Inline {
+        kind: InlineKind::Text(text),
+        ..
+    }) = out.first_mut()
+    {
+        *text = text
+            .trim_start_matches(List::TASK_BOXES)
+            .trim_start_matches(' ')
+            .to_string();
+    }
+    out
+}
+
 /// Whether a block is a label: a paragraph of bold text alone ("**Note**").
 fn is_label(block: &Block) -> bool {
     matches!(&block.kind, BlockKind::Paragraph(content)
@@ -1431,8 +1447,22 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         }
         let size = self.size;
         let right_to_left = quire_model::is_right_to_left(&self.ctx.book.metadata.language);
+        // A task list's items open with their box: it stands in the marker column, where
+        // a bullet would.
+        let tasks = list.is_task_list();
+        let box_of = |i: usize| {
+            list.items
+                .get(i)
+                .and_then(|item| match item.blocks.first().map(|b| &b.kind) {
+                    Some(BlockKind::Paragraph(content)) => {
+                        Inline::plain_text(content).chars().next()
+                    }
+                    _ => None,
+                })
+        };
         let marker_text = |i: usize| match list.start {
             Some(start) => format!("{}.", start.saturating_add(i as u64)),
+            None if tasks => box_of(i).map_or_else(String::new, String::from),
             None => "•".to_string(),
         };
         // The marker column: 1.8 em, or wider for numbers of three digits and more (the
@@ -1489,6 +1519,14 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                     BlockKind::Paragraph(content) if !extra.is_empty() => {
                         self.set_blocks.push(block.span);
                         let mut text = self.prefix.take().unwrap_or_default();
+                        // (A task's box is its marker: not printed again.)
+                        let without_box;
+                        let content = if tasks {
+                            without_box = strip_task_box(content);
+                            &without_box
+                        } else {
+                            content
+                        };
                         styled(
                             content,
                             size,
