@@ -272,11 +272,22 @@ impl List {
         !self.terms
             && self.start.is_none()
             && !self.items.is_empty()
-            && self.items.iter().all(|item| {
-                matches!(item.blocks.first(), Some(Block { kind: BlockKind::Paragraph(c), .. })
-                    if matches!(c.first(), Some(Inline { kind: InlineKind::Text(t), .. })
-                        if t.starts_with(List::TASK_BOXES)))
-            })
+            && self.items.iter().all(|item| item.task_box().is_some())
+    }
+}
+
+impl ListItem {
+    /// The box a task list's item opens with (one of [`List::TASK_BOXES`]), if it does.
+    pub fn task_box(&self) -> Option<char> {
+        match self.blocks.first().map(|b| &b.kind) {
+            Some(BlockKind::Paragraph(content)) => match content.first().map(|i| &i.kind) {
+                Some(InlineKind::Text(text)) => {
+                    text.chars().next().filter(|c| List::TASK_BOXES.contains(c))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
     }
 }
 

@@ -675,8 +675,13 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 self.aligned(content, *align, block.span, x, measure, leading);
                 self.pictures_in_line(content, x, measure);
             }
+            // (At the chapter's top level only: a list item's blocks are set one by one,
+            // without knowing what follows them.)
             BlockKind::Heading { level, content, id }
-                if *level >= RUN_IN_LEVEL && self.paragraph_next && self.kind == FlowKind::Body =>
+                if *level >= RUN_IN_LEVEL
+                    && self.paragraph_next
+                    && self.depth == 0
+                    && self.kind == FlowKind::Body =>
             {
                 self.run_in_heading(*level, content, id);
             }
@@ -1450,19 +1455,13 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         // A task list's items open with their box: it stands in the marker column, where
         // a bullet would.
         let tasks = list.is_task_list();
-        let box_of = |i: usize| {
-            list.items
-                .get(i)
-                .and_then(|item| match item.blocks.first().map(|b| &b.kind) {
-                    Some(BlockKind::Paragraph(content)) => {
-                        Inline::plain_text(content).chars().next()
-                    }
-                    _ => None,
-                })
-        };
         let marker_text = |i: usize| match list.start {
             Some(start) => format!("{}.", start.saturating_add(i as u64)),
-            None if tasks => box_of(i).map_or_else(String::new, String::from),
+            None if tasks => list
+                .items
+                .get(i)
+                .and_then(quire_model::ListItem::task_box)
+                .map_or_else(String::new, String::from),
             None => "•".to_string(),
         };
         // The marker column: 1.8 em, or wider for numbers of three digits and more (the
