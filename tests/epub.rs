@@ -868,3 +868,21 @@ fn definition_lists_are_dl_elements() {
     assert!(xhtml.contains("A company.</p>\n</dd>\n</dl>"), "{xhtml}");
     assert!(xhtml.contains("In Vim type :wq to save."), "{xhtml}");
 }
+
+/// A list numbered `1)` is an `<ol>` of a class the style sheet numbers with a parenthesis;
+/// a list numbered `1.` is a plain `<ol>`.
+#[test]
+fn numbers_closing_with_a_parenthesis_are_a_class() {
+    let work = tempfile::tempdir().unwrap();
+    let book = common::one_chapter_book(
+        work.path(),
+        "title = \"Lists\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        "# One\n\n1) First step\n2) Second step\n\nThen:\n\n3. Third step\n",
+    );
+    let epub = build_epub(&book, &work.path().join("out"));
+    let xhtml = epub_member(&epub, "OEBPS/text/chapter-1.xhtml");
+    assert!(xhtml.contains("<ol class=\"parenthesized\">"), "{xhtml}");
+    assert!(xhtml.contains("<ol start=\"3\">"), "{xhtml}");
+    let css = epub_member(&epub, "OEBPS/styles/book.css");
+    assert!(css.contains("ol.parenthesized"), "{css}");
+}

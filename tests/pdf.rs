@@ -902,3 +902,65 @@ fn a_task_list_sets_its_boxes_as_markers() {
     assert!(lines.contains(&"☐ Open item"), "{lines:?}");
     assert_eq!(text.matches('•').count(), 2, "{text}");
 }
+
+/// A note in a picture's caption (its description or its title) or in a link's text prints
+/// at the foot of a page, as every other note does; the picture is drawn, not its markup.
+/// The figure floats to the next page, past text with a later note.
+#[test]
+fn notes_in_captions_and_link_texts_are_printed() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let filler = "A line of text that fills the page before the picture comes. ".repeat(30);
+    let dir = one_chapter_book(
+        work.path(),
+        "title = \"Notes\"\nauthors = [\"A. Tester\"]\nlanguage = \"en\"",
+        &format!(
+            "# One\n\n{filler}\n\n![A chart of things.[^c] Drawn late.](chart.png)\n\n\
+             After the chart, a note.[^d] See [the site [^e] says](https://example.com).\n\n\
+             ![Alt](chart.png \"A titled chart.[^f]\")\n\n\
+             [^c]: The description's note.\n[^d]: The paragraph's note.\n\
+             [^e]: The link's note.\n[^f]: The title's note.\n"
+        ),
+    );
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/books/technical/images/throughput.png"),
+        dir.join("chart.png"),
+    )
+    .unwrap();
+    let pdf = build_pdf(&dir, &work.path().join("out"));
+    let text = pdf_text(&pdf).replace('\u{2019}', "'");
+    for words in [
+        "A chart of things.",
+        "The description's note.",
+        "The paragraph's note.",
+        "The link's note.",
+        "A titled chart.",
+        "The title's note.",
+    ] {
+        assert!(text.contains(words), "`{words}` is not printed:\n{text}");
+    }
+    for markup in ["![", "chart.png", "[^"] {
+        assert!(!text.contains(markup), "`{markup}` is printed:\n{text}");
+    }
+}
+
+/// A list numbered `1)` prints its numbers so; a list numbered `1.` keeps its periods.
+#[test]
+fn numbers_closing_with_a_parenthesis_print_so() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let dir = one_chapter_book(
+        work.path(),
+        "title = \"Lists\"\nauthors = [\"A. Tester\"]\nlanguage = \"en\"",
+        "# One\n\n1) First step\n2) Second step\n\nThen:\n\n3. Third step\n",
+    );
+    let pdf = build_pdf(&dir, &work.path().join("out"));
+    let text = pdf_text(&pdf);
+    for words in ["1) First step", "2) Second step", "3. Third step"] {
+        assert!(text.contains(words), "`{words}` is not printed:\n{text}");
+    }
+}

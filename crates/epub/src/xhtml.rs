@@ -784,9 +784,15 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
             self.definitions(list);
             return;
         }
+        // Numbers closing with a parenthesis (`1)`) are a class the style sheet numbers so.
+        let class = if list.parenthesized {
+            " class=\"parenthesized\""
+        } else {
+            ""
+        };
         match list.start {
-            Some(1) => self.out.push_str("<ol>\n"),
-            Some(n) => self.out.push_str(&format!("<ol start=\"{n}\">\n")),
+            Some(1) => self.out.push_str(&format!("<ol{class}>\n")),
+            Some(n) => self.out.push_str(&format!("<ol{class} start=\"{n}\">\n")),
             // A task list: the boxes stand where the bullets would.
             None if list.is_task_list() => self.out.push_str("<ul class=\"tasks\">\n"),
             None => self.out.push_str("<ul>\n"),

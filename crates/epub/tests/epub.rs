@@ -210,6 +210,7 @@ fn sample_book() -> Book {
         block(BlockKind::List(List {
             start: None,
             terms: false,
+            parenthesized: false,
             items: vec![
                 ListItem {
                     blocks: vec![para(vec![text("bullet one")])],
@@ -227,6 +228,7 @@ fn sample_book() -> Book {
         block(BlockKind::List(List {
             start: Some(3),
             terms: false,
+            parenthesized: false,
             items: vec![ListItem {
                 blocks: vec![para(vec![text("third")])],
                 span: span(),
@@ -638,6 +640,7 @@ fn hostile_model_values_do_not_break_the_book() {
         block(BlockKind::List(List {
             start: Some(0),
             terms: false,
+            parenthesized: false,
             items: vec![],
         })),
         block(BlockKind::Verse(vec![vec![VerseLine {

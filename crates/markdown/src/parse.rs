@@ -112,6 +112,7 @@ pub(crate) fn parse_chapter(
     );
     let line_blocks = pandoc_blocks(&mut cleaned.text);
     let aligned = html_block_tags(&mut cleaned.text);
+    notes_in_link_text(&mut cleaned.text);
     notes_after_link_text(&mut cleaned.text);
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(&cleaned.text, markdown_options())
         .into_offset_iter()
@@ -725,6 +726,100 @@ fn html_alignment(name: &str, tag: &str) -> Option<Alignment> {
     }
 }
 
+/// Stands for the `[` of a note reference inside a link's text or a picture's description,
+/// which the GFM reading would take for a link of its own and so leave the whole link or
+/// picture as written (see [`notes_in_link_text`]).
+const NOTE_OPEN: char = '\u{0E}';
+/// Stands for the `]` of such a note reference.
+const NOTE_CLOSE: char = '\u{0F}';
+
+/// Note references inside the text of a link or the description of a picture
+/// (`![A map.[^1] Drawn in 1850.](map.png)`, `[the site [^2] says](https://...)`): the GFM
+/// reading takes a reference for a link, and a link may hold no link, so the picture or
+/// the link was printed as written, brackets and path, and a picture lost. The brackets of
+/// such a reference are replaced by [`NOTE_OPEN`] and [`NOTE_CLOSE`] (control characters,
+/// left out of every text before this runs), one byte for one, so every position stays;
+/// the reading then sees the link or picture, and [`ChapterParser::marked_notes`] turns
+/// the marked text back into references. Code (fenced, or between backticks) is left alone.
+fn notes_in_link_text(text: &mut std::borrow::Cow<'_, str>) {
+    if !text.contains("[^") || !text.contains("](") {
+        return;
+    }
+    let mut marks: Vec<usize> = Vec::new();
+    let mut fences = Fences::default();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        let trimmed = line.trim_start();
+        if fences.line(trimmed, line.len() - trimmed.len())
+            || !line.contains("[^")
+            || !line.contains("](")
+        {
+            continue;
+        }
+        let bytes = line.as_bytes();
+        // The open brackets, each with the note references found inside it.
+        let mut open: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut in_code = false;
+        let mut k = 0;
+        while k < bytes.len() {
+            match bytes[k] {
+                b'\\' => k += 1,
+                b'`' => in_code = !in_code,
+                _ if in_code => {}
+                b'[' if bytes.get(k + 1) == Some(&b'^') && !open.is_empty() => {
+                    let label_end = line[k + 2..]
+                        .find(|c: char| c == ']' || c == '[' || c.is_whitespace())
+                        .map(|e| k + 2 + e);
+                    if let Some(close) = label_end
+                        && bytes[close] == b']'
+                        && close > k + 2
+                        && !is_character_class(&line[k + 2..close])
+                        && let Some(notes) = open.last_mut()
+                    {
+                        notes.push((k, close));
+                        k = close;
+                    }
+                }
+                b'[' => open.push(Vec::new()),
+                b']' => {
+                    if let Some(notes) = open.pop() {
+                        if bytes.get(k + 1) == Some(&b'(') {
+                            for (a, b) in notes {
+                                marks.push(start + a);
+                                marks.push(start + b);
+                            }
+                        } else if let Some(outer) = open.last_mut() {
+                            // `[[^1] text]` as a bracket in a link's text: the outer one
+                            // may still be a link.
+                            outer.extend(notes);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            k += 1;
+        }
+    }
+    if marks.is_empty() {
+        return;
+    }
+    let owned = text.to_mut();
+    let mut bytes = std::mem::take(owned).into_bytes();
+    for (n, at) in marks.into_iter().enumerate() {
+        if let Some(b) = bytes.get_mut(at) {
+            *b = if n % 2 == 0 {
+                NOTE_OPEN as u8
+            } else {
+                NOTE_CLOSE as u8
+            };
+        }
+    }
+    *owned = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
 /// A note reference at the end of a link's text (`[the site[^1]](https://...)`), which the
 /// GFM reading takes for a reference and so leaves the link as written, brackets and
 /// address printed: the reference is moved after the link (`[the site](https://...)[^1]`),
@@ -1262,6 +1357,7 @@ impl<'t> ChapterParser<'t, '_> {
                         start: None,
                         items: std::mem::take(items),
                         terms: true,
+                        parenthesized: false,
                     }),
                     span,
                 });
@@ -1611,9 +1707,21 @@ impl<'t> ChapterParser<'t, '_> {
             }
             Tag::List(start) => {
                 let mut items = Vec::new();
+                let mut parenthesized = false;
                 while let Some((event, item_range)) = self.next() {
                     match event {
                         Event::Start(Tag::Item) => {
+                            // `1)` or `1.`: the reading does not say; the first item's
+                            // marker, as written, does.
+                            if start.is_some() && items.is_empty() {
+                                let marker = self.text.get(item_range.clone()).unwrap_or_default();
+                                let marker = marker.trim_start();
+                                let digits = marker.len()
+                                    - marker
+                                        .trim_start_matches(|c: char| c.is_ascii_digit())
+                                        .len();
+                                parenthesized = marker[digits..].starts_with(')');
+                            }
                             let blocks = self.blocks_until(Some(TagEnd::Item));
                             items.push(ListItem {
                                 blocks,
@@ -1629,6 +1737,7 @@ impl<'t> ChapterParser<'t, '_> {
                         start,
                         items,
                         terms: false,
+                        parenthesized,
                     }),
                     span,
                 });
@@ -2037,7 +2146,30 @@ impl<'t> ChapterParser<'t, '_> {
                             title,
                             ..
                         } => {
-                            let content = self.inlines_until(Some(end));
+                            let mut content = self.inlines_until(Some(end));
+                            // A note in the link's text is set after the link: a link
+                            // holds no link.
+                            let notes = take_note_refs(&mut content);
+                            if !notes.is_empty() {
+                                // `[the site [^1] says]`: one space where the note stood.
+                                let parts = std::mem::take(&mut content);
+                                for inline in parts {
+                                    match inline.kind {
+                                        InlineKind::Text(t) => {
+                                            push_text(&mut content, &t, inline.span)
+                                        }
+                                        _ => content.push(inline),
+                                    }
+                                }
+                                for inline in &mut content {
+                                    if let InlineKind::Text(t) = &mut inline.kind
+                                        && t.contains("  ")
+                                    {
+                                        *t = t.replace("  ", " ");
+                                    }
+                                }
+                                trim_inlines(&mut content);
+                            }
                             // `<someone@example.com>`: an e-mail address, written bare.
                             let dest_url = if link_type == pulldown_cmark::LinkType::Email
                                 && !dest_url.starts_with("mailto:")
@@ -2077,6 +2209,7 @@ impl<'t> ChapterParser<'t, '_> {
                                 }),
                                 None => out.extend(content),
                             }
+                            out.extend(notes);
                         }
                         Tag::Image {
                             dest_url, title, ..
@@ -2085,6 +2218,31 @@ impl<'t> ChapterParser<'t, '_> {
                             let alt = Inline::plain_text(&alt_inlines).trim().to_string();
                             let figures = self.pending_figures.len();
                             self.figure(&dest_url, &title, alt, span);
+                            // A note in the description (`![A map.[^1]](map.png)`): the
+                            // description is the caption, as Pandoc prints it, when the
+                            // picture has no title; else the note follows the title.
+                            if alt_inlines
+                                .iter()
+                                .any(|i| matches!(i.kind, InlineKind::FootnoteRef(_)))
+                                && self.pending_figures.len() > figures
+                                && let Some(Block {
+                                    kind: BlockKind::Figure(figure),
+                                    ..
+                                }) = self.pending_figures.last_mut()
+                            {
+                                match &mut figure.caption {
+                                    Some(caption) => {
+                                        caption.extend(alt_inlines.into_iter().filter(|i| {
+                                            matches!(i.kind, InlineKind::FootnoteRef(_))
+                                        }))
+                                    }
+                                    None => {
+                                        let mut caption = alt_inlines;
+                                        trim_inlines(&mut caption);
+                                        figure.caption = Some(caption);
+                                    }
+                                }
+                            }
                             out.append(&mut self.cell_images);
                             // Pandoc's attributes after a picture (`{#fig:map width=50%}`)
                             // are not printed; its id names the figure.
@@ -2131,6 +2289,7 @@ impl<'t> ChapterParser<'t, '_> {
                 }
             }
         }
+        self.marked_notes(&mut out);
         if let Some(name) = html_end {
             self.diagnostics.push(
                 Diagnostic::warning(
@@ -2284,8 +2443,18 @@ impl<'t> ChapterParser<'t, '_> {
             None
         } else {
             // Captions come from the link title, which is plain text: apply the same smart
-            // punctuation as the body by parsing it as a one-line paragraph.
-            Some(inline_markdown(title, span))
+            // punctuation as the body by parsing it as a one-line paragraph. Its note
+            // references (`"A map.[^1]"`) are the chapter's notes.
+            let mut caption = inline_markdown(title, span);
+            for inline in &mut caption {
+                if let InlineKind::Text(text) = &mut inline.kind
+                    && text.contains("[^")
+                {
+                    *text = marked_note_refs(text);
+                }
+            }
+            self.marked_notes(&mut caption);
+            Some(caption)
         };
         self.pending_figures.push(Block {
             kind: BlockKind::Figure(Figure {
@@ -2393,6 +2562,40 @@ impl<'t> ChapterParser<'t, '_> {
         }
         self.heading_ids.push(id.clone());
         id
+    }
+
+    /// Turns the note references marked by [`notes_in_link_text`] (in the texts of `inlines`,
+    /// not inside them) back into references.
+    fn marked_notes(&mut self, inlines: &mut Vec<Inline>) {
+        if !inlines
+            .iter()
+            .any(|i| matches!(&i.kind, InlineKind::Text(t) if t.contains(NOTE_OPEN)))
+        {
+            return;
+        }
+        rewrite_texts(inlines, |text, span, out| {
+            let mut rest = text;
+            while let Some(open) = rest.find(NOTE_OPEN) {
+                let Some(close) = rest[open..].find(NOTE_CLOSE).map(|c| open + c) else {
+                    break;
+                };
+                push_text(out, &rest[..open], span);
+                let label = rest[open + 1..close].trim_start_matches('^');
+                let id = self.note_ref(label, span);
+                out.push(Inline {
+                    kind: InlineKind::FootnoteRef(id),
+                    span,
+                });
+                rest = &rest[close + NOTE_CLOSE.len_utf8()..];
+            }
+            let rest: String = rest
+                .chars()
+                .filter(|c| *c != NOTE_OPEN && *c != NOTE_CLOSE)
+                .collect();
+            if !rest.is_empty() {
+                push_text(out, &rest, span);
+            }
+        });
     }
 
     fn note_ref(&mut self, label: &str, span: Span) -> FootnoteId {
@@ -3925,6 +4128,58 @@ fn rewrite_texts(inlines: &mut Vec<Inline>, mut rewrite: impl FnMut(&str, Span, 
     *inlines = out;
 }
 
+/// `text` with the brackets of its note references (`[^1]`, `[^map]`) replaced by
+/// [`NOTE_OPEN`] and [`NOTE_CLOSE`], for [`ChapterParser::marked_notes`]. A regular
+/// expression's class (`[^0-9]`) is no reference.
+fn marked_note_refs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find("[^") {
+        let after = &rest[open + 2..];
+        let close = after.find(|c: char| c == ']' || c == '[' || c.is_whitespace());
+        match close {
+            Some(close)
+                if close > 0
+                    && after[close..].starts_with(']')
+                    && !is_character_class(&after[..close]) =>
+            {
+                out.push_str(&rest[..open]);
+                out.push(NOTE_OPEN);
+                out.push('^');
+                out.push_str(&after[..close]);
+                out.push(NOTE_CLOSE);
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..open + 2]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Takes the note references out of `inlines` (at any depth), in order.
+fn take_note_refs(inlines: &mut Vec<Inline>) -> Vec<Inline> {
+    let mut notes = Vec::new();
+    inlines.retain_mut(|inline| match &mut inline.kind {
+        InlineKind::FootnoteRef(_) => {
+            notes.push(inline.clone());
+            false
+        }
+        InlineKind::Emphasis(c)
+        | InlineKind::Strong(c)
+        | InlineKind::Link { content: c, .. }
+        | InlineKind::Styled { content: c, .. } => {
+            notes.extend(take_note_refs(c));
+            true
+        }
+        _ => true,
+    });
+    notes
+}
+
 /// Pushes `plain` (and empties it) as a text inline, unless it is empty.
 fn push_plain(out: &mut Vec<Inline>, plain: &mut String, span: Span) {
     if !plain.is_empty() {
@@ -4766,6 +5021,24 @@ mod tests {
     }
 
     #[test]
+    fn numbers_closing_with_a_parenthesis_are_kept_so() {
+        let text = "# T\n\n1) One\n2) Two\n\nText.\n\n   7. Seven\n\nText.\n\n- Bullet\n";
+        let (parsed, _) = parse(text);
+        let lists: Vec<(Option<u64>, bool)> = parsed
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::List(l) => Some((l.start, l.parenthesized)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            lists,
+            vec![(Some(1), true), (Some(7), false), (None, false)]
+        );
+    }
+
+    #[test]
     fn a_tight_list_item_keeps_the_style_it_opens_with() {
         let text = "# T\n\n1. **Create it.** Then build:\n   - `cargo new`;\n2. *Build it* now.\n3. [**Run it**](#x). Done.\n";
         let parsed = parsed(text);
@@ -4986,6 +5259,53 @@ mod tests {
             "See the site now, [x[^1]](y)."
         );
         assert_eq!(parsed.footnotes.len(), 1);
+    }
+
+    #[test]
+    fn a_note_in_a_links_text_or_a_pictures_caption_is_a_note() {
+        let text = "# T\n\n![A map.[^a] Drawn late.](map.png)\n\n\
+                    ![Alt](map.png \"A plan.[^b] Not [^0-9].\")\n\n\
+                    See [the site [^c] says](https://example.com) and `[x [^c]](y)`.\n\n\
+                    [^a]: One.\n[^b]: Two.\n[^c]: Three.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(
+            figures(&parsed),
+            vec![
+                (
+                    "A map. Drawn late.".to_string(),
+                    "A map. Drawn late.".to_string()
+                ),
+                ("Alt".to_string(), "A plan. Not [^0-9].".to_string()),
+            ]
+        );
+        let refs = |inlines: &[Inline]| {
+            inlines
+                .iter()
+                .filter_map(|i| match i.kind {
+                    InlineKind::FootnoteRef(id) => Some(id.0),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        let captions: Vec<Vec<usize>> = parsed
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::Figure(f) => Some(refs(f.caption.as_deref().unwrap_or_default())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(captions, vec![vec![0], vec![1]]);
+        let para = paragraph(&parsed, 2);
+        assert_eq!(
+            Inline::plain_text(para),
+            "See the site says and [x [^c]](y)."
+        );
+        // The note follows the link, not inside it.
+        assert!(matches!(para[1].kind, InlineKind::Link { .. }), "{para:?}");
+        assert_eq!(refs(para), vec![2]);
+        assert_eq!(parsed.footnotes.len(), 3);
     }
 
     #[test]

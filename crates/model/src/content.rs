@@ -259,6 +259,9 @@ pub struct List {
     /// a paragraph (empty for a definition without one); the blocks after it are its
     /// definitions. Read as bullets, nothing is lost.
     pub terms: bool,
+    /// A numbered list whose numbers close with a parenthesis (`1)`, `2)`) rather than a
+    /// period (`1.`), as written.
+    pub parenthesized: bool,
 }
 
 impl List {

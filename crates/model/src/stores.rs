@@ -167,6 +167,7 @@ mod tests {
                     span: Span::default(),
                 }],
                 terms: false,
+                parenthesized: false,
             }),
             span: Span::default(),
         };

@@ -1456,7 +1456,11 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         // a bullet would.
         let tasks = list.is_task_list();
         let marker_text = |i: usize| match list.start {
-            Some(start) => format!("{}.", start.saturating_add(i as u64)),
+            Some(start) => format!(
+                "{}{}",
+                start.saturating_add(i as u64),
+                if list.parenthesized { ')' } else { '.' }
+            ),
             None if tasks => list
                 .items
                 .get(i)
@@ -1665,10 +1669,12 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         let mut y = leading * picture_lines;
         let mut anchors = Vec::new();
         let mut links = Vec::new();
+        let mut notes = Vec::new();
         for line in caption_lines {
             for item in line.items {
                 items.push(item.translated(x, y));
             }
+            notes.extend(line.notes.iter().copied());
             anchors.extend(line.anchors);
             for (mut rect, target) in line.links {
                 rect.origin.x += x;
@@ -1683,6 +1689,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 height: band,
                 anchors,
                 links,
+                notes,
                 ..LineBox::default()
             },
             span,

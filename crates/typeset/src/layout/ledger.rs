@@ -291,6 +291,19 @@ pub(crate) fn check_chapter(
             ));
         }
     }
+    // A caption's notes go with its figure, which may float past text with later notes:
+    // they are left out of the order (their place is checked above).
+    let caption_notes: BTreeSet<usize> = flow
+        .elements
+        .iter()
+        .filter(|e| matches!(e, Element::Float(_)))
+        .flat_map(|e| {
+            e.lines()
+                .iter()
+                .flat_map(|l| l.notes.iter().map(|k| k.note))
+        })
+        .collect();
+    note_sequence.retain(|(n, _)| !caption_notes.contains(n));
     if note_sequence.windows(2).any(|w| w[0] >= w[1])
         && let Some(first) = flow.notes.first()
     {

@@ -418,6 +418,29 @@ impl Paginator<'_> {
         (notes, lines)
     }
 
+    /// The notes a figure's caption brings that are not placed yet, their lines, and the
+    /// height they add to a page whose notes are `notes_h` high (the separator included
+    /// when they are the page's first).
+    fn float_notes(
+        &self,
+        v: &VLine,
+        placed: &BTreeSet<usize>,
+        notes_h: Pt,
+    ) -> (Vec<usize>, Vec<NoteLine>, Pt) {
+        if v.notes.is_empty() {
+            return (Vec::new(), Vec::new(), Pt::ZERO);
+        }
+        let (new, lines) = self.new_notes(&v.notes, placed);
+        let mut height = lines
+            .iter()
+            .map(|&l| self.note_line_height(l))
+            .fold(Pt::ZERO, |a, b| a + b);
+        if notes_h == Pt::ZERO && !lines.is_empty() {
+            height += self.separator;
+        }
+        (new, lines, height)
+    }
+
     /// Fills a page of `capacity` from `state`, stopping before line `stop_at` if given.
     fn fill(&self, flat: &[VLine], state: &State, capacity: Pt, stop_at: Option<usize>) -> Fill {
         let mut used = Pt::ZERO;
@@ -465,12 +488,22 @@ impl Paginator<'_> {
         for &f in &state.pending {
             let Some(v) = flat.get(f) else { continue };
             let empty = lines.is_empty() && notes.is_empty();
-            let fits = used + v.height + notes_h <= capacity + EPSILON;
+            // A caption's notes go on the figure's page.
+            let (new, new_lines, notes_added) = self.float_notes(v, &placed_notes, notes_h);
+            let fits = used + v.height + notes_h + notes_added <= capacity + EPSILON
+                && (new_lines.is_empty() || carried.is_empty());
             if !waiting && (fits || (empty && capacity + EPSILON >= self.full)) {
                 used += v.height;
                 lines.push(f);
                 spaces.push(Pt::ZERO);
                 after_float = true;
+                placed_notes.extend(new);
+                if fits {
+                    notes_h += notes_added;
+                    notes.extend(new_lines);
+                } else {
+                    carried.extend(new_lines);
+                }
             } else {
                 waiting = true;
                 deferred.push(f);
@@ -500,11 +533,18 @@ impl Paginator<'_> {
                 v.space_before
             };
             if v.float {
-                if !waiting && used + space + v.height + notes_h <= capacity + EPSILON {
+                let (new, new_lines, notes_added) = self.float_notes(v, &placed_notes, notes_h);
+                if !waiting
+                    && used + space + v.height + notes_h + notes_added <= capacity + EPSILON
+                    && (new_lines.is_empty() || carried.is_empty())
+                {
                     used += space + v.height;
                     lines.push(i);
                     spaces.push(space);
                     after_float = true;
+                    notes_h += notes_added;
+                    notes.extend(new_lines);
+                    placed_notes.extend(new);
                 } else {
                     waiting = true;
                     deferred.push(i);
