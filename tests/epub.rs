@@ -886,3 +886,27 @@ fn numbers_closing_with_a_parenthesis_are_a_class() {
     let css = epub_member(&epub, "OEBPS/styles/book.css");
     assert!(css.contains("ol.parenthesized"), "{css}");
 }
+
+/// Only the figures cross-references name are numbered, and their numbers run without a
+/// gap: a figure between two named ones takes no number (it took 1-2, the next 1-3).
+#[test]
+fn figure_numbers_run_without_gaps() {
+    let work = tempfile::tempdir().unwrap();
+    let book = common::one_chapter_book(
+        work.path(),
+        "title = \"Figures\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        "# One\n\n![A.](chart.png \"First.\"){#fig:a}\n\n![B.](chart.png \"Between.\")\n\n\
+         ![C.](chart.png \"Third.\"){#fig:c}\n\nSee [](#fig:a \"figure\") and [](#fig:c \"figure\").\n",
+    );
+    std::fs::copy(
+        common::repo().join("tests/books/technical/images/throughput.png"),
+        book.join("chart.png"),
+    )
+    .unwrap();
+    let epub = build_epub(&book, &work.path().join("out"));
+    let xhtml = epub_member(&epub, "OEBPS/text/chapter-1.xhtml");
+    for shown in ["1-1", "1-2", "figure 1-1", "figure 1-2"] {
+        assert!(xhtml.contains(shown), "`{shown}` is not shown:\n{xhtml}");
+    }
+    assert!(!xhtml.contains("1-3"), "{xhtml}");
+}

@@ -964,3 +964,85 @@ fn numbers_closing_with_a_parenthesis_print_so() {
         assert!(text.contains(words), "`{words}` is not printed:\n{text}");
     }
 }
+
+/// A heading and the one-line subtitle under it (a dateline, an epigraph's source) never
+/// end a page together, away from the text they open: across 60 sections of many
+/// lengths, no page's last line of text is a heading or a subtitle.
+#[test]
+fn a_heading_and_its_subtitle_stay_with_their_text() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let mut chapter = String::from("# Letters\n\n");
+    let sentence =
+        "The weather held and the roads were dry, so the carriage went on at a fair pace. ";
+    for n in 1..=60 {
+        // (Before subtitles were kept with their text, five of these ended a page.)
+        let sentences = 2 + (n * 11) % 23;
+        chapter.push_str(&format!(
+            "## Heading {n}\n\n*Subtitle {n} of the letter*\n\n{}\n\n",
+            sentence.repeat(sentences),
+        ));
+    }
+    let dir = one_chapter_book(
+        work.path(),
+        "title = \"Keeps\"\nauthors = [\"A. Tester\"]\nlanguage = \"en\"",
+        &chapter,
+    );
+    let pdf = build_pdf(&dir, &work.path().join("out"));
+    let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
+    let pages: usize = String::from_utf8_lossy(&info.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("page count");
+    let mut stranded = Vec::new();
+    for page in 1..=pages {
+        let out = Command::new("pdftotext")
+            .args(["-f", &page.to_string(), "-l", &page.to_string(), "-layout"])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let last = text
+            .lines()
+            .map(str::trim)
+            .rfind(|l| !l.is_empty() && !l.chars().all(|c| c.is_ascii_digit()))
+            .unwrap_or_default();
+        if last.starts_with("Heading ") || last.starts_with("Subtitle ") {
+            stranded.push(format!("p. {page}: {last}"));
+        }
+    }
+    assert!(stranded.is_empty(), "{stranded:?}");
+}
+
+/// Pandoc's table caption (`Table: ...` or `: ...` after a table) prints as the table's
+/// caption, without its attributes; the HTML table's `<caption>` too.
+#[test]
+fn table_captions_print_without_their_markup() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let dir = one_chapter_book(
+        work.path(),
+        "title = \"Tables\"\nauthors = [\"A. Tester\"]\nlanguage = \"en\"",
+        "# One\n\nText.\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\nTable: The first caption.\n\n\
+         | C | D |\n|---|---|\n| 3 | 4 |\n\n: The second caption. {#tbl:two}\n\n\
+         <table><caption>The third caption</caption><tr><td>5</td></tr></table>\n\nAfter.\n",
+    );
+    let pdf = build_pdf(&dir, &work.path().join("out"));
+    let text = pdf_text(&pdf);
+    for words in [
+        "The first caption.",
+        "The second caption.",
+        "The third caption",
+    ] {
+        assert!(text.contains(words), "`{words}` is not printed:\n{text}");
+    }
+    for markup in ["Table:", "{#", ": The"] {
+        assert!(!text.contains(markup), "`{markup}` is printed:\n{text}");
+    }
+}

@@ -882,6 +882,11 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
             _ => None,
         };
         self.out.push_str("<table>\n");
+        if let Some(caption) = &table.caption {
+            self.out.push_str("<caption>");
+            self.inlines(caption);
+            self.out.push_str("</caption>\n");
+        }
         if !table.head.is_empty() {
             self.out.push_str("<thead>\n<tr>");
             for (i, cell) in table.head.iter().enumerate() {

@@ -235,6 +235,7 @@ fn sample_book() -> Book {
             }],
         })),
         block(BlockKind::Table(Table {
+            caption: Some(vec![text("A caption")]),
             alignments: vec![Alignment::Left, Alignment::Right],
             head: vec![
                 TableCell {
@@ -633,6 +634,7 @@ fn hostile_model_values_do_not_break_the_book() {
             caption: None,
         })),
         block(BlockKind::Table(Table {
+            caption: None,
             alignments: vec![],
             head: vec![],
             rows: vec![vec![]],

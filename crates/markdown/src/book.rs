@@ -1274,7 +1274,158 @@ fn collapse_spaces(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Guesses what a chapter is from its title and file name.
+/// The words that name a kind of front or back matter (and the introduction, prologue and
+/// epilogue a body may hold), in the languages books come in: matched against the words
+/// of a chapter's title and file name. A word ending in `*` matches any word it starts
+/// (`acknowledg*`: acknowledgments, acknowledgements).
+const KIND_WORDS: &[(ChapterKind, &[&str])] = &[
+    (
+        ChapterKind::Dedication,
+        &[
+            "dedication",
+            "dedica",
+            "dédicace",
+            "dedicace",
+            "widmung",
+            "dedicatoria",
+            "dedicatória",
+            "dedykacja",
+            "посвящение",
+            "opdracht",
+            "dedikation",
+            "dedicatie",
+        ],
+    ),
+    (
+        ChapterKind::Epigraph,
+        &["epigraph", "epigrafe", "épigraphe", "epígrafe", "эпиграф"],
+    ),
+    (
+        ChapterKind::Frontispiece,
+        &["frontispiece", "frontespizio", "frontispice"],
+    ),
+    (ChapterKind::Foreword, &["foreword", "geleitwort"]),
+    (
+        ChapterKind::Preface,
+        &[
+            "preface",
+            "prefazione",
+            "préface",
+            "vorwort",
+            "prefacio",
+            "prefácio",
+            "przedmowa",
+            "предисловие",
+            "voorwoord",
+            "förord",
+            "forord",
+        ],
+    ),
+    (
+        ChapterKind::Introduction,
+        &[
+            "introduction",
+            "intro",
+            "introduzione",
+            "einleitung",
+            "einführung",
+            "introducción",
+            "introdução",
+            "wstęp",
+            "wprowadzenie",
+            "введение",
+            "inleiding",
+        ],
+    ),
+    (
+        ChapterKind::Prologue,
+        &["prologue", "prologo", "prólogo", "prolog", "пролог"],
+    ),
+    (
+        ChapterKind::Epilogue,
+        &[
+            "epilogue",
+            "epilogo",
+            "épilogue",
+            "epílogo",
+            "epilog",
+            "эпилог",
+        ],
+    ),
+    (
+        ChapterKind::Afterword,
+        &[
+            "afterword",
+            "postfazione",
+            "postface",
+            "nachwort",
+            "posfácio",
+            "posfacio",
+            "posłowie",
+            "послесловие",
+            "nawoord",
+            "efterord",
+        ],
+    ),
+    (
+        ChapterKind::Acknowledgments,
+        &[
+            "acknowledg*",
+            "ringraziamenti",
+            "remerciements",
+            "danksagung",
+            "agradecimientos",
+            "agradecimentos",
+            "podziękowania",
+            "благодарности",
+            "dankwoord",
+        ],
+    ),
+    (
+        ChapterKind::Appendix,
+        &[
+            "appendix",
+            "appendices",
+            "appendice",
+            "annexe",
+            "anhang",
+            "apéndice",
+            "apêndice",
+            "aneks",
+            "załącznik",
+            "приложение",
+            "bijlage",
+        ],
+    ),
+    (
+        ChapterKind::Bibliography,
+        &[
+            "bibliography",
+            "bibliografia",
+            "bibliographie",
+            "bibliografía",
+            "bibliografie",
+            "библиография",
+        ],
+    ),
+    (
+        ChapterKind::Glossary,
+        &[
+            "glossary",
+            "glossario",
+            "glossaire",
+            "glossar",
+            "glosario",
+            "glossário",
+            "słowniczek",
+            "глоссарий",
+            "woordenlijst",
+        ],
+    ),
+];
+
+/// Guesses what a chapter is from its title and file name: a word of either names it
+/// (see [`KIND_WORDS`]); `Introducing Traits` is no introduction.
 fn chapter_kind(
     division: Division,
     title: Option<&str>,
@@ -1283,23 +1434,18 @@ fn chapter_kind(
 ) -> ChapterKind {
     let title = title.unwrap_or("").to_lowercase();
     let file = file.rsplit('/').next().unwrap_or(file).to_lowercase();
-    let has = |word: &str| title.contains(word) || file.contains(word);
-    let table: &[(&str, ChapterKind)] = &[
-        ("dedication", ChapterKind::Dedication),
-        ("epigraph", ChapterKind::Epigraph),
-        ("frontispiece", ChapterKind::Frontispiece),
-        ("foreword", ChapterKind::Foreword),
-        ("preface", ChapterKind::Preface),
-        ("introduction", ChapterKind::Introduction),
-        ("intro", ChapterKind::Introduction),
-        ("prologue", ChapterKind::Prologue),
-        ("epilogue", ChapterKind::Epilogue),
-        ("afterword", ChapterKind::Afterword),
-        ("acknowledg", ChapterKind::Acknowledgments),
-        ("appendix", ChapterKind::Appendix),
-        ("bibliography", ChapterKind::Bibliography),
-        ("glossary", ChapterKind::Glossary),
-    ];
+    let file = file
+        .rsplit_once('.')
+        .map_or(file.as_str(), |(stem, _)| stem);
+    let words: Vec<&str> = title
+        .split(|c: char| !c.is_alphanumeric())
+        .chain(file.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |word: &str| match word.strip_suffix('*') {
+        Some(stem) => words.iter().any(|w| w.starts_with(stem)),
+        None => words.contains(&word),
+    };
     if title.starts_with("chapter") {
         return ChapterKind::Chapter;
     }
@@ -1311,8 +1457,8 @@ fn chapter_kind(
     {
         return ChapterKind::Part;
     }
-    for (word, kind) in table {
-        if has(word) {
+    for (kind, names) in KIND_WORDS {
+        if names.iter().any(|word| has(word)) {
             // In the body only the kinds that belong there.
             let fits_body = matches!(
                 kind,
@@ -1576,6 +1722,53 @@ fn plain_description(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn front_and_back_matter_are_named_in_many_languages() {
+        let kind =
+            |division, title: Option<&str>, file: &str| chapter_kind(division, title, file, &[]);
+        assert_eq!(
+            kind(Division::Front, None, "dedica.md"),
+            ChapterKind::Dedication
+        );
+        assert_eq!(
+            kind(Division::Front, Some("Prefazione"), "p.md"),
+            ChapterKind::Preface
+        );
+        assert_eq!(
+            kind(Division::Back, Some("Postfazione"), "p.md"),
+            ChapterKind::Afterword
+        );
+        assert_eq!(
+            kind(Division::Back, Some("Nachwort"), "n.md"),
+            ChapterKind::Afterword
+        );
+        assert_eq!(
+            kind(Division::Front, None, "00-acknowledgements.md"),
+            ChapterKind::Acknowledgments
+        );
+        assert_eq!(
+            kind(Division::Back, Some("Appendix A: Tables"), "a.md"),
+            ChapterKind::Appendix
+        );
+        assert_eq!(
+            kind(Division::Body, Some("Introduction"), "01.md"),
+            ChapterKind::Introduction
+        );
+        // A word that only starts like one is not it.
+        assert_eq!(
+            kind(
+                Division::Body,
+                Some("Introducing Traits"),
+                "07-introducing-traits.md"
+            ),
+            ChapterKind::Chapter
+        );
+        assert_eq!(
+            kind(Division::Front, Some("A Note on the Text"), "note.md"),
+            ChapterKind::Other
+        );
+    }
 
     #[test]
     fn a_description_in_markdown_is_plain_text() {

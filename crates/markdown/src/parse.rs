@@ -110,7 +110,7 @@ pub(crate) fn parse_chapter(
         includes,
         diagnostics,
     );
-    let line_blocks = pandoc_blocks(&mut cleaned.text);
+    let (line_blocks, admonitions) = pandoc_blocks(&mut cleaned.text);
     let aligned = html_block_tags(&mut cleaned.text);
     notes_in_link_text(&mut cleaned.text);
     notes_after_link_text(&mut cleaned.text);
@@ -158,6 +158,16 @@ pub(crate) fn parse_chapter(
         html_quote_closed: false,
     };
     let mut blocks = parser.blocks_until(None);
+    let admonitions: Vec<Admonition> = admonitions
+        .into_iter()
+        .map(|a| Admonition {
+            range: Piece::source_of(&cleaned.pieces, a.range.start)
+                ..Piece::source_of(&cleaned.pieces, a.range.end),
+            ..a
+        })
+        .collect();
+    wrap_admonitions(&mut blocks, &admonitions, &mut parser.later_titles);
+    table_captions(&mut blocks, &mut parser.later_titles);
     let boundaries: Vec<usize> = parser.later_titles.iter().map(|t| t.at).collect();
     let moved = stanzas_as_verse(&mut blocks, &boundaries);
     for later in &mut parser.later_titles {
@@ -351,10 +361,14 @@ impl Fences {
 /// `:::`) are blanked, so that what they hold reads as the blocks it is; a line block's
 /// bars (`| a line`) become `>`, so that it reads as a quote, and its place is returned
 /// (the parser sets it as verse). Every byte keeps its place.
-fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> Vec<LineBlock> {
+fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> (Vec<LineBlock>, Vec<Admonition>) {
     if !text.contains(":::") && !text.contains('|') {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
+    // The divs open, each with its label when it is an admonition, and where it starts;
+    // the admonitions read.
+    let mut divs: Vec<(Option<String>, usize)> = Vec::new();
+    let mut admonitions: Vec<Admonition> = Vec::new();
     let mut blanks: Vec<Range<usize>> = Vec::new();
     let mut bars: Vec<usize> = Vec::new();
     let mut blocks: Vec<LineBlock> = Vec::new();
@@ -414,8 +428,19 @@ fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> Vec<LineBlock> {
             let attributes = after.is_empty()
                 || (after.starts_with('{') && after.ends_with('}'))
                 || !after.contains(char::is_whitespace);
-            if attributes {
+            let label = admonition_label(rest.trim_start_matches(':'));
+            if attributes || label.is_some() {
                 blanks.push(start..start + body.len());
+            }
+            if after.is_empty() {
+                if let Some((Some(label), from)) = divs.pop() {
+                    admonitions.push(Admonition {
+                        range: from..at,
+                        label,
+                    });
+                }
+            } else if attributes || label.is_some() {
+                divs.push((label, start));
             }
         }
     }
@@ -427,7 +452,7 @@ fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> Vec<LineBlock> {
         bars.extend(lines);
     }
     if blanks.is_empty() && bars.is_empty() {
-        return blocks;
+        return (blocks, admonitions);
     }
     let owned = text.to_mut();
     // Whole lines blanked and ASCII bars replaced: the text stays UTF-8, byte for byte.
@@ -446,7 +471,224 @@ fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> Vec<LineBlock> {
     }
     *owned = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    blocks
+    (blocks, admonitions)
+}
+
+/// A Docusaurus, Quarto or Pandoc admonition (`:::note`, `:::tip A title`,
+/// `:::warning[A title]`, `::: {.callout-important}`): a div the reader's eye should find.
+#[derive(Debug, Clone)]
+struct Admonition {
+    /// From its opening fence line to the end of its closing one (in the cleaned text, then
+    /// in the file).
+    range: Range<usize>,
+    /// What it is called in print: its title, else its kind (`Note`, `Warning`).
+    label: String,
+}
+
+/// The label of an admonition whose opening fence has `after` after its colons: the title
+/// given, else the kind capitalized. Docusaurus writes the kind straight after the colons
+/// (`:::note`); Pandoc's divs (`::: note`, `::: {.note}`) print no label, but Quarto's
+/// callouts (`::: {.callout-note}`) do. `None` for any other div (`::: epigraph`).
+fn admonition_label(after: &str) -> Option<String> {
+    let spaced = after.starts_with(char::is_whitespace);
+    let after = after.trim_end().trim_end_matches(':').trim_end();
+    if spaced && !after.trim_start().starts_with("{.callout-") {
+        return None;
+    }
+    const KINDS: [&str; 9] = [
+        "note",
+        "tip",
+        "info",
+        "warning",
+        "danger",
+        "caution",
+        "important",
+        "hint",
+        "attention",
+    ];
+    let after = after.trim();
+    let (kind, title) =
+        if let Some(inner) = after.strip_prefix('{').and_then(|a| a.strip_suffix('}')) {
+            // `{.callout-note}`, `{.warning #id}`: the first class names it.
+            let class = inner.split_whitespace().find_map(|w| w.strip_prefix('.'))?;
+            (class.strip_prefix("callout-")?, "")
+        } else {
+            let end = after
+                .find(|c: char| !c.is_ascii_alphabetic())
+                .unwrap_or(after.len());
+            let rest = after[end..].trim();
+            let title = match rest.strip_prefix('[') {
+                Some(bracketed) => bracketed.strip_suffix(']')?,
+                None if rest.starts_with('{') => "",
+                None => rest,
+            };
+            (&after[..end], title.trim())
+        };
+    let kind = kind.to_ascii_lowercase();
+    if !KINDS.contains(&kind.as_str()) {
+        return None;
+    }
+    if !title.is_empty() {
+        return Some(title.to_string());
+    }
+    let mut label = kind;
+    label[..1].make_ascii_uppercase();
+    Some(label)
+}
+
+/// Pandoc's table captions: a paragraph right after a table (or right before it) that
+/// starts `Table:` or `:` is the table's caption, not text; its attributes (`{#tbl:id}`)
+/// are not printed, and its id names the table (an anchor before it). `later_titles`
+/// keep pointing at their blocks.
+fn table_captions(blocks: &mut Vec<Block>, later_titles: &mut [LaterTitle]) {
+    let caption_of = |block: &Block| -> Option<Vec<Inline>> {
+        let BlockKind::Paragraph(content) = &block.kind else {
+            return None;
+        };
+        let Some(InlineKind::Text(first)) = content.first().map(|i| &i.kind) else {
+            return None;
+        };
+        let rest = first
+            .strip_prefix("Table:")
+            .or_else(|| first.strip_prefix(": "))?;
+        let mut caption = content.clone();
+        if let Some(Inline {
+            kind: InlineKind::Text(t),
+            ..
+        }) = caption.first_mut()
+        {
+            *t = rest.trim_start().to_string();
+        }
+        trim_inlines(&mut caption);
+        (!caption.is_empty()).then_some(caption)
+    };
+    let mut i = 0;
+    while i < blocks.len() {
+        if !matches!(blocks[i].kind, BlockKind::Table(_)) {
+            i += 1;
+            continue;
+        }
+        let after = blocks.get(i + 1).and_then(caption_of).map(|c| (i + 1, c));
+        let found = after.or_else(|| {
+            i.checked_sub(1)
+                .and_then(|b| blocks.get(b).and_then(caption_of).map(|c| (b, c)))
+        });
+        let Some((at, mut caption)) = found else {
+            i += 1;
+            continue;
+        };
+        if later_titles.iter().any(|t| t.at == at.max(i)) {
+            i += 1;
+            continue;
+        }
+        // `{#tbl:id}` at its end.
+        let mut id = None;
+        if let Some(Inline {
+            kind: InlineKind::Text(t),
+            ..
+        }) = caption.last_mut()
+            && let Some(open) = t.rfind('{')
+            && t.ends_with('}')
+        {
+            let inner = &t[open + 1..t.len() - 1];
+            if inner
+                .split_whitespace()
+                .all(|w| w.starts_with(['#', '.']) || w.contains('='))
+            {
+                id = inner
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix('#'))
+                    .map(str::to_string);
+                t.truncate(open);
+            }
+        }
+        trim_inlines(&mut caption);
+        let span = blocks[at].span;
+        blocks.remove(at);
+        let table_at = if at < i { i - 1 } else { i };
+        if let BlockKind::Table(table) = &mut blocks[table_at].kind {
+            table.caption = Some(caption);
+        }
+        let mut next = table_at + 1;
+        match id {
+            Some(id) => {
+                // The anchor takes the caption's place in the count of blocks (so no
+                // later title moves).
+                blocks.insert(
+                    table_at,
+                    Block {
+                        kind: BlockKind::Anchor(id),
+                        span,
+                    },
+                );
+                next += 1;
+            }
+            None => {
+                for title in later_titles.iter_mut() {
+                    if title.at > at {
+                        title.at -= 1;
+                    }
+                }
+            }
+        }
+        i = next;
+    }
+}
+
+/// Wraps the chapter's top-level blocks inside each admonition into a quote that opens
+/// with its label in bold, as GitHub's alerts are (an admonition inside a list or a quote
+/// stays its blocks). `later_titles` keep pointing at their blocks.
+fn wrap_admonitions(
+    blocks: &mut Vec<Block>,
+    admonitions: &[Admonition],
+    later_titles: &mut [LaterTitle],
+) {
+    // Last first, so that the places of those before stay; an admonition inside another
+    // is left to the outer one.
+    for (k, admonition) in admonitions.iter().enumerate().rev() {
+        let inside_another = admonitions.iter().enumerate().any(|(j, other)| {
+            j != k
+                && other.range.start <= admonition.range.start
+                && admonition.range.end <= other.range.end
+                && other.range != admonition.range
+        });
+        if inside_another {
+            continue;
+        }
+        let within = |b: &Block| admonition.range.contains(&(b.span.start as usize));
+        let Some(first) = blocks.iter().position(within) else {
+            continue;
+        };
+        let last = first + blocks[first..].iter().take_while(|b| within(b)).count();
+        if later_titles.iter().any(|t| t.at > first && t.at < last) {
+            continue;
+        }
+        let span = blocks[first].span;
+        let label = Block {
+            kind: BlockKind::Paragraph(vec![Inline {
+                kind: InlineKind::Strong(vec![Inline {
+                    kind: InlineKind::Text(admonition.label.clone()),
+                    span,
+                }]),
+                span,
+            }]),
+            span,
+        };
+        let mut inner = vec![label];
+        inner.extend(blocks.drain(first..last));
+        blocks.insert(
+            first,
+            Block {
+                kind: BlockKind::BlockQuote(inner),
+                span,
+            },
+        );
+        for title in later_titles.iter_mut() {
+            if title.at >= last {
+                title.at -= last - first - 1;
+            }
+        }
+    }
 }
 
 /// HTML that writes Markdown's own blocks, on lines outside fenced code, read as that
@@ -465,6 +707,29 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) -> Vec<(Range<usize>, A
     }
     let mut edits: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut fences = Fences::default();
+    // A `<p>` is open whose `</p>` is on a later line.
+    let mut open_paragraph = false;
+    // HTML elements open that hold `<p>` lines (`<blockquote>`, `<table>`...).
+    let mut elements = 0usize;
+    // The edit for a `</p>` at `at`: spaces; or, when a line of text follows it (another
+    // `<p>` line: HTML needs no blank line between paragraphs, Markdown does), a line end
+    // and spaces, so that the paragraph ends there (and its trailing spaces make no line
+    // break). In a quote the new line carries the quote's markers (`>`), so the quote goes
+    // on; after a list item's marker, nothing is needed (the next item starts its own).
+    // (Not inside an HTML element read whole, `<blockquote>` over `<p>` lines: a blank line
+    // would end its HTML block.)
+    let paragraph_end = |at: usize, markers: &str, next: Option<&&str>, in_element: bool| {
+        let depth = markers.bytes().filter(|b| *b == b'>').count();
+        let in_quote = markers.bytes().all(|b| b == b'>' || b == b' ');
+        if next.is_some_and(|l| !l.trim().is_empty()) && in_quote && depth <= 3 && !in_element {
+            let mut end = vec![b'\n'];
+            end.extend(std::iter::repeat_n(b'>', depth));
+            end.resize(4, b' ');
+            (at, end)
+        } else {
+            (at, b"    ".to_vec())
+        }
+    };
     // Inside `<ul>`/`<ol>`: numbered or not, and the number of an `<ol start>`'s first item
     // until it is written.
     let mut list: Option<(bool, Option<u32>)> = None;
@@ -485,10 +750,42 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) -> Vec<(Range<usize>, A
         let lead = indent + container_markers(&body[indent..]);
         let prefixed = lead > indent;
         let rest = &body[lead..];
-        if fences.line(rest, indent) || indent > 3 || !rest.starts_with('<') {
+        let fenced = fences.line(rest, indent);
+        // The end of the text of a `<p>` opened on a line above (`<p>Some text` over
+        // `more text.</p>`): its closing tag goes.
+        if !fenced
+            && open_paragraph
+            && !rest.starts_with('<')
+            && rest.trim_end().to_ascii_lowercase().ends_with("</p>")
+        {
+            let close = rest.trim_end().len() - 4;
+            edits.push(paragraph_end(
+                start + lead + close,
+                &body[indent..lead],
+                lines.get(index + 1),
+                elements > 0,
+            ));
+            open_paragraph = false;
+            continue;
+        }
+        if body.trim().is_empty() {
+            open_paragraph = false;
+        }
+        if fenced || indent > 3 || !rest.starts_with('<') {
             continue;
         }
         let lower = rest.to_ascii_lowercase();
+        for name in ["blockquote", "table", "figure", "details", "dl", "pre"] {
+            let opens = lower
+                .strip_prefix('<')
+                .and_then(|l| l.strip_prefix(name))
+                .is_some_and(|l| l.starts_with(['>', ' ']));
+            if opens && !lower.contains(&format!("</{name}>")) {
+                elements += 1;
+            } else if lower.starts_with(&format!("</{name}>")) {
+                elements = elements.saturating_sub(1);
+            }
+        }
         let tag_end = |from: usize| lower[from..].find('>').map(|e| from + e + 1);
         let blank = |from: usize, to: usize| (start + lead + from, vec![b' '; to - from]);
         // Lists: the `<ul>`/`<ol>` lines go, each `<li>` line is an item.
@@ -683,7 +980,14 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) -> Vec<(Range<usize>, A
         }
         if lower.trim_end().ends_with("</p>") {
             let close = lower.trim_end().len() - 4;
-            edits.push(blank(close, close + 4));
+            edits.push(paragraph_end(
+                start + lead + close,
+                &body[indent..lead],
+                lines.get(index + 1),
+                elements > 0,
+            ));
+        } else if opens {
+            open_paragraph = true;
         }
     }
     if edits.is_empty() {
@@ -1567,7 +1871,21 @@ impl<'t> ChapterParser<'t, '_> {
                         span,
                     });
                 }
-                if level == HeadingLevel::H1 && self.title.is_none() {
+                let empty = alias.is_none()
+                    && Inline::plain_text(&content).trim().is_empty()
+                    && content
+                        .iter()
+                        .all(|i| matches!(i.kind, InlineKind::Text(_)));
+                if empty {
+                    // A line of only `#` (or `##`...): the manuscript's mark of a scene
+                    // break (William Shunn's format), no untitled chapter or section.
+                    if !out.is_empty() || self.title.is_some() {
+                        out.push(Block {
+                            kind: BlockKind::SceneBreak,
+                            span,
+                        });
+                    }
+                } else if level == HeadingLevel::H1 && self.title.is_none() {
                     self.title = Some((content, span));
                     self.title_alias = alias;
                 } else if level == HeadingLevel::H1 && self.depth == 0 && !self.in_note {
@@ -1793,6 +2111,7 @@ impl<'t> ChapterParser<'t, '_> {
                         alignments,
                         head,
                         rows,
+                        caption: None,
                     }),
                     span,
                 });
@@ -2061,10 +2380,59 @@ impl<'t> ChapterParser<'t, '_> {
                         // quotes around the `n`); `the '90s` (paired with a later `boys'`)
                         // as well.
                         Some("\u{2019}")
+                    } else if &*t == "\u{201C}"
+                        && written == "\""
+                        && self.text[..range.start]
+                            .chars()
+                            .next_back()
+                            .is_some_and(|c| c.is_ascii_digit())
+                        && !self.text[range.end..]
+                            .chars()
+                            .next()
+                            .is_some_and(char::is_alphanumeric)
+                    {
+                        // Inches (`6' 2"`, `a 12" record`): a mark after a number closes,
+                        // as its feet's apostrophe does; GFM opened it.
+                        Some("\u{201D}")
+                    } else if &*t == "\u{201C}"
+                        && written == "\""
+                        && self.text[..range.start]
+                            .chars()
+                            .next_back()
+                            .is_some_and(|c| {
+                                !c.is_whitespace() && !"([{\u{2014}\u{2013}-".contains(c)
+                            })
+                        && !self.text[range.end..]
+                            .chars()
+                            .next()
+                            .is_some_and(char::is_alphanumeric)
+                    {
+                        // A closing quote typed straight after an opening one typed curly
+                        // (`“Yes," she said`): GFM, finding no straight one to pair it
+                        // with, opened it; after a word and before a space it closes.
+                        Some(self.quotes.close.unwrap_or("\u{201D}"))
                     } else {
-                        match &*t {
-                            "\u{201C}" if written == "\"" => self.quotes.open,
-                            "\u{201D}" if written == "\"" => self.quotes.close,
+                        let next_is_letter = self.text[range.end..]
+                            .chars()
+                            .next()
+                            .is_some_and(char::is_alphanumeric);
+                        match (&*t, self.quotes.single) {
+                            ("\u{201C}", _) if written == "\"" => self.quotes.open,
+                            ("\u{201D}", _) if written == "\"" => self.quotes.close,
+                            // A quotation inside a quotation, in the language's inner marks
+                            // (German ‚ ‘, Russian „ “, Polish « »): an opening single quote,
+                            // and the next closing one that is not an apostrophe inside a
+                            // word (`geht's` keeps its apostrophe).
+                            ("\u{2018}", Some((open, _))) if written == "'" => {
+                                self.open_quotes[1] = true;
+                                Some(open)
+                            }
+                            ("\u{2019}", Some((_, close)))
+                                if written == "'" && self.open_quotes[1] && !next_is_letter =>
+                            {
+                                self.open_quotes[1] = false;
+                                Some(close)
+                            }
                             _ => None,
                         }
                     };
@@ -3413,19 +3781,15 @@ fn html_table(inner: &[html::Token<'_>], span: Span) -> Option<Vec<BlockKind>> {
         }
         cells
     };
-    let mut blocks = Vec::new();
-    if let Some(content) = caption
+    let caption = caption
         .map(|c| html_inlines(&c, span))
-        .filter(|c| !c.is_empty())
-    {
-        blocks.push(BlockKind::Paragraph(content));
-    }
-    blocks.push(BlockKind::Table(Table {
+        .filter(|c| !c.is_empty());
+    Some(vec![BlockKind::Table(Table {
         alignments,
         head: head_row.map(|r| pad(r.cells)).unwrap_or_default(),
         rows: rows.into_iter().map(|r| pad(r.cells)).collect(),
-    }));
-    Some(blocks)
+        caption,
+    })])
 }
 
 /// Inline HTML (a table cell's, a quoted paragraph's) as the model's inlines: `<em>`,
@@ -3793,9 +4157,10 @@ fn place_inline_images(content: &mut Vec<Inline>, figures: &mut Vec<Block>) {
 struct QuoteMarks {
     open: Option<&'static str>,
     close: Option<&'static str>,
-    /// Straight quotes open and close by turns (Chinese, Japanese, Korean), single ones
-    /// becoming these marks (`None`: ‘ ’).
+    /// Straight quotes open and close by turns (Chinese, Japanese, Korean).
     by_turns: bool,
+    /// The marks of a quotation inside a quotation, which straight single quotes become
+    /// (`None`: ‘ ’).
     single: Option<(&'static str, &'static str)>,
     /// French: a no-break space before ; : ! ? and », after « (see [`french_spacing`]).
     french: bool,
@@ -3814,21 +4179,32 @@ impl QuoteMarks {
         let traditional = region
             .iter()
             .any(|r| matches!(r.as_str(), "hant" | "tw" | "hk" | "mo"));
+        let inner = |marks: QuoteMarks, open, close| QuoteMarks {
+            single: Some((open, close)),
+            ..marks
+        };
         match primary.as_str() {
             "fr" => QuoteMarks {
                 open: Some("«\u{A0}"),
                 close: Some("\u{A0}»"),
                 french: true,
+                single: Some(("“", "”")),
                 ..QuoteMarks::default()
             },
-            "de" if region.iter().any(|r| r == "ch" || r == "li") => marks("«", "»"),
-            "de" | "cs" | "sk" | "sl" | "hr" | "bg" | "lt" | "et" | "is" | "ka" => marks("„", "“"),
-            "pl" | "hu" | "ro" => marks("„", "”"),
+            "de" if region.iter().any(|r| r == "ch" || r == "li") => {
+                inner(marks("«", "»"), "‹", "›")
+            }
+            "de" | "cs" | "sk" | "sl" | "hr" | "bg" | "lt" | "et" | "is" | "ka" => {
+                inner(marks("„", "“"), "‚", "‘")
+            }
+            "pl" | "ro" => inner(marks("„", "”"), "«", "»"),
+            "hu" => inner(marks("„", "”"), "»", "«"),
             "pt" if region.iter().any(|r| r == "br") => QuoteMarks::default(),
-            "ru" | "uk" | "be" | "es" | "it" | "el" | "ca" | "nb" | "nn" | "no" | "pt" | "hy"
-            | "fa" | "ar" | "eu" | "gl" => marks("«", "»"),
-            "sv" | "fi" => marks("”", "”"),
-            "da" => marks("»", "«"),
+            "ru" | "uk" | "be" => inner(marks("«", "»"), "„", "“"),
+            "es" | "it" | "el" | "ca" | "pt" | "eu" | "gl" => inner(marks("«", "»"), "“", "”"),
+            "nb" | "nn" | "no" | "hy" | "fa" | "ar" => marks("«", "»"),
+            "sv" | "fi" => inner(marks("”", "”"), "’", "’"),
+            "da" => inner(marks("»", "«"), "›", "‹"),
             "ja" => QuoteMarks {
                 by_turns: true,
                 single: Some(("『", "』")),
@@ -4004,7 +4380,12 @@ fn pandoc_scripts(inlines: &mut Vec<Inline>) {
             let inner_len = after
                 .find(|c: char| c == mark || c.is_whitespace())
                 .filter(|&n| after[n..].starts_with(mark))
-                .filter(|&n| n > 0 && after[..n].chars().any(char::is_alphanumeric))
+                // A letter or a digit, or a charge's sign alone (`Na^+^`, `Cl^−^`).
+                .filter(|&n| {
+                    n > 0
+                        && (after[..n].chars().any(char::is_alphanumeric)
+                            || matches!(&after[..n], "+" | "-" | "\u{2212}" | "\u{2013}" | "±"))
+                })
                 // `Press ^X^S to save`: a key's name, not a superscript. A script that stands
                 // apart from the word before it (a verse number, `^1^ In the beginning`) is
                 // followed by a space or a mark, never straight by a letter.
@@ -4522,6 +4903,46 @@ mod tests {
             paragraph_texts(&parsed_in("# T\n\n\"Yes\" it's\n", "en-GB")),
             ["“Yes” it’s"]
         );
+        // A quotation inside a quotation takes the language's inner marks; an apostrophe
+        // stays one.
+        assert_eq!(
+            paragraph_texts(&parsed_in(
+                "# T\n\n\"Er sagte 'nein' und ging's an.\"\n",
+                "de"
+            )),
+            ["„Er sagte ‚nein‘ und ging’s an.“"]
+        );
+        assert_eq!(
+            paragraph_texts(&parsed_in("# T\n\n\"Он сказал 'нет'.\"\n", "ru")),
+            ["«Он сказал „нет“.»"]
+        );
+        assert_eq!(
+            paragraph_texts(&parsed_in("# T\n\n\"He said 'no' to it's end.\"\n", "en")),
+            ["“He said ‘no’ to it’s end.”"]
+        );
+        // A straight closing quote after a curly opening one closes.
+        assert_eq!(
+            paragraph_texts(&parsed_in(
+                "# T\n\n“Yes,\" she said. \"No.\" (\"Why?\")\n",
+                "en"
+            )),
+            ["“Yes,” she said. “No.” (“Why?”)"]
+        );
+        assert_eq!(
+            paragraph_texts(&parsed_in(
+                "# T\n\n„Nie wierzę w duchy\" — napisała.\n",
+                "pl"
+            )),
+            ["„Nie wierzę w duchy” — napisała."]
+        );
+        // Inches after a number close; a quoted number is quoted.
+        assert_eq!(
+            paragraph_texts(&parsed_in(
+                "# T\n\nHe is 6' 2\" tall; \"12\" is a 7\"-single.\n",
+                "en"
+            )),
+            ["He is 6’ 2” tall; “12” is a 7”-single."]
+        );
         // Quotes with no space around them open and close by turns.
         assert_eq!(
             paragraph_texts(&parsed_in(
@@ -4752,6 +5173,29 @@ mod tests {
     }
 
     #[test]
+    fn html_paragraphs_on_following_lines_are_paragraphs() {
+        let chapter = parsed(
+            "# T\n\n<p>One.</p>\n<p class=\"x\">Two <em>it</em>.</p>\n<p>Three\ngoes on.</p>\nFour.\n\n\
+             > <p>Quoted.</p>\n> <p>Still quoted.</p>\n",
+        );
+        assert_eq!(
+            paragraph_texts(&chapter),
+            ["One.", "Two it.", "Three goes on.", "Four."]
+        );
+        // In a quote the paragraphs stay in the quote.
+        let quotes = chapter
+            .blocks
+            .iter()
+            .filter(|b| matches!(b.kind, BlockKind::BlockQuote(_)))
+            .count();
+        assert_eq!(quotes, 1, "{:?}", chapter.blocks);
+        for block in &chapter.blocks {
+            assert!(!format!("{block:?}").contains("</p>"), "{block:?}");
+            assert!(!format!("{block:?}").contains("LineBreak"), "{block:?}");
+        }
+    }
+
+    #[test]
     fn long_lined_verse_is_verse() {
         let long =
             "Born here of parents born here from parents the same, and their parents the same,";
@@ -4959,7 +5403,7 @@ mod tests {
     #[test]
     fn pandoc_superscripts_and_subscripts_are_raised_and_lowered() {
         let chapter = parsed(
-            "^1^ In the beginning; H~2~O; 2^10^; x^2 + y^2; ^_^; `a^b^`. Press ^X^S to save.\n",
+            "^1^ In the beginning; H~2~O; 2^10^; x^2 + y^2; ^_^; `a^b^`. Press ^X^S to save. Na^+^.\n",
         );
         let shown = styled_runs(&chapter);
         assert_eq!(
@@ -4972,7 +5416,9 @@ mod tests {
                 "Superscript:10",
                 "; x^2 + y^2; ^_^; ",
                 "a^b^",
-                ". Press ^X^S to save."
+                ". Press ^X^S to save. Na",
+                "Superscript:+",
+                "."
             ]
         );
     }
@@ -5518,6 +5964,60 @@ mod tests {
     }
 
     #[test]
+    fn a_line_of_only_a_hash_is_a_scene_break() {
+        let chapter = parsed("# T\n\nOne.\n\n#\n\nTwo.\n\n##\n\nThree.\n");
+        assert!(chapter.later_titles.is_empty());
+        let kinds: Vec<&str> = chapter
+            .blocks
+            .iter()
+            .map(|b| match b.kind {
+                BlockKind::SceneBreak => "break",
+                BlockKind::Paragraph(_) => "text",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["text", "break", "text", "break", "text"]);
+    }
+
+    #[test]
+    fn admonitions_are_quotes_opening_with_their_labels() {
+        let text = "# T\n\n:::note\nA note.\n:::\n\n:::tip Mind the gap\nA tip.\n\n- Item.\n:::\n\n\
+                    :::warning[Hot]\nHot.\n:::\n\n::: {.callout-important}\nQuarto.\n:::\n\n\
+                    ::: epigraph\nNo label.\n:::\n\n::: note\nPandoc's.\n:::\n\nAfter.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let blocks: Vec<String> = parsed
+            .blocks
+            .iter()
+            .map(|b| match &b.kind {
+                BlockKind::BlockQuote(inner) => inner
+                    .iter()
+                    .map(|b| match &b.kind {
+                        BlockKind::Paragraph(content) => Inline::plain_text(content),
+                        BlockKind::List(_) => "list".to_string(),
+                        other => format!("{other:?}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                BlockKind::Paragraph(content) => Inline::plain_text(content),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            blocks,
+            [
+                "Note / A note.",
+                "Mind the gap / A tip. / list",
+                "Hot / Hot.",
+                "Important / Quarto.",
+                "No label.",
+                "Pandoc’s.",
+                "After.",
+            ]
+        );
+    }
+
+    #[test]
     fn a_github_alert_is_a_quote_opening_with_its_label() {
         let text = "# T\n\n> [!WARNING]\n> Do not *run* this.\n\n> [!TIP]\n> A tip.\n\n> [!nonsense]\n> Kept.\n";
         let (parsed, diagnostics) = parse(text);
@@ -5649,6 +6149,36 @@ mod tests {
         assert_eq!(
             Inline::plain_text(paragraph(&parsed, 1)),
             "In the \u{2019}90s, the kids\u{2019} toys; back in \u{2019}49 the boys\u{2019} club."
+        );
+    }
+
+    #[test]
+    fn pandoc_table_captions_are_captions() {
+        let text = "# T\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\nTable: The *first* table.\n\n\
+                    | C |\n|---|\n| 3 |\n\n: The second one. {#tbl:second}\n\nAfter.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let shown: Vec<String> = parsed
+            .blocks
+            .iter()
+            .map(|b| match &b.kind {
+                BlockKind::Table(t) => format!(
+                    "table: {}",
+                    Inline::plain_text(t.caption.as_deref().unwrap_or_default())
+                ),
+                BlockKind::Anchor(id) => format!("anchor: {id}"),
+                BlockKind::Paragraph(c) => Inline::plain_text(c),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "table: The first table.",
+                "anchor: tbl:second",
+                "table: The second one.",
+                "After."
+            ]
         );
     }
 
@@ -5832,12 +6362,14 @@ mod tests {
         };
         assert_eq!(language.as_deref(), Some("rust"));
         assert_eq!(text, "fn main() {\n    1 < 2;\n}");
-        assert!(
-            matches!(&kinds[1].kind, BlockKind::Paragraph(c) if Inline::plain_text(c) == "Sizes")
-        );
-        let BlockKind::Table(table) = &kinds[2].kind else {
-            panic!("{:?}", kinds[2]);
+        // The caption is the table's.
+        let BlockKind::Table(table) = &kinds[1].kind else {
+            panic!("{:?}", kinds[1]);
         };
+        assert_eq!(
+            Inline::plain_text(table.caption.as_deref().unwrap_or_default()),
+            "Sizes"
+        );
         let cells = |row: &[TableCell]| -> Vec<String> {
             row.iter().map(|c| Inline::plain_text(&c.content)).collect()
         };
@@ -5849,8 +6381,8 @@ mod tests {
             InlineKind::Code(_)
         ));
         assert_eq!(cells(&table.rows[1]), ["all of it", ""]);
-        let BlockKind::BlockQuote(quote) = &kinds[3].kind else {
-            panic!("{:?}", kinds[3]);
+        let BlockKind::BlockQuote(quote) = &kinds[2].kind else {
+            panic!("{:?}", kinds[2]);
         };
         let paragraphs: Vec<String> = quote
             .iter()
@@ -5861,14 +6393,14 @@ mod tests {
             .collect();
         assert_eq!(paragraphs, ["One \u{2014} two.", "Three."]);
         // Tags on lines of their own quote the Markdown between them, nested too.
-        let BlockKind::BlockQuote(quote) = &kinds[4].kind else {
-            panic!("{:?}", kinds[4]);
+        let BlockKind::BlockQuote(quote) = &kinds[3].kind else {
+            panic!("{:?}", kinds[3]);
         };
         assert_eq!(quote.len(), 3, "{quote:?}");
         assert!(matches!(&quote[1].kind, BlockKind::BlockQuote(inner) if inner.len() == 1));
         assert!(
-            matches!(&kinds[5].kind, BlockKind::Paragraph(c) if Inline::plain_text(c) == "Outside.")
+            matches!(&kinds[4].kind, BlockKind::Paragraph(c) if Inline::plain_text(c) == "Outside.")
         );
-        assert_eq!(kinds.len(), 6);
+        assert_eq!(kinds.len(), 5);
     }
 }

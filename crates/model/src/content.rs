@@ -337,6 +337,8 @@ pub struct Table {
     pub head: Vec<TableCell>,
     /// Body rows.
     pub rows: Vec<Vec<TableCell>>,
+    /// Its caption (Pandoc's `Table: ...` line, HTML's `<caption>`), set above it.
+    pub caption: Option<Vec<Inline>>,
 }
 
 /// One table cell.

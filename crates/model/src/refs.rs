@@ -80,6 +80,9 @@ struct Walk<'i> {
     figures: usize,
     listings: usize,
     label: String,
+    /// The ids cross-references name as figures: only those figures are numbered, so
+    /// that the numbers run without gaps.
+    named_figures: &'i [String],
 }
 
 impl Walk<'_> {
@@ -121,15 +124,20 @@ impl Walk<'_> {
                     self.index.numbered_listings.insert(key(block.span), number);
                 }
                 BlockKind::Figure(figure) => {
-                    self.figures += 1;
-                    let number = format!("{}-{}", self.number, self.figures);
                     let mut ids = std::mem::take(&mut before_figure);
                     if let Some(caption) = &figure.caption {
                         inline_anchors(caption, &mut ids);
                     }
+                    let numbered = ids.iter().any(|id| self.named_figures.contains(id));
+                    if numbered {
+                        self.figures += 1;
+                    }
+                    let number = format!("{}-{}", self.number, self.figures);
                     for id in ids {
                         self.name(&id);
-                        self.index.figure.insert(id, number.clone());
+                        if numbered {
+                            self.index.figure.insert(id, number.clone());
+                        }
                     }
                 }
                 BlockKind::BlockQuote(inner) => self.blocks(inner),
@@ -171,6 +179,19 @@ impl Book {
     /// number).
     pub fn anchor_index(&self) -> AnchorIndex {
         let mut index = AnchorIndex::default();
+        // The figures cross-references name.
+        let mut named: Vec<String> = Vec::new();
+        for chapter in self.chapters() {
+            let mut visit = |inlines: &[Inline]| collect_figure_refs(inlines, &mut named);
+            for block in &chapter.blocks {
+                each_inlines(block, &mut visit);
+            }
+            for note in &chapter.footnotes {
+                for block in &note.blocks {
+                    each_inlines(block, &mut visit);
+                }
+            }
+        }
         let mut body_number = 0;
         for (ci, chapter) in self.chapters().enumerate() {
             let number = if chapter.division == Division::Body && chapter.kind != ChapterKind::Part
@@ -194,6 +215,7 @@ impl Book {
                 figures: 0,
                 listings: 0,
                 label: title.clone(),
+                named_figures: &named,
             };
             walk.name(&chapter.id);
             if let Some(t) = &chapter.title {
@@ -208,19 +230,6 @@ impl Book {
                 walk.label = format!("note {}", note.number);
                 walk.name(&note.id);
                 walk.blocks(&note.blocks);
-            }
-        }
-        // The figures cross-references name.
-        let mut named: Vec<String> = Vec::new();
-        for chapter in self.chapters() {
-            let mut visit = |inlines: &[Inline]| collect_figure_refs(inlines, &mut named);
-            for block in &chapter.blocks {
-                each_inlines(block, &mut visit);
-            }
-            for note in &chapter.footnotes {
-                for block in &note.blocks {
-                    each_inlines(block, &mut visit);
-                }
             }
         }
         if !named.is_empty() {

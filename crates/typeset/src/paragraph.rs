@@ -372,6 +372,9 @@ pub struct Typesetter {
     /// The book's language writes dotless and dotted i apart (Turkish, Azerbaijani,
     /// Crimean Tatar): `I` is the capital of `ı`, `İ` of `i`.
     turkic: bool,
+    /// The book's language never ends a line on a one-letter word (see
+    /// [`ties_one_letter_words`]).
+    ties_one_letter_words: bool,
 }
 
 static NEXT_PREPARED_ID: AtomicU64 = AtomicU64::new(0);
@@ -780,6 +783,15 @@ fn without_greek_tonos(c: char) -> char {
     }
 }
 
+/// Whether `tag` (BCP 47) is a language whose typesetters never end a line on a
+/// one-letter word (Polish `w`, `z`, `i`; Czech and Slovak `k`, `s`, `v`, `a`).
+fn ties_one_letter_words(tag: &str) -> bool {
+    let primary = tag.split(['-', '_']).next().unwrap_or_default();
+    ["pl", "cs", "sk"]
+        .iter()
+        .any(|t| primary.eq_ignore_ascii_case(t))
+}
+
 /// Whether `tag` (BCP 47) is a language that writes dotless and dotted i apart.
 fn is_turkic_language(tag: &str) -> bool {
     let primary = tag.split(['-', '_']).next().unwrap_or_default();
@@ -1042,6 +1054,7 @@ impl Typesetter {
             cjk_language: is_cjk_language(language),
             right_to_left: quire_model::is_right_to_left(language),
             turkic: is_turkic_language(language),
+            ties_one_letter_words: ties_one_letter_words(language),
         }
     }
 
@@ -1061,7 +1074,41 @@ impl Typesetter {
             cjk_language: self.cjk_language,
             right_to_left: self.right_to_left,
             turkic: self.turkic,
+            ties_one_letter_words: self.ties_one_letter_words,
         }
+    }
+
+    /// Whether the space `c` at byte `at` of `text`, after the word `ended` (if it ends
+    /// one), must not break: a thin space between digits (`3 000`, as French and SI
+    /// write thousands), a space between the dots of a spaced ellipsis (`. . .`), after a
+    /// dash opening a speech, and in Polish, Czech and Slovak after a one-letter word.
+    fn tied_space(&self, text: &str, at: usize, c: char, ended: Option<&str>) -> bool {
+        let before = text[..at].chars().next_back();
+        let after = text[at + c.len_utf8()..].chars().next();
+        let (Some(before), Some(after)) = (before, after) else {
+            return false;
+        };
+        (matches!(c, '\u{2009}' | '\u{2006}' | '\u{2008}')
+            && before.is_ascii_digit()
+            && after.is_ascii_digit())
+            || (before == '.' && after == '.')
+            || (self.ties_one_letter_words
+                && ended.is_some_and(|w| {
+                    let mut chars = w.chars();
+                    chars.next().is_some_and(char::is_alphabetic) && chars.next().is_none()
+                }))
+            || ended.is_some_and(|w| {
+                // A dash that opens a speech (at the paragraph's start or after a full
+                // stop, as Portuguese, Spanish, Polish and Russian dialogue writes it)
+                // stays with the speech. (After `?` or `!` it may as well bring in the
+                // narrator: `— Vai? — perguntou.`)
+                matches!(w, "\u{2014}" | "\u{2013}" | "\u{2015}")
+                    && text[..at - w.len()]
+                        .trim_end()
+                        .chars()
+                        .next_back()
+                        .is_none_or(|p| p == '.')
+            })
     }
 
     /// `text` made ready to be set all in small capitals (running heads, the author on the
@@ -1203,6 +1250,8 @@ impl Typesetter {
             letters += usize::from(!space);
             has_right_to_left = has_right_to_left || crate::bidi::is_right_to_left_char(c);
             if space {
+                // The word this space ends, if it ends one.
+                let ended = word_start.map(|s| &text[s..i]);
                 if let Some(s) = word_start.take() {
                     tokens.push(Token::Word(s..i));
                 }
@@ -1224,7 +1273,8 @@ impl Typesetter {
                         breakable: false,
                     });
                 } else {
-                    let breakable = !matches!(c, '\u{A0}' | '\u{202F}' | '\u{2007}');
+                    let breakable = !matches!(c, '\u{A0}' | '\u{202F}' | '\u{2007}')
+                        && !self.tied_space(&text, i, c, ended);
                     match tokens.last_mut() {
                         Some(Token::Space { breakable: b, .. }) => *b = *b && breakable,
                         _ => tokens.push(Token::Space { at: i, breakable }),
@@ -2263,6 +2313,42 @@ mod tests {
         assert_eq!(at("f(a,b)"), ["f(a,b)"]);
         assert_eq!(at("self->next->value"), ["self->", "next->", "value"]);
         assert_eq!(at("rustup-init"), ["rustup-init"]);
+    }
+
+    #[test]
+    fn spaces_that_must_not_end_a_line_are_tied() {
+        let tied = |ts: &Typesetter, text: &str| -> Vec<bool> {
+            // Each space of `text`, with the word before it.
+            text.char_indices()
+                .filter(|(_, c)| c.is_whitespace())
+                .map(|(i, c)| {
+                    let start = text[..i]
+                        .char_indices()
+                        .filter(|(_, c)| c.is_whitespace())
+                        .last()
+                        .map_or(0, |(s, c)| s + c.len_utf8());
+                    let ended = (start < i).then(|| &text[start..i]);
+                    ts.tied_space(text, i, c, ended)
+                })
+                .collect()
+        };
+        let english = typesetter("en");
+        assert_eq!(
+            tied(
+                &english,
+                "3\u{2009}000 and a . . . b. \u{2014} Yes \u{2014} he"
+            ),
+            [
+                true, false, false, false, true, true, false, false, true, false, false
+            ]
+        );
+        assert_eq!(tied(&english, "\u{2014} Dove?"), [true]);
+        let polish = typesetter("pl");
+        assert_eq!(
+            tied(&polish, "Szedł w las i on"),
+            [false, true, false, true]
+        );
+        assert_eq!(tied(&english, "Went a way"), [false, false]);
     }
 
     #[test]

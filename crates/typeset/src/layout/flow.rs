@@ -370,6 +370,8 @@ pub(crate) fn styled(
                 content,
             } => {
                 // 70 % of the size, raised or lowered (by a fraction of the small size).
+                // A subscript is a hair smaller, so that one next to a superscript (SO₄²⁻,
+                // xᵢ²) is never set in one run with it, at one height.
                 let up = matches!(
                     &inline.kind,
                     InlineKind::Styled {
@@ -378,7 +380,7 @@ pub(crate) fn styled(
                     }
                 );
                 let start = out.len;
-                styled(content, size * 0.7, base, at, out);
+                styled(content, size * if up { 0.7 } else { 0.69 }, base, at, out);
                 if out.len > start {
                     out.rises
                         .push((start..out.len, if up { 0.5 } else { -0.3 }));
@@ -491,6 +493,9 @@ fn small_caps_opening(text: &mut StyledText) {
     let mut words = 0;
     let mut end = first.len();
     let mut in_word = false;
+    // A dash or a quotation mark that opens the chapter (`— Dove vai?`, `«Non toccare`)
+    // is taken with the words after it, as the EPUB's lead takes them.
+    let mut seen_letter = false;
     for (i, c) in first.char_indices() {
         if c.is_whitespace() {
             if in_word {
@@ -501,11 +506,12 @@ fn small_caps_opening(text: &mut StyledText) {
                 }
             }
             in_word = false;
-        } else if matches!(c, ',' | ';' | ':' | '.' | '!' | '?' | '—' | '–') {
+        } else if seen_letter && matches!(c, ',' | ';' | ':' | '.' | '!' | '?' | '—' | '–') {
             end = i;
             break;
         } else {
             in_word = true;
+            seen_letter |= c.is_alphanumeric();
         }
     }
     if end == 0 {
@@ -1699,6 +1705,35 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
     fn table(&mut self, table: &Table, span: Span, x: Pt, measure: Pt) {
         // Rows on the grid: every line of a cell is a whole line.
         let leading = self.leading;
+        // The caption stands above the table, set as a figure's is, kept with its head.
+        if let Some(caption) = &table.caption {
+            self.space(1.0);
+            let mut text = StyledText::default();
+            styled(
+                caption,
+                self.size * 0.9,
+                FontVariant::Italic,
+                self.styling(),
+                &mut text,
+            );
+            let lines = self
+                .ctx
+                .set_ragged(&text, measure, Align::Center, leading, true);
+            // Raised a third of a line, clear of the rule over the table (the line of
+            // space above it keeps it clear of the text before).
+            let mut lines = shift(lines, x);
+            for line in &mut lines {
+                for item in &mut line.items {
+                    item.translate(Pt::ZERO, leading * -0.3);
+                }
+                for (rect, _) in &mut line.links {
+                    rect.origin.y -= leading * 0.3;
+                }
+            }
+            let mut fixed = Fixed::whole(lines, span);
+            fixed.keep_with_next = 2;
+            self.elements.push(Element::Fixed(fixed));
+        }
         let columns = table
             .head
             .len()
@@ -1866,7 +1901,9 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                 ..LineBox::default()
             });
         }
-        self.space(1.0);
+        if table.caption.is_none() {
+            self.space(1.0);
+        }
         let mut fixed = Fixed::with_breaks(lines, breaks, span);
         fixed.repeat_head = has_head;
         self.elements.push(Element::Fixed(fixed));
@@ -2552,6 +2589,31 @@ mod tests {
             &pieces[0].1,
         );
         assert!(first.ends_with('_'), "{first}");
+    }
+
+    #[test]
+    fn the_opening_words_take_a_dash_or_quote_before_them() {
+        let opening = |text: &str| {
+            let mut styled = StyledText::default();
+            styled.push(text, style(FontVariant::Regular, Pt(10.0)));
+            small_caps_opening(&mut styled);
+            styled
+                .runs
+                .iter()
+                .filter(|(_, s)| s.small_caps)
+                .map(|(t, _)| t.clone())
+                .collect::<String>()
+        };
+        assert_eq!(opening("It was a dark night, and cold."), "It was a dark");
+        assert_eq!(
+            opening("\u{2014} Dove vai? \u{2014} chiese."),
+            "\u{2014} Dove vai"
+        );
+        assert_eq!(
+            opening("\u{ab}Non toccare niente\u{bb} disse."),
+            "\u{ab}Non toccare niente\u{bb} disse"
+        );
+        assert_eq!(opening("Yes, he said."), "Yes");
     }
 
     fn chars_of(text: &str, range: &std::ops::Range<usize>) -> String {

@@ -103,6 +103,68 @@ struct FlatStart {
     /// How many following lines must stay with what came before, and how firmly.
     keep_next: usize,
     keep_cost: Cost,
+    /// What the keep comes from (see [`Keep`]).
+    keep_from: Keep,
+}
+
+/// Where a keep comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Nothing, or a label, a list's marker, a caption.
+    Other,
+    /// A heading (or a like title: it keeps two lines with it).
+    Heading,
+    /// A one-line paragraph under a heading (a subtitle, a dateline): it keeps two lines
+    /// of the paragraph after it, so that the heading and it do not end a page alone; a
+    /// heading after it is not kept (a chain of short sections would be one block).
+    Subtitle,
+}
+
+/// The keep `element` leaves for what follows it, entered with `keep_next` lines to keep
+/// at `keep_cost`, from `keep_from`: what [`FlatStart::after`] and [`flatten`] both do.
+fn keep_after(
+    element: &Element,
+    keep_next: usize,
+    keep_cost: Cost,
+    keep_from: Keep,
+) -> (usize, Cost, Keep) {
+    let n = element.lines().len();
+    let (mut keep_next, mut keep_cost, mut keep_from) = (keep_next, keep_cost, keep_from);
+    if !matches!(element, Element::Float(_)) && n > 0 {
+        // What is kept with a heading is the next element's first lines, or all of it
+        // when it is shorter: not the heading after a one-line paragraph, but for a
+        // subtitle's paragraph.
+        let subtitle = keep_from == Keep::Heading
+            && keep_next > 0
+            && n == 1
+            && matches!(element, Element::Para(_));
+        (keep_next, keep_from) = if subtitle {
+            (2, Keep::Subtitle)
+        } else {
+            (0, Keep::Other)
+        };
+    }
+    if let Element::Fixed(f) = element
+        && f.keep_with_next > 0
+    {
+        keep_next = f.keep_with_next;
+        keep_cost = if f.keep_with_previous {
+            Cost::Weak
+        } else {
+            Cost::Strong
+        };
+        keep_from = if f.keep_with_next >= 2 && !f.keep_with_previous {
+            Keep::Heading
+        } else {
+            Keep::Other
+        };
+    }
+    (keep_next, keep_cost, keep_from)
+}
+
+/// Whether a keep from `keep_from` holds `element`'s lines to what came before.
+fn keep_holds(element: &Element, keep_from: Keep) -> bool {
+    !(keep_from == Keep::Subtitle && matches!(element, Element::Fixed(f) if f.keep_with_next > 0))
 }
 
 impl FlatStart {
@@ -114,6 +176,7 @@ impl FlatStart {
         page_break: false,
         keep_next: 0,
         keep_cost: Cost::Allowed,
+        keep_from: Keep::Other,
     };
 
     /// What `element` leaves for the element after it, entered with `self` (as
@@ -123,27 +186,12 @@ impl FlatStart {
             Element::Space(s) => self.space += *s,
             Element::PageBreak => self.page_break = true,
             _ => {
-                let n = element.lines().len();
-                if !matches!(element, Element::Float(_)) && n > 0 {
-                    // What is kept with a heading is the next element's first lines, or
-                    // all of it when it is shorter: not the heading after a one-line
-                    // paragraph (a chain of short sections would be one block).
-                    self.keep_next = 0;
-                }
-                if n > 0 {
+                if !element.lines().is_empty() {
                     self.space = Pt::ZERO;
                     self.page_break = false;
                 }
-                if let Element::Fixed(f) = element
-                    && f.keep_with_next > 0
-                {
-                    self.keep_next = f.keep_with_next;
-                    self.keep_cost = if f.keep_with_previous {
-                        Cost::Weak
-                    } else {
-                        Cost::Strong
-                    };
-                }
+                (self.keep_next, self.keep_cost, self.keep_from) =
+                    keep_after(element, self.keep_next, self.keep_cost, self.keep_from);
             }
         }
         self.element += 1;
@@ -233,6 +281,7 @@ fn flatten(flow: &ChapterFlow, window: &Window) -> Vec<VLine> {
         mut page_break,
         mut keep_next,
         mut keep_cost,
+        mut keep_from,
         ..
     } = start;
     let mut counted = 0usize;
@@ -259,6 +308,7 @@ fn flatten(flow: &ChapterFlow, window: &Window) -> Vec<VLine> {
         let n = lines.len();
         let float = matches!(element, Element::Float(_));
         let first = if e == start.element { start.line } else { 0 };
+        let (keep_entering, holds) = (keep_next, keep_holds(element, keep_from));
         for (i, line) in lines.iter().enumerate() {
             let mut cost = Cost::Allowed;
             match element {
@@ -274,7 +324,9 @@ fn flatten(flow: &ChapterFlow, window: &Window) -> Vec<VLine> {
                 _ => {}
             }
             if keep_next > 0 && !float {
-                cost = cost.max(keep_cost);
+                if holds {
+                    cost = cost.max(keep_cost);
+                }
                 keep_next -= 1;
             }
             if i < first {
@@ -308,21 +360,10 @@ fn flatten(flow: &ChapterFlow, window: &Window) -> Vec<VLine> {
         if n > 0 {
             space = Pt::ZERO;
             page_break = false;
-            if !float {
-                // As in `FlatStart::after`: a keep ends with the element it reaches.
-                keep_next = 0;
-            }
         }
-        if let Element::Fixed(f) = element
-            && f.keep_with_next > 0
-        {
-            keep_next = f.keep_with_next;
-            keep_cost = if f.keep_with_previous {
-                Cost::Weak
-            } else {
-                Cost::Strong
-            };
-        }
+        // As in `FlatStart::after`: a keep ends with the element it reaches.
+        (keep_next, keep_cost, keep_from) =
+            keep_after(element, keep_entering, keep_cost, keep_from);
     }
     // Notes referenced in the chapter title go with the first line of text.
     if start.element == 0

@@ -1684,16 +1684,12 @@ fn paginate_book(
     }];
     for (ci, chapter) in chapters.iter().enumerate() {
         let start = chapter_start.get(ci).copied().unwrap_or(0);
-        let children = chapter
-            .sections
-            .iter()
-            .map(|(title, _, page, y)| OutlineEntry {
-                title: title.clone(),
-                page: start + page,
-                y: *y,
-                children: Vec::new(),
-            })
-            .collect();
+        let children = nested_sections(
+            chapter
+                .sections
+                .iter()
+                .map(|(title, level, page, y)| (title.clone(), *level, start + page, *y)),
+        );
         outline.push(OutlineEntry {
             title: chapter.title.clone(),
             page: start,
@@ -1711,9 +1707,77 @@ fn paginate_book(
     }
 }
 
+/// A chapter's sections (title, heading level, page, height) as outline entries, each
+/// deeper heading under the last shallower one before it (`###` under its `##`).
+fn nested_sections(sections: impl Iterator<Item = (String, u8, usize, Pt)>) -> Vec<OutlineEntry> {
+    // The entries open at each depth, with their levels: the last is the deepest.
+    let mut open: Vec<(u8, OutlineEntry)> = Vec::new();
+    let mut top: Vec<OutlineEntry> = Vec::new();
+    let close = |open: &mut Vec<(u8, OutlineEntry)>, top: &mut Vec<OutlineEntry>| {
+        if let Some((_, done)) = open.pop() {
+            match open.last_mut() {
+                Some((_, parent)) => parent.children.push(done),
+                None => top.push(done),
+            }
+        }
+    };
+    for (title, level, page, y) in sections {
+        while open.last().is_some_and(|(l, _)| *l >= level) {
+            close(&mut open, &mut top);
+        }
+        open.push((
+            level,
+            OutlineEntry {
+                title,
+                page,
+                y,
+                children: Vec::new(),
+            },
+        ));
+    }
+    while !open.is_empty() {
+        close(&mut open, &mut top);
+    }
+    top
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deeper_sections_nest_under_the_last_shallower_one() {
+        let entry = |t: &str, l: u8| (t.to_string(), l, 1, Pt::ZERO);
+        let nested = nested_sections(
+            [
+                entry("A", 2),
+                entry("A.1", 3),
+                entry("A.1.a", 4),
+                entry("A.2", 3),
+                entry("B", 2),
+                entry("B.x", 5),
+            ]
+            .into_iter(),
+        );
+        let shape = |e: &OutlineEntry| -> String {
+            fn walk(e: &OutlineEntry, out: &mut String) {
+                out.push_str(&e.title);
+                if !e.children.is_empty() {
+                    out.push('(');
+                    for c in &e.children {
+                        walk(c, out);
+                        out.push(' ');
+                    }
+                    out.push(')');
+                }
+            }
+            let mut out = String::new();
+            walk(e, &mut out);
+            out
+        };
+        let shown: Vec<String> = nested.iter().map(shape).collect();
+        assert_eq!(shown, ["A(A.1(A.1.a ) A.2 )", "B(B.x )"]);
+    }
 
     /// The running head marks the title's code, from where the contents' title starts.
     #[test]
