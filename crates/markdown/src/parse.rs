@@ -2339,9 +2339,24 @@ impl<'t> ChapterParser<'t, '_> {
                 Event::Text(t) => {
                     self.text_ranges.push(range.clone());
                     // In a table cell the text stays as typed: smart punctuation's curly
-                    // quotes and dashes go back to the characters written.
+                    // quotes and dashes go back to the characters written (`"=="`,
+                    // `a--b`, `'x'` are a technical table's operators and literals), but
+                    // for prose: an apostrophe between letters (`Baker's`), and double
+                    // quotes around words (`"quoted"`).
                     let written = self.text.get(range.clone()).unwrap_or_default();
+                    let before = self.text[..range.start].chars().next_back();
+                    let after = self.text[range.end..].chars().next();
+                    let letter = |c: Option<char>| c.is_some_and(char::is_alphabetic);
+                    let prose = match (written, &*t) {
+                        ("'", _) => letter(before) && letter(after),
+                        ("\"", "\u{201C}") => letter(after),
+                        ("\"", "\u{201D}") => {
+                            letter(before) || before.is_some_and(|c| ".,!?".contains(c))
+                        }
+                        _ => false,
+                    };
                     let literal = self.in_cell
+                        && !prose
                         && matches!(
                             &*t,
                             "\u{201C}"
@@ -6184,7 +6199,8 @@ mod tests {
 
     #[test]
     fn table_cells_keep_punctuation_as_written() {
-        let text = "# T\n\nHe said \"hi\" -- and 'so'...\n\n| op | says |\n|---|---|\n| \"==\" or \"'\" | a--b ... 'x' --- y |\n";
+        let text = "# T\n\nHe said \"hi\" -- and 'so'...\n\n| op | says |\n|---|---|\n| \"==\" or \"'\" | a--b ... 'x' --- y |\n\
+                    | Baker's \"quoted\" cell | don't |\n";
         let (parsed, _) = parse(text);
         assert_eq!(
             Inline::plain_text(paragraph(&parsed, 0)),
@@ -6198,6 +6214,12 @@ mod tests {
             .map(|c| Inline::plain_text(&c.content))
             .collect();
         assert_eq!(cells, ["\"==\" or \"'\"", "a--b ... 'x' --- y"]);
+        // Prose in a cell: apostrophes and quoted words.
+        let cells: Vec<String> = table.rows[1]
+            .iter()
+            .map(|c| Inline::plain_text(&c.content))
+            .collect();
+        assert_eq!(cells, ["Baker’s “quoted” cell", "don’t"]);
     }
 
     #[test]

@@ -783,6 +783,58 @@ fn without_greek_tonos(c: char) -> char {
     }
 }
 
+/// Whether `word` is a unit of measure a number stands before (`g`, `km`, `°C`, `%`,
+/// `min`): the space between them does not break.
+fn is_unit(word: &str) -> bool {
+    matches!(
+        word,
+        "mg" | "g"
+            | "kg"
+            | "ml"
+            | "cl"
+            | "dl"
+            | "L"
+            | "mm"
+            | "cm"
+            | "m"
+            | "km"
+            | "ft"
+            | "yd"
+            | "mi"
+            | "oz"
+            | "lb"
+            | "lbs"
+            | "qt"
+            | "gal"
+            | "h"
+            | "hr"
+            | "hrs"
+            | "min"
+            | "mins"
+            | "sec"
+            | "ms"
+            | "°"
+            | "°C"
+            | "°F"
+            | "%"
+            | "‰"
+            | "kB"
+            | "MB"
+            | "GB"
+            | "TB"
+            | "Hz"
+            | "kHz"
+            | "MHz"
+            | "GHz"
+            | "kW"
+            | "mA"
+            | "kJ"
+            | "kcal"
+            | "tsp"
+            | "tbsp"
+    )
+}
+
 /// Whether `tag` (BCP 47) is a language whose typesetters never end a line on a
 /// one-letter word (Polish `w`, `z`, `i`; Czech and Slovak `k`, `s`, `v`, `a`).
 fn ties_one_letter_words(tag: &str) -> bool {
@@ -877,6 +929,16 @@ fn word_breaks(
             continue;
         }
         let before = text[..i].chars().next_back().unwrap_or(' ');
+        // A range of numbers (`10–12`, `1813–1817`) is one: no break after its dash.
+        if before == '\u{2013}'
+            && after.is_ascii_digit()
+            && text[..i - before.len_utf8()]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_digit())
+        {
+            continue;
+        }
         if code && before == '-' {
             // In code a hyphen is part of a name or an option (`-r`, `rustup-init`):
             // a line ending on one would read as a hyphenated word.
@@ -1097,6 +1159,20 @@ impl Typesetter {
                     let mut chars = w.chars();
                     chars.next().is_some_and(char::is_alphabetic) && chars.next().is_none()
                 }))
+            || ended.is_some_and(|w| {
+                // A number and its unit (`250 g`, `2½ h`, `180 °C`, `10 %`).
+                w.ends_with(|c: char| {
+                    c.is_ascii_digit()
+                        || ('\u{BC}'..='\u{BE}').contains(&c)
+                        || ('\u{2150}'..='\u{215E}').contains(&c)
+                }) && is_unit(
+                    text[at + c.len_utf8()..]
+                        .split(char::is_whitespace)
+                        .next()
+                        .unwrap_or_default()
+                        .trim_end_matches(['.', ',', ';', ':', ')', '!', '?']),
+                )
+            })
             || ended.is_some_and(|w| {
                 // A dash that opens a speech (at the paragraph's start or after a full
                 // stop, as Portuguese, Spanish, Polish and Russian dialogue writes it)
@@ -2343,6 +2419,10 @@ mod tests {
             ]
         );
         assert_eq!(tied(&english, "\u{2014} Dove?"), [true]);
+        assert_eq!(
+            tied(&english, "250 g and 2\u{bd} h. 180 \u{b0}C 1813 in"),
+            [true, false, false, true, false, true, false, false]
+        );
         let polish = typesetter("pl");
         assert_eq!(
             tied(&polish, "Szedł w las i on"),
@@ -2655,6 +2735,17 @@ mod tests {
         assert!(!texts.iter().any(|t| t.ends_with("Mr.")), "{texts:?}");
         // No line starts with a dash.
         assert!(!texts.iter().any(|t| t.starts_with('—')), "{texts:?}");
+        // A range of numbers is not broken after its dash.
+        let layout = ts.typeset(
+            &regular("pages 1813\u{2013}1817 and 1813\u{2013}1817 or north\u{2013}south"),
+            &ParagraphOptions::book(Pt(62.0), Pt(11.5)),
+            Span::default(),
+        );
+        let texts = line_texts(&layout);
+        assert!(
+            !texts.iter().any(|t| t.ends_with("1813\u{2013}")),
+            "{texts:?}"
+        );
     }
 
     #[test]
