@@ -1046,3 +1046,44 @@ fn table_captions_print_without_their_markup() {
         assert!(!text.contains(markup), "`{markup}` is printed:\n{text}");
     }
 }
+
+/// A dedication written in italics all through (`*For Rosie.*`) prints in italics, as
+/// every dedication does: the emphasis is not turned upright inside the dedication's
+/// italic.
+#[test]
+fn a_dedication_in_italics_stays_italic() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("book");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("book.toml"),
+        "[book]\ntitle = \"T\"\nauthors = [\"A\"]\nlanguage = \"en\"\n\
+         [contents]\nfront = [\"dedication.md\"]\nchapters = [\"one.md\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("dedication.md"),
+        "*For Rosie, who is never afraid.*\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("one.md"), "# One\n\nText.\n").unwrap();
+    let book = quire_markdown::load_book(&dir)
+        .book
+        .expect("the book loads");
+    let typeset = quire_typeset::typeset_book(&book, &common::garamond());
+    let fonts = &typeset.document.fonts;
+    let runs: Vec<(String, bool)> = typeset
+        .document
+        .pages
+        .iter()
+        .flat_map(|p| &p.items)
+        .filter_map(|item| match item {
+            quire_typeset::frame::Item::Text(run) if run.text.contains("Rosie") => {
+                Some((run.text.clone(), fonts[run.font.0].italic))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!runs.is_empty(), "the dedication is not printed");
+    assert!(runs.iter().all(|(_, italic)| *italic), "{runs:?}");
+}

@@ -178,3 +178,18 @@ pub(crate) fn one_chapter_book(work: &Path, book: &str, chapter: &str) -> PathBu
     std::fs::write(dir.join("one.md"), chapter).unwrap();
     dir
 }
+
+/// The book face (EB Garamond regular, italic and bold from `fonts/`), for tests that
+/// typeset through the library.
+#[allow(dead_code)]
+pub(crate) fn garamond() -> quire_typeset::FontFamily {
+    let dir = repo().join("fonts");
+    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+    quire_typeset::FontFamily::from_bytes(
+        read("EBGaramond12-Regular.otf"),
+        Some(read("EBGaramond12-Italic.otf")),
+        Some(read("EBGaramond-Bold.ttf")),
+        None,
+    )
+    .unwrap()
+}

@@ -1179,6 +1179,17 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         } else {
             FontVariant::Regular
         };
+        // A dedication in italics all through (`*For Rosie.*`) is the dedication's own
+        // italic, not emphasis turned upright within it.
+        let content = match content {
+            [
+                Inline {
+                    kind: InlineKind::Emphasis(inner),
+                    ..
+                },
+            ] if self.kind == FlowKind::Dedication => inner.as_slice(),
+            _ => content,
+        };
         let mut text = self.prefix.take().unwrap_or_default();
         let lead_chars = text.plain().chars().count();
         styled(content, size, base, self.styling(), &mut text);
