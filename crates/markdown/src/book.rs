@@ -477,7 +477,22 @@ impl Loader {
                 true,
             ),
         };
-        meta.publisher = book.publisher.clone().filter(|s| !s.trim().is_empty());
+        // As printed (after the identifier is derived from them as written): an apostrophe
+        // typed straight between letters (`O'Neill`, `Alice's`) is the typographer's.
+        meta.title = typographic_apostrophes(&meta.title);
+        meta.subtitle = meta.subtitle.as_deref().map(typographic_apostrophes);
+        for author in &mut meta.authors {
+            author.name = typographic_apostrophes(&author.name);
+            author.file_as = typographic_apostrophes(&author.file_as);
+        }
+        if let Some(series) = &mut meta.series {
+            series.name = typographic_apostrophes(&series.name);
+        }
+        meta.publisher = book
+            .publisher
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(typographic_apostrophes);
         meta.rights = book.rights.clone().filter(|s| !s.trim().is_empty());
         meta.description = book
             .description
@@ -1270,6 +1285,22 @@ fn make_chapter(
     }
 }
 
+/// `text` with each straight apostrophe between a letter or digit and a letter
+/// (`O'Neill`, `Alice's`, `don't`) made a typographer's apostrophe (’).
+fn typographic_apostrophes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let between = i > 0
+                && chars[i - 1].is_alphanumeric()
+                && chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
+            if c == '\'' && between { '\u{2019}' } else { c }
+        })
+        .collect()
+}
+
 fn collapse_spaces(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -1722,6 +1753,29 @@ fn plain_description(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_prints_typographic_apostrophes_and_keeps_its_identifier() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("book.toml"),
+            "[book]\ntitle = \"Alice's Book\"\nauthors = [\"Eugene O'Neill\"]\nlanguage = \"en\"\n\
+             [contents]\nchapters = [\"a.md\"]\n",
+        )
+        .expect("write");
+        std::fs::write(dir.path().join("a.md"), "# A\n\nText.\n").expect("write");
+        let book = load_book(dir.path()).book.expect("loads");
+        assert_eq!(book.metadata.title, "Alice\u{2019}s Book");
+        assert_eq!(book.metadata.authors[0].name, "Eugene O\u{2019}Neill");
+        assert_eq!(
+            book.metadata.identifier,
+            metadata::derived_identifier("Alice's Book", &["Eugene O'Neill".to_string()], "en")
+        );
+        assert_eq!(
+            typographic_apostrophes("'Tis the dogs' don't"),
+            "'Tis the dogs' don\u{2019}t"
+        );
+    }
 
     #[test]
     fn front_and_back_matter_are_named_in_many_languages() {
