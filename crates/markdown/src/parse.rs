@@ -2341,20 +2341,12 @@ impl<'t> ChapterParser<'t, '_> {
                     // In a table cell the text stays as typed: smart punctuation's curly
                     // quotes and dashes go back to the characters written (`"=="`,
                     // `a--b`, `'x'` are a technical table's operators and literals), but
-                    // for prose: an apostrophe between letters (`Baker's`), and double
-                    // quotes around words (`"quoted"`).
+                    // for an apostrophe between letters (`Baker's`), which is never one.
                     let written = self.text.get(range.clone()).unwrap_or_default();
                     let before = self.text[..range.start].chars().next_back();
                     let after = self.text[range.end..].chars().next();
                     let letter = |c: Option<char>| c.is_some_and(char::is_alphabetic);
-                    let prose = match (written, &*t) {
-                        ("'", _) => letter(before) && letter(after),
-                        ("\"", "\u{201C}") => letter(after),
-                        ("\"", "\u{201D}") => {
-                            letter(before) || before.is_some_and(|c| ".,!?".contains(c))
-                        }
-                        _ => false,
-                    };
+                    let prose = written == "'" && letter(before) && letter(after);
                     let literal = self.in_cell
                         && !prose
                         && matches!(
@@ -6214,12 +6206,12 @@ mod tests {
             .map(|c| Inline::plain_text(&c.content))
             .collect();
         assert_eq!(cells, ["\"==\" or \"'\"", "a--b ... 'x' --- y"]);
-        // Prose in a cell: apostrophes and quoted words.
+        // An apostrophe in a cell is one; quotes stay as typed.
         let cells: Vec<String> = table.rows[1]
             .iter()
             .map(|c| Inline::plain_text(&c.content))
             .collect();
-        assert_eq!(cells, ["Baker’s “quoted” cell", "don’t"]);
+        assert_eq!(cells, ["Baker’s \"quoted\" cell", "don’t"]);
     }
 
     #[test]
