@@ -740,7 +740,8 @@ fn no_copyright_is_claimed_that_the_book_does_not_state() {
 
 /// A body chapter with no `#` title (a Psalter's file that opens with `## Psalm 1`) is
 /// text like any other: its pages after the first carry running heads and folios (all 44
-/// of them printed bare).
+/// of them printed bare). Heads, and the author's name on the title page, are set in small
+/// capitals and copy as written ("The Psalter", not "the psalter").
 #[test]
 fn an_untitled_chapter_keeps_its_heads_and_folios() {
     if !validators() {
@@ -759,7 +760,7 @@ fn an_untitled_chapter_keeps_its_heads_and_folios() {
     }
     let book = one_chapter_book(
         work.path(),
-        "title = \"The Psalter\"\nlanguage = \"en\"",
+        "title = \"The Psalter\"\nauthors = [\"Miles Coverdale\"]\nlanguage = \"en\"",
         &chapter,
     );
     let text = pdf_text(&build_pdf(&book, &work.path().join("out")));
@@ -769,8 +770,18 @@ fn an_untitled_chapter_keeps_its_heads_and_folios() {
         .collect();
     assert!(pages.len() >= 4, "{} pages", pages.len());
     for page in &pages[1..] {
-        assert!(page.contains("the psalter"), "no running head:\n{page}");
+        assert!(page.contains("The Psalter"), "no running head:\n{page}");
     }
+    let title_page = text
+        .split('\u{c}')
+        .find(|p| p.contains("Psalter"))
+        .unwrap_or("");
+    assert!(
+        text.split('\u{c}')
+            .take(4)
+            .any(|p| p.contains("Miles Coverdale")),
+        "the author's name does not copy as written:\n{title_page}"
+    );
 }
 
 /// A short code block is never split across pages, nor a quote's label (GitHub's

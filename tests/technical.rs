@@ -673,7 +673,7 @@ fn the_index_prints_the_pages_its_markers_are_on() {
     let script = r#"
 import sys, pymupdf
 doc = pymupdf.open(sys.argv[1])
-start = max(i for i, p in enumerate(doc) if p.get_text().strip().startswith("Index"))
+start = min(i for i, p in enumerate(doc) if p.get_text().strip().startswith("Index"))
 for page in doc.pages(start, len(doc)):
     for link in page.get_links():
         if link["kind"] == pymupdf.LINK_GOTO:

@@ -45,6 +45,9 @@ pub struct RunStyle {
     pub variant: FontVariant,
     /// Lowercase as small capitals.
     pub small_caps: bool,
+    /// With `small_caps`, capitals as small capitals too (see
+    /// [`ShapeStyle::all_small_caps`]).
+    pub all_small_caps: bool,
     /// Font size.
     pub size: Pt,
     /// Whether its words may take automatic hyphens: false for text in another language
@@ -58,6 +61,7 @@ impl RunStyle {
         RunStyle {
             variant: FontVariant::Regular,
             small_caps: false,
+            all_small_caps: false,
             size,
             hyphenate: true,
         }
@@ -67,6 +71,7 @@ impl RunStyle {
         ShapeStyle {
             variant: self.variant,
             small_caps: self.small_caps,
+            all_small_caps: self.all_small_caps,
         }
     }
 }
@@ -369,9 +374,6 @@ pub struct Typesetter {
     /// The book's language is written right to left (Hebrew, Arabic...): paragraphs start
     /// at the right edge, but for code.
     right_to_left: bool,
-    /// The book's language writes dotless and dotted i apart (Turkish, Azerbaijani,
-    /// Crimean Tatar): `I` is the capital of `ı`, `İ` of `i`.
-    turkic: bool,
     /// The book's language never ends a line on a one-letter word (see
     /// [`ties_one_letter_words`]).
     ties_one_letter_words: bool,
@@ -758,31 +760,6 @@ fn protrusion(c: char) -> (f64, f64) {
     }
 }
 
-/// Whether a BCP 47 tag names a language written in CJK characters.
-/// A monotonic Greek letter with a tonos as the same letter without it (ά as α, ΐ as ϊ):
-/// Greek set in capitals or small capitals carries no accents.
-fn without_greek_tonos(c: char) -> char {
-    match c {
-        'ά' => 'α',
-        'έ' => 'ε',
-        'ή' => 'η',
-        'ί' => 'ι',
-        'ό' => 'ο',
-        'ύ' => 'υ',
-        'ώ' => 'ω',
-        'ΐ' => 'ϊ',
-        'ΰ' => 'ϋ',
-        'Ά' => 'Α',
-        'Έ' => 'Ε',
-        'Ή' => 'Η',
-        'Ί' => 'Ι',
-        'Ό' => 'Ο',
-        'Ύ' => 'Υ',
-        'Ώ' => 'Ω',
-        c => c,
-    }
-}
-
 /// Whether `word` is a unit of measure a number stands before (`g`, `km`, `°C`, `%`,
 /// `min`): the space between them does not break.
 fn is_unit(word: &str) -> bool {
@@ -844,14 +821,7 @@ fn ties_one_letter_words(tag: &str) -> bool {
         .any(|t| primary.eq_ignore_ascii_case(t))
 }
 
-/// Whether `tag` (BCP 47) is a language that writes dotless and dotted i apart.
-fn is_turkic_language(tag: &str) -> bool {
-    let primary = tag.split(['-', '_']).next().unwrap_or_default();
-    ["tr", "az", "crh"]
-        .iter()
-        .any(|t| primary.eq_ignore_ascii_case(t))
-}
-
+/// Whether a BCP 47 tag names a language written in CJK characters.
 fn is_cjk_language(tag: &str) -> bool {
     let primary = tag
         .split(['-', '_'])
@@ -1115,7 +1085,6 @@ impl Typesetter {
             use_word_cache: true,
             cjk_language: is_cjk_language(language),
             right_to_left: quire_model::is_right_to_left(language),
-            turkic: is_turkic_language(language),
             ties_one_letter_words: ties_one_letter_words(language),
         }
     }
@@ -1135,7 +1104,6 @@ impl Typesetter {
             use_word_cache: self.use_word_cache,
             cjk_language: self.cjk_language,
             right_to_left: self.right_to_left,
-            turkic: self.turkic,
             ties_one_letter_words: self.ties_one_letter_words,
         }
     }
@@ -1185,48 +1153,6 @@ impl Typesetter {
                         .next_back()
                         .is_none_or(|p| p == '.')
             })
-    }
-
-    /// `text` made ready to be set all in small capitals (running heads, the author on the
-    /// title page, labels): each letter in lower case where the regular face has a small
-    /// capital for it, so that the small capitals show; a letter it has none for (Cyrillic,
-    /// a Vietnamese vowel with two marks) in capitals, never a lower-case letter among small
-    /// capitals. Turkish and Azerbaijani keep dotless and dotted i apart both ways.
-    pub fn small_caps_text(&mut self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        for c in text.chars() {
-            // Greek in capitals drops its accent (tonos), keeping the diaeresis.
-            let c = without_greek_tonos(c);
-            let lower: String = match (self.turkic, c) {
-                (true, 'I') => "ı".into(),
-                (true, 'İ') => "i".into(),
-                _ => c.to_lowercase().collect(),
-            };
-            if lower.chars().all(|l| self.has_small_capital(l)) {
-                out.push_str(&lower);
-            } else {
-                match (self.turkic, c) {
-                    (true, 'i') => out.push('İ'),
-                    (true, 'ı') => out.push('I'),
-                    _ => out.extend(c.to_uppercase()),
-                }
-            }
-        }
-        out
-    }
-
-    /// Whether the regular face turns `c` into a small capital (true for what is not a
-    /// lower-case letter: it is set as it is).
-    fn has_small_capital(&mut self, c: char) -> bool {
-        if !c.is_lowercase() {
-            return true;
-        }
-        let style = ShapeStyle {
-            variant: FontVariant::Regular,
-            small_caps: true,
-        };
-        let face = self.shaper.family().face_index(FontVariant::Regular);
-        self.shaper.has_small_capital(c, style, face)
     }
 
     /// The shaper (and its cache statistics).
@@ -2357,8 +2283,6 @@ mod tests {
         Typesetter::new(test_family(), lang, HyphenationOptions::default())
     }
 
-    /// Text for all small capitals: lower case where the face has small capitals, else
-    /// capitals (never a lower-case letter among small capitals); Turkish keeps its i's.
     #[test]
     fn code_breaks_where_a_programmer_would() {
         let at = |word: &str| -> Vec<String> {
@@ -2429,27 +2353,6 @@ mod tests {
             [false, true, false, true]
         );
         assert_eq!(tied(&english, "Went a way"), [false, false]);
-    }
-
-    #[test]
-    fn small_caps_text_keeps_every_letter_a_capital_of_some_size() {
-        let mut english = typesetter("en");
-        assert_eq!(
-            english.small_caps_text("Pride & Prejudice, 1813"),
-            "pride & prejudice, 1813"
-        );
-        // Cyrillic has no small capitals in the book face: capitals, not lower case.
-        assert_eq!(english.small_caps_text("Лев Толстой"), "ЛЕВ ТОЛСТОЙ");
-        // Vietnamese vowels with two marks have none either; the other letters do.
-        assert_eq!(english.small_caps_text("Nguyễn Thị"), "nguyỄn thỊ");
-        let mut turkish = typesetter("tr");
-        assert_eq!(turkish.small_caps_text("Işık İnce"), "ışık ince");
-        assert_eq!(english.small_caps_text("Işık İnce"), "işık i\u{307}nce");
-        // Greek in capitals loses its accents, not its diaeresis.
-        let mut greek = typesetter("el");
-        let head = greek.small_caps_text("Οδύσσεια Ομήρου, Ϊνδός");
-        assert!(!head.contains(['ύ', 'ή', 'Ύ', 'Ή']), "{head}");
-        assert!(head.contains(['ϊ', 'Ϊ']), "{head}");
     }
 
     fn regular(text: &str) -> Vec<TextRun<'_>> {
@@ -3209,6 +3112,7 @@ mod tests {
                     style: RunStyle {
                         variant: [FontVariant::Regular, FontVariant::Italic, FontVariant::BoldItalic][i % 3],
                         small_caps: i % 2 == 1,
+                        all_small_caps: i % 4 == 3,
                         size: Pt(size),
                         hyphenate: true,
                     },

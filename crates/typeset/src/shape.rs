@@ -91,6 +91,9 @@ pub struct ShapeStyle {
     pub variant: FontVariant,
     /// Lowercase letters as small capitals (`smcp`), where the face has them.
     pub small_caps: bool,
+    /// With `small_caps`, capitals as small capitals too (all small caps: a running head,
+    /// the names on a title page). The text keeps its case, so that it copies as written.
+    pub all_small_caps: bool,
 }
 
 /// Features applied to all text; the defaults suit book prose.
@@ -259,6 +262,9 @@ pub struct Shaper {
     shared: Arc<SharedShapes>,
     /// Per face and lower-case letter: whether the face has a small capital for it.
     small_capitals: FxHashMap<(usize, char), bool>,
+    /// The language writes dotted and dotless i apart (Turkish, Azeri): I is the capital
+    /// of ı, İ of i.
+    turkic: bool,
     buffer: Option<Buffer>,
     shaped: usize,
     lookups: usize,
@@ -288,6 +294,7 @@ impl Shaper {
             .language
             .as_deref()
             .and_then(|l| l.parse::<harfrust::Language>().ok());
+        let turkic = features.language.as_deref().is_some_and(is_turkic_language);
         Shaper {
             family,
             features,
@@ -296,6 +303,7 @@ impl Shaper {
             cache: Vec::new(),
             shared: Arc::default(),
             small_capitals: FxHashMap::default(),
+            turkic,
             buffer: None,
             shaped: 0,
             lookups: 0,
@@ -402,44 +410,72 @@ impl Shaper {
     /// filling the cache.
     pub fn shape_uncached_in(&mut self, text: &str, style: ShapeStyle, face: usize) -> ShapedText {
         self.shaped += 1;
-        // In small capitals, a lower-case letter the face has no small capital for is set
-        // as its capital (never a lower-case letter among small capitals); the text stays.
+        // Small capitals shape other letters than the text's (a capital's lower case, or a
+        // capital for a letter the face has no small capital for); the glyphs still name
+        // the text's own characters, so that it copies and searches as written.
         if style.small_caps
-            && let Some(capitals) = self.capitals_for_missing_small_caps(text, style, face)
+            && let Some((letters, origins)) = self.small_caps_letters(text, style, face)
         {
-            let mut out = self.shape_raw(&capitals, style, face);
+            let mut out = self.shape_raw(&letters, style, face);
+            for glyph in &mut out.glyphs {
+                let at = origins.partition_point(|(shaped, _)| *shaped <= glyph.cluster);
+                glyph.cluster = at.checked_sub(1).map_or(0, |i| origins[i].1);
+            }
             out.text = text.to_owned();
             return out;
         }
         self.shape_raw(text, style, face)
     }
 
-    /// `text` with each lower-case letter that `face` has no small capital for replaced by
-    /// its capital (when that is one character of the same length, so that the glyphs'
-    /// clusters stay true); `None` when there is none to replace.
-    fn capitals_for_missing_small_caps(
+    /// The letters to shape for `text` in small capitals, when they are not its own: with
+    /// [`ShapeStyle::all_small_caps`] each capital as its lower case (Greek without its
+    /// tonos, Turkish I as ı), and each lower-case letter that `face` has no small capital
+    /// for as its capital (never a lower-case letter among small capitals). With them,
+    /// where each of their characters starts and where the character of `text` it stands
+    /// for starts, in byte offsets, in order. `None` when the letters are the text's own.
+    fn small_caps_letters(
         &mut self,
         text: &str,
         style: ShapeStyle,
         face: usize,
-    ) -> Option<String> {
-        let mut out: Option<String> = None;
+    ) -> Option<(String, Vec<(u32, u32)>)> {
+        let mut letters = String::with_capacity(text.len());
+        let mut origins: Vec<(u32, u32)> = Vec::new();
+        let mut changed = false;
         for (i, c) in text.char_indices() {
-            if !c.is_lowercase() || self.has_small_capital(c, style, face) {
-                if let Some(out) = out.as_mut() {
-                    out.push(c);
+            let start = letters.len();
+            if style.all_small_caps {
+                let c = without_greek_tonos(c);
+                let lower_start = letters.len();
+                match (self.turkic, c) {
+                    (true, 'I') => letters.push('ı'),
+                    (true, 'İ') => letters.push('i'),
+                    _ => letters.extend(c.to_lowercase()),
                 }
-                continue;
+                let small = letters[lower_start..]
+                    .chars()
+                    .all(|l| !l.is_lowercase() || self.has_small_capital(l, style, face));
+                if !small {
+                    letters.truncate(lower_start);
+                    match (self.turkic, c) {
+                        (true, 'i') => letters.push('İ'),
+                        (true, 'ı') => letters.push('I'),
+                        _ => letters.extend(c.to_uppercase()),
+                    }
+                }
+            } else if c.is_lowercase() && !self.has_small_capital(c, style, face) {
+                let mut upper = c.to_uppercase();
+                match (upper.next(), upper.next()) {
+                    (Some(u), None) => letters.push(u),
+                    _ => letters.push(c),
+                }
+            } else {
+                letters.push(c);
             }
-            let mut upper = c.to_uppercase();
-            let capital = match (upper.next(), upper.next()) {
-                (Some(u), None) if u.len_utf8() == c.len_utf8() => u,
-                _ => c,
-            };
-            out.get_or_insert_with(|| text[..i].to_string())
-                .push(capital);
+            changed = changed || letters[start..] != text[i..i + c.len_utf8()];
+            origins.push((start as u32, i as u32));
         }
-        out
+        changed.then_some((letters, origins))
     }
 
     /// Whether `face` (see [`Shaper::shape_in`]) turns the lower-case letter `c` into a
@@ -543,6 +579,38 @@ impl Shaper {
     }
 }
 
+/// A monotonic Greek letter with a tonos as the same letter without it (ά as α, ΐ as ϊ):
+/// Greek set in capitals or small capitals carries no accents.
+pub(crate) fn without_greek_tonos(c: char) -> char {
+    match c {
+        'ά' => 'α',
+        'έ' => 'ε',
+        'ή' => 'η',
+        'ί' => 'ι',
+        'ό' => 'ο',
+        'ύ' => 'υ',
+        'ώ' => 'ω',
+        'ΐ' => 'ϊ',
+        'ΰ' => 'ϋ',
+        'Ά' => 'Α',
+        'Έ' => 'Ε',
+        'Ή' => 'Η',
+        'Ί' => 'Ι',
+        'Ό' => 'Ο',
+        'Ύ' => 'Υ',
+        'Ώ' => 'Ω',
+        c => c,
+    }
+}
+
+/// Whether `tag` (BCP 47) is a language that writes dotless and dotted i apart.
+pub(crate) fn is_turkic_language(tag: &str) -> bool {
+    let primary = tag.split(['-', '_']).next().unwrap_or_default();
+    ["tr", "az", "crh"]
+        .iter()
+        .any(|t| primary.eq_ignore_ascii_case(t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,6 +618,67 @@ mod tests {
 
     fn shaper() -> Shaper {
         Shaper::new(test_family(), ShapeFeatures::default())
+    }
+
+    /// All small capitals: lower case where the face has small capitals, else capitals
+    /// (never a lower-case letter among small capitals); Turkish keeps its i's; Greek
+    /// drops its tonos. The glyphs still name the text as written.
+    #[test]
+    fn all_small_caps_shape_lower_case_and_copy_as_written() {
+        let all = ShapeStyle {
+            variant: FontVariant::Regular,
+            small_caps: true,
+            all_small_caps: true,
+        };
+        let letters = |shaper: &mut Shaper, text: &str| -> String {
+            let face = shaper.family().face_index(FontVariant::Regular);
+            shaper
+                .small_caps_letters(text, all, face)
+                .map_or_else(|| text.to_string(), |(letters, _)| letters)
+        };
+        let mut english = shaper();
+        assert_eq!(
+            letters(&mut english, "Pride & Prejudice, 1813"),
+            "pride & prejudice, 1813"
+        );
+        // Cyrillic has no small capitals in the book face: capitals, not lower case.
+        assert_eq!(letters(&mut english, "Лев Толстой"), "ЛЕВ ТОЛСТОЙ");
+        // Vietnamese vowels with two marks have none either; the other letters do.
+        assert_eq!(letters(&mut english, "Nguyễn Thị"), "nguyỄn thỊ");
+        assert_eq!(letters(&mut english, "Işık İnce"), "işık i\u{307}nce");
+        let mut turkish = Shaper::new(
+            test_family(),
+            ShapeFeatures {
+                language: Some("tr".into()),
+                ..ShapeFeatures::default()
+            },
+        );
+        assert_eq!(letters(&mut turkish, "Işık İnce"), "ışık ince");
+        // Greek in capitals loses its accents, not its diaeresis.
+        let head = letters(&mut english, "Οδύσσεια Ομήρου, Ϊνδός");
+        assert!(!head.contains(['ύ', 'ή', 'Ύ', 'Ή']), "{head}");
+        assert!(head.contains(['ϊ', 'Ϊ']), "{head}");
+
+        // The glyphs are the lower case's small capitals, and stand for the text as written.
+        for (text, lower) in [
+            ("Jane Austen", "jane austen"),
+            ("Işık İnce", "işık i\u{307}nce"),
+        ] {
+            let written = english.shape(text, all);
+            let small = english.shape(
+                lower,
+                ShapeStyle {
+                    all_small_caps: false,
+                    ..all
+                },
+            );
+            let ids = |s: &ShapedText| s.glyphs.iter().map(|g| g.id).collect::<Vec<_>>();
+            assert_eq!(ids(&written), ids(&small), "{text}");
+            let copied: String = (0..written.glyphs.len())
+                .map(|i| &written.text[written.glyph_text(i)])
+                .collect();
+            assert_eq!(copied, text);
+        }
     }
 
     #[test]
@@ -713,7 +842,7 @@ mod tests {
                 "truth",
                 ShapeStyle {
                     variant: FontVariant::Italic,
-                    small_caps: false,
+                    ..ShapeStyle::default()
                 },
             );
         }

@@ -49,10 +49,13 @@ pub fn cover_size(book: &Book, pages: usize) -> CoverSize {
     }
 }
 
+/// Text in `variant` at `size`; with `small_caps`, all in small capitals (names and
+/// imprints on the cover).
 fn style(variant: FontVariant, size: Pt, small_caps: bool) -> RunStyle {
     RunStyle {
         variant,
         small_caps,
+        all_small_caps: small_caps,
         size,
         hyphenate: true,
     }
@@ -262,10 +265,7 @@ fn front(ctx: &mut Ctx<'_>, book: &Book, x: Pt, width: Pt, height: Pt, items: &m
             if !author.is_empty() {
                 items.push(Item::Color(colours.ink));
                 let mut t = StyledText::default();
-                t.push(
-                    &ctx.ts.small_caps_text(&author),
-                    style(FontVariant::Regular, size * 0.55, true),
-                );
+                t.push(&author, style(FontVariant::Regular, size * 0.55, true));
                 let lines = balanced(ctx, &t, measure, size * 0.75, true);
                 place(lines, x + margin, height * 0.78, items);
             }
@@ -321,10 +321,7 @@ fn front(ctx: &mut Ctx<'_>, book: &Book, x: Pt, width: Pt, height: Pt, items: &m
             if let Some(foot) = foot {
                 items.push(Item::Color(colours.ink));
                 let mut t = StyledText::default();
-                t.push(
-                    &ctx.ts.small_caps_text(&foot),
-                    style(FontVariant::Regular, size * 0.4, true),
-                );
+                t.push(&foot, style(FontVariant::Regular, size * 0.4, true));
                 let lines = balanced(ctx, &t, measure, size * 0.56, false);
                 let depth = size * 0.56 * lines.len() as f64;
                 place(lines, left, height - margin - depth, items);
@@ -369,10 +366,7 @@ fn front(ctx: &mut Ctx<'_>, book: &Book, x: Pt, width: Pt, height: Pt, items: &m
             if !author.is_empty() {
                 items.push(Item::Color(colours.accent));
                 let mut t = StyledText::default();
-                t.push(
-                    &ctx.ts.small_caps_text(&author),
-                    style(FontVariant::Regular, size * 0.55, true),
-                );
+                t.push(&author, style(FontVariant::Regular, size * 0.55, true));
                 let lines = balanced(ctx, &t, measure, size * 0.75, true);
                 place(lines, x + margin, height * 0.76, items);
             }
@@ -458,10 +452,7 @@ fn back(ctx: &mut Ctx<'_>, book: &Book, size: &CoverSize, items: &mut Vec<Item>)
     if let Some(imprint) = imprint {
         items.push(Item::Color(colours.ink));
         let mut t = StyledText::default();
-        t.push(
-            &ctx.ts.small_caps_text(&imprint),
-            style(FontVariant::Regular, Pt(10.0), true),
-        );
+        t.push(&imprint, style(FontVariant::Regular, Pt(10.0), true));
         let lines = ctx.set_ragged(&t, measure * 0.4, Align::Left, Pt(12.0), false);
         place(lines, margin, size.height - margin - Pt(12.0), items);
     }
@@ -545,7 +536,7 @@ pub fn typeset_cover_with_warnings(
                     style(FontVariant::Regular, spine_size, false),
                 );
                 t.push(
-                    &ctx.ts.small_caps_text(&author),
+                    &author,
                     style(FontVariant::Regular, spine_size * 0.85, true),
                 );
             }
@@ -568,10 +559,7 @@ pub fn typeset_cover_with_warnings(
             if let Some(imprint) = imprint {
                 let mut t = StyledText::default();
                 let small = spine_size * 0.7;
-                t.push(
-                    &ctx.ts.small_caps_text(&imprint),
-                    style(FontVariant::Regular, small, true),
-                );
+                t.push(&imprint, style(FontVariant::Regular, small, true));
                 let lines = ctx.set_ragged(&t, Pt::inches(1.2), Align::Left, small, false);
                 if let Some(line) = lines.into_iter().next() {
                     let w = line_width(&line);

@@ -477,8 +477,18 @@ pub(crate) fn style_of(variant: FontVariant, size: Pt, small_caps: bool) -> RunS
     RunStyle {
         variant,
         small_caps,
+        all_small_caps: false,
         size,
         hyphenate: true,
+    }
+}
+
+/// Text all in small capitals, capitals too (a running head, a label, the names on the
+/// title page), its letters kept as written for copying and searching.
+pub(crate) fn all_small_caps(variant: FontVariant, size: Pt) -> RunStyle {
+    RunStyle {
+        all_small_caps: true,
+        ..style_of(variant, size, true)
     }
 }
 

@@ -83,6 +83,7 @@ pub fn proof_document(
             RunStyle {
                 variant: FontVariant::Regular,
                 small_caps: false,
+                all_small_caps: false,
                 size: Pt(7.0),
                 hyphenate: false,
             },

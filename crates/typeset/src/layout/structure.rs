@@ -601,10 +601,7 @@ fn lay_chapter(
         let mut y = g.first_baseline() - leading + leading * title_line;
         if let (Some(label), Some(_)) = (&label, rest) {
             let mut t = StyledText::default();
-            t.push(
-                &ctx.ts.small_caps_text(label),
-                super::flow::style_of(FontVariant::Regular, size, true),
-            );
+            t.push(label, flow::all_small_caps(FontVariant::Regular, size));
             for line in ctx.set_ragged(&t, g.text_width, Align::Center, leading, false) {
                 for item in &line.items {
                     title_items.push(item.translated(Pt::ZERO, y));
@@ -756,7 +753,12 @@ fn centered(
     y: Pt,
 ) -> (Vec<Item>, Pt) {
     let mut t = StyledText::default();
-    t.push(text, style_of(variant, size, small_caps));
+    let style = if small_caps {
+        flow::all_small_caps(variant, size)
+    } else {
+        style_of(variant, size, false)
+    };
+    t.push(text, style);
     let leading = size * 1.3;
     let mut items = Vec::new();
     let mut y = y;
@@ -804,10 +806,9 @@ fn title_page(ctx: &mut Ctx<'_>) -> PageDraft {
         scale = (scale * 0.8).max(MIN_TITLE_SCALE);
     };
     if let Some(publisher) = &meta.publisher {
-        let publisher_small = ctx.ts.small_caps_text(publisher);
         let (mut it, _) = centered(
             ctx,
-            &publisher_small,
+            publisher,
             g.size * 0.9,
             FontVariant::Regular,
             true,
@@ -850,10 +851,9 @@ fn title_block(ctx: &mut Ctx<'_>, meta: &quire_model::Metadata, scale: f64) -> (
     }
     let authors = meta.author_line();
     if !authors.is_empty() {
-        let authors_small = ctx.ts.small_caps_text(&authors);
         let (mut it, y2) = centered(
             ctx,
-            &authors_small,
+            &authors,
             g.size * 1.2,
             FontVariant::Regular,
             true,
@@ -1307,10 +1307,7 @@ fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<
                     style_of(FontVariant::Mono, size * flow::CODE_SIZE, false),
                 );
             } else {
-                t.push(
-                    &ctx.ts.small_caps_text(words),
-                    style_of(FontVariant::Regular, size, true),
-                );
+                t.push(words, flow::all_small_caps(FontVariant::Regular, size));
             }
         }
         if part.ends_with(HEAD_CODE_START) {
