@@ -125,7 +125,7 @@ fn token(language: &str) -> Option<&str> {
     let lower = language.trim();
     Some(match lower.to_ascii_lowercase().as_str() {
         "" | "text" | "txt" | "plain" | "plaintext" | "none" | "output" => return None,
-        "shell" | "console" | "sh" | "zsh" | "shell-session" => "bash",
+        "shell" | "console" | "sh" | "zsh" | "shell-session" | "terminal" => "bash",
         "rs" => "rust",
         "py" | "python3" => "python",
         "js" | "javascript" | "node" => "js",
@@ -150,40 +150,140 @@ pub fn highlight(language: &str, code: &str) -> Option<Vec<Vec<(Class, String)>>
     let token = token(language)?;
     let set = syntaxes();
     let syntax = set.find_syntax_by_token(token)?;
+    if is_session(language) {
+        return Some(session(syntax, set, code));
+    }
     let mut state = ParseState::new(syntax);
     let mut stack = ScopeStack::new();
-    let mut out = Vec::new();
-    for line in code.lines() {
-        let with_newline = format!("{line}\n");
-        let mut spans: Vec<(Class, String)> = Vec::new();
-        match state.parse_line(&with_newline, set) {
-            Ok(ops) => {
-                for (range, op) in ScopeRangeIterator::new(&ops, &with_newline) {
-                    let _ = stack.apply(op);
-                    let Some(text) = with_newline.get(range) else {
-                        continue;
-                    };
-                    let text = text.strip_suffix('\n').unwrap_or(text);
-                    if text.is_empty() {
-                        continue;
-                    }
-                    let class = classify(&stack);
-                    match spans.last_mut() {
-                        Some((last, joined)) if *last == class => joined.push_str(text),
-                        _ => spans.push((class, text.to_string())),
-                    }
+    Some(
+        code.lines()
+            .map(|line| highlight_line(&mut state, &mut stack, set, line))
+            .collect(),
+    )
+}
+
+/// Whether a fence's language names a terminal session (commands after a prompt, and what
+/// they print) rather than a script.
+fn is_session(language: &str) -> bool {
+    matches!(
+        language.trim().to_ascii_lowercase().as_str(),
+        "console" | "shell-session" | "terminal"
+    )
+}
+
+/// The prompt a session line opens with, with the space after it: `$ `, `# `, `% `, `❯ `,
+/// after a user and path (`user@host:~/src$ `, `[me@box src]# `), a virtual environment
+/// (`(venv) $ `) or PowerShell's `PS C:\> `; after a command continued with `\`, the line's
+/// indent and a `> ` if it has one. `None` for a line of output.
+fn prompt(line: &str, continued: bool) -> Option<&str> {
+    if continued {
+        let indent = line.len() - line.trim_start().len();
+        let marker = if line[indent..].starts_with("> ") {
+            2
+        } else {
+            0
+        };
+        return Some(&line[..indent + marker]);
+    }
+    let mut rest = line;
+    // A virtual environment's name in parentheses, then a space.
+    if rest.starts_with('(')
+        && let Some(close) = rest.find(") ")
+    {
+        rest = &rest[close + 2..];
+    }
+    let end = if let Some(path) = rest.strip_prefix("PS ") {
+        // PowerShell: `PS C:\src> `.
+        3 + path.find('>').filter(|at| !path[..*at].contains(' '))?
+    } else {
+        let end = rest.find(['$', '#', '%', '\u{276f}'])?;
+        let before = &rest[..end];
+        let bracketed = before.starts_with('[') && before.ends_with(']');
+        let user_path = !before.contains(' ')
+            && before
+                .chars()
+                .all(|c| c.is_alphanumeric() || "_.-@:~/".contains(c));
+        if !(bracketed || user_path) {
+            return None;
+        }
+        end
+    };
+    let sign = rest[end..].chars().next()?;
+    let after = end + sign.len_utf8();
+    let after_sign = &rest[after..];
+    if !(after_sign.is_empty() || after_sign.starts_with(' ')) {
+        return None;
+    }
+    let length = line.len() - rest.len() + after + usize::from(!after_sign.is_empty());
+    Some(&line[..length])
+}
+
+/// A terminal session: each command after its prompt highlighted as the shell's, the prompt
+/// a mark of its own, and what the commands print plain.
+fn session(
+    syntax: &syntect::parsing::SyntaxReference,
+    set: &SyntaxSet,
+    code: &str,
+) -> Vec<Vec<(Class, String)>> {
+    let mut state = ParseState::new(syntax);
+    let mut stack = ScopeStack::new();
+    let mut continued = false;
+    code.lines()
+        .map(|line| match prompt(line, continued) {
+            Some(sign) => {
+                if !continued {
+                    state = ParseState::new(syntax);
+                    stack = ScopeStack::new();
+                }
+                let command = &line[sign.len()..];
+                continued = command.trim_end().ends_with('\\');
+                let mut spans = Vec::new();
+                if !sign.is_empty() {
+                    spans.push((Class::Punctuation, sign.to_string()));
+                }
+                spans.extend(highlight_line(&mut state, &mut stack, set, command));
+                spans
+            }
+            None => vec![(Class::Plain, line.to_string())],
+        })
+        .collect()
+}
+
+/// One line of code as spans of classes, `state` and `stack` carried from the line before.
+fn highlight_line(
+    state: &mut ParseState,
+    stack: &mut ScopeStack,
+    set: &SyntaxSet,
+    line: &str,
+) -> Vec<(Class, String)> {
+    let with_newline = format!("{line}\n");
+    let mut spans: Vec<(Class, String)> = Vec::new();
+    match state.parse_line(&with_newline, set) {
+        Ok(ops) => {
+            for (range, op) in ScopeRangeIterator::new(&ops, &with_newline) {
+                let _ = stack.apply(op);
+                let Some(text) = with_newline.get(range) else {
+                    continue;
+                };
+                let text = text.strip_suffix('\n').unwrap_or(text);
+                if text.is_empty() {
+                    continue;
+                }
+                let class = classify(stack);
+                match spans.last_mut() {
+                    Some((last, joined)) if *last == class => joined.push_str(text),
+                    _ => spans.push((class, text.to_string())),
                 }
             }
-            Err(_) => spans.push((Class::Plain, line.to_string())),
         }
-        // Whatever the grammar left out (it should leave nothing) stays, plain.
-        let joined: String = spans.iter().map(|(_, t)| t.as_str()).collect();
-        if joined != line {
-            spans = vec![(Class::Plain, line.to_string())];
-        }
-        out.push(spans);
+        Err(_) => spans.push((Class::Plain, line.to_string())),
     }
-    Some(out)
+    // Whatever the grammar left out (it should leave nothing) stays, plain.
+    let joined: String = spans.iter().map(|(_, t)| t.as_str()).collect();
+    if joined != line {
+        spans = vec![(Class::Plain, line.to_string())];
+    }
+    spans
 }
 
 #[cfg(test)]
@@ -251,6 +351,53 @@ mod tests {
         for plain in ["text", "", "no-such-language"] {
             assert!(highlight(plain, "x").is_none(), "{plain}");
         }
+    }
+
+    /// A terminal session: commands after their prompts are the shell's, what they print is
+    /// plain (a `#` in output is no comment, a `$5` no prompt).
+    #[test]
+    fn a_session_highlights_its_commands_and_leaves_output_plain() {
+        let code = "$ cargo new hello --bin\n     Created binary (application) `hello` package\n\
+                    user@box:~/hello$ echo \"done\" # say so\ndone # not a comment\n\
+                    $ ./configure \\\n>   --prefix=/usr\nTotal: $5 (50% off)\n\
+                    (venv) $ pip install x\nPS C:\\src> dir\n";
+        let lines = highlight("console", code).expect("a session");
+        assert_eq!(lines.len(), code.lines().count());
+        for (line, spans) in code.lines().zip(&lines) {
+            let joined: String = spans.iter().map(|(_, t)| t.as_str()).collect();
+            assert_eq!(joined, line);
+        }
+        let prompt = |n: usize| {
+            lines[n]
+                .first()
+                .cloned()
+                .unwrap_or((Class::Plain, String::new()))
+        };
+        assert_eq!(prompt(0), (Class::Punctuation, "$ ".into()));
+        assert_eq!(prompt(2), (Class::Punctuation, "user@box:~/hello$ ".into()));
+        assert_eq!(prompt(4), (Class::Punctuation, "$ ".into()));
+        assert_eq!(prompt(5), (Class::Punctuation, "> ".into()));
+        assert_eq!(prompt(7), (Class::Punctuation, "(venv) $ ".into()));
+        assert_eq!(prompt(8), (Class::Punctuation, "PS C:\\src> ".into()));
+        // Output is plain, one span for the line.
+        for output in [1, 3, 6] {
+            assert_eq!(lines[output].len(), 1, "{:?}", lines[output]);
+            assert_eq!(lines[output][0].0, Class::Plain);
+        }
+        // The command's own comment and string are the shell's.
+        assert!(
+            lines[2]
+                .iter()
+                .any(|(c, t)| *c == Class::Comment && t.contains("say so"))
+        );
+        assert!(
+            lines[2]
+                .iter()
+                .any(|(c, t)| *c == Class::String && t.contains("done"))
+        );
+        // A shell script is a script: every line is code.
+        let script = highlight("sh", "echo hi # c\n").expect("known");
+        assert!(script[0].iter().any(|(c, _)| *c == Class::Comment));
     }
 
     #[test]
