@@ -86,6 +86,9 @@ pub(crate) fn markdown_options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_DEFINITION_LIST
         | Options::ENABLE_TASKLISTS
+        // TeX math (`$x^2$`, `$$...$$`) is read as math so that Markdown's escapes and
+        // emphasis leave it alone (`\\`, `\{`, `a_1 b_2`); it is printed as written.
+        | Options::ENABLE_MATH
 }
 
 /// Parses one chapter file. `chapter_id` prefixes anchors so they are unique in the book.
@@ -110,8 +113,9 @@ pub(crate) fn parse_chapter(
         includes,
         diagnostics,
     );
-    let (line_blocks, admonitions) = pandoc_blocks(&mut cleaned.text);
-    let aligned = html_block_tags(&mut cleaned.text);
+    let (line_blocks, admonitions, aligned_divs) = pandoc_blocks(&mut cleaned.text);
+    let mut aligned = html_block_tags(&mut cleaned.text);
+    aligned.extend(aligned_divs);
     notes_in_link_text(&mut cleaned.text);
     notes_after_link_text(&mut cleaned.text);
     let events: Vec<(Event<'_>, Range<usize>)> = Parser::new_ext(&cleaned.text, markdown_options())
@@ -135,6 +139,7 @@ pub(crate) fn parse_chapter(
         note_defs: BTreeMap::new(),
         inline_notes: 0,
         tex_math_seen: false,
+        wrappers: Vec::new(),
         quotes: QuoteMarks::of(language),
         open_quotes: [false; 2],
         in_paragraph: false,
@@ -361,14 +366,15 @@ impl Fences {
 /// `:::`) are blanked, so that what they hold reads as the blocks it is; a line block's
 /// bars (`| a line`) become `>`, so that it reads as a quote, and its place is returned
 /// (the parser sets it as verse). Every byte keeps its place.
-fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> (Vec<LineBlock>, Vec<Admonition>) {
+fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> PandocBlocks {
     if !text.contains(":::") && !text.contains('|') {
-        return (Vec::new(), Vec::new());
+        return (Vec::new(), Vec::new(), Vec::new());
     }
-    // The divs open, each with its label when it is an admonition, and where it starts;
-    // the admonitions read.
-    let mut divs: Vec<(Option<String>, usize)> = Vec::new();
+    // The divs open, each with its label when it is an admonition or its alignment when
+    // it asks for one, and where it starts; the admonitions and aligned divs read.
+    let mut divs: Vec<(Option<String>, Option<Alignment>, usize)> = Vec::new();
     let mut admonitions: Vec<Admonition> = Vec::new();
+    let mut aligned: Vec<(Range<usize>, Alignment)> = Vec::new();
     let mut blanks: Vec<Range<usize>> = Vec::new();
     let mut bars: Vec<usize> = Vec::new();
     let mut blocks: Vec<LineBlock> = Vec::new();
@@ -433,14 +439,16 @@ fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> (Vec<LineBlock>, Vec<A
                 blanks.push(start..start + body.len());
             }
             if after.is_empty() {
-                if let Some((Some(label), from)) = divs.pop() {
-                    admonitions.push(Admonition {
+                match divs.pop() {
+                    Some((Some(label), _, from)) => admonitions.push(Admonition {
                         range: from..at,
                         label,
-                    });
+                    }),
+                    Some((None, Some(align), from)) => aligned.push((from..at, align)),
+                    _ => {}
                 }
             } else if attributes || label.is_some() {
-                divs.push((label, start));
+                divs.push((label, div_alignment(after), start));
             }
         }
     }
@@ -452,7 +460,7 @@ fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> (Vec<LineBlock>, Vec<A
         bars.extend(lines);
     }
     if blanks.is_empty() && bars.is_empty() {
-        return (blocks, admonitions);
+        return (blocks, admonitions, aligned);
     }
     let owned = text.to_mut();
     // Whole lines blanked and ASCII bars replaced: the text stays UTF-8, byte for byte.
@@ -471,7 +479,44 @@ fn pandoc_blocks(text: &mut std::borrow::Cow<'_, str>) -> (Vec<LineBlock>, Vec<A
     }
     *owned = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    (blocks, admonitions)
+    (blocks, admonitions, aligned)
+}
+
+/// What [`pandoc_blocks`] finds: the line blocks, the admonitions, and the divs that align
+/// their paragraphs (from opening to closing fence, in the cleaned text).
+type PandocBlocks = (
+    Vec<LineBlock>,
+    Vec<Admonition>,
+    Vec<(Range<usize>, Alignment)>,
+);
+
+/// The alignment a Pandoc div's attributes ask for (`::: {.center}`, `::: right`,
+/// `::: {.flushright}`, `::: {style="text-align: right"}`): its paragraphs are set so, as
+/// HTML's `<div align="right">` sets them.
+fn div_alignment(after: &str) -> Option<Alignment> {
+    let inner = after
+        .strip_prefix('{')
+        .and_then(|a| a.strip_suffix('}'))
+        .unwrap_or(after)
+        .to_ascii_lowercase();
+    let style = inner.replace(' ', "");
+    if style.contains("text-align:right") {
+        return Some(Alignment::Right);
+    }
+    if style.contains("text-align:center") {
+        return Some(Alignment::Center);
+    }
+    inner
+        .split_whitespace()
+        .find_map(|word| match word.strip_prefix('.').unwrap_or(word) {
+            "center" | "centered" | "centre" | "text-center" | "align-center" => {
+                Some(Alignment::Center)
+            }
+            "right" | "flushright" | "flush-right" | "text-right" | "align-right" => {
+                Some(Alignment::Right)
+            }
+            _ => None,
+        })
 }
 
 /// A Docusaurus, Quarto or Pandoc admonition (`:::note`, `:::tip A title`,
@@ -906,16 +951,16 @@ fn html_block_tags(text: &mut std::borrow::Cow<'_, str>) -> Vec<(Range<usize>, A
         {
             edits.push(blank(0, lower.trim_end().len()));
             if let Some(align) = html_alignment(name, rest) {
+                // To its closing tag, over blank lines (a letter's closing of several
+                // paragraphs); without one, to the first blank line.
                 let close = format!("</{name}>");
+                let closes = |l: &&str| l.trim().eq_ignore_ascii_case(&close);
+                let closed = lines[index + 1..].iter().any(closes);
                 let end = lines
                     .iter()
-                    .enumerate()
                     .skip(index + 1)
-                    .take_while(|(_, l)| {
-                        let l = l.trim();
-                        !l.is_empty() && !l.eq_ignore_ascii_case(&close)
-                    })
-                    .fold(at, |end, (_, l)| end + l.len());
+                    .take_while(|l| !closes(l) && (closed || !l.trim().is_empty()))
+                    .fold(at, |end, l| end + l.len());
                 aligned.push((start..end, align));
             }
             continue;
@@ -1481,6 +1526,9 @@ struct ChapterParser<'t, 'r> {
     inline_notes: usize,
     /// TeX math was found (and warned about once).
     tex_math_seen: bool,
+    /// The HTML wrappers (`<div>`, `<center>` ...) open around the text being read, each
+    /// with the alignment it asks for, innermost last.
+    wrappers: Vec<Option<Alignment>>,
     /// The book language's quotation marks, for straight double quotes.
     quotes: QuoteMarks,
     /// Whether a double and a single quote are open in the paragraph (see
@@ -2179,7 +2227,8 @@ impl<'t> ChapterParser<'t, '_> {
                 .aligned
                 .iter()
                 .find(|(lines, _)| lines.contains(&range.start))
-                .map(|(_, align)| *align);
+                .map(|(_, align)| *align)
+                .or_else(|| self.wrappers.iter().rev().find_map(|a| *a));
             let kind = match align {
                 Some(align) => BlockKind::Aligned { align, content },
                 None => BlockKind::Paragraph(content),
@@ -2483,7 +2532,12 @@ impl<'t> ChapterParser<'t, '_> {
                     kind: InlineKind::LineBreak,
                     span,
                 }),
-                Event::InlineMath(t) | Event::DisplayMath(t) => push_text(&mut out, &t, span),
+                Event::InlineMath(t) | Event::DisplayMath(t) => {
+                    // As written, its dollars included: Quire does not typeset math.
+                    let written = self.text.get(range.clone()).unwrap_or(&t);
+                    push_text(&mut out, written, span);
+                    self.warn_tex_math(std::slice::from_ref(&range));
+                }
                 Event::TaskListMarker(done) => {
                     // A task list's boxes, as a browser shows its checkboxes.
                     push_text(&mut out, if done { "\u{2611} " } else { "\u{2610} " }, span)
@@ -2983,6 +3037,31 @@ impl<'t> ChapterParser<'t, '_> {
         FootnoteId(index)
     }
 
+    /// Opens and closes the HTML wrappers (`<div>`, `<center>`, `<section>`, `<aside>`,
+    /// `<article>`) whose tags `html` holds, keeping the alignment each asks for.
+    fn follow_wrappers(&mut self, html: &str) {
+        const WRAPPERS: [&str; 5] = ["div", "center", "section", "aside", "article"];
+        let mut rest = html;
+        while let Some(open) = rest.find('<') {
+            let Some(close) = rest[open..].find('>') else {
+                break;
+            };
+            let text = &rest[open..open + close + 1];
+            rest = &rest[open + close + 1..];
+            let Some(tag) = html::Tag::parse(text) else {
+                continue;
+            };
+            if !WRAPPERS.contains(&tag.name.as_str()) || tag.self_closing {
+                continue;
+            }
+            if tag.closing {
+                self.wrappers.pop();
+            } else {
+                self.wrappers.push(html_alignment(&tag.name, text));
+            }
+        }
+    }
+
     /// TeX math in the text (`$\frac{1}{n}$`, `$$x^2$$`) is printed as written: the first
     /// in a file is warned, with where it is.
     fn warn_tex_math(&mut self, ranges: &[Range<usize>]) {
@@ -3131,7 +3210,9 @@ impl<'t> ChapterParser<'t, '_> {
         if let Some(summary) = container_tags(trimmed) {
             // `<div class="warning">`, `<details>`, `</div>` ... on lines of their own wrap
             // Markdown that is read as usual: the tags are left out, a `<summary>` is
-            // printed in bold.
+            // printed in bold. A wrapper's alignment (`<div align="right">`) holds for the
+            // paragraphs up to its closing tag.
+            self.follow_wrappers(trimmed);
             self.diagnostics.push(Diagnostic::note(
                 span,
                 "HTML container tags are left out; the Markdown inside them is printed",
@@ -5231,6 +5312,28 @@ mod tests {
         assert!(diagnostics[0].message.contains("TeX math"));
     }
 
+    /// Math is printed as written: Markdown's escapes (`\\`, `\{`, `\,`) and emphasis
+    /// (`a_1 b_1`, `*`) leave it alone, and dollars that are money stay text.
+    #[test]
+    fn tex_math_keeps_every_character_as_written() {
+        let source = "$\\begin{pmatrix} 1 & 0 \\\\ 0 & 1 \\end{pmatrix}$ and \
+                      $\\{x \\mid x > 0\\}$ and $a_1 * b_1 * c$ and $\\int x \\, dx$";
+        let (parsed, diagnostics) = parse(&format!("# T\n\n{source}.\n\nIt costs $5 and $10.\n"));
+        let texts: Vec<String> = parsed
+            .blocks
+            .iter()
+            .map(|b| match &b.kind {
+                BlockKind::Paragraph(c) => Inline::plain_text(c),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [format!("{source}."), "It costs $5 and $10.".to_string()]
+        );
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    }
+
     #[test]
     fn a_colon_without_a_space_starts_no_definition() {
         // pulldown-cmark reads each of these lines as a definition of the line above.
@@ -5797,6 +5900,46 @@ mod tests {
         assert_eq!(
             Inline::plain_text(paragraph(&parsed, 0)),
             "A one. Two three ^[open."
+        );
+    }
+
+    /// A right-aligned `<div>` of several paragraphs (blank lines inside it, or not) and
+    /// Pandoc's aligned divs (`::: {.right}`, `::: center`, `{style="text-align: right"}`)
+    /// align every paragraph in them, and none after.
+    #[test]
+    fn aligned_divs_align_all_their_paragraphs() {
+        let text = "# T\n\nBody.\n\n<div align=\"right\">\nYours,\n\nR. W.\n</div>\n\n\
+                    Body.\n\n<div align=\"right\">\n\nYours ever,\n\nVictor\n\n</div>\n\n\
+                    ::: {.right}\nAt Archangel,\n\nMarch\n:::\n\n::: center\nA\n\nB\n:::\n\n\
+                    ::: {style=\"text-align: right\"}\nStyled\n:::\n\nEnd.\n";
+        let (parsed, _) = parse(text);
+        let shown: Vec<String> = parsed
+            .blocks
+            .iter()
+            .map(|b| match &b.kind {
+                BlockKind::Paragraph(c) => Inline::plain_text(c),
+                BlockKind::Aligned { align, content } => {
+                    format!("{align:?}: {}", Inline::plain_text(content))
+                }
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "Body.",
+                "Right: Yours,",
+                "Right: R. W.",
+                "Body.",
+                "Right: Yours ever,",
+                "Right: Victor",
+                "Right: At Archangel,",
+                "Right: March",
+                "Center: A",
+                "Center: B",
+                "Right: Styled",
+                "End.",
+            ]
         );
     }
 
