@@ -635,7 +635,8 @@ fn korean_prints_in_the_hangul_face() {
 
 /// `####` to `######` heads followed by a paragraph run into it (italic, a full stop
 /// added unless the head ends in punctuation), so that they no longer look like `##`
-/// heads; the PDF outline keeps them. A deep head followed by a list stands alone.
+/// heads; the PDF outline keeps them, without their note numbers. A deep head followed by
+/// a list stands alone.
 #[test]
 fn deep_heads_run_into_their_paragraphs() {
     if !validators() {
@@ -643,7 +644,9 @@ fn deep_heads_run_into_their_paragraphs() {
     }
     let work = tempfile::tempdir().unwrap();
     let chapter = "# Title\n\nIntro.\n\n## Section\n\nText.\n\n#### Fourth\n\nFourth's text.\n\n\
-                   ##### Fifth?\n\nFifth's text.\n\n###### Sixth\n\n- a list item\n";
+                   ##### Fifth?\n\nFifth's text.\n\n###### Sixth\n\n- a list item\n\n\
+                   ## Setup on Windows[^win]\n\nText.\n\n#### Paths[^p]\n\nText.\n\n\
+                   [^win]: Windows 10 or later.\n\n[^p]: Forward slashes work too.\n";
     let book = one_chapter_book(
         work.path(),
         "title = \"Heads\"\nauthors = [\"A\"]\nlanguage = \"en\"",
@@ -664,7 +667,14 @@ fn deep_heads_run_into_their_paragraphs() {
         &pdf,
     );
     if let Some(outline) = outline {
-        for head in ["Section", "Fourth", "Fifth?", "Sixth"] {
+        for head in [
+            "Section",
+            "Fourth",
+            "Fifth?",
+            "Sixth",
+            "Setup on Windows",
+            "Paths",
+        ] {
             assert!(
                 outline.lines().any(|l| l == head),
                 "{head} not in {outline}"

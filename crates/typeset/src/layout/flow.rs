@@ -718,7 +718,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                         }
                     }
                 }
-                let title = text.plain();
+                let title = text.title();
                 let lines = self
                     .ctx
                     .set_ragged(&text, measure, Align::Left, leading, false);
@@ -1161,7 +1161,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             self.styling(),
             &mut text,
         );
-        let title = text.plain();
+        let title = text.title();
         let last = title.trim_end().chars().last();
         if !last.is_some_and(|c| matches!(c, '.' | '?' | '!' | ':' | ';' | ',' | '\u{2026}')) {
             text.push(".", style(FontVariant::Italic, self.size));

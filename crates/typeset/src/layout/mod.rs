@@ -740,6 +740,25 @@ impl StyledText {
     pub(crate) fn plain(&self) -> String {
         self.runs.iter().map(|(t, _)| t.as_str()).collect()
     }
+
+    /// The text without its footnote markers: a heading's title as the PDF's bookmarks
+    /// show it ("Setup on Windows", not "Setup on Windows1").
+    pub(crate) fn title(&self) -> String {
+        let plain = self.plain();
+        let mut out = String::with_capacity(plain.len());
+        let mut at = 0;
+        let mut markers: Vec<&std::ops::Range<usize>> =
+            self.markers.iter().map(|(r, _)| r).collect();
+        markers.sort_by_key(|r| r.start);
+        for range in markers {
+            if range.start >= at {
+                out.push_str(plain.get(at..range.start).unwrap_or(""));
+                at = range.end;
+            }
+        }
+        out.push_str(plain.get(at..).unwrap_or(""));
+        out
+    }
 }
 
 pub(crate) struct Ctx<'a> {
