@@ -189,27 +189,69 @@ pub(crate) fn family(book_dir: &Path, name: &str) -> Result<FontFamily, String> 
             name.replace(' ', "")
         ));
     }
-    let pick = |want: &[&str], avoid: &[&str]| -> Option<Vec<u8>> {
-        files
-            .iter()
-            .find(|(f, _)| {
-                want.iter().all(|w| f.contains(w)) && !avoid.iter().any(|a| f.contains(a))
-            })
-            .and_then(|(_, p)| quire_markdown::read_book_file(p).ok())
+    // Each file with what it says of itself; where some say they are of the family named,
+    // only those (`DejaVuSansMono.ttf` is another family than DejaVu Sans).
+    let read: Vec<(String, Vec<u8>, Option<quire_typeset::font::FaceStyle>)> = files
+        .iter()
+        .filter_map(|(file, path)| {
+            let data = quire_markdown::read_book_file(path).ok()?;
+            let style = quire_typeset::font::face_style(&data);
+            Some((file.clone(), data, style))
+        })
+        .collect();
+    let named = |style: &Option<quire_typeset::font::FaceStyle>| {
+        style
+            .as_ref()
+            .is_some_and(|s| s.family.replace(' ', "").to_lowercase() == key)
     };
-    let regular = pick(&["regular"], &["italic", "bold"])
-        .or_else(|| pick(&[], &["italic", "bold"]))
-        .ok_or_else(|| {
-            format!(
-                "font family `{name}`: no regular face in `{}`",
-                folder.display()
-            )
-        })?;
+    let any_named = read.iter().any(|(_, _, style)| named(style));
+    let pool: Vec<&(String, Vec<u8>, Option<quire_typeset::font::FaceStyle>)> = read
+        .iter()
+        .filter(|(_, _, style)| !any_named || named(style))
+        .collect();
+    // The face of a style: by what the files say (italic or oblique; bold from 600, the
+    // weight nearest 400 or 700, normal width first), else by their names.
+    let pick = |italic: bool, bold: bool| -> Option<Vec<u8>> {
+        let by_style = pool
+            .iter()
+            .filter_map(|(file, data, style)| Some((file, data, style.as_ref()?)))
+            .filter(|(_, _, s)| s.italic == italic && (s.weight >= 600.0) == bold)
+            .min_by_key(|(file, _, s)| {
+                let target = if bold { 700.0 } else { 400.0 };
+                (
+                    s.condensed_or_expanded,
+                    (s.weight - target).abs() as u32,
+                    file.len(),
+                )
+            })
+            .map(|(_, data, _)| (*data).clone());
+        by_style.or_else(|| {
+            let (want, avoid): (&[&str], &[&str]) = match (italic, bold) {
+                (false, false) => (&[], &["italic", "oblique", "bold"]),
+                (true, false) => (&["italic"], &["bold"]),
+                (false, true) => (&["bold"], &["italic", "oblique"]),
+                (true, true) => (&["bold", "italic"], &[]),
+            };
+            pool.iter()
+                .filter(|(_, _, style)| style.is_none())
+                .filter(|(f, _, _)| {
+                    want.iter().all(|w| f.contains(w)) && !avoid.iter().any(|a| f.contains(a))
+                })
+                .min_by_key(|(f, _, _)| (!f.contains("regular"), f.len()))
+                .map(|(_, data, _)| data.clone())
+        })
+    };
+    let regular = pick(false, false).ok_or_else(|| {
+        format!(
+            "font family `{name}`: no regular face in `{}`",
+            folder.display()
+        )
+    })?;
     let family = FontFamily::from_bytes(
         regular,
-        pick(&["italic"], &["bold"]),
-        pick(&["bold"], &["italic"]),
-        pick(&["bold", "italic"], &[]),
+        pick(true, false),
+        pick(false, true),
+        pick(true, true),
     )
     .map_err(|e| e.to_string())?;
     with_fallback(family, book_dir, &family_files)
@@ -246,7 +288,7 @@ pub(crate) fn epub_fonts(
             ),
         ]);
     }
-    let mut out = Vec::new();
+    let mut out: Vec<(bool, quire_epub::EmbeddedFont)> = Vec::new();
     // The same files the print edition may use: inside the book, regular files.
     for path in font_files(book_dir) {
         let file = path
@@ -261,13 +303,60 @@ pub(crate) fn epub_fonts(
         }
         let data = quire_markdown::read_book_file(&path)
             .map_err(|e| format!("cannot read `{file}`: {e}"))?;
-        out.push(quire_epub::EmbeddedFont {
-            family: name.to_string(),
-            italic: lower.contains("italic"),
-            bold: lower.contains("bold"),
-            file_name: file,
-            data,
-        });
+        // What the file says of itself, else its name.
+        let style = quire_typeset::font::face_style(&data);
+        let (italic, bold) = match &style {
+            Some(s) => (s.italic, s.weight >= 600.0),
+            None => (
+                lower.contains("italic") || lower.contains("oblique"),
+                lower.contains("bold"),
+            ),
+        };
+        let named = style
+            .as_ref()
+            .is_some_and(|s| s.family.replace(' ', "").to_lowercase() == key);
+        out.push((
+            named,
+            quire_epub::EmbeddedFont {
+                family: name.to_string(),
+                italic,
+                bold,
+                file_name: file,
+                data,
+            },
+        ));
     }
-    Ok(out)
+    // Where some files say they are of the family named, only those (DejaVu Sans Mono's
+    // files are not DejaVu Sans's).
+    let any_named = out.iter().any(|(named, _)| *named);
+    Ok(out
+        .into_iter()
+        .filter(|(named, _)| !any_named || *named)
+        .map(|(_, font)| font)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quire_typeset::FontVariant as V;
+
+    /// A family's faces are found by what their files say, whatever the files are called:
+    /// an italic called "Slanted", a bold called "Heavy", the regular with no style in its
+    /// name at all, listed after them.
+    #[test]
+    fn faces_are_picked_by_what_the_files_say() {
+        let book = tempfile::tempdir().unwrap();
+        let fonts = book.path().join("fonts");
+        std::fs::create_dir(&fonts).unwrap();
+        let put = |name: &str, data: &[u8]| std::fs::write(fonts.join(name), data).unwrap();
+        put("EBGaramond-A-Slanted.otf", EB_GARAMOND_ITALIC);
+        put("EBGaramond-B-Heavy.ttf", EB_GARAMOND_BOLD);
+        put("EBGaramond-C.otf", EB_GARAMOND_REGULAR);
+        let family = family(book.path(), "EB Garamond").expect("a family");
+        let name = |v: V| family.face(v).postscript_name().to_string();
+        assert_eq!(name(V::Regular), "EBGaramond12-Regular");
+        assert_eq!(name(V::Italic), "EBGaramond12-Italic");
+        assert_eq!(name(V::Bold), "EBGaramond-Bold");
+    }
 }

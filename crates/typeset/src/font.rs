@@ -161,6 +161,46 @@ impl std::fmt::Debug for FontFace {
     }
 }
 
+/// What a font file says of itself: its family's name, and whether its default face is
+/// italic (or oblique) and how heavy (400 regular, 700 bold), for picking a family's faces
+/// from files whatever they are called (`DejaVuSans-Oblique.ttf` is DejaVu Sans's italic).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceStyle {
+    /// The typographic family name (`DejaVu Sans`), else the legacy one.
+    pub family: String,
+    /// Italic or oblique.
+    pub italic: bool,
+    /// The weight class (100 to 900).
+    pub weight: f32,
+    /// The width is narrower or wider than normal (a condensed cut).
+    pub condensed_or_expanded: bool,
+}
+
+/// The style of the font in `data` (the first face of a collection); `None` when it is no
+/// font.
+pub fn face_style(data: &[u8]) -> Option<FaceStyle> {
+    use skrifa::MetadataProvider;
+    use skrifa::attribute::{Stretch, Style};
+    use skrifa::string::StringId;
+    let font = FontRef::from_index(data, 0).ok()?;
+    let attributes = font.attributes();
+    let name = |id: StringId| {
+        font.localized_strings(id)
+            .english_or_first()
+            .map(|s| s.chars().collect::<String>())
+            .filter(|s| !s.trim().is_empty())
+    };
+    let family = name(StringId::TYPOGRAPHIC_FAMILY_NAME)
+        .or_else(|| name(StringId::FAMILY_NAME))
+        .unwrap_or_default();
+    Some(FaceStyle {
+        family,
+        italic: !matches!(attributes.style, Style::Normal),
+        weight: attributes.weight.value(),
+        condensed_or_expanded: attributes.stretch != Stretch::NORMAL,
+    })
+}
+
 fn has_feature(font: &FontRef<'_>, tag: Tag) -> bool {
     let in_gsub = font
         .gsub()
