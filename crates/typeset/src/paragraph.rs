@@ -760,6 +760,16 @@ fn protrusion(c: char) -> (f64, f64) {
     }
 }
 
+/// Whether `word` reads as a verse number: digits, perhaps a chapter and verse (`3:16`) or
+/// a range (`4-5`), at most eight characters.
+fn is_verse_number(word: &str) -> bool {
+    word.len() <= 8
+        && word.starts_with(|c: char| c.is_ascii_digit())
+        && word
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | '-' | '\u{2013}'))
+}
+
 /// Whether `word` is a unit of measure a number stands before (`g`, `km`, `°C`, `%`,
 /// `min`): the space between them does not break.
 fn is_unit(word: &str) -> bool {
@@ -1275,7 +1285,15 @@ impl Typesetter {
                         breakable: false,
                     });
                 } else {
+                    // A verse number (a raised or smaller number standing alone before
+                    // its verse: `<sup>16</sup> For God so loved`) stays with its verse.
+                    let verse_number = ended.is_some_and(|w| {
+                        is_verse_number(w)
+                            && style_at(i - w.len()).0.size.0
+                                < style_at(i + c.len_utf8()).0.size.0 * 0.9
+                    });
                     let breakable = !matches!(c, '\u{A0}' | '\u{202F}' | '\u{2007}')
+                        && !verse_number
                         && !self.tied_space(&text, i, c, ended);
                     match tokens.last_mut() {
                         Some(Token::Space { breakable: b, .. }) => *b = *b && breakable,
@@ -2377,6 +2395,51 @@ mod tests {
     }
 
     const OPENING: &str = "It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife. However little known the feelings or views of such a man may be on his first entering a neighbourhood, this truth is so well fixed in the minds of the surrounding families, that he is considered as the rightful property of some one or other of their daughters.";
+
+    /// A verse number (set smaller, alone before its verse) never ends a line: at every
+    /// measure the line that holds it holds its verse's first word too.
+    #[test]
+    fn a_verse_number_stays_with_its_verse() {
+        let mut ts = typesetter("en");
+        let small = RunStyle {
+            size: Pt(11.5 * 0.7),
+            ..RunStyle::regular(Pt(11.5))
+        };
+        let verses = [
+            "In the beginning was the Word, and the Word was with God, and the Word was God. ",
+            "The same was in the beginning with God. ",
+            "All things were made by him; and without him was not any thing made that was made. ",
+            "In him was life; and the life was the light of men.",
+        ];
+        let numbers = ["1", "2", "3", "4"];
+        let mut runs = Vec::new();
+        for (number, verse) in numbers.iter().zip(verses) {
+            runs.push(TextRun {
+                text: number,
+                style: small,
+            });
+            runs.push(TextRun {
+                text: " ",
+                style: RunStyle::regular(Pt(11.5)),
+            });
+            runs.push(TextRun {
+                text: verse,
+                style: RunStyle::regular(Pt(11.5)),
+            });
+        }
+        let mut ended_on_a_number = 0;
+        for width in (150..330).step_by(3) {
+            let options = ParagraphOptions::book(Pt(f64::from(width)), Pt(11.5));
+            let layout = ts.typeset(&runs, &options, Span::default());
+            for line in line_texts(&layout) {
+                let last = line.split_whitespace().last().unwrap_or_default();
+                if numbers.contains(&last) {
+                    ended_on_a_number += 1;
+                }
+            }
+        }
+        assert_eq!(ended_on_a_number, 0);
+    }
 
     #[test]
     fn justified_lines_fill_the_measure() {
