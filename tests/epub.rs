@@ -910,3 +910,40 @@ fn figure_numbers_run_without_gaps() {
     }
     assert!(!xhtml.contains("1-3"), "{xhtml}");
 }
+
+/// Headings of one Markdown level are of one `<h*>` level under the same parent, and no
+/// level is skipped: `####` right under `##` is an h3, and so is the `####` after a
+/// `#####` (which is an h4 under it).
+#[test]
+fn headings_of_one_level_keep_one_level() {
+    let work = tempfile::tempdir().unwrap();
+    let book = common::one_chapter_book(
+        work.path(),
+        "title = \"Reference\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        "# Configuration\n\n## Types\n\nText.\n\n#### Durations\n\nText.\n\n##### Units\n\nText.\n\n\
+         #### Sizes\n\nText.\n\n## Other\n\nText.\n\n###### Deep\n\nText.\n",
+    );
+    let epub = build_epub(&book, &work.path().join("out"));
+    let xhtml = epub_member(&epub, "OEBPS/text/chapter-1.xhtml");
+    let heads: Vec<String> = ["Types", "Durations", "Units", "Sizes", "Other", "Deep"]
+        .iter()
+        .map(|title| {
+            let end = xhtml
+                .find(&format!(">{title}</h"))
+                .unwrap_or_else(|| panic!("{title} in {xhtml}"));
+            let level = &xhtml[end + title.len() + 4..end + title.len() + 5];
+            format!("{title} h{level}")
+        })
+        .collect();
+    assert_eq!(
+        heads,
+        [
+            "Types h2",
+            "Durations h3",
+            "Units h4",
+            "Sizes h3",
+            "Other h2",
+            "Deep h3"
+        ]
+    );
+}

@@ -147,8 +147,9 @@ pub(crate) struct ChapterWriter<'a, 'b> {
     diagnostics: &'b mut Vec<Diagnostic>,
     out: String,
     heading_cursor: usize,
-    /// The level of the last heading written (1 for the chapter title).
-    last_level: u8,
+    /// The headings open above the current place: each one's Markdown level and the
+    /// `<h*>` level it was given, innermost last.
+    open_headings: Vec<(u8, u8)>,
     /// Per footnote: the id of its first reference, the back link's target.
     first_ref: Vec<Option<String>>,
     /// Set once the chapter's first paragraph was written.
@@ -201,7 +202,7 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
             diagnostics,
             out: String::new(),
             heading_cursor: 0,
-            last_level: 1,
+            open_headings: Vec::new(),
             first_ref: vec![None; cp.chapter.footnotes.len()],
             lead_done: !has_lead(cp.chapter.kind),
             deferred_refs: Vec::new(),
@@ -471,9 +472,20 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                 }
                 BlockKind::Heading { level, content, .. } => {
                     let id = self.plan_heading_id();
-                    // Never skip a level: h2 may follow h1, h4 only after an h3.
-                    let level = (*level).clamp(2, 6).min(self.last_level + 1);
-                    self.last_level = level;
+                    // Never skip a level (h4 only under an h3), and headings of one
+                    // Markdown level are of one `<h*>` level under the same parent: `####`
+                    // right under `##` is an h3, and so is the `####` after its `#####`.
+                    while self
+                        .open_headings
+                        .last()
+                        .is_some_and(|(markdown, _)| *markdown >= *level)
+                    {
+                        self.open_headings.pop();
+                    }
+                    let parent = self.open_headings.last().map_or(1, |(_, html)| *html);
+                    let level_here = (parent + 1).min(6);
+                    self.open_headings.push((*level, level_here));
+                    let level = level_here;
                     if top {
                         self.lead_done = true;
                     }
