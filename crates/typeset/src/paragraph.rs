@@ -880,10 +880,12 @@ fn word_breaks(
     hyphenate: bool,
     hyphenatable: &[Range<usize>],
     cjk_language: bool,
-    code: bool,
+    code: &[Range<usize>],
 ) -> Vec<(usize, BreakKind)> {
     let mut breaks: Vec<(usize, BreakKind)> = Vec::new();
     let word = &text[range.clone()];
+    // Whether the character ending at `i` is code's.
+    let in_code = |i: usize| code.iter().any(|r| r.start < i && i <= r.end);
     if is_url(word) {
         // A web or e-mail address breaks only where a reader sees it cannot be a hyphen,
         // and nothing is added (no hyphen): see `url_breaks`.
@@ -894,12 +896,12 @@ fn word_breaks(
         );
         return breaks;
     }
-    if code {
+    for code in code {
         // A name in code breaks where a programmer would break it, and nothing is added.
         breaks.extend(
-            code_breaks(word)
+            code_breaks(&text[code.clone()])
                 .into_iter()
-                .map(|i| (range.start + i, BreakKind::Code)),
+                .map(|i| (code.start + i, BreakKind::Code)),
         );
     }
     let first = allowed.partition_point(|&i| i <= range.start);
@@ -919,7 +921,7 @@ fn word_breaks(
         {
             continue;
         }
-        if code && before == '-' {
+        if before == '-' && in_code(i) {
             // In code a hyphen is part of a name or an option (`-r`, `rustup-init`):
             // a line ending on one would read as a hyphenated word.
             continue;
@@ -950,6 +952,28 @@ fn word_breaks(
     breaks.sort_by_key(|b| b.0);
     breaks.dedup_by_key(|b| b.0);
     breaks
+}
+
+/// The parts of the word at `range` set as code (monospaced), from the style of each run:
+/// `(` and `)` around `` `--force` `` are not code, the option is.
+fn code_runs(
+    range: &Range<usize>,
+    style_at: &dyn Fn(usize) -> (RunStyle, usize),
+) -> Vec<Range<usize>> {
+    let mut runs: Vec<Range<usize>> = Vec::new();
+    let mut at = range.start;
+    while at < range.end {
+        let (style, run_end) = style_at(at);
+        let end = run_end.clamp(at + 1, range.end);
+        if style.variant.is_mono() {
+            match runs.last_mut() {
+                Some(last) if last.end == at => last.end = end,
+                _ => runs.push(at..end),
+            }
+        }
+        at = end;
+    }
+    runs
 }
 
 /// True for a web address (`https://...`, `www....`) or an e-mail address, perhaps in
@@ -1606,7 +1630,11 @@ impl Typesetter {
             hyphenate,
             &hyphenatable,
             self.cjk_language,
-            style.variant.is_mono(),
+            if style.variant.is_mono() {
+                std::slice::from_ref(range)
+            } else {
+                &[]
+            },
         );
         self.words.made += 1;
         let first_part = self.words.parts.len();
@@ -1762,7 +1790,7 @@ impl Typesetter {
             hyphenate,
             &hyphenatable,
             self.cjk_language,
-            style_at(range.start).0.variant.is_mono(),
+            &code_runs(&range, style_at),
         );
 
         // A piece no line can hold gets a forced break at every glyph cluster.
@@ -2439,6 +2467,57 @@ mod tests {
             }
         }
         assert_eq!(ended_on_a_number, 0);
+    }
+
+    /// Code in brackets or quotes (`` (`--force`) ``) breaks as code does, never after its
+    /// own hyphens: no line ends on `(--` or `“pip-` at any measure.
+    #[test]
+    fn code_after_a_bracket_breaks_as_code() {
+        let mut ts = typesetter("en");
+        let code = RunStyle {
+            variant: FontVariant::Mono,
+            hyphenate: false,
+            ..RunStyle::regular(Pt(11.5))
+        };
+        let text = RunStyle::regular(Pt(11.5));
+        let mut runs = Vec::new();
+        for (before, option, after) in [
+            ("Use (", "--force", ") only when the tree is clean, and "),
+            (
+                "pass (",
+                "--no-cache-dir",
+                ") to keep the image small; then \u{201c}",
+            ),
+            ("", "pip-compile", "\u{201d} writes the lock file for "),
+            ("(", "x.y.z/a", ") and the other packages of the project."),
+        ] {
+            runs.push(TextRun {
+                text: before,
+                style: text,
+            });
+            runs.push(TextRun {
+                text: option,
+                style: code,
+            });
+            runs.push(TextRun {
+                text: after,
+                style: text,
+            });
+        }
+        let mut broken_code = Vec::new();
+        for width in (120..320).step_by(2) {
+            let options = ParagraphOptions::book(Pt(f64::from(width)), Pt(11.5));
+            let layout = ts.typeset(&runs, &options, Span::default());
+            for line in line_texts(&layout) {
+                // The line's last piece of code, cut after a hyphen of its own.
+                let last = line.split_whitespace().last().unwrap_or_default();
+                let options = ["--force", "--no-cache-dir", "pip-compile"];
+                if last.ends_with('-') && options.iter().any(|o| o.starts_with(last)) {
+                    broken_code.push(format!("{width}: {line}"));
+                }
+            }
+        }
+        assert!(broken_code.is_empty(), "{broken_code:#?}");
     }
 
     #[test]
