@@ -1108,3 +1108,33 @@ fn a_dedication_in_italics_stays_italic() {
     assert!(!runs.is_empty(), "the dedication is not printed");
     assert!(runs.iter().all(|(_, italic)| *italic), "{runs:?}");
 }
+
+/// Code copied from the PDF keeps its indentation and the spaces that align it: every
+/// space of a code line is a space glyph (PyMuPDF reads the text as a viewer copies it).
+#[test]
+fn code_copies_with_its_indentation() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let code = "def f(x):\n    if x:\n        return 1\nselect count(*)    as n,\n       name        as who\n";
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"Copy\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        &format!("# Copy\n\nThe code:\n\n```python\n{code}```\n"),
+    );
+    let pdf = build_pdf(&book, &work.path().join("out"));
+    let text = common::pymupdf(
+        "import sys, pymupdf\nfor page in pymupdf.open(sys.argv[1]):\n    print(page.get_text())",
+        &pdf,
+    );
+    let Some(text) = text else {
+        return;
+    };
+    for line in code.lines() {
+        assert!(
+            text.lines().any(|l| l == line),
+            "{line:?} not copied as written:\n{text}"
+        );
+    }
+}

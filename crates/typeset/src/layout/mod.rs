@@ -1014,7 +1014,10 @@ impl<'a> Ctx<'a> {
         layout
             .lines
             .iter()
-            .map(|line| self.line_box(line, Pt::ZERO, leading, &[], &[]))
+            .map(|line| {
+                let plain = text.plain();
+                self.line_box_of(line, Pt::ZERO, leading, &[], &[], Some(&plain))
+            })
             .collect()
     }
 
@@ -1099,6 +1102,26 @@ impl<'a> Ctx<'a> {
         markers: &[(std::ops::Range<usize>, NoteKey)],
         rises: &[(std::ops::Range<usize>, f64)],
     ) -> LineBox {
+        self.line_box_of(line, x, height, markers, rises, None)
+    }
+
+    /// [`Ctx::line_box`]; for a line of code, `code` is its text, and every space of it is
+    /// a space glyph (an indent, the spaces that align a column), so that code copied from
+    /// the PDF keeps its indentation.
+    fn line_box_of(
+        &self,
+        line: &LaidLine,
+        x: Pt,
+        height: Pt,
+        markers: &[(std::ops::Range<usize>, NoteKey)],
+        rises: &[(std::ops::Range<usize>, f64)],
+        code: Option<&str>,
+    ) -> LineBox {
+        // The spaces of code between two of its words (one for prose).
+        let spaces_between = |from: usize, to: usize| -> usize {
+            code.and_then(|c| c.get(from..to))
+                .map_or(1, |gap| gap.chars().filter(|c| *c == ' ').count().max(1))
+        };
         let mut items: Vec<Item> = Vec::with_capacity(line.runs.len().min(8));
         let mut notes = Vec::new();
         // The run being built, with the source and rise of its last word.
@@ -1142,11 +1165,27 @@ impl<'a> Ctx<'a> {
                 // A word space before a change of style opens the new run, from where the
                 // previous word ended (text extraction then sees it inside one text object).
                 let mut space_at = None;
+                let mut spaces = 1;
                 if let Some((done, last, ..)) = current.take() {
                     if words_apart(&last, &run.source) {
                         space_at = done.glyphs.last().map(|g| done.origin.x + g.right());
+                        spaces = spaces_between(last.end, run.source.start);
                     }
                     items.push(Item::Text(done));
+                } else if let Some(code) = code {
+                    // A line of code's indent: the spaces from its start to its first word.
+                    let before = code.get(..run.source.start).unwrap_or("");
+                    let indent = before.len() - before.trim_start_matches(' ').len();
+                    if indent > 0 && indent == before.len() {
+                        let advance = self
+                            .family
+                            .face_by_index(run.face)
+                            .and_then(|f| f.space().map(|(_, a)| a * f.scale(run.size.0)))
+                            .unwrap_or(0.0);
+                        space_at =
+                            Some(x + run.x - Pt(advance * run.horizontal_scale) * indent as f64);
+                        spaces = indent;
+                    }
                 }
                 let origin_x = space_at.unwrap_or(x + run.x);
                 let mut frame = FrameRun {
@@ -1163,7 +1202,9 @@ impl<'a> Ctx<'a> {
                     rises: Vec::new(),
                 };
                 if space_at.is_some() {
-                    self.push_space(&mut frame, run.face, run.horizontal_scale);
+                    for _ in 0..spaces {
+                        self.push_space(&mut frame, run.face, run.horizontal_scale);
+                    }
                 }
                 current = Some((frame, run.source.start..run.source.start, rise, run.face));
             }
@@ -1173,7 +1214,9 @@ impl<'a> Ctx<'a> {
             let base_x = x + run.x - frame.origin.x;
             if !frame.glyphs.is_empty() && words_apart(last, &run.source) {
                 // A word space: a real space glyph where the gap starts.
-                self.push_space(frame, *face, run.horizontal_scale);
+                for _ in 0..spaces_between(last.end, run.source.start) {
+                    self.push_space(frame, *face, run.horizontal_scale);
+                }
             }
             let offset = frame.text.len();
             frame.text.push_str(&run.text);
