@@ -499,12 +499,41 @@ fn typeset_once(
         document,
         anchor_pages: pages.anchor_pages,
         page_anchors: pages.anchors,
-        diagnostics: std::mem::take(&mut ctx.diagnostics),
+        diagnostics: merge_missing_glyphs(std::mem::take(&mut ctx.diagnostics)),
         report,
     };
     free_at_exit(ctx.ts);
     typeset
 }
+
+/// The warnings that a character has no glyph, one per character for the whole book (at its
+/// first place, with how many more there are), not one per paragraph: a book in a script
+/// the fonts lack would otherwise bury every other message under hundreds.
+fn merge_missing_glyphs(diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let is_missing = |d: &Diagnostic| d.message.starts_with(MISSING_GLYPH_WARNING);
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for d in diagnostics.iter().filter(|d| is_missing(d)) {
+        *counts.entry(d.message.clone()).or_default() += 1;
+    }
+    let mut out = Vec::with_capacity(diagnostics.len());
+    for mut d in diagnostics {
+        if is_missing(&d) {
+            let Some(count) = counts.remove(&d.message) else {
+                continue; // a later place of a character already reported
+            };
+            match count {
+                0 | 1 => {}
+                2 => d.message.push_str(" (and in 1 more place)"),
+                _ => d.message = format!("{} (and in {} more places)", d.message, count - 1),
+            }
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// How the warning that no font has a character's glyph begins.
+const MISSING_GLYPH_WARNING: &str = "no font has a glyph for";
 
 /// Frees `value` on a thread of its own, for what takes long to free and need not be
 /// waited for: a chapter's flow once its pages are drawn (3% of a build's time, on the
@@ -1049,7 +1078,7 @@ impl<'a> Ctx<'a> {
             self.push_once(
                 Diagnostic::warning(
                     span,
-                    format!("no font has a glyph for {c:?} (U+{:04X} {name}): it prints as an empty box", u32::from(c)),
+                    format!("{MISSING_GLYPH_WARNING} {c:?} (U+{:04X} {name}): it prints as an empty box", u32::from(c)),
                 )
                 .with_hint("put a font that has it in the book's `fonts/` folder, or replace the character in the text"),
             );
@@ -1420,6 +1449,39 @@ mod styled_text_tests {
 
     /// A span restyled after it was pushed in the style of the text before it (and so
     /// merged into that run) is split off and restyled alone: `[Lord]{.smallcaps}`.
+    /// A character no font has is reported once for the book, at its first place, with
+    /// how many more there are; other warnings stay as they are, in order.
+    #[test]
+    fn missing_glyphs_are_reported_once_per_character() {
+        let span = |start: u32| Span {
+            start,
+            ..Span::default()
+        };
+        let missing = |c: char, at: u32| {
+            Diagnostic::warning(
+                span(at),
+                format!("{MISSING_GLYPH_WARNING} {c:?} (U+0628 X): it prints as an empty box"),
+            )
+        };
+        let merged = merge_missing_glyphs(vec![
+            missing('ب', 10),
+            Diagnostic::warning(span(20), "a table is set smaller"),
+            missing('ب', 30),
+            missing('ت', 40),
+            missing('ب', 50),
+        ]);
+        let shown: Vec<(u32, &str)> = merged
+            .iter()
+            .map(|d| (d.span.map_or(0, |s| s.start), d.message.as_str()))
+            .collect();
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert_eq!(shown[0].0, 10);
+        assert!(shown[0].1.ends_with("(and in 2 more places)"), "{shown:?}");
+        assert_eq!(shown[1], (20, "a table is set smaller"));
+        assert_eq!(shown[2].0, 40);
+        assert!(shown[2].1.ends_with("empty box"), "{shown:?}");
+    }
+
     #[test]
     fn restyling_splits_the_run_the_text_was_merged_into() {
         let plain = flow::style_of(FontVariant::Regular, Pt(10.0), false);
