@@ -1881,6 +1881,69 @@ mod tests {
         assert!(load_book(dir.path()).has_errors());
     }
 
+    /// A link to a heading's slug in another file (`#beta-section`), as Pandoc reading the
+    /// files as one finds it, goes to that heading, as a `{#id}` always did; the first in
+    /// reading order when two files have it.
+    #[test]
+    fn a_heading_slug_is_found_in_another_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("book.toml"),
+            "[book]\ntitle = \"T\"\nauthors = [\"A\"]\nlanguage = \"en\"\n[contents]\nchapters = [\"a.md\", \"b.md\", \"c.md\"]\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join("a.md"),
+            "# Alpha\n\nSee [the section](#beta-section), [Beta](#beta) and [custom](#cust).\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join("b.md"),
+            "# Beta\n\n## Beta section\n\nText.\n\n## Other {#cust}\n\nText.\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join("c.md"),
+            "# Gamma\n\n## Beta section\n\nText.\n",
+        )
+        .expect("write");
+        let loaded = load_book(dir.path());
+        let nowhere: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.message.contains("goes nowhere"))
+            .collect();
+        assert!(nowhere.is_empty(), "{nowhere:?}");
+        let book = loaded.book.expect("book");
+        let mut urls = Vec::new();
+        for block in &book.body[0].blocks {
+            if let BlockKind::Paragraph(inlines) = &block.kind {
+                for inline in inlines {
+                    if let InlineKind::Link { url, .. } = &inline.kind {
+                        urls.push(url.clone());
+                    }
+                }
+            }
+        }
+        let second = &book.body[1];
+        let heading_ids: Vec<String> = second
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::Heading { id, .. } => Some(format!("#{id}")),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                heading_ids[0].clone(),
+                format!("#{}", second.id),
+                heading_ids[1].clone()
+            ]
+        );
+    }
+
     #[test]
     fn each_hash_heading_of_a_file_starts_a_chapter() {
         let loaded = load_one_file(

@@ -3,7 +3,8 @@
 //! Authors write links the way mdBook, GitHub and pandoc taught them: `other.md`,
 //! `other.md#a-heading`, `#a-heading`, `../part/file.md#x`, even `other.html`. A heading
 //! answers to its id and to the slug of its text (lowercase, spaces to `-`, punctuation
-//! dropped, as mdBook and GitHub make it; a second heading of the same text gets `-1`); a
+//! dropped, as mdBook and GitHub make it; a second heading of the same text gets `-1`),
+//! in its own file first, then, as Pandoc reading the files as one, in the others; a
 //! file answers to its chapter (or, for a file that continues a chapter, its first heading).
 //! Every link becomes `#id` of an anchor unique in the book, or is dropped with a warning
 //! at its place (`quire check` reports it); backends never see a path.
@@ -284,6 +285,14 @@ impl Resolver<'_> {
                 }
                 if path.is_empty() && self.ids.contains(&fragment) {
                     return Ok(fragment);
+                }
+                // A heading's slug in another file (`#beta-section` for `## Beta section`
+                // there), as Pandoc, which reads the files as one, finds it: the first in
+                // reading order.
+                if path.is_empty()
+                    && let Some(id) = self.fragments.iter().find_map(|m| m.get(&fragment))
+                {
+                    return Ok(id.clone());
                 }
                 let near = targets
                     .iter()
