@@ -1138,3 +1138,47 @@ fn code_copies_with_its_indentation() {
         );
     }
 }
+
+/// Arabic prints joined and in order: its words are shaped right to left (a letter takes
+/// its initial, medial or final form), then set right to left on the line. "قال" is qaf
+/// joined to alef, then a lone lam: three glyphs, none of them the lam-alef ligature that
+/// shaping the word left to right made of its last two letters, which reversed them.
+#[test]
+fn arabic_prints_joined_and_in_order() {
+    if !validators() {
+        return;
+    }
+    let dejavu = Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+    if !dejavu.exists() {
+        quire_testkit::skip("fonts-dejavu-core", "Arabic joining in print");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"Kalila\"\nauthors = [\"Ibn al-Muqaffa\"]\nlanguage = \"ar\"\n\n[print]\nfont = \"DejaVu Sans\"",
+        "# باب\n\nقال الملك للفيلسوف: اضرب لي مثلاً.\n",
+    );
+    std::fs::create_dir(book.join("fonts")).unwrap();
+    std::fs::copy(dejavu, book.join("fonts/DejaVuSans.ttf")).unwrap();
+    let pdf = build_pdf(&book, &work.path().join("out"));
+    // The text of each line as PyMuPDF reads it from the glyphs drawn.
+    let script = "import sys, pymupdf\n\
+        for page in pymupdf.open(sys.argv[1]):\n\
+        \x20   for b in page.get_text('rawdict')['blocks']:\n\
+        \x20       for l in b.get('lines', []):\n\
+        \x20           for s in l['spans']:\n\
+        \x20               print(''.join(c['c'] for c in s['chars']))";
+    let Some(spans) = common::pymupdf(script, &pdf) else {
+        return;
+    };
+    let line = spans
+        .lines()
+        .find(|l| l.contains('ق') && l.contains('ك'))
+        .unwrap_or_else(|| panic!("no Arabic line in:\n{spans}"));
+    // PyMuPDF puts a right-to-left line back in reading order: the words as written.
+    assert!(
+        line.contains("قال الملك للفيلسوف"),
+        "the words are not drawn in order: {line:?}"
+    );
+}

@@ -3,9 +3,10 @@
 //! a line at an odd level and above, from the highest level down.
 //!
 //! Lines are broken in logical order (the order of the text), as widths do not depend on
-//! direction; each line's glyphs are then moved to their visual places here. Words are
-//! shaped left to right, so a cluster (a letter with its points, a ligature) is moved as a
-//! whole and keeps its inside: Hebrew, whose letters do not join, is set right. In a
+//! direction; each line's glyphs are then moved to their visual places here. Every word's
+//! glyphs come in the text's order (a right-to-left word is shaped right to left, for
+//! Arabic's joining, and its clusters put back in the text's order), so a cluster (a
+//! letter with its points, a ligature) is moved as a whole and keeps its inside. In a
 //! right-to-left paragraph the line is mirrored across the measure, so its start is at the
 //! right edge and a short last line (or a ragged one) is flush right; numbers and Latin
 //! words inside keep their left-to-right order (they sit at an even level).

@@ -519,8 +519,14 @@ impl Shaper {
         buffer.clear();
         buffer.push_str(text);
         buffer.guess_segment_properties();
-        // Bidirectional text is out of scope here: everything is set left to right.
-        buffer.set_direction(Direction::LeftToRight);
+        // A word of a right-to-left script (Arabic, Hebrew, Syriac...) is shaped right to
+        // left, as its joining and marks need; the glyphs are then put back in the text's
+        // order, as every other word's are (the line's bidi pass sets them right to left).
+        let right_to_left = buffer.direction() == Direction::RightToLeft;
+        if !right_to_left {
+            buffer.set_direction(Direction::LeftToRight);
+        }
+        let direction = buffer.direction();
         buffer.set_language(self.language.clone());
         let key = PlanKey {
             face: face_index,
@@ -531,7 +537,7 @@ impl Shaper {
         let plan = self.plans.entry(key).or_insert_with(|| {
             ShapePlan::new(
                 face.font(),
-                Direction::LeftToRight,
+                direction,
                 key.script,
                 self.language.as_ref(),
                 &features,
@@ -560,6 +566,9 @@ impl Shaper {
                     safe_to_break: !info.unsafe_to_break(),
                 });
             }
+            if right_to_left {
+                in_text_order(&mut out.glyphs);
+            }
         }
         for (i, g) in out.glyphs.iter().enumerate() {
             if g.id == 0 {
@@ -577,6 +586,15 @@ impl Shaper {
         self.buffer = Some(buffer);
         out
     }
+}
+
+/// Glyphs shaped right to left (the last cluster first) put in the text's order, cluster by
+/// cluster, each cluster's glyphs kept in their order (a letter before its marks).
+fn in_text_order(glyphs: &mut Vec<ShapedGlyph>) {
+    let mut clusters: Vec<&[ShapedGlyph]> =
+        glyphs.chunk_by(|a, b| a.cluster == b.cluster).collect();
+    clusters.reverse();
+    *glyphs = clusters.concat();
 }
 
 /// A monotonic Greek letter with a tonos as the same letter without it (ά as α, ΐ as ϊ):
