@@ -74,7 +74,8 @@ impl Labels {
             "sv" => &SWEDISH,
             "pl" => &POLISH,
             "ru" => &RUSSIAN,
-            "el" => &GREEK,
+            // Ancient Greek editions print their front matter in modern Greek.
+            "el" | "grc" => &GREEK,
             "he" | "iw" => &HEBREW,
             "ja" => &JAPANESE,
             "zh" => &CHINESE,
@@ -865,6 +866,8 @@ mod tests {
         assert_eq!(Labels::of("de-CH").contents, "Inhalt");
         assert_eq!(Labels::of("pt_BR").figure, "Figura");
         assert_eq!(Labels::of("en-GB"), &ENGLISH);
+        // An edition of Homer or the New Testament in Greek.
+        assert_eq!(Labels::of("grc"), &GREEK);
         assert_eq!(Labels::of("tlh"), &ENGLISH);
         assert_eq!(Labels::of(""), &ENGLISH);
         assert_eq!(

@@ -1413,7 +1413,9 @@ impl Typesetter {
                         prepared.items.push(Item::penalty(INFINITE_PENALTY));
                         prepared.contents.push(Content::None);
                     }
-                    let (stretch, shrink) = if options.ragged_right {
+                    // A space inside code (`-Wall -Wextra`) keeps its width, as a
+                    // typewriter face's space does in TeX: only the text's spaces justify.
+                    let (stretch, shrink) = if options.ragged_right || style.variant.is_mono() {
                         (Pt::ZERO, Pt::ZERO)
                     } else {
                         (width / 2.0 * factor, width / 3.0)
@@ -2518,6 +2520,57 @@ mod tests {
             }
         }
         assert!(broken_code.is_empty(), "{broken_code:#?}");
+    }
+
+    /// Spaces inside inline code keep their width in a justified line; the text's spaces
+    /// take the stretch.
+    #[test]
+    fn spaces_in_code_do_not_stretch() {
+        let mut ts = typesetter("en");
+        let code = RunStyle {
+            variant: FontVariant::Mono,
+            hyphenate: false,
+            ..RunStyle::regular(Pt(11.5))
+        };
+        let text = RunStyle::regular(Pt(11.5));
+        let runs = [
+            TextRun {
+                text: "Build it with ",
+                style: text,
+            },
+            TextRun {
+                text: "-Wall -Wextra -pedantic",
+                style: code,
+            },
+            TextRun {
+                text: " so that the compiler warns about everything it can, and read every \
+                       warning it gives before the code is committed to the repository.",
+                style: text,
+            },
+        ];
+        let options = ParagraphOptions::book(Pt(200.0), Pt(11.5));
+        let layout = ts.typeset(&runs, &options, Span::default());
+        let first = &layout.lines[0];
+        let texts: Vec<&str> = first.runs.iter().map(|r| r.text.as_str()).collect();
+        let at = |word: &str| {
+            let i = texts.iter().position(|t| *t == word).expect(word);
+            (first.runs[i].x, first.runs[i].width, first.runs[i].face)
+        };
+        let (wall, wall_width, face) = at("-Wall");
+        let (wextra, ..) = at("-Wextra");
+        let face = ts
+            .shaper()
+            .family()
+            .face_by_index(face)
+            .expect("the code face");
+        let mono_space = face
+            .space()
+            .map_or(0.0, |(_, advance)| advance * face.scale(11.5));
+        let gap = (wextra - wall - wall_width).0;
+        assert!(
+            (gap - mono_space).abs() < 0.01,
+            "the space in the code is {gap} pt, not the face's {mono_space} pt"
+        );
     }
 
     #[test]
