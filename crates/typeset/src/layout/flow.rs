@@ -187,6 +187,24 @@ impl Para {
         self.prepared.release_breaking_data();
     }
 
+    /// The items of line `line` in use (see [`Para::lines`]), taken out and left empty:
+    /// for drawing a line onto its page, once pagination is over.
+    pub(crate) fn take_line_items(&mut self, line: usize) -> Vec<crate::frame::Item> {
+        let index = (self.current + 1) as usize;
+        let lines = match &mut self.no_hyphen {
+            Some(laid) => Some(&mut laid.lines),
+            None => self
+                .layouts
+                .get_mut(index)
+                .and_then(|l| l.as_mut())
+                .map(|l| &mut l.lines),
+        };
+        lines
+            .and_then(|lines| lines.get_mut(line))
+            .map(|l| std::mem::take(&mut l.items))
+            .unwrap_or_default()
+    }
+
     pub(crate) fn lines(&self) -> &[LineBox] {
         if let Some(laid) = &self.no_hyphen {
             return &laid.lines;

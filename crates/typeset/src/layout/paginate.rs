@@ -1274,7 +1274,7 @@ pub(crate) fn paginate(
 }
 
 /// Draws the pages of a chapter: its lines at their places, the notes at the foot.
-pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec<PageBody> {
+pub(crate) fn draw(ctx: &Ctx<'_>, flow: &mut ChapterFlow, plans: &[PagePlan]) -> Vec<PageBody> {
     let geometry = &ctx.geometry;
     let leading = geometry.leading;
     let separator = leading * 0.75;
@@ -1335,8 +1335,22 @@ pub(crate) fn draw(ctx: &Ctx<'_>, flow: &ChapterFlow, plans: &[PagePlan]) -> Vec
             if let Some(span) = element.span() {
                 body.sources.push((body.items.len(), span));
             }
-            mark(&mut body, line, top);
-            top += line.height;
+            let height = line.height;
+            // A paragraph's line is drawn once: its items move onto the page rather than
+            // being copied (a book's every glyph would be, a second time).
+            if !matches!(element, Element::Para(_)) {
+                mark(&mut body, line, top);
+            } else if let Some(Element::Para(p)) = flow.elements.get_mut(placed.element) {
+                let mut items = p.take_line_items(placed.line);
+                for item in &mut items {
+                    item.translate(Pt::ZERO, top);
+                }
+                body.items.append(&mut items);
+                if let Some(line) = p.lines().get(placed.line) {
+                    mark_links(&mut body, line, top);
+                }
+            }
+            top += height;
         }
         if body.start.is_none() {
             body.start = float_start.map(|span| (span, 0));
@@ -1382,6 +1396,11 @@ fn mark(body: &mut PageBody, line: &LineBox, top: Pt) {
     for item in &line.items {
         body.items.push(item.translated(Pt::ZERO, top));
     }
+    mark_links(body, line, top);
+}
+
+/// Notes a line's anchors and links, its top at `top`.
+fn mark_links(body: &mut PageBody, line: &LineBox, top: Pt) {
     for id in &line.anchors {
         body.anchor_marks.push((id.clone(), top));
     }

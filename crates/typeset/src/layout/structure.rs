@@ -686,7 +686,7 @@ fn lay_chapter(
     let plans = paginate::paginate(ctx, &mut chapter_flow, first_capacity, start_recto);
     let errors = ledger::check_chapter(chapter, &chapter_flow, &plans);
     ctx.diagnostics.extend(errors);
-    let bodies = paginate::draw(ctx, &chapter_flow, &plans);
+    let bodies = paginate::draw(ctx, &mut chapter_flow, &plans);
     super::free_later(chapter_flow);
     let title_text = chapter.title_text.clone().unwrap_or_else(|| {
         Labels::of(&ctx.book.metadata.language)
