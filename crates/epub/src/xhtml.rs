@@ -1038,6 +1038,17 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                         "image left out of the EPUB: the book has no such image",
                     )),
                 },
+                InlineKind::Styled {
+                    style: TextStyle::Ruby(reading),
+                    content,
+                } => {
+                    // The reading above the text; in parentheses where ruby is not shown.
+                    self.out.push_str("<ruby>");
+                    self.inlines_in(content, in_link);
+                    self.out.push_str("<rp>(</rp><rt>");
+                    push_escaped(&mut self.out, reading);
+                    self.out.push_str("</rt><rp>)</rp></ruby>");
+                }
                 InlineKind::Styled { style, content } => {
                     let close = match style {
                         TextStyle::Superscript => {
@@ -1060,6 +1071,8 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                             self.out.push_str("<span class=\"smallcaps\">");
                             "</span>"
                         }
+                        // Set above (the arm before this one).
+                        TextStyle::Ruby(_) => "",
                         TextStyle::Language(lang) => {
                             self.out.push_str("<span");
                             push_attr(&mut self.out, "lang", lang);

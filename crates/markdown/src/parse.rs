@@ -147,6 +147,7 @@ pub(crate) fn parse_chapter(
         heading_ids: Vec::new(),
         pending_figures: Vec::new(),
         open_anchors: 0,
+        open_ruby: 0,
         in_cell: false,
         cell_images: Vec::new(),
         text_ranges: Vec::new(),
@@ -1543,6 +1544,9 @@ struct ChapterParser<'t, 'r> {
     pending_figures: Vec<Block>,
     /// `<a id="x">` tags whose `</a>` is still to come.
     open_anchors: usize,
+    /// `<ruby>` elements open around the text being read (their `<rt>` readings belong to
+    /// them).
+    open_ruby: usize,
     /// Reading a table cell: punctuation stays as written, pictures stay inline.
     in_cell: bool,
     /// A picture just read in a table cell, to go into the cell's inlines.
@@ -3352,6 +3356,34 @@ impl<'t> ChapterParser<'t, '_> {
                 TextStyle::Superscript,
                 self.inlines_until_html(None, Some(name)),
             )),
+            // Text with its reading (furigana, pinyin): `<ruby>吾輩<rt>わがはい</rt></ruby>`,
+            // several pairs in one element, `<rb>` and the fallback `<rp>` allowed.
+            "ruby" => {
+                self.open_ruby += 1;
+                let content = self.inlines_until_html(None, Some(name));
+                self.open_ruby -= 1;
+                out.extend(ruby_pairs(content, span));
+                None
+            }
+            // A reading: for now a mark with no text, which `ruby_pairs` gives the text
+            // before it.
+            "rt" if self.open_ruby > 0 => {
+                let reading = self.inlines_until_html(None, Some(name));
+                Some(styled(
+                    TextStyle::Ruby(Inline::plain_text(&reading).trim().to_string()),
+                    Vec::new(),
+                ))
+            }
+            // The parentheses for readers without ruby: the EPUB writes its own.
+            "rp" if self.open_ruby > 0 => {
+                self.inlines_until_html(None, Some(name));
+                None
+            }
+            "rb" if self.open_ruby > 0 => {
+                let content = self.inlines_until_html(None, Some(name));
+                out.extend(content);
+                None
+            }
             "sub" => Some(styled(
                 TextStyle::Subscript,
                 self.inlines_until_html(None, Some(name)),
@@ -3441,7 +3473,7 @@ impl<'t> ChapterParser<'t, '_> {
         };
         self.diagnostics.push(
             Diagnostic::warning(span, format!("raw HTML `{shown}` is not understood: it is printed as text"))
-                .with_hint("use Markdown, or the HTML Quire reads: <br>, <a id>, <a href>, <img>, <figure>, <figcaption>, <em>, <strong>, <code>, <kbd>, <sup>, <sub>, <span lang>, <cite>, <q>, <abbr>, <small>, <u>, <mark>, <time>, and whole <pre>, <table> and <blockquote> elements"),
+                .with_hint("use Markdown, or the HTML Quire reads: <br>, <a id>, <a href>, <img>, <figure>, <figcaption>, <em>, <strong>, <code>, <kbd>, <sup>, <sub>, <ruby>, <span lang>, <cite>, <q>, <abbr>, <small>, <u>, <mark>, <time>, and whole <pre>, <table> and <blockquote> elements"),
         );
     }
 
@@ -3984,6 +4016,34 @@ fn html_inlines(tokens: &[html::Token<'_>], span: Span) -> Vec<Inline> {
         close(&mut stack, &mut out);
     }
     trim_inlines(&mut out);
+    out
+}
+
+/// The inside of a `<ruby>` element read (text, with a reading mark after each base, see
+/// `"rt"` in `inline_html`) as its pairs: each base with its reading. Text after the last
+/// reading stays as it is.
+fn ruby_pairs(content: Vec<Inline>, span: Span) -> Vec<Inline> {
+    let mut out = Vec::new();
+    let mut base: Vec<Inline> = Vec::new();
+    for inline in content {
+        match inline.kind {
+            InlineKind::Styled {
+                style: TextStyle::Ruby(reading),
+                content,
+            } if content.is_empty() => {
+                trim_inlines(&mut base);
+                out.push(Inline {
+                    kind: InlineKind::Styled {
+                        style: TextStyle::Ruby(reading),
+                        content: std::mem::take(&mut base),
+                    },
+                    span,
+                });
+            }
+            _ => base.push(inline),
+        }
+    }
+    out.extend(base);
     out
 }
 
@@ -4533,7 +4593,7 @@ fn pandoc_spans(inlines: &mut Vec<Inline>) {
                 continue;
             };
             let inner = &rest[open + 1..close];
-            let tokens: Vec<&str> = rest[close + 2..end].split_whitespace().collect();
+            let tokens = attribute_tokens(&rest[close + 2..end]);
             let is_attributes = !tokens.is_empty()
                 && !inner.is_empty()
                 && !inner.contains(']')
@@ -4554,7 +4614,7 @@ fn pandoc_spans(inlines: &mut Vec<Inline>) {
             let lang = tokens
                 .iter()
                 .find_map(|t| t.strip_prefix("lang="))
-                .map(|l| l.trim_matches(['"', '\'']))
+                .map(unquoted)
                 .filter(|l| oxilangtag::LanguageTag::parse(*l).is_ok());
             if let Some(lang) = lang {
                 inline = Inline {
@@ -4577,12 +4637,79 @@ fn pandoc_spans(inlines: &mut Vec<Inline>) {
                     span,
                 };
             }
+            // The text's reading (`[吾輩]{ruby="わがはい"}`), as `<ruby>` gives it.
+            let reading = tokens
+                .iter()
+                .find_map(|t| t.strip_prefix("ruby="))
+                .map(|r| unquoted(r).trim())
+                .filter(|r| !r.is_empty());
+            if let Some(reading) = reading {
+                inline = Inline {
+                    kind: InlineKind::Styled {
+                        style: TextStyle::Ruby(reading.to_string()),
+                        content: vec![inline],
+                    },
+                    span,
+                };
+            }
             out.push(inline);
             rest = &rest[end + 1..];
         }
         plain.push_str(rest);
         push_plain(out, &mut plain, span);
     });
+}
+
+/// The quotation marks an attribute value may stand between, opening and closing: as
+/// typed, and as the text's smart punctuation has turned them (before attributes are read).
+const ATTRIBUTE_QUOTES: [(char, char); 8] = [
+    ('"', '"'),
+    ('\'', '\''),
+    ('\u{201C}', '\u{201D}'),
+    ('\u{2018}', '\u{2019}'),
+    ('\u{300C}', '\u{300D}'),
+    ('\u{300E}', '\u{300F}'),
+    ('\u{AB}', '\u{BB}'),
+    ('\u{201E}', '\u{201C}'),
+];
+
+/// An attribute's value without the quotation marks around it.
+fn unquoted(value: &str) -> &str {
+    ATTRIBUTE_QUOTES
+        .iter()
+        .find_map(|(open, close)| value.strip_prefix(*open)?.strip_suffix(*close))
+        .unwrap_or(value)
+}
+
+/// The attributes of a Pandoc attribute list (`.class #id key="a value"`), split at spaces
+/// outside quotes.
+fn attribute_tokens(list: &str) -> Vec<&str> {
+    let mut tokens = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut quote: Option<char> = None;
+    for (i, c) in list.char_indices() {
+        let opens = ATTRIBUTE_QUOTES.iter().find(|(open, _)| *open == c);
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, _) if opens.is_some() => {
+                quote = opens.map(|(_, close)| *close);
+                start.get_or_insert(i);
+            }
+            (None, c) if c.is_whitespace() => {
+                if let Some(s) = start.take() {
+                    tokens.push(&list[s..i]);
+                }
+            }
+            (None, _) => {
+                start.get_or_insert(i);
+            }
+        }
+    }
+    if let Some(s) = start {
+        tokens.push(&list[s..]);
+    }
+    tokens
 }
 
 /// Replaces each text inline of `inlines` by what `rewrite` pushes for it.
@@ -5508,6 +5635,38 @@ mod tests {
                 "."
             ]
         );
+    }
+
+    #[test]
+    fn ruby_gives_each_text_its_reading() {
+        // The HTML form, with several pairs in one element and the fallback parentheses,
+        // and Pandoc's attribute (its quotes turned curly by then, or Japanese corner
+        // brackets), with a space inside the reading.
+        let chapter = parsed(
+            "<ruby>吾輩<rt>わがはい</rt></ruby>は<ruby>漢<rp>(</rp><rt>かん</rt><rp>)</rp>\
+             字<rp>(</rp><rt>じ</rt><rp>)</rp></ruby>。[汉字]{ruby=\"hàn zì\"} and \
+             [Paris]{lang=\"fr\"}.\n",
+        );
+        let shown = styled_runs(&chapter);
+        assert_eq!(
+            shown,
+            [
+                "Ruby(\"わがはい\"):吾輩",
+                "は",
+                "Ruby(\"かん\"):漢",
+                "Ruby(\"じ\"):字",
+                "。",
+                "Ruby(\"hàn zì\"):汉字",
+                " and ",
+                "Language(\"fr\"):Paris",
+                "."
+            ]
+        );
+        let (chapters, diagnostics) =
+            crate::book::parse_chapter_text("# 一\n\n[海水浴]{ruby=\"かいすいよく\"}に行く。\n");
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let text = format!("{:?}", chapters[0].blocks);
+        assert!(text.contains("Ruby(\"かいすいよく\")"), "{text}");
     }
 
     #[test]

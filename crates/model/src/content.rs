@@ -429,6 +429,10 @@ pub enum TextStyle {
     SmallCaps,
     /// Text in another language (`<span lang="de">`): a BCP 47 tag, checked by the front end.
     Language(String),
+    /// Text with its reading, the reading given here (`<ruby>吾輩<rt>わがはい</rt></ruby>`,
+    /// `[吾輩]{ruby="わがはい"}`): Japanese furigana, Chinese pinyin or zhuyin. The EPUB sets
+    /// the reading small above the text; print sets it after the text in parentheses.
+    Ruby(String),
 }
 
 impl InlineKind {

@@ -435,6 +435,29 @@ pub(crate) fn styled(
                 out.restyle_from(start, |s| s.small_caps = true);
             }
             InlineKind::Styled {
+                style: TextStyle::Ruby(reading),
+                content,
+            } => {
+                // No ruby above the line in print: the reading follows the text in
+                // parentheses, full-width ones after ideographs and kana (吾輩（わがはい）),
+                // as text without ruby writes it.
+                styled(content, size, base, at, out);
+                let wide = Inline::plain_text(content)
+                    .chars()
+                    .next_back()
+                    .is_some_and(is_wide_char);
+                let (open, close) = if wide {
+                    ("\u{FF08}", "\u{FF09}")
+                } else {
+                    (" (", ")")
+                };
+                let mut unit = style(base, size);
+                unit.hyphenate = false;
+                out.push(open, unit);
+                out.push(reading, unit);
+                out.push(close, unit);
+            }
+            InlineKind::Styled {
                 style: TextStyle::Language(lang),
                 content,
             } => {
@@ -459,6 +482,11 @@ pub(crate) fn styled(
             }
         }
     }
+}
+
+/// Whether `c` is a full-width character (an ideograph, kana, hangul, full-width forms).
+fn is_wide_char(c: char) -> bool {
+    unicode_width::UnicodeWidthChar::width(c) == Some(2)
 }
 
 /// The address a print reader needs for an external link, when its text does not already
