@@ -4611,31 +4611,26 @@ fn pandoc_spans(inlines: &mut Vec<Inline>) {
                 kind: InlineKind::Text(inner.to_string()),
                 span,
             };
+            let wrap = |style: TextStyle, inline: Inline| Inline {
+                kind: InlineKind::Styled {
+                    style,
+                    content: vec![inline],
+                },
+                span,
+            };
             let lang = tokens
                 .iter()
                 .find_map(|t| t.strip_prefix("lang="))
                 .map(unquoted)
                 .filter(|l| oxilangtag::LanguageTag::parse(*l).is_ok());
             if let Some(lang) = lang {
-                inline = Inline {
-                    kind: InlineKind::Styled {
-                        style: TextStyle::Language(lang.to_string()),
-                        content: vec![inline],
-                    },
-                    span,
-                };
+                inline = wrap(TextStyle::Language(lang.to_string()), inline);
             }
             if tokens
                 .iter()
                 .any(|t| matches!(*t, ".smallcaps" | ".small-caps"))
             {
-                inline = Inline {
-                    kind: InlineKind::Styled {
-                        style: TextStyle::SmallCaps,
-                        content: vec![inline],
-                    },
-                    span,
-                };
+                inline = wrap(TextStyle::SmallCaps, inline);
             }
             // The text's reading (`[吾輩]{ruby="わがはい"}`), as `<ruby>` gives it.
             let reading = tokens
@@ -4644,13 +4639,7 @@ fn pandoc_spans(inlines: &mut Vec<Inline>) {
                 .map(|r| unquoted(r).trim())
                 .filter(|r| !r.is_empty());
             if let Some(reading) = reading {
-                inline = Inline {
-                    kind: InlineKind::Styled {
-                        style: TextStyle::Ruby(reading.to_string()),
-                        content: vec![inline],
-                    },
-                    span,
-                };
+                inline = wrap(TextStyle::Ruby(reading.to_string()), inline);
             }
             out.push(inline);
             rest = &rest[end + 1..];
