@@ -865,7 +865,12 @@ fn definition_lists_are_dl_elements() {
         xhtml.contains("<dl>\n<dt><strong>Apple</strong></dt>\n<dd>\n"),
         "{xhtml}"
     );
-    assert!(xhtml.contains("A company.</p>\n</dd>\n</dl>"), "{xhtml}");
+    // Two definitions of one term are two `<dd>`s.
+    assert!(
+        xhtml
+            .contains("A fruit.</p>\n</dd>\n<dd>\n<p class=\"first\">A company.</p>\n</dd>\n</dl>"),
+        "{xhtml}"
+    );
     assert!(xhtml.contains("In Vim type :wq to save."), "{xhtml}");
 }
 

@@ -766,13 +766,24 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
     }
 
     /// A definition list: `<dl>`, each item's first block its term (`<dt>`), the rest its
-    /// definition (`<dd>`).
+    /// definition (`<dd>`); an item with an empty term after another is a further
+    /// definition of that term (a `<dd>` of its own).
     fn definitions(&mut self, list: &List) {
         self.out.push_str("<dl>\n");
+        let mut first = true;
         for item in &list.items {
             let Some((term, definition)) = item.blocks.split_first() else {
                 continue;
             };
+            let more = !first && matches!(&term.kind, BlockKind::Paragraph(t) if t.is_empty());
+            first = false;
+            if more {
+                self.block_marks(term.span.start);
+                self.out.push_str("<dd>\n");
+                self.blocks(definition, false);
+                self.out.push_str("</dd>\n");
+                continue;
+            }
             self.out.push_str("<dt>");
             match &term.kind {
                 BlockKind::Paragraph(inlines) => {

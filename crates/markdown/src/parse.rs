@@ -155,6 +155,7 @@ pub(crate) fn parse_chapter(
         depth: 0,
         in_note: false,
         later_titles: Vec::new(),
+        separate_definitions: Vec::new(),
         title_alias: None,
         aliases: Vec::new(),
         line_blocks,
@@ -173,7 +174,11 @@ pub(crate) fn parse_chapter(
         })
         .collect();
     wrap_admonitions(&mut blocks, &admonitions, &mut parser.later_titles);
-    table_captions(&mut blocks, &mut parser.later_titles);
+    table_captions(
+        &mut blocks,
+        &mut parser.later_titles,
+        &parser.separate_definitions,
+    );
     let boundaries: Vec<usize> = parser.later_titles.iter().map(|t| t.at).collect();
     let moved = stanzas_as_verse(&mut blocks, &boundaries);
     for later in &mut parser.later_titles {
@@ -582,11 +587,124 @@ fn admonition_label(after: &str) -> Option<String> {
     Some(label)
 }
 
+/// A paragraph, a blank line, then `: Caption`, then a table: the definition-list syntax
+/// reads the paragraph as a term defined by the caption. With a table right after it, such
+/// a definition (written after a blank line: `separate_definitions` has where) is taken
+/// apart again into the paragraph and the caption line (`: ` and its text) before the
+/// table, where [`table_captions`] finds it; a definition right under its term stays one.
+/// Returns how many blocks were added before the table at `table`.
+fn caption_from_definition(
+    blocks: &mut Vec<Block>,
+    table: usize,
+    later_titles: &mut [LaterTitle],
+    separate_definitions: &[u32],
+) -> usize {
+    let Some(before) = table.checked_sub(1) else {
+        return 0;
+    };
+    // A chapter starts at the table: the list is the end of the one before.
+    if later_titles.iter().any(|t| t.at == table) {
+        return 0;
+    }
+    let caption_free = matches!(&blocks[table].kind, BlockKind::Table(t) if t.caption.is_none());
+    let Block {
+        kind: BlockKind::List(list),
+        span: list_span,
+    } = &mut blocks[before]
+    else {
+        return 0;
+    };
+    let list_span = *list_span;
+    let paragraph = |b: &Block| matches!(&b.kind, BlockKind::Paragraph(c) if !c.is_empty());
+    let empty = |b: &Block| matches!(&b.kind, BlockKind::Paragraph(c) if c.is_empty());
+    let items = list.items.len();
+    // The caption: the last item's one definition, a paragraph; its term a paragraph, or
+    // none when it is a further definition of the term before (`Pear` / `: A fruit.` /
+    // blank / `: Prices`).
+    let fits = caption_free
+        && list.terms
+        && list.items.last().is_some_and(|item| {
+            item.blocks.len() == 2
+                && (paragraph(&item.blocks[0]) || (empty(&item.blocks[0]) && items > 1))
+                && paragraph(&item.blocks[1])
+                && separate_definitions.contains(&item.blocks[1].span.start)
+        });
+    if !fits {
+        return 0;
+    }
+    let Some(item) = list.items.pop() else {
+        return 0;
+    };
+    let emptied = list.items.is_empty();
+    let mut parts = item.blocks.into_iter();
+    let (Some(term), Some(caption)) = (parts.next(), parts.next()) else {
+        return 0;
+    };
+    let term = (!empty(&term)).then_some(term);
+    // The term was made bold as a term: the paragraph as written.
+    let term = term.map(|term| match term.kind {
+        BlockKind::Paragraph(mut content) => {
+            if let [
+                Inline {
+                    kind: InlineKind::Strong(inner),
+                    ..
+                },
+            ] = content.as_mut_slice()
+            {
+                content = std::mem::take(inner);
+            }
+            Block {
+                kind: BlockKind::Paragraph(content),
+                span: term.span,
+            }
+        }
+        kind => Block { kind, ..term },
+    });
+    let caption = match caption.kind {
+        BlockKind::Paragraph(content) => {
+            let mut line = vec![Inline {
+                kind: InlineKind::Text(": ".into()),
+                span: caption.span,
+            }];
+            line.extend(content);
+            Block {
+                kind: BlockKind::Paragraph(line),
+                span: caption.span,
+            }
+        }
+        kind => Block { kind, ..caption },
+    };
+    let end = term.as_ref().map_or(caption.span.start, |t| t.span.start);
+    let new: Vec<Block> = term.into_iter().chain([caption]).collect();
+    let count = new.len();
+    let (at, added) = if emptied {
+        blocks.splice(before..=before, new);
+        (before, count - 1)
+    } else {
+        blocks[before].span = Span {
+            end: end.max(list_span.start),
+            ..list_span
+        };
+        blocks.splice(table..table, new);
+        (table, count)
+    };
+    for title in later_titles.iter_mut() {
+        if title.at > at {
+            title.at += added;
+        }
+    }
+    added
+}
+
 /// Pandoc's table captions: a paragraph right after a table (or right before it) that
 /// starts `Table:` or `:` is the table's caption, not text; its attributes (`{#tbl:id}`)
 /// are not printed, and its id names the table (an anchor before it). `later_titles`
 /// keep pointing at their blocks.
-fn table_captions(blocks: &mut Vec<Block>, later_titles: &mut [LaterTitle]) {
+fn table_captions(
+    blocks: &mut Vec<Block>,
+    later_titles: &mut [LaterTitle],
+    separate_definitions: &[u32],
+) {
     let caption_of = |block: &Block| -> Option<Vec<Inline>> {
         let BlockKind::Paragraph(content) = &block.kind else {
             return None;
@@ -614,6 +732,7 @@ fn table_captions(blocks: &mut Vec<Block>, later_titles: &mut [LaterTitle]) {
             i += 1;
             continue;
         }
+        i += caption_from_definition(blocks, i, later_titles, separate_definitions);
         let after = blocks.get(i + 1).and_then(caption_of).map(|c| (i + 1, c));
         let found = after.or_else(|| {
             i.checked_sub(1)
@@ -1562,6 +1681,9 @@ struct ChapterParser<'t, 'r> {
     in_note: bool,
     /// See [`ParsedChapter::later_titles`].
     later_titles: Vec<LaterTitle>,
+    /// Where the definitions written after a blank line start (`Text` / blank /
+    /// `: Caption`): such a line right before a table is its caption.
+    separate_definitions: Vec<u32>,
     /// See [`ParsedChapter::title_alias`].
     title_alias: Option<String>,
     /// See [`ParsedChapter::aliases`].
@@ -1600,6 +1722,8 @@ impl<'t> ChapterParser<'t, '_> {
             term: Vec<Inline>,
             span: Span,
             blocks: Vec<Block>,
+            /// Where in `blocks` each real definition starts (a term may have several).
+            starts: Vec<usize>,
             defined: bool,
         }
         let mut entries: Vec<Entry> = Vec::new();
@@ -1613,6 +1737,7 @@ impl<'t> ChapterParser<'t, '_> {
                         term,
                         span,
                         blocks: Vec::new(),
+                        starts: Vec::new(),
                         defined: false,
                     });
                 }
@@ -1642,6 +1767,7 @@ impl<'t> ChapterParser<'t, '_> {
                                 ..span
                             },
                             blocks: Vec::new(),
+                            starts: Vec::new(),
                             defined: false,
                         });
                     }
@@ -1662,6 +1788,10 @@ impl<'t> ChapterParser<'t, '_> {
                         _ => None,
                     };
                     let Some((m, content, line_span)) = written else {
+                        if blank_before && let Some(first) = blocks.first() {
+                            self.separate_definitions.push(first.span.start);
+                        }
+                        entry.starts.push(entry.blocks.len());
                         entry.blocks.append(&mut blocks);
                         entry.defined = true;
                         continue;
@@ -1719,24 +1849,44 @@ impl<'t> ChapterParser<'t, '_> {
                 });
             }
         };
-        for entry in entries {
+        for mut entry in entries {
             if entry.defined {
-                let mut blocks = vec![Block {
-                    kind: BlockKind::Paragraph(if entry.term.is_empty() {
-                        Vec::new()
+                // One item per definition: the term with the first, an empty term with
+                // each further one (what came before the first goes with it).
+                let mut ends: Vec<usize> = entry.starts.iter().skip(1).copied().collect();
+                ends.push(entry.blocks.len());
+                let mut rest = std::mem::take(&mut entry.blocks);
+                let mut taken = 0;
+                for (k, end) in ends.into_iter().enumerate() {
+                    let tail = rest.split_off(end - taken);
+                    let definition = std::mem::replace(&mut rest, tail);
+                    taken = end;
+                    let (term, span) = if k == 0 && !entry.term.is_empty() {
+                        let term = std::mem::take(&mut entry.term);
+                        (
+                            vec![Inline {
+                                kind: InlineKind::Strong(term),
+                                span: entry.span,
+                            }],
+                            entry.span,
+                        )
                     } else {
-                        vec![Inline {
-                            kind: InlineKind::Strong(entry.term),
-                            span: entry.span,
-                        }]
-                    }),
-                    span: entry.span,
-                }];
-                blocks.extend(entry.blocks);
-                items.push(ListItem {
-                    blocks,
-                    span: entry.span,
-                });
+                        let at = definition.first().map_or(entry.span, |b| b.span);
+                        (
+                            Vec::new(),
+                            Span {
+                                end: at.start,
+                                ..at
+                            },
+                        )
+                    };
+                    let mut blocks = vec![Block {
+                        kind: BlockKind::Paragraph(term),
+                        span,
+                    }];
+                    blocks.extend(definition);
+                    items.push(ListItem { blocks, span });
+                }
             } else {
                 flush(&mut items, out);
                 if !entry.term.is_empty() {
@@ -5314,10 +5464,18 @@ mod tests {
                 {
                     format!("{}: {}", Inline::plain_text(term), definitions.len())
                 }
+                // A further definition of the term before.
+                [
+                    Block {
+                        kind: BlockKind::Paragraph(term),
+                        ..
+                    },
+                    definitions @ ..,
+                ] if term.is_empty() => format!("(more): {}", definitions.len()),
                 other => format!("{other:?}"),
             })
             .collect();
-        assert_eq!(shown, ["Apple: 2", "Pear: 1"]);
+        assert_eq!(shown, ["Apple: 1", "(more): 1", "Pear: 1"]);
     }
 
     #[test]
@@ -5459,29 +5617,7 @@ mod tests {
              A paragraph.\n\n:b and c\n\n\
              Term\n: A real definition\n:and its next line.\n",
         );
-        let shown: Vec<String> = chapter
-            .blocks
-            .iter()
-            .map(|b| match &b.kind {
-                BlockKind::Paragraph(c) => Inline::plain_text(c),
-                BlockKind::List(list) if list.terms => list
-                    .items
-                    .iter()
-                    .map(|item| {
-                        item.blocks
-                            .iter()
-                            .map(|b| match &b.kind {
-                                BlockKind::Paragraph(c) => Inline::plain_text(c),
-                                other => format!("{other:?}"),
-                            })
-                            .collect::<Vec<_>>()
-                            .join(" / ")
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" | "),
-                other => format!("{other:?}"),
-            })
-            .collect();
+        let shown = outline(&chapter.blocks);
         assert_eq!(
             shown,
             [
@@ -6450,14 +6586,10 @@ mod tests {
         );
     }
 
-    #[test]
-    fn pandoc_table_captions_are_captions() {
-        let text = "# T\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\nTable: The *first* table.\n\n\
-                    | C |\n|---|\n| 3 |\n\n: The second one. {#tbl:second}\n\nAfter.\n";
-        let (parsed, diagnostics) = parse(text);
-        assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        let shown: Vec<String> = parsed
-            .blocks
+    /// Blocks as lines: a paragraph's text, a table's caption, an anchor's id, a definition
+    /// list's items (term / definition, items apart by ` | `).
+    fn outline(blocks: &[Block]) -> Vec<String> {
+        blocks
             .iter()
             .map(|b| match &b.kind {
                 BlockKind::Table(t) => format!(
@@ -6466,9 +6598,33 @@ mod tests {
                 ),
                 BlockKind::Anchor(id) => format!("anchor: {id}"),
                 BlockKind::Paragraph(c) => Inline::plain_text(c),
+                BlockKind::List(list) if list.terms => list
+                    .items
+                    .iter()
+                    .map(|item| {
+                        item.blocks
+                            .iter()
+                            .map(|b| match &b.kind {
+                                BlockKind::Paragraph(c) => Inline::plain_text(c),
+                                other => format!("{other:?}"),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" | "),
                 other => format!("{other:?}"),
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn pandoc_table_captions_are_captions() {
+        let text = "# T\n\n| A | B |\n|---|---|\n| 1 | 2 |\n\nTable: The *first* table.\n\n\
+                    | C |\n|---|\n| 3 |\n\n: The second one. {#tbl:second}\n\nAfter.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let shown = outline(&parsed.blocks);
         assert_eq!(
             shown,
             [
@@ -6476,6 +6632,37 @@ mod tests {
                 "anchor: tbl:second",
                 "table: The second one.",
                 "After."
+            ]
+        );
+    }
+
+    /// `: Caption` after a paragraph and a blank line, right before a table, is the table's
+    /// caption (the definition-list syntax read the paragraph as a term defined by it); so
+    /// is a further definition of a term (`Pear` / `: A fruit.` / blank / `: Prices`). A
+    /// definition right under its term stays a definition, table or not. Two definitions
+    /// of one term are two items, the second with an empty term.
+    #[test]
+    fn a_caption_line_before_a_table_is_no_definition() {
+        let table = "| A | B |\n|---|---|\n| 1 | 2 |\n";
+        let text = format!(
+            "# T\n\nThe sales were good.\n\n: Sales by region {{#tbl:sales}}\n\n{table}\n\
+             Pear\n: A fruit.\n\n: Prices\n\n{table}\nTerm\n: Right under it.\n\n{table}\n\
+             Apple\n: A fruit.\n: A company.\n"
+        );
+        let (parsed, diagnostics) = parse(&text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let shown = outline(&parsed.blocks);
+        assert_eq!(
+            shown,
+            [
+                "The sales were good.",
+                "anchor: tbl:sales",
+                "table: Sales by region",
+                "Pear / A fruit.",
+                "table: Prices",
+                "Term / Right under it.",
+                "table: ",
+                "Apple / A fruit. |  / A company.",
             ]
         );
     }

@@ -256,8 +256,9 @@ pub struct List {
     /// Items in order.
     pub items: Vec<ListItem>,
     /// A definition list (`Term` / `: definition`): each item's first block is its term,
-    /// a paragraph (empty for a definition without one); the blocks after it are its
-    /// definitions. Read as bullets, nothing is lost.
+    /// a paragraph; the blocks after it are one definition. A term's second definition is
+    /// an item of its own whose term is empty (as is the term of a definition that has
+    /// none). Read as bullets, nothing is lost.
     pub terms: bool,
     /// A numbered list whose numbers close with a parenthesis (`1)`, `2)`) rather than a
     /// period (`1.`), as written.
