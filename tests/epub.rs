@@ -982,3 +982,24 @@ fn ruby_readings_are_ruby_elements() {
     let messages = epubcheck(&jar, &epub);
     assert!(messages.is_empty(), "{}", messages.join("\n"));
 }
+
+/// An ideographic space in a title stays one in the table of contents (it became a plain
+/// space); one opening a paragraph is left to the style sheet's indent, as in print.
+#[test]
+fn ideographic_spaces_stay_in_titles_and_leave_paragraph_starts() {
+    let work = tempfile::tempdir().unwrap();
+    let book = common::one_chapter_book(
+        work.path(),
+        "title = \"猫\"\nauthors = [\"漱石\"]\nlanguage = \"ja\"",
+        "# 第一章\u{3000}始まり\n\n\u{3000}吾輩は猫である。\n\n\u{3000}名前はまだ無い。\n",
+    );
+    let epub = build_epub(&book, &work.path().join("out"));
+    let nav = epub_member(&epub, "OEBPS/nav.xhtml");
+    assert!(nav.contains(">第一章\u{3000}始まり</a>"), "{nav}");
+    let xhtml = epub_member(&epub, "OEBPS/text/chapter-1.xhtml");
+    assert!(
+        xhtml.contains("<p class=\"first\">吾輩は猫である。</p>"),
+        "{xhtml}"
+    );
+    assert!(xhtml.contains("<p>名前はまだ無い。</p>"), "{xhtml}");
+}

@@ -1204,3 +1204,33 @@ fn ruby_readings_print_in_parentheses() {
         "{text}"
     );
 }
+
+/// An ideographic space inside text (`第一章　始まり`, a heading's number and name) is the
+/// full-width character it is, and copies as U+3000; it was a word space, copied as a plain
+/// one. One opening a paragraph (Japanese text's own indent) is left to the paragraph
+/// indent.
+#[test]
+fn an_ideographic_space_is_set_and_copied_as_itself() {
+    if !validators() {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let book = one_chapter_book(
+        work.path(),
+        "title = \"猫\"\nauthors = [\"漱石\"]\nlanguage = \"ja\"",
+        "# 第一章\u{3000}始まり\n\n\u{3000}吾輩は猫である。\n\n\u{3000}名前はまだ無い。\u{3000}どこで生れたか。\n",
+    );
+    let pdf = build_pdf(&book, &work.path().join("out"));
+    let Some(text) = common::pymupdf(
+        "import sys, pymupdf\nfor page in pymupdf.open(sys.argv[1]): print(page.get_text())",
+        &pdf,
+    ) else {
+        return;
+    };
+    assert!(text.contains("第一章\u{3000}始まり\n"), "{text:?}");
+    assert!(text.contains("\n吾輩は猫である。"), "{text:?}");
+    assert!(
+        text.contains("\n名前はまだ無い。\u{3000}どこで生れたか。"),
+        "{text:?}"
+    );
+}

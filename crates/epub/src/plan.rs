@@ -106,10 +106,7 @@ fn walk_blocks(blocks: &[Block], top: bool, f: &mut impl FnMut(&Block, bool)) {
 
 /// Whitespace-normalised plain text of inlines.
 pub(crate) fn plain_label(inlines: &[Inline]) -> String {
-    Inline::plain_text(inlines)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    quire_model::collapse_spaces(&Inline::plain_text(inlines))
 }
 
 /// Reserves the generated ids and names everything in the book.
@@ -220,7 +217,7 @@ pub(crate) fn plan<'a>(book: &'a Book, ids: &mut Ids) -> Plan<'a> {
             .title_text
             .clone()
             .or_else(|| chapter.title.as_ref().map(|t| Inline::plain_text(t)))
-            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .map(|t| quire_model::collapse_spaces(&t))
             .filter(|t| !t.is_empty());
         let label = title_text.unwrap_or_else(|| {
             quire_model::Labels::of(&book.metadata.language)

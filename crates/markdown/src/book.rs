@@ -1269,7 +1269,7 @@ fn make_chapter(
     };
     let title_text = title
         .as_ref()
-        .map(|t| collapse_spaces(&Inline::plain_text(t)))
+        .map(|t| quire_model::collapse_spaces(&Inline::plain_text(t)))
         .filter(|t| !t.is_empty());
     let kind = chapter_kind(division, title_text.as_deref(), relative, &parsed.blocks);
     Chapter {
@@ -1299,10 +1299,6 @@ fn typographic_apostrophes(text: &str) -> String {
             if c == '\'' && between { '\u{2019}' } else { c }
         })
         .collect()
-}
-
-fn collapse_spaces(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The words that name a kind of front or back matter (and the introduction, prologue and

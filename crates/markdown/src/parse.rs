@@ -2362,6 +2362,22 @@ impl<'t> ChapterParser<'t, '_> {
         }
         let span = self.span(range.clone());
         self.check_undefined_notes();
+        // Spaces opening a paragraph (an ideographic space as its indent, as Japanese text
+        // is written, or a web edition's `&nbsp;`s): the paragraph's own indent stands for
+        // them, in the EPUB as in print.
+        if let Some(Inline {
+            kind: InlineKind::Text(first),
+            ..
+        }) = content.first_mut()
+        {
+            let trimmed = first.trim_start();
+            if trimmed.len() < first.len() {
+                *first = trimmed.to_string();
+                if first.is_empty() {
+                    content.remove(0);
+                }
+            }
+        }
         let mut figures = std::mem::take(&mut self.pending_figures);
         place_inline_images(&mut content, &mut figures);
         let is_blank = content.iter().all(|i| match &i.kind {

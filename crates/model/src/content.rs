@@ -595,3 +595,54 @@ impl ImageFormat {
         self == ImageFormat::Svg
     }
 }
+
+/// `text` on one line: each run of white space one space, none at the ends (for a title in
+/// a table of contents, a bookmark, a reference's words). A run holding a space of another
+/// width or kind (U+3000 in `第一章　始まり`, a no-break space) keeps that space rather
+/// than a plain one.
+pub fn collapse_spaces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run: Option<char> = None;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            let kept = run.get_or_insert(' ');
+            // A space separator of its own kind (not a line or paragraph separator).
+            let special = matches!(
+                c,
+                '\u{A0}' | '\u{1680}' | '\u{2000}'
+                    ..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+            );
+            if *kept == ' ' && special {
+                *kept = c;
+            }
+            continue;
+        }
+        if let Some(space) = run.take()
+            && !out.is_empty()
+        {
+            out.push(space);
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod collapse_tests {
+    use super::collapse_spaces;
+
+    #[test]
+    fn runs_of_spaces_are_one_and_special_spaces_stay() {
+        assert_eq!(collapse_spaces("  A\n  title\t here "), "A title here");
+        assert_eq!(
+            collapse_spaces("第一章\u{3000}始まり"),
+            "第一章\u{3000}始まり"
+        );
+        assert_eq!(
+            collapse_spaces("Chapter\u{A0}1\n\u{3000}"),
+            "Chapter\u{A0}1"
+        );
+        assert_eq!(collapse_spaces("a \u{2029}\u{2028} b"), "a b");
+        assert_eq!(collapse_spaces(""), "");
+    }
+}

@@ -34,7 +34,7 @@ mod stores;
 pub use content::{
     Alignment, Block, BlockKind, Chapter, ChapterKind, Division, Figure, Footnote, FootnoteId,
     ImageAsset, ImageFormat, ImageId, IndexEntry, IndexGroup, IndexLocator, Inline, InlineKind,
-    List, ListItem, RefKind, Table, TableCell, TextStyle, VerseLine,
+    List, ListItem, RefKind, Table, TableCell, TextStyle, VerseLine, collapse_spaces,
 };
 pub use date::civil_from_unix;
 pub use diagnostic::{Diagnostic, Severity};

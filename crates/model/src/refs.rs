@@ -69,10 +69,6 @@ fn anchors_only(block: &Block) -> Option<Vec<String>> {
     }
 }
 
-fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 struct Walk<'i> {
     index: &'i mut AnchorIndex,
     chapter: usize,
@@ -109,7 +105,7 @@ impl Walk<'_> {
             }
             match &block.kind {
                 BlockKind::Heading { id, content, .. } => {
-                    self.label = collapse(&Inline::plain_text(content));
+                    self.label = crate::collapse_spaces(&Inline::plain_text(content));
                     self.name(id);
                 }
                 BlockKind::CodeBlock { caption, .. }

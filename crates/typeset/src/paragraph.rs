@@ -1282,8 +1282,12 @@ impl Typesetter {
         let mut letters = 0;
         let mut has_right_to_left = false;
         for (i, c) in text.char_indices() {
-            let space = c.is_whitespace();
-            letters += usize::from(!space);
+            // An ideographic space inside text (`第一章　始まり`) is set as the full-width
+            // character it is, and copies as one; at the paragraph's or a line's start,
+            // or after other spaces, it is a space (an indent, see `Token::Indent`).
+            let space = c.is_whitespace() && (c != '\u{3000}' || word_start.is_none());
+            // What the ledger counts: printing characters.
+            letters += usize::from(!c.is_whitespace());
             has_right_to_left = has_right_to_left || crate::bidi::is_right_to_left_char(c);
             if space {
                 // The word this space ends, if it ends one.
