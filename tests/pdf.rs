@@ -54,6 +54,18 @@ fn build_pdf_report(book: &Path, out: &Path) -> (PathBuf, Vec<char>) {
 
 use common::one_chapter_book;
 
+/// A one-chapter book (`book_toml`'s `[book]` lines, `chapter`'s Markdown) built as PDF in a
+/// fresh folder (kept while the first value lives); `None` without the validators.
+fn chapter_pdf(book_toml: &str, chapter: &str) -> Option<(tempfile::TempDir, PathBuf)> {
+    if !validators() {
+        return None;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let book = one_chapter_book(work.path(), book_toml, chapter);
+    let pdf = build_pdf(&book, &work.path().join("out"));
+    Some((work, pdf))
+}
+
 fn is_ideograph(c: char) -> bool {
     matches!(u32::from(c), 0x2E80..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
@@ -1187,17 +1199,13 @@ fn arabic_prints_joined_and_in_order() {
 /// (吾輩（わがはい）), as Japanese text without ruby writes it; no tag is printed.
 #[test]
 fn ruby_readings_print_in_parentheses() {
-    if !validators() {
-        return;
-    }
-    let work = tempfile::tempdir().unwrap();
-    let book = one_chapter_book(
-        work.path(),
+    let Some((_work, pdf)) = chapter_pdf(
         "title = \"猫\"\nauthors = [\"漱石\"]\nlanguage = \"ja\"",
         "# 一\n\n<ruby>吾輩<rt>わがはい</rt></ruby>は猫である。\
          [海水浴]{ruby=\"かいすいよく\"}に行く。\n",
-    );
-    let pdf = build_pdf(&book, &work.path().join("out"));
+    ) else {
+        return;
+    };
     let text: String = pdf_text(&pdf).split_whitespace().collect();
     assert!(
         text.contains("吾輩（わがはい）は猫である。海水浴（かいすいよく）に行く。"),
@@ -1211,16 +1219,12 @@ fn ruby_readings_print_in_parentheses() {
 /// indent.
 #[test]
 fn an_ideographic_space_is_set_and_copied_as_itself() {
-    if !validators() {
-        return;
-    }
-    let work = tempfile::tempdir().unwrap();
-    let book = one_chapter_book(
-        work.path(),
+    let Some((_work, pdf)) = chapter_pdf(
         "title = \"猫\"\nauthors = [\"漱石\"]\nlanguage = \"ja\"",
         "# 第一章\u{3000}始まり\n\n\u{3000}吾輩は猫である。\n\n\u{3000}名前はまだ無い。\u{3000}どこで生れたか。\n",
-    );
-    let pdf = build_pdf(&book, &work.path().join("out"));
+    ) else {
+        return;
+    };
     let Some(text) = common::pymupdf(
         "import sys, pymupdf\nfor page in pymupdf.open(sys.argv[1]): print(page.get_text())",
         &pdf,
