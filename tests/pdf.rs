@@ -1238,3 +1238,25 @@ fn an_ideographic_space_is_set_and_copied_as_itself() {
         "{text:?}"
     );
 }
+
+/// Pointed Hebrew copies as typed: the shaper puts a letter's marks in canonical order,
+/// which merged their clusters, and the second mark's glyph had no text (PyMuPDF read a
+/// control character in its place: `ש\x07 ָׁלוֹם`). Each mark's glyph now stands for its
+/// own character.
+#[test]
+fn pointed_hebrew_copies_as_typed() {
+    let word = "\u{5e9}\u{5b8}\u{5c1}\u{5dc}\u{5d5}\u{5b9}\u{5dd}"; // שָׁלוֹם
+    let Some((_work, pdf)) = chapter_pdf(
+        "title = \"Peace\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        &format!("# One\n\nPeace, Heb. <span lang=\"he\">{word}</span> shalom.\n"),
+    ) else {
+        return;
+    };
+    let Some(text) = common::pymupdf(
+        "import sys, pymupdf\nfor page in pymupdf.open(sys.argv[1]): print(page.get_text())",
+        &pdf,
+    ) else {
+        return;
+    };
+    assert!(text.contains(&format!("Heb. {word} shalom.")), "{text:?}");
+}

@@ -517,6 +517,10 @@ impl Shaper {
             .unwrap_or_else(|| self.family.face(variant));
         let mut buffer = self.buffer.take().unwrap_or_default();
         buffer.clear();
+        // Marks keep clusters of their own (a pointed letter's vowel and dot are glyphs
+        // that stand for their own characters), so that each copies as itself; a ligature
+        // still stands for all its characters.
+        buffer.set_cluster_level(harfrust::ClusterLevel::MonotoneCharacters);
         buffer.push_str(text);
         buffer.guess_segment_properties();
         // A word of a right-to-left script (Arabic, Hebrew, Syriac...) is shaped right to
@@ -569,6 +573,7 @@ impl Shaper {
             if right_to_left {
                 in_text_order(&mut out.glyphs);
             }
+            split_merged_clusters(&mut out.glyphs, text, face);
         }
         for (i, g) in out.glyphs.iter().enumerate() {
             if g.id == 0 {
@@ -585,6 +590,51 @@ impl Shaper {
         out.width = out.glyphs.iter().map(|g| g.advance).sum();
         self.buffer = Some(buffer);
         out
+    }
+}
+
+/// Glyphs that share a cluster although each is the face's own glyph for one of its
+/// characters (marks the shaper put in canonical order, which merges their clusters: the
+/// qamats and shin dot of שָׁ) each take the cluster of its character, where that keeps
+/// the clusters in order: each then copies as itself rather than the first standing for
+/// all and the others for nothing. Glyphs in text order.
+fn split_merged_clusters(glyphs: &mut [ShapedGlyph], text: &str, face: &FontFace) {
+    let mut start = 0;
+    while start < glyphs.len() {
+        let cluster = glyphs[start].cluster;
+        let end = start
+            + glyphs[start..]
+                .iter()
+                .take_while(|g| g.cluster == cluster)
+                .count();
+        let text_end = glyphs
+            .get(end)
+            .map_or(text.len(), |g| g.cluster as usize)
+            .min(text.len());
+        let chars: Vec<(usize, char)> = text
+            .get(cluster as usize..text_end)
+            .map(|t| t.char_indices().collect())
+            .unwrap_or_default();
+        if end - start > 1 && chars.len() == end - start {
+            let own: Option<Vec<u32>> = glyphs[start..end]
+                .iter()
+                .map(|g| {
+                    chars
+                        .iter()
+                        .find(|(_, c)| face.glyph_id(*c) == Some(g.id))
+                        .and_then(|(at, _)| u32::try_from(cluster as usize + at).ok())
+                })
+                .collect();
+            if let Some(own) = own
+                && own.first() == Some(&cluster)
+                && own.windows(2).all(|w| w[0] < w[1])
+            {
+                for (glyph, at) in glyphs[start..end].iter_mut().zip(own) {
+                    glyph.cluster = at;
+                }
+            }
+        }
+        start = end;
     }
 }
 
