@@ -54,6 +54,14 @@ fn build_pdf_report(book: &Path, out: &Path) -> (PathBuf, Vec<char>) {
 
 use common::one_chapter_book;
 
+/// The PDF's text as PyMuPDF reads it, page after page; `None` without PyMuPDF.
+fn pymupdf_text(pdf: &Path) -> Option<String> {
+    common::pymupdf(
+        "import sys, pymupdf\nfor page in pymupdf.open(sys.argv[1]): print(page.get_text())",
+        pdf,
+    )
+}
+
 /// A one-chapter book (`book_toml`'s `[book]` lines, `chapter`'s Markdown) built as PDF in a
 /// fresh folder (kept while the first value lives); `None` without the validators.
 fn chapter_pdf(book_toml: &str, chapter: &str) -> Option<(tempfile::TempDir, PathBuf)> {
@@ -1225,10 +1233,7 @@ fn an_ideographic_space_is_set_and_copied_as_itself() {
     ) else {
         return;
     };
-    let Some(text) = common::pymupdf(
-        "import sys, pymupdf\nfor page in pymupdf.open(sys.argv[1]): print(page.get_text())",
-        &pdf,
-    ) else {
+    let Some(text) = pymupdf_text(&pdf) else {
         return;
     };
     assert!(text.contains("第一章\u{3000}始まり\n"), "{text:?}");
@@ -1252,10 +1257,7 @@ fn pointed_hebrew_copies_as_typed() {
     ) else {
         return;
     };
-    let Some(text) = common::pymupdf(
-        "import sys, pymupdf\nfor page in pymupdf.open(sys.argv[1]): print(page.get_text())",
-        &pdf,
-    ) else {
+    let Some(text) = pymupdf_text(&pdf) else {
         return;
     };
     assert!(text.contains(&format!("Heb. {word} shalom.")), "{text:?}");
