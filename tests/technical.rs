@@ -333,6 +333,44 @@ fn a_table_too_wide_is_set_smaller_with_a_warning() {
     }
 }
 
+/// A reference table too wide even hyphenated (long code in two columns): only the code
+/// columns are cut down and broken; the short words of the narrow columns stay whole (they
+/// were shrunk with the rest: `Since` set as `Sinc`/`e`, `false` as `fals`/`e`).
+#[test]
+fn a_table_too_wide_breaks_its_widest_columns_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "# A\n\nSettings:\n\n| Key | Type | Default | Since | Cluster | Reload | Variable | Flag |\n\
+         |---|---|---|---|:-:|:-:|---|---|\n",
+    );
+    for (key, kind, default) in [
+        ("timeout_size", "integer", "0"),
+        ("enable_size", "boolean", "false"),
+        ("flush_count", "strings", "64MiB"),
+    ] {
+        let upper = key.to_uppercase();
+        let flag = key.replace('_', "-");
+        text.push_str(&format!(
+            "| `replication.{key}` | {kind} | `{default}` | 3.3 | yes | no | `HQ_REPLICATION_{upper}` | \
+             `--replication-{flag}` |\n"
+        ));
+    }
+    let book = common::one_chapter_book(
+        dir.path(),
+        "title = \"T\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        &text,
+    );
+    let built = build(&book, &dir.path().join("out"));
+    assert!(built.stderr.contains("too wide"), "{}", built.stderr);
+    if tool("pdftotext") {
+        let page = page_text(&built.pdf, page_of(&built.pdf, "Settings").unwrap());
+        let words: Vec<&str> = page.split_whitespace().collect();
+        for whole in ["Since", "false", "64MiB", "strings"] {
+            assert!(words.contains(&whole), "`{whole}` is broken:\n{page}");
+        }
+    }
+}
+
 fn pymupdf(script: &str, pdf: &Path) -> Option<String> {
     common::pymupdf(script, pdf)
 }

@@ -1837,10 +1837,11 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             } else if last && pieces <= usable {
                 layout = Some((size, gap, share(&columns_w, usable, |c| c.piece)));
             } else if last {
-                // Not even hyphenated: columns in proportion to their widest pieces, and
-                // words broken where they must be.
-                let scale = usable.0 / pieces.0.max(1.0);
-                let widths = columns_w.iter().map(|c| c.piece * scale).collect();
+                // Not even hyphenated: the columns with the widest pieces (long code,
+                // an identifier) are cut down to one width, and only their words are broken
+                // where they must be; a narrower column keeps its widest piece whole (it
+                // was shrunk in proportion with the rest, `Since` set as `Sinc`/`e`).
+                let widths = capped_widths(&columns_w, usable);
                 layout = Some((size, gap, widths));
                 self.ctx.diagnostics.push(
                     quire_model::Diagnostic::warning(
@@ -2156,6 +2157,29 @@ fn share(
     mins.iter()
         .zip(&maxs)
         .map(|(min, max)| *min + (*max - *min) * (room / want.max(1e-6)))
+        .collect()
+}
+
+/// Column widths for columns whose widest pieces (between hyphenation points) do not fit
+/// side by side in `usable`: each column its widest piece up to a cap, the cap chosen so
+/// that the widths fill `usable` (water-filling): only the columns wider than the cap have
+/// words broken.
+fn capped_widths(columns: &[super::ContentWidths], usable: Pt) -> Vec<Pt> {
+    let mut pieces: Vec<f64> = columns.iter().map(|c| c.piece.0.max(0.0)).collect();
+    pieces.sort_by(f64::total_cmp);
+    let mut below = 0.0;
+    let mut cap = f64::INFINITY;
+    for (k, piece) in pieces.iter().enumerate() {
+        let share = (usable.0 - below) / (pieces.len() - k) as f64;
+        if *piece >= share {
+            cap = share.max(0.0);
+            break;
+        }
+        below += piece;
+    }
+    columns
+        .iter()
+        .map(|c| Pt(c.piece.0.max(0.0).min(cap)))
         .collect()
 }
 
@@ -2598,6 +2622,22 @@ mod tests {
     }
     use super::*;
     use crate::layout::ContentWidths;
+
+    /// Too wide even hyphenated: the narrow columns keep their widest pieces, the widest
+    /// ones share what is left, and the widths fill the measure.
+    #[test]
+    fn capped_widths_break_only_the_widest_columns() {
+        let column = |piece: f64| ContentWidths {
+            line: Pt(piece * 2.0),
+            word: Pt(piece),
+            piece: Pt(piece),
+        };
+        let columns = [column(20.0), column(30.0), column(150.0), column(200.0)];
+        let widths = capped_widths(&columns, Pt(250.0));
+        assert_eq!(widths, [Pt(20.0), Pt(30.0), Pt(100.0), Pt(100.0)]);
+        let widths = capped_widths(&columns, Pt(80.0));
+        assert_eq!(widths, [Pt(20.0), Pt(20.0), Pt(20.0), Pt(20.0)]);
+    }
 
     fn col(word: f64, line: f64) -> ContentWidths {
         ContentWidths {
