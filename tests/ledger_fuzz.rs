@@ -9,6 +9,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -197,20 +199,17 @@ fn write_pictures(dir: &Path) {
 }
 
 fn family() -> quire_typeset::FontFamily {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fonts");
-    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
+    let dir = common::repo().join("fonts");
     let face = |f: &str| {
-        quire_typeset::FontFace::from_bytes(read(f), quire_typeset::FontVariant::Regular).unwrap()
+        quire_typeset::FontFace::from_bytes(
+            std::fs::read(dir.join(f)).unwrap(),
+            quire_typeset::FontVariant::Regular,
+        )
+        .unwrap()
     };
-    quire_typeset::FontFamily::from_bytes(
-        read("EBGaramond12-Regular.otf"),
-        Some(read("EBGaramond12-Italic.otf")),
-        Some(read("EBGaramond-Bold.ttf")),
-        None,
-    )
-    .unwrap()
-    .with_fallback(face("NotoSerifCJKtc-Regular-subset.otf"))
-    .with_fallback(face("DroidSansFallbackFull.ttf"))
+    common::garamond()
+        .with_fallback(face("NotoSerifCJKtc-Regular-subset.otf"))
+        .with_fallback(face("DroidSansFallbackFull.ttf"))
 }
 
 proptest! {

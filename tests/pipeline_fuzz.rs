@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use proptest::prelude::*;
 
 fn markdownish() -> impl Strategy<Value = String> {
@@ -39,21 +41,12 @@ fn markdownish() -> impl Strategy<Value = String> {
 }
 
 fn family() -> quire_typeset::FontFamily {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fonts");
-    let read = |f: &str| std::fs::read(dir.join(f)).unwrap();
     let fallback = quire_typeset::FontFace::from_bytes(
-        read("DroidSansFallbackFull.ttf"),
+        std::fs::read(common::repo().join("fonts/DroidSansFallbackFull.ttf")).unwrap(),
         quire_typeset::FontVariant::Regular,
     )
     .unwrap();
-    quire_typeset::FontFamily::from_bytes(
-        read("EBGaramond12-Regular.otf"),
-        Some(read("EBGaramond12-Italic.otf")),
-        Some(read("EBGaramond-Bold.ttf")),
-        None,
-    )
-    .unwrap()
-    .with_fallback(fallback)
+    common::garamond().with_fallback(fallback)
 }
 
 proptest! {

@@ -2475,17 +2475,21 @@ mod tests {
         assert_eq!(ended_on_a_number, 0);
     }
 
-    /// Code in brackets or quotes (`` (`--force`) ``) breaks as code does, never after its
-    /// own hyphens: no line ends on `(--` or `“pip-` at any measure.
-    #[test]
-    fn code_after_a_bracket_breaks_as_code() {
-        let mut ts = typesetter("en");
+    /// An English typesetter, and the styles of its text and of inline code at 11.5 pt.
+    fn text_and_code() -> (Typesetter, RunStyle, RunStyle) {
         let code = RunStyle {
             variant: FontVariant::Mono,
             hyphenate: false,
             ..RunStyle::regular(Pt(11.5))
         };
-        let text = RunStyle::regular(Pt(11.5));
+        (typesetter("en"), RunStyle::regular(Pt(11.5)), code)
+    }
+
+    /// Code in brackets or quotes (`` (`--force`) ``) breaks as code does, never after its
+    /// own hyphens: no line ends on `(--` or `“pip-` at any measure.
+    #[test]
+    fn code_after_a_bracket_breaks_as_code() {
+        let (mut ts, text, code) = text_and_code();
         let mut runs = Vec::new();
         for (before, option, after) in [
             ("Use (", "--force", ") only when the tree is clean, and "),
@@ -2530,13 +2534,7 @@ mod tests {
     /// take the stretch.
     #[test]
     fn spaces_in_code_do_not_stretch() {
-        let mut ts = typesetter("en");
-        let code = RunStyle {
-            variant: FontVariant::Mono,
-            hyphenate: false,
-            ..RunStyle::regular(Pt(11.5))
-        };
-        let text = RunStyle::regular(Pt(11.5));
+        let (mut ts, text, code) = text_and_code();
         let runs = [
             TextRun {
                 text: "Build it with ",
