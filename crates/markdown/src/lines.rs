@@ -47,8 +47,11 @@ impl LineIndex {
         }
     }
 
-    /// A span for a byte range with the column counted in characters.
+    /// A span for a byte range with the column counted in characters. A range that starts or
+    /// ends inside a character (a place mapped back from rewritten text can) is widened to
+    /// the whole characters, so the span always cuts `text` at character boundaries.
     pub(crate) fn span_in(&self, text: &str, file: FileId, range: std::ops::Range<usize>) -> Span {
+        let range = text.floor_char_boundary(range.start)..text.ceil_char_boundary(range.end);
         let mut span = self.span(file, range.clone());
         if !self.ascii {
             let (_, start) = self.line_of(range.start);

@@ -6522,6 +6522,38 @@ mod tests {
         );
     }
 
+    /// Found by the fuzz test: every place a message names is a character of the file as
+    /// written, for text an included file brought in front of a control character too.
+    #[test]
+    fn spans_of_included_text_stay_on_character_boundaries() {
+        let text = "# A\n\n# {{#include inc.md}}\u{85}\t> [^1])";
+        let mut reader = |_: &str, _: &str| -> Result<(String, String), String> {
+            Ok(("[^1]](".into(), "inc.md".into()))
+        };
+        let mut includes = Includes {
+            reader: &mut reader,
+            folder: "",
+        };
+        let mut diagnostics = Vec::new();
+        let mut images = |_: &str, _: Span, _: &mut Vec<Diagnostic>| None;
+        parse_chapter(
+            text,
+            FileId(1),
+            "c",
+            "en",
+            &mut images,
+            Some(&mut includes),
+            &mut diagnostics,
+        );
+        assert!(!diagnostics.is_empty());
+        for d in &diagnostics {
+            let span = d.span.expect("a place");
+            assert!(span.start <= span.end, "{d:?}");
+            assert!(text.is_char_boundary(span.start as usize), "{d:?}");
+            assert!(text.is_char_boundary(span.end as usize), "{d:?}");
+        }
+    }
+
     #[test]
     fn included_text_is_read_and_what_follows_keeps_its_place() {
         let text =
