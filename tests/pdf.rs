@@ -1262,3 +1262,61 @@ fn pointed_hebrew_copies_as_typed() {
     };
     assert!(text.contains(&format!("Heb. {word} shalom.")), "{text:?}");
 }
+
+/// A note's marker is a link to its note at the foot of the page, and the note's number a
+/// link back to the marker, as in the EPUB: read back with PyMuPDF, each link's text, the
+/// page it goes to and the text at the height it lands on.
+#[test]
+fn note_markers_and_numbers_link_to_each_other() {
+    let filler = "A sentence of plain words to fill the page. ".repeat(40);
+    let Some((_work, pdf)) = chapter_pdf(
+        "title = \"Notes\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        &format!(
+            "# One\n\nThe first claim.[^a] {filler}\n\nThe second claim.[^b]\n\n\
+             [^a]: Alpha source.\n[^b]: Beta source.\n"
+        ),
+    ) else {
+        return;
+    };
+    let script = r#"
+import sys, pymupdf
+doc = pymupdf.open(sys.argv[1])
+for page in doc:
+    for link in page.get_links():
+        if link["kind"] != pymupdf.LINK_GOTO:
+            continue
+        r = link["from"]
+        # The words whose middle is inside the link's area.
+        inside = [w[4] for w in page.get_text("words")
+                  if r.x0 <= (w[0] + w[2]) / 2 <= r.x1 and r.y0 <= (w[1] + w[3]) / 2 <= r.y1]
+        target = doc[link["page"]]
+        y = link["to"].y
+        landed = [w[4] for w in target.get_text("words") if y - 1 <= w[1] and w[3] <= y + 20]
+        print(page.number, " ".join(inside), link["page"], " ".join(landed[:8]), sep="\t")
+"#;
+    let Some(links) = common::pymupdf(script, &pdf) else {
+        return;
+    };
+    let rows: Vec<Vec<&str>> = links.lines().map(|l| l.split('\t').collect()).collect();
+    let to_note = |source: &str| {
+        rows.iter()
+            .find(|r| r[3].contains(source) && !r[1].ends_with('.'))
+            .unwrap_or_else(|| panic!("no marker links to {source:?}:\n{links}"))
+    };
+    let back = |number: &str| {
+        rows.iter()
+            .find(|r| r[1] == number)
+            .unwrap_or_else(|| panic!("note {number} does not link back:\n{links}"))
+    };
+    // The two notes fall on different pages; each marker lands on its note's line.
+    let (a, b) = (to_note("Alpha"), to_note("Beta"));
+    assert_ne!(a[2], b[2], "{links}");
+    assert_eq!(a[0], a[2], "the note is on its marker's page: {links}");
+    // The numbers lead back to the lines of the claims.
+    assert!(back("1.")[3].contains("first"), "{links}");
+    assert_eq!(back("1.")[2], a[0], "{links}");
+    assert!(
+        back("2.")[3].contains("second") || back("2.")[3].contains("claim"),
+        "{links}"
+    );
+}

@@ -647,13 +647,16 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
     }
 
     /// A builder for a footnote: note size, the number before the first paragraph.
-    fn for_note(ctx: &'c mut Ctx<'a>, chapter_index: usize, number: usize) -> Self {
+    fn for_note(ctx: &'c mut Ctx<'a>, chapter_index: usize, number: usize, id: &str) -> Self {
         let (size, leading) = note_size(ctx);
         let mut prefix = StyledText::default();
-        prefix.push(
-            &format!("{number}.\u{a0}"),
-            style(FontVariant::Regular, size),
-        );
+        let label = format!("{number}.");
+        // The number leads back to the note's marker in the text.
+        prefix.links.push((
+            0..label.len(),
+            format!("#{}", super::note_marker_anchor(id)),
+        ));
+        prefix.push(&format!("{label}\u{a0}"), style(FontVariant::Regular, size));
         FlowBuilder {
             kind: FlowKind::Note,
             size,
@@ -2544,7 +2547,7 @@ pub(crate) fn chapter_flow(
     let (elements, mut set_blocks) = builder.finish();
     let mut notes = Vec::with_capacity(chapter.footnotes.len());
     for note in &chapter.footnotes {
-        let mut builder = FlowBuilder::for_note(ctx, index, note.number);
+        let mut builder = FlowBuilder::for_note(ctx, index, note.number, &note.id);
         builder.blocks(&note.blocks, Pt::ZERO, measure);
         let empty = builder.prefix.take();
         let (elements, blocks) = builder.finish();

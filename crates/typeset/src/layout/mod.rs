@@ -1308,7 +1308,23 @@ impl<'a> Ctx<'a> {
         links: &[(std::ops::Range<usize>, String)],
     ) -> LineBox {
         let mut boxed = self.line_box(line, x, height, markers, rises);
-        for (range, target) in links {
+        // A note's marker leads to its note, and the note's number back to the marker (as
+        // the EPUB's note references do): the ids are the model's notes', the marker's
+        // with a space no anchor of the manuscript can hold.
+        let notes = markers.iter().filter_map(|(range, key)| {
+            let id = &self
+                .book
+                .chapters()
+                .nth(key.chapter)?
+                .footnotes
+                .get(key.note)?
+                .id;
+            range_extent(line, x, range)?;
+            boxed.anchors.push(note_marker_anchor(id));
+            Some((range.clone(), format!("#{id}")))
+        });
+        let notes: Vec<(std::ops::Range<usize>, String)> = notes.collect();
+        for (range, target) in links.iter().chain(&notes) {
             if let Some((left, right, _)) = range_extent(line, x, range) {
                 // The link's rectangle tiles the leading around its baseline: from under
                 // the descenders down to where the next line's ascenders begin, so that it
@@ -1330,6 +1346,12 @@ impl<'a> Ctx<'a> {
         }
         boxed
     }
+}
+
+/// The anchor of a note's marker in the text (see [`Ctx::line_box_linked`]), for the note's
+/// number to lead back to: the note's id and a space, which no id of the manuscript holds.
+pub(crate) fn note_marker_anchor(note_id: &str) -> String {
+    format!("{note_id} ref")
 }
 
 /// Whether a word space comes between two runs of a line, the one with the text `next`
