@@ -581,6 +581,30 @@ fn oracle_generated_verse_numbers() {
     generated("verse-numbers", &text, &[]);
 }
 
+/// A Bible's chapter with notes: verse numbers as `<sup>` beside the notes' markers, both
+/// raised digits on the same pages. Every verse number is printed as text and every marker
+/// leads to its note (the reader tells them apart by the markers' links).
+#[test]
+fn oracle_generated_verse_numbers_beside_notes() {
+    let mut text = String::from("# The First Chapter\n\n");
+    let mut notes = String::new();
+    for n in 1..=36u64 {
+        let verse = filler(300 + n, 14 + (n as usize * 5) % 18);
+        if n % 4 == 1 {
+            text.push_str(&format!("<sup>{n}</sup> {verse}[^v{n}] "));
+            notes.push_str(&format!("[^v{n}]: {}\n", filler(400 + n, 6)));
+        } else {
+            text.push_str(&format!("<sup>{n}</sup> {verse} "));
+        }
+        if n % 6 == 0 {
+            text.push_str("\n\n");
+        }
+    }
+    text.push_str("\n\n");
+    text.push_str(&notes);
+    generated("verse-numbers-notes", &text, &[]);
+}
+
 /// A novel converted from a web edition keeps inline HTML (Standard Ebooks' `<abbr>`,
 /// `<i lang>`, `<cite>`, `<span epub:type>`): the text prints, the tags do not.
 #[test]

@@ -189,31 +189,45 @@ fn lines_of(mut chars: Vec<Ch>) -> Vec<Line> {
 }
 
 /// Drops raised note markers: characters much smaller than a line just below them, sitting
-/// within that line's x-height band and horizontally inside it.
-fn drop_markers(lines: Vec<Line>, has_notes: bool) -> Vec<Line> {
+/// within that line's x-height band and horizontally inside it. When some raised digits
+/// on the page are links within the document (`links`: their areas), the markers are
+/// those: the others are text (a Bible's verse numbers beside its notes' markers).
+fn drop_markers(lines: Vec<Line>, has_notes: bool, links: &[[f64; 4]]) -> Vec<Line> {
     if !has_notes {
         return lines;
     }
+    let linked = |ch: &Ch| {
+        let (x, y) = ((ch.x0 + ch.x1) / 2.0, ch.oy - 0.3 * ch.size);
+        links
+            .iter()
+            .any(|r| r[0] <= x && x <= r[2] && r[1] <= y && y <= r[3])
+    };
     let sizes: Vec<f64> = lines.iter().map(Line::size).collect();
     let extents: Vec<(f64, f64)> = lines.iter().map(|l| (l.x0(), l.x1())).collect();
     let ys: Vec<f64> = lines.iter().map(|l| l.y).collect();
+    let is_raised_digit = |i: usize, ch: &Ch| {
+        ch.c.is_ascii_digit()
+            && (0..ys.len()).any(|j| {
+                j != i
+                    && ch.size < 0.8 * sizes[j]
+                    && ys[j] - ch.oy > 0.3
+                    && ys[j] - ch.oy <= 0.75 * sizes[j]
+                    && ch.x0 >= extents[j].0 - sizes[j]
+                    && ch.x1 <= extents[j].1 + sizes[j]
+            })
+    };
+    let any_linked = lines.iter().enumerate().any(|(i, line)| {
+        line.chars
+            .iter()
+            .any(|ch| is_raised_digit(i, ch) && linked(ch))
+    });
     let mut out = Vec::new();
     for (i, line) in lines.into_iter().enumerate() {
-        let mut kept = Vec::new();
-        for ch in line.chars {
-            let marker = ch.c.is_ascii_digit()
-                && (0..ys.len()).any(|j| {
-                    j != i
-                        && ch.size < 0.8 * sizes[j]
-                        && ys[j] - ch.oy > 0.3
-                        && ys[j] - ch.oy <= 0.75 * sizes[j]
-                        && ch.x0 >= extents[j].0 - sizes[j]
-                        && ch.x1 <= extents[j].1 + sizes[j]
-                });
-            if !marker {
-                kept.push(ch);
-            }
-        }
+        let kept: Vec<Ch> = line
+            .chars
+            .into_iter()
+            .filter(|ch| !(is_raised_digit(i, ch) && (!any_linked || linked(ch))))
+            .collect();
         if !kept.is_empty() {
             out.push(Line {
                 y: line.y,
@@ -450,6 +464,12 @@ pub(crate) fn read(path: &Path) -> Output {
             .flatten()
             .map(|r| rect(&r["rect"]))
             .collect();
+        let links: Vec<[f64; 4]> = p["links"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(rect)
+            .collect();
         // Note markers are raised digits; so are superscripts in the text (E = mc²). On a
         // page with notes (a short rule) raised digits are taken for markers.
         let page_width = trim[2] - trim[0];
@@ -462,7 +482,7 @@ pub(crate) fn read(path: &Path) -> Output {
         raw.push(RawPage {
             trim,
             overprints,
-            lines: merge_shifted(drop_markers(lines_of(chars), has_notes)),
+            lines: merge_shifted(drop_markers(lines_of(chars), has_notes, &links)),
             images,
             rules,
             outside_trim: outside,

@@ -10,7 +10,8 @@ Usage: read_pdf.py FILE.pdf  ->  JSON on stdout:
             "spans": [{"font": "...", "size": 11.5, "flags": 0, "y": 123.4,   # baseline (origin y)
                        "bbox": [...], "chars": [[c, x0, y0, x1, y1, origin_y], ...]}, ...],
             "images": [{"xref": 12, "bbox": [...], "w": 800, "h": 600}, ...],
-            "rules": [{"rect": [...], "w": 120.0, "h": 0.4}, ...]}, ...]}
+            "rules": [{"rect": [...], "w": 120.0, "h": 0.4}, ...],
+            "links": [[x0, y0, x1, y1], ...]}, ...]}   # areas of links within the document
 
 Coordinates are PyMuPDF's: points, origin at the top left of the media box, y downwards.
 """
@@ -135,6 +136,9 @@ def main():
             "spans": spans,
             "images": images,
             "rules": rules,
+            # Links within the document (a note's marker leads to its note).
+            "links": [rect(l["from"]) for l in page.get_links()
+                      if l.get("kind") == pymupdf.LINK_GOTO],
         })
     json.dump({"pages": pages}, sys.stdout, ensure_ascii=False, separators=(",", ":"))
 

@@ -1328,9 +1328,11 @@ impl<'a> Ctx<'a> {
             if let Some((left, right, _)) = range_extent(line, x, range) {
                 // The link's rectangle tiles the leading around its baseline: from under
                 // the descenders down to where the next line's ascenders begin, so that it
-                // covers its own words and no part of the lines above or below.
-                let leading = self.geometry.leading;
-                let above = (leading * 0.74).min(height);
+                // covers its own words and no part of the lines above or below. The line's
+                // own leading: a title's is larger (and its note's marker stands higher), a
+                // note's smaller.
+                let leading = height;
+                let above = leading * 0.74;
                 boxed.links.push((
                     Rect {
                         origin: Point {

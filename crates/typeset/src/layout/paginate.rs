@@ -1400,7 +1400,7 @@ fn mark(body: &mut PageBody, line: &LineBox, top: Pt) {
 }
 
 /// Notes a line's anchors and links, its top at `top`.
-fn mark_links(body: &mut PageBody, line: &LineBox, top: Pt) {
+pub(crate) fn mark_links(body: &mut PageBody, line: &LineBox, top: Pt) {
     for id in &line.anchors {
         body.anchor_marks.push((id.clone(), top));
     }

@@ -566,6 +566,8 @@ fn lay_chapter(
         (lines / 3).max(4)
     };
     let mut title_items: Vec<Item> = Vec::new();
+    // The title's links (a note's marker) and anchors, with the tops of their lines.
+    let mut title_marks: Vec<(crate::layout::LineBox, Pt)> = Vec::new();
     let mut title_notes = Vec::new();
     // Where the title's last line ends, for a title too long for the sink.
     let mut title_bottom: Option<Pt> = None;
@@ -645,6 +647,16 @@ fn lay_chapter(
                 title_items.push(item.translated(Pt::ZERO, y + title_leading - leading));
             }
             title_notes.extend(line.notes.iter().copied());
+            if !line.links.is_empty() || !line.anchors.is_empty() {
+                let top = y + title_leading - leading;
+                title_marks.push((
+                    crate::layout::LineBox {
+                        items: Vec::new(),
+                        ..line
+                    },
+                    top,
+                ));
+            }
             y += title_leading;
         }
         title_bottom = Some(y + title_leading - leading);
@@ -714,6 +726,9 @@ fn lay_chapter(
             for (start, _) in &mut body.sources {
                 *start += shift;
             }
+            for (line, top) in &title_marks {
+                paginate::mark_links(&mut body, line, *top);
+            }
         }
         for (title, level, y) in &body.anchors {
             sections.push((title.clone(), *level, i, *y));
@@ -734,6 +749,9 @@ fn lay_chapter(
     if pages.is_empty() {
         let mut page = blank();
         page.body.items = title_items;
+        for (line, top) in &title_marks {
+            paginate::mark_links(&mut page.body, line, *top);
+        }
         pages.push(page);
     }
     ChapterPages {
