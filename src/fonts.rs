@@ -33,6 +33,19 @@ const CJK_EXT_B: &[u8] = include_bytes!("../fonts/HanaMinB-ExtB-subset.ttf");
 const HANGUL_SERIF: &[u8] = include_bytes!("../fonts/NotoSerifCJKkr-Hangul-subset.otf");
 /// Noto Serif Hebrew (SIL OFL 1.1): Hebrew letters and points, which no face above has.
 const HEBREW_SERIF: &[u8] = include_bytes!("../fonts/NotoSerifHebrew-Regular.ttf");
+/// Noto faces (SIL OFL 1.1) for scripts of books from elsewhere that no face above has:
+/// Arabic (Naskh, for Arabic, Persian and Urdu), Devanagari, Bengali, Tamil, Thai,
+/// Armenian, Georgian and Ethiopic, serif where Noto has one.
+const SCRIPT_FACES: [&[u8]; 8] = [
+    include_bytes!("../fonts/NotoNaskhArabic-Regular.ttf"),
+    include_bytes!("../fonts/NotoSerifDevanagari-Regular.ttf"),
+    include_bytes!("../fonts/NotoSerifBengali-Regular.ttf"),
+    include_bytes!("../fonts/NotoSerifTamil-Regular.ttf"),
+    include_bytes!("../fonts/NotoSerifThai-Regular.ttf"),
+    include_bytes!("../fonts/NotoSerifArmenian-Regular.ttf"),
+    include_bytes!("../fonts/NotoSerifGeorgian-Regular.ttf"),
+    include_bytes!("../fonts/NotoSerifEthiopic-Regular.ttf"),
+];
 /// Droid Sans Fallback Full (Apache 2.0): the fallback for what the faces above lack.
 const FALLBACK: &[u8] = include_bytes!("../fonts/DroidSansFallbackFull.ttf");
 /// Symbola 2.60 (free for any use), cut to symbols, dingbats and the emoji of Unicode 9 in
@@ -42,8 +55,9 @@ const SYMBOLS: &[u8] = include_bytes!("../fonts/Symbola-subset.ttf");
 /// Adds the built-in monospace faces (for code) and the fallback faces to a family, in the
 /// order a character is looked up: font files of the book's `fonts/` folder that are not
 /// part of the family (a book's own CJK or symbol font), then the monospace supplement's
-/// symbols, the built-in serif CJK faces, the Hangul serif, the Hebrew serif, Droid Sans
-/// Fallback, and Symbola's symbols and emoji.
+/// symbols, the built-in serif CJK faces, the Hangul serif, the Hebrew serif, the Noto faces
+/// of other scripts (Arabic, Indic, Thai ...), Droid Sans Fallback, and Symbola's symbols
+/// and emoji.
 fn with_fallback(
     family: FontFamily,
     book_dir: &Path,
@@ -70,15 +84,17 @@ fn with_fallback(
         Some(face(MONO_BOLD, V::MonoBold)?),
         Some(face(MONO_BOLD_ITALIC, V::MonoBoldItalic)?),
     );
-    for data in [
+    let builtin = [
         MONO_SUPPLEMENT,
         CJK_SERIF,
         CJK_EXT_B,
         HANGUL_SERIF,
         HEBREW_SERIF,
-        FALLBACK,
-        SYMBOLS,
-    ] {
+    ]
+    .into_iter()
+    .chain(SCRIPT_FACES)
+    .chain([FALLBACK, SYMBOLS]);
+    for data in builtin {
         let face = quire_typeset::FontFace::from_static(data, quire_typeset::FontVariant::Regular)
             .map_err(|e| e.to_string())?;
         family = family.with_fallback(face);

@@ -476,19 +476,28 @@ fn draw_text(
     // Glyphs go out in strings of one TJ each; a glyph whose text is not what the font's
     // ToUnicode map says (the .notdef box of a character no font has, or a glyph shared by
     // two characters) goes out alone inside a marked-content span with its `ActualText`, so
-    // that copying and searching give the real character.
+    // that copying and searching give the real character. So does a glyph whose cluster goes
+    // on in further glyphs: the ToUnicode map would give those the text they were met with
+    // elsewhere, or none (Devanagari's हि is the vowel sign, then ह: the ह glyph would copy
+    // a second ह).
     // A glyph the font moves up or down (a mark over a capital, under a descender) is
     // drawn with that text rise (`Ts`), back to 0 after the run.
     let mut rise = 0.0f32;
     let mut start = 0;
     while start < run.glyphs.len() {
-        let special = |g: &frame::Glyph| {
+        let continued = |k: usize| {
+            run.glyphs
+                .get(k + 1)
+                .is_some_and(|g| run.glyph_text(g).is_empty())
+        };
+        let special = |k: usize| {
+            let g = &run.glyphs[k];
             let text = run.glyph_text(g);
-            !text.is_empty() && usage.text_of(run.font.0, g.id) != Some(text)
+            !text.is_empty() && (usage.text_of(run.font.0, g.id) != Some(text) || continued(k))
         };
         let first = &run.glyphs[start];
         let level = run.rise(start);
-        let alone = special(first);
+        let alone = special(start);
         let at_level = |k: usize| run.rise(start + 1 + k) == level;
         let end = if alone {
             // The glyph and the glyphs continuing its cluster at its level.
@@ -505,7 +514,7 @@ fn draw_text(
                 + run.glyphs[start + 1..]
                     .iter()
                     .enumerate()
-                    .take_while(|(k, g)| !special(g) && at_level(*k))
+                    .take_while(|(k, _)| !special(start + 1 + k) && at_level(*k))
                     .count()
         };
         if level != rise {

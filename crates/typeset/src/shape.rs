@@ -520,7 +520,14 @@ impl Shaper {
         // Marks keep clusters of their own (a pointed letter's vowel and dot are glyphs
         // that stand for their own characters), so that each copies as itself; a ligature
         // still stands for all its characters.
-        buffer.set_cluster_level(harfrust::ClusterLevel::MonotoneCharacters);
+        // Not in the scripts whose vowel signs the shaper reorders or splits around their
+        // consonant (Devanagari's ि before ह, Tamil's ொ on both sides of ம): there a
+        // character's cluster would be cut in two, and the syllable stands as one.
+        buffer.set_cluster_level(if reorders_within_syllables(text) {
+            harfrust::ClusterLevel::MonotoneGraphemes
+        } else {
+            harfrust::ClusterLevel::MonotoneCharacters
+        });
         buffer.push_str(text);
         buffer.guess_segment_properties();
         // A word of a right-to-left script (Arabic, Hebrew, Syriac...) is shaped right to
@@ -591,6 +598,26 @@ impl Shaper {
         self.buffer = Some(buffer);
         out
     }
+}
+
+/// Whether `text` has a letter of a script whose shaping moves or splits vowel signs
+/// around their consonant: the Indic scripts (Devanagari to Sinhala), Tibetan, Myanmar,
+/// Khmer, and the Brahmic scripts of Unicode's later blocks.
+fn reorders_within_syllables(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(
+            u32::from(c),
+            0x0900..=0x0DFF
+                | 0x0F00..=0x0FFF
+                | 0x1000..=0x109F
+                | 0x1780..=0x17FF
+                | 0x1900..=0x1AAF
+                | 0x1B00..=0x1BFF
+                | 0xA800..=0xA8FF
+                | 0xA980..=0xAAFF
+                | 0x11000..=0x11FFF
+        )
+    })
 }
 
 /// Glyphs that share a cluster although each is the face's own glyph for one of its
