@@ -5064,8 +5064,8 @@ fn verse_or_quote(blocks: Vec<Block>) -> BlockKind {
 }
 
 /// Stanzas written as paragraphs of hand-broken lines (`\` or two spaces at each line's
-/// end), two or more in a row (or one of six lines or more: a sonnet), at a chapter's top
-/// level: verse, set line by line with a
+/// end), two or more in a row (or one of six lines or more: a sonnet; or any one, in a file
+/// that has such a poem), at a chapter's top level: verse, set line by line with a
 /// space between stanzas, as a quote of such paragraphs already is. Each paragraph has
 /// three lines or more, few longer than a line of verse and none three times as long (a
 /// letter's address or a list of verses numbered in prose stays prose). Returns where each block now is (a later title's
@@ -5105,13 +5105,36 @@ fn stanzas_as_verse(blocks: &mut Vec<Block>, boundaries: &[usize]) -> Vec<usize>
         }
         _ => 0,
     };
-    let flush = |run: &mut Vec<Block>, out: &mut Vec<Block>| {
+    // Whether each chapter of the file (between `boundaries`) has a poem by the rules
+    // above: then a lone stanza of three lines or more is one too (Psalm 117 beside Psalm
+    // 23), set as its neighbours are.
+    let mut has_poem: Vec<bool> = vec![false];
+    let mut run_length = 0;
+    for (index, block) in old.iter().enumerate() {
+        if boundaries.contains(&index) {
+            has_poem.push(false);
+        }
+        if boundaries.contains(&index) || !is_stanza(block) {
+            run_length = 0;
+        }
+        if is_stanza(block) {
+            run_length += 1;
+            if run_length >= 2 || lines_of(block) >= LINES_OF_A_LONE_STANZA {
+                *has_poem.last_mut().unwrap_or(&mut false) = true;
+            }
+        }
+    }
+    let mut chapter = 0;
+    let flush = |run: &mut Vec<Block>, out: &mut Vec<Block>, poems_beside: bool| {
         if run.len() >= 2
+            || (poems_beside && !run.is_empty())
             || run
                 .first()
                 .is_some_and(|b| lines_of(b) >= LINES_OF_A_LONE_STANZA)
         {
-            let span = run[0].span;
+            let Some(span) = run.first().map(|b| b.span) else {
+                return;
+            };
             let stanzas = run
                 .drain(..)
                 .filter_map(|b| match b.kind {
@@ -5129,7 +5152,10 @@ fn stanzas_as_verse(blocks: &mut Vec<Block>, boundaries: &[usize]) -> Vec<usize>
     };
     for (index, block) in old.into_iter().enumerate() {
         if boundaries.contains(&index) || !is_stanza(&block) {
-            flush(&mut run, blocks);
+            flush(&mut run, blocks, has_poem.get(chapter) == Some(&true));
+        }
+        if boundaries.contains(&index) {
+            chapter += 1;
         }
         if is_stanza(&block) {
             // Where the run will start, whether it is grouped or not: nothing is added to
@@ -5141,7 +5167,7 @@ fn stanzas_as_verse(blocks: &mut Vec<Block>, boundaries: &[usize]) -> Vec<usize>
             blocks.push(block);
         }
     }
-    flush(&mut run, blocks);
+    flush(&mut run, blocks, has_poem.get(chapter) == Some(&true));
     moved.push(blocks.len());
     moved
 }
@@ -6286,7 +6312,9 @@ mod tests {
 
     #[test]
     fn stanzas_of_hand_broken_lines_are_verse() {
-        let text = "# Poems\n\nA prose paragraph.\n\nThe first line,\\\nthe second line,\\\n&emsp;the third.\n\nAnother stanza\\\nof two lines\\\nand three.\n\nProse again,\\\nwith one break.\n\n# Next\n\nOne\\\ntwo\\\nthree\n\nProse.\n\nA sonnet\\\nof one\\\nstanza\\\nsix\\\nlines\\\nlong.\n";
+        // In the second chapter, a lone stanza of three lines beside a sonnet is verse as
+        // it is; in the third, with no poem, the same lines are an address.
+        let text = "# Poems\n\nA prose paragraph.\n\nThe first line,\\\nthe second line,\\\n&emsp;the third.\n\nAnother stanza\\\nof two lines\\\nand three.\n\nProse again,\\\nwith one break.\n\n# Next\n\nOne\\\ntwo\\\nthree\n\nProse.\n\nA sonnet\\\nof one\\\nstanza\\\nsix\\\nlines\\\nlong.\n\n# Letter\n\nMr. Darcy\\\nPemberley\\\nDerbyshire\n\nProse.\n";
         let (parsed, _) = parse(text);
         let kinds: Vec<String> = parsed
             .blocks
@@ -6302,9 +6330,18 @@ mod tests {
             .collect();
         assert_eq!(
             kinds,
-            ["para", "verse [3, 3]", "para", "para", "para", "verse [6]"]
+            [
+                "para",
+                "verse [3, 3]",
+                "para",
+                "verse [3]",
+                "para",
+                "verse [6]",
+                "para",
+                "para"
+            ]
         );
-        assert_eq!(parsed.later_titles.len(), 1);
+        assert_eq!(parsed.later_titles.len(), 2);
         assert_eq!(parsed.later_titles[0].at, 3);
         let BlockKind::Verse(stanzas) = &parsed.blocks[1].kind else {
             unreachable!()
