@@ -605,6 +605,33 @@ fn oracle_generated_verse_numbers_beside_notes() {
     generated("verse-numbers-notes", &text, &[]);
 }
 
+/// Thai writes no space between words: its lines break between the words a dictionary
+/// finds, never inside a letter with its vowel and tone marks, and the text copies back
+/// letter for letter.
+#[test]
+fn oracle_generated_thai_without_spaces() {
+    const SENTENCES: [&str; 6] = [
+        "กาลครั้งหนึ่งนานมาแล้วมีชายชราคนหนึ่งอาศัยอยู่ในหมู่บ้านเล็กๆริมแม่น้ำ",
+        "เขามีลูกชายสามคนซึ่งทุกคนต่างทำงานหนักในไร่นาของครอบครัวตั้งแต่เช้าจนค่ำ",
+        "วันหนึ่งชายชราเรียกลูกทั้งสามมาพบและบอกว่าพ่อแก่ชราลงมากแล้ว",
+        "ลูกชายคนโตตอบว่าตนเองไม่ต้องการที่ดินแต่อยากเดินทางไปแสวงหาความรู้ในเมืองหลวง",
+        "ส่วนลูกชายคนเล็กนั้นนั่งเงียบอยู่นานก่อนจะบอกว่าตนอยากเป็นพระภิกษุ",
+        "ชายชราฟังแล้วก็ยิ้มด้วยความภาคภูมิใจในลูกทั้งสามคนของตน",
+    ];
+    let mut text = String::from("# นิทาน\n\n");
+    for p in 0..14usize {
+        // A number in Thai digits opens each paragraph, so that each starts differently.
+        let digit = |d: usize| char::from_u32(0x0E50 + d as u32).unwrap_or('0');
+        text.push_str(&format!("{}{} ", digit(p / 10), digit(p % 10)));
+        for s in 0..4 {
+            text.push_str(SENTENCES[(p * 5 + s * 7) % SENTENCES.len()]);
+            text.push(' ');
+        }
+        text.push_str("\n\n");
+    }
+    generated("thai", &text, &[]);
+}
+
 /// A novel converted from a web edition keeps inline HTML (Standard Ebooks' `<abbr>`,
 /// `<i lang>`, `<cite>`, `<span epub:type>`): the text prints, the tags do not.
 #[test]

@@ -23,6 +23,15 @@ pub(crate) fn is_ideograph(c: char) -> bool {
         | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
+/// True for the letters and signs of the scripts written without spaces between words whose
+/// words only a dictionary finds (Thai, Lao, Myanmar, Khmer, Tai Tham): compared one by one
+/// too, since a line may end between two words with no space.
+pub(crate) fn is_spaceless_script(c: char) -> bool {
+    matches!(u32::from(c),
+        0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF | 0x19E0..=0x19FF
+        | 0x1A20..=0x1AAF | 0xA9E0..=0xA9FF | 0xAA60..=0xAA7F)
+}
+
 /// Characters removed inside words: hyphens, apostrophes, soft hyphens (so a word broken at
 /// a line end, or written with a hyphen, compares equal however the line broke).
 pub(crate) fn is_joiner(c: char) -> bool {
@@ -59,7 +68,7 @@ pub(crate) fn push_words(text: &str, carry: &mut String, out: &mut Vec<String>) 
         };
         if !expanded.is_empty() {
             carry.push_str(expanded);
-        } else if is_ideograph(c) {
+        } else if is_ideograph(c) || is_spaceless_script(c) {
             if !carry.is_empty() {
                 out.push(std::mem::take(carry));
             }

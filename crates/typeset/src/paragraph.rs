@@ -729,11 +729,56 @@ fn is_ideographic(c: char) -> bool {
 /// ones), computed once a paragraph needs them.
 fn allowed_breaks<'a>(allowed: &'a mut Option<Vec<usize>>, text: &str) -> &'a [usize] {
     allowed.get_or_insert_with(|| {
-        linebreaks(text)
+        let mut breaks: Vec<usize> = linebreaks(text)
             .filter(|(_, o)| *o == BreakOpportunity::Allowed)
             .map(|(i, _)| i)
-            .collect()
+            .collect();
+        push_dictionary_breaks(text, &mut breaks);
+        breaks
     })
+}
+
+/// Whether `c` belongs to a script written without spaces between words whose line breaks
+/// UAX #14 leaves to a dictionary (its class SA: Thai, Lao, Khmer, Myanmar, Tai Tham ...).
+fn is_complex_context(c: char) -> bool {
+    u32::from(c) >= 0x0E00
+        && unicode_linebreak::break_property(u32::from(c))
+            == unicode_linebreak::BreakClass::ComplexContext
+}
+
+/// Adds the breaks between the words of each run of Thai, Lao, Khmer or Myanmar letters in
+/// `text` (ICU4X's dictionaries), keeping `breaks` sorted. Each run is segmented on its own,
+/// so a word's breaks are the same in every paragraph (the word cache relies on it).
+fn push_dictionary_breaks(text: &str, breaks: &mut Vec<usize>) {
+    // Every such letter is encoded in three bytes from 0xE0 on.
+    if !text.bytes().any(|b| b >= 0xE0) || !text.chars().any(is_complex_context) {
+        return;
+    }
+    let segmenter = icu_segmenter::LineSegmenter::new_dictionary(Default::default());
+    let mut run_start: Option<usize> = None;
+    let ends = text
+        .char_indices()
+        .map(|(i, c)| (i, Some(c)))
+        .chain(std::iter::once((text.len(), None)));
+    for (i, c) in ends {
+        let inside = c.is_some_and(is_complex_context);
+        match (inside, run_start) {
+            (true, None) => run_start = Some(i),
+            (false, Some(start)) => {
+                run_start = None;
+                let run = &text[start..i];
+                breaks.extend(
+                    segmenter
+                        .segment_str(run)
+                        .filter(|&b| b > 0 && b < run.len() && run.is_char_boundary(b))
+                        .map(|b| start + b),
+                );
+            }
+            _ => {}
+        }
+    }
+    breaks.sort_unstable();
+    breaks.dedup();
 }
 
 /// The most a line's first glyph hangs into the left margin: enough to align an opening
@@ -929,6 +974,11 @@ fn word_breaks(
         let kind = if before == '\u{AD}' {
             // The author's soft hyphen: a break that prints a hyphen, hyphenation on or off.
             BreakKind::Hyphen
+        } else if is_complex_context(before) && is_complex_context(after) {
+            // Between two words of Thai, Lao, Khmer or Myanmar (no space between them): a
+            // break that adds nothing, where the line may also stretch a little, as between
+            // ideographs.
+            BreakKind::Ideographic
         } else if is_ideographic(before) || is_ideographic(after) {
             // Inside other text, a CJK term (a name) stays whole and solid; a run too long
             // to be one breaks and justifies between characters, as CJK text does.
@@ -944,7 +994,10 @@ fn word_breaks(
     if hyphenate && !hyphenatable.is_empty() {
         for p in hyphenator.points_uncached(&text[range.clone()]) {
             let at = range.start + p;
-            if hyphenatable.iter().any(|r| r.start < at && at < r.end) {
+            // Thai and its kin print no hyphen: their words break where the dictionary
+            // found them (above).
+            let spaceless = text[at..].chars().next().is_some_and(is_complex_context);
+            if !spaceless && hyphenatable.iter().any(|r| r.start < at && at < r.end) {
                 breaks.push((at, BreakKind::Hyphen));
             }
         }
@@ -1818,11 +1871,19 @@ impl Typesetter {
             too_wide |= chunk > available;
         }
         if too_wide {
+            // Never inside a letter: a Thai vowel sign or an accent stays on its letter's line.
+            let letters: Vec<usize> = icu_segmenter::GraphemeClusterSegmenter::new()
+                .segment_str(&text[range.clone()])
+                .map(|b| range.start + b)
+                .collect();
             for s in segments.clone() {
                 let seg = &prepared.segments[s];
                 for g in &seg.shaped.glyphs {
                     let b = seg.range.start + g.cluster as usize;
-                    if b > range.start && !breaks.iter().any(|(x, _)| *x == b) {
+                    if b > range.start
+                        && letters.binary_search(&b).is_ok()
+                        && !breaks.iter().any(|(x, _)| *x == b)
+                    {
                         breaks.push((b, BreakKind::Forced));
                     }
                 }
@@ -3179,6 +3240,79 @@ mod tests {
                 .flat_map(|l| l.runs.iter().map(|r| r.text.as_str()))
                 .collect();
             assert_eq!(joined, CJK_40);
+        }
+    }
+
+    /// Two paragraphs of Thai (no space between words, spaces between phrases).
+    const THAI: &str = "กาลครั้งหนึ่งนานมาแล้ว มีชายชราคนหนึ่งอาศัยอยู่ในหมู่บ้านเล็กๆริมแม่น้ำ เขามีลูกชายสามคนซึ่งทุกคนต่างทำงานหนักในไร่นาของครอบครัวตั้งแต่เช้าจนค่ำ วันหนึ่งชายชราเรียกลูกทั้งสามมาพบและบอกว่าพ่อแก่ชราลงมากแล้ว";
+
+    #[test]
+    fn thai_breaks_between_words_and_never_inside_a_letter() {
+        let thai_face = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fonts/NotoSerifThai-Regular.ttf"
+        );
+        let thai_face = crate::FontFace::from_bytes(
+            std::fs::read(thai_face).expect("font"),
+            FontVariant::Regular,
+        )
+        .expect("Noto Serif Thai loads");
+        // Where a dictionary puts word boundaries, and where a letter (with its signs) ends.
+        let words: Vec<usize> = icu_segmenter::LineSegmenter::new_dictionary(Default::default())
+            .segment_str(THAI)
+            .collect();
+        let letters: Vec<usize> = icu_segmenter::GraphemeClusterSegmenter::new()
+            .segment_str(THAI)
+            .collect();
+        // At 20 pt the longer words are broken by force, between letters.
+        for width in [20.0, 90.0, 140.0, 200.0] {
+            for with_face in [true, false] {
+                let family = if with_face {
+                    test_family().with_fallback(thai_face.clone())
+                } else {
+                    test_family()
+                };
+                let mut ts = Typesetter::new(family, "th", HyphenationOptions::default());
+                let options = ParagraphOptions::book(Pt(width), Pt(11.5));
+                let layout = ts.typeset(&regular(THAI), &options, Span::default());
+                // From 90 pt no word of it is wider than a line: nothing is broken by force.
+                let forced = width < 90.0 || !with_face;
+                assert!(
+                    forced || layout.diagnostics.is_empty(),
+                    "{:?}",
+                    layout.diagnostics
+                );
+                assert!(layout.lines.len() >= 3, "{}", layout.lines.len());
+                let mut at = 0;
+                for (i, line) in layout.lines.iter().enumerate() {
+                    assert!(forced || line.width.0 <= width + 1e-6, "{line:?}");
+                    let text: String = line.runs.iter().map(|r| r.text.as_str()).collect();
+                    for run in &line.runs {
+                        at += THAI[at..].find(run.text.as_str()).expect("text in order");
+                        at += run.text.len();
+                    }
+                    if i + 1 < layout.lines.len() {
+                        while THAI[at..].starts_with(' ') {
+                            at += 1;
+                        }
+                        assert!(
+                            letters.contains(&at),
+                            "line {i} ends inside a letter: {text}"
+                        );
+                        // With the Thai face every line ends between words; without it
+                        // (every letter a box as wide as a figure) at least between letters.
+                        if !forced {
+                            assert!(words.contains(&at), "line {i} ends inside a word: {text}");
+                        }
+                    }
+                }
+                let joined: String = layout
+                    .lines
+                    .iter()
+                    .flat_map(|l| l.runs.iter().map(|r| r.text.as_str()))
+                    .collect();
+                assert_eq!(joined, THAI.replace(' ', ""));
+            }
         }
     }
 
