@@ -78,6 +78,7 @@ impl Labels {
             "el" | "grc" => &GREEK,
             "he" | "iw" => &HEBREW,
             "ja" => &JAPANESE,
+            "zh" if is_traditional_chinese(language) => &TRADITIONAL_CHINESE,
             "zh" => &CHINESE,
             "ko" => &KOREAN,
             "vi" => &VIETNAMESE,
@@ -716,6 +717,49 @@ const CHINESE: Labels = Labels {
     ],
 };
 
+/// Traditional Chinese (Taiwan, Hong Kong, Macau, or a tag naming the Hant script).
+const TRADITIONAL_CHINESE: Labels = Labels {
+    contents: "目錄",
+    table_of_contents: "目錄",
+    landmarks: "導覽",
+    cover: "封面",
+    start_of_content: "正文",
+    copyright: "版權",
+    by: "{} 著",
+    comma: "、",
+    and: "和",
+    translated_by: "譯者：",
+    illustrated_by: "插圖：",
+    edited_by: "編者：",
+    first_published: "{}年首次出版",
+    published_by: "{}出版",
+    this_edition_published_by: "本版由{}出版",
+    this_edition: "本版 {}年",
+    print: "紙本",
+    ebook: "電子書",
+    typeset_in: "以{}與Quire排版。",
+    figure: "圖",
+    listing: "程式碼清單",
+    kinds: [
+        "章",
+        "獻詞",
+        "題記",
+        "序",
+        "前言",
+        "引言",
+        "序章",
+        "尾聲",
+        "後記",
+        "致謝",
+        "附錄",
+        "參考文獻",
+        "術語表",
+        "卷首插圖",
+        "部",
+        "索引",
+    ],
+};
+
 const KOREAN: Labels = Labels {
     contents: "차례",
     table_of_contents: "차례",
@@ -818,22 +862,42 @@ pub fn opens_in_small_caps(tag: &str) -> bool {
         .contains(&primary.as_str())
 }
 
+/// Whether a Chinese tag (BCP 47) asks for traditional characters: the Hant script, or
+/// Taiwan, Hong Kong or Macau without a script.
+fn is_traditional_chinese(tag: &str) -> bool {
+    let subtags: Vec<String> = tag
+        .split(['-', '_'])
+        .skip(1)
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    match subtags.iter().find(|s| is_script_subtag(s)) {
+        Some(script) => script == "hant",
+        None => subtags
+            .iter()
+            .any(|s| matches!(s.as_str(), "tw" | "hk" | "mo")),
+    }
+}
+
+/// Whether a subtag is a script's (four letters: `Latn`, `Hebr`).
+fn is_script_subtag(subtag: &str) -> bool {
+    subtag.len() == 4 && subtag.chars().all(|c| c.is_ascii_alphabetic())
+}
+
 /// Whether text in the language `tag` (BCP 47) is written right to left: Arabic, Hebrew,
 /// Persian, Urdu, Yiddish and the other languages written in the Arabic, Hebrew, Syriac or
 /// Thaana scripts, or any tag naming one of those scripts (`az-Arab`).
 pub fn is_right_to_left(tag: &str) -> bool {
     let mut subtags = tag.split(['-', '_']);
     let primary = subtags.next().unwrap_or_default().to_ascii_lowercase();
-    let script_rtl = subtags.any(|s| {
-        s.len() == 4
-            && ["arab", "hebr", "syrc", "thaa", "nkoo", "adlm"]
-                .contains(&s.to_ascii_lowercase().as_str())
-    });
-    script_rtl
-        || [
-            "ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "syr", "ckb", "arc",
-        ]
-        .contains(&primary.as_str())
+    // A script subtag decides (`he-Latn`, a transliteration, reads left to right).
+    if let Some(script) = subtags.find(|s| is_script_subtag(s)) {
+        return ["arab", "hebr", "syrc", "thaa", "nkoo", "adlm"]
+            .contains(&script.to_ascii_lowercase().as_str());
+    }
+    [
+        "ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "syr", "ckb", "arc",
+    ]
+    .contains(&primary.as_str())
 }
 
 #[cfg(test)]
@@ -853,7 +917,17 @@ mod tests {
         for rtl in ["he", "ar-EG", "fa", "yi", "az-Arab", "HE"] {
             assert!(super::is_right_to_left(rtl), "{rtl}");
         }
-        for ltr in ["en", "fr", "az-Latn", "el", "", "hebrew"] {
+        for ltr in [
+            "en",
+            "fr",
+            "az-Latn",
+            "el",
+            "",
+            "hebrew",
+            "he-Latn",
+            "yi-Latn",
+            "ar-Latn-EG",
+        ] {
             assert!(!super::is_right_to_left(ltr), "{ltr}");
         }
     }
@@ -869,6 +943,13 @@ mod tests {
         // An edition of Homer or the New Testament in Greek.
         assert_eq!(Labels::of("grc"), &GREEK);
         assert_eq!(Labels::of("tlh"), &ENGLISH);
+        // Chinese in traditional characters where the tag asks for them.
+        for traditional in ["zh-Hant", "zh-TW", "zh-hant-HK", "zh-MO"] {
+            assert_eq!(Labels::of(traditional).contents, "目錄", "{traditional}");
+        }
+        for simplified in ["zh", "zh-CN", "zh-Hans", "zh-Hans-HK", "zh-SG"] {
+            assert_eq!(Labels::of(simplified).contents, "目录", "{simplified}");
+        }
         assert_eq!(Labels::of(""), &ENGLISH);
         assert_eq!(
             Labels::fill(Labels::of("fr").by, "Stendhal"),
