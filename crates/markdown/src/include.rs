@@ -33,10 +33,12 @@ pub(crate) struct Directive<'t> {
     pub(crate) argument: &'t str,
 }
 
-/// The directive starting at byte `at` of `text` (at `{{#`), if one does: its name and
-/// argument on one line, closed by `}}`.
+/// The directive starting at byte `at` of `text` (at `{{#`, or `{{ #` with spaces between,
+/// as mdBook allows), if one does: its name and argument on one line, closed by `}}`.
 pub(crate) fn directive_at(text: &str, at: usize) -> Option<Directive<'_>> {
-    let rest = text.get(at..)?.strip_prefix("{{#")?;
+    let braces = text.get(at..)?.strip_prefix("{{")?;
+    let rest = braces.trim_start_matches([' ', '\t']).strip_prefix('#')?;
+    let opening = text.len() - at - rest.len();
     let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
     let close = line.find("}}")?;
     let inner = &line[..close];
@@ -53,10 +55,16 @@ pub(crate) fn directive_at(text: &str, at: usize) -> Option<Directive<'_>> {
         return None;
     }
     Some(Directive {
-        len: 3 + close + 2,
+        len: opening + close + 2,
         name,
         argument: inner[name_end..].trim(),
     })
+}
+
+/// Whether `text` may hold a directive (a `{{` opening one).
+pub(crate) fn has_directive(text: &str) -> bool {
+    text.match_indices("{{")
+        .any(|(at, _)| directive_at(text, at).is_some())
 }
 
 /// Whether a directive of this name is one Quire carries out.
@@ -119,15 +127,15 @@ fn expand_all(
     reader: &mut IncludeReader<'_>,
     depth: usize,
 ) -> Result<String, String> {
-    if !text.contains("{{#") {
+    if !has_directive(text) {
         return Ok(text.to_string());
     }
     let mut out = String::with_capacity(text.len());
     let mut done = 0;
     let mut from = 0;
-    while let Some(found) = text[from..].find("{{#") {
+    while let Some(found) = text[from..].find("{{") {
         let at = from + found;
-        from = at + 3;
+        from = at + 2;
         let Some(directive) = directive_at(text, at).filter(|d| is_known(d.name)) else {
             continue;
         };
@@ -316,5 +324,20 @@ mod tests {
             ]
         );
         assert_eq!(&text[2..23], "{{#include  x.rs:2 }}");
+    }
+
+    #[test]
+    fn spaces_may_stand_between_the_braces_and_the_hash() {
+        let text = "{{ #include src/lines.rs:1 }} and {{\t#title T}} not {{ include x}}";
+        let found: Vec<(usize, &str, &str)> = text
+            .match_indices("{{")
+            .filter_map(|(at, _)| directive_at(text, at).map(|d| (d.len, d.name, d.argument)))
+            .collect();
+        assert_eq!(
+            found,
+            [(29, "include", "src/lines.rs:1"), (13, "title", "T")]
+        );
+        assert!(has_directive(text));
+        assert!(!has_directive("{{ include x}} {{}}"));
     }
 }

@@ -114,6 +114,7 @@ pub(crate) fn parse_chapter(
         diagnostics,
     );
     let (line_blocks, admonitions, aligned_divs) = pandoc_blocks(&mut cleaned.text);
+    blank_style_sheets(&mut cleaned.text);
     let mut aligned = html_block_tags(&mut cleaned.text);
     aligned.extend(aligned_divs);
     notes_in_link_text(&mut cleaned.text);
@@ -163,6 +164,7 @@ pub(crate) fn parse_chapter(
         flattened: 0,
         html_quotes: 0,
         html_quote_closed: false,
+        listing_caption: None,
     };
     let mut blocks = parser.blocks_until(None);
     let admonitions: Vec<Admonition> = admonitions
@@ -856,6 +858,62 @@ fn wrap_admonitions(
     }
 }
 
+/// Style sheets and scripts of HTML blocks (`<style scoped>` over a Jupyter data frame)
+/// print nothing: from a `<style>` or `<script>` tag opening a line outside fenced code to
+/// its closing tag, every character but the line ends becomes a space, so that the blank
+/// lines inside them do not end the HTML block around them and every byte keeps its place.
+fn blank_style_sheets(text: &mut std::borrow::Cow<'_, str>) {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("<style") && !lower.contains("<script") {
+        return;
+    }
+    let mut blanks: Vec<Range<usize>> = Vec::new();
+    let mut fences = Fences::default();
+    let mut at = 0;
+    let mut until: Option<usize> = None;
+    for line in lower.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        if until.is_some_and(|end| start < end) {
+            continue;
+        }
+        let body = line.trim_end_matches(['\n', '\r']);
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        let rest = &body[indent..];
+        if fences.line(rest, indent) || indent > 3 {
+            continue;
+        }
+        for name in ["style", "script"] {
+            let opens = rest
+                .strip_prefix('<')
+                .and_then(|r| r.strip_prefix(name))
+                .is_some_and(|r| r.starts_with(['>', ' ', '\t']) || r.is_empty());
+            let close = format!("</{name}>");
+            if let (true, Some(end)) = (opens, lower[start..].find(&close)) {
+                let end = start + end + close.len();
+                blanks.push(start + indent..end);
+                until = Some(end);
+                break;
+            }
+        }
+    }
+    if blanks.is_empty() {
+        return;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut blank = blanks.iter().peekable();
+    for (i, c) in text.char_indices() {
+        while blank.next_if(|r| r.end <= i).is_some() {}
+        if blank.peek().is_some_and(|r| r.contains(&i)) && c != '\n' && c != '\r' {
+            // A character of several bytes becomes as many spaces: every byte keeps its place.
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    *text = std::borrow::Cow::Owned(out);
+}
+
 /// HTML that writes Markdown's own blocks, on lines outside fenced code, read as that
 /// Markdown: a line `<p ...>text</p>` (or a `<p>` line, a `</p>` line) is a paragraph,
 /// `<h2>Title</h2>` a heading of its level, `<li>item</li>` lines between `<ul>`/`<ol>`
@@ -1496,7 +1554,7 @@ impl<'a> Cleaned<'a> {
         mut includes: Option<&mut Includes<'_, '_>>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Self {
-        let has_directives = includes.is_some() && text.contains("{{#");
+        let has_directives = includes.is_some() && crate::include::has_directive(text);
         if !has_directives && !text.chars().any(is_stray_control) {
             return Cleaned {
                 text: std::borrow::Cow::Borrowed(text),
@@ -1703,6 +1761,9 @@ struct ChapterParser<'t, 'r> {
     html_quote_openers: std::collections::BTreeSet<usize>,
     /// The `</blockquote>` of the innermost of them was just read.
     html_quote_closed: bool,
+    /// The caption of an open `<Listing caption="...">` (The Rust Programming Language's
+    /// listings), for the code block inside it.
+    listing_caption: Option<String>,
 }
 
 /// How deep block quotes and lists may nest; deeper ones are read as part of the deepest
@@ -2180,6 +2241,7 @@ impl<'t> ChapterParser<'t, '_> {
                     caption,
                     line_numbers,
                 } = info;
+                let caption = caption.or_else(|| self.listing_caption.take());
                 if let Some(id) = id {
                     // Named like a figure: an anchor just before it.
                     out.push(Block {
@@ -3365,6 +3427,39 @@ impl<'t> ChapterParser<'t, '_> {
             out.extend(kinds.into_iter().map(|kind| Block { kind, span }));
             return;
         }
+        if let Some((summary, element)) = wrapped_element(trimmed)
+            && let Some(kinds) = html_element(element, span)
+        {
+            // The same inside `<div>` (a Jupyter notebook's data frame) or `<details>`.
+            if let Some(summary) = summary {
+                out.push(summary_paragraph(&summary, span));
+            }
+            out.extend(kinds.into_iter().map(|kind| Block { kind, span }));
+            return;
+        }
+        if let Some(tag) = html::Tag::parse(trimmed).filter(|t| t.name == "listing") {
+            // The Rust Programming Language's `<Listing number="1-1" file-name="src/main.rs"
+            // caption="...">` around a code block: the file's name before the code, the
+            // caption under it (numbered as every listing is), the tags left out.
+            if !tag.closing {
+                if let Some(file) = tag.attr("file-name").filter(|f| !f.trim().is_empty()) {
+                    out.push(Block {
+                        kind: BlockKind::Paragraph(vec![Inline {
+                            kind: InlineKind::Code(html::decode(file)),
+                            span,
+                        }]),
+                        span,
+                    });
+                }
+                self.listing_caption = tag
+                    .attr("caption")
+                    .map(html::decode)
+                    .filter(|c| !c.trim().is_empty());
+            } else {
+                self.listing_caption = None;
+            }
+            return;
+        }
         if self.opens_html_quote() {
             // `<blockquote>` on a line of its own, Markdown, `</blockquote>`: a quote of
             // that Markdown.
@@ -3388,24 +3483,7 @@ impl<'t> ChapterParser<'t, '_> {
                 "HTML container tags are left out; the Markdown inside them is printed",
             ));
             if let Some(summary) = summary {
-                let content = inline_markdown(&summary, span);
-                // Bold, unless the summary is bold all through already.
-                let content = match content.as_slice() {
-                    [
-                        Inline {
-                            kind: InlineKind::Strong(_),
-                            ..
-                        },
-                    ] => content,
-                    _ => vec![Inline {
-                        kind: InlineKind::Strong(content),
-                        span,
-                    }],
-                };
-                out.push(Block {
-                    kind: BlockKind::Paragraph(content),
-                    span,
-                });
+                out.push(summary_paragraph(&summary, span));
             }
             return;
         }
@@ -4241,6 +4319,45 @@ fn is_pagebreak(html: &str) -> bool {
 /// An HTML block made only of container tags (`div`, `details`, `section`, `aside`,
 /// `article`, `summary`, `p`, `center`, opening or closing), with text only inside a `<summary>`:
 /// `Some(the summary text, if any)`. `None` for anything else.
+/// A `<summary>`'s text as a paragraph: in bold, unless it is bold all through already.
+fn summary_paragraph(summary: &str, span: Span) -> Block {
+    let content = inline_markdown(summary, span);
+    let content = match content.as_slice() {
+        [
+            Inline {
+                kind: InlineKind::Strong(_),
+                ..
+            },
+        ] => content,
+        _ => vec![Inline {
+            kind: InlineKind::Strong(content),
+            span,
+        }],
+    };
+    Block {
+        kind: BlockKind::Paragraph(content),
+        span,
+    }
+}
+
+/// One `<table>`, `<pre>` or `<blockquote>` with only container tags around it (as
+/// [`container_tags`] reads them: `<div>`, `<details>` and its `<summary>`): the summary, if
+/// any, and the element's HTML. Jupyter writes every data frame as a `<table>` in a `<div>`.
+fn wrapped_element(html: &str) -> Option<(Option<String>, &str)> {
+    let lower = html.to_ascii_lowercase();
+    ["table", "pre", "blockquote"].iter().find_map(|name| {
+        let start = lower.find(&format!("<{name}"))?;
+        let close = format!("</{name}>");
+        let end = lower.rfind(&close)? + close.len();
+        if end <= start || !html[start + name.len() + 1..].starts_with(['>', ' ', '\n', '\t']) {
+            return None;
+        }
+        let summary = container_tags(&html[..start])?;
+        container_tags(&html[end..])?;
+        Some((summary, &html[start..end]))
+    })
+}
+
 fn container_tags(html: &str) -> Option<Option<String>> {
     const CONTAINERS: [&str; 8] = [
         "div", "details", "section", "aside", "article", "summary", "p", "center",
@@ -6593,8 +6710,15 @@ mod tests {
 
     #[test]
     fn included_text_is_read_and_what_follows_keeps_its_place() {
-        let text =
-            "# T\n\n```rust\n{{#include src/a.rs:1}}\n```\n\nAfter {{#include b.md}} it, *here*.\n";
+        // mdBook allows spaces inside the braces (`{{ #include x }}`).
+        for listing in ["{{#include src/a.rs:1}}", "{{ #include src/a.rs:1 }}"] {
+            included_text_is_read(&format!(
+                "# T\n\n```rust\n{listing}\n```\n\nAfter {{{{#include b.md}}}} it, *here*.\n"
+            ));
+        }
+    }
+
+    fn included_text_is_read(text: &str) {
         let mut reader = |written: &str, folder: &str| -> Result<(String, String), String> {
             assert_eq!(folder, "book");
             match written {
@@ -6636,6 +6760,69 @@ mod tests {
             .map(|i| (i.span.line, i.span.column))
             .collect();
         assert_eq!(emphases, [(7, 7), (7, 29)]);
+    }
+
+    /// Jupyter writes a data frame as a `<table>` in a `<div>`, after a `<style scoped>` with
+    /// blank lines in it; `<details>` may stand over a table too.
+    #[test]
+    fn html_tables_in_containers_and_after_style_sheets_are_tables() {
+        let text = "# T\n\nOne:\n\n<div>\n<table>\n<tr><th>a</th></tr>\n<tr><td>p&amp;q</td></tr>\n</table>\n</div>\n\n\
+                    Two:\n\n<div>\n<style scoped>\n    .dataframe th {\n        vertical-align: top;\n    }\n\n    \
+                    .dataframe td {\n        color: red;\n    }\n</style>\n<table>\n<tr><th>b</th></tr>\n\
+                    <tr><td>x&lt;y</td></tr>\n</table>\n</div>\n\n\
+                    <details>\n<summary>Show it</summary>\n<table>\n<tr><th>c</th></tr>\n</table>\n</details>\n\nEnd.\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(
+            diagnostics
+                .iter()
+                .all(|d| !d.message.contains("not understood")),
+            "{diagnostics:?}"
+        );
+        let tables = parsed
+            .blocks
+            .iter()
+            .filter(|b| matches!(b.kind, BlockKind::Table(_)))
+            .count();
+        assert_eq!(tables, 3, "{:?}", parsed.blocks);
+        let printed: Vec<String> = parsed
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::Paragraph(content) => Some(Inline::plain_text(content)),
+                BlockKind::CodeBlock { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(printed, ["One:", "Two:", "Show it", "End."]);
+    }
+
+    /// The Rust Programming Language wraps its listings in `<Listing>` tags.
+    #[test]
+    fn listing_tags_give_their_code_a_caption_and_a_file_name() {
+        let text = "# T\n\n<Listing number=\"1-1\" file-name=\"src/main.rs\" caption=\"Storing scores\">\n\n\
+                    ```rust\nlet a = 1;\n```\n\n</Listing>\n\n```rust\nlet b = 2;\n```\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let kinds: Vec<String> = parsed
+            .blocks
+            .iter()
+            .map(|b| match &b.kind {
+                BlockKind::Paragraph(content) => format!("p {}", Inline::plain_text(content)),
+                BlockKind::CodeBlock { text, caption, .. } => format!(
+                    "code {text} {:?}",
+                    caption.as_deref().map(Inline::plain_text)
+                ),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "p src/main.rs",
+                "code let a = 1; Some(\"Storing scores\")",
+                "code let b = 2; None"
+            ]
+        );
     }
 
     #[test]
