@@ -858,13 +858,14 @@ fn wrap_admonitions(
     }
 }
 
-/// Style sheets and scripts of HTML blocks (`<style scoped>` over a Jupyter data frame)
-/// print nothing: from a `<style>` or `<script>` tag opening a line outside fenced code to
-/// its closing tag, every character but the line ends becomes a space, so that the blank
-/// lines inside them do not end the HTML block around them and every byte keeps its place.
+/// Style sheets of HTML blocks (`<style scoped>` over a Jupyter data frame) print nothing:
+/// from a `<style>` tag opening a line outside fenced code to its closing tag, every
+/// character but the line ends becomes a space, so that the blank lines inside do not end
+/// the HTML block around it and every byte keeps its place. (A `<script>` still prints as
+/// text, with the warning every unknown element gets: it may be what the author shows.)
 fn blank_style_sheets(text: &mut std::borrow::Cow<'_, str>) {
     let lower = text.to_ascii_lowercase();
-    if !lower.contains("<style") && !lower.contains("<script") {
+    if !lower.contains("<style") {
         return;
     }
     let mut blanks: Vec<Range<usize>> = Vec::new();
@@ -883,18 +884,13 @@ fn blank_style_sheets(text: &mut std::borrow::Cow<'_, str>) {
         if fences.line(rest, indent) || indent > 3 {
             continue;
         }
-        for name in ["style", "script"] {
-            let opens = rest
-                .strip_prefix('<')
-                .and_then(|r| r.strip_prefix(name))
-                .is_some_and(|r| r.starts_with(['>', ' ', '\t']) || r.is_empty());
-            let close = format!("</{name}>");
-            if let (true, Some(end)) = (opens, lower[start..].find(&close)) {
-                let end = start + end + close.len();
-                blanks.push(start + indent..end);
-                until = Some(end);
-                break;
-            }
+        let opens = rest
+            .strip_prefix("<style")
+            .is_some_and(|r| r.starts_with(['>', ' ', '\t']) || r.is_empty());
+        if let (true, Some(end)) = (opens, lower[start..].find("</style>")) {
+            let end = start + end + "</style>".len();
+            blanks.push(start + indent..end);
+            until = Some(end);
         }
     }
     if blanks.is_empty() {
