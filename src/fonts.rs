@@ -196,7 +196,11 @@ pub(crate) fn family(book_dir: &Path, name: &str) -> Result<FontFamily, String> 
             let family = FontFamily::new(face(EB_GARAMOND_REGULAR, V::Regular)?)
                 .with_italic(face(EB_GARAMOND_ITALIC, V::Italic)?)
                 .with_bold(face(EB_GARAMOND_BOLD, V::Bold)?)
-                .with_bold_italic(face(EB_GARAMOND_BOLD_ITALIC, V::BoldItalic)?);
+                .with_bold_italic(face(EB_GARAMOND_BOLD_ITALIC, V::BoldItalic)?)
+                // EB Garamond 12 places no second mark on an accented letter (Yoruba ọ̀);
+                // the newer EB Garamond does.
+                .with_stacked_marks(V::Regular, face(EB_GARAMOND_TTF_REGULAR, V::Regular)?)
+                .with_stacked_marks(V::Italic, face(EB_GARAMOND_TTF_ITALIC, V::Italic)?);
             return with_fallback(family, book_dir, &family_files);
         }
         return Err(format!(

@@ -404,6 +404,10 @@ pub struct FontFamily {
     /// The monospace faces for code: regular, italic, bold, bold italic.
     mono: [Option<FontFace>; 4],
     fallbacks: Vec<FontFace>,
+    /// For the regular and the italic face: the fallback face (its index) that sets a
+    /// cluster of an accented letter and a further mark (Yoruba `ọ̀`), where the variant's
+    /// own face places no mark on such a letter (see [`FontFamily::with_stacked_marks`]).
+    stacked: [Option<usize>; 2],
 }
 
 /// Characters that never choose a face of their own: they take the face of the character
@@ -454,6 +458,7 @@ impl FontFamily {
             bold_italic: None,
             mono: [None, None, None, None],
             fallbacks: Vec::new(),
+            stacked: [None, None],
         }
     }
 
@@ -474,6 +479,7 @@ impl FontFamily {
             bold_italic: load(bold_italic, FontVariant::BoldItalic)?,
             mono: [None, None, None, None],
             fallbacks: Vec::new(),
+            stacked: [None, None],
         })
     }
 
@@ -563,6 +569,68 @@ impl FontFamily {
     pub fn with_fallback(mut self, face: FontFace) -> FontFamily {
         self.fallbacks.push(face);
         self
+    }
+
+    /// Adds `face` to set, in text of `variant` (regular or italic), the clusters of an
+    /// accented letter and a further combining mark (Yoruba `ọ̀`, Navajo `ą́`, Lithuanian
+    /// `ė̃`): EB Garamond 12 has no mark anchors on its accented letters, so the shaper,
+    /// which composes `o` and a dot below into `ọ`, left the grave beside it; the newer EB
+    /// Garamond has them. The face serves only those clusters, never as a fallback for
+    /// other characters. Other variants are left as they are.
+    pub fn with_stacked_marks(mut self, variant: FontVariant, face: FontFace) -> FontFamily {
+        let slot = match variant {
+            FontVariant::Regular => 0,
+            FontVariant::Italic => 1,
+            _ => return self,
+        };
+        self.fallbacks.push(face);
+        self.stacked[slot] = Some(FontFamily::FIRST_FALLBACK + self.fallbacks.len() - 1);
+        self
+    }
+
+    /// The face for a cluster of an accented letter and a further mark in text of
+    /// `wanted`, if the family has one for that variant (see
+    /// [`FontFamily::with_stacked_marks`]) and it has every character of the cluster.
+    fn stacked_face(&self, cluster: &str, wanted: FontVariant) -> Option<usize> {
+        let slot = match wanted {
+            FontVariant::Regular => 0,
+            FontVariant::Italic => 1,
+            _ => return None,
+        };
+        let index = self.stacked[slot]?;
+        let mut chars = cluster.chars();
+        let base = chars.next()?;
+        let marks = chars
+            .filter(|&c| follows_base(c) && c != '\u{200D}' && !never_falls_back(c))
+            .count();
+        // An accented letter and a mark, or a letter and two marks (written decomposed:
+        // the shaper composes the letter and the first).
+        let marked = base.is_alphabetic() && (marks >= 2 || (marks == 1 && !base.is_ascii()));
+        let face = self.face_by_index(index)?;
+        (marked
+            && cluster
+                .chars()
+                .all(|c| never_falls_back(c) || face.glyph_id(c).is_some()))
+        .then_some(index)
+    }
+
+    /// Whether `text` of `wanted` has a cluster [`FontFamily::stacked_face`] sets.
+    fn has_stacked(&self, text: &str, wanted: FontVariant) -> bool {
+        let slot = match wanted {
+            FontVariant::Regular => 0,
+            FontVariant::Italic => 1,
+            _ => return false,
+        };
+        let mut previous = [' ', ' '];
+        self.stacked[slot].is_some()
+            && !text.is_ascii()
+            && text.chars().any(|c| {
+                let [before, last] = previous;
+                previous = [last, c];
+                follows_base(c)
+                    && ((!last.is_ascii() && last.is_alphabetic())
+                        || (follows_base(last) && before.is_alphabetic()))
+            })
     }
 
     /// The fallback faces, in order.
@@ -661,7 +729,8 @@ impl FontFamily {
                     self.fallbacks
                         .iter()
                         .enumerate()
-                        .map(|(i, f)| (FontFamily::FIRST_FALLBACK + i, f)),
+                        .map(|(i, f)| (FontFamily::FIRST_FALLBACK + i, f))
+                        .filter(|(i, _)| !self.stacked.contains(&Some(*i))),
                 )
                 .chain(code_face)
         };
@@ -681,7 +750,7 @@ impl FontFamily {
     /// with the face of the character before them.
     pub fn face_runs(&self, text: &str, wanted: FontVariant) -> Vec<(Range<usize>, usize)> {
         let primary = self.face_index(wanted);
-        if text.is_empty() || self.covers(text, wanted) {
+        if text.is_empty() || (self.covers(text, wanted) && !self.has_stacked(text, wanted)) {
             return vec![(0..text.len(), primary)];
         }
         let mut runs: Vec<(Range<usize>, usize)> = Vec::new();
@@ -702,6 +771,8 @@ impl FontFamily {
             let cluster = &text[start..end];
             let face = if cluster.chars().all(never_falls_back) {
                 runs.last().map_or(primary, |r| r.1)
+            } else if let Some(stacked) = self.stacked_face(cluster, wanted) {
+                stacked
             } else {
                 self.face_for_cluster(cluster, wanted)
             };

@@ -975,6 +975,59 @@ mod tests {
         assert_eq!(s.stats(), (3, 2));
     }
 
+    /// Yoruba `ọ̀` (`ọ` and a grave): EB Garamond 12 leaves the grave beside the letter; the
+    /// family sets such clusters in the newer EB Garamond, which puts it over the letter.
+    #[test]
+    fn a_second_accent_on_an_accented_letter_stands_over_it() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fonts/");
+        let newer = |file: &str, variant| {
+            let data = std::fs::read(format!("{dir}{file}")).expect("font file");
+            crate::FontFace::from_bytes(data, variant).expect("face loads")
+        };
+        let family = crate::font::test_family()
+            .with_stacked_marks(
+                FontVariant::Regular,
+                newer("EBGaramond-Regular.ttf", FontVariant::Regular),
+            )
+            .with_stacked_marks(
+                FontVariant::Italic,
+                newer("EBGaramond-Italic.ttf", FontVariant::Italic),
+            );
+        let stacked = FontFamily::FIRST_FALLBACK;
+        for variant in [FontVariant::Regular, FontVariant::Italic] {
+            // Word by word, as the typesetter asks.
+            let in_stacked: Vec<&str> = "Ọ̀yọ́ ą́ ė̃ and ò m̀ o\u{323}\u{300}"
+                .split(' ')
+                .flat_map(|word| {
+                    family
+                        .face_runs(word, variant)
+                        .into_iter()
+                        .filter(|(_, face)| *face >= stacked)
+                        .map(move |(range, _)| &word[range])
+                })
+                .collect();
+            assert_eq!(
+                in_stacked,
+                ["Ọ̀", "ọ́", "ą́", "ė̃", "o\u{323}\u{300}"],
+                "{variant:?}"
+            );
+            // Plain text and a mark on a plain letter stay in the variant's own face.
+            assert_eq!(family.face_runs("yo and m̀", variant).len(), 1);
+        }
+        // Where the grave lands, from the letter's left edge, as a share of its advance.
+        let mut s = Shaper::new(family, ShapeFeatures::default());
+        let style = ShapeStyle::default();
+        let grave_at = |t: &ShapedText| {
+            let base = t.glyphs[0].advance as f64;
+            (base + t.glyphs[1].x_offset as f64) / base
+        };
+        let old = s.shape_in("ọ̀", style, 0);
+        let new = s.shape_in("ọ̀", style, stacked);
+        assert_eq!((old.glyphs.len(), new.glyphs.len()), (2, 2));
+        assert!(grave_at(&old) >= 0.99, "{old:?}");
+        assert!(grave_at(&new) < 0.9 && grave_at(&new) > 0.1, "{new:?}");
+    }
+
     #[test]
     fn split_points() {
         let mut s = shaper();
