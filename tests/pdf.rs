@@ -739,6 +739,48 @@ fn a_term_stays_with_its_definition() {
     }
 }
 
+/// A line that introduces code (a file's name over a listing, a sentence ending with a
+/// colon) stays on the page of the code's first lines: in a programming book of many
+/// listings, so that page ends fall everywhere, no page ends with one.
+#[test]
+fn a_line_introducing_code_stays_with_it() {
+    let mut chapter = String::from("# Listings\n\nThe listings of the trade.\n\n");
+    for n in 0..60 {
+        let more = "and it goes on with a few more words of its own ".repeat((n * 7 + n / 5) % 9);
+        let lead = if n % 2 == 0 {
+            format!("Filename: src/file{n}.rs")
+        } else {
+            format!("Lead{n} shows the code:")
+        };
+        chapter.push_str(&format!(
+            "Some prose {more}to the end.\n\n{lead}\n\n```rust\nfn code{n}() {{\n    let x = {n};\n}}\n```\n\n"
+        ));
+    }
+    let Some((_work, pdf)) = chapter_pdf(
+        "title = \"Listings\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        &chapter,
+    ) else {
+        return;
+    };
+    let text = pdf_text(&pdf);
+    for n in 0..60 {
+        let code = format!("fn code{n}()");
+        let page = text
+            .split('\u{c}')
+            .find(|page| page.contains(&code))
+            .unwrap_or_else(|| panic!("no {code}"));
+        let lead = if n % 2 == 0 {
+            format!("Filename: src/file{n}.rs")
+        } else {
+            format!("Lead{n} shows")
+        };
+        assert!(
+            page.contains(&lead),
+            "`{lead}` is apart from its code:\n{page}"
+        );
+    }
+}
+
 /// Without `rights` in book.toml the copyright page claims nothing (a Bible or a novel in
 /// the public domain has no holder; it printed "Copyright © 1611 The Holy Bible. All rights
 /// reserved."), as the EPUB's does; with it, the words given are printed.

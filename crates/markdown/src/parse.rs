@@ -1920,11 +1920,23 @@ impl<'t> ChapterParser<'t, '_> {
                     taken = end;
                     let (term, span) = if k == 0 && !entry.term.is_empty() {
                         let term = std::mem::take(&mut entry.term);
+                        // A term is bold, once: `**term**` is not made bolder.
+                        let bold = matches!(
+                            term.as_slice(),
+                            [Inline {
+                                kind: InlineKind::Strong(_),
+                                ..
+                            }]
+                        );
                         (
-                            vec![Inline {
-                                kind: InlineKind::Strong(term),
-                                span: entry.span,
-                            }],
+                            if bold {
+                                term
+                            } else {
+                                vec![Inline {
+                                    kind: InlineKind::Strong(term),
+                                    span: entry.span,
+                                }]
+                            },
                             entry.span,
                         )
                     } else {
@@ -5586,18 +5598,23 @@ mod tests {
         assert_eq!(span.line, 8);
     }
 
+    /// The one block of a chapter that is only a list.
+    fn only_list(chapter: &ParsedChapter) -> &List {
+        match chapter.blocks.as_slice() {
+            [
+                Block {
+                    kind: BlockKind::List(list),
+                    ..
+                },
+            ] => list,
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn definition_lists_are_terms_in_bold_over_their_definitions() {
         let chapter = parsed("Apple\n: A fruit.\n: A company.\n\nPear\n\n: Another.\n");
-        let [
-            Block {
-                kind: BlockKind::List(list),
-                ..
-            },
-        ] = chapter.blocks.as_slice()
-        else {
-            panic!("{:?}", chapter.blocks)
-        };
+        let list = only_list(&chapter);
         assert!(list.terms && list.start.is_none());
         let shown: Vec<String> = list
             .items
@@ -5631,6 +5648,17 @@ mod tests {
             })
             .collect();
         assert_eq!(shown, ["Apple: 1", "(more): 1", "Pear: 1"]);
+        // A term written in bold is bold once, not bold inside bold.
+        let chapter = parsed("**Kleisli arrow**\n: A thing.\n");
+        let list = only_list(&chapter);
+        let BlockKind::Paragraph(term) = &list.items[0].blocks[0].kind else {
+            panic!("{list:?}")
+        };
+        assert!(
+            matches!(term.as_slice(), [Inline { kind: InlineKind::Strong(inner), .. }]
+                if !matches!(inner.as_slice(), [Inline { kind: InlineKind::Strong(_), .. }])),
+            "{term:?}"
+        );
     }
 
     #[test]

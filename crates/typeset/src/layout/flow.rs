@@ -52,6 +52,10 @@ pub(crate) struct Para {
     /// Characters set before the paragraph's own text (a run-in heading, a note's number),
     /// which its place in the manuscript does not count.
     pub(crate) lead_chars: usize,
+    /// A code block follows it: when it introduces the code (one line, as a file's name
+    /// over a listing, or ending with a colon), its last line stays on the page with the
+    /// code's first lines (see `paginate::keep_after`).
+    pub(crate) before_code: bool,
     pub(crate) span: Span,
 }
 
@@ -848,6 +852,15 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
                     caption: caption.as_deref(),
                     line_numbers: *line_numbers,
                 };
+                // The paragraph just before may introduce the code.
+                if let Some(Element::Para(p)) = self
+                    .elements
+                    .iter_mut()
+                    .rev()
+                    .find(|e| !matches!(e, Element::Space(_)))
+                {
+                    p.before_code = true;
+                }
                 self.code(text, language.as_deref(), &listing, block.span, x, measure)
             }
             BlockKind::Index(groups) => self.index(groups, block.span, x, measure),
@@ -1366,6 +1379,7 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             no_hyphen: None,
             outline: None,
             lead_chars: 0,
+            before_code: false,
             span,
         };
         lay_out(self.ctx, &mut para, 0);

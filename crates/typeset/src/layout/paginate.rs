@@ -144,6 +144,16 @@ fn keep_after(
             (0, Keep::Other)
         };
     }
+    // A paragraph that introduces the code after it (one line, a file's name over a
+    // listing, or a sentence ending with a colon) keeps two of its lines with it.
+    if let Element::Para(p) = element
+        && p.before_code
+        && (n == 1 || p.prepared.text().trim_end().ends_with(':'))
+    {
+        keep_next = 2;
+        keep_cost = Cost::Weak;
+        keep_from = Keep::Other;
+    }
     if let Element::Fixed(f) = element
         && f.keep_with_next > 0
     {
