@@ -753,10 +753,24 @@ fn a_hebrew_book_reads_right_to_left() {
     .unwrap();
     std::fs::write(
         book.join("one.md"),
-        "# פרק\n\nשורה ראשונה בעברית, 2024 היא שנה טובה, ומילה באנגלית English בתוכה.\n",
+        "# פרק\n\nשורה ראשונה בעברית, 2024 היא שנה טובה, ומילה באנגלית English בתוכה.\n\n\
+         An English paragraph, set left to right.\n\n2024\n",
     )
     .unwrap();
     let epub = build_epub(&book, &work.path().join("out"));
+    // A paragraph of English reads left to right, as the print edition sets it; a Hebrew
+    // paragraph with an English word, or a number alone, stays right to left.
+    let chapter = zip_entries(std::fs::File::open(&epub).unwrap())
+        .into_iter()
+        .find(|(_, text)| text.contains("English paragraph"))
+        .map(|(_, text)| text)
+        .unwrap();
+    assert!(
+        chapter.contains("<p dir=\"ltr\">An English paragraph"),
+        "{chapter}"
+    );
+    assert!(chapter.contains("<p>2024</p>"), "{chapter}");
+    assert_eq!(chapter.matches("dir=\"ltr\"").count(), 1, "{chapter}");
     let opf = epub_member(&epub, "OEBPS/content.opf");
     assert!(
         opf.contains("<spine toc=\"ncx\" page-progression-direction=\"rtl\">"),

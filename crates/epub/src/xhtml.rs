@@ -165,6 +165,8 @@ pub(crate) struct ChapterWriter<'a, 'b> {
     plain_pos: usize,
     /// The book's primary language subtag, lower case (`en` for `en-GB`).
     book_lang: String,
+    /// The book reads right to left (its language is Hebrew, Arabic ...).
+    right_to_left: bool,
     /// Depth of author-marked language spans (`<span lang>`) around the text being
     /// written: inside one, CJK runs are not tagged again.
     lang_spans: usize,
@@ -210,6 +212,7 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
             pending_marks: Vec::new(),
             plain_pos: 0,
             book_lang: String::new(),
+            right_to_left: false,
             lang_spans: 0,
         }
     }
@@ -218,6 +221,7 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
     pub(crate) fn with_language(mut self, lang: &str) -> Self {
         let primary = lang.split(['-', '_']).next().unwrap_or_default();
         self.book_lang = primary.to_ascii_lowercase();
+        self.right_to_left = quire_model::is_right_to_left(lang);
         if !quire_model::opens_in_small_caps(lang) {
             self.lead_done = true;
         }
@@ -424,10 +428,15 @@ impl<'a, 'b> ChapterWriter<'a, 'b> {
                     if top {
                         self.lead_done = true;
                     }
-                    self.out.push_str(if after_break {
-                        "<p class=\"first\">"
-                    } else {
-                        "<p>"
+                    // A paragraph of English in a Hebrew book reads left to right, as the
+                    // print edition sets it.
+                    let left_to_right =
+                        self.right_to_left && reads_left_to_right(&Inline::plain_text(inlines));
+                    self.out.push_str(match (after_break, left_to_right) {
+                        (true, false) => "<p class=\"first\">",
+                        (false, false) => "<p>",
+                        (true, true) => "<p class=\"first\" dir=\"ltr\">",
+                        (false, true) => "<p dir=\"ltr\">",
                     });
                     // Print pages that begin in this paragraph.
                     let start = Some(block.span.start);
@@ -1366,6 +1375,22 @@ pub(crate) fn copyright_page(ctx: &DocContext<'_>, book: &Book, title: &str) -> 
     }
     body.push_str("</section>\n");
     ctx.document(title, Some("frontmatter"), &body)
+}
+
+/// Whether a paragraph of a right-to-left book reads left to right: it has a left-to-right
+/// letter and no right-to-left one (the print edition's rule: an English paragraph in a
+/// Hebrew book; a number alone stays right to left).
+fn reads_left_to_right(text: &str) -> bool {
+    use unicode_bidi::{BidiClass, bidi_class};
+    let mut left = false;
+    for c in text.chars() {
+        match bidi_class(c) {
+            BidiClass::R | BidiClass::AL => return false,
+            BidiClass::L => left = true,
+            _ => {}
+        }
+    }
+    left
 }
 
 #[cfg(test)]
