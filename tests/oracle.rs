@@ -605,6 +605,43 @@ fn oracle_generated_verse_numbers_beside_notes() {
     generated("verse-numbers-notes", &text, &[]);
 }
 
+/// A book whose chapters are each one page (psalms, short poems, a Bible's short books)
+/// has no running heads: the oracle takes no title for page furniture.
+#[test]
+fn oracle_generated_one_page_chapters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("one-page-chapters");
+    std::fs::create_dir_all(&dir).unwrap();
+    let files: Vec<String> = (1..=6).map(|n| format!("psalm-{n}.md")).collect();
+    std::fs::write(
+        dir.join("book.toml"),
+        format!(
+            "[book]\ntitle = \"Short Chapters\"\nauthors = [\"Quire Tests\"]\nlanguage = \"en\"\n\n\
+             [contents]\nchapters = [{}]\n",
+            files
+                .iter()
+                .map(|f| format!("\"{f}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+    .unwrap();
+    for (n, file) in files.iter().enumerate() {
+        let n = n as u64;
+        std::fs::write(
+            dir.join(file),
+            format!(
+                "# Psalm {} Of {}\n\n{}\n",
+                n + 1,
+                filler(700 + n, 2),
+                paragraphs(710 + n, 2, 40)
+            ),
+        )
+        .unwrap();
+    }
+    oracle("one-page-chapters", &dir);
+}
+
 /// Thai writes no space between words: its lines break between the words a dictionary
 /// finds, never inside a letter with its vowel and tone marks, and the text copies back
 /// letter for letter.

@@ -562,9 +562,12 @@ pub(crate) fn read(path: &Path) -> Output {
         .copied()
         .filter(|&y| heads.iter().filter(|&&o| (o - y).abs() <= 0.05).count() >= 2)
         .reduce(f64::min);
+    // Without running heads (a book whose chapters are each a page: an opening has none,
+    // and the first baseline found is an opening's, under its title) nothing above the
+    // text is furniture.
     let furniture_limit = match head {
         Some(head) => (head + 0.5 * leading).min(first_baseline - 0.5 * leading),
-        None => first_baseline - 0.5 * leading,
+        None => f64::NEG_INFINITY,
     };
     // The text width: the most common width of a body line.
     let text_width = mode(
