@@ -63,8 +63,16 @@ pub(crate) fn directive_at(text: &str, at: usize) -> Option<Directive<'_>> {
 
 /// Whether `text` may hold a directive (a `{{` opening one).
 pub(crate) fn has_directive(text: &str) -> bool {
-    text.match_indices("{{")
-        .any(|(at, _)| directive_at(text, at).is_some())
+    // A brace is rare in prose: look for it byte by byte (memchr), not for the pair.
+    let mut from = 0;
+    while let Some(found) = text[from..].find('{') {
+        let at = from + found;
+        if directive_at(text, at).is_some() {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 /// Whether a directive of this name is one Quire carries out.

@@ -864,10 +864,16 @@ fn wrap_admonitions(
 /// the HTML block around it and every byte keeps its place. (A `<script>` still prints as
 /// text, with the warning every unknown element gets: it may be what the author shows.)
 fn blank_style_sheets(text: &mut std::borrow::Cow<'_, str>) {
-    let lower = text.to_ascii_lowercase();
-    if !lower.contains("<style") {
+    let bytes = text.as_bytes();
+    let has_style = text.match_indices('<').any(|(i, _)| {
+        bytes
+            .get(i + 1..i + 6)
+            .is_some_and(|name| name.eq_ignore_ascii_case(b"style"))
+    });
+    if !has_style {
         return;
     }
+    let lower = text.to_ascii_lowercase();
     let mut blanks: Vec<Range<usize>> = Vec::new();
     let mut fences = Fences::default();
     let mut at = 0;

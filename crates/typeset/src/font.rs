@@ -422,6 +422,15 @@ fn follows_base(c: char) -> bool {
         )
 }
 
+/// The combining diacritical marks of Latin, Greek and Cyrillic text (U+0300 to U+036F and
+/// their supplements): the marks [`FontFamily::with_stacked_marks`] is about.
+fn is_diacritic(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F
+    )
+}
+
 /// Whitespace and the default-ignorable characters (soft hyphen, joiners, variation
 /// selectors, bidi controls...): the shaper hides them or the paragraph sets them as
 /// space, so a face lacking them is no reason to change faces.
@@ -600,9 +609,7 @@ impl FontFamily {
         let index = self.stacked[slot]?;
         let mut chars = cluster.chars();
         let base = chars.next()?;
-        let marks = chars
-            .filter(|&c| follows_base(c) && c != '\u{200D}' && !never_falls_back(c))
-            .count();
+        let marks = chars.filter(|&c| is_diacritic(c)).count();
         // An accented letter and a mark, or a letter and two marks (written decomposed:
         // the shaper composes the letter and the first).
         let marked = base.is_alphabetic() && (marks >= 2 || (marks == 1 && !base.is_ascii()));
@@ -627,9 +634,9 @@ impl FontFamily {
             && text.chars().any(|c| {
                 let [before, last] = previous;
                 previous = [last, c];
-                follows_base(c)
+                is_diacritic(c)
                     && ((!last.is_ascii() && last.is_alphabetic())
-                        || (follows_base(last) && before.is_alphabetic()))
+                        || (is_diacritic(last) && before.is_alphabetic()))
             })
     }
 

@@ -750,8 +750,11 @@ fn is_complex_context(c: char) -> bool {
 /// `text` (ICU4X's dictionaries), keeping `breaks` sorted. Each run is segmented on its own,
 /// so a word's breaks are the same in every paragraph (the word cache relies on it).
 fn push_dictionary_breaks(text: &str, breaks: &mut Vec<usize>) {
-    // Every such letter is encoded in three bytes from 0xE0 on.
-    if !text.bytes().any(|b| b >= 0xE0) || !text.chars().any(is_complex_context) {
+    // Every such letter is encoded in three bytes led by 0xE0 (Thai, Lao), 0xE1 (Myanmar,
+    // Khmer, Tai Tham) or 0xEA (their extensions); curly quotes and dashes (0xE2) are not.
+    if !text.bytes().any(|b| matches!(b, 0xE0 | 0xE1 | 0xEA))
+        || !text.chars().any(is_complex_context)
+    {
         return;
     }
     let segmenter = icu_segmenter::LineSegmenter::new_dictionary(Default::default());
