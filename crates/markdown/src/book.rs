@@ -734,7 +734,7 @@ impl Loader {
                 folder: &folder,
             };
             let mut resolver = |path: &str, span: Span, d: &mut Vec<Diagnostic>| {
-                self.image(&base_dir, path, span, d)
+                self.text_image(&base_dir, path, span, d)
             };
             parse::parse_chapter(
                 &text,
@@ -850,6 +850,98 @@ impl Loader {
                 .to_string_lossy()
                 .replace('\\', "/"),
         )
+    }
+
+    /// A picture named in a chapter: a file of the book, or one written into the text as a
+    /// `data:` address (notebook exports). One on the web is not fetched: its description
+    /// is printed in its place, with a warning.
+    fn text_image(
+        &mut self,
+        base: &Path,
+        written: &str,
+        at: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<ImageId> {
+        if let Some(data) = written.trim_start().strip_prefix("data:") {
+            return self.data_image(data, written, at, diags);
+        }
+        if written.trim().contains("://") {
+            diags.push(
+                Diagnostic::warning(
+                    at,
+                    format!(
+                        "image `{}` is on the web: its description is printed instead",
+                        shorten(written)
+                    ),
+                )
+                .with_hint("download it into the book folder and give its relative path"),
+            );
+            return None;
+        }
+        self.image(base, written, at, diags)
+    }
+
+    /// A picture written into the text (`data:image/png;base64,...`), stored once under a
+    /// name made from its bytes.
+    fn data_image(
+        &mut self,
+        data: &str,
+        written: &str,
+        at: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<ImageId> {
+        use base64::Engine as _;
+        let refuse = |diags: &mut Vec<Diagnostic>, reason: &str| {
+            diags.push(
+                Diagnostic::error(
+                    at,
+                    format!("image `{}` cannot be used: {reason}", shorten(written)),
+                )
+                .with_hint(
+                    "write it as `data:image/png;base64,...`, or save it as a file of the book",
+                ),
+            );
+            None
+        };
+        let Some((header, payload)) = data.split_once(',') else {
+            return refuse(diags, "a `data:` address needs a comma before its data");
+        };
+        if !header.trim_end().ends_with(";base64") {
+            return refuse(diags, "only base64 `data:` pictures are read");
+        }
+        let compact: Vec<u8> = payload
+            .bytes()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        let bytes = match base64::engine::general_purpose::STANDARD.decode(&compact) {
+            Ok(bytes) => bytes,
+            Err(e) => return refuse(diags, &format!("its base64 data is not valid ({e})")),
+        };
+        // FNV-1a: the same picture gets the same name in every build.
+        let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        let key = format!("data:{hash:016x}");
+        if let Some(id) = self.image_ids.get(&key) {
+            return Some(*id);
+        }
+        let extension = match header.split(';').next().unwrap_or("").trim() {
+            "image/jpeg" | "image/jpg" => "jpg",
+            "image/gif" => "gif",
+            "image/webp" => "webp",
+            "image/svg+xml" => "svg",
+            _ => "png",
+        };
+        let relative = format!("inline-{hash:016x}.{extension}");
+        match load_image_bytes(bytes, &relative) {
+            Ok((asset, _)) => {
+                let id = ImageId(self.images.len());
+                self.images.push(asset);
+                self.image_ids.insert(key, id);
+                Some(id)
+            }
+            Err(reason) => refuse(diags, &reason),
+        }
     }
 
     fn image(
@@ -1325,7 +1417,14 @@ const KIND_WORDS: &[(ChapterKind, &[&str])] = &[
     ),
     (
         ChapterKind::Epigraph,
-        &["epigraph", "epigrafe", "épigraphe", "epígrafe", "эпиграф"],
+        &[
+            "epigraph",
+            "epigrafe",
+            "épigraphe",
+            "epigraphe",
+            "epígrafe",
+            "эпиграф",
+        ],
     ),
     (
         ChapterKind::Frontispiece,
@@ -1451,6 +1550,32 @@ const KIND_WORDS: &[(ChapterKind, &[&str])] = &[
     ),
 ];
 
+/// Whether what follows `Part` in a title numbers a part: `One`, `II: Ownership`, `3.`,
+/// `the First` (not `Part of the Problem`, `Parting Words` or `Part 2 of the Story`).
+fn names_a_part(rest: &str) -> bool {
+    const NUMBER_WORDS: &[&str] = &[
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+        "twelve", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
+        "ninth", "tenth", "last", "final",
+    ];
+    if !rest.starts_with([' ', '\u{a0}']) {
+        return false;
+    }
+    let mut words = rest
+        .split(|c: char| c.is_whitespace() || matches!(c, ':' | '.' | ',' | ';' | '—' | '–' | '-'))
+        .filter(|w| !w.is_empty());
+    let mut number = words.next().unwrap_or("");
+    if number == "the" {
+        number = words.next().unwrap_or("");
+    }
+    let is_roman = !number.is_empty() && number.chars().all(|c| "ivxlcdm".contains(c));
+    let is_number = is_roman
+        || (!number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
+        || (number.len() == 1 && number.chars().all(|c| c.is_ascii_alphabetic()))
+        || NUMBER_WORDS.contains(&number);
+    is_number && words.next() != Some("of")
+}
+
 /// Guesses what a chapter is from its title and file name: a word of either names it
 /// (see [`KIND_WORDS`]); `Introducing Traits` is no introduction.
 fn chapter_kind(
@@ -1477,11 +1602,7 @@ fn chapter_kind(
         return ChapterKind::Chapter;
     }
     // "Part One", "Part II: Ownership": a part of the body.
-    if division == Division::Body
-        && title
-            .strip_prefix("part")
-            .is_some_and(|rest| rest.starts_with([' ', '\u{a0}']) && !rest.trim().is_empty())
-    {
+    if division == Division::Body && title.strip_prefix("part").is_some_and(names_a_part) {
         return ChapterKind::Part;
     }
     for (kind, names) in KIND_WORDS {
@@ -1597,8 +1718,24 @@ fn read_text(path: &Path) -> Result<String, ReadProblem> {
 }
 
 /// Reads and checks an image file; for SVG also the features print cannot draw.
+/// A long address (a `data:` picture) cut for a message.
+fn shorten(written: &str) -> String {
+    match written.char_indices().nth(60) {
+        Some((at, _)) => format!("{}...", &written[..at]),
+        None => written.to_string(),
+    }
+}
+
 fn load_image(path: &Path, relative: &str) -> Result<(ImageAsset, Vec<&'static str>), String> {
     let data = read_book_file(path).map_err(|e| e.to_string())?;
+    load_image_bytes(data, relative)
+}
+
+/// Checks and measures a picture's bytes (SVG, PNG, JPEG, GIF or WebP).
+fn load_image_bytes(
+    data: Vec<u8>,
+    relative: &str,
+) -> Result<(ImageAsset, Vec<&'static str>), String> {
     if quire_svg::looks_like_svg(&data) {
         // Text needs fonts, which the front end does not have: the build outlines it later
         // (`quire_svg::Svg::to_clean_svg`); here the file is checked and measured.
@@ -1774,6 +1911,34 @@ mod tests {
     }
 
     #[test]
+    fn a_part_is_a_title_that_numbers_one() {
+        let kind = |title: &str| chapter_kind(Division::Body, Some(title), "c.md", &[]);
+        for part in [
+            "Part One",
+            "Part II: Ownership",
+            "Part 3. Sea",
+            "Part the First",
+            "PART IV",
+            "Part A",
+        ] {
+            assert_eq!(kind(part), ChapterKind::Part, "{part}");
+        }
+        for chapter in [
+            "Part of the Problem",
+            "Parting Is Such Sweet Sorrow",
+            "Part 2 of the Story: Replication",
+            "Partial Orders",
+            "Part",
+        ] {
+            assert_eq!(kind(chapter), ChapterKind::Chapter, "{chapter}");
+        }
+        assert_eq!(
+            chapter_kind(Division::Front, None, "epigraphe.md", &[]),
+            ChapterKind::Epigraph
+        );
+    }
+
+    #[test]
     fn front_and_back_matter_are_named_in_many_languages() {
         let kind =
             |division, title: Option<&str>, file: &str| chapter_kind(division, title, file, &[]);
@@ -1874,6 +2039,50 @@ mod tests {
         assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
         assert_eq!(loaded.book.expect("book").images.len(), 1);
         std::fs::write(dir.path().join("a.md"), "# A\n\n![Out](%2e%2e/x.svg)\n").expect("write");
+        assert!(load_book(dir.path()).has_errors());
+    }
+
+    /// A picture written into the text as a `data:` address is the book's own; one on the
+    /// web is not fetched, and its description stands in its place (the book still builds).
+    #[test]
+    fn pictures_in_the_text_and_on_the_web() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("book.toml"),
+            "[book]\ntitle = \"T\"\nauthors = [\"A\"]\nlanguage = \"en\"\n[contents]\nchapters = [\"a.md\"]\n",
+        )
+        .expect("write");
+        // A 1x1 PNG.
+        let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+        std::fs::write(
+            dir.path().join("a.md"),
+            format!("# A\n\n[![Build passing](https://img.example.com/b.svg)](https://ci.example.com) now.\n\n![Dot](data:image/png;base64,{png})\n\n![Same](data:image/png;base64,{png})\n"),
+        )
+        .expect("write");
+        let loaded = load_book(dir.path());
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        assert!(
+            loaded
+                .diagnostics
+                .iter()
+                .any(|d| d.message.contains("is on the web")),
+            "{:?}",
+            loaded.diagnostics
+        );
+        let book = loaded.book.expect("book");
+        assert_eq!(book.images.len(), 1);
+        assert!(
+            book.images[0].path.starts_with("inline-"),
+            "{}",
+            book.images[0].path
+        );
+        let text = format!("{:?}", book.chapters().next().expect("chapter").blocks);
+        assert!(text.contains("Build passing"), "{text}");
+        std::fs::write(
+            dir.path().join("a.md"),
+            "# A\n\n![Bad](data:image/png;base64,!!)\n",
+        )
+        .expect("write");
         assert!(load_book(dir.path()).has_errors());
     }
 

@@ -265,6 +265,11 @@ impl FrontMatter {
         if first.trim_end() != fence {
             return None;
         }
+        // Pandoc's rule: a YAML block's opening line is not followed by a blank line (a
+        // scene break, a blank line and `Morning: the light came in` is prose).
+        if !toml && lines.clone().next().is_some_and(|l| l.trim().is_empty()) {
+            return None;
+        }
         let mut at = first.len();
         let mut title = None;
         let mut first_key = true;
@@ -2892,7 +2897,10 @@ impl<'t> ChapterParser<'t, '_> {
                             let alt_inlines = self.inlines_until(Some(end));
                             let alt = Inline::plain_text(&alt_inlines).trim().to_string();
                             let figures = self.pending_figures.len();
-                            self.figure(&dest_url, &title, alt, span);
+                            if !self.figure(&dest_url, &title, alt, span) {
+                                // A picture on the web: its description stands in its place.
+                                out.extend(alt_inlines.iter().cloned());
+                            }
                             // A note in the description (`![A map.[^1]](map.png)`): the
                             // description is the caption, as Pandoc prints it, when the
                             // picture has no title; else the note follows the title.
@@ -3084,7 +3092,9 @@ impl<'t> ChapterParser<'t, '_> {
             .map(str::to_string)
     }
 
-    fn figure(&mut self, path: &str, title: &str, alt: String, span: Span) {
+    /// Places a picture; false when it could not be had (a picture on the web), when only
+    /// its description can stand for it.
+    fn figure(&mut self, path: &str, title: &str, alt: String, span: Span) -> bool {
         if alt.is_empty() {
             self.diagnostics.push(
                 Diagnostic::warning(span, format!("image `{path}` has no alt text")).with_hint(
@@ -3093,7 +3103,7 @@ impl<'t> ChapterParser<'t, '_> {
             );
         }
         let Some(image) = (self.images)(path, span, self.diagnostics) else {
-            return;
+            return false;
         };
         if self.in_cell {
             // A picture in a table cell stays in its cell (no caption there).
@@ -3101,7 +3111,7 @@ impl<'t> ChapterParser<'t, '_> {
                 kind: InlineKind::Image { image, alt },
                 span,
             });
-            return;
+            return true;
         }
         if self.in_paragraph {
             // In a paragraph, the picture is also kept where it stands: whether it is a
@@ -3139,6 +3149,7 @@ impl<'t> ChapterParser<'t, '_> {
             }),
             span,
         });
+        true
     }
 
     /// The link's target as written when it may be kept: an `http:`, `https:` or `mailto:`
@@ -3413,7 +3424,7 @@ impl<'t> ChapterParser<'t, '_> {
         }
         if let Some(figures) = html_figures(trimmed) {
             for figure in figures {
-                self.figure(&figure.src, &figure.caption, figure.alt, span);
+                let _ = self.figure(&figure.src, &figure.caption, figure.alt, span);
                 out.append(&mut self.pending_figures);
             }
             return;
@@ -3565,7 +3576,7 @@ impl<'t> ChapterParser<'t, '_> {
                 let src = tag.attr("src").unwrap_or_default().to_string();
                 let alt = tag.attr("alt").unwrap_or_default().trim().to_string();
                 let title = tag.attr("title").unwrap_or_default().to_string();
-                self.figure(&src, &title, alt, span);
+                let _ = self.figure(&src, &title, alt, span);
                 out.append(&mut self.cell_images);
                 None
             }
@@ -5221,6 +5232,45 @@ fn stanzas_as_verse(blocks: &mut Vec<Block>, boundaries: &[usize]) -> Vec<usize>
         }
         _ => false,
     };
+    // A stanza of two lines (a sonnet's closing couplet) goes on a poem begun before it.
+    let is_couplet = |block: &Block| match &block.kind {
+        BlockKind::Paragraph(content) => {
+            let lines: Vec<&[Inline]> = content
+                .split(|i| matches!(i.kind, InlineKind::LineBreak))
+                .collect();
+            lines.len() == 2
+                && lines.iter().all(|line| {
+                    let n = Inline::plain_text(line).trim().chars().count();
+                    n > 0 && n <= LONGEST_VERSE_LINE
+                })
+        }
+        _ => false,
+    };
+    // Its lines as long as the poem's, give or take a half (prose with one break after a
+    // poem of short lines stays prose).
+    let line_lengths = |block: &Block| -> Vec<usize> {
+        match &block.kind {
+            BlockKind::Paragraph(content) => content
+                .split(|i| matches!(i.kind, InlineKind::LineBreak))
+                .map(|line| Inline::plain_text(line).trim().chars().count())
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let continues = |block: &Block, poem: &[&Block]| {
+        if is_stanza(block) {
+            return true;
+        }
+        let lengths: Vec<usize> = poem.iter().flat_map(|b| line_lengths(b)).collect();
+        if lengths.is_empty() || !is_couplet(block) {
+            return false;
+        }
+        let mean = lengths.iter().sum::<usize>() as f64 / lengths.len() as f64;
+        mean >= 20.0
+            && line_lengths(block)
+                .iter()
+                .all(|&n| (0.5 * mean..=1.5 * mean).contains(&(n as f64)))
+    };
     let old = std::mem::take(blocks);
     let mut moved = Vec::with_capacity(old.len() + 1);
     let mut run: Vec<Block> = Vec::new();
@@ -5240,16 +5290,19 @@ fn stanzas_as_verse(blocks: &mut Vec<Block>, boundaries: &[usize]) -> Vec<usize>
     // above: then a lone stanza of three lines or more is one too (Psalm 117 beside Psalm
     // 23), set as its neighbours are.
     let mut has_poem: Vec<bool> = vec![false];
-    let mut run_length = 0;
+    let mut current: Vec<&Block> = Vec::new();
     for (index, block) in old.iter().enumerate() {
         if boundaries.contains(&index) {
             has_poem.push(false);
+            current.clear();
         }
-        if boundaries.contains(&index) || !is_stanza(block) {
-            run_length = 0;
+        let joins = continues(block, &current);
+        if !joins {
+            current.clear();
         }
-        if is_stanza(block) {
-            run_length += 1;
+        if joins {
+            current.push(block);
+            let run_length = current.len();
             if run_length >= 2 || lines_of(block) >= LINES_OF_A_LONE_STANZA {
                 *has_poem.last_mut().unwrap_or(&mut false) = true;
             }
@@ -5282,13 +5335,18 @@ fn stanzas_as_verse(blocks: &mut Vec<Block>, boundaries: &[usize]) -> Vec<usize>
         }
     };
     for (index, block) in old.into_iter().enumerate() {
-        if boundaries.contains(&index) || !is_stanza(&block) {
+        let joins = if boundaries.contains(&index) {
+            continues(&block, &[])
+        } else {
+            continues(&block, &run.iter().collect::<Vec<_>>())
+        };
+        if boundaries.contains(&index) || !joins {
             flush(&mut run, blocks, has_poem.get(chapter) == Some(&true));
         }
         if boundaries.contains(&index) {
             chapter += 1;
         }
-        if is_stanza(&block) {
+        if joins {
             // Where the run will start, whether it is grouped or not: nothing is added to
             // `blocks` while a run lasts.
             moved.push(blocks.len());
@@ -5525,6 +5583,10 @@ mod tests {
             "{:?}",
             chapter.blocks
         );
+        // A blank line after the opening rule: a scene break, whatever follows (the
+        // paragraph was lost).
+        let chapter = parsed("---\n\nMorning: the light came in.\n\n---\n\nShe woke.\n");
+        assert_eq!(chapter.blocks.len(), 4, "{:?}", chapter.blocks);
         // Never closed: kept.
         let chapter = parsed("---\nkey: value\n\nText.\n");
         assert!(chapter.blocks.len() >= 2, "{:?}", chapter.blocks);
@@ -6494,6 +6556,29 @@ mod tests {
             unreachable!()
         };
         assert_eq!(stanzas[0][2].indent, 1);
+    }
+
+    #[test]
+    fn a_sonnets_closing_couplet_is_part_of_the_poem() {
+        let quatrain = "Shall I compare thee to a summer's day?\\\nThou art more lovely and more temperate:\\\nRough winds do shake the darling buds of May,\\\nAnd summer's lease hath all too short a date;\n\n";
+        let couplet = "&emsp;So long as men can breathe or eyes can see,\\\n&emsp;So long lives this, and this gives life to thee.\n";
+        let text = format!(
+            "# Sonnet\n\n{quatrain}{quatrain}{quatrain}{couplet}\nProse after,\\\nwith a break.\n"
+        );
+        let (parsed, _) = parse(&text);
+        let kinds: Vec<String> = parsed
+            .blocks
+            .iter()
+            .map(|b| match &b.kind {
+                BlockKind::Verse(stanzas) => format!(
+                    "verse {:?}",
+                    stanzas.iter().map(Vec::len).collect::<Vec<_>>()
+                ),
+                BlockKind::Paragraph(_) => "para".to_string(),
+                _ => "other".to_string(),
+            })
+            .collect();
+        assert_eq!(kinds, ["verse [4, 4, 4, 2]", "para"]);
     }
 
     #[test]

@@ -1415,14 +1415,18 @@ pub(crate) fn build(ctx: &mut Ctx<'_>, kept: &mut Kept) -> Built {
 
 /// Book order: a dedication, epigraph or frontispiece comes before the contents; the other
 /// front matter (preface, introduction ...) after it.
+/// Only the front matter's leading run of them moves: a dedication after an introduction (or
+/// after front matter of no kind Quire knows) keeps its place in the manuscript's order, as
+/// the EPUB keeps it.
 fn before_contents(book: &quire_model::Book, ci: usize) -> bool {
-    book.chapters().nth(ci).is_some_and(|c| {
+    let opening = |c: &quire_model::Chapter| {
         c.division == Division::Front
             && matches!(
                 c.kind,
                 ChapterKind::Dedication | ChapterKind::Epigraph | ChapterKind::Frontispiece
             )
-    })
+    };
+    book.chapters().take(ci + 1).all(opening) && book.chapters().nth(ci).is_some()
 }
 
 /// The book's pages, with the chapters' flows from `flows`.
