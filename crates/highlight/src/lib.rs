@@ -134,6 +134,17 @@ fn token(language: &str) -> Option<&str> {
         "yml" => "yaml",
         "md" => "markdown",
         "patch" => "diff",
+        "jsx" => "tsx",
+        "csharp" | "c#" => "cs",
+        "fsharp" | "f#" => "fs",
+        "objc" | "objective-c" | "objectivec" => "m",
+        "objective-c++" | "objcpp" => "mm",
+        "kotlin" => "kt",
+        "golang" => "go",
+        "dockerfile" | "docker" => "Dockerfile",
+        "makefile" | "make" => "Makefile",
+        "r" => "R",
+        "ipython" | "ipython3" | "pycon" => "python",
         _ => lower,
     })
 }
@@ -345,6 +356,14 @@ mod tests {
             "sql",
             "markdown",
             "diff",
+            "jsx",
+            "csharp",
+            "fsharp",
+            "objc",
+            "kotlin",
+            "dockerfile",
+            "makefile",
+            "r",
         ] {
             assert!(knows(language), "{language}");
         }

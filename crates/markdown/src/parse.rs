@@ -3011,7 +3011,24 @@ impl<'t> ChapterParser<'t, '_> {
         };
         let mut numbered = false;
         let mut start = None;
-        for (key, value) in attribute_pairs(attributes) {
+        let mut pairs = attribute_pairs(attributes);
+        // A Quarto or R Markdown chunk (`{python}`, `{r setup, echo=FALSE}`): the language
+        // first, then a label and options for running the code, which print has no use for.
+        let chunk = out.language.is_none()
+            && pairs.first().is_some_and(|(key, value)| {
+                value.is_none()
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
+        if chunk {
+            out.language = Some(pairs.remove(0).0);
+            pairs.retain(|(key, value)| {
+                value.is_none() && (key.starts_with('#') || key.starts_with('.'))
+                    || matches!(key.as_str(), "caption" | "title")
+            });
+        }
+        for (key, value) in pairs {
             match (key.as_str(), value) {
                 (k, None) if k.starts_with('#') && k.len() > 1 => {
                     out.id = Some(k[1..].to_string());
@@ -6556,6 +6573,25 @@ mod tests {
             unreachable!()
         };
         assert_eq!(stanzas[0][2].indent, 1);
+    }
+
+    #[test]
+    fn quarto_and_r_markdown_chunks_name_their_language() {
+        let text = "# T\n\n```{python}\nprint(1)\n```\n\n```{r setup, echo=FALSE, fig.width=6}\nx <- 1\n```\n\n```{.rust #lst-a}\nfn a() {}\n```\n";
+        let (parsed, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let languages: Vec<Option<String>> = parsed
+            .blocks
+            .iter()
+            .filter_map(|b| match &b.kind {
+                BlockKind::CodeBlock { language, .. } => Some(language.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            languages,
+            [Some("python".into()), Some("r".into()), Some("rust".into())]
+        );
     }
 
     #[test]

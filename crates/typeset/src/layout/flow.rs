@@ -2234,6 +2234,27 @@ pub(crate) fn wrap_code_line(line: &str, columns: usize) -> Vec<(String, std::op
     if total <= columns {
         return vec![(String::new(), 0..chars.len())];
     }
+    // Where a cut may fall: between grapheme clusters (not between an `e` and the accent
+    // written after it, nor inside an emoji joined with ZWJs).
+    let trimmed = line.trim_end();
+    let mut boundary = vec![false; chars.len() + 1];
+    let mut byte_to_char = trimmed.char_indices().map(|(b, _)| b).enumerate();
+    let mut next = byte_to_char.next();
+    for b in icu_segmenter::GraphemeClusterSegmenter::new().segment_str(trimmed) {
+        while let Some((k, at)) = next {
+            if at < b {
+                next = byte_to_char.next();
+                continue;
+            }
+            if at == b {
+                boundary[k] = true;
+            }
+            break;
+        }
+        if b == trimmed.len() {
+            boundary[chars.len()] = true;
+        }
+    }
     let indent = chars.iter().take_while(|c| **c == ' ').count();
     let prefix: String = std::iter::repeat_n(' ', indent.min(columns / 2))
         .chain("↪ ".chars())
@@ -2272,7 +2293,14 @@ pub(crate) fn wrap_code_line(line: &str, columns: usize) -> Vec<(String, std::op
             .or_else(|| after(lowest, &is_operator))
             .or_else(|| after(fit / 2, &|c| c == '_'))
             .unwrap_or(fit);
+        // Back to a cluster's start; forward when the first cluster alone is wider.
         let mut end = start + cut;
+        while end > start + 1 && !boundary[end] {
+            end -= 1;
+        }
+        while end < chars.len() && !boundary[end] {
+            end += 1;
+        }
         // The piece keeps no trailing spaces; the next starts at its first character.
         let mut piece_end = end;
         while piece_end > start && chars[piece_end - 1] == ' ' {
@@ -2681,6 +2709,28 @@ mod tests {
             (w[0].0 - (30.0 + 100.0 * 10.0 / 210.0)).abs() < 1e-9,
             "{w:?}"
         );
+    }
+
+    #[test]
+    fn code_lines_wrap_between_whole_characters() {
+        // `é` written as `e` and a combining acute, and a family emoji joined by ZWJs.
+        for unit in ["e\u{301}", "\u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}"] {
+            let line = format!("s = '{}'", unit.repeat(40));
+            let chars: Vec<char> = line.chars().collect();
+            let pieces = wrap_code_line(&line, 30);
+            assert!(pieces.len() > 1);
+            for (_, range) in pieces.iter().skip(1) {
+                let (before, after) = (chars[range.start - 1], chars[range.start]);
+                assert!(
+                    !matches!(after, '\u{301}' | '\u{200D}') && before != '\u{200D}',
+                    "cut between {before:?} and {after:?}"
+                );
+            }
+            let printing =
+                |r: &std::ops::Range<usize>| chars[r.clone()].iter().filter(|c| **c != ' ').count();
+            let all: usize = pieces.iter().map(|(_, r)| printing(r)).sum();
+            assert_eq!(all, printing(&(0..chars.len())), "every character once");
+        }
     }
 
     #[test]
