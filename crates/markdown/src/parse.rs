@@ -740,11 +740,12 @@ fn table_captions(
             continue;
         }
         i += caption_from_definition(blocks, i, later_titles, separate_definitions);
-        let after = blocks.get(i + 1).and_then(caption_of).map(|c| (i + 1, c));
-        let found = after.or_else(|| {
-            i.checked_sub(1)
-                .and_then(|b| blocks.get(b).and_then(caption_of).map(|c| (b, c)))
-        });
+        // As Pandoc reads them: a caption before the table first (a caption after the
+        // table before it has been taken by then), else one after it.
+        let before = i
+            .checked_sub(1)
+            .and_then(|b| blocks.get(b).and_then(caption_of).map(|c| (b, c)));
+        let found = before.or_else(|| blocks.get(i + 1).and_then(caption_of).map(|c| (i + 1, c)));
         let Some((at, mut caption)) = found else {
             i += 1;
             continue;
@@ -7056,6 +7057,14 @@ mod tests {
                 "table: The second one.",
                 "After."
             ]
+        );
+        // Each caption before its table: neither is taken by the table before it.
+        let text = "# T\n\nSome prose first.\n\nTable: First.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n\
+                    Table: Second.\n\n| c | d |\n|---|---|\n| 3 | 4 |\n";
+        let (parsed, _) = parse(text);
+        assert_eq!(
+            outline(&parsed.blocks),
+            ["Some prose first.", "table: First.", "table: Second."]
         );
     }
 
