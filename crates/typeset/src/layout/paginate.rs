@@ -573,7 +573,9 @@ impl Paginator<'_> {
                 break;
             }
             let v = &flat[i];
-            if v.page_break_before && i > state.pos {
+            // A forced page break comes after the figures waiting from before it: they
+            // take this page, and what follows the break starts the next.
+            if v.page_break_before && (i > state.pos || !lines.is_empty()) {
                 break;
             }
             let space = if lines.is_empty() {
