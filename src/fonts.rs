@@ -64,12 +64,32 @@ fn with_fallback(
     family_files: &[std::path::PathBuf],
 ) -> Result<FontFamily, String> {
     let mut family = family;
+    let mut own: Vec<(bool, Vec<u8>, std::path::PathBuf)> = Vec::new();
     for path in font_files(book_dir) {
         if family_files.contains(&path) {
             continue;
         }
         let data = quire_markdown::read_book_file(&path)
             .map_err(|e| format!("cannot read font `{}`: {e}", path.display()))?;
+        // A fallback face serves every style: the book's upright regular faces are looked
+        // in first (`DejaVuSans-Bold.ttf` sorts before `DejaVuSans.ttf`, and would set
+        // regular text in bold).
+        let styled = quire_typeset::font::face_style(&data).map_or_else(
+            || {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_lowercase())
+                    .unwrap_or_default();
+                ["bold", "italic", "oblique", "black", "heavy", "semibold"]
+                    .iter()
+                    .any(|w| name.contains(w))
+            },
+            |s| s.italic || s.weight >= 600.0,
+        );
+        own.push((styled, data, path));
+    }
+    own.sort_by_key(|(styled, _, _)| *styled);
+    for (_, data, path) in own {
         let face = quire_typeset::FontFace::from_bytes(data, quire_typeset::FontVariant::Regular)
             .map_err(|e| format!("font `{}`: {e}", path.display()))?;
         family = family.with_fallback(face);
@@ -378,5 +398,19 @@ mod tests {
         assert_eq!(name(V::Regular), "EBGaramond12-Regular");
         assert_eq!(name(V::Italic), "EBGaramond12-Italic");
         assert_eq!(name(V::Bold), "EBGaramond-Bold");
+    }
+
+    /// A book's own fallback faces: its regular one is looked in first, though the bold's
+    /// file name sorts before it (`X-Bold.ttf` < `X.ttf`).
+    #[test]
+    fn a_books_regular_fallback_face_comes_before_its_bold() {
+        let book = tempfile::tempdir().unwrap();
+        let fonts = book.path().join("fonts");
+        std::fs::create_dir(&fonts).unwrap();
+        std::fs::write(fonts.join("Other-Bold.ttf"), EB_GARAMOND_BOLD).unwrap();
+        std::fs::write(fonts.join("Other.ttf"), EB_GARAMOND_TTF_REGULAR).unwrap();
+        let family = family(book.path(), "EB Garamond").expect("a family");
+        let first = family.fallbacks().first().expect("the book's faces");
+        assert_eq!(first.postscript_name(), "EBGaramond-Regular");
     }
 }
