@@ -1296,15 +1296,32 @@ fn head_text(chapter: &quire_model::Chapter, title_text: &str) -> String {
 /// nothing is left to take away.
 fn shorter_head(text: &str) -> Option<String> {
     let text = text.trim_end_matches(['\u{2026}', ' ']);
-    let clause = text
+    // Cuts fall outside code (`Option<T>`'s marks stay paired, a dot in `a.b` is no end).
+    let mut in_code = false;
+    let outside: Vec<(usize, char)> = text
         .char_indices()
+        .filter(|(_, c)| {
+            match *c {
+                HEAD_CODE_START => in_code = true,
+                HEAD_CODE_END => in_code = false,
+                _ => {}
+            }
+            !in_code && !matches!(*c, HEAD_CODE_START | HEAD_CODE_END)
+        })
+        .collect();
+    let clause = outside
+        .iter()
         .filter(|(_, c)| matches!(c, ':' | ';' | ',' | '.' | '\u{2014}' | '\u{2013}' | '('))
-        .map(|(i, _)| i)
+        .map(|(i, _)| *i)
         .rfind(|&i| !text[..i].trim_end().is_empty());
     if let Some(i) = clause {
         return Some(text[..i].trim_end().to_string());
     }
-    let word = text.trim_end().rfind(char::is_whitespace)?;
+    let word = outside
+        .iter()
+        .filter(|(i, c)| c.is_whitespace() && !text[..*i].trim_end().is_empty())
+        .map(|(i, _)| *i)
+        .next_back()?;
     Some(format!("{}\u{2026}", text[..word].trim_end()))
 }
 
@@ -1344,7 +1361,6 @@ fn running_head(ctx: &mut Ctx<'_>, recto: bool, text: &str, folio: &str) -> Vec<
     // A head too long for its line (a 1719 title) is cut at the last clause that fits,
     // else after the last word that does, with an ellipsis.
     if lines.len() > 1
-        && !text.contains([HEAD_CODE_START, HEAD_CODE_END])
         && let Some(shorter) = shorter_head(text)
     {
         return running_head(ctx, recto, &shorter, folio);
@@ -1822,6 +1838,19 @@ mod tests {
             Some("The Life and\u{2026}")
         );
         assert_eq!(shorter_head("Antidisestablishmentarianism"), None);
+        // Code in a head: cut outside it, its marks kept in pairs.
+        let (open, close) = (HEAD_CODE_START, HEAD_CODE_END);
+        let head = format!("The {open}Option<T>{close} Type and {open}a.b(c, d){close} Handling");
+        assert_eq!(
+            shorter_head(&head),
+            Some(format!(
+                "The {open}Option<T>{close} Type and {open}a.b(c, d){close}\u{2026}"
+            ))
+        );
+        assert_eq!(
+            shorter_head(&format!("The {open}Option<T> Type{close} Handling")),
+            Some(format!("The {open}Option<T> Type{close}\u{2026}"))
+        );
     }
 
     #[test]
