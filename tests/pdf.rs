@@ -781,6 +781,49 @@ fn a_line_introducing_code_stays_with_it() {
     }
 }
 
+/// A code block's one-line first run (`package main` before a blank line) is not left alone
+/// at a page's foot, nor its one-line last run (a closing brace) alone at a page's head.
+#[test]
+fn a_lone_line_of_code_does_not_end_or_start_a_page() {
+    let mut chapter = String::from("# Programs\n\nThe programs of the trade.\n\n");
+    for n in 0..40 {
+        let more = "and it goes on with a few more words of its own ".repeat((n * 7 + n / 5) % 9);
+        chapter.push_str(&format!(
+            "Some prose {more}to the end.\n\n```go\npackage main{n}\n\nimport (\n    \"fmt\"\n    \"os\"\n)\n\nfunc main() {{\n    fmt.Println({n})\n    os.Exit(0)\n}}\n\nvar closing{n} = 1\n```\n\n"
+        ));
+    }
+    let Some((_work, pdf)) = chapter_pdf(
+        "title = \"Programs\"\nauthors = [\"A\"]\nlanguage = \"en\"",
+        &chapter,
+    ) else {
+        return;
+    };
+    let text = pdf_text(&pdf);
+    let mut checked = 0;
+    for page in text.split('\u{c}') {
+        // The body's lines, without the folio and running head.
+        let lines: Vec<&str> = page
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        if let Some(last) = lines.last() {
+            checked += 1;
+            assert!(
+                !last.starts_with("package main"),
+                "`{last}` alone at a page's foot:\n{page}"
+            );
+        }
+        if let Some(first) = lines.iter().find(|l| !l.contains("Programs")) {
+            assert!(
+                !first.starts_with("var closing"),
+                "`{first}` alone at a page's head:\n{page}"
+            );
+        }
+    }
+    assert!(checked > 10, "{text}");
+}
+
 /// Without `rights` in book.toml the copyright page claims nothing (a Bible or a novel in
 /// the public domain has no holder; it printed "Copyright © 1611 The Holy Bible. All rights
 /// reserved."), as the EPUB's does; with it, the words given are printed.

@@ -1048,6 +1048,9 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
         // Like a paragraph: no single line of a run alone at a page's foot or head (and a
         // caption keeps two lines of its listing with it).
         self.space(1.0);
+        // A short block wrapped into more lines than a short block has may break as a long
+        // one does (whole, it could leave most of a page empty before it).
+        let short = short && lines.len() - caption_lines <= SHORT_CODE_LINES;
         // Runs of lines: (lines, their break costs, caption lines, blank lines before).
         let mut runs: Vec<(Vec<LineBox>, Vec<Cost>, usize, usize)> = Vec::new();
         let mut pending = 0;
@@ -1068,6 +1071,44 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             if k < blank_before.len() {
                 pending += 1;
             }
+        }
+        // A block's first or last run of one line (`package main`, a closing line) goes
+        // with the run beside it, its blank lines kept as lines: it never stands alone at a
+        // page's foot or head.
+        let blank = || LineBox {
+            height: leading,
+            ..LineBox::default()
+        };
+        if runs.len() >= 2 && runs.last().is_some_and(|r| r.0.len() == 1) {
+            if let (Some((line, _, _, blanks)), Some(before)) = (runs.pop(), runs.last_mut()) {
+                for _ in 0..blanks {
+                    before.0.push(blank());
+                    before.1.push(Cost::Strong);
+                }
+                before.0.extend(line);
+                before.1.push(Cost::Strong);
+            }
+        }
+        if runs.len() >= 2 && runs.first().is_some_and(|r| r.0.len() - r.2 == 1) {
+            let (mut lines, mut costs, captioned, blanks) = runs.remove(0);
+            let (next_lines, next_costs, _, next_blanks) = runs.remove(0);
+            for _ in 0..next_blanks {
+                lines.push(blank());
+                costs.push(Cost::Strong);
+            }
+            let joined = costs.len();
+            lines.extend(next_lines);
+            costs.extend(next_costs);
+            if let Some(cost) = costs.get_mut(joined) {
+                *cost = Cost::Strong;
+            }
+            // And the run it joins keeps its first two lines together, as every run does.
+            if let Some(cost) = costs.get_mut(joined + 1)
+                && *cost == Cost::Allowed
+            {
+                *cost = Cost::Weak;
+            }
+            runs.insert(0, (lines, costs, captioned, blanks));
         }
         for (r, (run_lines, mut run_breaks, captioned, blanks)) in runs.into_iter().enumerate() {
             let n = run_breaks.len();
