@@ -148,6 +148,7 @@ pub(crate) fn parse_chapter(
         heading_ids: Vec::new(),
         pending_figures: Vec::new(),
         open_anchors: 0,
+        printed_open_tags: Vec::new(),
         open_ruby: 0,
         in_cell: false,
         cell_images: Vec::new(),
@@ -1729,6 +1730,9 @@ struct ChapterParser<'t, 'r> {
     pending_figures: Vec<Block>,
     /// `<a id="x">` tags whose `</a>` is still to come.
     open_anchors: usize,
+    /// The names of opening tags printed as text because they could not be read
+    /// (`<span style={{color: 'red'}}>` in MDX): their closing tags print too.
+    printed_open_tags: Vec<String>,
     /// `<ruby>` elements open around the text being read (their `<rt>` readings belong to
     /// them).
     open_ruby: usize,
@@ -3558,13 +3562,44 @@ impl<'t> ChapterParser<'t, '_> {
         let Some(tag) = html::Tag::parse(html) else {
             self.warn_html(trimmed, span);
             push_text(out, html, span);
+            let name: String = trimmed
+                .strip_prefix('<')
+                .unwrap_or("")
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if !name.is_empty() && !trimmed.ends_with("/>") {
+                self.printed_open_tags.push(name);
+            }
             return;
         };
         let styled = |style: TextStyle, content: Vec<Inline>| InlineKind::Styled { style, content };
         let name = tag.name.as_str();
+        if tag.closing
+            && let Some(k) = self.printed_open_tags.iter().rposition(|n| n == name)
+        {
+            // The end of an element whose start was printed as written: printed too.
+            self.printed_open_tags.remove(k);
+            push_text(out, html, span);
+            return;
+        }
         if tag.closing {
             if name == "a" && self.open_anchors > 0 {
                 self.open_anchors -= 1; // the end of `<a id="x">text</a>`
+                return;
+            }
+            // The end of an element whose start was printed as written (`<span
+            // style={{color: 'red'}}>` is no HTML to Markdown, only text): printed too.
+            let printed = Inline::plain_text(out);
+            let opening = format!("<{name}");
+            let closing = format!("</{name}>");
+            if TRANSPARENT_TAGS.contains(&name)
+                && let Some(at) = printed.rfind(&opening)
+                && printed[at + opening.len()..].starts_with([' ', '>', '\n'])
+                && !printed[at..].contains(&closing)
+            {
+                push_text(out, html, span);
                 return;
             }
             if TRANSPARENT_TAGS.contains(&name) {
@@ -5925,6 +5960,16 @@ mod tests {
             _ => None,
         });
         assert_eq!(foreign.as_deref(), Some("fr"));
+        // An opening tag that cannot be read is printed as written, and so is its end.
+        let chapter = parsed("Then <span style={{color: 'red'}}>{children}</span>; done.\n");
+        let BlockKind::Paragraph(content) = &chapter.blocks[0].kind else {
+            unreachable!()
+        };
+        assert!(
+            Inline::plain_text(content).contains("{children}</span>;"),
+            "{}",
+            Inline::plain_text(content)
+        );
         // Only the tag nothing explains is warned (and printed).
         let warned: Vec<_> = errors("<cite>x</cite> <blink>y</blink>\n")
             .into_iter()
