@@ -781,6 +781,23 @@ fn a_line_introducing_code_stays_with_it() {
     }
 }
 
+/// A title word wider than the page (a German compound) sets the title smaller on the half
+/// title and the title page; it was broken between letters without a hyphen.
+#[test]
+fn a_title_word_wider_than_the_page_is_set_smaller_not_broken() {
+    let word = "Donaudampfschifffahrtsgesellschaftskapitänsmütze";
+    let Some((_work, pdf)) = chapter_pdf(
+        &format!("title = \"{word}\"\nauthors = [\"A\"]\nlanguage = \"de\""),
+        "# Eins\n\nText.\n",
+    ) else {
+        return;
+    };
+    let text = pdf_text(&pdf);
+    let front: Vec<&str> = text.split('\u{c}').take(3).collect();
+    assert!(front[0].contains(word), "half title: {:?}", front[0]);
+    assert!(front[2].contains(word), "title page: {:?}", front[2]);
+}
+
 /// A code block's one-line first run (`package main` before a blank line) is not left alone
 /// at a page's foot, nor its one-line last run (a closing brace) alone at a page's head.
 #[test]

@@ -162,7 +162,9 @@ pub(crate) fn balanced(
     if n <= 1 {
         return full;
     }
-    let (mut lo, mut hi) = (measure * 0.25, measure);
+    // Never narrower than the widest word: a balanced line breaks between words only.
+    let widest_word = ctx.content_widths(text).word;
+    let (mut lo, mut hi) = ((measure * 0.25).max(widest_word.min(measure)), measure);
     for _ in 0..16 {
         let mid = (lo + hi) * 0.5;
         if ctx.set_ragged(text, mid, align, leading, false).len() > n {
@@ -195,14 +197,22 @@ fn title_lines(
         let mut t = StyledText::default();
         t.push(title, style(FontVariant::Regular, size, false));
         let lines = balanced(ctx, &t, measure, size * 1.12, centred);
-        let widest = lines.iter().map(line_width).fold(Pt::ZERO, Pt::max);
+        let widest_word = ctx.content_widths(&t).word;
+        let widest = lines.iter().map(line_width).fold(widest_word, Pt::max);
         let words = title.split_whitespace().count();
         let lone = lines.len() > 1
             && words > lines.len()
             && lines
                 .iter()
                 .any(|l| line_text(l).split_whitespace().count() < 2);
-        if (lines.len() <= 3 && widest <= measure && !lone) || size <= Pt(18.0) {
+        // At 18 pt the title stops shrinking, unless a word of it still does not fit (a
+        // German compound): then down to 9 pt before it breaks between letters.
+        let floor = if widest_word > measure {
+            Pt(9.0)
+        } else {
+            Pt(18.0)
+        };
+        if (lines.len() <= 3 && widest <= measure && !lone) || size <= floor {
             return (lines, size);
         }
         size = size * 0.9;
@@ -840,6 +850,37 @@ mod tests {
                     .fold((f64::MAX, 0.0f64), |(a, b), &w| (a.min(w), b.max(w)));
                 assert!(lo / hi > 0.5, "{title}: {widths:?}");
             }
+        }
+    }
+
+    /// A title of long German compounds is set smaller rather than broken between letters.
+    #[test]
+    fn a_long_word_of_a_title_is_never_broken() {
+        let family = test_family();
+        for title in [
+            "Donaudampfschifffahrtsgesellschaftskapitänsmütze",
+            "Die Donaudampfschifffahrtsgesellschaft und ihre Zeit",
+        ] {
+            let b = book(title, "x");
+            let mut ctx = cover_ctx(&b, &family, 100);
+            let (lines, _) = title_lines(&mut ctx, title, Pt::inches(4.3), Pt(43.0), true);
+            let words: Vec<String> = lines
+                .iter()
+                .flat_map(|l| {
+                    l.items
+                        .iter()
+                        .filter_map(|i| match i {
+                            Item::Text(r) => Some(r.text.clone()),
+                            _ => None,
+                        })
+                        .collect::<String>()
+                        .split_whitespace()
+                        .map(str::to_string)
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            let expected: Vec<&str> = title.split_whitespace().collect();
+            assert_eq!(words, expected, "{title}");
         }
     }
 

@@ -770,13 +770,28 @@ fn centered(
     small_caps: bool,
     y: Pt,
 ) -> (Vec<Item>, Pt) {
-    let mut t = StyledText::default();
-    let style = if small_caps {
-        flow::all_small_caps(variant, size)
-    } else {
-        style_of(variant, size, false)
+    let styled = |size: Pt| {
+        let mut t = StyledText::default();
+        let style = if small_caps {
+            flow::all_small_caps(variant, size)
+        } else {
+            style_of(variant, size, false)
+        };
+        t.push(text, style);
+        t
     };
-    t.push(text, style);
+    let mut t = styled(size);
+    // A word wider than the page (`Donaudampfschifffahrtsgesellschaftskapitänsmütze`) sets
+    // the whole text smaller, down to half its size, rather than breaking between letters.
+    let widest = ctx.content_widths(&t).word;
+    let width = ctx.geometry.text_width;
+    let size = if widest > width && widest.0 > 0.0 {
+        let smaller = (size * (width.0 / widest.0 * 0.98)).max(size * 0.5);
+        t = styled(smaller);
+        smaller
+    } else {
+        size
+    };
     let leading = size * 1.3;
     let mut items = Vec::new();
     let mut y = y;
