@@ -143,6 +143,7 @@ pub(crate) fn parse_chapter(
         wrappers: Vec::new(),
         quotes: QuoteMarks::of(language),
         open_quotes: [false; 2],
+        double_inside_typed: false,
         in_paragraph: false,
         aligned,
         heading_ids: Vec::new(),
@@ -1721,6 +1722,9 @@ struct ChapterParser<'t, 'r> {
     /// Whether a double and a single quote are open in the paragraph (see
     /// [`QuoteMarks::by_turns`]).
     open_quotes: [bool; 2],
+    /// A straight double quote opened inside the language's quotation marks typed as
+    /// such (`«Он ответил "нет"`): it took the inner marks, and so does its close.
+    double_inside_typed: bool,
     /// Reading a paragraph's inlines: a picture there is also kept in its line (see
     /// [`place_inline_images`]).
     in_paragraph: bool,
@@ -2064,6 +2068,7 @@ impl<'t> ChapterParser<'t, '_> {
     fn loose_inlines(&mut self, start: usize, out: &mut Vec<Block>) {
         let outer = std::mem::replace(&mut self.in_paragraph, true);
         self.open_quotes = [false; 2];
+        self.double_inside_typed = false;
         let content = self.inlines_until(None);
         self.in_paragraph = outer;
         let end_offset = self
@@ -2132,6 +2137,7 @@ impl<'t> ChapterParser<'t, '_> {
                 self.text_ranges.clear();
                 let outer = std::mem::replace(&mut self.in_paragraph, true);
                 self.open_quotes = [false; 2];
+                self.double_inside_typed = false;
                 let content = self.inlines_until(Some(end));
                 self.in_paragraph = outer;
                 self.push_paragraph(content, range, out);
@@ -2729,6 +2735,18 @@ impl<'t> ChapterParser<'t, '_> {
                             .next()
                             .is_some_and(char::is_alphanumeric);
                         match (&*t, self.quotes.single) {
+                            ("\u{201C}", Some((open, _)))
+                                if written == "\"" && self.inside_typed_quotation(range.start) =>
+                            {
+                                self.double_inside_typed = true;
+                                Some(open)
+                            }
+                            ("\u{201D}", Some((_, close)))
+                                if written == "\"" && self.double_inside_typed =>
+                            {
+                                self.double_inside_typed = false;
+                                Some(close)
+                            }
                             ("\u{201C}", _) if written == "\"" => self.quotes.open,
                             ("\u{201D}", _) if written == "\"" => self.quotes.close,
                             // A quotation inside a quotation, in the language's inner marks
@@ -3547,6 +3565,21 @@ impl<'t> ChapterParser<'t, '_> {
     /// `<i>`, `<strong>`, `<b>`, `<code>`, `<kbd>`, `<sup>`, `<sub>`, `<span lang>`), read
     /// into the model with the text up to its closing tag; anything else is printed as text
     /// and warned, every time.
+    /// Whether byte `at` of the chapter stands inside a quotation whose marks were typed as
+    /// the language's own (an open `«` before it in the paragraph, not yet closed).
+    fn inside_typed_quotation(&self, at: usize) -> bool {
+        let (Some(open), Some(close)) = (self.quotes.open, self.quotes.close) else {
+            return false;
+        };
+        let (open, close) = (open.trim_matches('\u{A0}'), close.trim_matches('\u{A0}'));
+        if open == close {
+            return false;
+        }
+        let before = self.text.get(..at).unwrap_or("");
+        let paragraph = &before[before.rfind("\n\n").map_or(0, |p| p + 2)..];
+        paragraph.matches(open).count() > paragraph.matches(close).count()
+    }
+
     fn inline_html(&mut self, html: &str, range: Range<usize>, out: &mut Vec<Inline>) {
         let span = self.span(range.clone());
         let trimmed = html.trim();
@@ -5553,6 +5586,14 @@ mod tests {
         assert_eq!(
             paragraph_texts(&parsed_in("# T\n\n\"Он сказал 'нет'.\"\n", "ru")),
             ["«Он сказал „нет“.»"]
+        );
+        // Straight double quotes inside typed guillemets are the inner ones.
+        assert_eq!(
+            paragraph_texts(&parsed_in(
+                "# T\n\nОна сказала: «Он ответил \"нет\" и ушёл». Потом \"да\".\n",
+                "ru"
+            )),
+            ["Она сказала: «Он ответил „нет“ и ушёл». Потом «да»."]
         );
         assert_eq!(
             paragraph_texts(&parsed_in("# T\n\n\"He said 'no' to it's end.\"\n", "en")),
