@@ -2457,12 +2457,24 @@ impl<'t> ChapterParser<'t, '_> {
         // Spaces opening a paragraph (an ideographic space as its indent, as Japanese text
         // is written, or a web edition's `&nbsp;`s): the paragraph's own indent stands for
         // them, in the EPUB as in print.
+        // In hand-broken lines (a stanza) the first line's em and no-break spaces are its
+        // indent, as the later lines' are (see `finish_verse_line`).
+        let broken = content
+            .iter()
+            .any(|i| matches!(i.kind, InlineKind::LineBreak));
         if let Some(Inline {
             kind: InlineKind::Text(first),
             ..
         }) = content.first_mut()
         {
-            let trimmed = first.trim_start();
+            let trimmed = if broken {
+                first.trim_start_matches(|c: char| {
+                    c.is_whitespace()
+                        && !matches!(c, '\u{a0}' | '\u{2007}' | '\u{2003}' | '\u{2002}')
+                })
+            } else {
+                first.trim_start()
+            };
             if trimmed.len() < first.len() {
                 *first = trimmed.to_string();
                 if first.is_empty() {
@@ -6678,6 +6690,21 @@ mod tests {
         assert_eq!(
             languages,
             [Some("python".into()), Some("r".into()), Some("rust".into())]
+        );
+    }
+
+    #[test]
+    fn a_stanzas_first_line_keeps_its_indent() {
+        let text = "# T\n\n&emsp;&emsp;The first line indented,\\\na second line of verse,\\\n&emsp;a third indented.\n\nThe next stanza begins,\\\nand goes on here,\\\nand ends.\n";
+        let (parsed, _) = parse(text);
+        let BlockKind::Verse(stanzas) = &parsed.blocks[0].kind else {
+            panic!("{:?}", parsed.blocks)
+        };
+        let indents: Vec<u16> = stanzas[0].iter().map(|l| l.indent).collect();
+        assert_eq!(indents, [2, 0, 1]);
+        assert_eq!(
+            Inline::plain_text(&stanzas[0][0].content),
+            "The first line indented,"
         );
     }
 
