@@ -1079,15 +1079,16 @@ impl<'c, 'a> FlowBuilder<'c, 'a> {
             height: leading,
             ..LineBox::default()
         };
-        if runs.len() >= 2 && runs.last().is_some_and(|r| r.0.len() == 1) {
-            if let (Some((line, _, _, blanks)), Some(before)) = (runs.pop(), runs.last_mut()) {
-                for _ in 0..blanks {
-                    before.0.push(blank());
-                    before.1.push(Cost::Strong);
-                }
-                before.0.extend(line);
+        if runs.len() >= 2
+            && runs.last().is_some_and(|r| r.0.len() == 1)
+            && let (Some((line, _, _, blanks)), Some(before)) = (runs.pop(), runs.last_mut())
+        {
+            for _ in 0..blanks {
+                before.0.push(blank());
                 before.1.push(Cost::Strong);
             }
+            before.0.extend(line);
+            before.1.push(Cost::Strong);
         }
         if runs.len() >= 2 && runs.first().is_some_and(|r| r.0.len() - r.2 == 1) {
             let (mut lines, mut costs, captioned, blanks) = runs.remove(0);
