@@ -2056,7 +2056,7 @@ mod tests {
         let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
         std::fs::write(
             dir.path().join("a.md"),
-            format!("# A\n\n[![Build passing](https://img.example.com/b.svg)](https://ci.example.com) now.\n\n![Dot](data:image/png;base64,{png})\n\n![Same](data:image/png;base64,{png})\n"),
+            format!("# A\n\n[![Build passing](https://img.example.com/b.svg)](https://ci.example.com) now.\n\n![Dot](data:image/png;base64,{png})\n\n![Same](data:image/png;base64,{png})\n\nAn <img src=\"https://img.example.com/c.png\" alt=\"HTML badge\"> here.\n\n<p align=\"center\"><img src=\"https://img.example.com/d.png\" alt=\"Centred badge\"></p>\n"),
         )
         .expect("write");
         let loaded = load_book(dir.path());
@@ -2078,6 +2078,8 @@ mod tests {
         );
         let text = format!("{:?}", book.chapters().next().expect("chapter").blocks);
         assert!(text.contains("Build passing"), "{text}");
+        assert!(text.contains("HTML badge"), "{text}");
+        assert!(text.contains("Centred badge"), "{text}");
         std::fs::write(
             dir.path().join("a.md"),
             "# A\n\n![Bad](data:image/png;base64,!!)\n",

@@ -3476,7 +3476,17 @@ impl<'t> ChapterParser<'t, '_> {
         }
         if let Some(figures) = html_figures(trimmed) {
             for figure in figures {
-                let _ = self.figure(&figure.src, &figure.caption, figure.alt, span);
+                let alt = figure.alt.clone();
+                if !self.figure(&figure.src, &figure.caption, figure.alt, span) && !alt.is_empty() {
+                    // A picture on the web: its description stands in its place.
+                    out.push(Block {
+                        kind: BlockKind::Paragraph(vec![Inline {
+                            kind: InlineKind::Text(alt),
+                            span,
+                        }]),
+                        span,
+                    });
+                }
                 out.append(&mut self.pending_figures);
             }
             return;
@@ -3674,7 +3684,10 @@ impl<'t> ChapterParser<'t, '_> {
                 let src = tag.attr("src").unwrap_or_default().to_string();
                 let alt = tag.attr("alt").unwrap_or_default().trim().to_string();
                 let title = tag.attr("title").unwrap_or_default().to_string();
-                let _ = self.figure(&src, &title, alt, span);
+                if !self.figure(&src, &title, alt.clone(), span) {
+                    // A picture on the web: its description stands in its place.
+                    push_text(out, &alt, span);
+                }
                 out.append(&mut self.cell_images);
                 None
             }
