@@ -6648,14 +6648,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn stanzas_of_hand_broken_lines_are_verse() {
-        // In the second chapter, a lone stanza of three lines beside a sonnet is verse as
-        // it is; in the third, with no poem, the same lines are an address.
-        let text = "# Poems\n\nA prose paragraph.\n\nThe first line,\\\nthe second line,\\\n&emsp;the third.\n\nAnother stanza\\\nof two lines\\\nand three.\n\nProse again,\\\nwith one break.\n\n# Next\n\nOne\\\ntwo\\\nthree\n\nProse.\n\nA sonnet\\\nof one\\\nstanza\\\nsix\\\nlines\\\nlong.\n\n# Letter\n\nMr. Darcy\\\nPemberley\\\nDerbyshire\n\nProse.\n";
-        let (parsed, _) = parse(text);
-        let kinds: Vec<String> = parsed
-            .blocks
+    /// Each block as `para`, `other` or `verse [lines of each stanza]`.
+    fn verse_kinds(blocks: &[Block]) -> Vec<String> {
+        blocks
             .iter()
             .map(|b| match &b.kind {
                 BlockKind::Verse(stanzas) => format!(
@@ -6665,7 +6660,16 @@ mod tests {
                 BlockKind::Paragraph(_) => "para".to_string(),
                 _ => "other".to_string(),
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn stanzas_of_hand_broken_lines_are_verse() {
+        // In the second chapter, a lone stanza of three lines beside a sonnet is verse as
+        // it is; in the third, with no poem, the same lines are an address.
+        let text = "# Poems\n\nA prose paragraph.\n\nThe first line,\\\nthe second line,\\\n&emsp;the third.\n\nAnother stanza\\\nof two lines\\\nand three.\n\nProse again,\\\nwith one break.\n\n# Next\n\nOne\\\ntwo\\\nthree\n\nProse.\n\nA sonnet\\\nof one\\\nstanza\\\nsix\\\nlines\\\nlong.\n\n# Letter\n\nMr. Darcy\\\nPemberley\\\nDerbyshire\n\nProse.\n";
+        let (parsed, _) = parse(text);
+        let kinds = verse_kinds(&parsed.blocks);
         assert_eq!(
             kinds,
             [
@@ -6729,18 +6733,7 @@ mod tests {
             "# Sonnet\n\n{quatrain}{quatrain}{quatrain}{couplet}\nProse after,\\\nwith a break.\n"
         );
         let (parsed, _) = parse(&text);
-        let kinds: Vec<String> = parsed
-            .blocks
-            .iter()
-            .map(|b| match &b.kind {
-                BlockKind::Verse(stanzas) => format!(
-                    "verse {:?}",
-                    stanzas.iter().map(Vec::len).collect::<Vec<_>>()
-                ),
-                BlockKind::Paragraph(_) => "para".to_string(),
-                _ => "other".to_string(),
-            })
-            .collect();
+        let kinds = verse_kinds(&parsed.blocks);
         assert_eq!(kinds, ["verse [4, 4, 4, 2]", "para"]);
     }
 

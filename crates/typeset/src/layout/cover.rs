@@ -830,17 +830,7 @@ mod tests {
             assert!(size >= Pt(18.0));
             let words: Vec<usize> = lines
                 .iter()
-                .map(|l| {
-                    l.items
-                        .iter()
-                        .filter_map(|i| match i {
-                            Item::Text(r) => Some(r.text.clone()),
-                            _ => None,
-                        })
-                        .collect::<String>()
-                        .split_whitespace()
-                        .count()
-                })
+                .map(|l| line_text(l).split_whitespace().count())
                 .collect();
             if lines.len() > 1 {
                 assert!(words.iter().all(|&n| n >= 2), "{title}: {words:?}");
@@ -867,13 +857,7 @@ mod tests {
             let words: Vec<String> = lines
                 .iter()
                 .flat_map(|l| {
-                    l.items
-                        .iter()
-                        .filter_map(|i| match i {
-                            Item::Text(r) => Some(r.text.clone()),
-                            _ => None,
-                        })
-                        .collect::<String>()
+                    line_text(l)
                         .split_whitespace()
                         .map(str::to_string)
                         .collect::<Vec<_>>()
